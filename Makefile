@@ -1,0 +1,89 @@
+# redock's build. Targets:
+#   make              build ./redock
+#   make check        run every test (unit tests, then bats)
+#   make sanitize     build under ASan and UBSan and run every test
+#   make install      install into $(DESTDIR)$(PREFIX)
+#   make clean        remove what the build made
+
+VERSION =	0.1.0
+
+PREFIX ?=	/usr/local
+BINDIR ?=	$(PREFIX)/bin
+MANDIR ?=	$(PREFIX)/share/man
+INSTALL ?=	install
+
+PKG_CONFIG ?=	pkg-config
+PKGS =		libcurl jansson libssh libbsd-overlay
+TEST_PKGS =	cmocka
+
+# B is the directory for objects, BIN the program; make sanitize uses its
+# own pair so the two builds never mix.
+B ?=		build
+BIN ?=		redock
+
+CFLAGS ?=	-O2 -g
+WARNINGS =	-Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+		-Wmissing-prototypes -Wwrite-strings
+SAN_FLAGS =	-fsanitize=address,undefined -fno-sanitize-recover=all \
+		-fno-omit-frame-pointer
+ifdef SANITIZE
+EXTRA_FLAGS =	$(SAN_FLAGS)
+endif
+
+NO_BUILD_GOALS = clean
+ifneq ($(filter-out $(NO_BUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
+ifneq ($(shell $(PKG_CONFIG) --exists $(PKGS) && echo ok),ok)
+$(error missing libraries ($(PKGS)): run 'contrib/setup' as root, or install their -dev packages)
+endif
+endif
+
+ALL_CPPFLAGS =	-D_GNU_SOURCE -DREDOCK_VERSION='"$(VERSION)"' -Isrc \
+		$(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CPPFLAGS)
+ALL_CFLAGS =	-std=c17 $(WARNINGS) $(EXTRA_FLAGS) $(CFLAGS)
+ALL_LDFLAGS =	$(EXTRA_FLAGS) -Wl,--as-needed $(LDFLAGS)
+LIBS =		$(shell $(PKG_CONFIG) --libs $(PKGS))
+
+SRCS =		$(wildcard src/*.c)
+OBJS =		$(SRCS:%.c=$(B)/%.o)
+LIB_OBJS =	$(filter-out $(B)/src/main.o,$(OBJS))
+
+UNIT_SRCS =	$(wildcard tests/unit/test-*.c)
+UNIT_TESTS =	$(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+
+.PHONY: all unit check sanitize install uninstall clean
+
+all: $(BIN)
+
+$(BIN): $(OBJS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(OBJS) $(LIBS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/tests/test-%: $(B)/tests/unit/test-%.o $(LIB_OBJS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) \
+	    $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
+
+$(B)/tests/unit/%.o: ALL_CPPFLAGS += $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS))
+
+unit: $(UNIT_TESTS)
+
+check: $(BIN) $(UNIT_TESTS)
+	tests/run $(B) $(BIN) $(UNIT_TESTS)
+
+sanitize:
+	$(MAKE) B=build/sanitize BIN=build/sanitize/redock SANITIZE=1 check
+
+install: $(BIN)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	$(INSTALL) -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/redock
+	$(INSTALL) -m 0644 redock.1 $(DESTDIR)$(MANDIR)/man1/redock.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/redock $(DESTDIR)$(MANDIR)/man1/redock.1
+
+clean:
+	rm -rf build redock
+
+-include $(OBJS:.o=.d) $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%.d)

@@ -1,0 +1,177 @@
+/*
+ * The command table and the parsing every command shares.
+ */
+#include <err.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "redock.h"
+#include "xmalloc.h"
+
+/* Adding a command is adding its file and one line here. */
+const struct cmd_entry *const cmd_table[] = {
+	NULL
+};
+
+static const struct option help_option = {
+	"help", no_argument, NULL, 'h'
+};
+
+const struct cmd_entry *
+cmd_find(const struct cmd_entry *const *table, const char *name)
+{
+	for (; *table != NULL; table++) {
+		if (strcmp((*table)->name, name) == 0)
+			return *table;
+	}
+	return NULL;
+}
+
+void
+cmd_usage(FILE *fp, const struct cmd_entry *entry)
+{
+	fprintf(fp, "usage: redock %s %s\n\n%s\n\noptions:\n", entry->name,
+	    entry->usage, entry->summary);
+	if (entry->options != NULL)
+		fputs(entry->options, fp);
+	fputs("  -h, --help        show this help\n", fp);
+}
+
+void
+cmd_list(FILE *fp, const struct cmd_entry *const *table)
+{
+	if (*table == NULL) {
+		fputs("commands: none in this version\n", fp);
+		return;
+	}
+	fputs("commands:\n", fp);
+	for (; *table != NULL; table++)
+		fprintf(fp, "  %-12s  %s\n", (*table)->name, (*table)->summary);
+}
+
+/* The argv element that held the option getopt_long() last looked at. */
+static int	option_element;
+
+int
+cmd_getopt(int argc, char **argv, const char *optstring,
+    const struct option *longopts)
+{
+	const char	*spelled;
+	int		 ch, longindex = -1;
+
+	/*
+	 * With "+" there is no permuting, so the option getopt_long() is
+	 * about to read starts in argv[optind] (argv[1] after a reset),
+	 * whether it is a long option or the rest of a cluster.
+	 */
+	option_element = optind == 0 ? 1 : optind;
+	ch = getopt_long(argc, argv, optstring, longopts, &longindex);
+	if (ch == -1 || longindex < 0)
+		return ch;
+
+	/* getopt_long() takes "--verb" for "--verbose"; redock does not. */
+	spelled = argv[option_element] + 2;
+	if (strlen(longopts[longindex].name) != strcspn(spelled, "=")) {
+		optopt = 0;
+		return '?';
+	}
+	return ch;
+}
+
+void
+cmd_option_error(int ch, char *const *argv, const char *help)
+{
+	const char	*spelled;
+	char		*name, *shown;
+	size_t		 len;
+	int		 is_long;
+
+	spelled = argv[option_element];
+	is_long = strncmp(spelled, "--", 2) == 0;
+	if (is_long) {
+		len = strcspn(spelled, "=");
+		name = xmalloc(len + 1);
+		memcpy(name, spelled, len);
+		name[len] = '\0';
+	} else
+		xasprintf(&name, "-%c", optopt);
+	shown = xvis(name);
+	if (ch == ':')
+		warnx("option '%s' needs an argument: see '%s'", shown, help);
+	else if (is_long && optopt != 0)
+		warnx("option '%s' takes no argument: see '%s'", shown, help);
+	else
+		warnx("unknown option '%s': see '%s'", shown, help);
+	free(shown);
+	free(name);
+}
+
+int
+cmd_exec(const struct cmd_entry *entry, const struct redock *rd, int argc,
+    char **argv)
+{
+	struct args	 args;
+	struct option	*longopts;
+	char		*optstring = NULL, *help = NULL;
+	size_t		 n = 0;
+	int		 ch, status;
+
+	memset(&args, 0, sizeof args);
+	if (entry->longopts != NULL) {
+		while (entry->longopts[n].name != NULL)
+			n++;
+	}
+	longopts = xreallocarray(NULL, n + 2, sizeof *longopts);
+	if (n > 0)
+		memcpy(longopts, entry->longopts, n * sizeof *longopts);
+	longopts[n] = help_option;
+	memset(&longopts[n + 1], 0, sizeof longopts[n + 1]);
+
+	/*
+	 * "+": options end at the first operand, so that in
+	 * "exec web ls -l" the -l belongs to ls; ":" reports a missing
+	 * argument apart from an unknown option.
+	 */
+	xasprintf(&optstring, "+:h%s", entry->getopt != NULL ?
+	    entry->getopt : "");
+	xasprintf(&help, "redock %s --help", entry->name);
+
+	optind = 0;	/* glibc: start afresh, after main()'s parse */
+	opterr = 0;
+	while ((ch = cmd_getopt(argc, argv, optstring, longopts)) != -1) {
+		if (ch == 'h') {
+			cmd_usage(stdout, entry);
+			status = 0;
+			goto out;
+		}
+		if (ch == '?' || ch == ':' || ch <= 0 || ch >= ARGS_FLAGS) {
+			cmd_option_error(ch, argv, help);
+			status = EXIT_USAGE;
+			goto out;
+		}
+		args.flag[ch] = optarg != NULL ? optarg : "";
+	}
+	args.argc = argc - optind;
+	args.argv = argv + optind;
+
+	if (args.argc < entry->lower) {
+		warnx("missing argument for '%s': usage: redock %s %s",
+		    entry->name, entry->name, entry->usage);
+		status = EXIT_USAGE;
+		goto out;
+	}
+	if (entry->upper >= 0 && args.argc > entry->upper) {
+		warnx("too many arguments for '%s': usage: redock %s %s",
+		    entry->name, entry->name, entry->usage);
+		status = EXIT_USAGE;
+		goto out;
+	}
+	status = entry->exec(rd, &args);
+out:
+	free(help);
+	free(optstring);
+	free(longopts);
+	return status;
+}

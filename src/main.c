@@ -1,0 +1,142 @@
+/*
+ * redock: Docker containers as little machines you reach over SSH.
+ *
+ * main() parses the global options, finds the command by its exact name
+ * and makes sure that what was written to stdout really got there.
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "redock.h"
+#include "xmalloc.h"
+
+#ifndef REDOCK_VERSION
+#define REDOCK_VERSION "unknown"
+#endif
+
+/* A long option without a short form: a value that is no letter. */
+enum { OPT_VERSION = 1 };
+
+static const struct option longopts[] = {
+	{ "host",	required_argument,	NULL,	'H' },
+	{ "verbose",	no_argument,		NULL,	'v' },
+	{ "quiet",	no_argument,		NULL,	'q' },
+	{ "help",	no_argument,		NULL,	'h' },
+	{ "version",	no_argument,		NULL,	OPT_VERSION },
+	{ NULL,		0,			NULL,	0 }
+};
+
+static void	usage(FILE *);
+static int	finish(int);
+
+static void
+usage(FILE *fp)
+{
+	fputs("usage: redock [-v | -q] [-H URL] COMMAND [ARG...]\n"
+	    "       redock COMMAND --help\n"
+	    "       redock --version\n"
+	    "\n"
+	    "Docker containers as little machines you reach over SSH.\n"
+	    "\n"
+	    "options:\n"
+	    "  -H, --host URL    the Docker engine (unix://PATH or "
+	    "tcp://HOST:PORT);\n"
+	    "                    default: $DOCKER_HOST, else "
+	    "unix:///var/run/docker.sock\n"
+	    "  -v, --verbose     say more (repeat for more still)\n"
+	    "  -q, --quiet       say nothing but errors\n"
+	    "  -h, --help        show this help\n"
+	    "      --version     show redock's version\n"
+	    "\n", fp);
+	cmd_list(fp, cmd_table);
+}
+
+/*
+ * A full disk or a closed pipe must not pass for success: flush and
+ * close stdout and say so when that fails.
+ */
+static int
+finish(int status)
+{
+	int	failed;
+
+	failed = fflush(stdout) != 0 || ferror(stdout);
+	if (fclose(stdout) != 0)
+		failed = 1;
+	if (failed) {
+		warn("cannot write to standard output");
+		if (status == 0)
+			status = 1;
+	}
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct redock		 rd = { NULL, 0 };
+	const struct cmd_entry	*entry;
+	char			*shown;
+	int			 ch, quiet = 0, verbose = 0;
+	int			 help = 0, version = 0;
+
+	opterr = 0;
+	while ((ch = cmd_getopt(argc, argv, "+:H:vqh", longopts)) != -1) {
+		switch (ch) {
+		case 'H':
+			if (*optarg == '\0') {
+				warnx("option '-H' needs a URL: see "
+				    "'redock --help'");
+				return EXIT_USAGE;
+			}
+			rd.host = optarg;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			help = 1;
+			break;
+		case OPT_VERSION:
+			version = 1;
+			break;
+		default:
+			cmd_option_error(ch, argv, "redock --help");
+			return EXIT_USAGE;
+		}
+	}
+	if (quiet && verbose) {
+		warnx("options '-q' and '-v' exclude each other");
+		return EXIT_USAGE;
+	}
+	if (help) {
+		usage(stdout);
+		return finish(0);
+	}
+	if (version) {
+		printf("redock %s\n", REDOCK_VERSION);
+		return finish(0);
+	}
+	rd.verbosity = quiet ? -1 : verbose;
+	argc -= optind;
+	argv += optind;
+
+	if (argc == 0) {
+		warnx("no command given: see 'redock --help'");
+		return EXIT_USAGE;
+	}
+	if ((entry = cmd_find(cmd_table, argv[0])) == NULL) {
+		shown = xvis(argv[0]);
+		warnx("unknown command '%s': see 'redock --help'", shown);
+		free(shown);
+		return EXIT_USAGE;
+	}
+	return finish(cmd_exec(entry, &rd, argc, argv));
+}

@@ -1,0 +1,89 @@
+/*
+ * redock: Docker containers as little machines you reach over SSH.
+ *
+ * Declarations shared by main.c and the commands (cmd-*.c).
+ */
+#ifndef REDOCK_H
+#define REDOCK_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+/* Exit status of a wrong command line (CLI.md). */
+#define EXIT_USAGE 2
+
+/* The global options, parsed by main() and handed to every command. */
+struct redock {
+	const char	*host;		/* -H/--host URL, or NULL */
+	int		 verbosity;	/* -1 with -q, 0, or the number of -v */
+};
+
+/*
+ * What cmd_exec() parsed for a command. flag[c] is the argument of
+ * option c, "" for an option without one, NULL when it was not given;
+ * a long option without a short form uses a letter that is not in the
+ * entry's getopt string as its index. argv holds the operands.
+ */
+#define ARGS_FLAGS 128
+struct args {
+	const char	*flag[ARGS_FLAGS];
+	int		 argc;
+	char	       **argv;
+};
+
+/*
+ * One command. Each lives in its own cmd-<name>.c as
+ * "const struct cmd_entry cmd_<name>_entry" and is listed in cmd_table.
+ */
+struct cmd_entry {
+	const char		*name;
+	const char		*usage;		/* what follows the name */
+	const char		*summary;	/* one line for --help */
+	const char		*options;	/* help lines for the options */
+	const char		*getopt;	/* short options, getopt(3) */
+	const struct option	*longopts;	/* may be NULL */
+	int			 lower;		/* fewest operands */
+	int			 upper;		/* most operands, -1: any */
+	int			(*exec)(const struct redock *,
+				    const struct args *);
+};
+
+/* Every command, NULL-terminated (cmd.c). */
+extern const struct cmd_entry *const cmd_table[];
+
+/*
+ * The entry called exactly name, or NULL. There is no prefix matching:
+ * "redock k" must never mean kill.
+ */
+const struct cmd_entry *cmd_find(const struct cmd_entry *const *,
+    const char *);
+
+/*
+ * Parses argv (argv[0] is the command's name) against the entry's
+ * options and bounds and runs it. Returns the exit status: the
+ * command's own, 0 after --help, EXIT_USAGE after one line on stderr
+ * for a wrong command line.
+ */
+int	cmd_exec(const struct cmd_entry *, const struct redock *, int,
+	    char **);
+
+/* Prints the usage and help of one command. */
+void	cmd_usage(FILE *, const struct cmd_entry *);
+
+/* Prints one line for each command of the table. */
+void	cmd_list(FILE *, const struct cmd_entry *const *);
+
+/*
+ * getopt_long(), but a long option must be spelled out in full: an
+ * abbreviation is reported as an unknown option ('?').
+ */
+int	cmd_getopt(int, char **, const char *, const struct option *);
+
+/*
+ * Reports the error cmd_getopt() just returned ('?' or ':') in one
+ * line on stderr, naming the option as it was spelled and the help to
+ * read.
+ */
+void	cmd_option_error(int, char *const *, const char *);
+
+#endif

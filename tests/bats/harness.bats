@@ -1,0 +1,82 @@
+#!/usr/bin/env bats
+# The ground the other tests stand on: a Docker engine, the base image's
+# parent made offline by contrib/setup, an isolated HOME for each test,
+# and clean-up that happens even when a test fails.
+
+load helper
+
+@test "a Docker engine answers" {
+	require_engine
+	run docker version --format '{{.Server.APIVersion}}'
+	[ "$status" -eq 0 ]
+	[[ $output =~ ^1\.[0-9]+$ ]]
+}
+
+@test "the base image's parent is there, made without a registry" {
+	require_engine
+	run docker image inspect --format '{{.Os}}' debian:bookworm-slim
+	[ "$status" -eq 0 ]
+	[ "$output" = linux ]
+	run docker run --rm debian:bookworm-slim sh -c '. /etc/os-release && echo $VERSION_CODENAME'
+	[ "$status" -eq 0 ]
+	[ "$output" = bookworm ]
+}
+
+@test "each test has its own HOME, REDOCK_HOME and USER" {
+	real_home=$(getent passwd "$(id -u)" | cut -d: -f6)
+	[ "$HOME" != "$real_home" ]
+	[[ $HOME == "$BATS_TEST_TMPDIR"/* ]]
+	[[ $REDOCK_HOME == "$BATS_TEST_TMPDIR"/* ]]
+	[ -d "$HOME" ]
+	[ "$(stat -c %a "$HOME")" = 700 ]
+	[[ $USER == "$REDOCK_TEST_RUN"t* ]]
+	[ -z "${XDG_DATA_HOME:-}" ]
+}
+
+@test "what a failing test made is removed all the same" {
+	require_engine
+	out=$BATS_TEST_TMPDIR/fixture
+	mkdir "$out"
+	run env REDOCK_TEST_RUN="${REDOCK_TEST_RUN}n" FIXTURE_OUT="$out" \
+	    bats --tap "$TOP/tests/bats/fixtures/fails.bats"
+	[ "$status" -eq 1 ]
+	[[ $output == *"not ok 1 makes containers and an image"* ]]
+	for what in running redock image; do
+		[ -s "$out/$what" ]
+	done
+	run docker container inspect "$(cat "$out/running")"
+	[ "$status" -ne 0 ]
+	run docker container inspect "$(cat "$out/redock")"
+	[ "$status" -ne 0 ]
+	run docker image inspect "$(cat "$out/image")"
+	[ "$status" -ne 0 ]
+}
+
+@test "base-image/ builds on the parent; its sshd answers on 127.0.0.1 and wants a key" {
+	require_engine
+	docker build -q --label "$TEST_LABEL" -t "$USER:base" "$TOP/base-image"
+	cid=$(docker run -d --label "$TEST_LABEL" -p 127.0.0.1::22 "$USER:base" \
+	    sh -c 'ssh-keygen -q -t ed25519 -N "" -f /etc/ssh/ssh_host_ed25519_key &&
+	    exec /usr/sbin/sshd -D -e')
+	run docker port "$cid" 22/tcp
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ $output == 127.0.0.1:* ]]
+	port=${output##*:}
+
+	banner=
+	for _ in $(seq 50); do
+		banner=$(timeout 2 bash -c \
+		    "exec 3<>/dev/tcp/127.0.0.1/$port && head -c 8 <&3" \
+		    2>/dev/null) && [[ $banner == SSH-2.0-* ]] && break
+		sleep 0.2
+	done
+	[[ $banner == SSH-2.0-* ]]
+
+	# No key of ours is installed: only publickey may be offered.
+	run ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=no \
+	    -o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes \
+	    -o IdentityFile=/dev/null -p "$port" root@127.0.0.1 true
+	[ "$status" -eq 255 ]
+	[[ $output == *"Permission denied (publickey)"* ]]
+}

@@ -1,0 +1,83 @@
+# Loaded by every bats file: each test runs with its own HOME and
+# REDOCK_HOME in a temporary directory, its own USER (so that a NAME
+# without a colon lands in a repository of this run alone), and leaves
+# no container or image behind, even when it fails.
+#
+# A file that needs more set-up defines its own setup/teardown and calls
+# redock_setup/redock_teardown from them.
+
+bats_require_minimum_version 1.5.0
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+REDOCK=${REDOCK:-$TOP/redock}
+export REDOCK_TEST_RUN=${REDOCK_TEST_RUN:-rt$$}
+
+redock() {
+	"$REDOCK" "$@"
+}
+
+redock_setup() {
+	export HOME="$BATS_TEST_TMPDIR/home"
+	export REDOCK_HOME="$BATS_TEST_TMPDIR/redock-home"
+	unset XDG_DATA_HOME XDG_CONFIG_HOME SSH_AUTH_SOCK
+	mkdir -p -m 0700 "$HOME"
+	# Lower-case letters and digits: a valid repository name.
+	export USER="${REDOCK_TEST_RUN}t${BATS_SUITE_TEST_NUMBER}"
+	# Label for everything a test makes in the engine by hand.
+	TEST_LABEL="io.redock.test=$REDOCK_TEST_RUN"
+}
+
+# Removes the containers and images of this run: those labelled by the
+# tests, those redock made for a NAME of this run, and images in a
+# repository of this run.
+redock_cleanup() {
+	local ids
+
+	docker version >/dev/null 2>&1 || return 0
+	ids=$( {
+		docker ps -aq --filter "label=$TEST_LABEL"
+		docker ps -a --filter label=io.redock.name \
+		    --format '{{.ID}} {{.Label "io.redock.name"}}' |
+		    awk -v run="$REDOCK_TEST_RUN" 'index($2, run) == 1 { print $1 }'
+	} | sort -u)
+	if [ -n "$ids" ]; then
+		docker rm -f $ids >/dev/null 2>&1 || true
+	fi
+	ids=$( {
+		docker images -q --filter "label=$TEST_LABEL"
+		docker images --format '{{.Repository}}:{{.Tag}}' |
+		    grep "^$REDOCK_TEST_RUN" || true
+	} | sort -u)
+	if [ -n "$ids" ]; then
+		docker rmi -f $ids >/dev/null 2>&1 || true
+	fi
+}
+
+redock_teardown() {
+	redock_cleanup
+}
+
+setup() {
+	redock_setup
+}
+
+teardown() {
+	redock_teardown
+}
+
+# Fails the test with a clear line unless a Docker engine answers.
+require_engine() {
+	if ! docker version >/dev/null 2>&1; then
+		echo "no Docker engine answers: run contrib/setup as root" >&2
+		return 1
+	fi
+}
+
+# Asserts that $stderr (run --separate-stderr) is exactly one line.
+assert_one_line_stderr() {
+	if [ -z "$stderr" ] || [ "${#stderr_lines[@]}" -ne 1 ]; then
+		echo "expected one line on stderr, got:" >&2
+		printf '%s\n' "$stderr" >&2
+		return 1
+	fi
+}

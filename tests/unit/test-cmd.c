@@ -1,0 +1,361 @@
+/*
+ * Unit tests of the command table's parsing (src/cmd.c), run against a
+ * table of test commands so that they hold whatever commands exist.
+ */
+#include <getopt.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "redock.h"
+
+static int		calls;
+static struct args	seen;
+static const struct redock *seen_rd;
+
+static int
+frob_exec(const struct redock *rd, const struct args *args)
+{
+	calls++;
+	seen = *args;
+	seen_rd = rd;
+	return 42;
+}
+
+static const struct option frob_longopts[] = {
+	{ "no-shell",	no_argument,		NULL,	'S' },
+	{ "hostname",	required_argument,	NULL,	'n' },
+	{ NULL,		0,			NULL,	0 }
+};
+
+static const struct cmd_entry frob_entry = {
+	.name = "frob",
+	.usage = "[-x] [--no-shell] [-n HOSTNAME] NAME [NAME]",
+	.summary = "frob one or two things",
+	.options = "  -x                cross it\n",
+	.getopt = "xn:",
+	.longopts = frob_longopts,
+	.lower = 1,
+	.upper = 2,
+	.exec = frob_exec,
+};
+
+static const struct cmd_entry bare_entry = {
+	.name = "frobnicate",
+	.usage = "",
+	.summary = "no options, no operands",
+	.lower = 0,
+	.upper = 0,
+	.exec = frob_exec,
+};
+
+static const struct cmd_entry *const table[] = {
+	&frob_entry, &bare_entry, NULL
+};
+
+/* What a run wrote to stdout and stderr, and its status. */
+struct run {
+	int	 status;
+	char	*out;
+	char	*err;
+};
+
+static char *
+slurp(FILE *fp)
+{
+	char	*buf;
+	long	 len;
+
+	fflush(fp);
+	len = ftell(fp);
+	buf = calloc(1, len + 1);
+	rewind(fp);
+	if (len > 0 && fread(buf, 1, len, fp) != (size_t)len)
+		fail_msg("cannot read back captured output");
+	fclose(fp);
+	return buf;
+}
+
+/* Runs the entry named by the first word on a NULL-terminated argv. */
+static struct run
+run(const char *word, ...)
+{
+	static const struct redock rd = { "unix:///x.sock", 1 };
+	const struct cmd_entry	*entry;
+	struct run		 r;
+	va_list			 ap;
+	char			*argv[16];
+	FILE			*out, *err;
+	int			 argc = 0, saved_out, saved_err;
+
+	va_start(ap, word);
+	argv[argc++] = (char *)word;
+	while ((argv[argc] = va_arg(ap, char *)) != NULL)
+		argc++;
+	va_end(ap);
+
+	entry = cmd_find(table, word);
+	assert_non_null(entry);
+	calls = 0;
+	memset(&seen, 0, sizeof seen);
+
+	out = tmpfile();
+	err = tmpfile();
+	assert_non_null(out);
+	assert_non_null(err);
+	fflush(stdout);
+	fflush(stderr);
+	saved_out = dup(STDOUT_FILENO);
+	saved_err = dup(STDERR_FILENO);
+	dup2(fileno(out), STDOUT_FILENO);
+	dup2(fileno(err), STDERR_FILENO);
+	r.status = cmd_exec(entry, &rd, argc, argv);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(saved_out, STDOUT_FILENO);
+	dup2(saved_err, STDERR_FILENO);
+	close(saved_out);
+	close(saved_err);
+	fseek(out, 0, SEEK_END);
+	fseek(err, 0, SEEK_END);
+	r.out = slurp(out);
+	r.err = slurp(err);
+	return r;
+}
+
+static void
+run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+/* A usage error: status 2, nothing run, exactly one line on stderr. */
+static void
+assert_usage_error(struct run *r, const char *says)
+{
+	size_t	len = strlen(r->err);
+
+	assert_int_equal(r->status, EXIT_USAGE);
+	assert_int_equal(calls, 0);
+	assert_string_equal(r->out, "");
+	assert_true(len > 0 && r->err[len - 1] == '\n');
+	assert_ptr_equal(strchr(r->err, '\n'), r->err + len - 1);
+	if (strstr(r->err, says) == NULL)
+		fail_msg("stderr \"%s\" lacks \"%s\"", r->err, says);
+	run_free(r);
+}
+
+static void
+a_command_is_found_only_by_its_exact_name(void **state)
+{
+	(void)state;
+	assert_ptr_equal(cmd_find(table, "frob"), &frob_entry);
+	assert_ptr_equal(cmd_find(table, "frobnicate"), &bare_entry);
+	assert_null(cmd_find(table, "fro"));
+	assert_null(cmd_find(table, "f"));
+	assert_null(cmd_find(table, "FROB"));
+	assert_null(cmd_find(table, "frobs"));
+	assert_null(cmd_find(table, ""));
+}
+
+static void
+the_real_table_is_terminated_and_its_names_unique(void **state)
+{
+	size_t	i, j;
+
+	(void)state;
+	for (i = 0; cmd_table[i] != NULL; i++) {
+		assert_non_null(cmd_table[i]->exec);
+		assert_non_null(cmd_table[i]->summary);
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(cmd_table[i]->name,
+			    cmd_table[j]->name);
+		assert_ptr_equal(cmd_find(cmd_table, cmd_table[i]->name),
+		    cmd_table[i]);
+	}
+}
+
+static void
+help_prints_the_usage_on_stdout_and_runs_nothing(void **state)
+{
+	struct run	r;
+
+	(void)state;
+	r = run("frob", "--help", NULL);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(calls, 0);
+	assert_string_equal(r.err, "");
+	assert_non_null(strstr(r.out, "usage: redock frob [-x] [--no-shell]"));
+	assert_non_null(strstr(r.out, "frob one or two things"));
+	assert_non_null(strstr(r.out, "  -x                cross it\n"));
+	assert_non_null(strstr(r.out, "--help"));
+	run_free(&r);
+
+	r = run("frob", "-h", "ignored", NULL);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(calls, 0);
+	run_free(&r);
+}
+
+static void
+options_and_operands_reach_the_command(void **state)
+{
+	struct run	r;
+
+	(void)state;
+	r = run("frob", "-x", "--hostname", "box", "--no-shell", "a", "b",
+	    NULL);
+	assert_int_equal(r.status, 42);
+	assert_int_equal(calls, 1);
+	assert_string_equal(seen.flag['x'], "");
+	assert_string_equal(seen.flag['n'], "box");
+	assert_string_equal(seen.flag['S'], "");
+	assert_null(seen.flag['h']);
+	assert_int_equal(seen.argc, 2);
+	assert_string_equal(seen.argv[0], "a");
+	assert_string_equal(seen.argv[1], "b");
+	assert_string_equal(seen_rd->host, "unix:///x.sock");
+	run_free(&r);
+
+	r = run("frob", "-xnbox", "a", NULL);
+	assert_int_equal(r.status, 42);
+	assert_string_equal(seen.flag['n'], "box");
+	run_free(&r);
+
+	r = run("frob", "--hostname=box", "a", NULL);
+	assert_string_equal(seen.flag['n'], "box");
+	run_free(&r);
+}
+
+static void
+options_end_at_the_first_operand(void **state)
+{
+	struct run	r;
+
+	(void)state;
+	r = run("frob", "a", "-x", NULL);
+	assert_int_equal(r.status, 42);
+	assert_null(seen.flag['x']);
+	assert_int_equal(seen.argc, 2);
+	assert_string_equal(seen.argv[1], "-x");
+	run_free(&r);
+
+	r = run("frob", "--", "-x", NULL);
+	assert_int_equal(r.status, 42);
+	assert_null(seen.flag['x']);
+	assert_int_equal(seen.argc, 1);
+	assert_string_equal(seen.argv[0], "-x");
+	run_free(&r);
+}
+
+static void
+an_unknown_option_is_one_line_and_status_2(void **state)
+{
+	struct run	r;
+
+	(void)state;
+	r = run("frob", "-y", "a", NULL);
+	assert_usage_error(&r, "unknown option '-y': see 'redock frob --help'");
+	r = run("frob", "-xy", "a", NULL);
+	assert_usage_error(&r, "unknown option '-y'");
+	r = run("frob", "--frob", "a", NULL);
+	assert_usage_error(&r, "unknown option '--frob'");
+	r = run("frob", "-S", "a", NULL);
+	assert_usage_error(&r, "unknown option '-S'");
+	r = run("frobnicate", "-x", NULL);
+	assert_usage_error(&r, "unknown option '-x'");
+}
+
+static void
+a_long_option_is_never_abbreviated(void **state)
+{
+	struct run	r;
+
+	(void)state;
+	r = run("frob", "--no-sh", "a", NULL);
+	assert_usage_error(&r, "unknown option '--no-sh'");
+	r = run("frob", "--host=box", "a", NULL);
+	assert_usage_error(&r, "unknown option '--host'");
+	r = run("frob", "--hel", NULL);
+	assert_usage_error(&r, "unknown option '--hel'");
+}
+
+static void
+a_missing_or_extra_option_argument_is_status_2(void **state)
+{
+	struct run	r;
+
+	(void)state;
+	r = run("frob", "a", "-n", NULL);
+	assert_int_equal(r.status, 42);	/* after an operand: an operand */
+	run_free(&r);
+	r = run("frob", "-n", NULL);
+	assert_usage_error(&r, "option '-n' needs an argument");
+	r = run("frob", "--hostname", NULL);
+	assert_usage_error(&r, "option '--hostname' needs an argument");
+	r = run("frob", "--no-shell=yes", "a", NULL);
+	assert_usage_error(&r, "option '--no-shell' takes no argument");
+}
+
+static void
+operands_outside_the_bounds_are_status_2(void **state)
+{
+	struct run	r;
+
+	(void)state;
+	r = run("frob", NULL);
+	assert_usage_error(&r, "missing argument for 'frob': usage: redock "
+	    "frob [-x]");
+	r = run("frob", "-x", NULL);
+	assert_usage_error(&r, "missing argument for 'frob'");
+	r = run("frob", "a", "b", "c", NULL);
+	assert_usage_error(&r, "too many arguments for 'frob'");
+	r = run("frobnicate", "a", NULL);
+	assert_usage_error(&r, "too many arguments for 'frobnicate'");
+	r = run("frobnicate", NULL);
+	assert_int_equal(r.status, 42);
+	run_free(&r);
+}
+
+static void
+an_option_with_control_characters_is_shown_escaped(void **state)
+{
+	struct run	r;
+
+	(void)state;
+	r = run("frob", "--a\nb", "a", NULL);
+	assert_usage_error(&r, "unknown option '--a\\nb'");
+	r = run("frob", "-\x1b", "a", NULL);
+	assert_usage_error(&r, "unknown option '-\\033'");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(a_command_is_found_only_by_its_exact_name),
+		cmocka_unit_test(
+		    the_real_table_is_terminated_and_its_names_unique),
+		cmocka_unit_test(
+		    help_prints_the_usage_on_stdout_and_runs_nothing),
+		cmocka_unit_test(options_and_operands_reach_the_command),
+		cmocka_unit_test(options_end_at_the_first_operand),
+		cmocka_unit_test(an_unknown_option_is_one_line_and_status_2),
+		cmocka_unit_test(a_long_option_is_never_abbreviated),
+		cmocka_unit_test(
+		    a_missing_or_extra_option_argument_is_status_2),
+		cmocka_unit_test(operands_outside_the_bounds_are_status_2),
+		cmocka_unit_test(
+		    an_option_with_control_characters_is_shown_escaped),
+	};
+
+	return cmocka_run_group_tests_name("cmd", tests, NULL, NULL);
+}
