@@ -40,7 +40,7 @@ endif
 ALL_CPPFLAGS =	-D_GNU_SOURCE -DREDOCK_VERSION='"$(VERSION)"' -Isrc \
 		$(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CPPFLAGS)
 ALL_CFLAGS =	-std=c17 $(WARNINGS) $(EXTRA_FLAGS) $(CFLAGS)
-ALL_LDFLAGS =	$(EXTRA_FLAGS) -Wl,--as-needed $(LDFLAGS)
+ALL_LDFLAGS =	-Wl,--as-needed $(LDFLAGS)
 LIBS =		$(shell $(PKG_CONFIG) --libs $(PKGS))
 
 SRCS =		$(wildcard src/*.c)
@@ -51,6 +51,7 @@ UNIT_SRCS =	$(wildcard tests/unit/test-*.c)
 UNIT_TESTS =	$(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 
 .PHONY: all unit check sanitize install uninstall clean
+.SECONDARY:
 
 all: $(BIN)
 
