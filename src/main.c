@@ -5,7 +5,6 @@
  * and makes sure that what was written to stdout really got there.
  */
 #include <err.h>
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>

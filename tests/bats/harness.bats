@@ -12,7 +12,7 @@ load helper
 	[[ $output =~ ^1\.[0-9]+$ ]]
 }
 
-@test "the base image's parent is there, made without a registry" {
+@test "the base image's parent, debian:bookworm-slim, is there" {
 	require_engine
 	run docker image inspect --format '{{.Os}}' debian:bookworm-slim
 	[ "$status" -eq 0 ]
