@@ -104,7 +104,7 @@ login_name(char *buf, size_t size, char **cause)
 int
 name_parse(struct name *n, const char *arg, char **cause)
 {
-	const char	*colon;
+	const char	*colon, *tag;
 	char		*shown;
 	size_t		 len;
 	int		 from_user = 0;
@@ -117,7 +117,7 @@ name_parse(struct name *n, const char *arg, char **cause)
 		    cause) == -1)
 			return -1;
 		from_user = 1;
-		colon = arg - 1;
+		tag = arg;
 	} else {
 		len = colon - arg;
 		if (len == 0) {
@@ -131,6 +131,7 @@ name_parse(struct name *n, const char *arg, char **cause)
 		}
 		memcpy(n->repository, arg, len);
 		n->repository[len] = '\0';
+		tag = colon + 1;
 	}
 	if (!repository_valid(n->repository)) {
 		shown = xvis(n->repository);
@@ -143,23 +144,23 @@ name_parse(struct name *n, const char *arg, char **cause)
 		return -1;
 	}
 
-	if (colon[1] == '\0') {
+	if (*tag == '\0') {
 		*cause = xstrdup("the tag is empty");
 		return -1;
 	}
-	if (strlen(colon + 1) > NAME_TAG_MAX) {
+	if (strlen(tag) > NAME_TAG_MAX) {
 		xasprintf(cause, "the tag is longer than %d characters",
 		    NAME_TAG_MAX);
 		return -1;
 	}
-	if (!tag_valid(colon + 1)) {
-		shown = xvis(colon + 1);
+	if (!tag_valid(tag)) {
+		shown = xvis(tag);
 		xasprintf(cause, "tag '%s' is not letters, digits, '_', '.' "
 		    "and '-' starting with a letter, digit or '_'", shown);
 		free(shown);
 		return -1;
 	}
-	strlcpy(n->tag, colon + 1, sizeof n->tag);
+	strlcpy(n->tag, tag, sizeof n->tag);
 	snprintf(n->image, sizeof n->image, "%s:%s", n->repository, n->tag);
 	return 0;
 }
