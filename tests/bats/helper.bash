@@ -27,30 +27,17 @@ redock_setup() {
 	TEST_LABEL="io.redock.test=$REDOCK_TEST_RUN"
 }
 
-# Removes the containers and images of this run: those labelled by the
-# tests, those redock made for a NAME of this run, and images in a
-# repository of this run.
+# Removes what this run made in the engine (tests/objects says what):
+# containers first, so that their images can go.
 redock_cleanup() {
-	local ids
+	local objects ids
 
 	docker version >/dev/null 2>&1 || return 0
-	ids=$( {
-		docker ps -aq --filter "label=$TEST_LABEL"
-		docker ps -a --filter label=io.redock.name \
-		    --format '{{.ID}} {{.Label "io.redock.name"}}' |
-		    awk -v run="$REDOCK_TEST_RUN" 'index($2, run) == 1 { print $1 }'
-	} | sort -u)
-	if [ -n "$ids" ]; then
-		docker rm -f $ids >/dev/null 2>&1 || true
-	fi
-	ids=$( {
-		docker images -q --filter "label=$TEST_LABEL"
-		docker images --format '{{.Repository}}:{{.Tag}}' |
-		    grep "^$REDOCK_TEST_RUN" || true
-	} | sort -u)
-	if [ -n "$ids" ]; then
-		docker rmi -f $ids >/dev/null 2>&1 || true
-	fi
+	objects=$("$TOP/tests/objects" "$REDOCK_TEST_RUN")
+	ids=$(awk '$1 == "container" { print $2 }' <<<"$objects")
+	[ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1 || true
+	ids=$(awk '$1 == "image" { print $2 }' <<<"$objects")
+	[ -z "$ids" ] || docker rmi -f $ids >/dev/null 2>&1 || true
 }
 
 redock_teardown() {
