@@ -7,11 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine.h"
 #include "redock.h"
 #include "xmalloc.h"
 
 /* Adding a command is adding its file and one line here. */
 const struct cmd_entry *const cmd_table[] = {
+	&cmd_list_entry,
 	NULL
 };
 
@@ -174,4 +176,37 @@ out:
 	free(optstring);
 	free(longopts);
 	return status;
+}
+
+struct engine *
+cmd_engine_open(const struct redock *rd, int *status)
+{
+	struct engine		*e;
+	struct engine_error	 err;
+	char			*msg;
+
+	*status = 0;
+	if (engine_open(&e, rd->host, &err) == -1) {
+		msg = xvis_message(err.message);
+		warnx("%s", msg);
+		free(msg);
+		*status = err.kind == ENGINE_EADDRESS && rd->host != NULL ?
+		    EXIT_USAGE : 1;
+		return NULL;
+	}
+	return e;
+}
+
+void
+cmd_engine_error(const char *what, const struct engine_error *err)
+{
+	char	*msg;
+
+	/* The engine's words may hold anything: no control characters. */
+	msg = xvis_message(err->message);
+	if (err->kind == ENGINE_EHTTP || err->kind == ENGINE_EBUILD)
+		warnx("%s: %s", what, msg);
+	else
+		warnx("%s", msg);
+	free(msg);
 }

@@ -51,6 +51,8 @@ struct cmd_entry {
 /* Every command, NULL-terminated (cmd.c). */
 extern const struct cmd_entry *const cmd_table[];
 
+extern const struct cmd_entry cmd_list_entry;
+
 /*
  * The entry called exactly name, or NULL. There is no prefix matching:
  * "redock k" must never mean kill.
@@ -85,5 +87,20 @@ int	cmd_getopt(int, char **, const char *, const struct option *);
  * read.
  */
 void	cmd_option_error(int, char *const *, const char *);
+
+/*
+ * Opens the engine that -H, DOCKER_HOST or the default name. On failure
+ * prints the one line that says why and returns NULL; *status is then
+ * the exit status (EXIT_USAGE for a malformed -H, else 1).
+ */
+struct engine;
+struct engine_error;
+struct engine	*cmd_engine_open(const struct redock *, int *);
+
+/*
+ * Prints an engine error: "redock: WHAT: the engine's message", or just
+ * the message when it already names the engine (connection, protocol).
+ */
+void	cmd_engine_error(const char *, const struct engine_error *);
 
 #endif

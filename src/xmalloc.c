@@ -85,3 +85,15 @@ xvis(const char *s)
 		oom();
 	return out;
 }
+
+char *
+xvis_message(const char *s)
+{
+	char	*out;
+
+	out = xreallocarray(NULL, strlen(s) + 1, 4);
+	if (strsvis(out, s, VIS_CSTYLE | VIS_OCTAL | VIS_TAB | VIS_NL,
+	    "") == -1)
+		oom();
+	return out;
+}

@@ -21,4 +21,7 @@ int	 xasprintf(char **, const char *, ...)
  */
 char	*xvis(const char *);
 
+/* The same for a message shown as it is: quotes are left alone. */
+char	*xvis_message(const char *);
+
 #endif

@@ -1,0 +1,1785 @@
+/*
+ * The Docker Engine API over libcurl, with jansson for the JSON.
+ *
+ * One curl handle per engine: curl keeps the connection open between
+ * calls, so a command that makes five calls connects once.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "engine.h"
+#include "xmalloc.h"
+
+#define CONNECT_MS	10000L		/* to connect */
+#define TOTAL_MS	60000L		/* a whole call that does not stream */
+#define SLOW_MS		600000L		/* commit: copies a whole file system */
+#define BODY_MAX	(64UL << 20)	/* the most redock keeps of an answer */
+#define LINE_MAX_LEN	(1UL << 20)	/* one line of a build's output */
+
+struct engine {
+	CURL	*curl;
+	char	*host;		/* as the user wrote it */
+	char	*socket;	/* unix socket path, or NULL for tcp */
+	char	*base;		/* "http://localhost", "https://HOST:PORT" */
+	char	*certdir;	/* TLS with verification, or NULL */
+	char	 version[16];	/* negotiated; "" before */
+	long	 connect_ms;
+	long	 total_ms;
+	char	 curlerr[CURL_ERROR_SIZE];
+};
+
+struct buf {
+	char	*data;
+	size_t	 len;
+	size_t	 cap;
+	size_t	 max;
+	int	 overflow;
+};
+
+/* One call. path follows the version prefix and starts with '/'. */
+struct request {
+	const char	*method;
+	const char	*path;
+	int		 unversioned;
+	const char	*ctype;		/* type of body */
+	const void	*body;
+	size_t		 bodylen;
+	long		 timeout_ms;	/* 0: the engine's, -1: none */
+	size_t		(*write)(char *, size_t, size_t, void *);
+	void		*arg;		/* for write */
+	char		*apiversion;	/* filled from the Api-Version header */
+};
+
+static void	error_set(struct engine_error *, enum engine_errkind, long,
+		    const char *, ...) __attribute__((format(printf, 4, 5)));
+static int	request_do(struct engine *, struct request *, struct buf *,
+		    long *, struct engine_error *);
+static int	call(struct engine *, const char *, const char *,
+		    const char *, const void *, size_t, long, struct buf *,
+		    struct engine_error *);
+
+static void
+error_clear(struct engine_error *err)
+{
+	err->kind = ENGINE_OK;
+	err->status = 0;
+	err->message[0] = '\0';
+}
+
+static void
+error_set(struct engine_error *err, enum engine_errkind kind, long status,
+    const char *fmt, ...)
+{
+	va_list	ap;
+
+	err->kind = kind;
+	err->status = status;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof err->message, fmt, ap);
+	va_end(ap);
+}
+
+/* Wraps a parser's message into one that names the engine and the call. */
+static void
+error_protocol(struct engine *e, const char *method, const char *path,
+    struct engine_error *err)
+{
+	char	why[sizeof err->message];
+
+	strlcpy(why, err->message, sizeof why);
+	error_set(err, ENGINE_EPROTOCOL, err->status,
+	    "unexpected answer from the Docker engine at %s to %s %s: %s",
+	    e->host, method, path, why);
+}
+
+/* Buffers. */
+
+static void
+buf_init(struct buf *b, size_t max)
+{
+	memset(b, 0, sizeof *b);
+	b->max = max;
+}
+
+static void
+buf_release(struct buf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof *b);
+}
+
+static int
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	size_t	cap;
+
+	if (n > b->max - b->len) {
+		b->overflow = 1;
+		return -1;
+	}
+	if (b->len + n + 1 > b->cap) {
+		cap = b->cap == 0 ? 4096 : b->cap;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		b->data = xreallocarray(b->data, cap, 1);
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+static size_t
+buf_write(char *p, size_t size, size_t n, void *arg)
+{
+	if (buf_add(arg, p, size * n) == -1)
+		return 0;
+	return size * n;
+}
+
+/* Labels. */
+
+void
+engine_labels_add(struct engine_labels *l, const char *key, const char *value)
+{
+	l->keys = xreallocarray(l->keys, l->n + 1, sizeof *l->keys);
+	l->values = xreallocarray(l->values, l->n + 1, sizeof *l->values);
+	l->keys[l->n] = xstrdup(key);
+	l->values[l->n] = xstrdup(value == NULL ? "" : value);
+	l->n++;
+}
+
+const char *
+engine_labels_get(const struct engine_labels *l, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++) {
+		if (strcmp(l->keys[i], key) == 0)
+			return l->values[i];
+	}
+	return NULL;
+}
+
+void
+engine_labels_release(struct engine_labels *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->keys[i]);
+		free(l->values[i]);
+	}
+	free(l->keys);
+	free(l->values);
+	memset(l, 0, sizeof *l);
+}
+
+void
+engine_container_release(struct engine_container *c)
+{
+	if (c == NULL)
+		return;
+	free(c->id);
+	free(c->name);
+	free(c->image);
+	free(c->image_id);
+	free(c->hostname);
+	free(c->state);
+	engine_labels_release(&c->labels);
+	free(c->ports);
+	memset(c, 0, sizeof *c);
+}
+
+void
+engine_containers_free(struct engine_container *v, size_t n)
+{
+	size_t	i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		engine_container_release(&v[i]);
+	free(v);
+}
+
+int
+engine_container_port(const struct engine_container *c, int private_port,
+    const char *host_ip)
+{
+	size_t	i;
+
+	for (i = 0; i < c->nports; i++) {
+		if (c->ports[i].private_port != private_port ||
+		    strcmp(c->ports[i].proto, "tcp") != 0 ||
+		    c->ports[i].public_port == 0)
+			continue;
+		if (host_ip == NULL || strcmp(c->ports[i].host_ip, host_ip) == 0)
+			return c->ports[i].public_port;
+	}
+	return 0;
+}
+
+void
+engine_image_release(struct engine_image *im)
+{
+	size_t	i;
+
+	if (im == NULL)
+		return;
+	free(im->id);
+	for (i = 0; i < im->ntags; i++)
+		free(im->tags[i]);
+	free(im->tags);
+	engine_labels_release(&im->labels);
+	memset(im, 0, sizeof *im);
+}
+
+void
+engine_images_free(struct engine_image *v, size_t n)
+{
+	size_t	i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		engine_image_release(&v[i]);
+	free(v);
+}
+
+/* Versions and times. */
+
+static int
+version_parse(const char *s, long *major, long *minor)
+{
+	char	*end;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	*major = strtol(s, &end, 10);
+	if (errno != 0 || *end != '.' || !isdigit((unsigned char)end[1]))
+		return -1;
+	*minor = strtol(end + 1, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	return 0;
+}
+
+int
+engine_version_cmp(const char *a, const char *b)
+{
+	long	amaj, amin, bmaj, bmin;
+
+	if (version_parse(a, &amaj, &amin) == -1)
+		amaj = amin = -1;
+	if (version_parse(b, &bmaj, &bmin) == -1)
+		bmaj = bmin = -1;
+	if (amaj != bmaj)
+		return amaj < bmaj ? -1 : 1;
+	if (amin != bmin)
+		return amin < bmin ? -1 : 1;
+	return 0;
+}
+
+time_t
+engine_parse_time(const char *s)
+{
+	struct tm	 tm;
+	const char	*p;
+	time_t		 t;
+	int		 off;
+
+	memset(&tm, 0, sizeof tm);
+	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (p == NULL)
+		return -1;
+	if (*p == '.') {
+		for (p++; isdigit((unsigned char)*p); p++)
+			;
+	}
+	off = 0;
+	if ((p[0] == '+' || p[0] == '-') && isdigit((unsigned char)p[1]) &&
+	    isdigit((unsigned char)p[2]) && p[3] == ':' &&
+	    isdigit((unsigned char)p[4]) && isdigit((unsigned char)p[5]) &&
+	    p[6] == '\0') {
+		off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 +
+		    ((p[4] - '0') * 10 + (p[5] - '0')) * 60;
+		if (p[0] == '-')
+			off = -off;
+	} else if (strcmp(p, "Z") != 0)
+		return -1;
+	t = timegm(&tm);
+	if (t == -1)
+		return -1;
+	return t - off;
+}
+
+/* JSON mapping. */
+
+static json_t *
+json_parse(const char *s, size_t len, json_type want, struct engine_error *err)
+{
+	json_error_t	 jerr;
+	json_t		*j;
+
+	if (s == NULL)
+		s = "";		/* an empty body */
+	j = json_loadb(s, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (j == NULL) {
+		error_set(err, ENGINE_EPROTOCOL, 0, "not JSON: %s", jerr.text);
+		return NULL;
+	}
+	if (json_typeof(j) != want) {
+		error_set(err, ENGINE_EPROTOCOL, 0, "JSON of the wrong shape: %s "
+		    "expected", want == JSON_ARRAY ? "an array" : "an object");
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* A copy of the string at key of o, or NULL when there is none. */
+static char *
+json_strdup(const json_t *o, const char *key)
+{
+	const char	*s;
+
+	s = json_string_value(json_object_get(o, key));
+	return s == NULL ? NULL : xstrdup(s);
+}
+
+static json_t *
+json_path(json_t *o, const char *a, const char *b)
+{
+	return json_object_get(json_object_get(o, a), b);
+}
+
+static void
+labels_from_json(struct engine_labels *l, const json_t *o)
+{
+	const char	*key;
+	json_t		*value;
+
+	if (!json_is_object(o))
+		return;
+	json_object_foreach((json_t *)o, key, value) {
+		if (json_is_string(value))
+			engine_labels_add(l, key, json_string_value(value));
+	}
+}
+
+static json_t *
+labels_to_json(const struct engine_labels *l)
+{
+	json_t	*o;
+	size_t	 i;
+
+	o = json_object();
+	for (i = 0; l != NULL && i < l->n; i++)
+		json_object_set_new(o, l->keys[i], json_string(l->values[i]));
+	return o;
+}
+
+static char *
+name_strip(const char *s)
+{
+	return xstrdup(s[0] == '/' ? s + 1 : s);
+}
+
+/* One element of GET /containers/json. */
+static int
+container_from_list(struct engine_container *c, json_t *o,
+    struct engine_error *err)
+{
+	json_t		*ports, *p, *names;
+	const char	*s;
+	size_t		 i;
+	json_int_t	 n;
+
+	memset(c, 0, sizeof *c);
+	if (!json_is_object(o) || (c->id = json_strdup(o, "Id")) == NULL) {
+		error_set(err, ENGINE_EPROTOCOL, 0, "a container without an Id");
+		return -1;
+	}
+	names = json_object_get(o, "Names");
+	if ((s = json_string_value(json_array_get(names, 0))) != NULL)
+		c->name = name_strip(s);
+	c->image = json_strdup(o, "Image");
+	c->image_id = json_strdup(o, "ImageID");
+	c->state = json_strdup(o, "State");
+	c->running = c->state != NULL && strcmp(c->state, "running") == 0;
+	c->created = (time_t)json_integer_value(json_object_get(o, "Created"));
+	labels_from_json(&c->labels, json_object_get(o, "Labels"));
+
+	ports = json_object_get(o, "Ports");
+	if (json_is_array(ports) && json_array_size(ports) > 0) {
+		c->ports = xcalloc(json_array_size(ports), sizeof *c->ports);
+		json_array_foreach(ports, i, p) {
+			struct engine_port	*pp = &c->ports[c->nports];
+
+			n = json_integer_value(json_object_get(p, "PrivatePort"));
+			if (n < 1 || n > 65535)
+				continue;
+			pp->private_port = (int)n;
+			n = json_integer_value(json_object_get(p, "PublicPort"));
+			pp->public_port = n >= 1 && n <= 65535 ? (int)n : 0;
+			s = json_string_value(json_object_get(p, "Type"));
+			strlcpy(pp->proto, s == NULL ? "tcp" : s,
+			    sizeof pp->proto);
+			s = json_string_value(json_object_get(p, "IP"));
+			strlcpy(pp->host_ip, s == NULL ? "" : s,
+			    sizeof pp->host_ip);
+			c->nports++;
+		}
+	}
+	return 0;
+}
+
+/* Parses "22/tcp" into its port and protocol. */
+static int
+port_key(const char *key, struct engine_port *p)
+{
+	const char	*slash, *errstr;
+	char		 num[8];
+
+	slash = strchr(key, '/');
+	if (slash == NULL || (size_t)(slash - key) >= sizeof num)
+		return -1;
+	memcpy(num, key, slash - key);
+	num[slash - key] = '\0';
+	p->private_port = (int)strtonum(num, 1, 65535, &errstr);
+	if (errstr != NULL)
+		return -1;
+	if (strlcpy(p->proto, slash + 1, sizeof p->proto) >= sizeof p->proto)
+		return -1;
+	return 0;
+}
+
+/* The ports of inspect: {"22/tcp": [{"HostIp": ..., "HostPort": ...}]}. */
+static void
+ports_from_inspect(struct engine_container *c, json_t *o)
+{
+	const char	*key, *s, *errstr;
+	json_t		*bindings, *b;
+	size_t		 i, total;
+
+	if (!json_is_object(o))
+		return;
+	total = 0;
+	json_object_foreach(o, key, bindings)
+		total += json_is_array(bindings) ? json_array_size(bindings) : 0;
+	if (total == 0)
+		return;
+	c->ports = xcalloc(total, sizeof *c->ports);
+	json_object_foreach(o, key, bindings) {
+		if (!json_is_array(bindings))
+			continue;
+		json_array_foreach(bindings, i, b) {
+			struct engine_port	*p = &c->ports[c->nports];
+
+			if (port_key(key, p) == -1)
+				continue;
+			s = json_string_value(json_object_get(b, "HostPort"));
+			if (s == NULL)
+				continue;
+			p->public_port = (int)strtonum(s, 1, 65535, &errstr);
+			if (errstr != NULL)
+				continue;
+			s = json_string_value(json_object_get(b, "HostIp"));
+			strlcpy(p->host_ip, s == NULL ? "" : s,
+			    sizeof p->host_ip);
+			c->nports++;
+		}
+	}
+}
+
+int
+engine_parse_container_inspect(const char *s, size_t len,
+    struct engine_container *c, struct engine_error *err)
+{
+	json_t		*o, *state;
+	const char	*t;
+
+	memset(c, 0, sizeof *c);
+	error_clear(err);
+	if ((o = json_parse(s, len, JSON_OBJECT, err)) == NULL)
+		return -1;
+	if ((c->id = json_strdup(o, "Id")) == NULL) {
+		error_set(err, ENGINE_EPROTOCOL, 0, "a container without an Id");
+		json_decref(o);
+		return -1;
+	}
+	if ((t = json_string_value(json_object_get(o, "Name"))) != NULL)
+		c->name = name_strip(t);
+	c->image = json_strdup(json_object_get(o, "Config"), "Image");
+	c->image_id = json_strdup(o, "Image");
+	c->hostname = json_strdup(json_object_get(o, "Config"), "Hostname");
+	state = json_object_get(o, "State");
+	c->state = json_strdup(state, "Status");
+	c->running = json_is_true(json_object_get(state, "Running"));
+	if ((t = json_string_value(json_object_get(o, "Created"))) != NULL &&
+	    (c->created = engine_parse_time(t)) == -1)
+		c->created = 0;
+	labels_from_json(&c->labels, json_path(o, "Config", "Labels"));
+	ports_from_inspect(c, json_path(o, "NetworkSettings", "Ports"));
+	json_decref(o);
+	return 0;
+}
+
+int
+engine_parse_container_list(const char *s, size_t len,
+    struct engine_container **vp, size_t *np, struct engine_error *err)
+{
+	struct engine_container	*v;
+	json_t			*a, *o;
+	size_t			 i;
+
+	*vp = NULL;
+	*np = 0;
+	error_clear(err);
+	if ((a = json_parse(s, len, JSON_ARRAY, err)) == NULL)
+		return -1;
+	v = xcalloc(json_array_size(a) + 1, sizeof *v);
+	json_array_foreach(a, i, o) {
+		if (container_from_list(&v[i], o, err) == -1) {
+			engine_containers_free(v, i + 1);
+			json_decref(a);
+			return -1;
+		}
+	}
+	*vp = v;
+	*np = json_array_size(a);
+	json_decref(a);
+	return 0;
+}
+
+static void
+tags_from_json(struct engine_image *im, json_t *tags)
+{
+	const char	*s;
+	json_t		*t;
+	size_t		 i;
+
+	if (!json_is_array(tags) || json_array_size(tags) == 0)
+		return;
+	im->tags = xcalloc(json_array_size(tags), sizeof *im->tags);
+	json_array_foreach(tags, i, t) {
+		s = json_string_value(t);
+		if (s != NULL && strcmp(s, "<none>:<none>") != 0)
+			im->tags[im->ntags++] = xstrdup(s);
+	}
+}
+
+static int
+image_from_json(struct engine_image *im, json_t *o, int inspect,
+    struct engine_error *err)
+{
+	const char	*t;
+
+	memset(im, 0, sizeof *im);
+	if (!json_is_object(o) || (im->id = json_strdup(o, "Id")) == NULL) {
+		error_set(err, ENGINE_EPROTOCOL, 0, "an image without an Id");
+		return -1;
+	}
+	tags_from_json(im, json_object_get(o, "RepoTags"));
+	im->size = json_integer_value(json_object_get(o, "Size"));
+	if (inspect) {
+		t = json_string_value(json_object_get(o, "Created"));
+		if (t != NULL && (im->created = engine_parse_time(t)) == -1)
+			im->created = 0;
+		labels_from_json(&im->labels, json_path(o, "Config", "Labels"));
+	} else {
+		im->created = (time_t)json_integer_value(
+		    json_object_get(o, "Created"));
+		labels_from_json(&im->labels, json_object_get(o, "Labels"));
+	}
+	return 0;
+}
+
+int
+engine_parse_image_inspect(const char *s, size_t len, struct engine_image *im,
+    struct engine_error *err)
+{
+	json_t	*o;
+	int	 rc;
+
+	memset(im, 0, sizeof *im);
+	error_clear(err);
+	if ((o = json_parse(s, len, JSON_OBJECT, err)) == NULL)
+		return -1;
+	rc = image_from_json(im, o, 1, err);
+	json_decref(o);
+	return rc;
+}
+
+int
+engine_parse_image_list(const char *s, size_t len, struct engine_image **vp,
+    size_t *np, struct engine_error *err)
+{
+	struct engine_image	*v;
+	json_t			*a, *o;
+	size_t			 i;
+
+	*vp = NULL;
+	*np = 0;
+	error_clear(err);
+	if ((a = json_parse(s, len, JSON_ARRAY, err)) == NULL)
+		return -1;
+	v = xcalloc(json_array_size(a) + 1, sizeof *v);
+	json_array_foreach(a, i, o) {
+		if (image_from_json(&v[i], o, 0, err) == -1) {
+			engine_images_free(v, i + 1);
+			json_decref(a);
+			return -1;
+		}
+	}
+	*vp = v;
+	*np = json_array_size(a);
+	json_decref(a);
+	return 0;
+}
+
+/*
+ * Without a terminal the engine sends logs multiplexed: frames of an
+ * 8-byte header (stream, 0, 0, 0, big-endian length) and the bytes.
+ * A body that is not a clean run of such frames is taken as it is.
+ */
+char *
+engine_parse_logs(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	char			*out;
+	size_t			 i, o, n;
+
+	for (i = 0; i < len; i += 8 + n) {
+		if (len - i < 8 || p[i] > 2 || p[i + 1] != 0 ||
+		    p[i + 2] != 0 || p[i + 3] != 0)
+			break;
+		n = (size_t)p[i + 4] << 24 | (size_t)p[i + 5] << 16 |
+		    (size_t)p[i + 6] << 8 | (size_t)p[i + 7];
+		if (n > len - i - 8)
+			break;
+	}
+	out = xmalloc(len + 1);
+	if (i != len) {
+		memcpy(out, s, len);
+		out[len] = '\0';
+		return out;
+	}
+	for (i = o = 0; i < len; i += 8 + n) {
+		n = (size_t)p[i + 4] << 24 | (size_t)p[i + 5] << 16 |
+		    (size_t)p[i + 6] << 8 | (size_t)p[i + 7];
+		memcpy(out + o, s + i + 8, n);
+		o += n;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* Transport. */
+
+/*
+ * Sets e->socket or e->base from an address: unix:///PATH, or
+ * tcp://HOST[:PORT] (2375, or 2376 with TLS, as the docker CLI has it).
+ */
+static int
+address_parse(struct engine *e, const char *host, struct engine_error *err)
+{
+	const char	*rest, *colon, *errstr, *certdir;
+	char		*hostpart;
+	long long	 port;
+	size_t		 n;
+
+	if (strncmp(host, "unix://", 7) == 0) {
+		rest = host + 7;
+		if (rest[0] != '/' || rest[1] == '\0') {
+			error_set(err, ENGINE_EADDRESS, 0, "invalid engine "
+			    "address '%s': unix:// needs an absolute path", host);
+			return -1;
+		}
+		e->socket = xstrdup(rest);
+		e->base = xstrdup("http://localhost");
+		return 0;
+	}
+	if (strncmp(host, "tcp://", 6) != 0) {
+		error_set(err, ENGINE_EADDRESS, 0, "invalid engine address "
+		    "'%s': use unix:///PATH or tcp://HOST:PORT", host);
+		return -1;
+	}
+	certdir = getenv("DOCKER_TLS_VERIFY");
+	if (certdir != NULL && *certdir != '\0') {
+		certdir = getenv("DOCKER_CERT_PATH");
+		if (certdir != NULL && *certdir != '\0')
+			e->certdir = xstrdup(certdir);
+		else if (getenv("HOME") != NULL)
+			xasprintf(&e->certdir, "%s/.docker", getenv("HOME"));
+		else
+			e->certdir = xstrdup(".docker");
+	}
+
+	rest = host + 6;
+	n = strlen(rest);
+	if (n > 0 && rest[n - 1] == '/')
+		n--;
+	hostpart = xmalloc(n + 1);
+	memcpy(hostpart, rest, n);
+	hostpart[n] = '\0';
+	colon = strrchr(hostpart, ':');
+	if (colon != NULL && strchr(colon, ']') != NULL)
+		colon = NULL;		/* [v6] without a port */
+	port = e->certdir != NULL ? 2376 : 2375;
+	if (colon != NULL) {
+		port = strtonum(colon + 1, 1, 65535, &errstr);
+		if (errstr != NULL) {
+			error_set(err, ENGINE_EADDRESS, 0, "invalid engine "
+			    "address '%s': the port is %s", host, errstr);
+			free(hostpart);
+			return -1;
+		}
+		hostpart[colon - hostpart] = '\0';
+	}
+	if (hostpart[0] == '\0' ||
+	    strspn(hostpart, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-[]:") != strlen(hostpart)) {
+		error_set(err, ENGINE_EADDRESS, 0, "invalid engine address "
+		    "'%s': use tcp://HOST:PORT", host);
+		free(hostpart);
+		return -1;
+	}
+	xasprintf(&e->base, "%s://%s:%lld", e->certdir != NULL ? "https" :
+	    "http", hostpart, port);
+	free(hostpart);
+	return 0;
+}
+
+static size_t
+header_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct request	*rq = arg;
+	size_t		 len = size * n, i;
+	static const char name[] = "api-version:";
+
+	if (len > sizeof name - 1 &&
+	    strncasecmp(p, name, sizeof name - 1) == 0) {
+		i = sizeof name - 1;
+		while (i < len && (p[i] == ' ' || p[i] == '\t'))
+			i++;
+		while (len > i && isspace((unsigned char)p[len - 1]))
+			len--;
+		free(rq->apiversion);
+		rq->apiversion = xmalloc(len - i + 1);
+		memcpy(rq->apiversion, p + i, len - i);
+		rq->apiversion[len - i] = '\0';
+	}
+	return size * n;
+}
+
+/* Turns errno from connect() into the reason and what to do. */
+static void
+error_connect(struct engine *e, int errnum, struct engine_error *err)
+{
+	const char	*hint = "";
+	char		 why[256];
+
+	if (errnum == 0) {
+		strlcpy(why, e->curlerr[0] != '\0' ? e->curlerr :
+		    "cannot connect", sizeof why);
+	} else
+		strlcpy(why, strerror(errnum), sizeof why);
+	why[0] = (char)tolower((unsigned char)why[0]);
+	if (errnum == ENOENT || errnum == ECONNREFUSED)
+		hint = ": is dockerd running?";
+	else if (errnum == EACCES)
+		hint = ": is your user in the docker group?";
+	error_set(err, ENGINE_ECONNECT, 0,
+	    "cannot reach the Docker engine at %s: %s%s", e->host, why, hint);
+}
+
+static int
+error_curl(struct engine *e, struct request *rq, CURLcode rc,
+    struct buf *body, struct engine_error *err)
+{
+	long	 oserr = 0, sent = 0;
+
+	curl_easy_getinfo(e->curl, CURLINFO_OS_ERRNO, &oserr);
+	curl_easy_getinfo(e->curl, CURLINFO_REQUEST_SIZE, &sent);
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+		error_connect(e, (int)oserr, err);
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		if (sent == 0) {
+			error_set(err, ENGINE_ECONNECT, 0, "cannot reach the "
+			    "Docker engine at %s: no connection within %ld s",
+			    e->host, (e->connect_ms + 999) / 1000);
+		} else {
+			error_set(err, ENGINE_ETIMEOUT, 0, "the Docker engine "
+			    "at %s did not answer %s %s in time", e->host,
+			    rq->method, rq->path);
+		}
+		break;
+	case CURLE_WRITE_ERROR:
+		if (body != NULL && body->overflow) {
+			error_set(err, ENGINE_EPROTOCOL, 0, "the Docker engine "
+			    "at %s sent more than %lu MiB for %s %s", e->host,
+			    BODY_MAX >> 20, rq->method, rq->path);
+			break;
+		}
+		if (err->kind != ENGINE_OK)
+			break;		/* the writer said why */
+		/* FALLTHROUGH */
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+		error_set(err, ENGINE_EPROTOCOL, 0, "the Docker engine at %s "
+		    "closed the connection during %s %s", e->host, rq->method,
+		    rq->path);
+		break;
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_WEIRD_SERVER_REPLY:
+		error_set(err, ENGINE_EPROTOCOL, 0, "the Docker engine at %s "
+		    "answered %s %s with something that is not HTTP", e->host,
+		    rq->method, rq->path);
+		break;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_CRL_BADFILE:
+		error_set(err, ENGINE_ECONNECT, 0, "cannot reach the Docker "
+		    "engine at %s: TLS: %s (certificates from %s)", e->host,
+		    e->curlerr[0] != '\0' ? e->curlerr : curl_easy_strerror(rc),
+		    e->certdir != NULL ? e->certdir : "nowhere");
+		break;
+	default:
+		error_set(err, ENGINE_EPROTOCOL, 0, "talking to the Docker "
+		    "engine at %s failed: %s", e->host, e->curlerr[0] != '\0' ?
+		    e->curlerr : curl_easy_strerror(rc));
+		break;
+	}
+	return -1;
+}
+
+/*
+ * Sends one request. Returns 0 when an HTTP answer came, whatever its
+ * status, with the body in *body (unless rq->write takes it); -1 when
+ * the transport failed.
+ */
+static int
+request_do(struct engine *e, struct request *rq, struct buf *body,
+    long *status, struct engine_error *err)
+{
+	struct curl_slist	*headers = NULL;
+	char			*url = NULL, *ctype = NULL, *cert = NULL;
+	CURLcode		 rc;
+	long			 timeout;
+	int			 ret = -1;
+
+	*status = 0;
+	curl_easy_reset(e->curl);
+	if (rq->unversioned || e->version[0] == '\0')
+		xasprintf(&url, "%s%s", e->base, rq->path);
+	else
+		xasprintf(&url, "%s/v%s%s", e->base, e->version, rq->path);
+	e->curlerr[0] = '\0';
+	curl_easy_setopt(e->curl, CURLOPT_URL, url);
+	curl_easy_setopt(e->curl, CURLOPT_ERRORBUFFER, e->curlerr);
+	curl_easy_setopt(e->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e->curl, CURLOPT_USERAGENT, "redock/" REDOCK_VERSION);
+	if (e->socket != NULL)
+		curl_easy_setopt(e->curl, CURLOPT_UNIX_SOCKET_PATH, e->socket);
+	if (e->certdir != NULL) {
+		xasprintf(&cert, "%s/ca.pem", e->certdir);
+		curl_easy_setopt(e->curl, CURLOPT_CAINFO, cert);
+		free(cert);
+		xasprintf(&cert, "%s/cert.pem", e->certdir);
+		curl_easy_setopt(e->curl, CURLOPT_SSLCERT, cert);
+		free(cert);
+		xasprintf(&cert, "%s/key.pem", e->certdir);
+		curl_easy_setopt(e->curl, CURLOPT_SSLKEY, cert);
+		free(cert);
+		curl_easy_setopt(e->curl, CURLOPT_SSL_VERIFYPEER, 1L);
+		curl_easy_setopt(e->curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	}
+	curl_easy_setopt(e->curl, CURLOPT_CONNECTTIMEOUT_MS, e->connect_ms);
+	timeout = rq->timeout_ms == 0 ? e->total_ms : rq->timeout_ms;
+	if (timeout > 0)
+		curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, timeout);
+
+	/* Docker answers 100-continue, but waiting for it costs a second. */
+	headers = curl_slist_append(headers, "Expect:");
+	if (rq->ctype != NULL) {
+		xasprintf(&ctype, "Content-Type: %s", rq->ctype);
+		headers = curl_slist_append(headers, ctype);
+	}
+	curl_easy_setopt(e->curl, CURLOPT_HTTPHEADER, headers);
+	if (strcmp(rq->method, "POST") == 0 || strcmp(rq->method, "PUT") == 0) {
+		curl_easy_setopt(e->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)rq->bodylen);
+		curl_easy_setopt(e->curl, CURLOPT_POSTFIELDS,
+		    rq->body != NULL ? rq->body : "");
+	}
+	if (strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "POST") != 0)
+		curl_easy_setopt(e->curl, CURLOPT_CUSTOMREQUEST, rq->method);
+	curl_easy_setopt(e->curl, CURLOPT_HEADERFUNCTION, header_write);
+	curl_easy_setopt(e->curl, CURLOPT_HEADERDATA, rq);
+	if (rq->write != NULL) {
+		curl_easy_setopt(e->curl, CURLOPT_WRITEFUNCTION, rq->write);
+		curl_easy_setopt(e->curl, CURLOPT_WRITEDATA, rq->arg);
+	} else {
+		curl_easy_setopt(e->curl, CURLOPT_WRITEFUNCTION, buf_write);
+		curl_easy_setopt(e->curl, CURLOPT_WRITEDATA, body);
+	}
+
+	rc = curl_easy_perform(e->curl);
+	if (rc != CURLE_OK) {
+		error_curl(e, rq, rc, body, err);
+		goto out;
+	}
+	curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, status);
+	ret = 0;
+out:
+	curl_slist_free_all(headers);
+	free(ctype);
+	free(url);
+	return ret;
+}
+
+/*
+ * The engine's own words for a failed call: the "message" of its JSON,
+ * else the body as text, else the status.
+ */
+static void
+error_http(struct engine *e, const char *method, const char *path,
+    long status, const struct buf *body, struct engine_error *err)
+{
+	json_t		*o;
+	const char	*msg = NULL;
+	char		 text[512];
+	size_t		 i, n;
+
+	o = body->len > 0 ? json_loadb(body->data, body->len, 0, NULL) : NULL;
+	if (o != NULL)
+		msg = json_string_value(json_object_get(o, "message"));
+	if (msg == NULL && body->len > 0 && o == NULL) {
+		n = 0;
+		for (i = 0; i < body->len && n < sizeof text - 1; i++) {
+			if (body->data[i] == '\n' || body->data[i] == '\r')
+				break;
+			text[n++] = isprint((unsigned char)body->data[i]) ?
+			    body->data[i] : '?';
+		}
+		text[n] = '\0';
+		if (n > 0)
+			msg = text;
+	}
+	if (msg != NULL && *msg != '\0')
+		error_set(err, ENGINE_EHTTP, status, "%s", msg);
+	else {
+		error_set(err, ENGINE_EHTTP, status, "the Docker engine at %s "
+		    "answered %s %s with HTTP status %ld", e->host, method,
+		    path, status);
+	}
+	json_decref(o);
+}
+
+/*
+ * A versioned call that is expected to succeed (2xx or 304); any other
+ * status becomes ENGINE_EHTTP. The body is in *out if out is not NULL.
+ */
+static int
+call(struct engine *e, const char *method, const char *path,
+    const char *ctype, const void *body, size_t bodylen, long timeout_ms,
+    struct buf *out, struct engine_error *err)
+{
+	struct request	 rq;
+	struct buf	 local;
+	long		 status;
+	int		 ret = -1;
+
+	error_clear(err);
+	memset(&rq, 0, sizeof rq);
+	rq.method = method;
+	rq.path = path;
+	rq.ctype = ctype;
+	rq.body = body;
+	rq.bodylen = bodylen;
+	rq.timeout_ms = timeout_ms;
+	if (out == NULL) {
+		buf_init(&local, BODY_MAX);
+		out = &local;
+	}
+	if (request_do(e, &rq, out, &status, err) == -1)
+		goto out;
+	if ((status < 200 || status > 299) && status != 304) {
+		error_http(e, method, path, status, out, err);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(rq.apiversion);
+	if (out == &local)
+		buf_release(&local);
+	return ret;
+}
+
+/* Escapes a name or ID for a URL path. */
+static char *
+path_escape(struct engine *e, const char *s)
+{
+	char	*t, *r;
+
+	t = curl_easy_escape(e->curl, s, 0);
+	if (t == NULL) {
+		fprintf(stderr, "redock: out of memory\n");
+		exit(1);
+	}
+	r = xstrdup(t);
+	curl_free(t);
+	return r;
+}
+
+/* A query parameter, "&key=escaped-value". */
+static char *
+query_param(struct engine *e, const char *key, const char *value)
+{
+	char	*t, *r;
+
+	t = curl_easy_escape(e->curl, value, 0);
+	if (t == NULL) {
+		fprintf(stderr, "redock: out of memory\n");
+		exit(1);
+	}
+	xasprintf(&r, "&%s=%s", key, t);
+	curl_free(t);
+	return r;
+}
+
+/* Engine. */
+
+int
+engine_open(struct engine **ep, const char *host, struct engine_error *err)
+{
+	struct engine	*e;
+
+	*ep = NULL;
+	error_clear(err);
+	if (host == NULL || *host == '\0')
+		host = getenv("DOCKER_HOST");
+	if (host == NULL || *host == '\0')
+		host = ENGINE_DEFAULT_HOST;
+
+	e = xcalloc(1, sizeof *e);
+	e->host = xstrdup(host);
+	e->connect_ms = CONNECT_MS;
+	e->total_ms = TOTAL_MS;
+	if (address_parse(e, host, err) == -1)
+		goto fail;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	    (e->curl = curl_easy_init()) == NULL) {
+		error_set(err, ENGINE_ECONNECT, 0, "cannot reach the Docker "
+		    "engine at %s: libcurl failed to start", host);
+		goto fail;
+	}
+	if (engine_ping(e, err) == -1)
+		goto fail;
+	*ep = e;
+	return 0;
+fail:
+	engine_free(e);
+	return -1;
+}
+
+void
+engine_free(struct engine *e)
+{
+	if (e == NULL)
+		return;
+	if (e->curl != NULL) {
+		curl_easy_cleanup(e->curl);
+		curl_global_cleanup();
+	}
+	free(e->host);
+	free(e->socket);
+	free(e->base);
+	free(e->certdir);
+	free(e);
+}
+
+const char *
+engine_host(const struct engine *e)
+{
+	return e->host;
+}
+
+const char *
+engine_api_version(const struct engine *e)
+{
+	return e->version;
+}
+
+void
+engine_set_timeouts(struct engine *e, long connect_ms, long total_ms)
+{
+	e->connect_ms = connect_ms;
+	e->total_ms = total_ms;
+}
+
+/*
+ * GET /version, unversioned: the oldest API version the engine still
+ * accepts. Only asked when the engine is newer than redock.
+ */
+static int
+engine_min_version(struct engine *e, char *min, size_t size,
+    struct engine_error *err)
+{
+	struct request	 rq;
+	struct buf	 body;
+	json_t		*o = NULL;
+	const char	*s;
+	long		 status;
+	int		 ret = -1;
+
+	memset(&rq, 0, sizeof rq);
+	rq.method = "GET";
+	rq.path = "/version";
+	rq.unversioned = 1;
+	buf_init(&body, BODY_MAX);
+	if (request_do(e, &rq, &body, &status, err) == -1)
+		goto out;
+	if (status != 200) {
+		error_http(e, rq.method, rq.path, status, &body, err);
+		goto out;
+	}
+	o = json_parse(body.data, body.len, JSON_OBJECT, err);
+	if (o == NULL) {
+		error_protocol(e, rq.method, rq.path, err);
+		goto out;
+	}
+	s = json_string_value(json_object_get(o, "MinAPIVersion"));
+	strlcpy(min, s != NULL ? s : ENGINE_API_MIN, size);
+	ret = 0;
+out:
+	json_decref(o);
+	free(rq.apiversion);
+	buf_release(&body);
+	return ret;
+}
+
+int
+engine_ping(struct engine *e, struct engine_error *err)
+{
+	struct request	 rq;
+	struct buf	 body;
+	char		 min[16];
+	long		 status, maj, mnr;
+	int		 ret = -1;
+
+	error_clear(err);
+	memset(&rq, 0, sizeof rq);
+	rq.method = "GET";
+	rq.path = "/_ping";
+	rq.unversioned = 1;
+	buf_init(&body, 4096);
+	if (request_do(e, &rq, &body, &status, err) == -1)
+		goto out;
+	if (status != 200) {
+		error_http(e, rq.method, rq.path, status, &body, err);
+		goto out;
+	}
+	if (e->version[0] != '\0') {
+		ret = 0;	/* settled already */
+		goto out;
+	}
+	if (rq.apiversion == NULL ||
+	    version_parse(rq.apiversion, &maj, &mnr) == -1) {
+		error_set(err, ENGINE_EVERSION, 0, "the Docker engine at %s "
+		    "does not say which API version it speaks (redock needs "
+		    ENGINE_API_MIN " or newer)", e->host);
+		goto out;
+	}
+	if (engine_version_cmp(rq.apiversion, ENGINE_API_MIN) < 0) {
+		error_set(err, ENGINE_EVERSION, 0, "the Docker engine at %s "
+		    "speaks API %s at most; redock needs " ENGINE_API_MIN
+		    " or newer", e->host, rq.apiversion);
+		goto out;
+	}
+	if (engine_version_cmp(rq.apiversion, ENGINE_API_MAX) <= 0) {
+		snprintf(e->version, sizeof e->version, "%ld.%ld", maj, mnr);
+		ret = 0;
+		goto out;
+	}
+	/* The engine is newer than redock: does it still speak ours? */
+	if (engine_min_version(e, min, sizeof min, err) == -1)
+		goto out;
+	if (engine_version_cmp(ENGINE_API_MAX, min) < 0) {
+		error_set(err, ENGINE_EVERSION, 0, "the Docker engine at %s "
+		    "needs API %s or newer; redock speaks " ENGINE_API_MIN
+		    " to " ENGINE_API_MAX, e->host, min);
+		goto out;
+	}
+	strlcpy(e->version, ENGINE_API_MAX, sizeof e->version);
+	ret = 0;
+out:
+	free(rq.apiversion);
+	buf_release(&body);
+	return ret;
+}
+
+/* Containers. */
+
+/* The JSON of filters={"label": ["key=value", "key"]}, escaped. */
+static char *
+label_filters(struct engine *e, const struct engine_labels *l)
+{
+	json_t	*o, *a;
+	char	*s, *p, *q;
+	size_t	 i;
+
+	if (l == NULL || l->n == 0)
+		return xstrdup("");
+	a = json_array();
+	for (i = 0; i < l->n; i++) {
+		if (l->values[i] == NULL || l->values[i][0] == '\0')
+			xasprintf(&s, "%s", l->keys[i]);
+		else
+			xasprintf(&s, "%s=%s", l->keys[i], l->values[i]);
+		json_array_append_new(a, json_string(s));
+		free(s);
+	}
+	o = json_pack("{s:o}", "label", a);
+	p = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	q = query_param(e, "filters", p);
+	free(p);
+	return q;
+}
+
+int
+engine_container_create(struct engine *e, const struct engine_create *cr,
+    char **idp, struct engine_error *err)
+{
+	json_t		*o, *host, *a, *resp = NULL;
+	struct buf	 body;
+	char		*path = NULL, *q, *s = NULL, *port = NULL;
+	const char	*id;
+	size_t		 i;
+	int		 ret = -1;
+
+	*idp = NULL;
+	buf_init(&body, BODY_MAX);
+	o = json_pack("{s:s}", "Image", cr->image);
+	host = json_object();
+	if (cr->hostname != NULL)
+		json_object_set_new(o, "Hostname", json_string(cr->hostname));
+	if (cr->labels != NULL)
+		json_object_set_new(o, "Labels", labels_to_json(cr->labels));
+	if (cr->cmd != NULL) {
+		a = json_array();
+		for (i = 0; cr->cmd[i] != NULL; i++)
+			json_array_append_new(a, json_string(cr->cmd[i]));
+		json_object_set_new(o, "Cmd", a);
+	}
+	if (cr->init)
+		json_object_set_new(host, "Init", json_true());
+	if (cr->publish > 0) {
+		/* 127.0.0.1 only: the container's sshd is for this host. */
+		xasprintf(&port, "%d/tcp", cr->publish);
+		json_object_set_new(o, "ExposedPorts",
+		    json_pack("{s:{}}", port));
+		json_object_set_new(host, "PortBindings", json_pack(
+		    "{s:[{s:s,s:s}]}", port, "HostIp", "127.0.0.1",
+		    "HostPort", ""));
+	}
+	json_object_set_new(o, "HostConfig", host);
+	s = json_dumps(o, JSON_COMPACT);
+	q = cr->name != NULL ? query_param(e, "name", cr->name) : xstrdup("");
+	xasprintf(&path, "/containers/create?%s", q + (q[0] == '&'));
+	free(q);
+	if (call(e, "POST", path, "application/json", s, strlen(s), 0, &body,
+	    err) == -1)
+		goto out;
+	if ((resp = json_parse(body.data, body.len, JSON_OBJECT, err)) == NULL ||
+	    (id = json_string_value(json_object_get(resp, "Id"))) == NULL) {
+		if (err->kind == ENGINE_OK)
+			error_set(err, ENGINE_EPROTOCOL, 0, "no Id");
+		error_protocol(e, "POST", "/containers/create", err);
+		goto out;
+	}
+	*idp = xstrdup(id);
+	ret = 0;
+out:
+	json_decref(o);
+	json_decref(resp);
+	free(s);
+	free(port);
+	free(path);
+	buf_release(&body);
+	return ret;
+}
+
+/* POST or DELETE on /containers/ID/WHAT?QUERY, nothing to read back. */
+static int
+container_action(struct engine *e, const char *method, const char *id,
+    const char *what, const char *query, long timeout_ms,
+    struct engine_error *err)
+{
+	char	*path, *eid;
+	int	 ret;
+
+	eid = path_escape(e, id);
+	xasprintf(&path, "/containers/%s%s%s", eid, what, query);
+	ret = call(e, method, path, NULL, NULL, 0, timeout_ms, NULL, err);
+	free(path);
+	free(eid);
+	return ret;
+}
+
+int
+engine_container_start(struct engine *e, const char *id,
+    struct engine_error *err)
+{
+	return container_action(e, "POST", id, "/start", "", 0, err);
+}
+
+int
+engine_container_stop(struct engine *e, const char *id, int grace,
+    struct engine_error *err)
+{
+	char	 query[32];
+	long	 timeout;
+
+	if (grace < 0)
+		grace = 0;
+	snprintf(query, sizeof query, "?t=%d", grace);
+	timeout = e->total_ms > 0 ? e->total_ms + grace * 1000L : 0;
+	return container_action(e, "POST", id, "/stop", query, timeout, err);
+}
+
+int
+engine_container_kill(struct engine *e, const char *id,
+    struct engine_error *err)
+{
+	return container_action(e, "POST", id, "/kill", "", 0, err);
+}
+
+int
+engine_container_remove(struct engine *e, const char *id, int force,
+    struct engine_error *err)
+{
+	return container_action(e, "DELETE", id, "",
+	    force ? "?v=1&force=1" : "?v=1", 0, err);
+}
+
+int
+engine_container_inspect(struct engine *e, const char *id,
+    struct engine_container *c, struct engine_error *err)
+{
+	struct buf	 body;
+	char		*path, *eid;
+	int		 ret = -1;
+
+	memset(c, 0, sizeof *c);
+	buf_init(&body, BODY_MAX);
+	eid = path_escape(e, id);
+	xasprintf(&path, "/containers/%s/json", eid);
+	if (call(e, "GET", path, NULL, NULL, 0, 0, &body, err) == -1)
+		goto out;
+	if (engine_parse_container_inspect(body.data, body.len, c, err) == -1) {
+		error_protocol(e, "GET", path, err);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(path);
+	free(eid);
+	buf_release(&body);
+	return ret;
+}
+
+int
+engine_container_list(struct engine *e, const struct engine_labels *filter,
+    struct engine_container **vp, size_t *np, struct engine_error *err)
+{
+	struct buf	 body;
+	char		*path, *q;
+	int		 ret = -1;
+
+	*vp = NULL;
+	*np = 0;
+	buf_init(&body, BODY_MAX);
+	q = label_filters(e, filter);
+	xasprintf(&path, "/containers/json?all=1%s", q);
+	free(q);
+	if (call(e, "GET", path, NULL, NULL, 0, 0, &body, err) == -1)
+		goto out;
+	if (engine_parse_container_list(body.data, body.len, vp, np,
+	    err) == -1) {
+		error_protocol(e, "GET", "/containers/json", err);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(path);
+	buf_release(&body);
+	return ret;
+}
+
+int
+engine_container_logs(struct engine *e, const char *id, int lines,
+    char **textp, struct engine_error *err)
+{
+	struct buf	 body;
+	char		*path, *eid;
+	int		 ret = -1;
+
+	*textp = NULL;
+	buf_init(&body, BODY_MAX);
+	eid = path_escape(e, id);
+	xasprintf(&path, "/containers/%s/logs?stdout=1&stderr=1&tail=%d", eid,
+	    lines < 0 ? 0 : lines);
+	if (call(e, "GET", path, NULL, NULL, 0, 0, &body, err) == -1)
+		goto out;
+	*textp = engine_parse_logs(body.data != NULL ? body.data : "",
+	    body.len);
+	ret = 0;
+out:
+	free(path);
+	free(eid);
+	buf_release(&body);
+	return ret;
+}
+
+int
+engine_container_upload(struct engine *e, const char *id, const char *dir,
+    const void *tar, size_t len, struct engine_error *err)
+{
+	char	*path, *eid, *q;
+	int	 ret;
+
+	eid = path_escape(e, id);
+	q = query_param(e, "path", dir);
+	xasprintf(&path, "/containers/%s/archive?%s", eid, q + 1);
+	ret = call(e, "PUT", path, "application/x-tar", tar, len, 0, NULL,
+	    err);
+	free(q);
+	free(path);
+	free(eid);
+	return ret;
+}
+
+/* Images. */
+
+int
+engine_image_inspect(struct engine *e, const char *name,
+    struct engine_image *im, struct engine_error *err)
+{
+	struct buf	 body;
+	char		*path, *ename;
+	int		 ret = -1;
+
+	memset(im, 0, sizeof *im);
+	buf_init(&body, BODY_MAX);
+	ename = path_escape(e, name);
+	xasprintf(&path, "/images/%s/json", ename);
+	if (call(e, "GET", path, NULL, NULL, 0, 0, &body, err) == -1)
+		goto out;
+	if (engine_parse_image_inspect(body.data, body.len, im, err) == -1) {
+		error_protocol(e, "GET", path, err);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(path);
+	free(ename);
+	buf_release(&body);
+	return ret;
+}
+
+int
+engine_image_list(struct engine *e, const struct engine_labels *filter,
+    struct engine_image **vp, size_t *np, struct engine_error *err)
+{
+	struct buf	 body;
+	char		*path, *q;
+	int		 ret = -1;
+
+	*vp = NULL;
+	*np = 0;
+	buf_init(&body, BODY_MAX);
+	q = label_filters(e, filter);
+	xasprintf(&path, "/images/json?%s", q + (q[0] == '&'));
+	free(q);
+	if (call(e, "GET", path, NULL, NULL, 0, 0, &body, err) == -1)
+		goto out;
+	if (engine_parse_image_list(body.data, body.len, vp, np, err) == -1) {
+		error_protocol(e, "GET", "/images/json", err);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(path);
+	buf_release(&body);
+	return ret;
+}
+
+int
+engine_image_remove(struct engine *e, const char *name, int force,
+    struct engine_error *err)
+{
+	char	*path, *ename;
+	int	 ret;
+
+	ename = path_escape(e, name);
+	xasprintf(&path, "/images/%s%s", ename, force ? "?force=1" : "");
+	ret = call(e, "DELETE", path, NULL, NULL, 0, 0, NULL, err);
+	free(path);
+	free(ename);
+	return ret;
+}
+
+int
+engine_image_commit(struct engine *e, const char *id,
+    const struct engine_commit *cm, char **idp, struct engine_error *err)
+{
+	struct buf	 body;
+	json_t		*o, *resp = NULL;
+	const char	*newid;
+	char		*path = NULL, *s, *q[5];
+	size_t		 i;
+	int		 ret = -1;
+
+	*idp = NULL;
+	buf_init(&body, BODY_MAX);
+	q[0] = query_param(e, "container", id);
+	q[1] = query_param(e, "repo", cm->repository != NULL ?
+	    cm->repository : "");
+	q[2] = query_param(e, "tag", cm->tag != NULL ? cm->tag : "");
+	q[3] = query_param(e, "comment", cm->message != NULL ?
+	    cm->message : "");
+	q[4] = query_param(e, "author", cm->author != NULL ? cm->author : "");
+	xasprintf(&path, "/commit?%s%s%s%s%s", q[0] + 1, q[1], q[2], q[3],
+	    q[4]);
+	for (i = 0; i < 5; i++)
+		free(q[i]);
+
+	/* The engine keeps the container's configuration and adds these. */
+	o = json_object();
+	if (cm->labels != NULL)
+		json_object_set_new(o, "Labels", labels_to_json(cm->labels));
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (call(e, "POST", path, "application/json", s, strlen(s), SLOW_MS,
+	    &body, err) == -1)
+		goto out;
+	if ((resp = json_parse(body.data, body.len, JSON_OBJECT, err)) == NULL ||
+	    (newid = json_string_value(json_object_get(resp, "Id"))) == NULL) {
+		if (err->kind == ENGINE_OK)
+			error_set(err, ENGINE_EPROTOCOL, 0, "no Id");
+		error_protocol(e, "POST", "/commit", err);
+		goto out;
+	}
+	*idp = xstrdup(newid);
+	ret = 0;
+out:
+	json_decref(resp);
+	free(s);
+	free(path);
+	buf_release(&body);
+	return ret;
+}
+
+/* Builds. */
+
+/*
+ * The engine streams a build as JSON objects, one per line: "stream"
+ * and "status" are progress, "aux" carries the image's ID, "error"
+ * ends the build with its reason. A failed build is still HTTP 200.
+ */
+struct build {
+	struct engine			*e;
+	const struct engine_build	*b;
+	struct buf			 line;
+	struct buf			 errbody;	/* of an HTTP error */
+	char				*id;
+	int				 failed;
+	struct engine_error		*err;
+};
+
+static int
+build_line(struct build *bs, char *line, size_t len)
+{
+	json_t		*o, *detail;
+	const char	*s;
+
+	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))
+		len--;
+	if (len == 0)
+		return 0;
+	o = json_loadb(line, len, 0, NULL);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		error_set(bs->err, ENGINE_EPROTOCOL, 0, "unexpected answer "
+		    "from the Docker engine at %s to POST /build: a line that "
+		    "is not a JSON object", bs->e->host);
+		return -1;
+	}
+	if ((s = json_string_value(json_object_get(o, "stream"))) != NULL ||
+	    (s = json_string_value(json_object_get(o, "status"))) != NULL) {
+		if (bs->b->progress != NULL)
+			bs->b->progress(s, bs->b->arg);
+	}
+	s = json_string_value(json_path(o, "aux", "ID"));
+	if (s != NULL) {
+		free(bs->id);
+		bs->id = xstrdup(s);
+	}
+	if (json_object_get(o, "error") != NULL && !bs->failed) {
+		detail = json_object_get(o, "errorDetail");
+		s = json_string_value(json_object_get(detail, "message"));
+		if (s == NULL)
+			s = json_string_value(json_object_get(o, "error"));
+		error_set(bs->err, ENGINE_EBUILD, 0, "%s",
+		    s != NULL && *s != '\0' ? s : "the build failed");
+		bs->failed = 1;
+	}
+	json_decref(o);
+	return 0;
+}
+
+static size_t
+build_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct build	*bs = arg;
+	char		*nl;
+	long		 status = 0;
+	size_t		 used;
+
+	curl_easy_getinfo(bs->e->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status < 200 || status > 299)
+		return buf_add(&bs->errbody, p, size * n) == -1 ? 0 : size * n;
+	if (buf_add(&bs->line, p, size * n) == -1) {
+		error_set(bs->err, ENGINE_EPROTOCOL, 0, "unexpected answer "
+		    "from the Docker engine at %s to POST /build: a line of "
+		    "more than %lu KiB", bs->e->host, LINE_MAX_LEN >> 10);
+		return 0;
+	}
+	used = 0;
+	while ((nl = memchr(bs->line.data + used, '\n',
+	    bs->line.len - used)) != NULL) {
+		if (build_line(bs, bs->line.data + used,
+		    nl - (bs->line.data + used)) == -1)
+			return 0;
+		used = nl + 1 - bs->line.data;
+	}
+	memmove(bs->line.data, bs->line.data + used, bs->line.len - used);
+	bs->line.len -= used;
+	return size * n;
+}
+
+static char *
+build_query(struct engine *e, const struct engine_build *b)
+{
+	json_t	*o;
+	char	*path, *t, *l, *a, *s;
+
+	t = b->tag != NULL ? query_param(e, "t", b->tag) : xstrdup("");
+	l = a = NULL;
+	if (b->labels != NULL && b->labels->n > 0) {
+		o = labels_to_json(b->labels);
+		s = json_dumps(o, JSON_COMPACT);
+		l = query_param(e, "labels", s);
+		free(s);
+		json_decref(o);
+	}
+	if (b->buildargs != NULL && b->buildargs->n > 0) {
+		o = labels_to_json(b->buildargs);
+		s = json_dumps(o, JSON_COMPACT);
+		a = query_param(e, "buildargs", s);
+		free(s);
+		json_decref(o);
+	}
+	/* forcerm: no container of a failed step stays behind. */
+	xasprintf(&path, "/build?rm=1&forcerm=1%s%s%s%s", b->nocache ?
+	    "&nocache=1" : "", t, l != NULL ? l : "", a != NULL ? a : "");
+	free(t);
+	free(l);
+	free(a);
+	return path;
+}
+
+int
+engine_image_build(struct engine *e, const void *tar, size_t len,
+    const struct engine_build *b, char **idp, struct engine_error *err)
+{
+	struct request		 rq;
+	struct build		 bs;
+	struct engine_image	 im;
+	long			 status;
+	int			 ret = -1;
+
+	*idp = NULL;
+	error_clear(err);
+	memset(&bs, 0, sizeof bs);
+	bs.e = e;
+	bs.b = b;
+	bs.err = err;
+	buf_init(&bs.line, LINE_MAX_LEN);
+	buf_init(&bs.errbody, BODY_MAX);
+	memset(&rq, 0, sizeof rq);
+	rq.method = "POST";
+	rq.path = build_query(e, b);
+	rq.ctype = "application/x-tar";
+	rq.body = tar;
+	rq.bodylen = len;
+	rq.timeout_ms = -1;	/* a build takes what it takes */
+	rq.write = build_write;
+	rq.arg = &bs;
+	if (request_do(e, &rq, NULL, &status, err) == -1)
+		goto out;
+	if (status < 200 || status > 299) {
+		error_http(e, "POST", "/build", status, &bs.errbody, err);
+		goto out;
+	}
+	if (bs.line.len > 0 && build_line(&bs, bs.line.data, bs.line.len) == -1)
+		goto out;
+	if (bs.failed)
+		goto out;
+	if (bs.id == NULL && b->tag != NULL) {
+		/* Engines that do not send aux: ask for the tag. */
+		if (engine_image_inspect(e, b->tag, &im, err) == -1)
+			goto out;
+		bs.id = im.id;
+		im.id = NULL;
+		engine_image_release(&im);
+	}
+	if (bs.id == NULL) {
+		error_set(err, ENGINE_EPROTOCOL, 0, "unexpected answer from the "
+		    "Docker engine at %s to POST /build: no image ID", e->host);
+		goto out;
+	}
+	*idp = bs.id;
+	bs.id = NULL;
+	ret = 0;
+out:
+	free((char *)rq.path);
+	free(rq.apiversion);
+	free(bs.id);
+	buf_release(&bs.line);
+	buf_release(&bs.errbody);
+	return ret;
+}

@@ -1,0 +1,232 @@
+/*
+ * engine: redock's client of the Docker Engine API.
+ *
+ * This is the only module that knows HTTP, URLs, API versions and the
+ * engine's JSON. It speaks to the local socket, to DOCKER_HOST or to the
+ * address given with -H (unix:// or tcp://, TLS as the docker CLI does),
+ * negotiates the API version once, and hands out small C structs.
+ *
+ * Every call returns 0 or -1. On -1 the struct engine_error says why:
+ * the kind of failure, the HTTP status when the engine answered, and a
+ * message: the engine's own for ENGINE_EHTTP and ENGINE_EBUILD, a
+ * complete sentence naming the engine's address otherwise (for example
+ * "cannot reach the Docker engine at unix:///var/run/docker.sock:
+ * connection refused: is dockerd running?"). The module never prints
+ * and never exits.
+ */
+#ifndef ENGINE_H
+#define ENGINE_H
+
+#include <stddef.h>
+#include <time.h>
+
+/* The oldest and the newest API version redock speaks. */
+#define ENGINE_API_MIN		"1.41"
+#define ENGINE_API_MAX		"1.47"
+
+/* The local engine, when neither -H nor DOCKER_HOST names one. */
+#define ENGINE_DEFAULT_HOST	"unix:///var/run/docker.sock"
+
+enum engine_errkind {
+	ENGINE_OK = 0,
+	ENGINE_EADDRESS,	/* the address is not unix://PATH or tcp://HOST:PORT */
+	ENGINE_ECONNECT,	/* nobody answers there (refused, no socket, TLS) */
+	ENGINE_ETIMEOUT,	/* it connected but did not answer in time */
+	ENGINE_EPROTOCOL,	/* closed connection, truncated or malformed answer */
+	ENGINE_EVERSION,	/* no API version both sides speak */
+	ENGINE_EHTTP,		/* the engine refused: status and its message */
+	ENGINE_EBUILD,		/* a build failed: the build's own message */
+};
+
+struct engine_error {
+	enum engine_errkind	 kind;
+	long			 status;	/* HTTP status, 0 if none */
+	char			 message[1024];
+};
+
+/* True when err is the engine saying that the object does not exist. */
+#define ENGINE_NOTFOUND(err) \
+	((err)->kind == ENGINE_EHTTP && (err)->status == 404)
+
+/*
+ * Labels, in the order they were added. Used for what redock sends
+ * (create, commit, build, filters) and what the engine reports.
+ */
+struct engine_labels {
+	char	**keys;
+	char	**values;
+	size_t	  n;
+};
+
+void		 engine_labels_add(struct engine_labels *, const char *,
+		    const char *);
+const char	*engine_labels_get(const struct engine_labels *,
+		    const char *);
+void		 engine_labels_release(struct engine_labels *);
+
+/* A published port: private_port/proto inside, host_ip:public_port out. */
+struct engine_port {
+	int	 private_port;
+	char	 proto[8];
+	char	 host_ip[64];
+	int	 public_port;
+};
+
+struct engine_container {
+	char			*id;
+	char			*name;		/* without the leading '/' */
+	char			*image;		/* as given at create */
+	char			*image_id;
+	char			*hostname;	/* inspect only, else NULL */
+	char			*state;		/* "running", "exited", ... */
+	int			 running;
+	time_t			 created;
+	struct engine_labels	 labels;
+	struct engine_port	*ports;
+	size_t			 nports;
+};
+
+void	engine_container_release(struct engine_container *);
+void	engine_containers_free(struct engine_container *, size_t);
+
+/*
+ * The host port published for private_port/tcp on host_ip (NULL: any),
+ * or 0 when there is none (for example, the container is stopped).
+ */
+int	engine_container_port(const struct engine_container *, int,
+	    const char *);
+
+struct engine_image {
+	char			*id;
+	char			**tags;		/* "repository:tag" */
+	size_t			 ntags;
+	time_t			 created;
+	long long		 size;
+	struct engine_labels	 labels;
+};
+
+void	engine_image_release(struct engine_image *);
+void	engine_images_free(struct engine_image *, size_t);
+
+struct engine;
+
+/*
+ * Opens the engine at host (NULL: $DOCKER_HOST, else the local socket):
+ * sets up the transport, pings it and settles on an API version.
+ */
+int		 engine_open(struct engine **, const char *,
+		    struct engine_error *);
+void		 engine_free(struct engine *);
+
+/* The address as the user would write it, e.g. "unix:///run/x.sock". */
+const char	*engine_host(const struct engine *);
+/* The API version in use, e.g. "1.41". */
+const char	*engine_api_version(const struct engine *);
+
+/*
+ * Time limits in milliseconds: to connect, and for the whole of a call
+ * that does not stream (0: none). The defaults suit a local engine.
+ */
+void		 engine_set_timeouts(struct engine *, long, long);
+
+int		 engine_ping(struct engine *, struct engine_error *);
+
+/* What container create needs. NULL and 0 fields are left out. */
+struct engine_create {
+	const char			*name;
+	const char			*image;
+	const char			*hostname;
+	const struct engine_labels	*labels;
+	char *const			*cmd;		/* NULL-terminated */
+	int				 init;		/* the engine's init as PID 1 */
+	int				 publish;	/* this tcp port on 127.0.0.1 */
+};
+
+/* Creates a container; *idp is its ID (the caller frees it). */
+int	engine_container_create(struct engine *, const struct engine_create *,
+	    char **, struct engine_error *);
+int	engine_container_start(struct engine *, const char *,
+	    struct engine_error *);
+/* Stops after a grace time in seconds (SIGTERM, then SIGKILL). */
+int	engine_container_stop(struct engine *, const char *, int,
+	    struct engine_error *);
+int	engine_container_kill(struct engine *, const char *,
+	    struct engine_error *);
+/* Removes a container and its anonymous volumes; force kills it first. */
+int	engine_container_remove(struct engine *, const char *, int,
+	    struct engine_error *);
+/* Fills *c (the caller releases it); 404 when there is no such one. */
+int	engine_container_inspect(struct engine *, const char *,
+	    struct engine_container *, struct engine_error *);
+/*
+ * Every container, running or not, that has all the labels (a label
+ * with a NULL or "" value matches any value).
+ */
+int	engine_container_list(struct engine *, const struct engine_labels *,
+	    struct engine_container **, size_t *, struct engine_error *);
+/* The last lines of stdout and stderr, as text ending in NUL. */
+int	engine_container_logs(struct engine *, const char *, int, char **,
+	    struct engine_error *);
+/* Unpacks a tar archive into the container's file system at path. */
+int	engine_container_upload(struct engine *, const char *, const char *,
+	    const void *, size_t, struct engine_error *);
+
+int	engine_image_inspect(struct engine *, const char *,
+	    struct engine_image *, struct engine_error *);
+int	engine_image_list(struct engine *, const struct engine_labels *,
+	    struct engine_image **, size_t *, struct engine_error *);
+int	engine_image_remove(struct engine *, const char *, int,
+	    struct engine_error *);
+
+struct engine_commit {
+	const char			*repository;
+	const char			*tag;
+	const char			*message;
+	const char			*author;
+	const struct engine_labels	*labels;
+};
+
+/* Saves a container as an image; *idp is the image's ID. */
+int	engine_image_commit(struct engine *, const char *,
+	    const struct engine_commit *, char **, struct engine_error *);
+
+/* Receives each piece of a build's output as it arrives. */
+typedef void engine_progress_fn(const char *, void *);
+
+struct engine_build {
+	const char			*tag;		/* "repository:tag" */
+	const struct engine_labels	*labels;
+	const struct engine_labels	*buildargs;
+	int				 nocache;
+	engine_progress_fn		*progress;	/* may be NULL */
+	void				*arg;
+};
+
+/*
+ * Builds an image from a tar archive holding a Dockerfile; a failed
+ * step is ENGINE_EBUILD with the build's message. Containers of failed
+ * steps are removed. *idp is the new image's ID.
+ */
+int	engine_image_build(struct engine *, const void *, size_t,
+	    const struct engine_build *, char **, struct engine_error *);
+
+/*
+ * The JSON mappings, exposed for the unit tests and the fuzzers. Each
+ * takes one response body and returns 0, or -1 with ENGINE_EPROTOCOL.
+ */
+int	engine_parse_container_inspect(const char *, size_t,
+	    struct engine_container *, struct engine_error *);
+int	engine_parse_container_list(const char *, size_t,
+	    struct engine_container **, size_t *, struct engine_error *);
+int	engine_parse_image_inspect(const char *, size_t,
+	    struct engine_image *, struct engine_error *);
+int	engine_parse_image_list(const char *, size_t, struct engine_image **,
+	    size_t *, struct engine_error *);
+/* Turns a logs body, multiplexed or raw, into text. */
+char	*engine_parse_logs(const char *, size_t);
+/* Parses an RFC 3339 time as the engine writes it; -1 if it is not one. */
+time_t	 engine_parse_time(const char *);
+/* Compares "1.41" and "1.9" as versions. */
+int	 engine_version_cmp(const char *, const char *);
+
+#endif /* ENGINE_H */
