@@ -47,8 +47,9 @@ SRCS =		$(wildcard src/*.c)
 OBJS =		$(SRCS:%.c=$(B)/%.o)
 LIB_OBJS =	$(filter-out $(B)/src/main.o,$(OBJS))
 
-UNIT_SRCS =	$(wildcard tests/unit/test-*.c)
-UNIT_TESTS =	$(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+# C tests: tests/unit needs nothing, tests/live talks to the real engine.
+UNIT_SRCS =	$(wildcard tests/unit/test-*.c tests/live/test-*.c)
+UNIT_TESTS =	$(UNIT_SRCS:%.c=$(B)/%)
 
 .PHONY: all unit check sanitize install uninstall clean
 .SECONDARY:
@@ -62,11 +63,11 @@ $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(B)/tests/test-%: $(B)/tests/unit/test-%.o $(LIB_OBJS)
+$(B)/tests/%: $(B)/tests/%.o $(LIB_OBJS)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) \
 	    $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
 
-$(B)/tests/unit/%.o: ALL_CPPFLAGS += $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS))
+$(B)/tests/%.o: ALL_CPPFLAGS += $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS))
 
 unit: $(UNIT_TESTS)
 
@@ -87,4 +88,4 @@ uninstall:
 clean:
 	rm -rf build redock
 
--include $(OBJS:.o=.d) $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%.d)
+-include $(OBJS:.o=.d) $(UNIT_SRCS:%.c=$(B)/%.d)

@@ -1,0 +1,801 @@
+/*
+ * Unit tests of the ustar writer (src/tar.c). What it writes is read back
+ * by GNU tar, run without a shell, as well as checked field by field.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "tar.h"
+#include "xmalloc.h"
+
+#define MTIME		1700000000	/* 2023-11-14 22:13:20 UTC */
+#define MTIME_SHOWN	"2023-11-14 22:13:20"
+
+/* A directory of its own for each test, removed after it. */
+struct scratch {
+	char	*dir;
+	char	*archive;
+	char	*out;
+	char	*err;
+	char	*x;	/* where archives are extracted */
+};
+
+static int	scratch_new(void **);
+static int	scratch_free(void **);
+static int	run(struct scratch *, const char *const []);
+static char	*file_read(const char *, size_t *);
+static void	archive_write(struct scratch *, struct tar *);
+static char	*tar_run(struct scratch *, struct tar *, const char *const []);
+static void	assert_line(const char *, const char *);
+static void	assert_field(const unsigned char *, size_t, size_t,
+		    const char *, size_t);
+static unsigned long long field_octal(const unsigned char *, size_t, size_t);
+static size_t	headers_check(const unsigned char *, size_t);
+static void	refused(struct tar *, const char *, int, const char *);
+
+static int
+scratch_new(void **state)
+{
+	struct scratch	*s;
+	const char	*tmp;
+
+	s = xcalloc(1, sizeof *s);
+	if ((tmp = getenv("TMPDIR")) == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	xasprintf(&s->dir, "%s/test-tar.XXXXXX", tmp);
+	if (mkdtemp(s->dir) == NULL)
+		fail_msg("mkdtemp %s failed", s->dir);
+	xasprintf(&s->archive, "%s/a.tar", s->dir);
+	xasprintf(&s->out, "%s/stdout", s->dir);
+	xasprintf(&s->err, "%s/stderr", s->dir);
+	xasprintf(&s->x, "%s/x", s->dir);
+	if (mkdir(s->x, 0700) == -1)
+		fail_msg("mkdir %s failed", s->x);
+	setenv("TZ", "UTC", 1);
+	setenv("LC_ALL", "C", 1);
+	*state = s;
+	return 0;
+}
+
+static int
+scratch_free(void **state)
+{
+	struct scratch		*s = *state;
+	const char *const	 rm[] = { "rm", "-rf", s->dir, NULL };
+
+	if (run(s, rm) != 0)
+		fail_msg("rm -rf %s failed", s->dir);
+	free(s->dir);
+	free(s->archive);
+	free(s->out);
+	free(s->err);
+	free(s->x);
+	free(s);
+	return 0;
+}
+
+/* Runs argv with stdout and stderr into files; returns the exit status. */
+static int
+run(struct scratch *s, const char *const argv[])
+{
+	pid_t	pid;
+	int	status, out, err;
+
+	if ((pid = fork()) == -1)
+		fail_msg("fork failed");
+	if (pid == 0) {
+		out = open(s->out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		err = open(s->err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (out == -1 || err == -1 || dup2(out, 1) == -1 ||
+		    dup2(err, 2) == -1)
+			_exit(126);
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) == -1)
+		fail_msg("waitpid failed");
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The contents of path, NUL-terminated for convenience. */
+static char *
+file_read(const char *path, size_t *lenp)
+{
+	struct stat	 sb;
+	char		*buf;
+	ssize_t		 n;
+	size_t		 len = 0;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY)) == -1)
+		fail_msg("cannot open '%s'", path);
+	if (fstat(fd, &sb) == -1)
+		fail_msg("cannot stat '%s'", path);
+	buf = xmalloc((size_t)sb.st_size + 1);
+	while (len < (size_t)sb.st_size) {
+		if ((n = read(fd, buf + len, (size_t)sb.st_size - len)) <= 0)
+			fail_msg("cannot read '%s'", path);
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (lenp != NULL)
+		*lenp = len;
+	return buf;
+}
+
+static void
+archive_write(struct scratch *s, struct tar *t)
+{
+	const void	*data;
+	size_t		 len;
+	FILE		*f;
+
+	data = tar_data(t, &len);
+	if ((f = fopen(s->archive, "w")) == NULL)
+		fail_msg("cannot create '%s'", s->archive);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+/*
+ * Writes the archive and runs GNU tar on it with args (the archive's
+ * name last), expecting success and silence on stderr. Returns stdout
+ * with each run of spaces made one, a newline in front, so that a line
+ * can be looked for as "\n<line>\n".
+ */
+static char *
+tar_run(struct scratch *s, struct tar *t, const char *const args[])
+{
+	const char	*argv[16];
+	char		*out, *err, *p, *q;
+	size_t		 i, n;
+
+	archive_write(s, t);
+	argv[0] = "tar";
+	for (i = 0; args[i] != NULL; i++)
+		argv[i + 1] = args[i];
+	argv[i + 1] = s->archive;
+	argv[i + 2] = NULL;
+	if (run(s, argv) != 0)
+		fail_msg("tar failed: %s", file_read(s->err, NULL));
+	err = file_read(s->err, NULL);
+	if (*err != '\0')
+		fail_msg("tar complained: %s", err);
+	free(err);
+
+	p = file_read(s->out, &n);
+	out = xmalloc(n + 2);
+	out[0] = '\n';
+	for (q = out + 1, i = 0; i < n; i++) {
+		if (p[i] != ' ' || q[-1] != ' ')
+			*q++ = p[i];
+	}
+	*q = '\0';
+	free(p);
+	return out;
+}
+
+static void
+assert_line(const char *out, const char *line)
+{
+	char	*want;
+
+	xasprintf(&want, "\n%s\n", line);
+	if (strstr(out, want) == NULL)
+		fail_msg("no line \"%s\" in:%s", line, out);
+	free(want);
+}
+
+/* The field of size bytes at off in the header h holds want[0..n). */
+static void
+assert_field(const unsigned char *h, size_t off, size_t size,
+    const char *want, size_t n)
+{
+	assert_true(n <= size);
+	assert_memory_equal(h + off, want, n);
+	if (n < size)
+		assert_int_equal(h[off + n], '\0');
+}
+
+static unsigned long long
+field_octal(const unsigned char *h, size_t off, size_t size)
+{
+	char	buf[16], *end;
+	unsigned long long v;
+
+	assert_true(size < sizeof buf);
+	memcpy(buf, h + off, size);
+	buf[size] = '\0';
+	v = strtoull(buf, &end, 8);
+	assert_true(end != buf);
+	assert_true(*end == '\0' || *end == ' ');
+	return v;
+}
+
+/*
+ * Walks a whole archive checking every header as a ustar reader would,
+ * its checksum recomputed; returns the number of entries.
+ */
+static size_t
+headers_check(const unsigned char *a, size_t len)
+{
+	const unsigned char	*h;
+	static const unsigned char zero[TAR_BLOCK];
+	unsigned long long	 size, sum;
+	size_t			 off = 0, n = 0, i;
+
+	assert_int_equal(len % TAR_BLOCK, 0);
+	for (;;) {
+		assert_true(off + TAR_BLOCK <= len);
+		h = a + off;
+		if (memcmp(h, zero, TAR_BLOCK) == 0)
+			break;
+		for (sum = 0, i = 0; i < TAR_BLOCK; i++)
+			sum += i >= 148 && i < 156 ? ' ' : h[i];
+		assert_int_equal(field_octal(h, 148, 8), sum);
+		assert_int_equal(h[154], '\0');
+		assert_int_equal(h[155], ' ');
+		assert_memory_equal(h + 257, "ustar\0" "00", 8);
+		assert_field(h, 108, 8, "0000000", 7);
+		assert_field(h, 116, 8, "0000000", 7);
+		assert_field(h, 265, 32, "root", 4);
+		assert_field(h, 297, 32, "root", 4);
+		assert_field(h, 157, 100, "", 0);
+		assert_field(h, 136, 12, "14524770400", 11);	/* MTIME */
+		assert_true(h[156] == '0' || h[156] == '5');
+		size = field_octal(h, 124, 12);
+		if (h[156] == '5')
+			assert_int_equal(size, 0);
+		off += TAR_BLOCK;
+		assert_true(size <= len - off);
+		/* The padding after the data is zero. */
+		for (i = off + size; i % TAR_BLOCK != 0; i++)
+			assert_int_equal(a[i], 0);
+		off = i;
+		n++;
+	}
+	assert_int_equal(len - off, 2 * TAR_BLOCK);
+	assert_memory_equal(a + off + TAR_BLOCK, zero, TAR_BLOCK);
+	return n;
+}
+
+/*
+ * Adds path (a directory if dir) expecting a refusal whose cause has
+ * what in it, and the archive's bytes as they were.
+ */
+static void
+refused(struct tar *t, const char *path, int dir, const char *what)
+{
+	const void	*data;
+	char		*before, *cause = NULL;
+	size_t		 len, len2;
+	int		 r;
+
+	data = tar_data(t, &len);
+	before = xmalloc(len);
+	memcpy(before, data, len);
+	if (dir)
+		r = tar_add_dir(t, path, 0755, &cause);
+	else
+		r = tar_add_file(t, path, 0644, "x", 1, &cause);
+	if (r != -1)
+		fail_msg("'%s' accepted", path);
+	assert_non_null(cause);
+	if (strstr(cause, what) == NULL)
+		fail_msg("cause for '%s' is \"%s\", lacks \"%s\"", path, cause,
+		    what);
+	assert_null(strchr(cause, '\n'));
+	free(cause);
+	data = tar_data(t, &len2);
+	assert_int_equal(len2, len);
+	assert_memory_equal(data, before, len);
+	free(before);
+}
+
+static void
+files_and_directories_list_as_root_with_their_modes_and_mtime(void **state)
+{
+	static const char *const numeric[] = { "-tv", "--numeric-owner",
+	    "--full-time", "-f", NULL };
+	static const char *const named[] = { "-tv", "--full-time", "-f",
+	    NULL };
+	struct scratch	*s = *state;
+	struct tar	*t;
+	char		*out, *cause;
+
+	t = tar_new(MTIME);
+	assert_int_equal(tar_add_dir(t, "root/.ssh/", 0700, &cause), 0);
+	assert_int_equal(tar_add_file(t, "root/.ssh/authorized_keys", 0600,
+	    "ssh-ed25519 AAAA\n", 17, &cause), 0);
+	assert_int_equal(tar_add_dir(t, "etc", 0755, &cause), 0);
+	assert_int_equal(tar_add_file(t, "etc/motd", 0644, NULL, 0, &cause),
+	    0);
+
+	out = tar_run(s, t, numeric);
+	assert_line(out, "drwx------ 0/0 0 " MTIME_SHOWN " root/.ssh/");
+	assert_line(out, "-rw------- 0/0 17 " MTIME_SHOWN
+	    " root/.ssh/authorized_keys");
+	assert_line(out, "drwxr-xr-x 0/0 0 " MTIME_SHOWN " etc/");
+	assert_line(out, "-rw-r--r-- 0/0 0 " MTIME_SHOWN " etc/motd");
+	free(out);
+
+	out = tar_run(s, t, named);
+	assert_line(out, "-rw------- root/root 17 " MTIME_SHOWN
+	    " root/.ssh/authorized_keys");
+	free(out);
+	tar_free(t);
+}
+
+static void
+extracted_files_match_byte_for_byte(void **state)
+{
+	static const char *const x[] = { "-xp", "-C", NULL, "-f", NULL };
+	static const struct {
+		const char	*path;
+		mode_t		 mode;
+		size_t		 len;
+	} files[] = {
+		{ "binary", 0600, 2 * 256 },	/* every byte value, NULs too */
+		{ "empty", 0644, 0 },
+		{ "one", 0640, 1 },
+		{ "d/block", 0600, 512 },
+		{ "d/block-and-one", 0755, 513 },
+		{ "d/e/large", 0444, 100000 },	/* makes the buffer grow */
+	};
+	struct scratch	*s = *state;
+	struct tar	*t;
+	struct stat	 sb;
+	const char	*args[5];
+	unsigned char	*data[6];
+	char		*out, *got, *cause, *path;
+	size_t		 i, j, len;
+
+	t = tar_new(MTIME);
+	assert_int_equal(tar_add_dir(t, "d", 0700, &cause), 0);
+	assert_int_equal(tar_add_dir(t, "d/e/", 0750, &cause), 0);
+	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+		data[i] = xmalloc(files[i].len + 1);
+		for (j = 0; j < files[i].len; j++)
+			data[i][j] = (unsigned char)(j * 7 + i + j / 256);
+		assert_int_equal(tar_add_file(t, files[i].path, files[i].mode,
+		    data[i], files[i].len, &cause), 0);
+	}
+
+	memcpy(args, x, sizeof args);
+	args[2] = s->x;
+	out = tar_run(s, t, args);
+	free(out);
+
+	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+		xasprintf(&path, "%s/%s", s->x, files[i].path);
+		got = file_read(path, &len);
+		assert_int_equal(len, files[i].len);
+		assert_memory_equal(got, data[i], len);
+		free(got);
+		assert_int_equal(stat(path, &sb), 0);
+		assert_true(S_ISREG(sb.st_mode));
+		assert_int_equal(sb.st_mode & 07777, files[i].mode);
+		assert_int_equal(sb.st_mtime, MTIME);
+		free(data[i]);
+		free(path);
+	}
+	xasprintf(&path, "%s/d", s->x);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_true(S_ISDIR(sb.st_mode));
+	assert_int_equal(sb.st_mode & 07777, 0700);
+	free(path);
+	xasprintf(&path, "%s/d/e", s->x);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_true(S_ISDIR(sb.st_mode));
+	assert_int_equal(sb.st_mode & 07777, 0750);
+	free(path);
+	tar_free(t);
+}
+
+static void
+every_header_is_ustar_with_a_checksum_that_recomputes(void **state)
+{
+	struct tar		*t;
+	const unsigned char	*a;
+	char			 buf[600], *cause;
+	size_t			 len, i;
+
+	(void)state;
+	memset(buf, 0xff, sizeof buf);	/* high bytes weigh on the sum */
+	t = tar_new(MTIME);
+	assert_int_equal(tar_add_dir(t, "a", 0755, &cause), 0);
+	for (i = 0; i <= sizeof buf; i += 100) {
+		char	name[32];
+
+		snprintf(name, sizeof name, "a/\xff\xfe-%zu", i);
+		assert_int_equal(tar_add_file(t, name, 0600, buf, i, &cause),
+		    0);
+	}
+	a = tar_data(t, &len);
+	assert_int_equal(headers_check(a, len), 1 + 7);
+
+	/* The first header, a directory, field by field. */
+	assert_field(a, 0, 100, "a/", 2);
+	assert_field(a, 100, 8, "0000755", 7);
+	assert_field(a, 124, 12, "00000000000", 11);
+	assert_int_equal(a[156], '5');
+	assert_field(a, 329, 8, "0000000", 7);
+	assert_field(a, 337, 8, "0000000", 7);
+	assert_field(a, 345, 155, "", 0);
+	/* The second, a file. */
+	assert_int_equal(a[512 + 156], '0');
+	tar_free(t);
+}
+
+static void
+a_long_path_is_split_into_prefix_and_name(void **state)
+{
+	static const char *const list[] = { "-t", "-f", NULL };
+	static const char *const x[] = { "-x", "-C", NULL, "-f", NULL };
+	struct scratch		*s = *state;
+	struct tar		*t;
+	const unsigned char	*a;
+	const char		*args[5];
+	char			 prefix[TAR_PREFIX_MAX + 1];
+	char			 name[TAR_NAME_MAX + 1], dir[300];
+	char			 file[300], file2[120];
+	char			*line, *out, *got, *cause;
+	size_t			 len;
+
+	/* A prefix of exactly 155 bytes: three parts of 51 and two '/'. */
+	memset(prefix, 'p', sizeof prefix - 1);
+	prefix[51] = prefix[103] = '/';
+	prefix[TAR_PREFIX_MAX] = '\0';
+	memset(name, 'n', sizeof name - 1);
+	name[TAR_NAME_MAX] = '\0';
+	snprintf(file, sizeof file, "%s/%s", prefix, name);
+	assert_int_equal(strlen(file), 256);
+
+	t = tar_new(MTIME);
+	assert_int_equal(tar_add_file(t, file, 0600, "long\n", 5, &cause), 0);
+	a = tar_data(t, &len);
+	assert_field(a, 0, 100, name, 100);		/* no NUL: it is full */
+	assert_field(a, 345, 155, prefix, 155);
+	assert_int_equal(headers_check(a, len), 1);
+
+	/* A directory's trailing '/' counts in the name field. */
+	name[99] = '\0';
+	snprintf(dir, sizeof dir, "%s/%s", prefix, name);
+	assert_int_equal(tar_add_dir(t, dir, 0700, &cause), 0);
+	a = tar_data(t, &len);
+	assert_memory_equal(a + 1024, name, 99);
+	assert_int_equal(a[1024 + 99], '/');
+	assert_field(a + 1024, 345, 155, prefix, 155);
+
+	/* "a/b/" and 97 bytes: of the two splits, the shorter prefix. */
+	memcpy(file2, "a/b/", 4);
+	memset(file2 + 4, 'n', 97);
+	file2[101] = '\0';
+	assert_int_equal(tar_add_file(t, file2, 0600, NULL, 0, &cause), 0);
+	a = tar_data(t, &len);
+	assert_field(a + 1536, 345, 155, "a", 1);
+	assert_field(a + 1536, 0, 100, file2 + 2, 99);
+	assert_int_equal(headers_check(a, len), 3);
+
+	out = tar_run(s, t, list);
+	assert_line(out, file);
+	xasprintf(&line, "%s/", dir);
+	assert_line(out, line);
+	free(line);
+	assert_line(out, file2);
+	free(out);
+
+	memcpy(args, x, sizeof args);
+	args[2] = s->x;
+	free(tar_run(s, t, args));
+	xasprintf(&line, "%s/%s", s->x, file);
+	got = file_read(line, &len);
+	free(line);
+	assert_int_equal(len, 5);
+	assert_memory_equal(got, "long\n", 5);
+	free(got);
+	tar_free(t);
+}
+
+static void
+paths_at_the_ustar_limits_are_accepted_and_past_them_refused(void **state)
+{
+	struct tar	*t;
+	char		 path[400], *cause;
+
+	(void)state;
+	t = tar_new(MTIME);
+
+	/* 100 bytes without a '/': the name field alone. */
+	memset(path, 'a', 100);
+	path[100] = '\0';
+	assert_int_equal(tar_add_file(t, path, 0600, NULL, 0, &cause), 0);
+	refused(t, path, 1, "does not fit ustar");	/* 101 with its '/' */
+	path[99] = '\0';
+	assert_int_equal(tar_add_dir(t, path, 0700, &cause), 0);
+	memset(path, 'a', 101);
+	path[101] = '\0';
+	refused(t, path, 0, "does not fit ustar");
+
+	/* A last part of 101 bytes fits nowhere, however short the rest. */
+	memcpy(path, "d/", 2);
+	memset(path + 2, 'a', 101);
+	path[103] = '\0';
+	refused(t, path, 0, "does not fit ustar");
+
+	/* A prefix of 156 bytes. */
+	memset(path, 'p', 156);
+	path[156] = '/';
+	memset(path + 157, 'n', 100);
+	path[257] = '\0';
+	refused(t, path, 0, "does not fit ustar");
+	path[155] = '/';		/* now 155, '/', 101 */
+	path[156] = 'n';
+	refused(t, path, 0, "does not fit ustar");
+	path[256] = '\0';		/* 155, '/', 100 */
+	assert_int_equal(tar_add_file(t, path, 0600, NULL, 0, &cause), 0);
+
+	/* Long overall. */
+	memset(path, 'a', sizeof path - 1);
+	path[sizeof path - 1] = '\0';
+	refused(t, path, 0, "does not fit ustar");
+	tar_free(t);
+}
+
+static void
+paths_that_are_not_plain_relative_ones_are_refused(void **state)
+{
+	static const struct {
+		const char	*path;
+		int		 dir;
+		const char	*what;
+	} bad[] = {
+		{ "", 0, "the path is empty" },
+		{ "", 1, "the path is empty" },
+		{ "/etc/passwd", 0, "path '/etc/passwd' is absolute" },
+		{ "/", 1, "path '/' is absolute" },
+		{ "a/../b", 0, "path 'a/../b' has a '..' component" },
+		{ "..", 1, "has a '..' component" },
+		{ "a/..", 1, "has a '..' component" },
+		{ "a/../", 1, "has a '..' component" },
+		{ "./a", 0, "path './a' has a '.' component" },
+		{ ".", 1, "has a '.' component" },
+		{ "a/./", 1, "has a '.' component" },
+		{ "a//b", 0, "path 'a//b' has an empty component" },
+		{ "a//", 1, "has an empty component" },
+		{ "a/", 0, "path 'a/' of a file ends in '/'" },
+	};
+	struct tar	*t;
+	char		*cause;
+	size_t		 i;
+
+	(void)state;
+	t = tar_new(MTIME);
+	assert_int_equal(tar_add_file(t, "keep", 0600, "k", 1, &cause), 0);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		refused(t, bad[i].path, bad[i].dir, bad[i].what);
+
+	/* Dots inside a name are only a name. */
+	assert_int_equal(tar_add_dir(t, "...", 0755, &cause), 0);
+	assert_int_equal(tar_add_file(t, ".../.a..b.", 0644, NULL, 0, &cause),
+	    0);
+	tar_free(t);
+}
+
+static void
+control_characters_in_a_cause_are_escaped(void **state)
+{
+	struct tar	*t;
+	char		*cause;
+
+	(void)state;
+	t = tar_new(MTIME);
+	assert_int_equal(tar_add_file(t, "/a\nb'", 0600, NULL, 0, &cause), -1);
+	assert_non_null(strstr(cause, "'/a\\nb\\''"));
+	free(cause);
+	tar_free(t);
+}
+
+static void
+cause_is_cleared_on_success(void **state)
+{
+	struct tar	*t;
+	char		 c, *cause;
+
+	(void)state;
+	t = tar_new(MTIME);
+	cause = &c;
+	assert_int_equal(tar_add_dir(t, "d", 0700, &cause), 0);
+	assert_null(cause);
+	cause = &c;
+	assert_int_equal(tar_add_file(t, "d/f", 0600, "", 0, &cause), 0);
+	assert_null(cause);
+	tar_free(t);
+}
+
+static void
+only_permission_bits_of_a_mode_are_kept(void **state)
+{
+	static const char *const list[] = { "-tv", "-f", NULL };
+	struct scratch		*s = *state;
+	struct tar		*t;
+	const unsigned char	*a;
+	char			*out, *cause;
+	size_t			 len;
+
+	t = tar_new(MTIME);
+	assert_int_equal(tar_add_file(t, "suid", S_IFREG | 04755, "", 0,
+	    &cause), 0);
+	assert_int_equal(tar_add_dir(t, "tmp", S_IFDIR | 01777, &cause), 0);
+	assert_int_equal(tar_add_file(t, "odd", 0170000 | 0640, "", 0,
+	    &cause), 0);
+	a = tar_data(t, &len);
+	assert_field(a, 100, 8, "0004755", 7);
+	assert_field(a + 512, 100, 8, "0001777", 7);
+	assert_field(a + 1024, 100, 8, "0000640", 7);
+	out = tar_run(s, t, list);
+	assert_line(out, "-rwsr-xr-x root/root 0 2023-11-14 22:13 suid");
+	assert_line(out, "drwxrwxrwt root/root 0 2023-11-14 22:13 tmp/");
+	assert_line(out, "-rw-r----- root/root 0 2023-11-14 22:13 odd");
+	free(out);
+	tar_free(t);
+}
+
+static void
+tar_data_twice_gives_the_same_archive_and_entries_may_follow(void **state)
+{
+	static const char *const list[] = { "-t", "-f", NULL };
+	struct scratch	*s = *state;
+	struct tar	*t;
+	const void	*a;
+	char		*copy, *out, *cause;
+	size_t		 len, len2;
+
+	t = tar_new(MTIME);
+	assert_int_equal(tar_add_file(t, "first", 0600, "1", 1, &cause), 0);
+	a = tar_data(t, &len);
+	assert_int_equal(len, 512 + 512 + 1024);
+	copy = xmalloc(len);
+	memcpy(copy, a, len);
+	a = tar_data(t, &len2);
+	assert_int_equal(len2, len);
+	assert_memory_equal(a, copy, len);
+	free(copy);
+
+	assert_int_equal(tar_add_file(t, "second", 0600, "2", 1, &cause), 0);
+	a = tar_data(t, &len2);
+	assert_int_equal(len2, len + 1024);
+	assert_int_equal(headers_check(a, len2), 2);
+	out = tar_run(s, t, list);
+	assert_string_equal(out, "\nfirst\nsecond\n");
+	free(out);
+	tar_free(t);
+}
+
+static void
+an_empty_archive_is_two_zero_blocks(void **state)
+{
+	static const char *const list[] = { "-t", "-f", NULL };
+	static const unsigned char zero[1024];
+	struct scratch	*s = *state;
+	struct tar	*t;
+	const void	*a;
+	char		*out;
+	size_t		 len;
+
+	t = tar_new(MTIME);
+	a = tar_data(t, &len);
+	assert_int_equal(len, 1024);
+	assert_memory_equal(a, zero, 1024);
+	out = tar_run(s, t, list);
+	assert_string_equal(out, "\n");
+	free(out);
+	tar_free(t);
+}
+
+static void
+a_file_over_8_gib_is_refused(void **state)
+{
+	struct tar	*t;
+	char		*cause;
+	size_t		 len;
+
+	(void)state;
+	if ((uintmax_t)SIZE_MAX <= TAR_SIZE_MAX)
+		skip();
+	t = tar_new(MTIME);
+	/* Refused before a byte of data is read. */
+	assert_int_equal(tar_add_file(t, "big", 0600, "",
+	    (size_t)TAR_SIZE_MAX + 1, &cause), -1);
+	assert_non_null(strstr(cause, "file 'big' is larger than ustar"));
+	free(cause);
+	assert_int_equal(tar_add_file(t, "big", 0600, "", SIZE_MAX, &cause),
+	    -1);
+	free(cause);
+	tar_data(t, &len);
+	assert_int_equal(len, 1024);
+	tar_free(t);
+}
+
+static void
+an_mtime_outside_the_field_is_clamped(void **state)
+{
+	struct tar		*t;
+	const unsigned char	*a;
+	char			*cause;
+	size_t			 len;
+
+	(void)state;
+	t = tar_new(-5);
+	assert_int_equal(tar_add_dir(t, "d", 0700, &cause), 0);
+	a = tar_data(t, &len);
+	assert_field(a, 136, 12, "00000000000", 11);
+	tar_free(t);
+
+	if (sizeof(time_t) > 4) {
+		t = tar_new((time_t)TAR_MTIME_MAX + 1);
+		assert_int_equal(tar_add_dir(t, "d", 0700, &cause), 0);
+		a = tar_data(t, &len);
+		assert_field(a, 136, 12, "77777777777", 11);
+		tar_free(t);
+	}
+}
+
+static void
+tar_free_accepts_null(void **state)
+{
+	(void)state;
+	tar_free(NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    files_and_directories_list_as_root_with_their_modes_and_mtime,
+		    scratch_new, scratch_free),
+		cmocka_unit_test_setup_teardown(
+		    extracted_files_match_byte_for_byte,
+		    scratch_new, scratch_free),
+		cmocka_unit_test(
+		    every_header_is_ustar_with_a_checksum_that_recomputes),
+		cmocka_unit_test_setup_teardown(
+		    a_long_path_is_split_into_prefix_and_name,
+		    scratch_new, scratch_free),
+		cmocka_unit_test(
+		    paths_at_the_ustar_limits_are_accepted_and_past_them_refused),
+		cmocka_unit_test(
+		    paths_that_are_not_plain_relative_ones_are_refused),
+		cmocka_unit_test(control_characters_in_a_cause_are_escaped),
+		cmocka_unit_test(cause_is_cleared_on_success),
+		cmocka_unit_test_setup_teardown(
+		    only_permission_bits_of_a_mode_are_kept,
+		    scratch_new, scratch_free),
+		cmocka_unit_test_setup_teardown(
+		    tar_data_twice_gives_the_same_archive_and_entries_may_follow,
+		    scratch_new, scratch_free),
+		cmocka_unit_test_setup_teardown(
+		    an_empty_archive_is_two_zero_blocks,
+		    scratch_new, scratch_free),
+		cmocka_unit_test(a_file_over_8_gib_is_refused),
+		cmocka_unit_test(an_mtime_outside_the_field_is_clamped),
+		cmocka_unit_test(tar_free_accepts_null),
+	};
+
+	return cmocka_run_group_tests_name("tar", tests, NULL, NULL);
+}
