@@ -1012,6 +1012,8 @@ call(struct engine *e, const char *method, const char *path,
 	int		 ret = -1;
 
 	error_clear(err);
+	if (e->version[0] == '\0' && engine_ping(e, err) == -1)
+		return -1;
 	memset(&rq, 0, sizeof rq);
 	rq.method = method;
 	rq.path = path;
@@ -1077,6 +1079,22 @@ engine_open(struct engine **ep, const char *host, struct engine_error *err)
 	struct engine	*e;
 
 	*ep = NULL;
+	if (engine_new(&e, host, err) == -1)
+		return -1;
+	if (engine_ping(e, err) == -1) {
+		engine_free(e);
+		return -1;
+	}
+	*ep = e;
+	return 0;
+}
+
+int
+engine_new(struct engine **ep, const char *host, struct engine_error *err)
+{
+	struct engine	*e;
+
+	*ep = NULL;
 	error_clear(err);
 	if (host == NULL || *host == '\0')
 		host = getenv("DOCKER_HOST");
@@ -1095,8 +1113,6 @@ engine_open(struct engine **ep, const char *host, struct engine_error *err)
 		    "engine at %s: libcurl failed to start", host);
 		goto fail;
 	}
-	if (engine_ping(e, err) == -1)
-		goto fail;
 	*ep = e;
 	return 0;
 fail:
@@ -1734,6 +1750,8 @@ engine_image_build(struct engine *e, const void *tar, size_t len,
 
 	*idp = NULL;
 	error_clear(err);
+	if (e->version[0] == '\0' && engine_ping(e, err) == -1)
+		return -1;
 	memset(&bs, 0, sizeof bs);
 	bs.e = e;
 	bs.b = b;

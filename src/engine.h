@@ -112,9 +112,12 @@ struct engine;
 
 /*
  * Opens the engine at host (NULL: $DOCKER_HOST, else the local socket):
- * sets up the transport, pings it and settles on an API version.
+ * engine_new(), then engine_ping().
  */
 int		 engine_open(struct engine **, const char *,
+		    struct engine_error *);
+/* Sets up the transport only; the first call will ping. */
+int		 engine_new(struct engine **, const char *,
 		    struct engine_error *);
 void		 engine_free(struct engine *);
 
@@ -129,6 +132,11 @@ const char	*engine_api_version(const struct engine *);
  */
 void		 engine_set_timeouts(struct engine *, long, long);
 
+/*
+ * GET /_ping. The first one settles the API version: the engine's own
+ * (its Api-Version header) if redock knows it, else redock's newest if
+ * the engine still accepts that (GET /version, MinAPIVersion).
+ */
 int		 engine_ping(struct engine *, struct engine_error *);
 
 /* What container create needs. NULL and 0 fields are left out. */

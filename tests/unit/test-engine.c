@@ -1,0 +1,811 @@
+/*
+ * engine.c without an engine: the JSON mapping on answers recorded from
+ * dockerd (tests/unit/fixtures/engine), and every error path against
+ * tests/fake-engine, a small server on a unix socket.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "engine.h"
+#include "xmalloc.h"
+
+static const char *
+tests_dir(void)
+{
+	const char	*d = getenv("REDOCK_TESTS");
+
+	return d != NULL ? d : "tests";
+}
+
+/* The fixture's bytes, NUL-terminated; *lenp is their number. */
+static char *
+fixture(const char *name, size_t *lenp)
+{
+	char	*path, *data;
+	FILE	*fp;
+	long	 len;
+
+	xasprintf(&path, "%s/unit/fixtures/engine/%s", tests_dir(), name);
+	fp = fopen(path, "rb");
+	if (fp == NULL)
+		fail_msg("cannot open %s: %s", path, strerror(errno));
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	len = ftell(fp);
+	rewind(fp);
+	data = xmalloc(len + 1);
+	assert_int_equal(fread(data, 1, len, fp), (size_t)len);
+	data[len] = '\0';
+	fclose(fp);
+	free(path);
+	*lenp = len;
+	return data;
+}
+
+static void
+parse_inspect(const char *name, struct engine_container *c)
+{
+	struct engine_error	 err;
+	char			*s;
+	size_t			 len;
+
+	s = fixture(name, &len);
+	assert_int_equal(engine_parse_container_inspect(s, len, c, &err), 0);
+	free(s);
+}
+
+static void
+parse_list(struct engine_container **v, size_t *n)
+{
+	struct engine_error	 err;
+	char			*s;
+	size_t			 len;
+
+	s = fixture("container-list.json", &len);
+	assert_int_equal(engine_parse_container_list(s, len, v, n, &err), 0);
+	free(s);
+}
+
+/* The JSON mapping. */
+
+static void
+a_running_container_maps_to_its_state_port_and_labels(void **state)
+{
+	struct engine_container	 c, *v;
+	size_t			 n;
+
+	(void)state;
+	parse_inspect("container-inspect-running.json", &c);
+	parse_list(&v, &n);
+	assert_int_equal(n, 1);
+
+	assert_string_equal(c.id, v[0].id);
+	assert_int_equal(strlen(c.id), 64);
+	assert_non_null(c.name);
+	assert_true(strncmp(c.name, "redock-fixture-", 15) == 0);
+	assert_string_equal(c.name, v[0].name);
+	assert_string_equal(c.image, "debian:bookworm-slim");
+	assert_string_equal(c.image, v[0].image);
+	assert_string_equal(c.image_id, v[0].image_id);
+	assert_string_equal(c.hostname, "web");
+	assert_null(v[0].hostname);
+	assert_string_equal(c.state, "running");
+	assert_string_equal(v[0].state, "running");
+	assert_true(c.running && v[0].running);
+
+	/* inspect says RFC 3339, list says seconds: the same moment. */
+	assert_true(c.created > 1700000000);
+	assert_int_equal(c.created, v[0].created);
+
+	assert_int_equal(c.labels.n, 2);
+	assert_string_equal(engine_labels_get(&c.labels, "io.redock.alias"),
+	    "web-container");
+	assert_string_equal(engine_labels_get(&v[0].labels, "io.redock.name"),
+	    "fixture:web");
+	assert_null(engine_labels_get(&c.labels, "io.redock.nothing"));
+
+	assert_true(engine_container_port(&c, 22, "127.0.0.1") > 0);
+	assert_int_equal(engine_container_port(&c, 22, "127.0.0.1"),
+	    engine_container_port(&v[0], 22, "127.0.0.1"));
+	assert_int_equal(engine_container_port(&c, 22, NULL),
+	    engine_container_port(&c, 22, "127.0.0.1"));
+	assert_int_equal(engine_container_port(&c, 22, "0.0.0.0"), 0);
+	assert_int_equal(engine_container_port(&c, 80, NULL), 0);
+
+	engine_container_release(&c);
+	engine_containers_free(v, n);
+}
+
+static void
+a_stopped_container_has_no_published_port(void **state)
+{
+	struct engine_container	 c;
+
+	(void)state;
+	parse_inspect("container-inspect-exited.json", &c);
+	assert_string_equal(c.state, "exited");
+	assert_false(c.running);
+	assert_int_equal(engine_container_port(&c, 22, NULL), 0);
+	engine_container_release(&c);
+
+	parse_inspect("container-inspect-created.json", &c);
+	assert_string_equal(c.state, "created");
+	assert_false(c.running);
+	assert_int_equal(engine_container_port(&c, 22, NULL), 0);
+	assert_string_equal(c.hostname, "web");
+	engine_container_release(&c);
+}
+
+static void
+an_image_maps_the_same_from_inspect_and_from_list(void **state)
+{
+	struct engine_error	 err;
+	struct engine_image	 im, *v;
+	char			*s;
+	size_t			 len, n, i;
+	int			 tagged = 0;
+
+	(void)state;
+	s = fixture("image-inspect.json", &len);
+	assert_int_equal(engine_parse_image_inspect(s, len, &im, &err), 0);
+	free(s);
+	s = fixture("image-list.json", &len);
+	assert_int_equal(engine_parse_image_list(s, len, &v, &n, &err), 0);
+	free(s);
+
+	assert_int_equal(n, 1);
+	assert_string_equal(im.id, v[0].id);
+	assert_true(strncmp(im.id, "sha256:", 7) == 0);
+	assert_int_equal(im.created, v[0].created);
+	assert_true(im.created > 1700000000);
+	assert_true(im.size > 0);
+	assert_true(im.size == v[0].size);
+	assert_int_equal(im.ntags, v[0].ntags);
+	for (i = 0; i < im.ntags; i++) {
+		assert_string_equal(im.tags[i], v[0].tags[i]);
+		tagged |= strncmp(im.tags[i], "redock-fixture:", 15) == 0;
+	}
+	assert_true(tagged);
+	/* A commit keeps the container's labels and adds its own. */
+	assert_string_equal(engine_labels_get(&im.labels, "io.redock.name"),
+	    "fixture:web");
+	assert_string_equal(engine_labels_get(&v[0].labels,
+	    "io.redock.alias"), "web-container");
+
+	engine_image_release(&im);
+	engine_images_free(v, n);
+}
+
+static void
+logs_are_taken_out_of_their_frames(void **state)
+{
+	char	*s, *text;
+	size_t	 len;
+
+	(void)state;
+	s = fixture("container-logs.bin", &len);
+	text = engine_parse_logs(s, len);
+	assert_string_equal(text, "out\nerr\n");
+	free(text);
+
+	/* A cut frame: the body is shown as it came, not half-parsed. */
+	text = engine_parse_logs(s, len - 1);
+	assert_int_equal(memcmp(text, s, len - 1), 0);
+	assert_int_equal(text[len - 1], '\0');
+	free(text);
+	free(s);
+
+	text = engine_parse_logs("plain text from a tty\n", 22);
+	assert_string_equal(text, "plain text from a tty\n");
+	free(text);
+	text = engine_parse_logs("", 0);
+	assert_string_equal(text, "");
+	free(text);
+}
+
+static void
+malformed_answers_are_errors_not_crashes(void **state)
+{
+	static const char *const bad[] = {
+		"", "{", "{\"Id\": \"abc\", \"State\": {", "[]", "null", "42",
+		"{\"Name\": \"/x\"}", "{\"Id\": 7}", "{\"Id\": \"a\", \"Id\": \"b\"}",
+	};
+	static const char *const badlist[] = {
+		"", "{}", "[1]", "[{\"Names\": [\"/x\"]}]",
+		"[{\"Id\": \"a\"}, \"b\"]", "[{\"Id\": \"a\"},",
+	};
+	static const char odd[] = "[{\"Id\": \"a\", \"Labels\": {\"k\": 1, "
+	    "\"j\": \"v\"}, \"Ports\": [{\"PrivatePort\": 99999, \"PublicPort\":"
+	    " 1}, {\"PrivatePort\": 22, \"PublicPort\": -4}, 7], \"Names\": "
+	    "null, \"Created\": \"soon\"}]";
+	struct engine_error	 err;
+	struct engine_container	 c, *v;
+	struct engine_image	 im, *iv;
+	size_t			 i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(engine_parse_container_inspect(bad[i],
+		    strlen(bad[i]), &c, &err), -1);
+		assert_int_equal(err.kind, ENGINE_EPROTOCOL);
+		assert_true(err.message[0] != '\0');
+		engine_container_release(&c);
+		assert_int_equal(engine_parse_image_inspect(bad[i],
+		    strlen(bad[i]), &im, &err), -1);
+		engine_image_release(&im);
+	}
+	for (i = 0; i < sizeof badlist / sizeof badlist[0]; i++) {
+		assert_int_equal(engine_parse_container_list(badlist[i],
+		    strlen(badlist[i]), &v, &n, &err), -1);
+		assert_null(v);
+		assert_int_equal(n, 0);
+		assert_int_equal(err.kind, ENGINE_EPROTOCOL);
+		assert_int_equal(engine_parse_image_list(badlist[i],
+		    strlen(badlist[i]), &iv, &n, &err), -1);
+		assert_null(iv);
+	}
+
+	/* Odd but harmless values are skipped, not trusted. */
+	assert_int_equal(engine_parse_container_list(odd, strlen(odd), &v, &n,
+	    &err), 0);
+	assert_int_equal(n, 1);
+	assert_null(v[0].name);
+	assert_int_equal(v[0].labels.n, 1);
+	assert_int_equal(engine_container_port(&v[0], 22, NULL), 0);
+	assert_int_equal(v[0].created, 0);
+	engine_containers_free(v, n);
+}
+
+static void
+engine_times_and_versions_parse(void **state)
+{
+	(void)state;
+	assert_int_equal(engine_parse_time("1970-01-01T00:00:00Z"), 0);
+	assert_int_equal(engine_parse_time("2026-11-24T00:09:25.047418276Z"),
+	    1795478965);
+	assert_int_equal(engine_parse_time("2026-11-24T02:09:25+02:00"),
+	    1795478965);
+	assert_int_equal(engine_parse_time("2026-11-23T23:09:25.5-01:00"),
+	    1795478965);
+	assert_int_equal(engine_parse_time("2026-11-24"), -1);
+	assert_int_equal(engine_parse_time("2026-11-24T00:09:25"), -1);
+	assert_int_equal(engine_parse_time("2026-11-24T00:09:25Zjunk"), -1);
+	assert_int_equal(engine_parse_time(""), -1);
+
+	assert_true(engine_version_cmp("1.41", "1.47") < 0);
+	assert_true(engine_version_cmp("1.9", "1.41") < 0);
+	assert_true(engine_version_cmp("2.0", "1.99") > 0);
+	assert_int_equal(engine_version_cmp("1.41", "1.41"), 0);
+	assert_true(engine_version_cmp("junk", "1.0") < 0);
+	assert_true(engine_version_cmp(ENGINE_API_MIN, ENGINE_API_MAX) <= 0);
+}
+
+static void
+labels_keep_their_order_and_values(void **state)
+{
+	struct engine_labels	l = { NULL, NULL, 0 };
+
+	(void)state;
+	engine_labels_add(&l, "b", "2");
+	engine_labels_add(&l, "a", NULL);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.keys[0], "b");
+	assert_string_equal(engine_labels_get(&l, "a"), "");
+	assert_string_equal(engine_labels_get(&l, "b"), "2");
+	engine_labels_release(&l);
+	assert_int_equal(l.n, 0);
+	engine_labels_release(&l);
+}
+
+/* The fake engine. */
+
+struct fake {
+	char	 dir[64];
+	char	 sock[128];
+	char	 log[128];
+	char	*host;
+	pid_t	 pid;
+};
+
+/* Starts tests/fake-engine with extra arguments, NULL-terminated. */
+static struct fake *
+fake_start(const char *arg, ...)
+{
+	struct fake	*f;
+	const char	*argv[16];
+	char		*prog, line[64];
+	va_list		 ap;
+	int		 fd[2], n = 0;
+	FILE		*fp;
+
+	f = xcalloc(1, sizeof *f);
+	strlcpy(f->dir, "/tmp/redock-fake-XXXXXX", sizeof f->dir);
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->sock, sizeof f->sock, "%s/docker.sock", f->dir);
+	snprintf(f->log, sizeof f->log, "%s/requests", f->dir);
+	xasprintf(&f->host, "unix://%s", f->sock);
+	xasprintf(&prog, "%s/fake-engine", tests_dir());
+
+	argv[n++] = prog;
+	argv[n++] = f->sock;
+	argv[n++] = "--log";
+	argv[n++] = f->log;
+	va_start(ap, arg);
+	for (; arg != NULL && n < 15; arg = va_arg(ap, const char *))
+		argv[n++] = arg;
+	va_end(ap);
+	argv[n] = NULL;
+
+	assert_int_equal(pipe(fd), 0);
+	f->pid = fork();
+	assert_true(f->pid != -1);
+	if (f->pid == 0) {
+		dup2(fd[1], 1);
+		close(fd[0]);
+		close(fd[1]);
+		execv(prog, (char *const *)argv);
+		_exit(127);
+	}
+	close(fd[1]);
+	fp = fdopen(fd[0], "r");
+	if (fgets(line, sizeof line, fp) == NULL ||
+	    strcmp(line, "ready\n") != 0)
+		fail_msg("%s did not start", prog);
+	fclose(fp);
+	free(prog);
+	return f;
+}
+
+static void
+fake_stop(struct fake *f)
+{
+	int	status;
+
+	kill(f->pid, SIGTERM);
+	waitpid(f->pid, &status, 0);
+	unlink(f->log);
+	unlink(f->sock);
+	rmdir(f->dir);
+	free(f->host);
+	free(f);
+}
+
+/* How many requests the fake saw whose line contains s. */
+static int
+fake_seen(struct fake *f, const char *s)
+{
+	char	 line[1024];
+	FILE	*fp;
+	int	 n = 0;
+
+	if ((fp = fopen(f->log, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof line, fp) != NULL)
+		n += strstr(line, s) != NULL;
+	fclose(fp);
+	return n;
+}
+
+static struct engine *
+fake_open(struct fake *f)
+{
+	struct engine		*e;
+	struct engine_error	 err;
+
+	if (engine_open(&e, f->host, &err) == -1)
+		fail_msg("engine_open: %s", err.message);
+	return e;
+}
+
+static void
+the_version_is_the_engines_when_redock_knows_it(void **state)
+{
+	struct fake		*f;
+	struct engine		*e;
+	struct engine_container	*v;
+	struct engine_error	 err;
+	size_t			 n;
+
+	(void)state;
+	f = fake_start(NULL);
+	e = fake_open(f);
+	assert_string_equal(engine_api_version(e), "1.41");
+	assert_int_equal(engine_container_list(e, NULL, &v, &n, &err), 0);
+	assert_int_equal(n, 0);
+	engine_containers_free(v, n);
+	assert_int_equal(fake_seen(f, "GET /_ping"), 1);
+	assert_int_equal(fake_seen(f, "GET /version"), 0);
+	assert_int_equal(fake_seen(f, "GET /v1.41/containers/json?all=1"), 1);
+	engine_free(e);
+	fake_stop(f);
+
+	f = fake_start("--api-version", "1.43", NULL);
+	e = fake_open(f);
+	assert_string_equal(engine_api_version(e), "1.43");
+	assert_int_equal(fake_seen(f, "/version"), 0);
+	engine_free(e);
+	fake_stop(f);
+}
+
+static void
+a_newer_engine_is_spoken_to_in_redocks_newest_version(void **state)
+{
+	struct fake		*f;
+	struct engine		*e;
+	struct engine_image	*v;
+	struct engine_error	 err;
+	size_t			 n;
+
+	(void)state;
+	f = fake_start("--api-version", "1.52", "--min-api-version", "1.44",
+	    NULL);
+	e = fake_open(f);
+	assert_string_equal(engine_api_version(e), ENGINE_API_MAX);
+	assert_int_equal(fake_seen(f, "GET /version"), 1);
+	assert_int_equal(engine_image_list(e, NULL, &v, &n, &err), 0);
+	engine_images_free(v, n);
+	assert_int_equal(fake_seen(f, "GET /v" ENGINE_API_MAX "/images/json"),
+	    1);
+	engine_free(e);
+	fake_stop(f);
+}
+
+static void
+no_common_version_is_a_clear_error(void **state)
+{
+	static const char *const cases[][5] = {
+		{ "--api-version", "1.40", "--min-api-version", "1.12",
+		    "speaks API 1.40 at most; redock needs 1.41 or newer" },
+		{ "--api-version", "1.60", "--min-api-version", "1.50",
+		    "needs API 1.50 or newer; redock speaks 1.41 to 1.47" },
+		{ "--ping", "noversion", "--min-api-version", "1.12",
+		    "does not say which API version it speaks" },
+	};
+	struct fake		*f;
+	struct engine		*e;
+	struct engine_error	 err;
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		f = fake_start(cases[i][0], cases[i][1], cases[i][2],
+		    cases[i][3], NULL);
+		assert_int_equal(engine_open(&e, f->host, &err), -1);
+		assert_null(e);
+		assert_int_equal(err.kind, ENGINE_EVERSION);
+		if (strstr(err.message, cases[i][4]) == NULL ||
+		    strstr(err.message, f->host) == NULL)
+			fail_msg("unexpected message: %s", err.message);
+		fake_stop(f);
+	}
+}
+
+static void
+an_engine_that_is_not_there_is_one_clear_sentence(void **state)
+{
+	struct sockaddr_un	 sun;
+	struct engine		*e;
+	struct engine_error	 err;
+	char			 dir[] = "/tmp/redock-nosock-XXXXXX", *host;
+	int			 s;
+
+	(void)state;
+	assert_int_equal(engine_open(&e, "unix:///nonexistent/docker.sock",
+	    &err), -1);
+	assert_int_equal(err.kind, ENGINE_ECONNECT);
+	assert_string_equal(err.message, "cannot reach the Docker engine at "
+	    "unix:///nonexistent/docker.sock: no such file or directory: is "
+	    "dockerd running?");
+
+	/* A socket file that nobody listens on any more. */
+	assert_non_null(mkdtemp(dir));
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s/docker.sock", dir);
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(s, (struct sockaddr *)&sun, sizeof sun), 0);
+	close(s);
+	xasprintf(&host, "unix://%s", sun.sun_path);
+	assert_int_equal(engine_open(&e, host, &err), -1);
+	assert_int_equal(err.kind, ENGINE_ECONNECT);
+	assert_non_null(strstr(err.message, ": connection refused: is dockerd "
+	    "running?"));
+	unlink(sun.sun_path);
+	rmdir(dir);
+	free(host);
+}
+
+static void
+a_malformed_address_is_refused_before_connecting(void **state)
+{
+	static const char *const bad[] = {
+		"foo", "unix://", "unix://relative", "tcp://", "tcp://:2375",
+		"tcp://host:0", "tcp://host:65536", "tcp://host:x",
+		"tcp://ho st:1", "ssh://user@host", "http://localhost",
+	};
+	struct engine		*e;
+	struct engine_error	 err;
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		if (engine_new(&e, bad[i], &err) != -1)
+			fail_msg("'%s' was accepted", bad[i]);
+		assert_null(e);
+		assert_int_equal(err.kind, ENGINE_EADDRESS);
+		assert_non_null(strstr(err.message, bad[i]));
+	}
+	assert_int_equal(engine_new(&e, "tcp://127.0.0.1:2375", &err), 0);
+	assert_string_equal(engine_host(e), "tcp://127.0.0.1:2375");
+	engine_free(e);
+	assert_int_equal(engine_new(&e, "tcp://[::1]", &err), 0);
+	engine_free(e);
+}
+
+static void
+the_engines_own_message_comes_back_with_the_status(void **state)
+{
+	struct fake		*f;
+	struct engine		*e;
+	struct engine_container	 c;
+	struct engine_error	 err;
+
+	(void)state;
+	f = fake_start(NULL);
+	e = fake_open(f);
+
+	assert_int_equal(engine_container_inspect(e, "notfound", &c, &err),
+	    -1);
+	assert_true(ENGINE_NOTFOUND(&err));
+	assert_string_equal(err.message, "No such container: notfound");
+	assert_null(c.id);
+
+	assert_int_equal(engine_container_start(e, "boom", &err), -1);
+	assert_int_equal(err.kind, ENGINE_EHTTP);
+	assert_int_equal(err.status, 500);
+	assert_string_equal(err.message,
+	    "something broke inside the fake engine");
+
+	assert_int_equal(engine_image_remove(e, "conflict", 0, &err), -1);
+	assert_int_equal(err.status, 409);
+	assert_non_null(strstr(err.message, "already in use"));
+
+	assert_int_equal(engine_container_remove(e, "plain500", 1, &err), -1);
+	assert_int_equal(err.status, 500);
+	assert_string_equal(err.message, "not json at all");
+
+	assert_int_equal(engine_image_inspect(e, "empty404",
+	    &(struct engine_image){ 0 }, &err), -1);
+	assert_int_equal(err.status, 404);
+	assert_non_null(strstr(err.message, "with HTTP status 404"));
+
+	/* After all that, the same connection still works. */
+	assert_int_equal(engine_ping(e, &err), 0);
+	assert_int_equal(fake_seen(f, "GET /_ping"), 2);
+	engine_free(e);
+	fake_stop(f);
+}
+
+static void
+a_broken_answer_is_a_protocol_error(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "garbage", "not JSON" },
+		{ "wrongtype", "wrong shape" },
+		{ "truncated", "closed the connection" },
+		{ "close", "closed the connection" },
+	};
+	struct fake		*f;
+	struct engine		*e;
+	struct engine_container	 c, *v;
+	struct engine_labels	 filter = { NULL, NULL, 0 };
+	struct engine_error	 err;
+	size_t			 i, n;
+
+	(void)state;
+	f = fake_start(NULL);
+	e = fake_open(f);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		assert_int_equal(engine_container_inspect(e, cases[i][0], &c,
+		    &err), -1);
+		assert_int_equal(err.kind, ENGINE_EPROTOCOL);
+		if (strstr(err.message, cases[i][1]) == NULL ||
+		    strstr(err.message, f->host) == NULL)
+			fail_msg("%s: unexpected message: %s", cases[i][0],
+			    err.message);
+		assert_null(c.id);
+
+		engine_labels_add(&filter, cases[i][0], NULL);
+		assert_int_equal(engine_container_list(e, &filter, &v, &n,
+		    &err), -1);
+		assert_int_equal(err.kind, ENGINE_EPROTOCOL);
+		assert_null(v);
+		engine_labels_release(&filter);
+	}
+	engine_free(e);
+	fake_stop(f);
+
+	f = fake_start("--ping", "garbage", NULL);
+	assert_int_equal(engine_open(&e, f->host, &err), -1);
+	assert_int_equal(err.kind, ENGINE_EPROTOCOL);
+	assert_non_null(strstr(err.message, "not HTTP"));
+	fake_stop(f);
+
+	f = fake_start("--ping", "close", NULL);
+	assert_int_equal(engine_open(&e, f->host, &err), -1);
+	assert_int_equal(err.kind, ENGINE_EPROTOCOL);
+	assert_non_null(strstr(err.message, "closed the connection"));
+	fake_stop(f);
+}
+
+static long
+elapsed_ms(const struct timespec *t0)
+{
+	struct timespec	t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 +
+	    (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static void
+an_engine_that_never_answers_times_out(void **state)
+{
+	struct fake		*f;
+	struct engine		*e;
+	struct engine_container	 c;
+	struct engine_error	 err;
+	struct timespec		 t0;
+
+	(void)state;
+	f = fake_start("--ping", "hang", NULL);
+	assert_int_equal(engine_new(&e, f->host, &err), 0);
+	engine_set_timeouts(e, 1000, 500);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(engine_ping(e, &err), -1);
+	assert_true(elapsed_ms(&t0) < 5000);
+	assert_int_equal(err.kind, ENGINE_ETIMEOUT);
+	assert_non_null(strstr(err.message, "did not answer GET /_ping in "
+	    "time"));
+	engine_free(e);
+	fake_stop(f);
+
+	f = fake_start(NULL);
+	e = fake_open(f);
+	engine_set_timeouts(e, 1000, 500);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(engine_container_inspect(e, "hang", &c, &err), -1);
+	assert_true(elapsed_ms(&t0) < 5000);
+	assert_int_equal(err.kind, ENGINE_ETIMEOUT);
+	engine_free(e);
+	fake_stop(f);
+}
+
+struct progress {
+	char	text[4096];
+	int	calls;
+};
+
+static void
+progress_collect(const char *s, void *arg)
+{
+	struct progress	*p = arg;
+
+	strlcat(p->text, s, sizeof p->text);
+	p->calls++;
+}
+
+static int
+fake_build(struct fake *f, const char *tag, struct progress *p, char **idp,
+    struct engine_error *err)
+{
+	struct engine		*e;
+	struct engine_build	 b;
+	static const char	 context[1024];	/* an empty tar archive */
+	int			 rc;
+
+	memset(&b, 0, sizeof b);
+	memset(p, 0, sizeof *p);
+	b.tag = tag;
+	b.progress = progress_collect;
+	b.arg = p;
+	e = fake_open(f);
+	rc = engine_image_build(e, context, sizeof context, &b, idp, err);
+	engine_free(e);
+	return rc;
+}
+
+static void
+a_build_streams_progress_and_reports_its_failure(void **state)
+{
+	struct fake		*f;
+	struct engine_error	 err;
+	struct progress		 p;
+	char			*id;
+
+	(void)state;
+	f = fake_start(NULL);
+
+	assert_int_equal(fake_build(f, "buildok:1", &p, &id, &err), 0);
+	assert_non_null(id);
+	assert_true(strncmp(id, "sha256:", 7) == 0 && strlen(id) == 71);
+	assert_non_null(strstr(p.text, "Step 1/1 : FROM scratch\n"));
+	assert_non_null(strstr(p.text, "Successfully built"));
+	assert_int_equal(fake_seen(f, "POST /v1.41/build?rm=1&forcerm=1&"
+	    "t=buildok%3A1"), 1);
+	free(id);
+
+	assert_int_equal(fake_build(f, "buildfail:1", &p, &id, &err), -1);
+	assert_null(id);
+	assert_int_equal(err.kind, ENGINE_EBUILD);
+	assert_string_equal(err.message, "The command '/bin/sh -c false' "
+	    "returned a non-zero code: 1");
+	assert_non_null(strstr(p.text, "Step 2/2 : RUN false\n"));
+
+	assert_int_equal(fake_build(f, "buildcut:1", &p, &id, &err), -1);
+	assert_int_equal(err.kind, ENGINE_EPROTOCOL);
+	assert_non_null(strstr(err.message, "closed the connection"));
+	assert_true(p.calls >= 1);
+
+	assert_int_equal(fake_build(f, "buildgarbage:1", &p, &id, &err), -1);
+	assert_int_equal(err.kind, ENGINE_EPROTOCOL);
+	assert_non_null(strstr(err.message, "not a JSON object"));
+
+	assert_int_equal(fake_build(f, "boom:1", &p, &id, &err), -1);
+	assert_int_equal(err.kind, ENGINE_EHTTP);
+	assert_int_equal(err.status, 500);
+	assert_string_equal(err.message,
+	    "something broke inside the fake engine");
+	assert_int_equal(p.calls, 0);
+	fake_stop(f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(
+		    a_running_container_maps_to_its_state_port_and_labels),
+		cmocka_unit_test(a_stopped_container_has_no_published_port),
+		cmocka_unit_test(
+		    an_image_maps_the_same_from_inspect_and_from_list),
+		cmocka_unit_test(logs_are_taken_out_of_their_frames),
+		cmocka_unit_test(malformed_answers_are_errors_not_crashes),
+		cmocka_unit_test(engine_times_and_versions_parse),
+		cmocka_unit_test(labels_keep_their_order_and_values),
+		cmocka_unit_test(
+		    the_version_is_the_engines_when_redock_knows_it),
+		cmocka_unit_test(
+		    a_newer_engine_is_spoken_to_in_redocks_newest_version),
+		cmocka_unit_test(no_common_version_is_a_clear_error),
+		cmocka_unit_test(
+		    an_engine_that_is_not_there_is_one_clear_sentence),
+		cmocka_unit_test(
+		    a_malformed_address_is_refused_before_connecting),
+		cmocka_unit_test(
+		    the_engines_own_message_comes_back_with_the_status),
+		cmocka_unit_test(a_broken_answer_is_a_protocol_error),
+		cmocka_unit_test(an_engine_that_never_answers_times_out),
+		cmocka_unit_test(
+		    a_build_streams_progress_and_reports_its_failure),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
+}
