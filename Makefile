@@ -2,6 +2,7 @@
 #   make              build ./redock
 #   make check        run every test (unit tests, then bats)
 #   make sanitize     build under ASan and UBSan and run every test
+#   make bench        measure against the engine at hand
 #   make install      install into $(DESTDIR)$(PREFIX)
 #   make clean        remove what the build made
 
@@ -51,7 +52,7 @@ LIB_OBJS =	$(filter-out $(B)/src/main.o,$(OBJS))
 UNIT_SRCS =	$(wildcard tests/unit/test-*.c tests/live/test-*.c)
 UNIT_TESTS =	$(UNIT_SRCS:%.c=$(B)/%)
 
-.PHONY: all unit check sanitize install uninstall clean
+.PHONY: all unit check sanitize bench install uninstall clean
 .SECONDARY:
 
 all: $(BIN)
@@ -76,6 +77,12 @@ check: $(BIN) $(UNIT_TESTS)
 
 sanitize:
 	$(MAKE) B=build/sanitize BIN=build/sanitize/redock SANITIZE=1 check
+
+$(B)/contrib/bench/bench-engine: $(B)/contrib/bench/bench-engine.o $(LIB_OBJS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+bench: $(BIN) $(B)/contrib/bench/bench-engine
+	contrib/bench/run $(B) $(BIN)
 
 install: $(BIN)
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

@@ -1,0 +1,134 @@
+#!/usr/bin/env bats
+# How redock reaches the engine, seen through 'redock list': the real
+# engine, an engine that is not there, and a fake one that misbehaves.
+
+load helper
+
+# Starts tests/fake-engine with the given options; sets FAKE to its
+# address. Teardown stops it.
+fake_engine() {
+	local sock=$BATS_TEST_TMPDIR/fake.sock
+	coproc FAKE_PROC { exec "$TOP/tests/fake-engine" "$sock" "$@"; }
+	read -r -t 10 ready <&"${FAKE_PROC[0]}"
+	[ "$ready" = ready ]
+	FAKE=unix://$sock
+}
+
+teardown() {
+	if [ -n "${FAKE_PROC_PID:-}" ]; then
+		kill "$FAKE_PROC_PID" 2>/dev/null || true
+		wait "$FAKE_PROC_PID" 2>/dev/null || true
+	fi
+	redock_teardown
+}
+
+@test "list shows a container with redock's labels, its alias and its 127.0.0.1 port" {
+	require_engine
+	name=$USER:web
+	docker run -d --name "$REDOCK_TEST_RUN-list" -l "$TEST_LABEL" \
+	    -l "io.redock.name=$name" -l io.redock.alias=web-container \
+	    -p 127.0.0.1::22 debian:bookworm-slim sleep 300 >/dev/null
+	port=$(docker port "$REDOCK_TEST_RUN-list" 22/tcp | sed 's/.*://')
+
+	run --separate-stderr redock list
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[[ ${lines[0]} == "NAME "*" STATE "*" ALIAS "*" PORT "*" IMAGE "*" CREATED" ]]
+	row=$(printf '%s\n' "$output" | grep "^$name ")
+	read -r -a f <<<"$row"
+	[ "${f[0]}" = "$name" ]
+	[ "${f[1]}" = running ]
+	[ "${f[2]}" = web-container ]
+	[ "${f[3]}" = "$port" ]
+	[ "${f[4]}" = debian:bookworm-slim ]
+}
+
+@test "list --json gives the same as an array of objects" {
+	require_engine
+	name=$USER:db
+	docker create --name "$REDOCK_TEST_RUN-json" -l "$TEST_LABEL" \
+	    -l "io.redock.name=$name" debian:bookworm-slim true >/dev/null
+	run --separate-stderr redock list --json
+	[ "$status" -eq 0 ]
+	got=$(python3 -c '
+import json, sys
+rows = [r for r in json.load(sys.stdin) if r["name"] == sys.argv[1]]
+assert len(rows) == 1, rows
+r = rows[0]
+assert set(r) == {"name", "state", "alias", "port", "image", "created"}, r
+print(r["state"], r["alias"], r["port"], r["image"], r["created"][:4])
+' "$name" <<<"$output")
+	[ "$got" = "created None None debian:bookworm-slim $(date -u +%Y)" ]
+}
+
+@test "a committed image without its container is listed as saved" {
+	require_engine
+	name=$USER:saved
+	docker create --name "$REDOCK_TEST_RUN-saved" -l "$TEST_LABEL" \
+	    -l "io.redock.name=$name" debian:bookworm-slim true >/dev/null
+	docker commit "$REDOCK_TEST_RUN-saved" "$name" >/dev/null
+	docker rm "$REDOCK_TEST_RUN-saved" >/dev/null
+	run --separate-stderr redock list
+	[ "$status" -eq 0 ]
+	row=$(printf '%s\n' "$output" | grep "^$name ")
+	read -r -a f <<<"$row"
+	[ "${f[1]}" = saved ]
+	[ "${f[4]}" = "$name" ]
+}
+
+@test "an engine that is not there: one clear line and exit 1" {
+	DOCKER_HOST=unix:///nonexistent run --separate-stderr redock list
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	assert_one_line_stderr
+	[ "$stderr" = "redock: cannot reach the Docker engine at unix:///nonexistent: no such file or directory: is dockerd running?" ]
+}
+
+@test "-H wins over DOCKER_HOST" {
+	DOCKER_HOST=unix:///nonexistent run --separate-stderr redock \
+	    -H unix:///nonexistent/other list
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"at unix:///nonexistent/other: "* ]]
+}
+
+@test "a malformed -H is a usage error, a malformed DOCKER_HOST an error" {
+	run --separate-stderr redock -H 'ssh://me@host' list
+	[ "$status" -eq 2 ]
+	assert_one_line_stderr
+	[ "$stderr" = "redock: invalid engine address 'ssh://me@host': use unix:///PATH or tcp://HOST:PORT" ]
+	DOCKER_HOST=tcp://host:99999 run --separate-stderr redock list
+	[ "$status" -eq 1 ]
+	assert_one_line_stderr
+	[[ $stderr == "redock: invalid engine address 'tcp://host:99999': the port is too large" ]]
+}
+
+@test "nothing listening on tcp: connection refused, one line" {
+	run --separate-stderr redock -H tcp://127.0.0.1:1 list
+	[ "$status" -eq 1 ]
+	assert_one_line_stderr
+	[ "$stderr" = "redock: cannot reach the Docker engine at tcp://127.0.0.1:1: connection refused: is dockerd running?" ]
+}
+
+@test "an engine that closes the connection or is too old: one line, exit 1" {
+	fake_engine --ping close
+	run --separate-stderr redock -H "$FAKE" list
+	[ "$status" -eq 1 ]
+	assert_one_line_stderr
+	[[ $stderr == "redock: the Docker engine at $FAKE closed the connection during GET /_ping" ]]
+
+	kill "$FAKE_PROC_PID"; wait "$FAKE_PROC_PID" || true
+	fake_engine --api-version 1.30
+	run --separate-stderr redock -H "$FAKE" list
+	[ "$status" -eq 1 ]
+	assert_one_line_stderr
+	[[ $stderr == *"speaks API 1.30 at most; redock needs 1.41 or newer" ]]
+}
+
+@test "an engine with nothing of redock's: list prints nothing and exits 0" {
+	fake_engine --api-version 1.41
+	# The fake engine's list answer is empty: list prints nothing.
+	run --separate-stderr redock -H "$FAKE" list
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
+}
