@@ -1401,29 +1401,76 @@ engine_container_remove(struct engine *e, const char *id, int force,
 	    force ? "?v=1&force=1" : "?v=1", 0, err);
 }
 
-int
-engine_container_inspect(struct engine *e, const char *id,
-    struct engine_container *c, struct engine_error *err)
+/*
+ * GET path and map the answer with parse into out (and *np for lists);
+ * shown is the path an error names, without the query.
+ */
+typedef int parse_fn(const char *, size_t, void *, size_t *,
+    struct engine_error *);
+
+static int
+get_mapped(struct engine *e, const char *path, const char *shown,
+    parse_fn *parse, void *out, size_t *np, struct engine_error *err)
 {
 	struct buf	 body;
-	char		*path, *eid;
 	int		 ret = -1;
 
-	memset(c, 0, sizeof *c);
 	buf_init(&body, BODY_MAX);
-	eid = path_escape(e, id);
-	xasprintf(&path, "/containers/%s/json", eid);
 	if (call(e, "GET", path, NULL, NULL, 0, 0, &body, err) == -1)
 		goto out;
-	if (engine_parse_container_inspect(body.data, body.len, c, err) == -1) {
-		error_protocol(e, "GET", path, err);
+	if (parse(body.data, body.len, out, np, err) == -1) {
+		error_protocol(e, "GET", shown, err);
 		goto out;
 	}
 	ret = 0;
 out:
+	buf_release(&body);
+	return ret;
+}
+
+static int
+parse_container(const char *s, size_t len, void *out, size_t *np,
+    struct engine_error *err)
+{
+	(void)np;
+	return engine_parse_container_inspect(s, len, out, err);
+}
+
+static int
+parse_containers(const char *s, size_t len, void *out, size_t *np,
+    struct engine_error *err)
+{
+	return engine_parse_container_list(s, len, out, np, err);
+}
+
+static int
+parse_image(const char *s, size_t len, void *out, size_t *np,
+    struct engine_error *err)
+{
+	(void)np;
+	return engine_parse_image_inspect(s, len, out, err);
+}
+
+static int
+parse_images(const char *s, size_t len, void *out, size_t *np,
+    struct engine_error *err)
+{
+	return engine_parse_image_list(s, len, out, np, err);
+}
+
+int
+engine_container_inspect(struct engine *e, const char *id,
+    struct engine_container *c, struct engine_error *err)
+{
+	char	*path, *eid;
+	int	 ret;
+
+	memset(c, 0, sizeof *c);
+	eid = path_escape(e, id);
+	xasprintf(&path, "/containers/%s/json", eid);
+	ret = get_mapped(e, path, path, parse_container, c, NULL, err);
 	free(path);
 	free(eid);
-	buf_release(&body);
 	return ret;
 }
 
@@ -1431,27 +1478,17 @@ int
 engine_container_list(struct engine *e, const struct engine_labels *filter,
     struct engine_container **vp, size_t *np, struct engine_error *err)
 {
-	struct buf	 body;
-	char		*path, *q;
-	int		 ret = -1;
+	char	*path, *q;
+	int	 ret;
 
 	*vp = NULL;
 	*np = 0;
-	buf_init(&body, BODY_MAX);
 	q = label_filters(e, filter);
 	xasprintf(&path, "/containers/json?all=1%s", q);
+	ret = get_mapped(e, path, "/containers/json", parse_containers, vp,
+	    np, err);
 	free(q);
-	if (call(e, "GET", path, NULL, NULL, 0, 0, &body, err) == -1)
-		goto out;
-	if (engine_parse_container_list(body.data, body.len, vp, np,
-	    err) == -1) {
-		error_protocol(e, "GET", "/containers/json", err);
-		goto out;
-	}
-	ret = 0;
-out:
 	free(path);
-	buf_release(&body);
 	return ret;
 }
 
@@ -1504,25 +1541,15 @@ int
 engine_image_inspect(struct engine *e, const char *name,
     struct engine_image *im, struct engine_error *err)
 {
-	struct buf	 body;
-	char		*path, *ename;
-	int		 ret = -1;
+	char	*path, *ename;
+	int	 ret;
 
 	memset(im, 0, sizeof *im);
-	buf_init(&body, BODY_MAX);
 	ename = path_escape(e, name);
 	xasprintf(&path, "/images/%s/json", ename);
-	if (call(e, "GET", path, NULL, NULL, 0, 0, &body, err) == -1)
-		goto out;
-	if (engine_parse_image_inspect(body.data, body.len, im, err) == -1) {
-		error_protocol(e, "GET", path, err);
-		goto out;
-	}
-	ret = 0;
-out:
+	ret = get_mapped(e, path, path, parse_image, im, NULL, err);
 	free(path);
 	free(ename);
-	buf_release(&body);
 	return ret;
 }
 
@@ -1530,26 +1557,16 @@ int
 engine_image_list(struct engine *e, const struct engine_labels *filter,
     struct engine_image **vp, size_t *np, struct engine_error *err)
 {
-	struct buf	 body;
-	char		*path, *q;
-	int		 ret = -1;
+	char	*path, *q;
+	int	 ret;
 
 	*vp = NULL;
 	*np = 0;
-	buf_init(&body, BODY_MAX);
 	q = label_filters(e, filter);
 	xasprintf(&path, "/images/json?%s", q + (q[0] == '&'));
+	ret = get_mapped(e, path, "/images/json", parse_images, vp, np, err);
 	free(q);
-	if (call(e, "GET", path, NULL, NULL, 0, 0, &body, err) == -1)
-		goto out;
-	if (engine_parse_image_list(body.data, body.len, vp, np, err) == -1) {
-		error_protocol(e, "GET", "/images/json", err);
-		goto out;
-	}
-	ret = 0;
-out:
 	free(path);
-	buf_release(&body);
 	return ret;
 }
 
