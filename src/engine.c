@@ -1503,8 +1503,12 @@ engine_container_logs(struct engine *e, const char *id, int lines,
 	*textp = NULL;
 	buf_init(&body, BODY_MAX);
 	eid = path_escape(e, id);
-	xasprintf(&path, "/containers/%s/logs?stdout=1&stderr=1&tail=%d", eid,
-	    lines < 0 ? 0 : lines);
+	if (lines < 1)
+		xasprintf(&path, "/containers/%s/logs?stdout=1&stderr=1", eid);
+	else {
+		xasprintf(&path, "/containers/%s/logs?stdout=1&stderr=1&"
+		    "tail=%d", eid, lines);
+	}
 	if (call(e, "GET", path, NULL, NULL, 0, 0, &body, err) == -1)
 		goto out;
 	*textp = engine_parse_logs(body.data != NULL ? body.data : "",

@@ -172,7 +172,7 @@ int	engine_container_inspect(struct engine *, const char *,
  */
 int	engine_container_list(struct engine *, const struct engine_labels *,
 	    struct engine_container **, size_t *, struct engine_error *);
-/* The last lines of stdout and stderr, as text ending in NUL. */
+/* The last n lines (all if n < 1) of stdout and stderr, as a string. */
 int	engine_container_logs(struct engine *, const char *, int, char **,
 	    struct engine_error *);
 /* Unpacks a tar archive into the container's file system at path. */
