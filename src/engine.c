@@ -79,12 +79,17 @@ error_set(struct engine_error *err, enum engine_errkind kind, long status,
     const char *fmt, ...)
 {
 	va_list	ap;
+	size_t	n;
 
 	err->kind = kind;
 	err->status = status;
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof err->message, fmt, ap);
 	va_end(ap);
+	/* Engines end some messages with a newline: one line is wanted. */
+	n = strlen(err->message);
+	while (n > 0 && isspace((unsigned char)err->message[n - 1]))
+		err->message[--n] = '\0';
 }
 
 /* Wraps a parser's message into one that names the engine and the call. */
@@ -358,6 +363,24 @@ json_strdup(const json_t *o, const char *key)
 	return s == NULL ? NULL : xstrdup(s);
 }
 
+/*
+ * An image ID as Docker writes it: Podman leaves out the "sha256:" of
+ * some, and IDs are compared.
+ */
+static char *
+image_id_dup(const char *s)
+{
+	char	*id;
+
+	if (s == NULL)
+		return NULL;
+	if (strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64) {
+		xasprintf(&id, "sha256:%s", s);
+		return id;
+	}
+	return xstrdup(s);
+}
+
 static json_t *
 json_path(json_t *o, const char *a, const char *b)
 {
@@ -415,7 +438,8 @@ container_from_list(struct engine_container *c, json_t *o,
 	if ((s = json_string_value(json_array_get(names, 0))) != NULL)
 		c->name = name_strip(s);
 	c->image = json_strdup(o, "Image");
-	c->image_id = json_strdup(o, "ImageID");
+	c->image_id = image_id_dup(json_string_value(json_object_get(o,
+	    "ImageID")));
 	c->state = json_strdup(o, "State");
 	c->running = c->state != NULL && strcmp(c->state, "running") == 0;
 	c->created = (time_t)json_integer_value(json_object_get(o, "Created"));
@@ -522,7 +546,8 @@ engine_parse_container_inspect(const char *s, size_t len,
 	if ((t = json_string_value(json_object_get(o, "Name"))) != NULL)
 		c->name = name_strip(t);
 	c->image = json_strdup(json_object_get(o, "Config"), "Image");
-	c->image_id = json_strdup(o, "Image");
+	c->image_id = image_id_dup(json_string_value(json_object_get(o,
+	    "Image")));
 	c->hostname = json_strdup(json_object_get(o, "Config"), "Hostname");
 	state = json_object_get(o, "State");
 	c->state = json_strdup(state, "Status");
@@ -587,7 +612,8 @@ image_from_json(struct engine_image *im, json_t *o, int inspect,
 	const char	*t;
 
 	memset(im, 0, sizeof *im);
-	if (!json_is_object(o) || (im->id = json_strdup(o, "Id")) == NULL) {
+	if (!json_is_object(o) || (im->id = image_id_dup(json_string_value(
+	    json_object_get(o, "Id")))) == NULL) {
 		error_set(err, ENGINE_EPROTOCOL, 0, "an image without an Id");
 		return -1;
 	}
@@ -898,7 +924,11 @@ request_do(struct engine *e, struct request *rq, struct buf *body,
 	e->curlerr[0] = '\0';
 	curl_easy_setopt(e->curl, CURLOPT_URL, url);
 	curl_easy_setopt(e->curl, CURLOPT_ERRORBUFFER, e->curlerr);
-	curl_easy_setopt(e->curl, CURLOPT_NOSIGNAL, 1L);
+	/*
+	 * CURLOPT_NOSIGNAL stays off: redock has one thread, and so curl
+	 * ignores SIGPIPE while it works (a TLS write to a closed socket
+	 * must not kill redock) and restores it for our own stdout.
+	 */
 	curl_easy_setopt(e->curl, CURLOPT_USERAGENT, "redock/" REDOCK_VERSION);
 	if (e->socket != NULL)
 		curl_easy_setopt(e->curl, CURLOPT_UNIX_SOCKET_PATH, e->socket);
@@ -1630,7 +1660,7 @@ engine_image_commit(struct engine *e, const char *id,
 		error_protocol(e, "POST", "/commit", err);
 		goto out;
 	}
-	*idp = xstrdup(newid);
+	*idp = image_id_dup(newid);
 	ret = 0;
 out:
 	json_decref(resp);
@@ -1683,7 +1713,7 @@ build_line(struct build *bs, char *line, size_t len)
 	s = json_string_value(json_path(o, "aux", "ID"));
 	if (s != NULL) {
 		free(bs->id);
-		bs->id = xstrdup(s);
+		bs->id = image_id_dup(s);
 	}
 	if (json_object_get(o, "error") != NULL && !bs->failed) {
 		detail = json_object_get(o, "errorDetail");
