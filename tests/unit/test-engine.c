@@ -273,6 +273,27 @@ malformed_answers_are_errors_not_crashes(void **state)
 }
 
 static void
+image_ids_carry_their_digest_name_as_docker_writes_them(void **state)
+{
+	static const char bare[] = "[{\"Id\": \"0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef\"}, {\"Id\": \"sha256:ab\"}, "
+	    "{\"Id\": \"0123\"}]";
+	struct engine_error	 err;
+	struct engine_image	*v;
+	size_t			 n;
+
+	(void)state;
+	assert_int_equal(engine_parse_image_list(bare, strlen(bare), &v, &n,
+	    &err), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(v[0].id, "sha256:0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef");
+	assert_string_equal(v[1].id, "sha256:ab");
+	assert_string_equal(v[2].id, "0123");
+	engine_images_free(v, n);
+}
+
+static void
 engine_times_and_versions_parse(void **state)
 {
 	(void)state;
@@ -787,6 +808,8 @@ main(void)
 		    an_image_maps_the_same_from_inspect_and_from_list),
 		cmocka_unit_test(logs_are_taken_out_of_their_frames),
 		cmocka_unit_test(malformed_answers_are_errors_not_crashes),
+		cmocka_unit_test(
+		    image_ids_carry_their_digest_name_as_docker_writes_them),
 		cmocka_unit_test(engine_times_and_versions_parse),
 		cmocka_unit_test(labels_keep_their_order_and_values),
 		cmocka_unit_test(
