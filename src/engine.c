@@ -56,6 +56,10 @@ struct request {
 	size_t		(*write)(char *, size_t, size_t, void *);
 	void		*arg;		/* for write */
 	char		*apiversion;	/* filled from the Api-Version header */
+	int		 answered;	/* a header came */
+	int		 late;		/* no answer in time to a stream */
+	double		 sent_at;	/* when the body was all sent, in s */
+	long		 answer_ms;	/* the time limit for that */
 };
 
 static void	error_set(struct engine_error *, enum engine_errkind, long,
@@ -795,6 +799,7 @@ header_write(char *p, size_t size, size_t n, void *arg)
 	size_t		 len = size * n, i;
 	static const char name[] = "api-version:";
 
+	rq->answered = 1;
 	if (len > sizeof name - 1 &&
 	    strncasecmp(p, name, sizeof name - 1) == 0) {
 		i = sizeof name - 1;
@@ -808,6 +813,39 @@ header_write(char *p, size_t size, size_t n, void *arg)
 		rq->apiversion[len - i] = '\0';
 	}
 	return size * n;
+}
+
+static double
+now_s(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * A stream (a build) has no time limit as a whole, since a step may be
+ * silent for minutes; but the engine must start answering in time once
+ * it has the whole request.
+ */
+static int
+answer_wait(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct request	*rq = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	if (rq->answered || ulnow < ultotal)
+		return 0;
+	if (rq->sent_at == 0)
+		rq->sent_at = now_s();
+	else if ((now_s() - rq->sent_at) * 1000 > rq->answer_ms) {
+		rq->late = 1;
+		return 1;
+	}
+	return 0;
 }
 
 /* Turns errno from connect() into the reason and what to do. */
@@ -836,6 +874,11 @@ error_curl(struct engine *e, struct request *rq, CURLcode rc,
     struct buf *body, struct engine_error *err)
 {
 	long	 oserr = 0, sent = 0;
+	char	 shown[256];
+
+	/* The path without its query, which holds nothing worth saying. */
+	snprintf(shown, sizeof shown, "%.*s", (int)strcspn(rq->path, "?"),
+	    rq->path);
 
 	curl_easy_getinfo(e->curl, CURLINFO_OS_ERRNO, &oserr);
 	curl_easy_getinfo(e->curl, CURLINFO_REQUEST_SIZE, &sent);
@@ -844,22 +887,23 @@ error_curl(struct engine *e, struct request *rq, CURLcode rc,
 	case CURLE_COULDNT_RESOLVE_HOST:
 		error_connect(e, (int)oserr, err);
 		break;
+	case CURLE_ABORTED_BY_CALLBACK:
 	case CURLE_OPERATION_TIMEDOUT:
-		if (sent == 0) {
+		if (sent == 0 && !rq->late) {
 			error_set(err, ENGINE_ECONNECT, 0, "cannot reach the "
 			    "Docker engine at %s: no connection within %ld s",
 			    e->host, (e->connect_ms + 999) / 1000);
 		} else {
 			error_set(err, ENGINE_ETIMEOUT, 0, "the Docker engine "
 			    "at %s did not answer %s %s in time", e->host,
-			    rq->method, rq->path);
+			    rq->method, shown);
 		}
 		break;
 	case CURLE_WRITE_ERROR:
 		if (body != NULL && body->overflow) {
 			error_set(err, ENGINE_EPROTOCOL, 0, "the Docker engine "
 			    "at %s sent more than %lu MiB for %s %s", e->host,
-			    BODY_MAX >> 20, rq->method, rq->path);
+			    BODY_MAX >> 20, rq->method, shown);
 			break;
 		}
 		if (err->kind != ENGINE_OK)
@@ -871,13 +915,13 @@ error_curl(struct engine *e, struct request *rq, CURLcode rc,
 	case CURLE_SEND_ERROR:
 		error_set(err, ENGINE_EPROTOCOL, 0, "the Docker engine at %s "
 		    "closed the connection during %s %s", e->host, rq->method,
-		    rq->path);
+		    shown);
 		break;
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_WEIRD_SERVER_REPLY:
 		error_set(err, ENGINE_EPROTOCOL, 0, "the Docker engine at %s "
 		    "answered %s %s with something that is not HTTP", e->host,
-		    rq->method, rq->path);
+		    rq->method, shown);
 		break;
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_PEER_FAILED_VERIFICATION:
@@ -949,6 +993,12 @@ request_do(struct engine *e, struct request *rq, struct buf *body,
 	timeout = rq->timeout_ms == 0 ? e->total_ms : rq->timeout_ms;
 	if (timeout > 0)
 		curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, timeout);
+	else if (e->total_ms > 0) {
+		rq->answer_ms = e->total_ms;
+		curl_easy_setopt(e->curl, CURLOPT_XFERINFOFUNCTION, answer_wait);
+		curl_easy_setopt(e->curl, CURLOPT_XFERINFODATA, rq);
+		curl_easy_setopt(e->curl, CURLOPT_NOPROGRESS, 0L);
+	}
 
 	/* Docker answers 100-continue, but waiting for it costs a second. */
 	headers = curl_slist_append(headers, "Expect:");
@@ -1021,8 +1071,8 @@ error_http(struct engine *e, const char *method, const char *path,
 		error_set(err, ENGINE_EHTTP, status, "%s", msg);
 	else {
 		error_set(err, ENGINE_EHTTP, status, "the Docker engine at %s "
-		    "answered %s %s with HTTP status %ld", e->host, method,
-		    path, status);
+		    "answered %s %.*s with HTTP status %ld", e->host, method,
+		    (int)strcspn(path, "?"), path, status);
 	}
 	json_decref(o);
 }

@@ -213,7 +213,8 @@ struct engine_build {
 /*
  * Builds an image from a tar archive holding a Dockerfile; a failed
  * step is ENGINE_EBUILD with the build's message. Containers of failed
- * steps are removed. *idp is the new image's ID.
+ * steps are removed. *idp is the new image's ID. A build as a whole has
+ * no time limit, but its answer must begin within the call limit.
  */
 int	engine_image_build(struct engine *, const void *, size_t,
 	    const struct engine_build *, char **, struct engine_error *);

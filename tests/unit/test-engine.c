@@ -692,7 +692,10 @@ an_engine_that_never_answers_times_out(void **state)
 	struct engine		*e;
 	struct engine_container	 c;
 	struct engine_error	 err;
+	struct engine_build	 b;
 	struct timespec		 t0;
+	static const char	 context[1024];	/* an empty tar archive */
+	char			*id;
 
 	(void)state;
 	f = fake_start("--ping", "hang", NULL);
@@ -714,6 +717,17 @@ an_engine_that_never_answers_times_out(void **state)
 	assert_int_equal(engine_container_inspect(e, "hang", &c, &err), -1);
 	assert_true(elapsed_ms(&t0) < 5000);
 	assert_int_equal(err.kind, ENGINE_ETIMEOUT);
+
+	/* A build has no limit as a whole, but its answer must begin. */
+	memset(&b, 0, sizeof b);
+	b.tag = "hang:1";
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(engine_image_build(e, context, sizeof context, &b, &id,
+	    &err), -1);
+	assert_true(elapsed_ms(&t0) < 5000);
+	assert_int_equal(err.kind, ENGINE_ETIMEOUT);
+	assert_non_null(strstr(err.message, "did not answer POST /build"));
+	assert_null(id);
 	engine_free(e);
 	fake_stop(f);
 }
