@@ -5,6 +5,7 @@
  * calls, so a command that makes five calls connects once.
  */
 #include <ctype.h>
+#include <err.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -1119,17 +1120,15 @@ out:
 	return ret;
 }
 
-/* Escapes a name or ID for a URL path. */
+/* Escapes a name, an ID or a query value for a URL. */
 static char *
-path_escape(struct engine *e, const char *s)
+url_escape(struct engine *e, const char *s)
 {
 	char	*t, *r;
 
-	t = curl_easy_escape(e->curl, s, 0);
-	if (t == NULL) {
-		fprintf(stderr, "redock: out of memory\n");
-		exit(1);
-	}
+	/* curl fails only when it cannot allocate: as xmalloc() does. */
+	if ((t = curl_easy_escape(e->curl, s, 0)) == NULL)
+		errx(1, "out of memory");
 	r = xstrdup(t);
 	curl_free(t);
 	return r;
@@ -1141,13 +1140,9 @@ query_param(struct engine *e, const char *key, const char *value)
 {
 	char	*t, *r;
 
-	t = curl_easy_escape(e->curl, value, 0);
-	if (t == NULL) {
-		fprintf(stderr, "redock: out of memory\n");
-		exit(1);
-	}
+	t = url_escape(e, value);
 	xasprintf(&r, "&%s=%s", key, t);
-	curl_free(t);
+	free(t);
 	return r;
 }
 
@@ -1351,7 +1346,7 @@ label_filters(struct engine *e, const struct engine_labels *l)
 	a = json_array();
 	for (i = 0; i < l->n; i++) {
 		if (l->values[i] == NULL || l->values[i][0] == '\0')
-			xasprintf(&s, "%s", l->keys[i]);
+			s = xstrdup(l->keys[i]);
 		else
 			xasprintf(&s, "%s=%s", l->keys[i], l->values[i]);
 		json_array_append_new(a, json_string(s));
@@ -1437,7 +1432,7 @@ container_action(struct engine *e, const char *method, const char *id,
 	char	*path, *eid;
 	int	 ret;
 
-	eid = path_escape(e, id);
+	eid = url_escape(e, id);
 	xasprintf(&path, "/containers/%s%s%s", eid, what, query);
 	ret = call(e, method, path, NULL, NULL, 0, timeout_ms, NULL, err);
 	free(path);
@@ -1546,7 +1541,7 @@ engine_container_inspect(struct engine *e, const char *id,
 	int	 ret;
 
 	memset(c, 0, sizeof *c);
-	eid = path_escape(e, id);
+	eid = url_escape(e, id);
 	xasprintf(&path, "/containers/%s/json", eid);
 	ret = get_mapped(e, path, path, parse_container, c, NULL, err);
 	free(path);
@@ -1582,7 +1577,7 @@ engine_container_logs(struct engine *e, const char *id, int lines,
 
 	*textp = NULL;
 	buf_init(&body, BODY_MAX);
-	eid = path_escape(e, id);
+	eid = url_escape(e, id);
 	if (lines < 1)
 		xasprintf(&path, "/containers/%s/logs?stdout=1&stderr=1", eid);
 	else {
@@ -1608,7 +1603,7 @@ engine_container_upload(struct engine *e, const char *id, const char *dir,
 	char	*path, *eid, *q;
 	int	 ret;
 
-	eid = path_escape(e, id);
+	eid = url_escape(e, id);
 	q = query_param(e, "path", dir);
 	xasprintf(&path, "/containers/%s/archive?%s", eid, q + 1);
 	ret = call(e, "PUT", path, "application/x-tar", tar, len, 0, NULL,
@@ -1629,7 +1624,7 @@ engine_image_inspect(struct engine *e, const char *name,
 	int	 ret;
 
 	memset(im, 0, sizeof *im);
-	ename = path_escape(e, name);
+	ename = url_escape(e, name);
 	xasprintf(&path, "/images/%s/json", ename);
 	ret = get_mapped(e, path, path, parse_image, im, NULL, err);
 	free(path);
@@ -1661,7 +1656,7 @@ engine_image_remove(struct engine *e, const char *name, int force,
 	char	*path, *ename;
 	int	 ret;
 
-	ename = path_escape(e, name);
+	ename = url_escape(e, name);
 	xasprintf(&path, "/images/%s%s", ename, force ? "?force=1" : "");
 	ret = call(e, "DELETE", path, NULL, NULL, 0, 0, NULL, err);
 	free(path);

@@ -70,30 +70,28 @@ xasprintf(char **ret, const char *fmt, ...)
 	return n;
 }
 
-char *
-xvis(const char *s)
+static char *
+vis_escaped(const char *s, const char *extra)
 {
 	char	*out;
 
-	/*
-	 * Each byte becomes at most four (an octal escape); the quote is
-	 * escaped too so that a subject shown in '...' cannot end early.
-	 */
+	/* Each byte becomes at most four (an octal escape). */
 	out = xreallocarray(NULL, strlen(s) + 1, 4);
 	if (strsvis(out, s, VIS_CSTYLE | VIS_OCTAL | VIS_TAB | VIS_NL,
-	    "'") == -1)
+	    extra) == -1)
 		oom();
 	return out;
 }
 
 char *
+xvis(const char *s)
+{
+	/* The quote too, so that a subject shown in '...' cannot end early. */
+	return vis_escaped(s, "'");
+}
+
+char *
 xvis_message(const char *s)
 {
-	char	*out;
-
-	out = xreallocarray(NULL, strlen(s) + 1, 4);
-	if (strsvis(out, s, VIS_CSTYLE | VIS_OCTAL | VIS_TAB | VIS_NL,
-	    "") == -1)
-		oom();
-	return out;
+	return vis_escaped(s, "");
 }
