@@ -14,7 +14,7 @@ MANDIR ?=	$(PREFIX)/share/man
 INSTALL ?=	install
 
 PKG_CONFIG ?=	pkg-config
-PKGS =		libcurl jansson libssh libbsd-overlay
+PKGS =		libcurl jansson libssh libbsd-overlay libmd
 TEST_PKGS =	cmocka
 
 # B is the directory for objects, BIN the program; make sanitize uses its
@@ -38,7 +38,7 @@ $(error missing libraries ($(PKGS)): run 'contrib/setup' as root, or install the
 endif
 endif
 
-ALL_CPPFLAGS =	-D_GNU_SOURCE -DREDOCK_VERSION='"$(VERSION)"' -Isrc \
+ALL_CPPFLAGS =	-D_GNU_SOURCE -DREDOCK_VERSION='"$(VERSION)"' -Isrc -Isshconf \
 		$(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CPPFLAGS)
 ALL_CFLAGS =	-std=c17 $(WARNINGS) $(EXTRA_FLAGS) $(CFLAGS)
 ALL_LDFLAGS =	-Wl,--as-needed $(LDFLAGS)
@@ -46,7 +46,16 @@ LIBS =		$(shell $(PKG_CONFIG) --libs $(PKGS))
 
 SRCS =		$(wildcard src/*.c)
 OBJS =		$(SRCS:%.c=$(B)/%.o)
-LIB_OBJS =	$(filter-out $(B)/src/main.o,$(OBJS))
+LIB_OBJS =	$(filter-out $(B)/src/main.o,$(OBJS)) $(B)/libsshconf.a
+
+# sshconf/: the config.d merge module, a library of its own, and
+# sshconf-merge, its command-line front end (not installed).
+SSHCONF_OBJS =	$(B)/sshconf/sshconf.o
+SSHCONF_MERGE =	$(B)/sshconf-merge
+
+# Programs the bats tests drive: tests/tools/X.c -> $(B)/tests/tools/X.
+TOOL_SRCS =	$(wildcard tests/tools/*.c)
+TOOLS =		$(TOOL_SRCS:%.c=$(B)/%)
 
 # C tests: tests/unit needs nothing, tests/live talks to the real engine.
 UNIT_SRCS =	$(wildcard tests/unit/test-*.c tests/live/test-*.c)
@@ -55,10 +64,18 @@ UNIT_TESTS =	$(UNIT_SRCS:%.c=$(B)/%)
 .PHONY: all unit check sanitize bench install uninstall clean
 .SECONDARY:
 
-all: $(BIN)
+all: $(BIN) $(SSHCONF_MERGE)
 
-$(BIN): $(OBJS)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(OBJS) $(LIBS)
+$(BIN): $(OBJS) $(B)/libsshconf.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(OBJS) $(B)/libsshconf.a \
+	    $(LIBS)
+
+$(B)/libsshconf.a: $(SSHCONF_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $(SSHCONF_OBJS)
+
+$(SSHCONF_MERGE): $(B)/sshconf/sshconf-merge.o $(LIB_OBJS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
@@ -72,7 +89,7 @@ $(B)/tests/%.o: ALL_CPPFLAGS += $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS))
 
 unit: $(UNIT_TESTS)
 
-check: $(BIN) $(UNIT_TESTS)
+check: $(BIN) $(SSHCONF_MERGE) $(TOOLS) $(UNIT_TESTS)
 	tests/run $(B) $(BIN) $(UNIT_TESTS)
 
 sanitize:
@@ -84,7 +101,7 @@ $(B)/contrib/bench/bench-engine: $(B)/contrib/bench/bench-engine.o $(LIB_OBJS)
 bench: $(BIN) $(B)/contrib/bench/bench-engine
 	contrib/bench/run $(B) $(BIN)
 
-install: $(BIN)
+install: $(BIN) $(SSHCONF_MERGE)
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	$(INSTALL) -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/redock
 	$(INSTALL) -m 0644 redock.1 $(DESTDIR)$(MANDIR)/man1/redock.1
@@ -95,4 +112,6 @@ uninstall:
 clean:
 	rm -rf build redock
 
--include $(OBJS:.o=.d) $(UNIT_SRCS:%.c=$(B)/%.d)
+-include $(OBJS:.o=.d) $(SSHCONF_OBJS:.o=.d) \
+    $(B)/sshconf/sshconf-merge.d $(UNIT_SRCS:%.c=$(B)/%.d) \
+    $(TOOL_SRCS:%.c=$(B)/%.d)

@@ -1,0 +1,120 @@
+/*
+ * sshconf-merge: the command-line front end of sshconf, as update-dotdee
+ * is for its library. redock's tests drive the module through it; it is
+ * also a safe update-dotdee for any OpenSSH-style file.
+ */
+#include <err.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sshconf.h"
+#include "xmalloc.h"
+
+static void	usage(int) __attribute__((noreturn));
+static char	*read_stdin(void);
+
+static void
+usage(int status)
+{
+	FILE	*f = status == 0 ? stdout : stderr;
+
+	fprintf(f, "usage: sshconf-merge [-f] [-s NAME | -d NAME] FILE\n");
+	if (status == 0)
+		fprintf(f, "\n"
+		    "Generates FILE from the fragments in FILE.d/, in natural "
+		    "order; the first\n"
+		    "use moves an existing FILE to FILE.d/local. A hand edit "
+		    "of FILE is refused.\n\n"
+		    "  -s, --set NAME     set fragment NAME to standard input, "
+		    "then merge\n"
+		    "  -d, --delete NAME  remove fragment NAME, then merge\n"
+		    "  -f, --force        overwrite a hand edit of FILE\n"
+		    "  -h, --help         show this help\n");
+	exit(status);
+}
+
+static char *
+read_stdin(void)
+{
+	char	*buf = NULL;
+	size_t	 len = 0, size = 0, r;
+
+	for (;;) {
+		if (len == size) {
+			if (size > SSHCONF_FRAGMENT_MAX)
+				errx(1, "standard input is too big for a "
+				    "fragment");
+			size = size == 0 ? 8192 : size * 2;
+			buf = xreallocarray(buf, 1, size + 1);
+		}
+		if ((r = fread(buf + len, 1, size - len, stdin)) == 0)
+			break;
+		len += r;
+	}
+	if (ferror(stdin))
+		err(1, "cannot read standard input");
+	if (memchr(buf, '\0', len) != NULL)
+		errx(1, "standard input holds a NUL byte: not a fragment");
+	buf[len] = '\0';
+	return buf;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option	 longopts[] = {
+		{ "delete",	required_argument,	NULL,	'd' },
+		{ "force",	no_argument,		NULL,	'f' },
+		{ "help",	no_argument,		NULL,	'h' },
+		{ "set",	required_argument,	NULL,	's' },
+		{ NULL,		0,			NULL,	0 }
+	};
+	struct sshconf_change	 change = { NULL, NULL };
+	struct sshconf_error	 e;
+	char			*text = NULL;
+	int			 ch, flags = 0, set = 0;
+
+	while ((ch = getopt_long(argc, argv, "d:fhs:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+		case 's':
+			if (change.name != NULL) {
+				warnx("one of -s and -d, once");
+				usage(2);
+			}
+			change.name = optarg;
+			set = ch == 's';
+			break;
+		case 'f':
+			flags |= SSHCONF_FORCE;
+			break;
+		case 'h':
+			usage(0);
+		default:
+			usage(2);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1)
+		usage(2);
+	if (change.name != NULL && !sshconf_name_valid(change.name))
+		errx(2, "'%s' cannot be the name of a fragment",
+		    xvis(change.name));
+	if (set)
+		change.text = text = read_stdin();
+
+	if (sshconf_update(argv[0], &change, change.name != NULL, flags,
+	    &e) == -1) {
+		if (e.kind == SSHCONF_EEDITED)
+			errx(1, "%s; move the edit into a file in '%s.d/', or "
+			    "run again with --force to overwrite it",
+			    e.message, argv[0]);
+		errx(1, "%s", e.message);
+	}
+	free(text);
+	return 0;
+}

@@ -1,0 +1,1297 @@
+/*
+ * The config.d merge: see sshconf.h for the rules. What follows explains
+ * only the order of the steps, which is where the safety comes from.
+ *
+ * Everything happens under an exclusive flock(2) on FILE.d/.lock, taken
+ * before anything is read: two processes that each add a fragment would
+ * otherwise both merge the old set and one fragment would miss FILE.
+ *
+ * An update first prepares every file it will write as a hidden temporary
+ * (fsync'ed), so a full disk or a refused write fails before anything
+ * visible has changed. Only then are the temporaries renamed into place:
+ * .checksum.next (the sum of the FILE about to appear), the fragments,
+ * FILE, then .checksum. A FILE matching either sum is not a hand edit, so
+ * a crash between any two renames never looks like one.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sha1.h>
+
+#include "sshconf.h"
+#include "xmalloc.h"
+
+#define HEADER_1	"# This file is generated from the files in "
+#define HEADER_2	"# Edit those, not this file: a hand edit here stops " \
+			    "the next update.\n"
+#define TMP_TAG		"sshconf-"	/* in \".BASE.sshconf-XXXXXX\" */
+#define CHECKSUM	".checksum"
+#define CHECKSUM_NEXT	".checksum.next"
+#define LOCK		".lock"
+#define SHOWN_MAX	60	/* bytes of an edited line quoted in a message */
+
+struct entry {
+	struct sshconf_fragment	 f;
+	mode_t			 mode;
+	int			 write;	/* f.text goes to FILE.d/f.name */
+	int			 gone;	/* FILE.d/f.name is to be removed */
+	char			*tmp;	/* prepared temporary, if write */
+};
+
+struct state {
+	const char		*file;
+	char			*dir;		/* FILE.d */
+	int			 lock;
+	char			*target;	/* FILE, or where its link points */
+	int			 exists;
+	struct stat		 sb;		/* of target, when it exists */
+	char			*bytes;		/* its contents */
+	size_t			 len;
+	char			 sum[41];	/* .checksum, "" when none */
+	char			 next[41];	/* .checksum.next, "" when none */
+	struct entry		*v;
+	size_t			 n;
+	struct sshconf_error	*err;
+};
+
+static int	 fail(struct state *, enum sshconf_kind, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+static int	 fail_errno(struct state *, const char *, const char *);
+static char	*path_join(const char *, const char *);
+static char	*path_split(const char *, const char **);
+static int	 read_fd(int, size_t, char **, size_t *);
+static int	 write_tmp(struct state *, const char *, const char *,
+		    const void *, size_t, mode_t, char **);
+static int	 fsync_dir(struct state *, const char *);
+static int	 first_use(struct state *);
+static int	 lock(struct state *);
+static int	 load_file(struct state *);
+static void	 load_sum(struct state *, const char *, char [41]);
+static int	 load_fragments(struct state *);
+static int	 run_fragment(struct state *, const char *, char **, size_t *);
+static struct entry *entry_find(struct state *, const char *);
+static struct entry *entry_add(struct state *, const char *);
+static char	*join_entries(struct state *, size_t *);
+static int	 check_edit(struct state *, int);
+static void	 describe_edit(struct state *, const char *, size_t);
+static int	 prepare(struct state *);
+static void	 state_release(struct state *);
+static int	 begin(struct state *, const char *, struct sshconf_error *);
+static int	 line_scope(const char *, size_t, int *);
+static int	 skipped(const char *);
+static int	 is_space(char);
+
+/* The message of *err; always returns -1 for the caller to return. */
+static int
+fail(struct state *st, enum sshconf_kind kind, const char *fmt, ...)
+{
+	va_list	ap;
+
+	st->err->kind = kind;
+	va_start(ap, fmt);
+	vsnprintf(st->err->message, sizeof st->err->message, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+fail_errno(struct state *st, const char *what, const char *path)
+{
+	return fail(st, SSHCONF_ESYSTEM, "cannot %s '%s': %s", what, path,
+	    strerror(errno));
+}
+
+static char *
+path_join(const char *dir, const char *name)
+{
+	char	*p;
+
+	xasprintf(&p, "%s/%s", dir, name);
+	return p;
+}
+
+/* The directory part of path (allocated) and, in *basep, its last name. */
+static char *
+path_split(const char *path, const char **basep)
+{
+	const char	*slash;
+	char		*dir;
+
+	if ((slash = strrchr(path, '/')) == NULL) {
+		*basep = path;
+		return xstrdup(".");
+	}
+	*basep = slash + 1;
+	if (slash == path)
+		return xstrdup("/");
+	dir = xstrdup(path);
+	dir[slash - path] = '\0';
+	return dir;
+}
+
+/* Reads fd to its end; more than max bytes is an error (EFBIG). */
+static int
+read_fd(int fd, size_t max, char **bufp, size_t *lenp)
+{
+	char	*buf = NULL;
+	size_t	 len = 0, size = 0;
+	ssize_t	 r;
+
+	*bufp = NULL;
+	for (;;) {
+		if (len == size) {
+			if (size > max) {
+				free(buf);
+				errno = EFBIG;
+				return -1;
+			}
+			size = size == 0 ? 8192 : size * 2;
+			buf = xreallocarray(buf, 1, size + 1);
+		}
+		if ((r = read(fd, buf + len, size - len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			free(buf);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	if (len > max) {
+		free(buf);
+		errno = EFBIG;
+		return -1;
+	}
+	if (buf == NULL)
+		buf = xmalloc(1);
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+}
+
+/*
+ * Writes data to a new hidden temporary in dir (named after base, so a
+ * leftover can be recognised) with the given mode, and fsyncs it.
+ */
+static int
+write_tmp(struct state *st, const char *dir, const char *base,
+    const void *data, size_t len, mode_t mode, char **tmpp)
+{
+	const char	*p = data;
+	char		*tmp;
+	ssize_t		 w;
+	int		 fd, saved;
+
+	*tmpp = NULL;
+	xasprintf(&tmp, "%s/.%s%s" TMP_TAG "XXXXXX", dir, base,
+	    *base != '\0' ? "." : "");
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		fail_errno(st, "write a file in", dir);
+		free(tmp);
+		return -1;
+	}
+	while (len > 0) {
+		if ((w = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto bad;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	if (fchmod(fd, mode) == -1 || fsync(fd) == -1)
+		goto bad;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto bad;
+	}
+	*tmpp = tmp;
+	return 0;
+
+bad:
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	errno = saved;
+	fail_errno(st, "write", tmp);
+	free(tmp);
+	return -1;
+}
+
+static int
+fsync_dir(struct state *st, const char *dir)
+{
+	int	fd, r;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return fail_errno(st, "open", dir);
+	r = fsync(fd);
+	close(fd);
+	if (r == -1 && errno != EINVAL)	/* some file systems cannot */
+		return fail_errno(st, "sync", dir);
+	return 0;
+}
+
+/*
+ * FILE.d/ does not exist. When FILE does, FILE.d/ is built complete under
+ * a temporary name (FILE's copy as "local", and .checksum saying FILE is
+ * what the fragments give) and renamed into place, so no process ever
+ * sees a FILE.d/ without the user's lines in it. Python redock made the
+ * directory first and then lost the user's config.
+ */
+static int
+first_use(struct state *st)
+{
+	struct stat	 sb;
+	const char	*base;
+	char		*parent = NULL, *tmpdir = NULL, *local = NULL;
+	char		*sum = NULL, *tmp = NULL, *bytes = NULL;
+	char		 hex[41];
+	size_t		 len;
+	int		 fd = -1, rv = -1;
+
+	if (stat(st->file, &sb) == -1) {
+		if (errno != ENOENT)
+			return fail_errno(st, "read", st->file);
+		if (mkdir(st->dir, 0700) == -1 && errno != EEXIST)
+			return fail_errno(st, "create", st->dir);
+		return 0;
+	}
+	if (!S_ISREG(sb.st_mode))
+		return fail(st, SSHCONF_ESYSTEM, "'%s' is not a regular file",
+		    st->file);
+	if ((fd = open(st->file, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    read_fd(fd, SSHCONF_FRAGMENT_MAX, &bytes, &len) == -1) {
+		fail_errno(st, "read", st->file);
+		goto out;
+	}
+
+	parent = path_split(st->dir, &base);
+	xasprintf(&tmpdir, "%s/.%s." TMP_TAG "XXXXXX", parent, base);
+	if (mkdtemp(tmpdir) == NULL) {
+		fail_errno(st, "create a directory beside", st->file);
+		goto out;
+	}
+	if (write_tmp(st, tmpdir, "local", bytes, len, sb.st_mode & 07777,
+	    &tmp) == -1)
+		goto out;
+	local = path_join(tmpdir, SSHCONF_LOCAL);
+	if (rename(tmp, local) == -1) {
+		fail_errno(st, "write", local);
+		goto out;
+	}
+	free(tmp);
+	tmp = NULL;
+	sshconf_sha1(bytes, len, hex);
+	if (write_tmp(st, tmpdir, "checksum", hex, 40, 0600, &tmp) == -1)
+		goto out;
+	sum = path_join(tmpdir, CHECKSUM);
+	if (rename(tmp, sum) == -1) {
+		fail_errno(st, "write", sum);
+		goto out;
+	}
+	if (fsync_dir(st, tmpdir) == -1)
+		goto out;
+	if (rename(tmpdir, st->dir) == -1) {
+		if (errno != EEXIST && errno != ENOTEMPTY) {
+			fail_errno(st, "create", st->dir);
+			goto out;
+		}
+		/* Another process was first: its FILE.d/ is as good. */
+	} else {
+		free(tmpdir);
+		tmpdir = NULL;
+		if (fsync_dir(st, parent) == -1)
+			goto out;
+	}
+	rv = 0;
+
+out:
+	if (fd != -1)
+		close(fd);
+	if (tmp != NULL)
+		unlink(tmp);
+	if (tmpdir != NULL) {
+		if (local != NULL)
+			unlink(local);
+		if (sum != NULL)
+			unlink(sum);
+		rmdir(tmpdir);
+	}
+	free(tmp);
+	free(tmpdir);
+	free(local);
+	free(sum);
+	free(parent);
+	free(bytes);
+	return rv;
+}
+
+static int
+lock(struct state *st)
+{
+	char	*path;
+
+	path = path_join(st->dir, LOCK);
+	if ((st->lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+		fail_errno(st, "create", path);
+		free(path);
+		return -1;
+	}
+	while (flock(st->lock, LOCK_EX) == -1) {
+		if (errno != EINTR) {
+			fail_errno(st, "lock", path);
+			free(path);
+			return -1;
+		}
+	}
+	free(path);
+	return 0;
+}
+
+/* FILE, through a symbolic link to its target, and its contents. */
+static int
+load_file(struct state *st)
+{
+	struct stat	sb;
+	int		fd;
+
+	if (lstat(st->file, &sb) == -1) {
+		if (errno != ENOENT)
+			return fail_errno(st, "read", st->file);
+		st->target = xstrdup(st->file);
+		return 0;
+	}
+	if (S_ISLNK(sb.st_mode)) {
+		if ((st->target = realpath(st->file, NULL)) == NULL)
+			return fail(st, SSHCONF_ESYSTEM, "'%s' is a symbolic "
+			    "link to nothing readable: %s", st->file,
+			    strerror(errno));
+	} else
+		st->target = xstrdup(st->file);
+	if (stat(st->target, &st->sb) == -1)
+		return fail_errno(st, "read", st->target);
+	if (!S_ISREG(st->sb.st_mode))
+		return fail(st, SSHCONF_ESYSTEM, "'%s' is not a regular file",
+		    st->target);
+	if ((fd = open(st->target, O_RDONLY | O_CLOEXEC)) == -1)
+		return fail_errno(st, "read", st->target);
+	if (read_fd(fd, SIZE_MAX / 2, &st->bytes, &st->len) == -1) {
+		fail_errno(st, "read", st->target);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	st->exists = 1;
+	return 0;
+}
+
+/* A sum file's 40 hex digits (update-dotdee writes no newline). */
+static void
+load_sum(struct state *st, const char *name, char hex[41])
+{
+	char	*path, buf[64];
+	ssize_t	 r;
+	int	 fd, i;
+
+	hex[0] = '\0';
+	path = path_join(st->dir, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd == -1)
+		return;
+	r = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (r < 40)
+		return;
+	for (i = 0; i < 40; i++)
+		hex[i] = (char)tolower((unsigned char)buf[i]);
+	hex[40] = '\0';
+}
+
+static int
+skipped(const char *name)
+{
+	size_t	len = strlen(name);
+
+	if (len == 0 || name[0] == '.' || name[len - 1] == '~')
+		return 1;
+	if (len >= 4 && (strcmp(name + len - 4, ".bak") == 0 ||
+	    strcmp(name + len - 4, ".swp") == 0))
+		return 1;
+	return name[0] == '#' && name[len - 1] == '#';
+}
+
+int
+sshconf_name_valid(const char *name)
+{
+	const unsigned char	*p;
+
+	if (strlen(name) > SSHCONF_NAME_MAX || skipped(name))
+		return 0;
+	for (p = (const unsigned char *)name; *p != '\0'; p++) {
+		if (*p == '/' || *p < 0x20 || *p == 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
+static struct entry *
+entry_find(struct state *st, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < st->n; i++) {
+		if (strcmp(st->v[i].f.name, name) == 0)
+			return &st->v[i];
+	}
+	return NULL;
+}
+
+static struct entry *
+entry_add(struct state *st, const char *name)
+{
+	struct entry	*e;
+
+	st->v = xreallocarray(st->v, st->n + 1, sizeof *st->v);
+	e = &st->v[st->n++];
+	memset(e, 0, sizeof *e);
+	e->f.name = xstrdup(name);
+	return e;
+}
+
+/*
+ * Every fragment of FILE.d/, read or run. Our own leftovers (a process
+ * killed between writing a temporary and renaming it) are removed here:
+ * under the lock nobody else can be writing one.
+ */
+static int
+load_fragments(struct state *st)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 sb;
+	struct entry	*e;
+	char		*path;
+	int		 fd, rv = -1;
+
+	if ((d = opendir(st->dir)) == NULL)
+		return fail_errno(st, "read", st->dir);
+	for (;;) {
+		errno = 0;
+		if ((de = readdir(d)) == NULL) {
+			if (errno != 0) {
+				fail_errno(st, "read", st->dir);
+				goto out;
+			}
+			break;
+		}
+		path = path_join(st->dir, de->d_name);
+		if (de->d_name[0] == '.' && strstr(de->d_name, TMP_TAG) !=
+		    NULL && lstat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+			unlink(path);
+			free(path);
+			continue;
+		}
+		if (skipped(de->d_name)) {
+			free(path);
+			continue;
+		}
+		if (stat(path, &sb) == -1) {
+			fail(st, SSHCONF_EFRAGMENT, "cannot read fragment "
+			    "'%s': %s", path, strerror(errno));
+			free(path);
+			goto out;
+		}
+		if (!S_ISREG(sb.st_mode)) {
+			fail(st, SSHCONF_EFRAGMENT, "fragment '%s' is %s, not "
+			    "a file", path, S_ISDIR(sb.st_mode) ?
+			    "a directory" : "something else");
+			free(path);
+			goto out;
+		}
+		e = entry_add(st, de->d_name);
+		e->mode = sb.st_mode & 07777;
+		if (sb.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) {
+			if (run_fragment(st, path, &e->f.text, &e->f.len)
+			    == -1) {
+				free(path);
+				goto out;
+			}
+		} else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+		    read_fd(fd, SSHCONF_FRAGMENT_MAX, &e->f.text,
+		    &e->f.len) == -1) {
+			fail(st, SSHCONF_EFRAGMENT, "cannot read fragment "
+			    "'%s': %s", path, strerror(errno));
+			if (fd != -1)
+				close(fd);
+			free(path);
+			goto out;
+		} else
+			close(fd);
+		free(path);
+	}
+	rv = 0;
+
+out:
+	closedir(d);
+	return rv;
+}
+
+/*
+ * Runs an executable fragment without a shell, in FILE.d/, with stdin
+ * from /dev/null and stderr left to the user, and takes its stdout. It
+ * has SSHCONF_RUN_TIMEOUT seconds and SSHCONF_FRAGMENT_MAX bytes.
+ */
+static int
+run_fragment(struct state *st, const char *path, char **textp, size_t *lenp)
+{
+	struct pollfd	 pfd;
+	struct timespec	 now, end;
+	char		*buf = NULL;
+	size_t		 len = 0, size = 0;
+	ssize_t		 r;
+	pid_t		 pid;
+	int		 p[2], null, status, ms, why = 0;
+
+	*textp = NULL;
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return fail_errno(st, "run", path);
+	if ((pid = fork()) == -1) {
+		close(p[0]);
+		close(p[1]);
+		return fail_errno(st, "run", path);
+	}
+	if (pid == 0) {
+		if ((null = open("/dev/null", O_RDONLY)) == -1 ||
+		    dup2(null, 0) == -1 || dup2(p[1], 1) == -1 ||
+		    chdir(st->dir) == -1)
+			_exit(126);
+		execl(path, path, (char *)NULL);
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	close(p[1]);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += SSHCONF_RUN_TIMEOUT;
+	pfd.fd = p[0];
+	pfd.events = POLLIN;
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ms = (int)((end.tv_sec - now.tv_sec) * 1000 +
+		    (end.tv_nsec - now.tv_nsec) / 1000000);
+		if (ms <= 0) {
+			why = ETIMEDOUT;
+			break;
+		}
+		if ((r = poll(&pfd, 1, ms)) == -1) {
+			if (errno == EINTR)
+				continue;
+			why = errno;
+			break;
+		}
+		if (r == 0)
+			continue;
+		if (len == size) {
+			if (size > SSHCONF_FRAGMENT_MAX) {
+				why = EFBIG;
+				break;
+			}
+			size = size == 0 ? 8192 : size * 2;
+			buf = xreallocarray(buf, 1, size + 1);
+		}
+		if ((r = read(p[0], buf + len, size - len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			why = errno;
+			break;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	close(p[0]);
+	if (why != 0)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) == -1) {
+		if (errno != EINTR) {
+			status = -1;
+			break;
+		}
+	}
+	if (why != 0) {
+		free(buf);
+		return fail(st, SSHCONF_EFRAGMENT, "fragment '%s' was stopped: "
+		    "%s", path, why == ETIMEDOUT ? "it ran too long" :
+		    why == EFBIG ? "its output is too big" : strerror(why));
+	}
+	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		free(buf);
+		if (status != -1 && WIFSIGNALED(status))
+			return fail(st, SSHCONF_EFRAGMENT, "fragment '%s' was "
+			    "killed by signal %d", path, WTERMSIG(status));
+		if (status != -1 && WEXITSTATUS(status) == 126)
+			return fail(st, SSHCONF_EFRAGMENT, "fragment '%s' has "
+			    "the execute bit but cannot be run", path);
+		return fail(st, SSHCONF_EFRAGMENT, "fragment '%s' failed "
+		    "(exit status %d)", path, status == -1 ? -1 :
+		    WEXITSTATUS(status));
+	}
+	if (buf == NULL)
+		buf = xmalloc(1);
+	buf[len] = '\0';
+	*textp = buf;
+	*lenp = len;
+	return 0;
+}
+
+static int
+is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+	    c == '\f';
+}
+
+int
+sshconf_natcmp(const char *a, const char *b)
+{
+	const unsigned char	*p = (const unsigned char *)a;
+	const unsigned char	*q = (const unsigned char *)b;
+	const unsigned char	*pe, *qe;
+	int			 c;
+
+	while (*p != '\0' && *q != '\0') {
+		if (isdigit(*p) && isdigit(*q)) {
+			while (*p == '0')
+				p++;
+			while (*q == '0')
+				q++;
+			for (pe = p; isdigit(*pe); pe++)
+				;
+			for (qe = q; isdigit(*qe); qe++)
+				;
+			if (pe - p != qe - q)
+				return pe - p < qe - q ? -1 : 1;
+			if ((c = memcmp(p, q, (size_t)(pe - p))) != 0)
+				return c < 0 ? -1 : 1;
+			p = pe;
+			q = qe;
+		} else if (*p != *q)
+			return *p < *q ? -1 : 1;
+		else {
+			p++;
+			q++;
+		}
+	}
+	if (*p != '\0' || *q != '\0')
+		return *p != '\0' ? 1 : -1;
+	c = strcmp(a, b);	/* "1" and "01": the same order every time */
+	return c < 0 ? -1 : c > 0;
+}
+
+static int
+fragment_cmp(const void *a, const void *b)
+{
+	const struct sshconf_fragment	*fa = a, *fb = b;
+
+	return sshconf_natcmp(fa->name, fb->name);
+}
+
+void
+sshconf_sort(struct sshconf_fragment *v, size_t n)
+{
+	if (n > 1)
+		qsort(v, n, sizeof *v, fragment_cmp);
+}
+
+/*
+ * Looks at one line for OpenSSH's Host and Match keywords (the keyword
+ * ends at white space or '='). Returns 0 for another line, 1 for a line
+ * that opens a block, 2 for "Match all", which is the global scope again.
+ */
+static int
+line_scope(const char *s, size_t len, int *directive)
+{
+	size_t	i = 0, k, a;
+
+	*directive = 0;
+	while (i < len && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (i == len || s[i] == '#' || s[i] == '\r')
+		return 0;
+	*directive = 1;
+	for (k = i; k < len && s[k] != ' ' && s[k] != '\t' && s[k] != '=';
+	    k++)
+		;
+	if (k - i == 4 && strncasecmp(s + i, "host", 4) == 0)
+		return 1;
+	if (k - i != 5 || strncasecmp(s + i, "match", 5) != 0)
+		return 0;
+	while (k < len && (s[k] == ' ' || s[k] == '\t'))
+		k++;
+	if (k < len && s[k] == '=')
+		k++;
+	while (k < len && (s[k] == ' ' || s[k] == '\t'))
+		k++;
+	for (a = k; a < len && s[a] != ' ' && s[a] != '\t' && s[a] != '\r' &&
+	    s[a] != '#'; a++)
+		;
+	if (a - k != 3 || strncasecmp(s + k, "all", 3) != 0)
+		return 1;
+	while (a < len && (s[a] == ' ' || s[a] == '\t' || s[a] == '\r'))
+		a++;
+	return a == len || s[a] == '#' ? 2 : 1;
+}
+
+char *
+sshconf_join(const char *dir, const struct sshconf_fragment *v, size_t n,
+    size_t *lenp)
+{
+	const char	*s, *nl;
+	char		*out;
+	size_t		 i, len, size, off, trim, l;
+	int		 open = 0, first, scope, directive;
+
+	size = strlen(HEADER_1) + strlen(dir) + 3 + strlen(HEADER_2) + 1;
+	for (i = 0; i < n; i++)
+		size += v[i].len + sizeof "\nMatch all\n\n";
+	out = xmalloc(size);
+	off = (size_t)snprintf(out, size, HEADER_1 "%s/.\n" HEADER_2, dir);
+
+	for (i = 0; i < n; i++) {
+		s = v[i].text;
+		for (trim = v[i].len; trim > 0; trim--) {
+			if (!is_space(s[trim - 1]))
+				break;
+		}
+		if (trim == 0)
+			continue;
+
+		/* Does it begin with a Host or Match of its own? */
+		first = 0;
+		for (l = 0; l < trim; l = (size_t)(nl - s) + 1) {
+			nl = memchr(s + l, '\n', trim - l);
+			if (nl == NULL)
+				nl = s + trim;
+			scope = line_scope(s + l, (size_t)(nl - s) - l,
+			    &directive);
+			if (directive) {
+				first = scope != 0;
+				break;
+			}
+			if (nl == s + trim)
+				break;
+		}
+		out[off++] = '\n';
+		if (open && !first) {
+			memcpy(out + off, "Match all\n", 10);
+			off += 10;
+		}
+		memcpy(out + off, s, trim);
+		off += trim;
+		out[off++] = '\n';
+
+		/* Where does it leave the scope for the next one? */
+		for (l = 0; l < trim; l = (size_t)(nl - s) + 1) {
+			nl = memchr(s + l, '\n', trim - l);
+			if (nl == NULL)
+				nl = s + trim;
+			scope = line_scope(s + l, (size_t)(nl - s) - l,
+			    &directive);
+			if (scope != 0)
+				open = scope == 1;
+			if (nl == s + trim)
+				break;
+		}
+	}
+	len = off;
+	out[len] = '\0';
+	if (lenp != NULL)
+		*lenp = len;
+	return out;
+}
+
+void
+sshconf_sha1(const void *data, size_t len, char hex[41])
+{
+	SHA1Data(data, len, hex);
+}
+
+/* The merge of the fragments as they stand (removed ones left out). */
+static char *
+join_entries(struct state *st, size_t *lenp)
+{
+	struct sshconf_fragment	*v;
+	size_t			 i, n = 0;
+	char			*out;
+
+	v = xreallocarray(NULL, st->n + 1, sizeof *v);
+	for (i = 0; i < st->n; i++) {
+		if (!st->v[i].gone)
+			v[n++] = st->v[i].f;
+	}
+	sshconf_sort(v, n);
+	out = sshconf_join(st->dir, v, n, lenp);
+	free(v);
+	return out;
+}
+
+struct line {
+	const char	*p;
+	size_t		 len;
+	size_t		 idx;
+	int		 matched;
+};
+
+static int
+line_cmp(const void *a, const void *b)
+{
+	const struct line	*la = *(struct line *const *)a;
+	const struct line	*lb = *(struct line *const *)b;
+	size_t			 min = la->len < lb->len ? la->len : lb->len;
+	int			 c;
+
+	if ((c = memcmp(la->p, lb->p, min)) != 0)
+		return c;
+	if (la->len != lb->len)
+		return la->len < lb->len ? -1 : 1;
+	return la->idx < lb->idx ? -1 : la->idx > lb->idx;
+}
+
+static struct line *
+lines_split(const char *s, size_t len, size_t *np)
+{
+	struct line	*v = NULL;
+	const char	*nl;
+	size_t		 n = 0, off = 0;
+
+	while (off < len) {
+		if ((nl = memchr(s + off, '\n', len - off)) == NULL)
+			nl = s + len;
+		v = xreallocarray(v, n + 1, sizeof *v);
+		v[n].p = s + off;
+		v[n].len = (size_t)(nl - s) - off;
+		v[n].idx = n;
+		v[n].matched = 0;
+		n++;
+		off = (size_t)(nl - s) + 1;
+	}
+	*np = n;
+	return v;
+}
+
+/* Marks the lines of a and b that the other has too (as multisets). */
+static void
+lines_match(struct line *a, size_t na, struct line *b, size_t nb)
+{
+	struct line	**pa, **pb;
+	size_t		  i, j = 0;
+	int		  c;
+
+	pa = xreallocarray(NULL, na + 1, sizeof *pa);
+	pb = xreallocarray(NULL, nb + 1, sizeof *pb);
+	for (i = 0; i < na; i++)
+		pa[i] = &a[i];
+	for (i = 0; i < nb; i++)
+		pb[i] = &b[i];
+	qsort(pa, na, sizeof *pa, line_cmp);
+	qsort(pb, nb, sizeof *pb, line_cmp);
+	for (i = 0; i < na && j < nb;) {
+		c = memcmp(pa[i]->p, pb[j]->p, pa[i]->len < pb[j]->len ?
+		    pa[i]->len : pb[j]->len);
+		if (c == 0 && pa[i]->len != pb[j]->len)
+			c = pa[i]->len < pb[j]->len ? -1 : 1;
+		if (c == 0) {
+			pa[i++]->matched = 1;
+			pb[j++]->matched = 1;
+		} else if (c < 0)
+			i++;
+		else
+			j++;
+	}
+	free(pa);
+	free(pb);
+}
+
+/* The first unmatched line of v, escaped and shortened; count in *np. */
+static char *
+lines_first(struct line *v, size_t n, size_t *countp)
+{
+	char	 buf[SHOWN_MAX + 4], *shown = NULL;
+	size_t	 i, count = 0, l;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].matched)
+			continue;
+		if (count++ == 0) {
+			l = v[i].len > SHOWN_MAX ? SHOWN_MAX : v[i].len;
+			memcpy(buf, v[i].p, l);
+			buf[l] = '\0';
+			if (v[i].len > SHOWN_MAX)
+				strlcpy(buf + l, "...", 4);
+			shown = xvis(buf);
+		}
+	}
+	*countp = count;
+	return shown;
+}
+
+/* Says how FILE differs from what the fragments give. */
+static void
+describe_edit(struct state *st, const char *want, size_t wantlen)
+{
+	struct line	*have, *gen;
+	size_t		 nh, ng, added, removed;
+	char		*a, *r, *file, sa[SHOWN_MAX * 4 + 32], sr[sizeof sa];
+
+	have = lines_split(st->bytes, st->len, &nh);
+	gen = lines_split(want, wantlen, &ng);
+	lines_match(have, nh, gen, ng);
+	a = lines_first(have, nh, &added);
+	r = lines_first(gen, ng, &removed);
+	file = xvis(st->file);
+	if (added == 0 && removed == 0) {
+		fail(st, SSHCONF_EEDITED, "'%s' was edited by hand: its lines "
+		    "were moved or its white space changed", file);
+	} else {
+		snprintf(sa, sizeof sa, " (first '%s')", a);
+		snprintf(sr, sizeof sr, " (first '%s')", r);
+		fail(st, SSHCONF_EEDITED, "'%s' was edited by hand: %zu "
+		    "line%s added%s, %zu removed%s", file, added,
+		    added == 1 ? "" : "s", added ? sa : "", removed,
+		    removed ? sr : "");
+	}
+	free(file);
+	free(a);
+	free(r);
+	free(have);
+	free(gen);
+}
+
+/*
+ * Is FILE what sshconf wrote last? It is when its sum is .checksum or
+ * .checksum.next, or when it is exactly what the fragments give. A FILE
+ * beside a FILE.d/ that has no .checksum and no "local" was never
+ * generated: it is adopted as "local", as on first use.
+ */
+static int
+check_edit(struct state *st, int adopt)
+{
+	struct entry	*e;
+	char		 hex[41], *want;
+	size_t		 wantlen;
+	int		 same;
+
+	if (!st->exists)
+		return 0;
+	sshconf_sha1(st->bytes, st->len, hex);
+	if (strcmp(hex, st->sum) == 0 || strcmp(hex, st->next) == 0)
+		return 0;
+	want = join_entries(st, &wantlen);
+	same = wantlen == st->len && memcmp(want, st->bytes, wantlen) == 0;
+	if (!same && st->sum[0] == '\0' && st->next[0] == '\0' && adopt &&
+	    entry_find(st, SSHCONF_LOCAL) == NULL) {
+		e = entry_add(st, SSHCONF_LOCAL);
+		e->f.text = xmalloc(st->len + 1);
+		memcpy(e->f.text, st->bytes, st->len);
+		e->f.text[st->len] = '\0';
+		e->f.len = st->len;
+		e->mode = st->sb.st_mode & 07777;
+		e->write = 1;
+		same = 1;
+	}
+	if (!same)
+		describe_edit(st, want, wantlen);
+	free(want);
+	return same ? 0 : -1;
+}
+
+/*
+ * Opens FILE.d/ (first use included), locks it and reads FILE, the sums
+ * and the fragments.
+ */
+static int
+begin(struct state *st, const char *file, struct sshconf_error *err)
+{
+	struct stat	sb;
+
+	memset(st, 0, sizeof *st);
+	st->file = file;
+	st->lock = -1;
+	st->err = err;
+	err->kind = SSHCONF_OK;
+	err->message[0] = '\0';
+	xasprintf(&st->dir, "%s.d", file);
+
+	if (stat(st->dir, &sb) == -1) {
+		if (errno != ENOENT)
+			return fail_errno(st, "read", st->dir);
+		if (first_use(st) == -1)
+			return -1;
+	} else if (!S_ISDIR(sb.st_mode))
+		return fail(st, SSHCONF_ESYSTEM, "'%s' is not a directory: "
+		    "move it away, its fragments belong in a directory",
+		    st->dir);
+	if (lock(st) == -1 || load_file(st) == -1)
+		return -1;
+	load_sum(st, CHECKSUM, st->sum);
+	load_sum(st, CHECKSUM_NEXT, st->next);
+	return load_fragments(st);
+}
+
+static void
+state_release(struct state *st)
+{
+	size_t	i;
+
+	for (i = 0; i < st->n; i++) {
+		if (st->v[i].tmp != NULL) {
+			unlink(st->v[i].tmp);
+			free(st->v[i].tmp);
+		}
+		free(st->v[i].f.name);
+		free(st->v[i].f.text);
+	}
+	free(st->v);
+	free(st->bytes);
+	free(st->target);
+	if (st->lock != -1)
+		close(st->lock);	/* and with it the lock */
+	free(st->dir);
+}
+
+/* Writes every fragment that changes to its temporary. */
+static int
+prepare(struct state *st)
+{
+	size_t	i;
+
+	for (i = 0; i < st->n; i++) {
+		if (!st->v[i].write)
+			continue;
+		if (write_tmp(st, st->dir, "", st->v[i].f.text, st->v[i].f.len,
+		    st->v[i].mode, &st->v[i].tmp) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Removes what a killed process left of FILE's temporaries. */
+static void
+clean_target_dir(const char *dir, const char *base)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 sb;
+	char		*prefix, *path;
+	size_t		 plen;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	xasprintf(&prefix, ".%s." TMP_TAG, base);
+	plen = strlen(prefix);
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, prefix, plen) != 0 ||
+		    strlen(de->d_name) != plen + 6)
+			continue;
+		path = path_join(dir, de->d_name);
+		if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		    sb.st_uid == geteuid())
+			unlink(path);
+		free(path);
+	}
+	closedir(d);
+	free(prefix);
+}
+
+int
+sshconf_check(const char *file, struct sshconf_error *err)
+{
+	struct state	st;
+	int		rv;
+
+	rv = begin(&st, file, err) == -1 ? -1 : check_edit(&st, 1);
+	state_release(&st);
+	return rv;
+}
+
+int
+sshconf_update(const char *file, const struct sshconf_change *changes,
+    size_t nchanges, int flags, struct sshconf_error *err)
+{
+	struct state	 st;
+	struct entry	*e;
+	const char	*tbase;
+	char		*out = NULL, *tdir = NULL;
+	char		*tmp_file = NULL, *tmp_next = NULL, *tmp_sum = NULL;
+	char		*path, hex[41];
+	size_t		 i, len;
+	mode_t		 mode;
+	int		 rv = -1, dirty = 0;
+
+	if (begin(&st, file, err) == -1)
+		goto out;
+	for (i = 0; i < nchanges; i++) {
+		if (!sshconf_name_valid(changes[i].name)) {
+			path = xvis(changes[i].name);
+			fail(&st, SSHCONF_ENAME, "'%s' cannot be the name of a "
+			    "fragment", path);
+			free(path);
+			goto out;
+		}
+	}
+	if (!(flags & SSHCONF_FORCE) && check_edit(&st, 1) == -1)
+		goto out;
+	/* A FILE that is adopted must not be replaced by a change at once. */
+	if ((e = entry_find(&st, SSHCONF_LOCAL)) != NULL && e->write) {
+		for (i = 0; i < nchanges; i++) {
+			if (strcmp(changes[i].name, SSHCONF_LOCAL) == 0) {
+				path = xvis(file);
+				fail(&st, SSHCONF_EEDITED, "'%s' was not made "
+				    "from its fragments and would replace "
+				    "'%s'", path, SSHCONF_LOCAL);
+				free(path);
+				goto out;
+			}
+		}
+	}
+
+	for (i = 0; i < nchanges; i++) {
+		e = entry_find(&st, changes[i].name);
+		if (changes[i].text == NULL) {
+			if (e != NULL && !e->gone) {
+				e->gone = 1;
+				e->write = 0;
+				dirty = 1;
+			}
+			continue;
+		}
+		len = strlen(changes[i].text);
+		if (e != NULL && !e->gone && !e->write && e->f.len == len &&
+		    memcmp(e->f.text, changes[i].text, len) == 0 &&
+		    !(e->mode & (S_IXUSR | S_IXGRP | S_IXOTH)))
+			continue;
+		if (e == NULL)
+			e = entry_add(&st, changes[i].name);
+		free(e->f.text);
+		e->f.text = xstrdup(changes[i].text);
+		e->f.len = len;
+		e->mode = 0600;
+		e->write = 1;
+		e->gone = 0;
+		dirty = 1;
+	}
+	for (i = 0; i < st.n; i++)
+		dirty |= st.v[i].write;
+
+	out = join_entries(&st, &len);
+	sshconf_sha1(out, len, hex);
+	if (!dirty && st.exists && len == st.len &&
+	    memcmp(out, st.bytes, len) == 0 && strcmp(hex, st.sum) == 0 &&
+	    st.next[0] == '\0') {
+		rv = 0;		/* nothing to do, and nothing done */
+		goto out;
+	}
+
+	tdir = path_split(st.target, &tbase);
+	clean_target_dir(tdir, tbase);
+	mode = st.exists ? st.sb.st_mode & 07777 : 0600;
+
+	/* Everything written before anything is replaced. */
+	if (prepare(&st) == -1 ||
+	    write_tmp(&st, tdir, tbase, out, len, mode, &tmp_file) == -1 ||
+	    write_tmp(&st, st.dir, "checksum", hex, 40, 0600, &tmp_next) == -1 ||
+	    write_tmp(&st, st.dir, "checksum", hex, 40, 0600, &tmp_sum) == -1)
+		goto out;
+	if (st.exists && (st.sb.st_uid != geteuid() ||
+	    st.sb.st_gid != getegid()))
+		if (chown(tmp_file, st.sb.st_uid, st.sb.st_gid) == -1) {
+			/* only root can, and root is who needs it */
+		}
+
+	path = path_join(st.dir, CHECKSUM_NEXT);
+	if (rename(tmp_next, path) == -1) {
+		fail_errno(&st, "write", path);
+		free(path);
+		goto out;
+	}
+	free(path);
+	free(tmp_next);
+	tmp_next = NULL;
+	for (i = 0; i < st.n; i++) {
+		e = &st.v[i];
+		path = path_join(st.dir, e->f.name);
+		if (e->write && rename(e->tmp, path) == -1) {
+			fail_errno(&st, "write", path);
+			free(path);
+			goto out;
+		}
+		if (e->gone && unlink(path) == -1 && errno != ENOENT) {
+			fail_errno(&st, "remove", path);
+			free(path);
+			goto out;
+		}
+		free(path);
+		if (e->write) {
+			free(e->tmp);
+			e->tmp = NULL;
+		}
+	}
+	if (fsync_dir(&st, st.dir) == -1)
+		goto out;
+	if (rename(tmp_file, st.target) == -1) {
+		fail_errno(&st, "write", st.target);
+		goto out;
+	}
+	free(tmp_file);
+	tmp_file = NULL;
+	if (fsync_dir(&st, tdir) == -1)
+		goto out;
+	path = path_join(st.dir, CHECKSUM);
+	if (rename(tmp_sum, path) == -1) {
+		fail_errno(&st, "write", path);
+		free(path);
+		goto out;
+	}
+	free(path);
+	free(tmp_sum);
+	tmp_sum = NULL;
+	path = path_join(st.dir, CHECKSUM_NEXT);
+	unlink(path);
+	free(path);
+	rv = fsync_dir(&st, st.dir);
+
+out:
+	if (tmp_file != NULL)
+		unlink(tmp_file);
+	if (tmp_next != NULL)
+		unlink(tmp_next);
+	if (tmp_sum != NULL)
+		unlink(tmp_sum);
+	free(tmp_file);
+	free(tmp_next);
+	free(tmp_sum);
+	free(tdir);
+	free(out);
+	state_release(&st);
+	return rv;
+}
