@@ -98,7 +98,11 @@ sanitize:
 $(B)/contrib/bench/bench-engine: $(B)/contrib/bench/bench-engine.o $(LIB_OBJS)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-bench: $(BIN) $(B)/contrib/bench/bench-engine
+$(B)/contrib/bench/bench-sshconf: $(B)/contrib/bench/bench-sshconf.o \
+    $(LIB_OBJS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+bench: $(BIN) $(B)/contrib/bench/bench-engine $(B)/contrib/bench/bench-sshconf
 	contrib/bench/run $(B) $(BIN)
 
 install: $(BIN) $(SSHCONF_MERGE)
