@@ -89,7 +89,7 @@ static int	 run_fragment(struct state *, const char *, char **, size_t *);
 static struct entry *entry_find(struct state *, const char *);
 static struct entry *entry_add(struct state *, const char *);
 static char	*join_entries(struct state *, size_t *);
-static int	 check_edit(struct state *, int);
+static int	 check_edit(struct state *);
 static void	 describe_edit(struct state *, const char *, size_t);
 static int	 prepare(struct state *);
 static void	 state_release(struct state *);
@@ -805,6 +805,7 @@ sshconf_join(const char *dir, const struct sshconf_fragment *v, size_t n,
 		if (open && !first) {
 			memcpy(out + off, "Match all\n", 10);
 			off += 10;
+			open = 0;
 		}
 		memcpy(out + off, s, trim);
 		off += trim;
@@ -994,7 +995,7 @@ describe_edit(struct state *st, const char *want, size_t wantlen)
  * generated: it is adopted as "local", as on first use.
  */
 static int
-check_edit(struct state *st, int adopt)
+check_edit(struct state *st)
 {
 	struct entry	*e;
 	char		 hex[41], *want;
@@ -1008,7 +1009,7 @@ check_edit(struct state *st, int adopt)
 		return 0;
 	want = join_entries(st, &wantlen);
 	same = wantlen == st->len && memcmp(want, st->bytes, wantlen) == 0;
-	if (!same && st->sum[0] == '\0' && st->next[0] == '\0' && adopt &&
+	if (!same && st->sum[0] == '\0' && st->next[0] == '\0' &&
 	    entry_find(st, SSHCONF_LOCAL) == NULL) {
 		e = entry_add(st, SSHCONF_LOCAL);
 		e->f.text = xmalloc(st->len + 1);
@@ -1129,7 +1130,7 @@ sshconf_check(const char *file, struct sshconf_error *err)
 	struct state	st;
 	int		rv;
 
-	rv = begin(&st, file, err) == -1 ? -1 : check_edit(&st, 1);
+	rv = begin(&st, file, err) == -1 ? -1 : check_edit(&st);
 	state_release(&st);
 	return rv;
 }
@@ -1159,7 +1160,7 @@ sshconf_update(const char *file, const struct sshconf_change *changes,
 			goto out;
 		}
 	}
-	if (!(flags & SSHCONF_FORCE) && check_edit(&st, 1) == -1)
+	if (!(flags & SSHCONF_FORCE) && check_edit(&st) == -1)
 		goto out;
 	/* A FILE that is adopted must not be replaced by a change at once. */
 	if ((e = entry_find(&st, SSHCONF_LOCAL)) != NULL && e->write) {
@@ -1203,6 +1204,8 @@ sshconf_update(const char *file, const struct sshconf_change *changes,
 	for (i = 0; i < st.n; i++)
 		dirty |= st.v[i].write;
 
+	tdir = path_split(st.target, &tbase);
+	clean_target_dir(tdir, tbase);
 	out = join_entries(&st, &len);
 	sshconf_sha1(out, len, hex);
 	if (!dirty && st.exists && len == st.len &&
@@ -1212,8 +1215,6 @@ sshconf_update(const char *file, const struct sshconf_change *changes,
 		goto out;
 	}
 
-	tdir = path_split(st.target, &tbase);
-	clean_target_dir(tdir, tbase);
 	mode = st.exists ? st.sb.st_mode & 07777 : 0600;
 
 	/* Everything written before anything is replaced. */

@@ -1,0 +1,292 @@
+/*
+ * The fragment of one container's SSH alias. Every value in it came from
+ * the user's environment or from the engine, and one stray newline or
+ * quote would let it add options to ~/.ssh/config: each is checked
+ * against what OpenSSH's parser takes literally, and refused otherwise.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alias.h"
+#include "xmalloc.h"
+
+/*
+ * What ssh adds to "DIR/": %C, the 40 hex digits of a SHA-1, then, for
+ * the moment between bind and rename, '.' and 16 random characters (one
+ * spare). The whole must fit in sun_path with its NUL.
+ */
+#define CONTROL_NAME_LEN	(40 + 18)
+#define SOCKET_PATH_MAX \
+	(sizeof ((struct sockaddr_un *)NULL)->sun_path - 1)
+#define CONTROL_SUBDIR		"redock"
+
+static int	 alias_valid(const char *, char **);
+static const char *path_problem(const char *);
+static int	 path_valid(const char *, const char *, char **);
+static char	*path_quoted(const char *);
+static int	 runtime_usable(const char *);
+
+/* [a-z0-9-]{1,ALIAS_MAX}, not starting with '-'. */
+static int
+alias_valid(const char *alias, char **causep)
+{
+	char	*shown;
+	size_t	 i;
+
+	if (alias == NULL) {
+		*causep = xstrdup("no alias is given");
+		return 0;
+	}
+	for (i = 0; alias[i] != '\0'; i++) {
+		if ((alias[i] >= 'a' && alias[i] <= 'z') ||
+		    (alias[i] >= '0' && alias[i] <= '9') ||
+		    (alias[i] == '-' && i > 0))
+			continue;
+		shown = xvis(alias);
+		xasprintf(causep, "alias '%s' is not lower-case letters, "
+		    "digits and '-' starting with a letter or digit", shown);
+		free(shown);
+		return 0;
+	}
+	if (i == 0) {
+		*causep = xstrdup("the alias is empty");
+		return 0;
+	}
+	if (i > ALIAS_MAX) {
+		xasprintf(causep, "the alias is longer than %d characters",
+		    ALIAS_MAX);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Why path cannot go into ~/.ssh/config between double quotes, or NULL.
+ * Inside quotes recent OpenSSH still reads '\' as an escape where older
+ * releases do not, so a backslash has no meaning that every ssh agrees
+ * on; "${" is expanded from the environment, with no escape at all.
+ */
+static const char *
+path_problem(const char *path)
+{
+	const unsigned char	*p;
+
+	if (*path != '/')
+		return "is not an absolute path";
+	for (p = (const unsigned char *)path; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return "holds a control character";
+		if (*p == '"')
+			return "holds a '\"'";
+		if (*p == '\\')
+			return "holds a '\\'";
+		if (p[0] == '$' && p[1] == '{')
+			return "holds \"${\", which OpenSSH would expand";
+	}
+	return NULL;
+}
+
+static int
+path_valid(const char *what, const char *path, char **causep)
+{
+	const char	*problem;
+	char		*shown;
+
+	if (path == NULL) {
+		xasprintf(causep, "no %s is given", what);
+		return 0;
+	}
+	if ((problem = path_problem(path)) == NULL)
+		return 1;
+	shown = xvis(path);
+	xasprintf(causep, "%s '%s' %s", what, shown, problem);
+	free(shown);
+	return 0;
+}
+
+/* path with each '%' doubled, so that OpenSSH's % expansion gives it back. */
+static char *
+path_quoted(const char *path)
+{
+	const char	*p;
+	char		*out, *q;
+	size_t		 n = 0;
+
+	for (p = path; *p != '\0'; p++)
+		n += *p == '%' ? 2 : 1;
+	out = q = xmalloc(n + 1);
+	for (p = path; *p != '\0'; p++) {
+		if (*p == '%')
+			*q++ = '%';
+		*q++ = *p;
+	}
+	*q = '\0';
+	return out;
+}
+
+static int
+runtime_usable(const char *runtime)
+{
+	return *runtime != '\0' && path_problem(runtime) == NULL &&
+	    strlen(runtime) + 1 + strlen(CONTROL_SUBDIR) + 1 +
+	    CONTROL_NAME_LEN <= SOCKET_PATH_MAX;
+}
+
+int
+alias_fragment(const struct alias *a, char **textp, char **causep)
+{
+	char	*identity = NULL, *known_hosts = NULL, *control_dir = NULL;
+	char	*control = NULL;
+	int	 ret = -1;
+
+	*textp = NULL;
+	*causep = NULL;
+
+	if (!alias_valid(a->alias, causep))
+		goto out;
+	if (a->port < 1 || a->port > 65535) {
+		xasprintf(causep, "port %d of alias '%s' is not between 1 and "
+		    "65535", a->port, a->alias);
+		goto out;
+	}
+	if (!path_valid("identity file", a->identity, causep) ||
+	    !path_valid("known hosts file", a->known_hosts, causep))
+		goto out;
+	if (a->control_dir != NULL &&
+	    !path_valid("control directory", a->control_dir, causep))
+		goto out;
+
+	identity = path_quoted(a->identity);
+	known_hosts = path_quoted(a->known_hosts);
+	if (a->control_dir != NULL) {
+		control_dir = path_quoted(a->control_dir);
+		xasprintf(&control,
+		    "\tControlMaster auto\n"
+		    "\tControlPath \"%s/%%C\"\n"
+		    "\tControlPersist %s\n",
+		    control_dir, ALIAS_CONTROL_PERSIST);
+	} else
+		control = xstrdup(
+		    "\tControlMaster no\n"
+		    "\tControlPath none\n");
+
+	xasprintf(textp,
+	    "# redock: container alias %s; written by redock, do not edit\n"
+	    "Host %s\n"
+	    "\tHostName 127.0.0.1\n"
+	    "\tPort %d\n"
+	    "\tUser root\n"
+	    "\tIdentityFile \"%s\"\n"
+	    "\tIdentitiesOnly yes\n"
+	    "\tHostKeyAlias %s\n"
+	    "\tUserKnownHostsFile \"%s\"\n"
+	    "\tStrictHostKeyChecking yes\n"
+	    "%s",
+	    a->alias, a->alias, a->port, identity, a->alias, known_hosts,
+	    control);
+	ret = 0;
+
+out:
+	free(identity);
+	free(known_hosts);
+	free(control_dir);
+	free(control);
+	return ret;
+}
+
+int
+alias_fragment_name(const char *alias, char **namep, char **causep)
+{
+	*namep = NULL;
+	*causep = NULL;
+	if (!alias_valid(alias, causep))
+		return -1;
+	xasprintf(namep, "%s%s", ALIAS_FRAGMENT_PREFIX, alias);
+	return 0;
+}
+
+/*
+ * The directory is checked after mkdir, not before: in /tmp another user
+ * may have made it first, or left a symbolic link there, and ssh would
+ * then put the sockets (or connect to theirs) where they say.
+ */
+int
+alias_control_dir(char **dirp, char **causep)
+{
+	struct stat	 sb;
+	const char	*sharing, *runtime;
+	char		*dir = NULL, *shown = NULL;
+	uid_t		 uid = geteuid();
+	int		 ret = -1;
+
+	*dirp = NULL;
+	*causep = NULL;
+
+	sharing = getenv(ALIAS_SHARING_ENV);
+	if (sharing != NULL && strcmp(sharing, "no") == 0)
+		return 0;
+	if (sharing != NULL && *sharing != '\0' &&
+	    strcmp(sharing, "yes") != 0) {
+		shown = xvis(sharing);
+		xasprintf(causep, "%s is '%s': set it to 'yes' or 'no'",
+		    ALIAS_SHARING_ENV, shown);
+		goto out;
+	}
+
+	runtime = getenv("XDG_RUNTIME_DIR");
+	if (runtime != NULL && runtime_usable(runtime))
+		xasprintf(&dir, "%s/%s", runtime, CONTROL_SUBDIR);
+	else
+		xasprintf(&dir, "/tmp/redock-%lu", (unsigned long)uid);
+	shown = xvis(dir);
+
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		xasprintf(causep, "cannot make control directory '%s': %s",
+		    shown, strerror(errno));
+		goto out;
+	}
+	if (lstat(dir, &sb) == -1) {
+		xasprintf(causep, "cannot read control directory '%s': %s",
+		    shown, strerror(errno));
+		goto out;
+	}
+	if (S_ISLNK(sb.st_mode)) {
+		xasprintf(causep, "control directory '%s' is a symbolic link: "
+		    "someone else may have made it; remove it, or set %s=no",
+		    shown, ALIAS_SHARING_ENV);
+		goto out;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		xasprintf(causep, "control directory '%s' is not a directory: "
+		    "remove it, or set %s=no", shown, ALIAS_SHARING_ENV);
+		goto out;
+	}
+	if (sb.st_uid != uid) {
+		xasprintf(causep, "control directory '%s' is owned by uid %lu, "
+		    "not by you (uid %lu): someone else may have made it; set "
+		    "%s=no", shown, (unsigned long)sb.st_uid,
+		    (unsigned long)uid, ALIAS_SHARING_ENV);
+		goto out;
+	}
+	if ((sb.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		xasprintf(causep, "control directory '%s' has mode %04o, "
+		    "letting others at its sockets: make it 0700",
+		    shown, (unsigned int)(sb.st_mode & 07777));
+		goto out;
+	}
+	*dirp = dir;
+	dir = NULL;
+	ret = 0;
+
+out:
+	free(dir);
+	free(shown);
+	return ret;
+}

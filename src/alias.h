@@ -1,0 +1,86 @@
+/*
+ * alias: the fragment of ~/.ssh/config.d/ that makes one container
+ * reachable as "ssh ALIAS". It knows nothing of Docker beyond what it is
+ * given; sshconf merges what it renders into ~/.ssh/config.
+ */
+#ifndef ALIAS_H
+#define ALIAS_H
+
+/*
+ * The fragment of alias A is named "10-redock-A": in natural order it
+ * comes before the user's "local", and OpenSSH takes the first value it
+ * finds, so a user's "Host *" cannot take an alias over.
+ */
+#define ALIAS_FRAGMENT_PREFIX	"10-redock-"
+
+/*
+ * The longest alias: the fragment's name, prefix included, must still be
+ * a file name (255 bytes).
+ */
+#define ALIAS_MAX		(255 - (int)(sizeof ALIAS_FRAGMENT_PREFIX - 1))
+
+/* ssh -o ControlPersist: how long an idle shared connection stays open. */
+#define ALIAS_CONTROL_PERSIST	"10m"
+
+/*
+ * The environment variable that turns connection sharing off ("no") or
+ * on (unset, empty or "yes").
+ */
+#define ALIAS_SHARING_ENV	"REDOCK_SSH_SHARING"
+
+/*
+ * One container's SSH alias. alias is 1..ALIAS_MAX characters of
+ * [a-z0-9-], not starting with '-'; port is 1..65535; identity (the
+ * client's private key), known_hosts (redock's pinned host keys) and
+ * control_dir are absolute paths. control_dir NULL turns connection
+ * sharing off.
+ */
+struct alias {
+	const char	*alias;
+	int		 port;
+	const char	*identity;
+	const char	*known_hosts;
+	const char	*control_dir;
+};
+
+/*
+ * Renders the fragment of a into an allocated *textp: a comment line,
+ * then a Host block (tab-indented, one final newline) that sets HostName
+ * 127.0.0.1, Port, User root, IdentityFile, IdentitiesOnly yes,
+ * HostKeyAlias (the alias, so the pinned key is found whatever the port),
+ * UserKnownHostsFile, StrictHostKeyChecking yes, and either ControlMaster
+ * auto, ControlPath "CONTROL_DIR/%C" and ControlPersist, or ControlMaster
+ * no and ControlPath none.
+ *
+ * Paths are written in double quotes with each '%' doubled, since OpenSSH
+ * expands % tokens in these options. Nothing given can add a line or an
+ * option: a path that is relative or holds a control character, '"',
+ * '\' or "${" (which OpenSSH would expand, with no way to escape it) is
+ * refused, as are an alias or a port outside their grammar. Then returns
+ * -1 and sets *causep to an allocated line that names the offending part.
+ * *textp and *causep are NULL on entry; *textp is set only on success.
+ */
+int	alias_fragment(const struct alias *a, char **textp, char **causep);
+
+/*
+ * Sets *namep to the allocated fragment name of alias:
+ * ALIAS_FRAGMENT_PREFIX followed by the alias. Returns -1 with *causep
+ * set when alias is outside the grammar of struct alias.
+ */
+int	alias_fragment_name(const char *alias, char **namep, char **causep);
+
+/*
+ * The directory of the connection-sharing sockets, as ALIAS_SHARING_ENV
+ * says: with sharing off, *dirp is NULL; with sharing on, *dirp is the
+ * allocated path of $XDG_RUNTIME_DIR/redock, or /tmp/redock-UID when
+ * XDG_RUNTIME_DIR is unset, relative, unusable in ~/.ssh/config, or too
+ * long for a socket path ("DIR/%C" plus the 18 characters ssh adds to a
+ * temporary socket must fit in sun_path). The directory is made with mode
+ * 0700 when missing; it must be a real directory, not a symbolic link,
+ * owned by the effective user, with no permission for group or others.
+ * Returns 0, or -1 with *causep set (a bad value of ALIAS_SHARING_ENV, a
+ * directory that cannot be made or that someone else may control).
+ */
+int	alias_control_dir(char **dirp, char **causep);
+
+#endif

@@ -1,0 +1,641 @@
+/*
+ * Unit tests of the SSH alias fragment (src/alias.c): its exact text,
+ * that nothing given to it can add a line or an option, and the
+ * connection-sharing directory.
+ */
+#include <sys/stat.h>
+
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "alias.h"
+
+#define ID	"/home/u/.local/share/redock/id_ed25519"
+#define KH	"/home/u/.local/share/redock/known_hosts"
+#define RUN	"/run/user/1000/redock"
+
+/* A scratch directory, short enough to be an XDG_RUNTIME_DIR. */
+struct scratch {
+	char	dir[32];
+};
+
+static const struct alias good = {
+	.alias = "web-container",
+	.port = 49153,
+	.identity = ID,
+	.known_hosts = KH,
+	.control_dir = RUN,
+};
+
+/* Renders a, expecting success; the caller frees the text. */
+static char *
+render_ok(const struct alias *a)
+{
+	char	*text = NULL, *cause = NULL;
+
+	if (alias_fragment(a, &text, &cause) != 0)
+		fail_msg("alias '%s' refused: %s", a->alias, cause);
+	assert_null(cause);
+	assert_non_null(text);
+	return text;
+}
+
+/* Renders a, expecting a one-line refusal that mentions what. */
+static void
+render_refused(const struct alias *a, const char *what)
+{
+	char	*text = NULL, *cause = NULL;
+
+	if (alias_fragment(a, &text, &cause) == 0)
+		fail_msg("accepted:\n%s", text);
+	assert_null(text);
+	assert_non_null(cause);
+	if (strstr(cause, what) == NULL)
+		fail_msg("cause is \"%s\", lacks \"%s\"", cause, what);
+	assert_null(strchr(cause, '\n'));
+	free(cause);
+}
+
+static int
+remove_one(const char *path, const struct stat *sb, int flag,
+    struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int
+scratch_setup(void **state)
+{
+	struct scratch	*s;
+
+	s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return -1;
+	strcpy(s->dir, "/tmp/test-alias.XXXXXX");
+	if (mkdtemp(s->dir) == NULL) {
+		free(s);
+		return -1;
+	}
+	setenv("XDG_RUNTIME_DIR", s->dir, 1);
+	unsetenv(ALIAS_SHARING_ENV);
+	*state = s;
+	return 0;
+}
+
+static int
+scratch_teardown(void **state)
+{
+	struct scratch	*s = *state;
+
+	/* A directory made 0 by a test must still go. */
+	chmod(s->dir, 0700);
+	nftw(s->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(s);
+	unsetenv("XDG_RUNTIME_DIR");
+	unsetenv(ALIAS_SHARING_ENV);
+	return 0;
+}
+
+/* alias_control_dir(), expecting success; the caller frees the path. */
+static char *
+control_dir_ok(void)
+{
+	char	*dir = NULL, *cause = NULL;
+
+	if (alias_control_dir(&dir, &cause) != 0)
+		fail_msg("refused: %s", cause);
+	assert_null(cause);
+	return dir;
+}
+
+/* alias_control_dir(), expecting a one-line refusal mentioning what. */
+static void
+control_dir_refused(const char *what)
+{
+	char	*dir = NULL, *cause = NULL;
+
+	if (alias_control_dir(&dir, &cause) == 0)
+		fail_msg("accepted '%s'", dir);
+	assert_null(dir);
+	assert_non_null(cause);
+	if (strstr(cause, what) == NULL)
+		fail_msg("cause is \"%s\", lacks \"%s\"", cause, what);
+	assert_null(strchr(cause, '\n'));
+	free(cause);
+}
+
+static void
+a_good_alias_is_rendered_exactly(void **state)
+{
+	char	*text;
+
+	(void)state;
+	text = render_ok(&good);
+	assert_string_equal(text,
+	    "# redock: container alias web-container; written by redock, "
+	    "do not edit\n"
+	    "Host web-container\n"
+	    "\tHostName 127.0.0.1\n"
+	    "\tPort 49153\n"
+	    "\tUser root\n"
+	    "\tIdentityFile \"" ID "\"\n"
+	    "\tIdentitiesOnly yes\n"
+	    "\tHostKeyAlias web-container\n"
+	    "\tUserKnownHostsFile \"" KH "\"\n"
+	    "\tStrictHostKeyChecking yes\n"
+	    "\tControlMaster auto\n"
+	    "\tControlPath \"" RUN "/%C\"\n"
+	    "\tControlPersist 10m\n");
+	free(text);
+}
+
+static void
+without_a_control_dir_connections_are_not_shared(void **state)
+{
+	struct alias	 a = good;
+	char		*text;
+
+	(void)state;
+	a.control_dir = NULL;
+	text = render_ok(&a);
+	assert_string_equal(text,
+	    "# redock: container alias web-container; written by redock, "
+	    "do not edit\n"
+	    "Host web-container\n"
+	    "\tHostName 127.0.0.1\n"
+	    "\tPort 49153\n"
+	    "\tUser root\n"
+	    "\tIdentityFile \"" ID "\"\n"
+	    "\tIdentitiesOnly yes\n"
+	    "\tHostKeyAlias web-container\n"
+	    "\tUserKnownHostsFile \"" KH "\"\n"
+	    "\tStrictHostKeyChecking yes\n"
+	    "\tControlMaster no\n"
+	    "\tControlPath none\n");
+	free(text);
+}
+
+static void
+an_alias_outside_the_grammar_is_refused_and_named(void **state)
+{
+	struct alias	a = good;
+
+	(void)state;
+	a.alias = "web\ncontainer";
+	render_refused(&a, "alias 'web\\ncontainer'");
+	a.alias = "Web-container";
+	render_refused(&a, "alias 'Web-container'");
+	a.alias = "web container";
+	render_refused(&a, "alias 'web container'");
+	a.alias = "-web";
+	render_refused(&a, "alias '-web'");
+	a.alias = "web_container";
+	render_refused(&a, "alias 'web_container'");
+	a.alias = "web\xc3\xa9";
+	render_refused(&a, "alias 'web\\303\\251'");
+	a.alias = "web'x";
+	render_refused(&a, "alias 'web\\'x'");
+	a.alias = "";
+	render_refused(&a, "alias is empty");
+}
+
+static void
+an_alias_is_at_most_as_long_as_a_file_name_allows(void **state)
+{
+	struct alias	 a = good;
+	char		 buf[ALIAS_MAX + 2], *text, *name, *cause;
+
+	(void)state;
+	assert_int_equal(ALIAS_MAX, 245);
+	memset(buf, 'a', ALIAS_MAX);
+	buf[ALIAS_MAX] = '\0';
+	a.alias = buf;
+	free(render_ok(&a));
+	assert_int_equal(alias_fragment_name(buf, &name, &cause), 0);
+	assert_int_equal(strlen(name), 255);
+	free(name);
+
+	buf[ALIAS_MAX] = 'a';
+	buf[ALIAS_MAX + 1] = '\0';
+	render_refused(&a, "longer than 245");
+	text = NULL;
+	assert_int_equal(alias_fragment_name(buf, &text, &cause), -1);
+	assert_null(text);
+	free(cause);
+}
+
+static void
+ports_outside_1_to_65535_are_refused(void **state)
+{
+	struct alias	 a = good;
+	char		*text;
+
+	(void)state;
+	a.port = 0;
+	render_refused(&a, "port 0 ");
+	a.port = 65536;
+	render_refused(&a, "port 65536 ");
+	a.port = -22;
+	render_refused(&a, "port -22 ");
+	a.port = 1;
+	text = render_ok(&a);
+	assert_non_null(strstr(text, "\n\tPort 1\n"));
+	free(text);
+	a.port = 65535;
+	text = render_ok(&a);
+	assert_non_null(strstr(text, "\n\tPort 65535\n"));
+	free(text);
+}
+
+static void
+a_relative_path_is_refused(void **state)
+{
+	struct alias	a = good;
+
+	(void)state;
+	a.identity = "id_ed25519";
+	render_refused(&a, "identity file 'id_ed25519' is not an absolute "
+	    "path");
+	a = good;
+	a.known_hosts = "~/.local/share/redock/known_hosts";
+	render_refused(&a, "known hosts file '~/");
+	a = good;
+	a.control_dir = "run/redock";
+	render_refused(&a, "control directory 'run/redock' is not an "
+	    "absolute path");
+	a = good;
+	a.identity = "";
+	render_refused(&a, "identity file '' is not an absolute path");
+	a = good;
+	a.known_hosts = NULL;
+	render_refused(&a, "no known hosts file");
+}
+
+/*
+ * Each of these would end the quoted value early, start a new line, or
+ * have OpenSSH read something else than the path.
+ */
+static void
+a_path_that_could_change_the_config_is_refused(void **state)
+{
+	static const struct {
+		const char	*path;
+		const char	*cause;
+	} bad[] = {
+		{ "/x/a\"b", "'/x/a\"b' holds a '\"'" },
+		{ "/x/a\nIdentityFile /tmp/k", "'/x/a\\nIdentityFile /tmp/k' "
+		    "holds a control character" },
+		{ "/x/a\rb", "holds a control character" },
+		{ "/x/a\tb", "holds a control character" },
+		{ "/x/a\x7f", "holds a control character" },
+		{ "/x/${HOME}/id", "'/x/${HOME}/id' holds \"${\"" },
+		{ "/x/a\\", "holds a '\\'" },
+		{ "/x/a\\\\b", "holds a '\\'" },
+	};
+	struct alias	a;
+	size_t		i;
+
+	(void)state;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		a = good;
+		a.identity = bad[i].path;
+		render_refused(&a, "identity file '");
+		render_refused(&a, bad[i].cause);
+		a = good;
+		a.known_hosts = bad[i].path;
+		render_refused(&a, "known hosts file '");
+		render_refused(&a, bad[i].cause);
+		a = good;
+		a.control_dir = bad[i].path;
+		render_refused(&a, "control directory '");
+		render_refused(&a, bad[i].cause);
+	}
+}
+
+static void
+a_percent_is_doubled_and_a_lone_dollar_kept(void **state)
+{
+	struct alias	 a = good;
+	char		*text;
+
+	(void)state;
+	a.identity = "/x/100% sure/$id {}'";
+	a.known_hosts = "/x/%h%%/kh";
+	a.control_dir = "/run/%d";
+	text = render_ok(&a);
+	assert_non_null(strstr(text,
+	    "\n\tIdentityFile \"/x/100%% sure/$id {}'\"\n"));
+	assert_non_null(strstr(text,
+	    "\n\tUserKnownHostsFile \"/x/%%h%%%%/kh\"\n"));
+	assert_non_null(strstr(text, "\n\tControlPath \"/run/%%d/%C\"\n"));
+	free(text);
+}
+
+static void
+the_fragment_is_named_to_sort_before_local(void **state)
+{
+	char	*name = NULL, *cause = NULL;
+
+	(void)state;
+	assert_int_equal(alias_fragment_name("web-container", &name, &cause),
+	    0);
+	assert_null(cause);
+	assert_string_equal(name, "10-redock-web-container");
+	free(name);
+
+	name = NULL;
+	assert_int_equal(alias_fragment_name("../local", &name, &cause), -1);
+	assert_null(name);
+	assert_non_null(strstr(cause, "alias '../local'"));
+	free(cause);
+	assert_int_equal(alias_fragment_name("", &name, &cause), -1);
+	free(cause);
+}
+
+static void
+the_control_dir_is_made_0700_under_xdg_runtime_dir(void **state)
+{
+	struct scratch	*s = *state;
+	struct stat	 sb;
+	char		 want[64], *dir, *text;
+	struct alias	 a = good;
+	mode_t		 old;
+
+	old = umask(0);
+	dir = control_dir_ok();
+	umask(old);
+	snprintf(want, sizeof want, "%s/redock", s->dir);
+	assert_string_equal(dir, want);
+	assert_int_equal(lstat(dir, &sb), 0);
+	assert_true(S_ISDIR(sb.st_mode));
+	assert_int_equal(sb.st_mode & 07777, 0700);
+	assert_int_equal(sb.st_uid, geteuid());
+
+	a.control_dir = dir;
+	text = render_ok(&a);
+	snprintf(want, sizeof want, "\n\tControlPath \"%s/redock/%%C\"\n",
+	    s->dir);
+	assert_non_null(strstr(text, want));
+	free(text);
+	free(dir);
+}
+
+static void
+an_existing_control_dir_is_reused(void **state)
+{
+	struct stat	 before, after;
+	char		*dir1, *dir2;
+
+	(void)state;
+	dir1 = control_dir_ok();
+	assert_int_equal(lstat(dir1, &before), 0);
+	dir2 = control_dir_ok();
+	assert_string_equal(dir1, dir2);
+	assert_int_equal(lstat(dir2, &after), 0);
+	assert_int_equal(before.st_ino, after.st_ino);
+	free(dir1);
+	free(dir2);
+}
+
+static void
+a_control_dir_open_to_others_is_refused(void **state)
+{
+	struct scratch	*s = *state;
+	char		 path[64];
+
+	snprintf(path, sizeof path, "%s/redock", s->dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(chmod(path, 0755), 0);
+	control_dir_refused("has mode 0755");
+	assert_int_equal(chmod(path, 0710), 0);
+	control_dir_refused("has mode 0710");
+	assert_int_equal(chmod(path, 0701), 0);
+	control_dir_refused("has mode 0701");
+	assert_int_equal(chmod(path, 0700), 0);
+	free(control_dir_ok());
+}
+
+static void
+a_symbolic_link_as_control_dir_is_refused(void **state)
+{
+	struct scratch	*s = *state;
+	char		 target[64], path[64];
+
+	snprintf(target, sizeof target, "%s/elsewhere", s->dir);
+	snprintf(path, sizeof path, "%s/redock", s->dir);
+	assert_int_equal(mkdir(target, 0700), 0);
+	assert_int_equal(symlink(target, path), 0);
+	control_dir_refused("is a symbolic link");
+	assert_int_equal(unlink(path), 0);
+	/* A link to nothing is no better. */
+	assert_int_equal(symlink("/nonexistent/redock", path), 0);
+	control_dir_refused("is a symbolic link");
+}
+
+static void
+a_file_as_control_dir_is_refused(void **state)
+{
+	struct scratch	*s = *state;
+	char		 path[64];
+	FILE		*f;
+
+	snprintf(path, sizeof path, "%s/redock", s->dir);
+	assert_non_null(f = fopen(path, "w"));
+	fclose(f);
+	control_dir_refused("is not a directory");
+}
+
+static void
+a_control_dir_of_another_user_is_refused(void **state)
+{
+	struct scratch	*s = *state;
+	char		 path[64];
+
+	if (geteuid() != 0)
+		skip();	/* only root can give a directory away */
+	snprintf(path, sizeof path, "%s/redock", s->dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(chown(path, 1, (gid_t)-1), 0);
+	control_dir_refused("is owned by uid 1, not by you");
+}
+
+static void
+a_control_dir_that_cannot_be_made_is_a_clear_error(void **state)
+{
+	(void)state;
+	setenv("XDG_RUNTIME_DIR", "/nonexistent/run", 1);
+	control_dir_refused("cannot make control directory "
+	    "'/nonexistent/run/redock': No such file or directory");
+}
+
+/*
+ * Each of these XDG_RUNTIME_DIR values cannot hold the sockets, so
+ * /tmp/redock-UID is used. That directory is shared with real use: it
+ * is removed only when this test made it and left it empty.
+ */
+static void
+an_unusable_xdg_runtime_dir_falls_back_to_tmp(void **state)
+{
+	struct scratch	*s = *state;
+	struct stat	 sb;
+	char		 want[64], fits[128], *dir;
+	int		 existed;
+
+	snprintf(want, sizeof want, "/tmp/redock-%lu",
+	    (unsigned long)geteuid());
+	existed = lstat(want, &sb) == 0;
+
+	/* "RUNTIME/redock/" + 40 + 18 is 107 bytes: a socket path fits. */
+	snprintf(fits, sizeof fits, "%s/", s->dir);
+	memset(fits + strlen(fits), 'a', 41 - strlen(fits));
+	fits[41] = '\0';
+	assert_int_equal(mkdir(fits, 0700), 0);
+	setenv("XDG_RUNTIME_DIR", fits, 1);
+	dir = control_dir_ok();
+	assert_int_equal(strncmp(dir, fits, strlen(fits)), 0);
+	free(dir);
+
+	/* One byte more and it does not. */
+	strcat(fits, "b");
+	assert_int_equal(mkdir(fits, 0700), 0);
+	setenv("XDG_RUNTIME_DIR", fits, 1);
+	dir = control_dir_ok();
+	assert_string_equal(dir, want);
+	free(dir);
+
+	setenv("XDG_RUNTIME_DIR", "run/user/1000", 1);
+	dir = control_dir_ok();
+	assert_string_equal(dir, want);
+	free(dir);
+	setenv("XDG_RUNTIME_DIR", "", 1);
+	dir = control_dir_ok();
+	assert_string_equal(dir, want);
+	free(dir);
+	setenv("XDG_RUNTIME_DIR", "/run/a\"b", 1);
+	dir = control_dir_ok();
+	assert_string_equal(dir, want);
+	free(dir);
+	unsetenv("XDG_RUNTIME_DIR");
+	dir = control_dir_ok();
+	assert_string_equal(dir, want);
+	free(dir);
+
+	assert_int_equal(lstat(want, &sb), 0);
+	assert_true(S_ISDIR(sb.st_mode));
+	assert_int_equal(sb.st_mode & 077, 0);
+	if (!existed)
+		rmdir(want);
+}
+
+static void
+redock_ssh_sharing_no_turns_sharing_off(void **state)
+{
+	struct scratch	*s = *state;
+	struct stat	 sb;
+	char		 path[64], *dir = NULL, *cause = NULL;
+
+	setenv(ALIAS_SHARING_ENV, "no", 1);
+	assert_int_equal(alias_control_dir(&dir, &cause), 0);
+	assert_null(dir);
+	assert_null(cause);
+	/* Nothing is made for sockets that will never be. */
+	snprintf(path, sizeof path, "%s/redock", s->dir);
+	assert_int_equal(lstat(path, &sb), -1);
+}
+
+static void
+redock_ssh_sharing_yes_or_empty_turns_sharing_on(void **state)
+{
+	struct scratch	*s = *state;
+	char		 want[64], *dir;
+
+	snprintf(want, sizeof want, "%s/redock", s->dir);
+	setenv(ALIAS_SHARING_ENV, "yes", 1);
+	dir = control_dir_ok();
+	assert_string_equal(dir, want);
+	free(dir);
+	setenv(ALIAS_SHARING_ENV, "", 1);
+	dir = control_dir_ok();
+	assert_string_equal(dir, want);
+	free(dir);
+}
+
+static void
+another_redock_ssh_sharing_is_refused(void **state)
+{
+	(void)state;
+	setenv(ALIAS_SHARING_ENV, "bogus", 1);
+	control_dir_refused("REDOCK_SSH_SHARING is 'bogus': set it to 'yes' "
+	    "or 'no'");
+	setenv(ALIAS_SHARING_ENV, "No", 1);
+	control_dir_refused("REDOCK_SSH_SHARING is 'No'");
+	setenv(ALIAS_SHARING_ENV, "no\n", 1);
+	control_dir_refused("REDOCK_SSH_SHARING is 'no\\n'");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(a_good_alias_is_rendered_exactly),
+		cmocka_unit_test(
+		    without_a_control_dir_connections_are_not_shared),
+		cmocka_unit_test(
+		    an_alias_outside_the_grammar_is_refused_and_named),
+		cmocka_unit_test(
+		    an_alias_is_at_most_as_long_as_a_file_name_allows),
+		cmocka_unit_test(ports_outside_1_to_65535_are_refused),
+		cmocka_unit_test(a_relative_path_is_refused),
+		cmocka_unit_test(
+		    a_path_that_could_change_the_config_is_refused),
+		cmocka_unit_test(a_percent_is_doubled_and_a_lone_dollar_kept),
+		cmocka_unit_test(the_fragment_is_named_to_sort_before_local),
+		cmocka_unit_test_setup_teardown(
+		    the_control_dir_is_made_0700_under_xdg_runtime_dir,
+		    scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(
+		    an_existing_control_dir_is_reused,
+		    scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(
+		    a_control_dir_open_to_others_is_refused,
+		    scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(
+		    a_symbolic_link_as_control_dir_is_refused,
+		    scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(
+		    a_file_as_control_dir_is_refused,
+		    scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(
+		    a_control_dir_of_another_user_is_refused,
+		    scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(
+		    a_control_dir_that_cannot_be_made_is_a_clear_error,
+		    scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(
+		    an_unusable_xdg_runtime_dir_falls_back_to_tmp,
+		    scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(
+		    redock_ssh_sharing_no_turns_sharing_off,
+		    scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(
+		    redock_ssh_sharing_yes_or_empty_turns_sharing_on,
+		    scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(
+		    another_redock_ssh_sharing_is_refused,
+		    scratch_setup, scratch_teardown),
+	};
+
+	return cmocka_run_group_tests_name("alias", tests, NULL, NULL);
+}

@@ -1,0 +1,1587 @@
+/*
+ * Unit tests of sshconf (sshconf/sshconf.c) against the rules of
+ * sshconf.h: the pure functions first, then updates of a FILE in a
+ * scratch directory, then what a real system does to it: a full or
+ * read-only file system (a tmpfs mounted in a child's own mount
+ * namespace), processes racing for the lock, and SIGKILL at any moment.
+ *
+ * Forked children never call cmocka: they say what went wrong through a
+ * pipe (struct child) and the parent fails the test.
+ */
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sshconf.h"
+#include "xmalloc.h"
+
+#define HEADER	"# This file is generated from the files in %s/.\n" \
+		"# Edit those, not this file: a hand edit here stops the " \
+		"next update.\n"
+#define JOIN_DIR	"/h/.ssh/config.d"	/* what join tests name */
+#define NO_TMPFS	"no tmpfs: "	/* a child could not mount one */
+#define RACERS		16	/* processes updating at once */
+#define RACED		200	/* fragments they write between them */
+#define KILLS		200	/* SIGKILLs of an updating process */
+#define KILL_US_MAX	3000	/* the latest moment of a kill */
+#define BODY_SIZE	(64 * 1024)	/* the fragment before LAST_* */
+#define LAST_A		"Host last\n\tPort 1001"
+#define LAST_B		"Host last\n\tPort 1002"
+
+/* A directory of its own for each test, removed after it. */
+struct scratch {
+	char	*dir;
+	char	*file;	/* dir/config: FILE */
+	char	*d;	/* dir/config.d: FILE.d/ */
+	char	*mnt;	/* dir/mnt, where a child may mount a tmpfs */
+};
+
+/* A forked process; it writes what went wrong, if anything, to fd. */
+struct child {
+	pid_t	pid;
+	int	fd;	/* the parent's end */
+};
+
+typedef char	*(*child_fn)(struct scratch *, void *);
+
+static const struct sshconf_change host_a = { "a", "Host a" };
+static const struct sshconf_change host_b = { "b", "Host b" };
+
+static int	 scratch_new(void **);
+static int	 scratch_free(void **);
+static int	 remove_one(const char *, const struct stat *, int,
+		    struct FTW *);
+static char	*why(const char *, ...) __attribute__((format(printf, 1, 2)));
+static char	*file_load(const char *, size_t *);
+static char	*file_read(const char *, size_t *);
+static void	 file_write(const char *, const char *, mode_t);
+static void	 make_dir(const char *, mode_t);
+static char	*frag_path(const struct scratch *, const char *);
+static void	 frag_put(const struct scratch *, const char *, const char *,
+		    mode_t);
+static char	*frag_read(const struct scratch *, const char *);
+static int	 mode_of(const char *);
+static char	*dir_list(const char *, int);
+static void	 update_ok(const char *, const struct sshconf_change *,
+		    size_t, int);
+static void	 update_refused(const char *, const struct sshconf_change *,
+		    size_t, int, enum sshconf_kind, const char *);
+static void	 assert_text(const char *, const char *, size_t, const char *,
+		    size_t);
+static void	 assert_file_is(const char *, const char *);
+static void	 assert_checksum(const char *);
+static void	 assert_made(const char *, const char *);
+static void	 assert_generated(const char *);
+static char	*join_fragments(const char *, struct sshconf_fragment *,
+		    size_t, size_t *);
+static void	 fragments_free(struct sshconf_fragment *, size_t);
+static char	*join_changes(const char *, const struct sshconf_change *,
+		    size_t, size_t *);
+static void	 assert_join(const char *const [], size_t, const char *);
+static char	*state_of(const char *);
+static char	*state_changed(const char *, const char *);
+static void	 assert_unchanged(const char *, char *);
+static void	 child_start(struct child *, struct scratch *, child_fn,
+		    void *);
+static char	*child_wait(struct child *, int *);
+static int	 proc_write(const char *, const char *);
+static char	*tmpfs_mount(struct scratch *, const char *);
+static int	 in_tmpfs(struct scratch *, child_fn, char **);
+static void	 bad_fragment_refused(struct scratch *, const char *);
+static char	*read_only_body(struct scratch *, void *);
+static char	*full_disk_body(struct scratch *, void *);
+static char	*racer_body(struct scratch *, void *);
+static char	*flipper_body(struct scratch *, void *);
+
+static int
+scratch_new(void **state)
+{
+	struct scratch	*s;
+	const char	*tmp;
+
+	s = xcalloc(1, sizeof *s);
+	if ((tmp = getenv("TMPDIR")) == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	xasprintf(&s->dir, "%s/test-sshconf.XXXXXX", tmp);
+	if (mkdtemp(s->dir) == NULL)
+		fail_msg("mkdtemp %s failed", s->dir);
+	xasprintf(&s->file, "%s/config", s->dir);
+	xasprintf(&s->d, "%s/config.d", s->dir);
+	xasprintf(&s->mnt, "%s/mnt", s->dir);
+	*state = s;
+	return 0;
+}
+
+static int
+scratch_free(void **state)
+{
+	struct scratch	*s = *state;
+
+	/* Only mounted here when no child could have a namespace. */
+	umount2(s->mnt, MNT_DETACH);
+	chmod(s->d, 0700);
+	if (nftw(s->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS) == -1)
+		fail_msg("cannot remove '%s': %s", s->dir, strerror(errno));
+	free(s->dir);
+	free(s->file);
+	free(s->d);
+	free(s->mnt);
+	free(s);
+	return 0;
+}
+
+static int
+remove_one(const char *path, const struct stat *sb, int flag,
+    struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* A message for a child to return, allocated. */
+static char *
+why(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		abort();
+	va_end(ap);
+	return msg;
+}
+
+/* The contents of path, NUL-terminated, or NULL (errno set). */
+static char *
+file_load(const char *path, size_t *lenp)
+{
+	char	*buf = NULL;
+	size_t	 len = 0, size = 0;
+	ssize_t	 n;
+	int	 fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	for (;;) {
+		if (len == size) {
+			size = size == 0 ? 4096 : size * 2;
+			buf = xreallocarray(buf, 1, size + 1);
+		}
+		if ((n = read(fd, buf + len, size - len)) <= 0)
+			break;
+		len += (size_t)n;
+	}
+	saved = errno;
+	close(fd);
+	if (n == -1) {
+		free(buf);
+		errno = saved;
+		return NULL;
+	}
+	buf[len] = '\0';
+	if (lenp != NULL)
+		*lenp = len;
+	return buf;
+}
+
+static char *
+file_read(const char *path, size_t *lenp)
+{
+	char	*buf;
+
+	if ((buf = file_load(path, lenp)) == NULL)
+		fail_msg("cannot read '%s': %s", path, strerror(errno));
+	return buf;
+}
+
+/* Writes text to path, as a user would, and gives it mode. */
+static void
+file_write(const char *path, const char *text, mode_t mode)
+{
+	size_t	len = strlen(text);
+	ssize_t	w;
+	int	fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1)
+		fail_msg("cannot create '%s': %s", path, strerror(errno));
+	for (; len > 0; text += w, len -= (size_t)w) {
+		if ((w = write(fd, text, len)) == -1)
+			fail_msg("cannot write '%s': %s", path,
+			    strerror(errno));
+	}
+	if (fchmod(fd, mode) == -1 || close(fd) == -1)
+		fail_msg("cannot write '%s': %s", path, strerror(errno));
+}
+
+static void
+make_dir(const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) == -1)
+		fail_msg("cannot create '%s': %s", path, strerror(errno));
+}
+
+static char *
+frag_path(const struct scratch *s, const char *name)
+{
+	char	*path;
+
+	xasprintf(&path, "%s/%s", s->d, name);
+	return path;
+}
+
+static void
+frag_put(const struct scratch *s, const char *name, const char *text,
+    mode_t mode)
+{
+	char	*path;
+
+	path = frag_path(s, name);
+	file_write(path, text, mode);
+	free(path);
+}
+
+/* FILE.d/name's text, or NULL when there is no such fragment. */
+static char *
+frag_read(const struct scratch *s, const char *name)
+{
+	char	*path, *text;
+
+	path = frag_path(s, name);
+	if ((text = file_load(path, NULL)) == NULL && errno != ENOENT)
+		fail_msg("cannot read '%s': %s", path, strerror(errno));
+	free(path);
+	return text;
+}
+
+/* The permission bits of what path leads to, or -1 when nothing. */
+static int
+mode_of(const char *path)
+{
+	struct stat	sb;
+
+	if (stat(path, &sb) == -1)
+		return -1;
+	return (int)(sb.st_mode & 07777);
+}
+
+/*
+ * The names in dir, sorted, one space between them, or NULL when dir
+ * cannot be read. Hidden names only when hidden is set; .lock never, as
+ * any call may leave it.
+ */
+static char *
+dir_list(const char *dir, int hidden)
+{
+	struct dirent	**v;
+	const char	 *name;
+	char		 *out, *more;
+	int		  n, i;
+
+	if ((n = scandir(dir, &v, NULL, alphasort)) == -1)
+		return NULL;
+	out = xstrdup("");
+	for (i = 0; i < n; i++) {
+		name = v[i]->d_name;
+		if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0 &&
+		    strcmp(name, ".lock") != 0 && (hidden || name[0] != '.')) {
+			xasprintf(&more, "%s%s%s", out, *out != '\0' ? " " : "",
+			    name);
+			free(out);
+			out = more;
+		}
+		free(v[i]);
+	}
+	free(v);
+	return out;
+}
+
+static void
+update_ok(const char *file, const struct sshconf_change *changes, size_t n,
+    int flags)
+{
+	struct sshconf_error	err;
+
+	if (sshconf_update(file, changes, n, flags, &err) != 0)
+		fail_msg("update of '%s' failed: %s", file, err.message);
+}
+
+/* An update that must fail with kind and a one-line message with what. */
+static void
+update_refused(const char *file, const struct sshconf_change *changes,
+    size_t n, int flags, enum sshconf_kind kind, const char *what)
+{
+	struct sshconf_error	err;
+
+	if (sshconf_update(file, changes, n, flags, &err) == 0)
+		fail_msg("update of '%s' succeeded", file);
+	if (err.kind != kind)
+		fail_msg("error kind %d, not %d: %s", err.kind, kind,
+		    err.message);
+	if (what != NULL && strstr(err.message, what) == NULL)
+		fail_msg("message \"%s\" lacks \"%s\"", err.message, what);
+	assert_null(strchr(err.message, '\n'));
+}
+
+/* got[0..glen) is want[0..wlen), or the test fails showing both. */
+static void
+assert_text(const char *what, const char *got, size_t glen,
+    const char *want, size_t wlen)
+{
+	if (glen != wlen || memcmp(got, want, wlen) != 0)
+		fail_msg("%s is\n  \"%s\" (%zu bytes), not\n  \"%s\" (%zu "
+		    "bytes)", what, xvis(got), glen, xvis(want), wlen);
+}
+
+static void
+assert_file_is(const char *path, const char *want)
+{
+	char	*got;
+	size_t	 len;
+
+	got = file_read(path, &len);
+	assert_text(path, got, len, want, strlen(want));
+	free(got);
+}
+
+/* FILE.d/.checksum is FILE's SHA-1: 40 lower-case hex digits, alone. */
+static void
+assert_checksum(const char *file)
+{
+	char	*path, *sum, *bytes, hex[41];
+	size_t	 len;
+
+	xasprintf(&path, "%s.d/.checksum", file);
+	sum = file_read(path, NULL);
+	bytes = file_read(file, &len);
+	sshconf_sha1(bytes, len, hex);
+	assert_text(path, sum, strlen(sum), hex, 40);
+	free(path);
+	free(sum);
+	free(bytes);
+}
+
+/* FILE is the header and then exactly body, and .checksum agrees. */
+static void
+assert_made(const char *file, const char *body)
+{
+	char	*dir, *want;
+
+	xasprintf(&dir, "%s.d", file);
+	xasprintf(&want, HEADER "%s", dir, body);
+	assert_file_is(file, want);
+	assert_checksum(file);
+	free(want);
+	free(dir);
+}
+
+/*
+ * FILE is what its fragments, read back (none may be a program), give,
+ * and .checksum says so.
+ */
+static void
+assert_generated(const char *file)
+{
+	struct sshconf_fragment	*v = NULL;
+	char			*dir, *names, *p, *name, *path, *want, *got;
+	size_t			 n = 0, len, glen;
+
+	xasprintf(&dir, "%s.d", file);
+	if ((names = dir_list(dir, 0)) == NULL)
+		fail_msg("cannot list '%s'", dir);
+	for (p = names; (name = strsep(&p, " ")) != NULL && *name != '\0';) {
+		if (!sshconf_name_valid(name))
+			continue;
+		xasprintf(&path, "%s/%s", dir, name);
+		v = xreallocarray(v, n + 1, sizeof *v);
+		v[n].name = xstrdup(name);
+		v[n].text = file_read(path, &v[n].len);
+		n++;
+		free(path);
+	}
+	want = join_fragments(dir, v, n, &len);
+	got = file_read(file, &glen);
+	assert_text(file, got, glen, want, len);
+	assert_checksum(file);
+	fragments_free(v, n);
+	free(got);
+	free(want);
+	free(names);
+	free(dir);
+}
+
+/* sshconf_join of v, sorted first; its length is checked. */
+static char *
+join_fragments(const char *dir, struct sshconf_fragment *v, size_t n,
+    size_t *lenp)
+{
+	char	*out;
+
+	sshconf_sort(v, n);
+	out = sshconf_join(dir, v, n, lenp);
+	assert_non_null(out);
+	assert_int_equal(strlen(out), *lenp);
+	return out;
+}
+
+static void
+fragments_free(struct sshconf_fragment *v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].text);
+	}
+	free(v);
+}
+
+/* The FILE that these name and text pairs give. */
+static char *
+join_changes(const char *dir, const struct sshconf_change *c, size_t n,
+    size_t *lenp)
+{
+	struct sshconf_fragment	*v;
+	char			*out;
+	size_t			 i;
+
+	v = xcalloc(n + 1, sizeof *v);
+	for (i = 0; i < n; i++) {
+		v[i].name = xstrdup(c[i].name);
+		v[i].text = xstrdup(c[i].text);
+		v[i].len = strlen(c[i].text);
+	}
+	out = join_fragments(dir, v, n, lenp);
+	fragments_free(v, n);
+	return out;
+}
+
+/* The join of texts, in the order given, is the header and then body. */
+static void
+assert_join(const char *const texts[], size_t n, const char *body)
+{
+	struct sshconf_fragment	*v;
+	char			*got, *want;
+	size_t			 i, len;
+
+	v = xcalloc(n + 1, sizeof *v);
+	for (i = 0; i < n; i++) {
+		xasprintf(&v[i].name, "%02zu-fragment", i);
+		v[i].text = xstrdup(texts[i]);
+		v[i].len = strlen(texts[i]);
+	}
+	got = join_fragments(JOIN_DIR, v, n, &len);
+	xasprintf(&want, HEADER "%s", JOIN_DIR, body);
+	assert_text("the join", got, len, want, strlen(want));
+	fragments_free(v, n);
+	free(got);
+	free(want);
+}
+
+/*
+ * What a refused update must leave as it was, in one string: FILE's
+ * bytes, .checksum and the names beside FILE and in FILE.d/.
+ */
+static char *
+state_of(const char *file)
+{
+	char	*bytes, *sum, *path, *names, *top, *out;
+
+	bytes = file_load(file, NULL);
+	xasprintf(&path, "%s.d/.checksum", file);
+	sum = file_load(path, NULL);
+	path[strlen(path) - strlen("/.checksum")] = '\0';
+	names = dir_list(path, 1);
+	*strrchr(path, '/') = '\0';
+	top = dir_list(path, 1);
+	free(path);
+	path = bytes != NULL ? xvis(bytes) : NULL;
+	xasprintf(&out, "FILE \"%s\", .checksum '%s', beside FILE '%s', in "
+	    "FILE.d/ '%s'", path ? path : "(none)", sum ? sum : "(none)",
+	    top ? top : "(none)", names ? names : "(none)");
+	free(path);
+	free(bytes);
+	free(sum);
+	free(names);
+	free(top);
+	return out;
+}
+
+/* NULL when FILE's state is still before, else how it changed. */
+static char *
+state_changed(const char *file, const char *before)
+{
+	char	*now, *msg = NULL;
+
+	now = state_of(file);
+	if (strcmp(now, before) != 0)
+		msg = why("nothing was to change, but\n  %s\nbecame\n  %s",
+		    before, now);
+	free(now);
+	return msg;
+}
+
+/* The same for the parent, which fails the test; before is freed. */
+static void
+assert_unchanged(const char *file, char *before)
+{
+	char	*msg;
+
+	msg = state_changed(file, before);
+	free(before);
+	if (msg != NULL)
+		fail_msg("%s", msg);
+}
+
+static void
+child_start(struct child *c, struct scratch *s, child_fn fn, void *arg)
+{
+	char	*msg;
+	int	 p[2];
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		fail_msg("pipe failed: %s", strerror(errno));
+	fflush(NULL);
+	if ((c->pid = fork()) == -1)
+		fail_msg("fork failed: %s", strerror(errno));
+	if (c->pid == 0) {
+		close(p[0]);
+		if ((msg = fn(s, arg)) != NULL)
+			(void)!write(p[1], msg, strlen(msg));
+		_exit(msg != NULL);
+	}
+	close(p[1]);
+	c->fd = p[0];
+}
+
+/*
+ * Waits for c: returns what it said went wrong (allocated), or NULL if
+ * nothing, and its wait status in *statusp.
+ */
+static char *
+child_wait(struct child *c, int *statusp)
+{
+	char	buf[2048];
+	ssize_t	n;
+	size_t	len = 0;
+
+	while (len < sizeof buf - 1 &&
+	    (n = read(c->fd, buf + len, sizeof buf - 1 - len)) > 0)
+		len += (size_t)n;
+	close(c->fd);
+	while (waitpid(c->pid, statusp, 0) == -1) {
+		if (errno != EINTR)
+			fail_msg("waitpid failed: %s", strerror(errno));
+	}
+	if (len == 0)
+		return NULL;
+	buf[len] = '\0';
+	return xstrdup(buf);
+}
+
+static int
+proc_write(const char *path, const char *text)
+{
+	int	fd, rv;
+
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
+		return -1;
+	rv = write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : -1;
+	close(fd);
+	return rv;
+}
+
+/*
+ * In a child: a tmpfs at s->mnt that only it sees. Root gets a mount
+ * namespace, anyone else a user namespace too, keeping their own ids.
+ * Root without namespaces mounts where the parent sees it, and
+ * scratch_free() unmounts it.
+ */
+static char *
+tmpfs_mount(struct scratch *s, const char *opts)
+{
+	char	map[64];
+	uid_t	uid = geteuid();
+	gid_t	gid = getegid();
+	int	ns;
+
+	if (mkdir(s->mnt, 0700) == -1 && errno != EEXIST)
+		return why(NO_TMPFS "mkdir '%s': %s", s->mnt, strerror(errno));
+	if (uid == 0)
+		ns = unshare(CLONE_NEWNS);
+	else if ((ns = unshare(CLONE_NEWUSER | CLONE_NEWNS)) == 0) {
+		snprintf(map, sizeof map, "%lu %lu 1", (unsigned long)uid,
+		    (unsigned long)uid);
+		if (proc_write("/proc/self/uid_map", map) == -1)
+			return why(NO_TMPFS "uid_map: %s", strerror(errno));
+		snprintf(map, sizeof map, "%lu %lu 1", (unsigned long)gid,
+		    (unsigned long)gid);
+		if (proc_write("/proc/self/setgroups", "deny") == -1 ||
+		    proc_write("/proc/self/gid_map", map) == -1)
+			return why(NO_TMPFS "gid_map: %s", strerror(errno));
+	}
+	/* A shared / would carry the mount back to the parent. */
+	if (ns == 0)
+		mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+	if (mount("tmpfs", s->mnt, "tmpfs", MS_NOSUID | MS_NODEV, opts) == -1)
+		return why(NO_TMPFS "%s%s: mount: %s",
+		    ns == -1 ? "no namespace, " : "",
+		    uid == 0 ? "as root" : "as a user", strerror(errno));
+	return NULL;
+}
+
+/*
+ * Runs body, which begins with tmpfs_mount(), in a child; the test fails
+ * with what body returns. Returns -1 and why in *whyp when no tmpfs can
+ * be mounted in any way, 0 when body passed.
+ */
+static int
+in_tmpfs(struct scratch *s, child_fn body, char **whyp)
+{
+	struct child	 c;
+	char		*msg;
+	int		 status;
+
+	*whyp = NULL;
+	child_start(&c, s, body, NULL);
+	msg = child_wait(&c, &status);
+	if (msg != NULL && strncmp(msg, NO_TMPFS, strlen(NO_TMPFS)) == 0) {
+		*whyp = msg;
+		return -1;
+	}
+	if (msg != NULL)
+		fail_msg("%s", msg);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("the child on a tmpfs died (status %#x)", status);
+	return 0;
+}
+
+/*
+ * Natural order, names, SHA-1
+ */
+
+static void
+digit_runs_compare_as_numbers_and_ties_go_by_bytes(void **state)
+{
+	const char	*nines = "n9999999999999999999999999";	/* 25 */
+	const char	*power = "n10000000000000000000000000";	/* 26 */
+	int		 c;
+
+	(void)state;
+	assert_true(sshconf_natcmp("web2", "web10") < 0);
+	assert_true(sshconf_natcmp("web10", "web2") > 0);
+	assert_true(sshconf_natcmp("a", "b") < 0);
+	assert_true(sshconf_natcmp("b", "a") > 0);
+	assert_true(sshconf_natcmp("10-redock-x", "local") < 0);
+	assert_true(sshconf_natcmp("9-redock-x", "10-redock-x") < 0);
+	assert_true(sshconf_natcmp("web", "web1") < 0);
+	assert_int_equal(sshconf_natcmp("web10", "web10"), 0);
+	assert_int_equal(sshconf_natcmp("", ""), 0);
+
+	/* Equal numbers: never 0, and the same answer both ways round. */
+	c = sshconf_natcmp("1", "01");
+	assert_true(c != 0);
+	assert_true((c < 0) == (sshconf_natcmp("01", "1") > 0));
+	assert_int_equal(c, sshconf_natcmp("1", "01"));
+	c = sshconf_natcmp("x1y", "x001y");
+	assert_true(c != 0);
+	assert_true((c < 0) == (sshconf_natcmp("x001y", "x1y") > 0));
+
+	/* Longer than any integer type: still numbers. */
+	assert_true(sshconf_natcmp(nines, power) < 0);
+	assert_true(sshconf_natcmp(power, nines) > 0);
+	assert_true(sshconf_natcmp("n123456789012345678901234567891",
+	    "n123456789012345678901234567890") > 0);
+	assert_true(sshconf_natcmp("n0000000000000000000000000000009",
+	    "n10") < 0);
+}
+
+static void
+fragments_sort_in_natural_order(void **state)
+{
+	const char *const	in[] = { "web10", "local", "web2",
+				    "10-redock-b", "2-redock-a", "web1", "a",
+				    "web02" };
+	const char *const	want[] = { "2-redock-a", "10-redock-b", "a",
+				    "local", "web1", "web2", "web02",
+				    "web10" };
+	struct sshconf_fragment	v[8];
+	size_t			i, j;
+	int			c;
+
+	(void)state;
+	for (i = 0; i < 8; i++) {
+		v[i].name = xstrdup(in[i]);
+		v[i].text = NULL;
+		v[i].len = 0;
+	}
+	sshconf_sort(v, 8);
+	/* web2 and web02 tie as numbers: either order, as natcmp says. */
+	c = sshconf_natcmp("web2", "web02");
+	for (i = 0; i < 8; i++) {
+		j = c > 0 && (i == 5 || i == 6) ? 11 - i : i;
+		assert_string_equal(v[i].name, want[j]);
+		free(v[i].name);
+	}
+	sshconf_sort(NULL, 0);
+}
+
+static void
+fragment_names_are_those_that_would_be_merged(void **state)
+{
+	const char *const	good[] = { "local", "10-redock-web-container",
+				    "x.bak.d", "a#" };
+	const char *const	bad[] = { "", ".hidden", ".", "..", "a/b",
+				    "../x", "x~", "x.bak", "x.swp", "#x#",
+				    "a\nb" };
+	char			long_name[SSHCONF_NAME_MAX + 2];
+	size_t			i;
+
+	(void)state;
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		if (!sshconf_name_valid(good[i]))
+			fail_msg("'%s' refused", good[i]);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		if (sshconf_name_valid(bad[i]))
+			fail_msg("'%s' accepted", xvis(bad[i]));
+	}
+	memset(long_name, 'n', sizeof long_name - 1);
+	long_name[SSHCONF_NAME_MAX + 1] = '\0';
+	assert_false(sshconf_name_valid(long_name));	/* 256 bytes */
+	long_name[SSHCONF_NAME_MAX] = '\0';
+	assert_true(sshconf_name_valid(long_name));	/* 255 bytes */
+}
+
+static void
+sha1_gives_the_known_digests(void **state)
+{
+	const char	*fox = "The quick brown fox jumps over the lazy dog";
+	char		 hex[41];
+
+	(void)state;
+	sshconf_sha1("abc", 3, hex);
+	assert_string_equal(hex, "a9993e364706816aba3e25717850c26c9cd0d89d");
+	sshconf_sha1("", 0, hex);
+	assert_string_equal(hex, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+	sshconf_sha1(fox, strlen(fox), hex);
+	assert_string_equal(hex, "2fd4e1c67a2d28fced849ee1bb76e7391b93eb12");
+}
+
+/*
+ * Joining
+ */
+
+static void
+fragments_are_trimmed_and_one_blank_line_apart(void **state)
+{
+	const char *const	two[] = { "Host a\n\tPort 1  \n\n\n",
+				    "Host b \t\r\n\v\f" };
+	const char *const	lead[] = { "\n\n# leading lines are kept\n" };
+	const char *const	inner[] = {
+				    "Host a\n\n\n\tUser u  \n\tPort 2" };
+
+	(void)state;
+	assert_join(two, 2, "\nHost a\n\tPort 1\n\nHost b\n");
+	assert_join(lead, 1, "\n\n\n# leading lines are kept\n");
+	assert_join(inner, 1, "\nHost a\n\n\n\tUser u  \n\tPort 2\n");
+}
+
+static void
+empty_fragments_add_nothing(void **state)
+{
+	const char *const	v[] = { "", " \n\t\r\v\f", "Host a", "\n",
+				    "Host b", "  " };
+
+	(void)state;
+	assert_join(NULL, 0, "");
+	assert_join(v, 2, "");
+	assert_join(v, 6, "\nHost a\n\nHost b\n");
+}
+
+static void
+match_all_closes_a_block_before_top_level_options(void **state)
+{
+	const char *const	opts[] = { "Host x\n\tUser u",
+				    "ForwardAgent no" };
+	const char *const	comm[] = { "Host x",
+				    "# global\n\nForwardAgent no\n" };
+	const char *const	name[] = { "Host x\n\tHostName h", "User u" };
+	const char *const	match[] = { "Match host x\n\tUser u",
+				    "  Compression=yes" };
+	const char *const	eq[] = { "Host=x", "User u" };
+	const char *const	later[] = { "Host x", "", "User u" };
+
+	(void)state;
+	assert_join(opts, 2,
+	    "\nHost x\n\tUser u\n\nMatch all\nForwardAgent no\n");
+	assert_join(comm, 2,
+	    "\nHost x\n\nMatch all\n# global\n\nForwardAgent no\n");
+	assert_join(name, 2,
+	    "\nHost x\n\tHostName h\n\nMatch all\nUser u\n");
+	assert_join(match, 2,
+	    "\nMatch host x\n\tUser u\n\nMatch all\n  Compression=yes\n");
+	assert_join(eq, 2, "\nHost=x\n\nMatch all\nUser u\n");
+	assert_join(later, 3, "\nHost x\n\nMatch all\nUser u\n");
+}
+
+static void
+match_all_is_not_added_where_a_fragment_opens_a_block(void **state)
+{
+	const char *const	host[] = { "Host x", "# c\n\n  Host y\n" };
+	const char *const	match[] = { "Host x",
+				    "match user u\n\tCompression yes" };
+	const char *const	upper[] = { "Host x", "HOST\ty\n\tUser u" };
+	const char *const	top[] = { "ForwardAgent no",
+				    "Compression yes" };
+
+	(void)state;
+	assert_join(host, 2, "\nHost x\n\n# c\n\n  Host y\n");
+	assert_join(match, 2,
+	    "\nHost x\n\nmatch user u\n\tCompression yes\n");
+	assert_join(upper, 2, "\nHost x\n\nHOST\ty\n\tUser u\n");
+	assert_join(top, 2, "\nForwardAgent no\n\nCompression yes\n");
+}
+
+static void
+match_all_is_not_added_after_a_block_already_closed(void **state)
+{
+	const char *const	closed[] = {
+				    "Host x\n\tUser u\nMatch all\n"
+				    "ForwardAgent no",
+				    "Compression yes" };
+	const char *const	given[] = { "Host x", "Match all\nUser u",
+				    "Compression yes" };
+	const char *const	once[] = { "Host x", "# only a comment",
+				    "User u" };
+
+	(void)state;
+	assert_join(closed, 2, "\nHost x\n\tUser u\nMatch all\n"
+	    "ForwardAgent no\n\nCompression yes\n");
+	assert_join(given, 3,
+	    "\nHost x\n\nMatch all\nUser u\n\nCompression yes\n");
+	assert_join(once, 3,
+	    "\nHost x\n\nMatch all\n# only a comment\n\nUser u\n");
+}
+
+/*
+ * Updates
+ */
+
+static void
+first_use_moves_file_to_local_byte_for_byte_with_its_mode(void **state)
+{
+	struct scratch	*s = *state;
+	const char	*mine = "# mine\nHost odd\n\tUser x   \n\t\xff\tyes\n"
+			    "\tPort 22\t ";
+	char		*local, *path;
+
+	file_write(s->file, mine, 0640);
+	update_ok(s->file, NULL, 0, 0);
+
+	local = frag_read(s, SSHCONF_LOCAL);
+	assert_non_null(local);
+	assert_text("local", local, strlen(local), mine, strlen(mine));
+	path = frag_path(s, SSHCONF_LOCAL);
+	assert_int_equal(mode_of(path), 0640);
+	assert_int_equal(mode_of(s->d), 0700);
+	assert_made(s->file,
+	    "\n# mine\nHost odd\n\tUser x   \n\t\xff\tyes\n\tPort 22\n");
+	assert_int_equal(mode_of(s->file), 0640);
+	free(path);
+	free(local);
+}
+
+static void
+without_file_or_directory_a_private_file_is_made(void **state)
+{
+	struct scratch	*s = *state;
+	mode_t		 old;
+
+	old = umask(0);
+	update_ok(s->file, NULL, 0, 0);
+	umask(old);
+	assert_made(s->file, "");
+	assert_int_equal(mode_of(s->file), 0600);
+	assert_int_equal(mode_of(s->d), 0700);
+}
+
+static void
+changes_write_and_remove_fragments_and_regenerate_the_file(void **state)
+{
+	struct scratch			*s = *state;
+	const struct sshconf_change	 two[] = {
+				    { "web10", "Host web10\n\tPort 10\n" },
+				    { "web2", "Host web2\n\tPort 2  \n" } };
+	const struct sshconf_change	 gone = { "web10", NULL };
+	const struct sshconf_change	 none = { "nothing", NULL };
+	char				*path, *text;
+	mode_t				 old;
+
+	old = umask(0);
+	update_ok(s->file, two, 2, 0);
+	umask(old);
+	assert_made(s->file,
+	    "\nHost web2\n\tPort 2\n\nHost web10\n\tPort 10\n");
+	text = frag_read(s, "web2");
+	assert_string_equal(text, "Host web2\n\tPort 2  \n");
+	free(text);
+	path = frag_path(s, "web10");
+	assert_int_equal(mode_of(path), 0600);
+	free(path);
+	path = frag_path(s, "web2");
+	assert_int_equal(mode_of(path), 0600);
+	free(path);
+
+	update_ok(s->file, &gone, 1, 0);
+	assert_null(frag_read(s, "web10"));
+	assert_made(s->file, "\nHost web2\n\tPort 2\n");
+	update_ok(s->file, &none, 1, 0);
+	assert_made(s->file, "\nHost web2\n\tPort 2\n");
+	assert_generated(s->file);
+}
+
+static void
+leftovers_and_hidden_entries_are_not_merged_and_links_are(void **state)
+{
+	struct scratch		*s = *state;
+	const char *const	 skipped[] = { "a~", "a.bak", "a.swp",
+				    "#a#", ".hidden" };
+	char			*path, *shared;
+	size_t			 i;
+
+	update_ok(s->file, &host_a, 1, 0);
+	for (i = 0; i < sizeof skipped / sizeof skipped[0]; i++)
+		frag_put(s, skipped[i], "Host skipped", 0600);
+	path = frag_path(s, ".git");
+	make_dir(path, 0700);
+	free(path);
+	xasprintf(&shared, "%s/shared", s->dir);
+	file_write(shared, "Host shared\n", 0644);
+	path = frag_path(s, "b");
+	if (symlink(shared, path) == -1)
+		fail_msg("cannot link '%s'", path);
+
+	update_ok(s->file, NULL, 0, 0);
+	assert_made(s->file, "\nHost a\n\nHost shared\n");
+	free(path);
+	free(shared);
+}
+
+static void
+a_hand_edit_is_never_overwritten_without_force(void **state)
+{
+	struct scratch		*s = *state;
+	struct sshconf_error	 err;
+	char			*before, *text, *edited;
+
+	update_ok(s->file, &host_a, 1, 0);
+	text = file_read(s->file, NULL);
+	xasprintf(&edited, "%sHost mine\n", text);
+	file_write(s->file, edited, 0600);
+
+	before = state_of(s->file);
+	update_refused(s->file, &host_b, 1, 0, SSHCONF_EEDITED, "Host mine");
+	update_refused(s->file, NULL, 0, 0, SSHCONF_EEDITED, "Host mine");
+	if (sshconf_check(s->file, &err) != -1 ||
+	    err.kind != SSHCONF_EEDITED)
+		fail_msg("sshconf_check saw no hand edit");
+	assert_non_null(strstr(err.message, "Host mine"));
+	assert_unchanged(s->file, before);
+	assert_null(frag_read(s, "b"));
+
+	update_ok(s->file, &host_b, 1, SSHCONF_FORCE);
+	free(text);
+	text = frag_read(s, "b");
+	assert_string_equal(text, "Host b");
+	assert_made(s->file, "\nHost a\n\nHost b\n");
+	assert_int_equal(sshconf_check(s->file, &err), 0);
+	free(text);
+	free(edited);
+}
+
+static void
+a_directory_left_by_update_dotdee_is_taken_as_it_is(void **state)
+{
+	struct scratch			*s = *state;
+	const struct sshconf_change	 db = { "db", "Host db" };
+	const char			*web = "Host web\n  Port 22\n";
+	char				 hex[41];
+
+	make_dir(s->d, 0755);
+	frag_put(s, "web", web, 0644);
+	file_write(s->file, web, 0644);
+	sshconf_sha1(web, strlen(web), hex);
+	frag_put(s, ".checksum", hex, 0644);
+
+	update_ok(s->file, &db, 1, 0);
+	assert_made(s->file, "\nHost db\n\nHost web\n  Port 22\n");
+	assert_int_equal(mode_of(s->file), 0644);
+}
+
+static void
+a_deleted_file_is_made_again(void **state)
+{
+	struct scratch	*s = *state;
+
+	update_ok(s->file, &host_a, 1, 0);
+	if (unlink(s->file) == -1)
+		fail_msg("cannot remove '%s'", s->file);
+	update_ok(s->file, NULL, 0, 0);
+	assert_made(s->file, "\nHost a\n");
+}
+
+static void
+a_file_beside_a_user_made_directory_is_adopted_as_local(void **state)
+{
+	struct scratch	*s = *state;
+	char		*local;
+
+	make_dir(s->d, 0700);
+	frag_put(s, "web", "Host web\n", 0600);
+	file_write(s->file, "Host old\n\tUser me\n", 0600);
+
+	update_ok(s->file, NULL, 0, 0);
+	local = frag_read(s, SSHCONF_LOCAL);
+	assert_non_null(local);
+	assert_string_equal(local, "Host old\n\tUser me\n");
+	assert_made(s->file, "\nHost old\n\tUser me\n\nHost web\n");
+	free(local);
+}
+
+static void
+a_file_beside_a_directory_with_local_is_a_hand_edit(void **state)
+{
+	struct scratch		*s = *state;
+	struct sshconf_error	 err;
+	char			*before, *local;
+
+	make_dir(s->d, 0700);
+	frag_put(s, SSHCONF_LOCAL, "Host l\n", 0600);
+	file_write(s->file, "Host other\n", 0600);
+
+	before = state_of(s->file);
+	update_refused(s->file, &host_b, 1, 0, SSHCONF_EEDITED, NULL);
+	if (sshconf_check(s->file, &err) != -1 ||
+	    err.kind != SSHCONF_EEDITED)
+		fail_msg("sshconf_check saw no hand edit");
+	assert_unchanged(s->file, before);
+	local = frag_read(s, SSHCONF_LOCAL);
+	assert_string_equal(local, "Host l\n");
+	free(local);
+}
+
+static void
+a_linked_file_stays_a_link_and_its_target_gets_the_text(void **state)
+{
+	struct scratch	*s = *state;
+	struct stat	 sb;
+	char		*dots, *target, *want, link[64];
+	ssize_t		 n;
+
+	xasprintf(&dots, "%s/dotfiles", s->dir);
+	xasprintf(&target, "%s/config", dots);
+	make_dir(dots, 0700);
+	file_write(target, "Host dot\n", 0644);
+	if (symlink("dotfiles/config", s->file) == -1)
+		fail_msg("cannot link '%s'", s->file);
+
+	update_ok(s->file, NULL, 0, 0);
+	update_ok(s->file, &host_b, 1, 0);
+	if (lstat(s->file, &sb) == -1 || !S_ISLNK(sb.st_mode))
+		fail_msg("'%s' is no longer a symbolic link", s->file);
+	n = readlink(s->file, link, sizeof link - 1);
+	assert_true(n > 0);
+	link[n] = '\0';
+	assert_string_equal(link, "dotfiles/config");
+	xasprintf(&want, HEADER "\nHost b\n\nHost dot\n", s->d);
+	assert_file_is(target, want);
+	assert_int_equal(mode_of(target), 0644);
+	assert_checksum(s->file);
+	free(want);
+	free(target);
+	free(dots);
+}
+
+static void
+an_executable_fragment_is_run_and_its_output_merged(void **state)
+{
+	struct scratch	*s = *state;
+	char		*body, *real;
+
+	update_ok(s->file, NULL, 0, 0);
+	frag_put(s, "gen", "#!/bin/sh\n"
+	    "echo 'Host gen'\n"
+	    "echo \"# in $(pwd -P)\"\n"
+	    "read line && echo '# stdin was not empty'\n"
+	    "exit 0\n", 0700);
+	update_ok(s->file, NULL, 0, 0);
+	if ((real = realpath(s->d, NULL)) == NULL)
+		fail_msg("realpath '%s' failed", s->d);
+	xasprintf(&body, "\nHost gen\n# in %s\n", real);
+	assert_made(s->file, body);
+	free(body);
+	free(real);
+}
+
+static void
+a_failing_program_stops_the_update_before_any_write(void **state)
+{
+	struct scratch	*s = *state;
+	char		*before;
+
+	update_ok(s->file, &host_a, 1, 0);
+	frag_put(s, "broken", "#!/bin/sh\necho 'Host half'\nexit 3\n", 0755);
+	before = state_of(s->file);
+	update_refused(s->file, &host_b, 1, 0, SSHCONF_EFRAGMENT, "broken");
+	assert_unchanged(s->file, before);
+}
+
+/*
+ * Bad states: each refused, with nothing written
+ */
+
+static void
+a_file_where_the_directory_belongs_is_refused(void **state)
+{
+	struct scratch		*s = *state;
+	struct sshconf_error	 err;
+	char			*before;
+
+	file_write(s->file, "Host mine\n", 0600);
+	file_write(s->d, "not a directory\n", 0600);
+	before = state_of(s->file);
+	update_refused(s->file, NULL, 0, 0, SSHCONF_ESYSTEM, s->d);
+	assert_int_equal(sshconf_check(s->file, &err), -1);
+	assert_int_equal(err.kind, SSHCONF_ESYSTEM);
+	assert_unchanged(s->file, before);
+	assert_file_is(s->d, "not a directory\n");
+}
+
+/* With name in FILE.d/ an update is refused and changes nothing. */
+static void
+bad_fragment_refused(struct scratch *s, const char *name)
+{
+	char	*before, *path;
+
+	before = state_of(s->file);
+	update_refused(s->file, &host_b, 1, 0, SSHCONF_EFRAGMENT, name);
+	update_refused(s->file, NULL, 0, 0, SSHCONF_EFRAGMENT, name);
+	assert_unchanged(s->file, before);
+	path = frag_path(s, name);
+	if (remove(path) == -1)
+		fail_msg("cannot remove '%s': %s", path, strerror(errno));
+	free(path);
+}
+
+static void
+a_fragment_that_is_not_a_readable_file_is_refused(void **state)
+{
+	struct scratch	*s = *state;
+	char		*path;
+
+	update_ok(s->file, &host_a, 1, 0);
+	path = frag_path(s, "sub");
+	make_dir(path, 0700);
+	bad_fragment_refused(s, "sub");
+	free(path);
+	path = frag_path(s, "dangling");
+	if (symlink("nowhere", path) == -1)
+		fail_msg("cannot link '%s'", path);
+	bad_fragment_refused(s, "dangling");
+	free(path);
+	path = frag_path(s, "fifo");
+	if (mkfifo(path, 0600) == -1)
+		fail_msg("cannot make '%s'", path);
+	bad_fragment_refused(s, "fifo");
+	free(path);
+	/* Root reads a file of mode 000 all the same. */
+	if (geteuid() != 0) {
+		frag_put(s, "closed", "Host closed\n", 0);
+		bad_fragment_refused(s, "closed");
+	}
+	update_ok(s->file, NULL, 0, 0);
+	assert_made(s->file, "\nHost a\n");
+}
+
+static void
+a_change_with_a_bad_name_is_refused(void **state)
+{
+	struct scratch		*s = *state;
+	const char *const	 bad[] = { "", ".hidden", "a/b", "..",
+				    "../escape", "x~", "x.bak", "#x#", "a\nb" };
+	struct sshconf_change	 c[2] = { { "ok", "Host ok" } };
+	char			*before;
+	size_t			 i;
+
+	update_ok(s->file, &host_a, 1, 0);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		c[1].name = bad[i];
+		c[1].text = "Host bad";
+		before = state_of(s->file);
+		update_refused(s->file, c, 2, 0, SSHCONF_ENAME, NULL);
+		c[1].text = NULL;
+		update_refused(s->file, c, 2, SSHCONF_FORCE, SSHCONF_ENAME,
+		    NULL);
+		assert_unchanged(s->file, before);
+	}
+}
+
+static char *
+read_only_body(struct scratch *s, void *arg)
+{
+	struct sshconf_error	 err;
+	char			*before, *file, *msg = NULL;
+
+	(void)arg;
+	if ((msg = tmpfs_mount(s, "size=256k,mode=0700")) != NULL)
+		return msg;
+	xasprintf(&file, "%s/config", s->mnt);
+	if (sshconf_update(file, &host_a, 1, 0, &err) == -1)
+		msg = why("first update: %s", err.message);
+	else if (mount(NULL, s->mnt, NULL, MS_REMOUNT | MS_RDONLY |
+	    MS_NOSUID | MS_NODEV, NULL) == -1)
+		msg = why("remount read-only: %s", strerror(errno));
+	if (msg != NULL)
+		goto out;
+	before = state_of(file);
+	if (sshconf_update(file, &host_b, 1, 0, &err) == 0)
+		msg = why("an update on a read-only file system succeeded");
+	else if (err.kind != SSHCONF_ESYSTEM)
+		msg = why("kind %d, not ESYSTEM: %s", err.kind, err.message);
+	else
+		msg = state_changed(file, before);
+	free(before);
+out:
+	free(file);
+	return msg;
+}
+
+static void
+a_directory_that_cannot_be_written_changes_nothing(void **state)
+{
+	struct scratch	*s = *state;
+	char		*before, *msg;
+
+	/* Root writes in a directory of mode 0500 all the same. */
+	if (geteuid() != 0) {
+		update_ok(s->file, &host_a, 1, 0);
+		before = state_of(s->file);
+		if (chmod(s->d, 0500) == -1)
+			fail_msg("cannot chmod '%s'", s->d);
+		update_refused(s->file, &host_b, 1, 0, SSHCONF_ESYSTEM, NULL);
+		chmod(s->d, 0700);
+		assert_unchanged(s->file, before);
+	}
+	if (in_tmpfs(s, read_only_body, &msg) == -1) {
+		print_message("# read-only file system not tried: %s\n", msg);
+		free(msg);
+		if (geteuid() == 0)
+			skip();
+	}
+}
+
+/*
+ * A full disk, racing processes, SIGKILL
+ */
+
+static char *
+full_disk_body(struct scratch *s, void *arg)
+{
+	struct sshconf_change	 big = { "big", NULL };
+	struct sshconf_error	 err;
+	char			*before, *file, *text, *msg = NULL, *got;
+	size_t			 i, len = 200 * 1024;
+
+	(void)arg;
+	if ((msg = tmpfs_mount(s, "size=64k,mode=0700")) != NULL)
+		return msg;
+	xasprintf(&file, "%s/config", s->mnt);
+	text = xmalloc(len + 1);
+	for (i = 0; i < len; i++)
+		text[i] = i % 64 == 63 ? '\n' : i % 64 == 0 ? '#' : 'x';
+	text[len] = '\0';
+	big.text = text;
+
+	if (sshconf_update(file, &host_a, 1, 0, &err) == -1) {
+		msg = why("first update: %s", err.message);
+		goto out;
+	}
+	before = state_of(file);
+	if (sshconf_update(file, &big, 1, 0, &err) == 0)
+		msg = why("200 KiB were written on a 64 KiB file system");
+	else if (err.kind != SSHCONF_ESYSTEM)
+		msg = why("kind %d, not ESYSTEM: %s", err.kind, err.message);
+	else if (strstr(err.message, strerror(ENOSPC)) == NULL)
+		msg = why("message \"%s\" does not say \"%s\"", err.message,
+		    strerror(ENOSPC));
+	else
+		msg = state_changed(file, before);
+	free(before);
+	if (msg != NULL)
+		goto out;
+
+	if (sshconf_update(file, &host_b, 1, 0, &err) == -1)
+		msg = why("the update after a full disk: %s", err.message);
+	else if ((got = file_load(file, NULL)) == NULL)
+		msg = why("cannot read '%s': %s", file, strerror(errno));
+	else {
+		if (strstr(got, "\nHost a\n\nHost b\n") == NULL)
+			msg = why("after a full disk '%s' is \"%s\"", file,
+			    got);
+		free(got);
+	}
+out:
+	free(text);
+	free(file);
+	return msg;
+}
+
+static void
+a_full_disk_keeps_the_old_file(void **state)
+{
+	struct scratch	*s = *state;
+	char		*msg;
+
+	if (in_tmpfs(s, full_disk_body, &msg) == -1)
+		fail_msg("a full disk needs a tmpfs, and none could be "
+		    "mounted (as root, or in a user namespace): %s", msg);
+}
+
+/* Writes the fragments of one racer, one update each. */
+static char *
+racer_body(struct scratch *s, void *arg)
+{
+	struct sshconf_change	c;
+	struct sshconf_error	err;
+	char			name[16], text[64];
+	int			i;
+
+	for (i = *(int *)arg; i < RACED; i += RACERS) {
+		snprintf(name, sizeof name, "f%03d", i);
+		snprintf(text, sizeof text, "Host h%03d\n\tPort %d", i,
+		    10000 + i);
+		c.name = name;
+		c.text = text;
+		if (sshconf_update(s->file, &c, 1, 0, &err) == -1)
+			return why("process %d, fragment %s: %s",
+			    *(int *)arg, name, err.message);
+	}
+	return NULL;
+}
+
+static void
+racing_processes_lose_no_fragment(void **state)
+{
+	struct scratch		*s = *state;
+	struct child		 c[RACERS];
+	struct sshconf_error	 err;
+	char			*msg, *first = NULL, *text, *p, line[32];
+	int			 id[RACERS], i, n, status;
+
+	/* They race for first use too: the user's lines must survive. */
+	file_write(s->file, "Host mine\n", 0600);
+	for (i = 0; i < RACERS; i++) {
+		id[i] = i;
+		child_start(&c[i], s, racer_body, &id[i]);
+	}
+	/* All are waited for before a failure, which ends the test. */
+	for (i = 0; i < RACERS; i++) {
+		msg = child_wait(&c[i], &status);
+		if (msg == NULL && (!WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0))
+			xasprintf(&msg, "process %d died (status %#x)", i,
+			    status);
+		if (first == NULL)
+			first = msg;
+		else
+			free(msg);
+	}
+	if (first != NULL)
+		fail_msg("%s", first);
+
+	text = file_read(s->file, NULL);
+	for (i = -1; i < RACED; i++) {
+		if (i == -1)
+			snprintf(line, sizeof line, "\nHost mine\n");
+		else
+			snprintf(line, sizeof line, "\nHost h%03d\n", i);
+		for (n = 0, p = text; (p = strstr(p, line)) != NULL; p++)
+			n++;
+		if (n != 1)
+			fail_msg("'%s' holds '%.*s' %d times", s->file,
+			    (int)strlen(line) - 2, line + 1, n);
+	}
+	free(text);
+	text = frag_read(s, SSHCONF_LOCAL);
+	assert_string_equal(text, "Host mine\n");
+	free(text);
+	assert_generated(s->file);
+	assert_int_equal(sshconf_check(s->file, &err), 0);
+	update_ok(s->file, NULL, 0, 0);
+	assert_generated(s->file);
+}
+
+/* Updates FILE with LAST_B and LAST_A in turn until it is killed. */
+static char *
+flipper_body(struct scratch *s, void *arg)
+{
+	struct sshconf_change	c = { "z-last", NULL };
+	struct sshconf_error	err;
+	unsigned long		k;
+
+	(void)arg;
+	for (k = 0;; k++) {
+		c.text = k % 2 == 0 ? LAST_B : LAST_A;
+		if (sshconf_update(s->file, &c, 1, 0, &err) == -1)
+			return why("update %lu: %s", k, err.message);
+	}
+}
+
+/*
+ * Every FILE the killed process can write is a or b. Whatever it left,
+ * the next update (one that has nothing to change) must succeed without
+ * force and leave nothing behind but the fragments and .checksum.
+ */
+static void
+sigkill_at_any_moment_leaves_a_whole_file_and_no_hand_edit(void **state)
+{
+	struct scratch		*s = *state;
+	struct sshconf_change	 v[2] = { { "m-body", NULL },
+				    { "z-last", LAST_A } };
+	struct sshconf_error	 err;
+	struct timespec		 ts;
+	struct child		 c;
+	const char		*env;
+	char			*body, *a, *b, *got, *msg, *d, *top;
+	char			 left[1024] = "";
+	size_t			 alen, blen, len, i;
+	unsigned long		 seed, us;
+	int			 k, status;
+
+	if ((env = getenv("SSHCONF_TEST_SEED")) != NULL)
+		seed = strtoul(env, NULL, 10);
+	else
+		seed = (unsigned long)time(NULL) ^ (unsigned long)getpid();
+	print_message("# seed %lu (set SSHCONF_TEST_SEED to repeat)\n", seed);
+	srandom((unsigned int)seed);
+
+	/* Big enough that writing FILE takes a while to kill into. */
+	body = xmalloc(BODY_SIZE);
+	for (len = 0, i = 0; len + 32 < BODY_SIZE; i++)
+		len += (size_t)snprintf(body + len, BODY_SIZE - len,
+		    "Host b%04zu\n\tPort %zu\n", i, 20000 + i);
+	v[0].text = body;
+	update_ok(s->file, v, 2, 0);
+	a = join_changes(s->d, v, 2, &alen);
+	v[1].text = LAST_B;
+	b = join_changes(s->d, v, 2, &blen);
+	assert_file_is(s->file, a);
+
+	for (k = 0; k < KILLS; k++) {
+		child_start(&c, s, flipper_body, NULL);
+		us = (unsigned long)random() % (KILL_US_MAX + 1);
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)us * 1000;
+		nanosleep(&ts, NULL);
+		kill(c.pid, SIGKILL);
+		if ((msg = child_wait(&c, &status)) != NULL)
+			fail_msg("kill %d (seed %lu): %s", k, seed, msg);
+
+		got = file_read(s->file, &len);
+		if ((len != alen || memcmp(got, a, len) != 0) &&
+		    (len != blen || memcmp(got, b, len) != 0))
+			fail_msg("after kill %d at %lu us (seed %lu) '%s' is "
+			    "neither whole text: %zu bytes (not %zu or %zu) "
+			    "ending \"%s\"", k, us, seed, s->file, len, alen,
+			    blen, xvis(got + (len > 60 ? len - 60 : 0)));
+		free(got);
+		if (sshconf_update(s->file, NULL, 0, 0, &err) == -1)
+			fail_msg("after kill %d at %lu us (seed %lu) the next "
+			    "update failed: %s", k, us, seed, err.message);
+		assert_generated(s->file);
+		d = dir_list(s->d, 1);
+		top = dir_list(s->dir, 1);
+		if (*left == '\0' &&
+		    (strcmp(d, ".checksum m-body z-last") != 0 ||
+		    strcmp(top, "config config.d") != 0))
+			snprintf(left, sizeof left, "after kill %d at %lu us "
+			    "(seed %lu) and an update, FILE.d/ holds '%s' and "
+			    "beside FILE are '%s'", k, us, seed, d, top);
+		free(d);
+		free(top);
+	}
+	free(a);
+	free(b);
+	free(body);
+	/* Checked last, so that one leftover does not hide a worse fault. */
+	if (*left != '\0')
+		fail_msg("%s", left);
+}
+
+/* A test in a scratch directory of its own. */
+#define T(f)	cmocka_unit_test_setup_teardown(f, scratch_new, scratch_free)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(
+		    digit_runs_compare_as_numbers_and_ties_go_by_bytes),
+		cmocka_unit_test(fragments_sort_in_natural_order),
+		cmocka_unit_test(fragment_names_are_those_that_would_be_merged),
+		cmocka_unit_test(sha1_gives_the_known_digests),
+		cmocka_unit_test(
+		    fragments_are_trimmed_and_one_blank_line_apart),
+		cmocka_unit_test(empty_fragments_add_nothing),
+		cmocka_unit_test(
+		    match_all_closes_a_block_before_top_level_options),
+		cmocka_unit_test(
+		    match_all_is_not_added_where_a_fragment_opens_a_block),
+		cmocka_unit_test(
+		    match_all_is_not_added_after_a_block_already_closed),
+		T(first_use_moves_file_to_local_byte_for_byte_with_its_mode),
+		T(without_file_or_directory_a_private_file_is_made),
+		T(changes_write_and_remove_fragments_and_regenerate_the_file),
+		T(leftovers_and_hidden_entries_are_not_merged_and_links_are),
+		T(a_hand_edit_is_never_overwritten_without_force),
+		T(a_directory_left_by_update_dotdee_is_taken_as_it_is),
+		T(a_deleted_file_is_made_again),
+		T(a_file_beside_a_user_made_directory_is_adopted_as_local),
+		T(a_file_beside_a_directory_with_local_is_a_hand_edit),
+		T(a_linked_file_stays_a_link_and_its_target_gets_the_text),
+		T(an_executable_fragment_is_run_and_its_output_merged),
+		T(a_failing_program_stops_the_update_before_any_write),
+		T(a_file_where_the_directory_belongs_is_refused),
+		T(a_fragment_that_is_not_a_readable_file_is_refused),
+		T(a_change_with_a_bad_name_is_refused),
+		T(a_directory_that_cannot_be_written_changes_nothing),
+		T(a_full_disk_keeps_the_old_file),
+		T(racing_processes_lose_no_fragment),
+		T(sigkill_at_any_moment_leaves_a_whole_file_and_no_hand_edit),
+	};
+
+	return cmocka_run_group_tests_name("sshconf", tests, NULL, NULL);
+}
