@@ -95,11 +95,12 @@ check: $(BIN) $(SSHCONF_MERGE) $(TOOLS) $(UNIT_TESTS)
 sanitize:
 	$(MAKE) B=build/sanitize BIN=build/sanitize/redock SANITIZE=1 check
 
-$(B)/contrib/bench/bench-engine: $(B)/contrib/bench/bench-engine.o $(LIB_OBJS)
+$(B)/contrib/bench/bench-engine: $(B)/contrib/bench/bench-engine.o \
+    $(B)/contrib/bench/bench.o $(LIB_OBJS)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/contrib/bench/bench-sshconf: $(B)/contrib/bench/bench-sshconf.o \
-    $(LIB_OBJS)
+    $(B)/contrib/bench/bench.o $(LIB_OBJS)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 bench: $(BIN) $(B)/contrib/bench/bench-engine $(B)/contrib/bench/bench-sshconf

@@ -76,9 +76,10 @@ static int	 fail(struct state *, enum sshconf_kind, const char *, ...)
 static int	 fail_errno(struct state *, const char *, const char *);
 static char	*path_join(const char *, const char *);
 static char	*path_split(const char *, const char **);
-static int	 read_fd(int, size_t, char **, size_t *);
+static int	 read_fd(int, size_t, int, char **, size_t *);
 static int	 write_tmp(struct state *, const char *, const char *,
 		    const void *, size_t, mode_t, char **);
+static int	 put(struct state *, char **, const char *, const char *);
 static int	 fsync_dir(struct state *, const char *);
 static int	 first_use(struct state *);
 static int	 lock(struct state *);
@@ -146,21 +147,43 @@ path_split(const char *path, const char **basep)
 	return dir;
 }
 
-/* Reads fd to its end; more than max bytes is an error (EFBIG). */
+/*
+ * Reads fd to its end, allocating a NUL-terminated copy. More than max
+ * bytes fails with EFBIG; with seconds > 0, taking longer than that fails
+ * with ETIMEDOUT.
+ */
 static int
-read_fd(int fd, size_t max, char **bufp, size_t *lenp)
+read_fd(int fd, size_t max, int seconds, char **bufp, size_t *lenp)
 {
-	char	*buf = NULL;
-	size_t	 len = 0, size = 0;
-	ssize_t	 r;
+	struct pollfd	 pfd = { fd, POLLIN, 0 };
+	struct timespec	 now, end;
+	char		*buf = NULL;
+	size_t		 len = 0, size = 0;
+	ssize_t		 r;
+	int		 ms;
 
 	*bufp = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += seconds;
 	for (;;) {
+		if (seconds > 0) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			ms = (int)((end.tv_sec - now.tv_sec) * 1000 +
+			    (end.tv_nsec - now.tv_nsec) / 1000000);
+			if (ms <= 0) {
+				errno = ETIMEDOUT;
+				goto bad;
+			}
+			if ((r = poll(&pfd, 1, ms)) <= 0) {
+				if (r == -1 && errno != EINTR)
+					goto bad;
+				continue;
+			}
+		}
 		if (len == size) {
 			if (size > max) {
-				free(buf);
 				errno = EFBIG;
-				return -1;
+				goto bad;
 			}
 			size = size == 0 ? 8192 : size * 2;
 			buf = xreallocarray(buf, 1, size + 1);
@@ -168,17 +191,15 @@ read_fd(int fd, size_t max, char **bufp, size_t *lenp)
 		if ((r = read(fd, buf + len, size - len)) == -1) {
 			if (errno == EINTR)
 				continue;
-			free(buf);
-			return -1;
+			goto bad;
 		}
 		if (r == 0)
 			break;
 		len += (size_t)r;
 	}
 	if (len > max) {
-		free(buf);
 		errno = EFBIG;
-		return -1;
+		goto bad;
 	}
 	if (buf == NULL)
 		buf = xmalloc(1);
@@ -186,6 +207,10 @@ read_fd(int fd, size_t max, char **bufp, size_t *lenp)
 	*bufp = buf;
 	*lenp = len;
 	return 0;
+
+bad:
+	free(buf);
+	return -1;
 }
 
 /*
@@ -238,6 +263,27 @@ bad:
 	return -1;
 }
 
+/*
+ * Renames the temporary *tmpp to DIR/NAME (to DIR itself when name is
+ * NULL); *tmpp is freed and NULL once it is there.
+ */
+static int
+put(struct state *st, char **tmpp, const char *dir, const char *name)
+{
+	char	*path;
+	int	 rv = 0;
+
+	path = name != NULL ? path_join(dir, name) : xstrdup(dir);
+	if (rename(*tmpp, path) == -1)
+		rv = fail_errno(st, "write", path);
+	else {
+		free(*tmpp);
+		*tmpp = NULL;
+	}
+	free(path);
+	return rv;
+}
+
 static int
 fsync_dir(struct state *st, const char *dir)
 {
@@ -264,8 +310,8 @@ first_use(struct state *st)
 {
 	struct stat	 sb;
 	const char	*base;
-	char		*parent = NULL, *tmpdir = NULL, *local = NULL;
-	char		*sum = NULL, *tmp = NULL, *bytes = NULL;
+	char		*parent = NULL, *tmpdir = NULL, *tmp = NULL;
+	char		*bytes = NULL, *path;
 	char		 hex[41];
 	size_t		 len;
 	int		 fd = -1, rv = -1;
@@ -281,7 +327,7 @@ first_use(struct state *st)
 		return fail(st, SSHCONF_ESYSTEM, "'%s' is not a regular file",
 		    st->file);
 	if ((fd = open(st->file, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    read_fd(fd, SSHCONF_FRAGMENT_MAX, &bytes, &len) == -1) {
+	    read_fd(fd, SSHCONF_FRAGMENT_MAX, 0, &bytes, &len) == -1) {
 		fail_errno(st, "read", st->file);
 		goto out;
 	}
@@ -295,21 +341,12 @@ first_use(struct state *st)
 	if (write_tmp(st, tmpdir, "local", bytes, len, sb.st_mode & 07777,
 	    &tmp) == -1)
 		goto out;
-	local = path_join(tmpdir, SSHCONF_LOCAL);
-	if (rename(tmp, local) == -1) {
-		fail_errno(st, "write", local);
+	if (put(st, &tmp, tmpdir, SSHCONF_LOCAL) == -1)
 		goto out;
-	}
-	free(tmp);
-	tmp = NULL;
 	sshconf_sha1(bytes, len, hex);
-	if (write_tmp(st, tmpdir, "checksum", hex, 40, 0600, &tmp) == -1)
+	if (write_tmp(st, tmpdir, "checksum", hex, 40, 0600, &tmp) == -1 ||
+	    put(st, &tmp, tmpdir, CHECKSUM) == -1)
 		goto out;
-	sum = path_join(tmpdir, CHECKSUM);
-	if (rename(tmp, sum) == -1) {
-		fail_errno(st, "write", sum);
-		goto out;
-	}
 	if (fsync_dir(st, tmpdir) == -1)
 		goto out;
 	if (rename(tmpdir, st->dir) == -1) {
@@ -332,16 +369,16 @@ out:
 	if (tmp != NULL)
 		unlink(tmp);
 	if (tmpdir != NULL) {
-		if (local != NULL)
-			unlink(local);
-		if (sum != NULL)
-			unlink(sum);
+		path = path_join(tmpdir, SSHCONF_LOCAL);
+		unlink(path);
+		free(path);
+		path = path_join(tmpdir, CHECKSUM);
+		unlink(path);
+		free(path);
 		rmdir(tmpdir);
 	}
 	free(tmp);
 	free(tmpdir);
-	free(local);
-	free(sum);
 	free(parent);
 	free(bytes);
 	return rv;
@@ -396,7 +433,7 @@ load_file(struct state *st)
 		    st->target);
 	if ((fd = open(st->target, O_RDONLY | O_CLOEXEC)) == -1)
 		return fail_errno(st, "read", st->target);
-	if (read_fd(fd, SIZE_MAX / 2, &st->bytes, &st->len) == -1) {
+	if (read_fd(fd, SIZE_MAX / 2, 0, &st->bytes, &st->len) == -1) {
 		fail_errno(st, "read", st->target);
 		close(fd);
 		return -1;
@@ -539,7 +576,7 @@ load_fragments(struct state *st)
 				goto out;
 			}
 		} else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-		    read_fd(fd, SSHCONF_FRAGMENT_MAX, &e->f.text,
+		    read_fd(fd, SSHCONF_FRAGMENT_MAX, 0, &e->f.text,
 		    &e->f.len) == -1) {
 			fail(st, SSHCONF_EFRAGMENT, "cannot read fragment "
 			    "'%s': %s", path, strerror(errno));
@@ -566,13 +603,10 @@ out:
 static int
 run_fragment(struct state *st, const char *path, char **textp, size_t *lenp)
 {
-	struct pollfd	 pfd;
-	struct timespec	 now, end;
 	char		*buf = NULL;
-	size_t		 len = 0, size = 0;
-	ssize_t		 r;
+	size_t		 len = 0;
 	pid_t		 pid;
-	int		 p[2], null, status, ms, why = 0;
+	int		 p[2], null, status, why = 0;
 
 	*textp = NULL;
 	if (pipe2(p, O_CLOEXEC) == -1)
@@ -591,44 +625,9 @@ run_fragment(struct state *st, const char *path, char **textp, size_t *lenp)
 		_exit(errno == ENOENT ? 127 : 126);
 	}
 	close(p[1]);
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += SSHCONF_RUN_TIMEOUT;
-	pfd.fd = p[0];
-	pfd.events = POLLIN;
-	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		ms = (int)((end.tv_sec - now.tv_sec) * 1000 +
-		    (end.tv_nsec - now.tv_nsec) / 1000000);
-		if (ms <= 0) {
-			why = ETIMEDOUT;
-			break;
-		}
-		if ((r = poll(&pfd, 1, ms)) == -1) {
-			if (errno == EINTR)
-				continue;
-			why = errno;
-			break;
-		}
-		if (r == 0)
-			continue;
-		if (len == size) {
-			if (size > SSHCONF_FRAGMENT_MAX) {
-				why = EFBIG;
-				break;
-			}
-			size = size == 0 ? 8192 : size * 2;
-			buf = xreallocarray(buf, 1, size + 1);
-		}
-		if ((r = read(p[0], buf + len, size - len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			why = errno;
-			break;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
+	if (read_fd(p[0], SSHCONF_FRAGMENT_MAX, SSHCONF_RUN_TIMEOUT, &buf,
+	    &len) == -1)
+		why = errno;
 	close(p[0]);
 	if (why != 0)
 		kill(pid, SIGKILL);
@@ -640,9 +639,13 @@ run_fragment(struct state *st, const char *path, char **textp, size_t *lenp)
 	}
 	if (why != 0) {
 		free(buf);
+		if (why == ETIMEDOUT)
+			return fail(st, SSHCONF_EFRAGMENT, "fragment '%s' was "
+			    "stopped: it ran over %d s", path,
+			    SSHCONF_RUN_TIMEOUT);
 		return fail(st, SSHCONF_EFRAGMENT, "fragment '%s' was stopped: "
-		    "%s", path, why == ETIMEDOUT ? "it ran too long" :
-		    why == EFBIG ? "its output is too big" : strerror(why));
+		    "%s", path, why == EFBIG ? "its output is over 16 MiB" :
+		    strerror(why));
 	}
 	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		free(buf);
@@ -656,9 +659,6 @@ run_fragment(struct state *st, const char *path, char **textp, size_t *lenp)
 		    "(exit status %d)", path, status == -1 ? -1 :
 		    WEXITSTATUS(status));
 	}
-	if (buf == NULL)
-		buf = xmalloc(1);
-	buf[len] = '\0';
 	*textp = buf;
 	*lenp = len;
 	return 0;
@@ -1229,53 +1229,27 @@ sshconf_update(const char *file, const struct sshconf_change *changes,
 			/* only root can, and root is who needs it */
 		}
 
-	path = path_join(st.dir, CHECKSUM_NEXT);
-	if (rename(tmp_next, path) == -1) {
-		fail_errno(&st, "write", path);
-		free(path);
+	if (put(&st, &tmp_next, st.dir, CHECKSUM_NEXT) == -1)
 		goto out;
-	}
-	free(path);
-	free(tmp_next);
-	tmp_next = NULL;
 	for (i = 0; i < st.n; i++) {
 		e = &st.v[i];
-		path = path_join(st.dir, e->f.name);
-		if (e->write && rename(e->tmp, path) == -1) {
-			fail_errno(&st, "write", path);
-			free(path);
+		if (e->write && put(&st, &e->tmp, st.dir, e->f.name) == -1)
 			goto out;
-		}
-		if (e->gone && unlink(path) == -1 && errno != ENOENT) {
-			fail_errno(&st, "remove", path);
+		if (e->gone) {
+			path = path_join(st.dir, e->f.name);
+			if (unlink(path) == -1 && errno != ENOENT) {
+				fail_errno(&st, "remove", path);
+				free(path);
+				goto out;
+			}
 			free(path);
-			goto out;
-		}
-		free(path);
-		if (e->write) {
-			free(e->tmp);
-			e->tmp = NULL;
 		}
 	}
-	if (fsync_dir(&st, st.dir) == -1)
+	if (fsync_dir(&st, st.dir) == -1 ||
+	    put(&st, &tmp_file, st.target, NULL) == -1 ||
+	    fsync_dir(&st, tdir) == -1 ||
+	    put(&st, &tmp_sum, st.dir, CHECKSUM) == -1)
 		goto out;
-	if (rename(tmp_file, st.target) == -1) {
-		fail_errno(&st, "write", st.target);
-		goto out;
-	}
-	free(tmp_file);
-	tmp_file = NULL;
-	if (fsync_dir(&st, tdir) == -1)
-		goto out;
-	path = path_join(st.dir, CHECKSUM);
-	if (rename(tmp_sum, path) == -1) {
-		fail_errno(&st, "write", path);
-		free(path);
-		goto out;
-	}
-	free(path);
-	free(tmp_sum);
-	tmp_sum = NULL;
 	path = path_join(st.dir, CHECKSUM_NEXT);
 	unlink(path);
 	free(path);

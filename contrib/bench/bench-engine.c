@@ -8,35 +8,9 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "bench.h"
 #include "engine.h"
-
-static double
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double	x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static void
-report(const char *what, double *t, int n)
-{
-	qsort(t, n, sizeof *t, cmp_double);
-	printf("%-40s median %7.2f ms  min %7.2f  max %7.2f  (n=%d)\n", what,
-	    n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2, t[0], t[n - 1],
-	    n);
-}
 
 static void
 fail(const struct engine_error *err)
@@ -71,33 +45,33 @@ main(int argc, char **argv)
 	engine_free(e);
 
 	for (i = 0; i < runs; i++) {
-		t0 = now_ms();
+		t0 = bench_now_ms();
 		if (engine_open(&e, NULL, &err) == -1 ||
 		    engine_container_list(e, &filter, &v, &n, &err) == -1)
 			fail(&err);
-		t[i] = now_ms() - t0;
+		t[i] = bench_now_ms() - t0;
 		engine_containers_free(v, n);
 		engine_free(e);
 	}
-	report("open (connect + ping) + container list", t, runs);
+	bench_report("open (connect + ping) + container list", t, runs);
 
 	if (engine_open(&e, NULL, &err) == -1)
 		fail(&err);
 	for (i = 0; i < runs; i++) {
-		t0 = now_ms();
+		t0 = bench_now_ms();
 		if (engine_ping(e, &err) == -1)
 			fail(&err);
-		t[i] = now_ms() - t0;
+		t[i] = bench_now_ms() - t0;
 	}
-	report("ping on an open connection", t, runs);
+	bench_report("ping on an open connection", t, runs);
 	for (i = 0; i < runs; i++) {
-		t0 = now_ms();
+		t0 = bench_now_ms();
 		if (engine_container_list(e, &filter, &v, &n, &err) == -1)
 			fail(&err);
-		t[i] = now_ms() - t0;
+		t[i] = bench_now_ms() - t0;
 		engine_containers_free(v, n);
 	}
-	report("container list on an open connection", t, runs);
+	bench_report("container list on an open connection", t, runs);
 	engine_free(e);
 	engine_labels_release(&filter);
 	free(t);

@@ -15,37 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "sshconf.h"
 #include "xmalloc.h"
-
-static double
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double	x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static void
-report(const char *what, double *t, int n)
-{
-	qsort(t, n, sizeof *t, cmp_double);
-	printf("%-40s median %7.2f ms  min %7.2f  max %7.2f  (n=%d)\n", what,
-	    n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2, t[0], t[n - 1],
-	    n);
-}
 
 /* A fragment as redock writes one, about 400 bytes. */
 static char *
@@ -102,14 +76,14 @@ bench(const char *top, int n, int runs)
 		text = fragment(n / 2, i + 1);
 		c.name = path;
 		c.text = text;
-		t0 = now_ms();
+		t0 = bench_now_ms();
 		if (sshconf_update(file, &c, 1, 0, &e) == -1)
 			errx(1, "%s", e.message);
-		t[i] = now_ms() - t0;
+		t[i] = bench_now_ms() - t0;
 		free(text);
 	}
 	snprintf(what, sizeof what, "sshconf update, %d fragments", n);
-	report(what, t, runs);
+	bench_report(what, t, runs);
 	free(t);
 	free(path);
 	free(file);

@@ -6,8 +6,6 @@
 
 load helper
 
-REDOCK_BUILD=${REDOCK_BUILD:-$TOP/build}
-
 alias_fragment() {
 	"$REDOCK_BUILD/tests/tools/alias-fragment" "$@"
 }
@@ -101,18 +99,6 @@ assert_control_path() {
 		return 1
 	}
 	[[ ${path#"$CONTROL_DIR/"} =~ ^[0-9a-f]{40}$ ]]
-}
-
-# A snapshot of everything under ~/.ssh but the lock: names, modes, bytes.
-snapshot() {
-	(cd "$HOME/.ssh" && find . -path ./config.d/.lock -prune -o -print |
-	    LC_ALL=C sort | while read -r f; do
-		if [ -f "$f" ]; then
-			echo "$f $(stat -c %a "$f") $(sha1sum <"$f")"
-		else
-			echo "$f $(stat -c %a "$f")"
-		fi
-	done)
 }
 
 @test "an alias wins over the user's Host *, whose config keeps its meaning" {

@@ -10,6 +10,8 @@ bats_require_minimum_version 1.5.0
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 REDOCK=${REDOCK:-$TOP/redock}
+# The build's other programs: sshconf-merge, tests/tools/*.
+REDOCK_BUILD=${REDOCK_BUILD:-$TOP/build}
 export REDOCK_TEST_RUN=${REDOCK_TEST_RUN:-rt$$}
 
 redock() {
@@ -67,4 +69,17 @@ assert_one_line_stderr() {
 		printf '%s\n' "$stderr" >&2
 		return 1
 	fi
+}
+
+# Everything under ~/.ssh but sshconf's lock, one line each: name, mode
+# and, for a file, its SHA-1. Equal snapshots: nothing there changed.
+snapshot() {
+	(cd "$HOME/.ssh" && find . -path ./config.d/.lock -prune -o -print |
+	    LC_ALL=C sort | while read -r f; do
+		if [ -f "$f" ]; then
+			echo "$f $(stat -c %a "$f") $(sha1sum <"$f")"
+		else
+			echo "$f $(stat -c %a "$f")"
+		fi
+	done)
 }

@@ -5,8 +5,6 @@
 
 load helper
 
-REDOCK_BUILD=${REDOCK_BUILD:-$TOP/build}
-
 merge() {
 	"$REDOCK_BUILD/sshconf-merge" "$@"
 }
@@ -15,18 +13,6 @@ setup() {
 	redock_setup
 	mkdir -p -m 0700 "$HOME/.ssh"
 	CONF=$HOME/.ssh/config
-}
-
-# A snapshot of everything under ~/.ssh but the lock: names, modes, bytes.
-snapshot() {
-	(cd "$HOME/.ssh" && find . -path ./config.d/.lock -prune -o -print |
-	    LC_ALL=C sort | while read -r f; do
-		if [ -f "$f" ]; then
-			echo "$f $(stat -c %a "$f") $(sha1sum <"$f")"
-		else
-			echo "$f $(stat -c %a "$f")"
-		fi
-	done)
 }
 
 @test "sshconf-merge --help says what it does; a wrong command line is status 2" {
