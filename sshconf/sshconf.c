@@ -769,7 +769,7 @@ sshconf_join(const char *dir, const struct sshconf_fragment *v, size_t n,
 	const char	*s, *nl;
 	char		*out;
 	size_t		 i, len, size, off, trim, l;
-	int		 open = 0, first, scope, directive;
+	int		 open = 0, first, last, seen, scope, directive;
 
 	size = strlen(HEADER_1) + strlen(dir) + 3 + strlen(HEADER_2) + 1;
 	for (i = 0; i < n; i++)
@@ -786,18 +786,20 @@ sshconf_join(const char *dir, const struct sshconf_fragment *v, size_t n,
 		if (trim == 0)
 			continue;
 
-		/* Does it begin with a Host or Match of its own? */
-		first = 0;
+		/*
+		 * first: does it begin with a Host or Match of its own?
+		 * last: the scope it leaves for the next one (0: as it found).
+		 */
+		first = last = seen = 0;
 		for (l = 0; l < trim; l = (size_t)(nl - s) + 1) {
-			nl = memchr(s + l, '\n', trim - l);
-			if (nl == NULL)
+			if ((nl = memchr(s + l, '\n', trim - l)) == NULL)
 				nl = s + trim;
 			scope = line_scope(s + l, (size_t)(nl - s) - l,
 			    &directive);
-			if (directive) {
-				first = scope != 0;
-				break;
-			}
+			if (directive && !seen++)
+				first = scope;
+			if (scope != 0)
+				last = scope;
 			if (nl == s + trim)
 				break;
 		}
@@ -811,18 +813,8 @@ sshconf_join(const char *dir, const struct sshconf_fragment *v, size_t n,
 		off += trim;
 		out[off++] = '\n';
 
-		/* Where does it leave the scope for the next one? */
-		for (l = 0; l < trim; l = (size_t)(nl - s) + 1) {
-			nl = memchr(s + l, '\n', trim - l);
-			if (nl == NULL)
-				nl = s + trim;
-			scope = line_scope(s + l, (size_t)(nl - s) - l,
-			    &directive);
-			if (scope != 0)
-				open = scope == 1;
-			if (nl == s + trim)
-				break;
-		}
+		if (last != 0)
+			open = last == 1;
 	}
 	len = off;
 	out[len] = '\0';
