@@ -94,7 +94,8 @@ static int	 check_edit(struct state *);
 static void	 describe_edit(struct state *, const char *, size_t);
 static int	 prepare(struct state *);
 static void	 state_release(struct state *);
-static int	 begin(struct state *, const char *, struct sshconf_error *);
+static int	 begin(struct state *, const char *,
+		    const struct sshconf_change *, size_t, struct sshconf_error *);
 static int	 line_scope(const char *, size_t, int *);
 static int	 skipped(const char *);
 static int	 is_space(char);
@@ -1019,13 +1020,17 @@ check_edit(struct state *st)
 }
 
 /*
- * Opens FILE.d/ (first use included), locks it and reads FILE, the sums
- * and the fragments.
+ * Checks the names of the changes, then opens FILE.d/ (first use
+ * included), locks it and reads FILE, the sums and the fragments.
  */
 static int
-begin(struct state *st, const char *file, struct sshconf_error *err)
+begin(struct state *st, const char *file,
+    const struct sshconf_change *changes, size_t nchanges,
+    struct sshconf_error *err)
 {
-	struct stat	sb;
+	struct stat	 sb;
+	char		*shown;
+	size_t		 i;
 
 	memset(st, 0, sizeof *st);
 	st->file = file;
@@ -1035,6 +1040,15 @@ begin(struct state *st, const char *file, struct sshconf_error *err)
 	err->message[0] = '\0';
 	xasprintf(&st->dir, "%s.d", file);
 
+	for (i = 0; i < nchanges; i++) {
+		if (!sshconf_name_valid(changes[i].name)) {
+			shown = xvis(changes[i].name);
+			fail(st, SSHCONF_ENAME, "'%s' cannot be the name of a "
+			    "fragment", shown);
+			free(shown);
+			return -1;
+		}
+	}
 	if (stat(st->dir, &sb) == -1) {
 		if (errno != ENOENT)
 			return fail_errno(st, "read", st->dir);
@@ -1122,7 +1136,7 @@ sshconf_check(const char *file, struct sshconf_error *err)
 	struct state	st;
 	int		rv;
 
-	rv = begin(&st, file, err) == -1 ? -1 : check_edit(&st);
+	rv = begin(&st, file, NULL, 0, err) == -1 ? -1 : check_edit(&st);
 	state_release(&st);
 	return rv;
 }
@@ -1141,17 +1155,8 @@ sshconf_update(const char *file, const struct sshconf_change *changes,
 	mode_t		 mode;
 	int		 rv = -1, dirty = 0;
 
-	if (begin(&st, file, err) == -1)
+	if (begin(&st, file, changes, nchanges, err) == -1)
 		goto out;
-	for (i = 0; i < nchanges; i++) {
-		if (!sshconf_name_valid(changes[i].name)) {
-			path = xvis(changes[i].name);
-			fail(&st, SSHCONF_ENAME, "'%s' cannot be the name of a "
-			    "fragment", path);
-			free(path);
-			goto out;
-		}
-	}
 	if (!(flags & SSHCONF_FORCE) && check_edit(&st) == -1)
 		goto out;
 	/* A FILE that is adopted must not be replaced by a change at once. */

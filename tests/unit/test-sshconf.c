@@ -1233,8 +1233,18 @@ a_change_with_a_bad_name_is_refused(void **state)
 	const char *const	 bad[] = { "", ".hidden", "a/b", "..",
 				    "../escape", "x~", "x.bak", "#x#", "a\nb" };
 	struct sshconf_change	 c[2] = { { "ok", "Host ok" } };
+	struct stat		 sb;
 	char			*before;
 	size_t			 i;
+
+	/* Refused before first use: the user's file is not even moved. */
+	file_write(s->file, "Host mine\n", 0600);
+	c[1].name = "a/b";
+	c[1].text = "Host bad";
+	update_refused(s->file, c, 2, 0, SSHCONF_ENAME, NULL);
+	if (lstat(s->d, &sb) == 0 || errno != ENOENT)
+		fail_msg("a refused name made '%s'", s->d);
+	assert_file_is(s->file, "Host mine\n");
 
 	update_ok(s->file, &host_a, 1, 0);
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
