@@ -45,7 +45,9 @@ ALL_LDFLAGS =	-Wl,--as-needed $(LDFLAGS)
 LIBS =		$(shell $(PKG_CONFIG) --libs $(PKGS))
 
 SRCS =		$(wildcard src/*.c)
-OBJS =		$(SRCS:%.c=$(B)/%.o)
+# base-image/ compiled in: $(B)/base-files.c holds base_files[] (base.h).
+BASE_FILES =	$(sort $(wildcard base-image/*))
+OBJS =		$(SRCS:%.c=$(B)/%.o) $(B)/base-files.o
 LIB_OBJS =	$(filter-out $(B)/src/main.o,$(OBJS)) $(B)/libsshconf.a
 
 # sshconf/: the config.d merge module, a library of its own, and
@@ -76,6 +78,13 @@ $(B)/libsshconf.a: $(SSHCONF_OBJS)
 
 $(SSHCONF_MERGE): $(B)/sshconf/sshconf-merge.o $(LIB_OBJS)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/base-files.c: $(BASE_FILES) contrib/embed
+	@mkdir -p $(@D)
+	contrib/embed $(BASE_FILES) >$@.tmp && mv $@.tmp $@
+
+$(B)/base-files.o: $(B)/base-files.c
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)

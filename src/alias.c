@@ -27,14 +27,12 @@
 	(sizeof ((struct sockaddr_un *)NULL)->sun_path - 1)
 #define CONTROL_SUBDIR		"redock"
 
-static int	 alias_valid(const char *, char **);
 static const char *path_problem(const char *);
 static int	 path_valid(const char *, const char *, char **);
 static char	*path_quoted(const char *);
 static int	 runtime_usable(const char *);
 
-/* [a-z0-9-]{1,ALIAS_MAX}, not starting with '-'. */
-static int
+int
 alias_valid(const char *alias, char **causep)
 {
 	char	*shown;

@@ -44,6 +44,12 @@ struct alias {
 };
 
 /*
+ * Returns 1 when alias is in the grammar of struct alias, else 0 with
+ * *causep set to an allocated line that names the offending part.
+ */
+int	alias_valid(const char *alias, char **causep);
+
+/*
  * Renders the fragment of a into an allocated *textp: a comment line,
  * then a Host block (tab-indented, one final newline) that sets HostName
  * 127.0.0.1, Port, User root, IdentityFile, IdentitiesOnly yes,

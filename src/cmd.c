@@ -13,6 +13,7 @@
 
 /* Adding a command is adding its file and one line here. */
 const struct cmd_entry *const cmd_table[] = {
+	&cmd_base_entry,
 	&cmd_list_entry,
 	NULL
 };

@@ -51,6 +51,7 @@ struct cmd_entry {
 /* Every command, NULL-terminated (cmd.c). */
 extern const struct cmd_entry *const cmd_table[];
 
+extern const struct cmd_entry cmd_base_entry;
 extern const struct cmd_entry cmd_list_entry;
 
 /*
@@ -102,5 +103,14 @@ struct engine	*cmd_engine_open(const struct redock *, int *);
  * the message when it already names the engine (connection, protocol).
  */
 void	cmd_engine_error(const char *, const struct engine_error *);
+
+/*
+ * Builds redock:base from parent through the engine e, showing the
+ * build's progress as rd's verbosity and stderr's being a terminal say,
+ * and one line when it is done. nocache runs every step again. Returns
+ * 0, or 1 after one line on stderr that says why the build failed.
+ */
+int	cmd_base_build(const struct redock *rd, struct engine *e,
+	    const char *parent, int nocache);
 
 #endif

@@ -51,32 +51,3 @@ load helper
 	run docker image inspect "$(cat "$out/image")"
 	[ "$status" -ne 0 ]
 }
-
-@test "base-image/ builds on the parent; its sshd answers on 127.0.0.1 and wants a key" {
-	require_engine
-	docker build -q --label "$TEST_LABEL" -t "$USER:base" "$TOP/base-image"
-	cid=$(docker run -d --label "$TEST_LABEL" -p 127.0.0.1::22 "$USER:base" \
-	    sh -c 'ssh-keygen -q -t ed25519 -N "" -f /etc/ssh/ssh_host_ed25519_key &&
-	    exec /usr/sbin/sshd -D -e')
-	run docker port "$cid" 22/tcp
-	[ "$status" -eq 0 ]
-	[ "${#lines[@]}" -eq 1 ]
-	[[ $output == 127.0.0.1:* ]]
-	port=${output##*:}
-
-	banner=
-	for _ in $(seq 50); do
-		banner=$(timeout 2 bash -c \
-		    "exec 3<>/dev/tcp/127.0.0.1/$port && head -c 8 <&3" \
-		    2>/dev/null) && [[ $banner == SSH-2.0-* ]] && break
-		sleep 0.2
-	done
-	[[ $banner == SSH-2.0-* ]]
-
-	# No key of ours is installed: only publickey may be offered.
-	run ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=no \
-	    -o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes \
-	    -o IdentityFile=/dev/null -p "$port" root@127.0.0.1 true
-	[ "$status" -eq 255 ]
-	[[ $output == *"Permission denied (publickey)"* ]]
-}

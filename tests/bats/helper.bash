@@ -83,3 +83,26 @@ snapshot() {
 		fi
 	done)
 }
+
+# Waits (10 s at most) until an SSH server answers on 127.0.0.1:$1.
+wait_ssh_banner() {
+	local banner= i
+
+	for i in $(seq 50); do
+		banner=$(timeout 2 bash -c \
+		    "exec 3<>/dev/tcp/127.0.0.1/$1 && head -c 8 <&3" \
+		    2>/dev/null) && [[ $banner == SSH-2.0-* ]] && return 0
+		sleep 0.2
+	done
+	echo "no SSH banner on 127.0.0.1:$1 in 10 s" >&2
+	return 1
+}
+
+# Every image and every container in the engine, one ID a line: equal
+# before and after means a command left nothing behind.
+engine_objects() {
+	{
+		docker images -a -q --no-trunc
+		docker ps -a -q --no-trunc
+	} | LC_ALL=C sort
+}
