@@ -1,0 +1,100 @@
+/*
+ * keys: redock's key material, made with libssh's pki functions.
+ *
+ * Everything lives in redock's home, $REDOCK_HOME:
+ *
+ *	id_ed25519, id_ed25519.pub	the client key pair (0600, 0644)
+ *	hosts/ALIAS/ssh_host_ed25519_key	the host key pair of one
+ *	hosts/ALIAS/ssh_host_ed25519_key.pub	container alias (0600, 0644)
+ *	known_hosts			one pinned line per alias (0644):
+ *					"ALIAS ssh-ed25519 AAAA...",
+ *					without a comment
+ *	.lock				flock(2)ed while anything changes
+ *
+ * A host key is made before its container first starts, so its public
+ * half is pinned in advance and nobody is ever asked to trust a key; the
+ * alias's fragment sets HostKeyAlias, so the pin holds whatever the port.
+ * Directories are made 0700, files get the modes above whatever the
+ * umask, and each is replaced whole (temporary, fsync, rename). Home
+ * must be a directory of the effective user that group and others
+ * cannot write. A private key that group or others may read, that
+ * belongs to someone else, that is a symbolic link, that is not an
+ * unencrypted OpenSSH private key or not ed25519, is refused as it is
+ * and never replaced; only a missing one is made anew.
+ *
+ * Every call returns 0 or -1; on -1 *causep is an allocated line that
+ * names the file and the reason. Out-parameters are NULL on entry and
+ * set only on success. Key material is wiped from memory after use.
+ */
+#ifndef KEYS_H
+#define KEYS_H
+
+#include <stddef.h>
+
+struct tar;
+
+#define KEYS_CLIENT		"id_ed25519"
+#define KEYS_KNOWN_HOSTS	"known_hosts"
+#define KEYS_HOSTS		"hosts"
+#define KEYS_HOST_KEY		"ssh_host_ed25519_key"
+#define KEYS_LOCK		".lock"
+
+/*
+ * Sets *dirp to the allocated path of redock's home: $REDOCK_HOME, else
+ * $XDG_DATA_HOME/redock, else $HOME/.local/share/redock. A relative or
+ * empty value is skipped as if unset (XDG's rule); with none left, or
+ * a result that is relative, it fails. Nothing is made.
+ */
+int	keys_home(char **dirp, char **causep);
+
+/*
+ * The client key pair in home: made (with home and its missing parents,
+ * 0700) when the private key is missing; .pub rewritten from the private
+ * key when it is missing or does not match. *pubp (may be NULL) is set
+ * to the allocated public key line, "ssh-ed25519 AAAA... redock".
+ */
+int	keys_client(const char *home, char **pubp, char **causep);
+
+/*
+ * The host key pair of alias (struct alias grammar): made when missing,
+ * and pinned: afterwards known_hosts holds exactly one line for alias,
+ * holding that key; other lines are kept as they were. *pubp (may be
+ * NULL) is set to the allocated public key line.
+ */
+int	keys_host(const char *home, const char *alias, char **pubp,
+	    char **causep);
+
+/*
+ * Forgets alias: removes its host key pair and its known_hosts line.
+ * An alias that has neither is not an error.
+ */
+int	keys_host_remove(const char *home, const char *alias, char **causep);
+
+/*
+ * What a container of alias needs, made with keys_client() and
+ * keys_host() as needed: an archive to unpack at "/", holding
+ * etc/ssh/ssh_host_ed25519_key (0600), etc/ssh/ssh_host_ed25519_key.pub
+ * (0644), root/.ssh/ (0700) and root/.ssh/authorized_keys (0600, the
+ * client's public key), all owned by root. The caller tar_free()s
+ * *tarp, which wipes it.
+ */
+int	keys_archive(const char *home, const char *alias, struct tar **tarp,
+	    char **causep);
+
+/*
+ * The text of a known_hosts file, len bytes (no NUL needed), with alias
+ * pinned to keyline ("ssh-ed25519 AAAA..."): the first line whose host
+ * list (the first field, split at ',') holds alias exactly becomes
+ * "ALIAS KEYLINE\n", every later one is removed, and with none the line
+ * is appended; so text that already holds the pin comes back unchanged.
+ * With keyline NULL each such line is only removed. Comments, blank
+ * lines, marker lines ("@revoked ..."), hashed names ("|1|...") and
+ * other hosts' lines stay byte for byte; a last line without a newline
+ * gets one. Returns an allocated string; NUL bytes in text are kept, so
+ * then strlen() of the result stops short. For keys_host() and the
+ * fuzzers.
+ */
+char	*keys_known_hosts_pin(const char *text, size_t len, const char *alias,
+	    const char *keyline);
+
+#endif /* KEYS_H */

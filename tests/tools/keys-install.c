@@ -1,0 +1,54 @@
+/*
+ * keys-install: puts what a container of ALIAS needs (its host key and
+ * the client's public key, see keys_archive()) into CONTAINER, for the
+ * bats tests to reach it with the real ssh. The keys live in redock's
+ * home (keys_home(): REDOCK_HOME, ...) and are made when missing; the
+ * engine is DOCKER_HOST's or the local one.
+ *
+ * usage: keys-install CONTAINER ALIAS
+ * Exit status 0, 1 (one line on stderr) or 2 (usage).
+ */
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "engine.h"
+#include "keys.h"
+#include "tar.h"
+
+static void	usage(void) __attribute__((noreturn));
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: keys-install CONTAINER ALIAS\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct engine_error	 e;
+	struct engine		*engine = NULL;
+	struct tar		*t = NULL;
+	const void		*data;
+	char			*home = NULL, *cause = NULL;
+	size_t			 len;
+
+	if (argc != 3 || *argv[1] == '\0')
+		usage();
+
+	if (keys_home(&home, &cause) == -1 ||
+	    keys_archive(home, argv[2], &t, &cause) == -1)
+		errx(1, "%s", cause);
+	if (engine_open(&engine, NULL, &e) == -1)
+		errx(1, "%s", e.message);
+	data = tar_data(t, &len);
+	if (engine_container_upload(engine, argv[1], "/", data, len, &e) == -1)
+		errx(1, "%s", e.message);
+
+	engine_free(engine);
+	tar_free(t);
+	free(home);
+	return 0;
+}

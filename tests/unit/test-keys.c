@@ -1,0 +1,1699 @@
+/*
+ * Unit tests of keys (src/keys.c): the key pairs as files in a scratch
+ * home, checked with libssh and with OpenSSH's own ssh-keygen; the
+ * refusals of keys nobody should trust; known_hosts pinning, pure and
+ * on disk; the archive a container gets; processes racing on a fresh
+ * home; a full disk (a tmpfs mounted in a child's own namespace).
+ *
+ * Forked children never call cmocka: they say what went wrong through a
+ * pipe and the parent fails the test.
+ */
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <libssh/libssh.h>
+
+#include "keys.h"
+#include "tar.h"
+#include "xmalloc.h"
+
+#define ALIAS		"web-container"
+#define KEY		"ssh-ed25519 KEY"	/* a keyline for pure tests */
+#define RACERS		8	/* processes on one fresh home */
+#define RACE_ROUNDS	4
+#define NO_TMPFS	"no tmpfs: "
+
+/* A directory of its own for each test; home is inside, not yet made. */
+struct scratch {
+	char	*dir;
+	char	*home;	/* dir/a/b/redock */
+	char	*mnt;	/* dir/mnt, where a child may mount a tmpfs */
+	mode_t	 umask;
+};
+
+/* One entry of a ustar archive, pointing into it. */
+struct entry {
+	char			 name[TAR_PREFIX_MAX + 1 + TAR_NAME_MAX + 1];
+	unsigned int		 mode;
+	size_t			 size;
+	char			 type;
+	const unsigned char	*data;
+};
+
+static int	 scratch_new(void **);
+static int	 scratch_free(void **);
+static int	 remove_one(const char *, const struct stat *, int,
+		    struct FTW *);
+static char	*why(const char *, ...) __attribute__((format(printf, 1, 2)));
+static char	*path_of(const char *, const char *);
+static char	*file_load(const char *, size_t *);
+static void	 file_put(const char *, const char *, mode_t);
+static int	 mode_of(const char *);
+static char	*dir_list(const char *);
+static char	*client_ok(const char *);
+static char	*host_ok(const char *, const char *);
+static void	 assert_refused(int, char **, const char *);
+static void	 assert_line(const char *, const char *, const char *);
+static void	 assert_pub_file(const char *, const char *);
+static char	*key_fields(const char *);
+static int	 run(char *const [], char **);
+static void	 assert_openssh_reads(const char *, const char *);
+static void	 assert_libssh_reads(const char *, const char *);
+static size_t	 tar_parse(const unsigned char *, size_t, struct entry *,
+		    size_t);
+static char	*racer(const char *, int);
+static char	*tmpfs_mount(const char *);
+static char	*full_disk_body(struct scratch *);
+
+static int
+scratch_new(void **state)
+{
+	struct scratch	*s;
+	const char	*tmp;
+
+	s = xcalloc(1, sizeof *s);
+	if ((tmp = getenv("TMPDIR")) == NULL || *tmp != '/')
+		tmp = "/tmp";
+	xasprintf(&s->dir, "%s/test-keys.XXXXXX", tmp);
+	if (mkdtemp(s->dir) == NULL)
+		fail_msg("mkdtemp %s failed: %s", s->dir, strerror(errno));
+	xasprintf(&s->home, "%s/a/b/redock", s->dir);
+	xasprintf(&s->mnt, "%s/mnt", s->dir);
+	s->umask = umask(022);
+	*state = s;
+	return 0;
+}
+
+static int
+scratch_free(void **state)
+{
+	struct scratch	*s = *state;
+
+	umask(s->umask);
+	/* Only mounted here when no child could have a namespace. */
+	umount2(s->mnt, MNT_DETACH);
+	if (nftw(s->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS) == -1)
+		fail_msg("cannot remove '%s': %s", s->dir, strerror(errno));
+	free(s->dir);
+	free(s->home);
+	free(s->mnt);
+	free(s);
+	return 0;
+}
+
+static int
+remove_one(const char *path, const struct stat *sb, int flag,
+    struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	/* A directory made 0 or 0777 by a test must still go. */
+	chmod(path, 0700);
+	return remove(path);
+}
+
+/* A message for a child to return, allocated. */
+static char *
+why(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		abort();
+	va_end(ap);
+	return msg;
+}
+
+static char *
+path_of(const char *dir, const char *name)
+{
+	char	*p;
+
+	xasprintf(&p, "%s/%s", dir, name);
+	return p;
+}
+
+/* The contents of path, NUL-terminated, or NULL when it is missing. */
+static char *
+file_load(const char *path, size_t *lenp)
+{
+	char	*buf = NULL;
+	size_t	 len = 0, size = 0;
+	ssize_t	 n;
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (errno != ENOENT)
+			fail_msg("cannot open '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		if (len == size) {
+			size = size == 0 ? 4096 : size * 2;
+			buf = xreallocarray(buf, 1, size + 1);
+		}
+		if ((n = read(fd, buf + len, size - len)) <= 0)
+			break;
+		len += (size_t)n;
+	}
+	if (n == -1)
+		fail_msg("cannot read '%s': %s", path, strerror(errno));
+	close(fd);
+	buf[len] = '\0';
+	if (lenp != NULL)
+		*lenp = len;
+	return buf;
+}
+
+static void
+file_put(const char *path, const char *text, mode_t mode)
+{
+	int	fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    mode)) == -1)
+		fail_msg("cannot create '%s': %s", path, strerror(errno));
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		fail_msg("cannot write '%s': %s", path, strerror(errno));
+	if (fchmod(fd, mode) == -1 || close(fd) == -1)
+		fail_msg("cannot close '%s': %s", path, strerror(errno));
+}
+
+static int
+mode_of(const char *path)
+{
+	struct stat	sb;
+
+	if (lstat(path, &sb) == -1)
+		return -1;
+	return (int)(sb.st_mode & 07777);
+}
+
+/* The names in dir, hidden ones too, sorted, one space between them. */
+static char *
+dir_list(const char *dir)
+{
+	struct dirent	**v;
+	const char	 *name;
+	char		 *out, *more;
+	int		  n, i;
+
+	if ((n = scandir(dir, &v, NULL, alphasort)) == -1)
+		fail_msg("cannot list '%s': %s", dir, strerror(errno));
+	out = xstrdup("");
+	for (i = 0; i < n; i++) {
+		name = v[i]->d_name;
+		if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0) {
+			xasprintf(&more, "%s%s%s", out, *out != '\0' ? " " : "",
+			    name);
+			free(out);
+			out = more;
+		}
+		free(v[i]);
+	}
+	free(v);
+	return out;
+}
+
+/* keys_client(), expecting success; the caller frees the line. */
+static char *
+client_ok(const char *home)
+{
+	char	*pub = NULL, *cause = NULL;
+
+	if (keys_client(home, &pub, &cause) != 0)
+		fail_msg("keys_client refused: %s", cause);
+	assert_null(cause);
+	assert_non_null(pub);
+	return pub;
+}
+
+static char *
+host_ok(const char *home, const char *alias)
+{
+	char	*pub = NULL, *cause = NULL;
+
+	if (keys_host(home, alias, &pub, &cause) != 0)
+		fail_msg("keys_host '%s' refused: %s", alias, cause);
+	assert_null(cause);
+	assert_non_null(pub);
+	return pub;
+}
+
+/*
+ * A call that returned rv must have failed with *causep one line holding
+ * what. (*causep is read here, after the call.)
+ */
+static void
+assert_refused(int rv, char **causep, const char *what)
+{
+	char	*cause = *causep;
+
+	if (rv != -1)
+		fail_msg("accepted (returned %d)", rv);
+	assert_non_null(cause);
+	if (strstr(cause, what) == NULL)
+		fail_msg("cause is \"%s\", lacks \"%s\"", cause, what);
+	assert_null(strchr(cause, '\n'));
+	free(cause);
+	*causep = NULL;
+}
+
+/* line is "ssh-ed25519 BASE64 COMMENT". */
+static void
+assert_line(const char *line, const char *what, const char *comment)
+{
+	const char	*p;
+	char		*tail;
+
+	if (strncmp(line, "ssh-ed25519 AAAA", 16) != 0)
+		fail_msg("%s \"%s\" is not an ed25519 public key", what, line);
+	xasprintf(&tail, " %s", comment);
+	p = line + strlen(line) - strlen(tail);
+	if (strlen(line) < strlen(tail) || strcmp(p, tail) != 0)
+		fail_msg("%s \"%s\" does not end in \"%s\"", what, line, tail);
+	assert_null(strchr(line, '\n'));
+	/* Two spaces: type, base64 and comment, nothing else. */
+	p = strchr(line, ' ');
+	p = strchr(p + 1, ' ');
+	assert_null(strchr(p + 1, ' '));
+	free(tail);
+}
+
+/* PATH.pub is line and a newline, mode 0644. */
+static void
+assert_pub_file(const char *path, const char *line)
+{
+	char	*pubpath, *text;
+
+	xasprintf(&pubpath, "%s.pub", path);
+	text = file_load(pubpath, NULL);
+	if (text == NULL)
+		fail_msg("'%s' is missing", pubpath);
+	assert_int_equal(strlen(text), strlen(line) + 1);
+	assert_memory_equal(text, line, strlen(line));
+	assert_int_equal(text[strlen(line)], '\n');
+	assert_int_equal(mode_of(pubpath), 0644);
+	free(text);
+	free(pubpath);
+}
+
+/* "TYPE BASE64" of a public key line, allocated. */
+static char *
+key_fields(const char *line)
+{
+	char	*s, *sp;
+
+	s = xstrdup(line);
+	if ((sp = strchr(s, ' ')) != NULL &&
+	    (sp = strchr(sp + 1, ' ')) != NULL)
+		*sp = '\0';
+	if ((sp = strchr(s, '\n')) != NULL)
+		*sp = '\0';
+	return s;
+}
+
+/*
+ * Runs argv[0] (found in PATH) with standard input from /dev/null;
+ * *outp is what it wrote to standard output and error. Returns its wait
+ * status.
+ */
+static int
+run(char *const argv[], char **outp)
+{
+	char	 buf[4096];
+	size_t	 len = 0;
+	ssize_t	 n;
+	pid_t	 pid;
+	int	 p[2], status, fd;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		fail_msg("pipe failed: %s", strerror(errno));
+	fflush(NULL);
+	if ((pid = fork()) == -1)
+		fail_msg("fork failed: %s", strerror(errno));
+	if (pid == 0) {
+		if ((fd = open("/dev/null", O_RDONLY)) == -1 ||
+		    dup2(fd, 0) == -1 || dup2(p[1], 1) == -1 ||
+		    dup2(p[1], 2) == -1)
+			_exit(126);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(p[1]);
+	while (len < sizeof buf - 1 &&
+	    (n = read(p[0], buf + len, sizeof buf - 1 - len)) > 0)
+		len += (size_t)n;
+	close(p[0]);
+	buf[len] = '\0';
+	while (waitpid(pid, &status, 0) == -1) {
+		if (errno != EINTR)
+			fail_msg("waitpid failed: %s", strerror(errno));
+	}
+	*outp = xstrdup(buf);
+	return status;
+}
+
+/* OpenSSH's ssh-keygen reads the private key at path as line's key. */
+static void
+assert_openssh_reads(const char *path, const char *line)
+{
+	char	*argv[] = { (char *)"ssh-keygen", (char *)"-y", (char *)"-f",
+		    NULL, NULL };
+	char	*argl[] = { (char *)"ssh-keygen", (char *)"-l", (char *)"-f",
+		    NULL, NULL };
+	char	*out, *want, *got;
+	int	 status;
+
+	argv[3] = argl[3] = (char *)path;
+	status = run(argv, &out);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("ssh-keygen -y -f '%s' failed (status %#x): %s", path,
+		    status, out);
+	want = key_fields(line);
+	got = key_fields(out);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+	free(out);
+
+	status = run(argl, &out);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("ssh-keygen -l -f '%s' failed (status %#x): %s", path,
+		    status, out);
+	if (strncmp(out, "256 SHA256:", 11) != 0 ||
+	    strstr(out, "(ED25519)") == NULL)
+		fail_msg("ssh-keygen -l -f '%s' says: %s", path, out);
+	free(out);
+}
+
+/* libssh imports the private key at path as an ed25519 key of line. */
+static void
+assert_libssh_reads(const char *path, const char *line)
+{
+	ssh_key	 key = NULL, pub = NULL;
+	char	*b64 = NULL, *want;
+
+	if (ssh_pki_import_privkey_file(path, NULL, NULL, NULL, &key) !=
+	    SSH_OK)
+		fail_msg("libssh cannot import '%s'", path);
+	assert_int_equal(ssh_key_type(key), SSH_KEYTYPE_ED25519);
+	assert_int_equal(ssh_pki_export_privkey_to_pubkey(key, &pub), SSH_OK);
+	assert_int_equal(ssh_pki_export_pubkey_base64(pub, &b64), SSH_OK);
+	xasprintf(&want, "ssh-ed25519 %s ", b64);
+	assert_memory_equal(line, want, strlen(want));
+	free(want);
+	ssh_string_free_char(b64);
+	ssh_key_free(pub);
+	ssh_key_free(key);
+}
+
+/* Parses a ustar archive into at most max entries; returns how many. */
+static size_t
+tar_parse(const unsigned char *data, size_t len, struct entry *v, size_t max)
+{
+	const unsigned char	*h;
+	char			 field[16];
+	size_t			 off = 0, n = 0, i;
+
+	assert_int_equal(len % TAR_BLOCK, 0);
+	while (off + TAR_BLOCK <= len) {
+		h = data + off;
+		for (i = 0; i < TAR_BLOCK && h[i] == 0; i++)
+			/* nothing */;
+		if (i == TAR_BLOCK)
+			break;	/* the end */
+		if (n == max)
+			fail_msg("more than %zu entries", max);
+		assert_memory_equal(h + 257, "ustar", 6);
+		if (h[345] != '\0')
+			snprintf(v[n].name, sizeof v[n].name, "%.155s/%.100s",
+			    (const char *)h + 345, (const char *)h);
+		else
+			snprintf(v[n].name, sizeof v[n].name, "%.100s",
+			    (const char *)h);
+		memcpy(field, h + 100, 8);
+		field[8] = '\0';
+		v[n].mode = (unsigned int)strtoul(field, NULL, 8);
+		memcpy(field, h + 124, 12);
+		field[12] = '\0';
+		v[n].size = strtoull(field, NULL, 8);
+		v[n].type = (char)h[156];
+		v[n].data = h + TAR_BLOCK;
+		off += TAR_BLOCK + (v[n].size + TAR_BLOCK - 1) / TAR_BLOCK *
+		    TAR_BLOCK;
+		assert_true(off <= len);
+		n++;
+	}
+	/* Two zero blocks end it, and nothing follows. */
+	assert_int_equal(off + 2 * TAR_BLOCK, len);
+	for (i = off; i < len; i++)
+		assert_int_equal(data[i], 0);
+	return n;
+}
+
+/*
+ * The client key
+ */
+
+static void
+a_fresh_home_is_made_private_with_its_parents(void **state)
+{
+	struct scratch	*s = *state;
+	char		*a, *b, *pub;
+
+	a = path_of(s->dir, "a");
+	b = path_of(a, "b");
+	pub = client_ok(s->home);
+	assert_int_equal(mode_of(a), 0700);
+	assert_int_equal(mode_of(b), 0700);
+	assert_int_equal(mode_of(s->home), 0700);
+	free(pub);
+	free(b);
+	free(a);
+}
+
+static void
+the_client_key_is_an_openssh_key_that_ssh_keygen_reads(void **state)
+{
+	struct scratch	*s = *state;
+	char		*pub, *path, *text;
+
+	pub = client_ok(s->home);
+	path = path_of(s->home, KEYS_CLIENT);
+	assert_line(pub, "the client key", "redock");
+	assert_int_equal(mode_of(path), 0600);
+	assert_pub_file(path, pub);
+	text = file_load(path, NULL);
+	assert_non_null(text);
+	assert_memory_equal(text, "-----BEGIN OPENSSH PRIVATE KEY-----\n",
+	    36);
+	assert_non_null(strstr(text, "\n-----END OPENSSH PRIVATE KEY-----\n"));
+	assert_libssh_reads(path, pub);
+	assert_openssh_reads(path, pub);
+	free(text);
+	free(path);
+	free(pub);
+}
+
+static void
+the_client_key_is_stable_across_calls(void **state)
+{
+	struct scratch	*s = *state;
+	char		*first, *second, *path, *before, *after, *cause = NULL;
+
+	first = client_ok(s->home);
+	path = path_of(s->home, KEYS_CLIENT);
+	before = file_load(path, NULL);
+	second = client_ok(s->home);
+	assert_string_equal(first, second);
+	after = file_load(path, NULL);
+	assert_string_equal(before, after);
+	/* pubp may be NULL. */
+	assert_int_equal(keys_client(s->home, NULL, &cause), 0);
+	assert_null(cause);
+	free(after);
+	free(before);
+	free(path);
+	free(second);
+	free(first);
+}
+
+static void
+modes_do_not_depend_on_the_umask(void **state)
+{
+	struct scratch	*s = *state;
+	static const mode_t	 masks[] = { 0, 077, 0277 };
+	char		*home, *path, *pub;
+	size_t		 i;
+
+	for (i = 0; i < sizeof masks / sizeof masks[0]; i++) {
+		umask(masks[i]);
+		xasprintf(&home, "%s/umask%zu/redock", s->dir, i);
+		free(client_ok(home));
+		pub = host_ok(home, ALIAS);
+		umask(022);
+		assert_int_equal(mode_of(home), 0700);
+		path = path_of(home, "id_ed25519");
+		assert_int_equal(mode_of(path), 0600);
+		free(path);
+		path = path_of(home, "id_ed25519.pub");
+		assert_int_equal(mode_of(path), 0644);
+		free(path);
+		path = path_of(home, "known_hosts");
+		assert_int_equal(mode_of(path), 0644);
+		free(path);
+		path = path_of(home, ".lock");
+		assert_int_equal(mode_of(path), 0600);
+		free(path);
+		path = path_of(home, "hosts");
+		assert_int_equal(mode_of(path), 0700);
+		free(path);
+		path = path_of(home, "hosts/" ALIAS);
+		assert_int_equal(mode_of(path), 0700);
+		free(path);
+		path = path_of(home, "hosts/" ALIAS "/ssh_host_ed25519_key");
+		assert_int_equal(mode_of(path), 0600);
+		free(path);
+		path = path_of(home,
+		    "hosts/" ALIAS "/ssh_host_ed25519_key.pub");
+		assert_int_equal(mode_of(path), 0644);
+		free(path);
+		free(pub);
+		free(home);
+	}
+}
+
+static void
+a_loose_private_key_is_refused_and_left_alone(void **state)
+{
+	struct scratch	*s = *state;
+	static const mode_t	 modes[] = { 0644, 0640, 0604, 0660 };
+	char		*pub, *path, *before, *after, *what, *got, *cause;
+	size_t		 i;
+
+	pub = client_ok(s->home);
+	path = path_of(s->home, KEYS_CLIENT);
+	before = file_load(path, NULL);
+	for (i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+		assert_int_equal(chmod(path, modes[i]), 0);
+		xasprintf(&what, "bad permissions on '%s' (%04o): a private "
+		    "key must be readable by you alone; run: chmod 600 '%s'",
+		    path, (unsigned int)modes[i], path);
+		got = cause = NULL;
+		assert_refused(keys_client(s->home, &got, &cause), &cause,
+		    what);
+		assert_null(got);
+		assert_int_equal(mode_of(path), modes[i]);
+		after = file_load(path, NULL);
+		assert_string_equal(before, after);
+		free(after);
+		free(what);
+	}
+	/* Once fixed, the same key is back. */
+	assert_int_equal(chmod(path, 0400), 0);
+	got = client_ok(s->home);
+	assert_string_equal(got, pub);
+	free(got);
+	free(before);
+	free(path);
+	free(pub);
+}
+
+static void
+a_private_key_of_another_user_is_refused(void **state)
+{
+	struct scratch	*s = *state;
+	char		*path, *what, *cause = NULL;
+
+	if (geteuid() != 0)
+		skip();	/* only root can give a file away */
+	free(client_ok(s->home));
+	path = path_of(s->home, KEYS_CLIENT);
+	assert_int_equal(chown(path, 1, (gid_t)-1), 0);
+	xasprintf(&what, "private key '%s' belongs to uid 1, not to you "
+	    "(uid 0)", path);
+	assert_refused(keys_client(s->home, NULL, &cause), &cause, what);
+	free(what);
+	free(path);
+}
+
+static void
+a_symbolic_link_as_private_key_is_refused(void **state)
+{
+	struct scratch	*s = *state;
+	char		*path, *elsewhere, *what, *cause = NULL;
+
+	free(client_ok(s->home));
+	path = path_of(s->home, KEYS_CLIENT);
+	elsewhere = path_of(s->dir, "elsewhere");
+	assert_int_equal(rename(path, elsewhere), 0);
+	assert_int_equal(symlink(elsewhere, path), 0);
+	xasprintf(&what, "private key '%s' is a symbolic link", path);
+	assert_refused(keys_client(s->home, NULL, &cause), &cause, what);
+	free(what);
+
+	/* Dangling, it is still not made anew through the link. */
+	assert_int_equal(unlink(elsewhere), 0);
+	cause = NULL;
+	xasprintf(&what, "private key '%s' is a symbolic link", path);
+	assert_refused(keys_client(s->home, NULL, &cause), &cause, what);
+	assert_int_equal(access(elsewhere, F_OK), -1);
+	free(what);
+
+	/* Nor is a directory a key. */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkdir(path, 0700), 0);
+	cause = NULL;
+	xasprintf(&what, "private key '%s' is not a regular file", path);
+	assert_refused(keys_client(s->home, NULL, &cause), &cause, what);
+	free(what);
+	free(elsewhere);
+	free(path);
+}
+
+static void
+a_lost_private_key_is_made_anew_and_its_pub_follows(void **state)
+{
+	struct scratch	*s = *state;
+	char		*first, *second, *path;
+
+	first = client_ok(s->home);
+	path = path_of(s->home, KEYS_CLIENT);
+	assert_int_equal(unlink(path), 0);
+	second = client_ok(s->home);
+	assert_string_not_equal(first, second);
+	assert_line(second, "the new client key", "redock");
+	assert_int_equal(mode_of(path), 0600);
+	assert_pub_file(path, second);
+	assert_libssh_reads(path, second);
+	free(path);
+	free(second);
+	free(first);
+}
+
+static void
+a_deleted_or_altered_pub_is_rewritten_from_the_private_key(void **state)
+{
+	struct scratch	*s = *state;
+	char		*pub, *again, *path, *pubpath;
+
+	pub = client_ok(s->home);
+	path = path_of(s->home, KEYS_CLIENT);
+	xasprintf(&pubpath, "%s.pub", path);
+
+	assert_int_equal(unlink(pubpath), 0);
+	again = client_ok(s->home);
+	assert_string_equal(again, pub);
+	assert_pub_file(path, pub);
+	free(again);
+
+	file_put(pubpath, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOther x\n",
+	    0600);
+	again = client_ok(s->home);
+	assert_string_equal(again, pub);
+	assert_pub_file(path, pub);
+	free(again);
+
+	/* Even a missing newline is put right. */
+	file_put(pubpath, pub, 0644);
+	again = client_ok(s->home);
+	assert_pub_file(path, pub);
+	free(again);
+
+	free(pubpath);
+	free(path);
+	free(pub);
+}
+
+static void
+a_corrupt_private_key_is_refused_and_never_overwritten(void **state)
+{
+	struct scratch	*s = *state;
+	char		*path, *text, *cut, *after, *what, *out, *cause;
+	char		*argv[] = { (char *)"ssh-keygen", (char *)"-q",
+			    (char *)"-t", NULL, (char *)"-N", NULL,
+			    (char *)"-f", NULL, NULL };
+	int		 status;
+
+	free(client_ok(s->home));
+	path = path_of(s->home, KEYS_CLIENT);
+	text = file_load(path, NULL);
+
+	/* Not a key at all. */
+	file_put(path, "hello\n", 0600);
+	xasprintf(&what, "cannot read the private key '%s': it is not an "
+	    "OpenSSH private key", path);
+	cause = NULL;
+	assert_refused(keys_client(s->home, NULL, &cause), &cause, what);
+	after = file_load(path, NULL);
+	assert_string_equal(after, "hello\n");
+	free(after);
+	free(what);
+
+	/* An empty file. */
+	file_put(path, "", 0600);
+	cause = NULL;
+	assert_refused(keys_client(s->home, NULL, &cause), &cause,
+	    "it is not an OpenSSH private key");
+	assert_int_equal(mode_of(path), 0600);
+
+	/* Cut in the middle. */
+	cut = xstrdup(text);
+	cut[strlen(cut) / 2] = '\0';
+	file_put(path, cut, 0600);
+	xasprintf(&what, "cannot read the private key '%s': it is damaged, "
+	    "or protected by a passphrase", path);
+	cause = NULL;
+	assert_refused(keys_client(s->home, NULL, &cause), &cause, what);
+	after = file_load(path, NULL);
+	assert_string_equal(after, cut);
+	free(after);
+
+	/* With a passphrase: refused, and nobody is asked for it. */
+	assert_int_equal(unlink(path), 0);
+	argv[3] = (char *)"ed25519";
+	argv[5] = (char *)"secret";
+	argv[7] = path;
+	status = run(argv, &out);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("ssh-keygen failed (status %#x): %s", status, out);
+	free(out);
+	cause = NULL;
+	assert_refused(keys_client(s->home, NULL, &cause), &cause, what);
+	free(what);
+
+	/* A good key of another type. */
+	assert_int_equal(unlink(path), 0);
+	free(cut);
+	xasprintf(&cut, "%s.pub", path);
+	unlink(cut);
+	free(cut);
+	argv[3] = (char *)"ecdsa";
+	argv[5] = (char *)"";
+	status = run(argv, &out);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("ssh-keygen failed (status %#x): %s", status, out);
+	free(out);
+	after = file_load(path, NULL);
+	xasprintf(&what, "private key '%s' is of type ecdsa-sha2-nistp256: "
+	    "redock uses ed25519 keys only", path);
+	cause = NULL;
+	assert_refused(keys_client(s->home, NULL, &cause), &cause, what);
+	cut = file_load(path, NULL);
+	assert_string_equal(cut, after);
+	free(cut);
+	free(after);
+	free(what);
+	free(text);
+	free(path);
+}
+
+static void
+an_unsafe_home_is_refused(void **state)
+{
+	struct scratch	*s = *state;
+	char		*file, *what, *cause = NULL, *pub = NULL;
+
+	/* Open to group or others for writing. */
+	free(client_ok(s->home));
+	assert_int_equal(chmod(s->home, 0770), 0);
+	xasprintf(&what, "bad permissions on redock's home '%s' (0770): "
+	    "others could change your keys; run: chmod 700 '%s'", s->home,
+	    s->home);
+	assert_refused(keys_client(s->home, &pub, &cause), &cause, what);
+	assert_null(pub);
+	free(what);
+	cause = NULL;
+	assert_refused(keys_host(s->home, ALIAS, &pub, &cause), &cause,
+	    "(0770)");
+	assert_null(pub);
+	/* Readable is not a problem: the keys inside are 0600. */
+	assert_int_equal(chmod(s->home, 0755), 0);
+	free(client_ok(s->home));
+
+	/* Not a directory. */
+	file = path_of(s->dir, "file");
+	file_put(file, "", 0600);
+	xasprintf(&what, "redock's home '%s' is not a directory", file);
+	cause = NULL;
+	assert_refused(keys_client(file, NULL, &cause), &cause, what);
+	free(what);
+	free(file);
+
+	/* Its parent is a file. */
+	xasprintf(&file, "%s/file/redock", s->dir);
+	xasprintf(&what, "cannot make '%s': Not a directory", file);
+	cause = NULL;
+	assert_refused(keys_client(file, NULL, &cause), &cause, what);
+	free(what);
+	free(file);
+
+	/* Someone else's. */
+	if (geteuid() != 0)
+		return;
+	assert_int_equal(chown(s->home, 1, (gid_t)-1), 0);
+	xasprintf(&what, "redock's home '%s' belongs to uid 1, not to you "
+	    "(uid 0)", s->home);
+	cause = NULL;
+	assert_refused(keys_client(s->home, NULL, &cause), &cause, what);
+	free(what);
+}
+
+/*
+ * Home
+ */
+
+/* keys_home() with these three variables (NULL: unset). */
+static char *
+home_with(const char *redock, const char *xdg, const char *home)
+{
+	char	*dir = NULL, *cause = NULL;
+
+	if (redock != NULL)
+		setenv("REDOCK_HOME", redock, 1);
+	else
+		unsetenv("REDOCK_HOME");
+	if (xdg != NULL)
+		setenv("XDG_DATA_HOME", xdg, 1);
+	else
+		unsetenv("XDG_DATA_HOME");
+	if (home != NULL)
+		setenv("HOME", home, 1);
+	else
+		unsetenv("HOME");
+	if (keys_home(&dir, &cause) == -1) {
+		assert_null(dir);
+		assert_non_null(cause);
+		assert_null(strchr(cause, '\n'));
+		free(cause);
+		return NULL;
+	}
+	assert_null(cause);
+	return dir;
+}
+
+static void
+home_comes_from_redock_home_then_xdg_data_home_then_home(void **state)
+{
+	char	*saved[3], *dir;
+	int	 i;
+
+	(void)state;
+	saved[0] = getenv("REDOCK_HOME");
+	saved[1] = getenv("XDG_DATA_HOME");
+	saved[2] = getenv("HOME");
+	for (i = 0; i < 3; i++)
+		saved[i] = saved[i] != NULL ? xstrdup(saved[i]) : NULL;
+
+	dir = home_with("/r", "/x", "/h");
+	assert_string_equal(dir, "/r");
+	free(dir);
+	dir = home_with(NULL, "/x", "/h");
+	assert_string_equal(dir, "/x/redock");
+	free(dir);
+	dir = home_with(NULL, NULL, "/h");
+	assert_string_equal(dir, "/h/.local/share/redock");
+	free(dir);
+	/* Relative or empty values are skipped. */
+	dir = home_with("r", "", "/h");
+	assert_string_equal(dir, "/h/.local/share/redock");
+	free(dir);
+	dir = home_with("", "x", "/h");
+	assert_string_equal(dir, "/h/.local/share/redock");
+	free(dir);
+	dir = home_with("./r", "/x", "h");
+	assert_string_equal(dir, "/x/redock");
+	free(dir);
+	dir = home_with("/r/", NULL, NULL);
+	assert_string_equal(dir, "/r");
+	free(dir);
+	/* Nothing usable. */
+	assert_null(home_with(NULL, NULL, NULL));
+	assert_null(home_with("r", "x", "h"));
+	assert_null(home_with("", "", ""));
+
+	for (i = 0; i < 3; i++) {
+		static const char *const names[] = {
+			"REDOCK_HOME", "XDG_DATA_HOME", "HOME"
+		};
+
+		if (saved[i] != NULL)
+			setenv(names[i], saved[i], 1);
+		else
+			unsetenv(names[i]);
+		free(saved[i]);
+	}
+}
+
+/*
+ * Host keys and known_hosts
+ */
+
+static void
+a_host_key_is_made_and_pinned_once(void **state)
+{
+	struct scratch	*s = *state;
+	char		*pub, *path, *kh, *text, *want, *fields;
+
+	pub = host_ok(s->home, ALIAS);
+	assert_line(pub, "the host key", ALIAS);
+	path = path_of(s->home, "hosts/" ALIAS "/" KEYS_HOST_KEY);
+	assert_int_equal(mode_of(path), 0600);
+	assert_pub_file(path, pub);
+	assert_libssh_reads(path, pub);
+	assert_openssh_reads(path, pub);
+
+	kh = path_of(s->home, KEYS_KNOWN_HOSTS);
+	text = file_load(kh, NULL);
+	fields = key_fields(pub);
+	xasprintf(&want, ALIAS " %s\n", fields);
+	assert_string_equal(text, want);
+	assert_int_equal(mode_of(kh), 0644);
+	free(want);
+	free(fields);
+	free(text);
+	free(kh);
+	free(path);
+	free(pub);
+}
+
+static void
+a_host_key_is_stable_and_its_pin_left_untouched(void **state)
+{
+	struct scratch	*s = *state;
+	struct stat	 sb1, sb2;
+	char		*first, *second, *kh, *before, *after;
+
+	first = host_ok(s->home, ALIAS);
+	free(host_ok(s->home, "other"));
+	kh = path_of(s->home, KEYS_KNOWN_HOSTS);
+	before = file_load(kh, NULL);
+	assert_int_equal(stat(kh, &sb1), 0);
+
+	/* Stable, as across a container's kill and start. */
+	second = host_ok(s->home, ALIAS);
+	assert_string_equal(first, second);
+	after = file_load(kh, NULL);
+	assert_string_equal(before, after);
+	/* Not even rewritten with the same bytes, though not last. */
+	assert_int_equal(stat(kh, &sb2), 0);
+	assert_int_equal(sb1.st_ino, sb2.st_ino);
+	free(after);
+	free(before);
+	free(kh);
+	free(second);
+	free(first);
+}
+
+static void
+other_lines_of_known_hosts_are_kept_byte_for_byte(void **state)
+{
+	struct scratch	*s = *state;
+	const char	*mine =
+	    "# my own comment\n"
+	    "\n"
+	    "github.com ssh-ed25519 AAAAgithub\n"
+	    "web-container2,web ssh-ed25519 AAAAother\r\n"
+	    "@revoked web-container ssh-ed25519 AAAArevoked\n"
+	    "@cert-authority *.example ssh-ed25519 AAAAca\n"
+	    "|1|c2FsdA==|aGFzaA== ssh-ed25519 AAAAhashed\n"
+	    "  \t\n"
+	    "last-without-newline ssh-rsa AAAAlast";
+	char		*pub, *kh, *text, *want, *fields;
+
+	free(client_ok(s->home));
+	kh = path_of(s->home, KEYS_KNOWN_HOSTS);
+	file_put(kh, mine, 0600);
+	pub = host_ok(s->home, ALIAS);
+	text = file_load(kh, NULL);
+	fields = key_fields(pub);
+	xasprintf(&want, "%s\n" ALIAS " %s\n", mine, fields);
+	assert_string_equal(text, want);
+	assert_int_equal(mode_of(kh), 0644);
+	free(want);
+	free(fields);
+	free(text);
+	free(kh);
+	free(pub);
+}
+
+static void
+a_stale_pin_is_replaced(void **state)
+{
+	struct scratch	*s = *state;
+	char		*pub, *kh, *text, *want, *fields;
+
+	free(client_ok(s->home));
+	kh = path_of(s->home, KEYS_KNOWN_HOSTS);
+	file_put(kh,
+	    "a ssh-ed25519 AAAAa\n"
+	    ALIAS " ssh-ed25519 AAAAstale\n"
+	    "b ssh-ed25519 AAAAb\n"
+	    "c," ALIAS " ssh-rsa AAAAstale2\n", 0644);
+	pub = host_ok(s->home, ALIAS);
+	fields = key_fields(pub);
+	text = file_load(kh, NULL);
+	xasprintf(&want,
+	    "a ssh-ed25519 AAAAa\n"
+	    ALIAS " %s\n"
+	    "b ssh-ed25519 AAAAb\n", fields);
+	assert_string_equal(text, want);
+	free(want);
+	free(text);
+	free(fields);
+	free(kh);
+	free(pub);
+}
+
+static void
+a_bad_alias_is_refused_with_nothing_made(void **state)
+{
+	struct scratch	*s = *state;
+	static const char *const bad[] = {
+		"../x", "", "A", "x/y", "-x", ".", "..", "a b", "x\n"
+	};
+	struct tar	*t;
+	char		*pub, *cause;
+	size_t		 i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		pub = cause = NULL;
+		assert_refused(keys_host(s->home, bad[i], &pub, &cause),
+		    &cause, "alias");
+		assert_null(pub);
+		cause = NULL;
+		assert_refused(keys_host_remove(s->home, bad[i], &cause),
+		    &cause, "alias");
+		t = NULL;
+		cause = NULL;
+		assert_refused(keys_archive(s->home, bad[i], &t, &cause),
+		    &cause, "alias");
+		assert_null(t);
+	}
+	cause = NULL;
+	assert_refused(keys_host(s->home, NULL, NULL, &cause), &cause,
+	    "alias");
+	/* Not even home. */
+	assert_int_equal(access(s->home, F_OK), -1);
+	pub = dir_list(s->dir);
+	assert_string_equal(pub, "");
+	free(pub);
+}
+
+static void
+removing_a_host_forgets_only_that_alias(void **state)
+{
+	struct scratch	*s = *state;
+	char		*mine, *other, *kh, *text, *want, *fields, *list;
+	char		*dir, *cause = NULL;
+
+	mine = host_ok(s->home, ALIAS);
+	other = host_ok(s->home, "web-container2");
+	kh = path_of(s->home, KEYS_KNOWN_HOSTS);
+	dir = path_of(s->home, "hosts/" ALIAS);
+	/* A temporary left by a crash goes too. */
+	text = path_of(dir, ".ssh_host_ed25519_key.AbC123");
+	file_put(text, "", 0600);
+	free(text);
+
+	assert_int_equal(keys_host_remove(s->home, ALIAS, &cause), 0);
+	assert_null(cause);
+	assert_int_equal(access(dir, F_OK), -1);
+	list = path_of(s->home, "hosts");
+	free(dir);
+	dir = dir_list(list);
+	assert_string_equal(dir, "web-container2");
+	free(list);
+	text = file_load(kh, NULL);
+	fields = key_fields(other);
+	xasprintf(&want, "web-container2 %s\n", fields);
+	assert_string_equal(text, want);
+	free(text);
+
+	/* The other one still works as it did. */
+	text = host_ok(s->home, "web-container2");
+	assert_string_equal(text, other);
+	free(text);
+	/* And the removed one comes back as a new key. */
+	text = host_ok(s->home, ALIAS);
+	assert_string_not_equal(text, mine);
+	free(text);
+
+	free(want);
+	free(fields);
+	free(dir);
+	free(kh);
+	free(other);
+	free(mine);
+}
+
+static void
+removing_an_unknown_alias_is_not_an_error(void **state)
+{
+	struct scratch	*s = *state;
+	char		*kh, *before, *after, *cause = NULL;
+
+	/* No home at all: nothing is made. */
+	assert_int_equal(keys_host_remove(s->home, ALIAS, &cause), 0);
+	assert_null(cause);
+	assert_int_equal(access(s->home, F_OK), -1);
+
+	/* A home without known_hosts. */
+	free(client_ok(s->home));
+	assert_int_equal(keys_host_remove(s->home, ALIAS, &cause), 0);
+	assert_null(cause);
+	kh = path_of(s->home, KEYS_KNOWN_HOSTS);
+	assert_int_equal(access(kh, F_OK), -1);
+
+	/* Another alias's pin is left alone. */
+	free(host_ok(s->home, "other"));
+	before = file_load(kh, NULL);
+	assert_int_equal(keys_host_remove(s->home, ALIAS, &cause), 0);
+	assert_null(cause);
+	after = file_load(kh, NULL);
+	assert_string_equal(before, after);
+	free(after);
+	free(before);
+	free(kh);
+}
+
+static void
+pinning_text_follows_the_known_hosts_rules(void **state)
+{
+	static const struct {
+		const char	*text;
+		const char	*keyline;
+		const char	*want;
+	} cases[] = {
+		/* Empty. */
+		{ "", KEY, ALIAS " " KEY "\n" },
+		{ "", NULL, "" },
+		/* Other hosts stay; the pin is appended. */
+		{ "other ssh-ed25519 A\n", KEY,
+		  "other ssh-ed25519 A\n" ALIAS " " KEY "\n" },
+		/* A last line without its newline gets one. */
+		{ "other ssh-ed25519 A", KEY,
+		  "other ssh-ed25519 A\n" ALIAS " " KEY "\n" },
+		{ "other ssh-ed25519 A", NULL, "other ssh-ed25519 A\n" },
+		/* The alias in a comma list names it. */
+		{ "a," ALIAS ",b ssh-ed25519 OLD\n", KEY,
+		  ALIAS " " KEY "\n" },
+		/* A prefix, a longer name or a pattern does not. */
+		{ ALIAS "2 ssh-ed25519 X\nweb-containe ssh-ed25519 Y\n", KEY,
+		  ALIAS "2 ssh-ed25519 X\nweb-containe ssh-ed25519 Y\n"
+		  ALIAS " " KEY "\n" },
+		{ "!" ALIAS ",web-* k\n[" ALIAS "]:2222 k\n", KEY,
+		  "!" ALIAS ",web-* k\n[" ALIAS "]:2222 k\n"
+		  ALIAS " " KEY "\n" },
+		/* Comments, blank lines, markers, hashes stay as they are. */
+		{ "# " ALIAS " k\n\n@revoked " ALIAS " k\n|1|a=|b= k\n \t\n",
+		  KEY,
+		  "# " ALIAS " k\n\n@revoked " ALIAS " k\n|1|a=|b= k\n \t\n"
+		  ALIAS " " KEY "\n" },
+		/* The first line of the alias is replaced where it is. */
+		{ "a x\n" ALIAS " ssh-ed25519 OLD\nb y\n" ALIAS " ssh-rsa O\n",
+		  KEY, "a x\n" ALIAS " " KEY "\nb y\n" },
+		/* A pin that is there already: nothing changes. */
+		{ "a x\n" ALIAS " " KEY "\nb y\n", KEY,
+		  "a x\n" ALIAS " " KEY "\nb y\n" },
+		/* Removal. */
+		{ "a x\n" ALIAS " k\nb y", NULL, "a x\nb y\n" },
+		{ ALIAS " k\n" ALIAS ",c k\n", NULL, "" },
+		/* Fields end at spaces, tabs, CR. */
+		{ "  " ALIAS " k\n", KEY, ALIAS " " KEY "\n" },
+		{ ALIAS "\tk\n", KEY, ALIAS " " KEY "\n" },
+		{ ALIAS "\r\nother k\r\n", KEY,
+		  ALIAS " " KEY "\nother k\r\n" },
+		{ ALIAS "\n", NULL, "" },
+		{ ALIAS, NULL, "" },
+		/* Empty patterns and lone commas do no harm. */
+		{ ",, k\n," ALIAS ", k\n", NULL, ",, k\n" },
+		{ "\n\n\n", NULL, "\n\n\n" },
+		{ "\r", KEY, "\r\n" ALIAS " " KEY "\n" },
+	};
+	static const char	 nul[] = "a\0b k\n" ALIAS "\0 k\n" ALIAS " x\n";
+	static const char	 nulwant[] = "a\0b k\n" ALIAS "\0 k\n"
+				    ALIAS " " KEY "\n";
+	char			*got;
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		got = keys_known_hosts_pin(cases[i].text,
+		    strlen(cases[i].text), ALIAS, cases[i].keyline);
+		if (strcmp(got, cases[i].want) != 0)
+			fail_msg("case %zu: got \"%s\", want \"%s\"", i, got,
+			    cases[i].want);
+		free(got);
+	}
+	/* NUL bytes are only bytes; "ALIAS\0" is not the alias. */
+	got = keys_known_hosts_pin(nul, sizeof nul - 1, ALIAS, KEY);
+	assert_memory_equal(got, nulwant, sizeof nulwant);
+	free(got);
+	/* Only len bytes are read. */
+	got = keys_known_hosts_pin(ALIAS " k\nmore", strlen(ALIAS) + 3,
+	    ALIAS, NULL);
+	assert_string_equal(got, "");
+	free(got);
+	got = keys_known_hosts_pin(NULL, 0, ALIAS, KEY);
+	assert_string_equal(got, ALIAS " " KEY "\n");
+	free(got);
+}
+
+/* How many lines of s are exactly line. */
+static size_t
+lines_equal(const char *s, const char *line)
+{
+	const char	*nl;
+	size_t		 n = 0, len = strlen(line);
+
+	for (; *s != '\0'; s = nl + 1) {
+		if ((nl = strchr(s, '\n')) == NULL)
+			nl = s + strlen(s) - 1;
+		if ((size_t)(nl - s) == len && memcmp(s, line, len) == 0)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * Random texts built of the pieces that matter. Any bytes are safe
+ * (the sanitizer build watches); without NUL bytes, pinning leaves one
+ * pin, pinning again changes nothing, and unpinning removes it.
+ */
+static void
+pinning_is_memory_safe_and_idempotent_on_any_bytes(void **state)
+{
+	static const char *const pieces[] = {
+		ALIAS, ALIAS "2", "web", ",", " ", "\t", "\n", "\r", "#", "@",
+		"|", "!", "*", "x", "", "\377", ALIAS " " KEY,
+	};
+	char		 text[256], *once, *twice, *gone;
+	size_t		 len, n, k, i, npieces;
+	unsigned int	 seed = 1;
+	int		 iter;
+
+	(void)state;
+	npieces = sizeof pieces / sizeof pieces[0];
+	for (iter = 0; iter < 20000; iter++) {
+		len = 0;
+		n = (size_t)rand_r(&seed) % 24;
+		for (k = 0; k < n; k++) {
+			i = (size_t)rand_r(&seed) % npieces;
+			if (*pieces[i] == '\0') {
+				text[len++] = '\0';	/* a NUL byte */
+				continue;
+			}
+			if (len + strlen(pieces[i]) >= sizeof text)
+				break;
+			memcpy(text + len, pieces[i], strlen(pieces[i]));
+			len += strlen(pieces[i]);
+		}
+		/* Exactly len bytes, as a fuzzer would give them. */
+		once = xmalloc(len == 0 ? 1 : len);
+		memcpy(once, text, len);
+		free(keys_known_hosts_pin(once, len, ALIAS, NULL));
+		twice = keys_known_hosts_pin(once, len, ALIAS, KEY);
+		free(once);
+		if (memchr(text, '\0', len) != NULL) {
+			free(twice);
+			continue;
+		}
+		once = twice;
+		if (lines_equal(once, ALIAS " " KEY) != 1)
+			fail_msg("pinned once: \"%s\"", once);
+		twice = keys_known_hosts_pin(once, strlen(once), ALIAS, KEY);
+		assert_string_equal(twice, once);
+		gone = keys_known_hosts_pin(once, strlen(once), ALIAS, NULL);
+		if (lines_equal(gone, ALIAS " " KEY) != 0)
+			fail_msg("unpinned: \"%s\"", gone);
+		free(gone);
+		free(twice);
+		free(once);
+	}
+}
+
+/*
+ * The archive
+ */
+
+static void
+the_archive_holds_exactly_the_four_entries(void **state)
+{
+	struct scratch	*s = *state;
+	struct entry	 v[8];
+	struct tar	*t = NULL;
+	const void	*data;
+	char		*cause = NULL, *client, *host, *path, *text, *line;
+	size_t		 len, n;
+
+	assert_int_equal(keys_archive(s->home, ALIAS, &t, &cause), 0);
+	assert_null(cause);
+	assert_non_null(t);
+	/* It made what it needed, and the same keys come back. */
+	client = client_ok(s->home);
+	host = host_ok(s->home, ALIAS);
+
+	data = tar_data(t, &len);
+	n = tar_parse(data, len, v, 8);
+	assert_int_equal(n, 4);
+
+	assert_string_equal(v[0].name, "etc/ssh/ssh_host_ed25519_key");
+	assert_int_equal(v[0].type, '0');
+	assert_int_equal(v[0].mode, 0600);
+	path = path_of(s->home, "hosts/" ALIAS "/" KEYS_HOST_KEY);
+	text = file_load(path, NULL);
+	assert_int_equal(v[0].size, strlen(text));
+	assert_memory_equal(v[0].data, text, v[0].size);
+	free(text);
+	free(path);
+
+	assert_string_equal(v[1].name, "etc/ssh/ssh_host_ed25519_key.pub");
+	assert_int_equal(v[1].type, '0');
+	assert_int_equal(v[1].mode, 0644);
+	xasprintf(&line, "%s\n", host);
+	assert_int_equal(v[1].size, strlen(line));
+	assert_memory_equal(v[1].data, line, v[1].size);
+	free(line);
+
+	assert_string_equal(v[2].name, "root/.ssh/");
+	assert_int_equal(v[2].type, '5');
+	assert_int_equal(v[2].mode, 0700);
+	assert_int_equal(v[2].size, 0);
+
+	assert_string_equal(v[3].name, "root/.ssh/authorized_keys");
+	assert_int_equal(v[3].type, '0');
+	assert_int_equal(v[3].mode, 0600);
+	path = path_of(s->home, KEYS_CLIENT ".pub");
+	text = file_load(path, NULL);
+	xasprintf(&line, "%s\n", client);
+	assert_string_equal(text, line);
+	assert_int_equal(v[3].size, strlen(line));
+	assert_memory_equal(v[3].data, line, v[3].size);
+	free(line);
+	free(text);
+	free(path);
+
+	tar_free(t);
+	free(host);
+	free(client);
+}
+
+static void
+the_archive_refuses_what_keys_refuse(void **state)
+{
+	struct scratch	*s = *state;
+	struct tar	*t = NULL;
+	char		*path, *cause = NULL;
+
+	free(client_ok(s->home));
+	path = path_of(s->home, KEYS_CLIENT);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_refused(keys_archive(s->home, ALIAS, &t, &cause), &cause,
+	    "bad permissions on");
+	assert_null(t);
+	free(path);
+}
+
+/*
+ * Processes at once
+ */
+
+/* In a child: waits on gate, then gets both keys; NULL or what failed. */
+static char *
+racer(const char *home, int gate)
+{
+	char	 c;
+	char	*client = NULL, *host = NULL, *cause = NULL, *msg;
+
+	while (read(gate, &c, 1) == -1 && errno == EINTR)
+		/* nothing */;
+	if (keys_client(home, &client, &cause) == -1)
+		return why("ERR keys_client: %s", cause);
+	if (keys_host(home, ALIAS, &host, &cause) == -1)
+		return why("ERR keys_host: %s", cause);
+	msg = why("%s\n%s\n", client, host);
+	free(client);
+	free(host);
+	return msg;
+}
+
+static void
+processes_racing_on_a_fresh_home_agree_on_one_key(void **state)
+{
+	struct scratch	*s = *state;
+	pid_t		 pid[RACERS];
+	char		*home, *said[RACERS], *msg, *text, *want, *fields;
+	char		*nl, *list, *path;
+	char		 buf[2048];
+	size_t		 len;
+	ssize_t		 n;
+	int		 fd[RACERS], gate[2], p[2], status, i, round;
+
+	for (round = 0; round < RACE_ROUNDS; round++) {
+		xasprintf(&home, "%s/race%d/redock", s->dir, round);
+		if (pipe2(gate, O_CLOEXEC) == -1)
+			fail_msg("pipe failed: %s", strerror(errno));
+		for (i = 0; i < RACERS; i++) {
+			if (pipe2(p, O_CLOEXEC) == -1)
+				fail_msg("pipe failed: %s", strerror(errno));
+			fflush(NULL);
+			if ((pid[i] = fork()) == -1)
+				fail_msg("fork failed: %s", strerror(errno));
+			if (pid[i] == 0) {
+				close(gate[1]);
+				close(p[0]);
+				msg = racer(home, gate[0]);
+				(void)!write(p[1], msg, strlen(msg));
+				_exit(0);
+			}
+			close(p[1]);
+			fd[i] = p[0];
+		}
+		close(gate[1]);	/* off they go */
+		close(gate[0]);
+		for (i = 0; i < RACERS; i++) {
+			len = 0;
+			while (len < sizeof buf - 1 && (n = read(fd[i],
+			    buf + len, sizeof buf - 1 - len)) > 0)
+				len += (size_t)n;
+			buf[len] = '\0';
+			close(fd[i]);
+			while (waitpid(pid[i], &status, 0) == -1) {
+				if (errno != EINTR)
+					fail_msg("waitpid: %s",
+					    strerror(errno));
+			}
+			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+				fail_msg("racer %d died (status %#x)", i,
+				    status);
+			if (strncmp(buf, "ERR ", 4) == 0 || len == 0)
+				fail_msg("racer %d: %s", i, buf);
+			said[i] = xstrdup(buf);
+		}
+		for (i = 1; i < RACERS; i++)
+			assert_string_equal(said[i], said[0]);
+
+		/* The files hold what they all said. */
+		nl = strchr(said[0], '\n');
+		*nl = '\0';
+		path = path_of(home, KEYS_CLIENT);
+		assert_pub_file(path, said[0]);
+		assert_libssh_reads(path, said[0]);
+		free(path);
+		*strchr(nl + 1, '\n') = '\0';
+		path = path_of(home, "hosts/" ALIAS "/" KEYS_HOST_KEY);
+		assert_pub_file(path, nl + 1);
+		assert_libssh_reads(path, nl + 1);
+		free(path);
+		path = path_of(home, KEYS_KNOWN_HOSTS);
+		text = file_load(path, NULL);
+		fields = key_fields(nl + 1);
+		xasprintf(&want, ALIAS " %s\n", fields);
+		assert_string_equal(text, want);
+		free(want);
+		free(fields);
+		free(text);
+		free(path);
+		/* No temporaries left behind. */
+		list = dir_list(home);
+		assert_string_equal(list, ".lock hosts id_ed25519 "
+		    "id_ed25519.pub known_hosts");
+		free(list);
+
+		for (i = 0; i < RACERS; i++)
+			free(said[i]);
+		free(home);
+	}
+}
+
+/*
+ * A full disk
+ */
+
+/* In a child: a tmpfs at mnt that only it sees (see test-sshconf.c). */
+static char *
+tmpfs_mount(const char *mnt)
+{
+	char	map[64];
+	uid_t	uid = geteuid();
+	gid_t	gid = getegid();
+	int	ns, fd;
+
+	if (mkdir(mnt, 0700) == -1 && errno != EEXIST)
+		return why(NO_TMPFS "mkdir '%s': %s", mnt, strerror(errno));
+	if (uid == 0)
+		ns = unshare(CLONE_NEWNS);
+	else if ((ns = unshare(CLONE_NEWUSER | CLONE_NEWNS)) == 0) {
+		snprintf(map, sizeof map, "%lu %lu 1", (unsigned long)uid,
+		    (unsigned long)uid);
+		if ((fd = open("/proc/self/uid_map", O_WRONLY)) == -1 ||
+		    write(fd, map, strlen(map)) == -1)
+			return why(NO_TMPFS "uid_map: %s", strerror(errno));
+		close(fd);
+		if ((fd = open("/proc/self/setgroups", O_WRONLY)) == -1 ||
+		    write(fd, "deny", 4) == -1)
+			return why(NO_TMPFS "setgroups: %s", strerror(errno));
+		close(fd);
+		snprintf(map, sizeof map, "%lu %lu 1", (unsigned long)gid,
+		    (unsigned long)gid);
+		if ((fd = open("/proc/self/gid_map", O_WRONLY)) == -1 ||
+		    write(fd, map, strlen(map)) == -1)
+			return why(NO_TMPFS "gid_map: %s", strerror(errno));
+		close(fd);
+	}
+	if (ns == 0)
+		mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+	if (mount("tmpfs", mnt, "tmpfs", MS_NOSUID | MS_NODEV,
+	    "size=64k,mode=0700") == -1)
+		return why(NO_TMPFS "mount: %s", strerror(errno));
+	return NULL;
+}
+
+/*
+ * Fills the tmpfs, then asks for a key: a clear error, no key and no
+ * temporary; with room again, the key is made.
+ */
+static char *
+full_disk_body(struct scratch *s)
+{
+	static char	 block[4096];
+	char		*home, *filler, *cause = NULL, *pub = NULL, *list;
+	char		*msg = NULL;
+	int		 fd;
+
+	if ((msg = tmpfs_mount(s->mnt)) != NULL)
+		return msg;
+	xasprintf(&home, "%s/redock", s->mnt);
+	xasprintf(&filler, "%s/filler", s->mnt);
+	if ((fd = open(filler, O_WRONLY | O_CREAT, 0600)) == -1)
+		return why("cannot create the filler: %s", strerror(errno));
+	while (write(fd, block, sizeof block) > 0)
+		/* nothing */;
+	close(fd);
+
+	if (keys_client(home, &pub, &cause) == 0)
+		return why("keys_client succeeded on a full disk");
+	if (pub != NULL)
+		return why("pub set on failure");
+	if (strncmp(cause, "cannot write '", 14) != 0 ||
+	    strstr(cause, "': No space left on device") == NULL ||
+	    strchr(cause, '\n') != NULL)
+		return why("cause: \"%s\"", cause);
+	free(cause);
+	list = dir_list(home);
+	if (strcmp(list, ".lock") != 0)
+		return why("left in home: \"%s\"", list);
+	free(list);
+
+	unlink(filler);
+	if (keys_client(home, &pub, &cause) == -1)
+		return why("with room again: %s", cause);
+	free(pub);
+	free(filler);
+	free(home);
+	return NULL;
+}
+
+static void
+a_full_disk_leaves_no_key_and_no_temporary(void **state)
+{
+	struct scratch	*s = *state;
+	char		 buf[2048];
+	char		*msg;
+	size_t		 len = 0;
+	ssize_t		 n;
+	pid_t		 pid;
+	int		 p[2], status;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		fail_msg("pipe failed: %s", strerror(errno));
+	fflush(NULL);
+	if ((pid = fork()) == -1)
+		fail_msg("fork failed: %s", strerror(errno));
+	if (pid == 0) {
+		close(p[0]);
+		if ((msg = full_disk_body(s)) != NULL)
+			(void)!write(p[1], msg, strlen(msg));
+		_exit(msg != NULL);
+	}
+	close(p[1]);
+	while (len < sizeof buf - 1 &&
+	    (n = read(p[0], buf + len, sizeof buf - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	close(p[0]);
+	while (waitpid(pid, &status, 0) == -1) {
+		if (errno != EINTR)
+			fail_msg("waitpid failed: %s", strerror(errno));
+	}
+	if (strncmp(buf, NO_TMPFS, strlen(NO_TMPFS)) == 0) {
+		print_message("skipped: %s\n", buf);
+		skip();
+	}
+	if (len > 0)
+		fail_msg("%s", buf);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("the child on a tmpfs died (status %#x)", status);
+}
+
+#define SCRATCH(f)	cmocka_unit_test_setup_teardown(f, scratch_new, \
+			    scratch_free)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		SCRATCH(a_fresh_home_is_made_private_with_its_parents),
+		SCRATCH(the_client_key_is_an_openssh_key_that_ssh_keygen_reads),
+		SCRATCH(the_client_key_is_stable_across_calls),
+		SCRATCH(modes_do_not_depend_on_the_umask),
+		SCRATCH(a_loose_private_key_is_refused_and_left_alone),
+		SCRATCH(a_private_key_of_another_user_is_refused),
+		SCRATCH(a_symbolic_link_as_private_key_is_refused),
+		SCRATCH(a_lost_private_key_is_made_anew_and_its_pub_follows),
+		SCRATCH(
+		    a_deleted_or_altered_pub_is_rewritten_from_the_private_key),
+		SCRATCH(a_corrupt_private_key_is_refused_and_never_overwritten),
+		SCRATCH(an_unsafe_home_is_refused),
+		cmocka_unit_test(
+		    home_comes_from_redock_home_then_xdg_data_home_then_home),
+		SCRATCH(a_host_key_is_made_and_pinned_once),
+		SCRATCH(a_host_key_is_stable_and_its_pin_left_untouched),
+		SCRATCH(other_lines_of_known_hosts_are_kept_byte_for_byte),
+		SCRATCH(a_stale_pin_is_replaced),
+		SCRATCH(a_bad_alias_is_refused_with_nothing_made),
+		SCRATCH(removing_a_host_forgets_only_that_alias),
+		SCRATCH(removing_an_unknown_alias_is_not_an_error),
+		cmocka_unit_test(pinning_text_follows_the_known_hosts_rules),
+		cmocka_unit_test(
+		    pinning_is_memory_safe_and_idempotent_on_any_bytes),
+		SCRATCH(the_archive_holds_exactly_the_four_entries),
+		SCRATCH(the_archive_refuses_what_keys_refuse),
+		SCRATCH(processes_racing_on_a_fresh_home_agree_on_one_key),
+		SCRATCH(a_full_disk_leaves_no_key_and_no_temporary),
+	};
+
+	return cmocka_run_group_tests_name("keys", tests, NULL, NULL);
+}
