@@ -201,13 +201,15 @@ build_failed(const char *parent, const struct progress *p,
     const struct engine_error *err)
 {
 	const char	*code;
-	char		*msg, *last;
+	char		*msg, *last, *shown;
 
+	shown = xvis(parent);
 	if (err->kind != ENGINE_EBUILD) {
 		xasprintf(&msg, "cannot build '%s' from '%s'", BASE_IMAGE,
-		    parent);
+		    shown);
 		cmd_engine_error(msg, err);
 		free(msg);
+		free(shown);
 		return;
 	}
 	msg = xvis_message(err->message);
@@ -216,13 +218,14 @@ build_failed(const char *parent, const struct progress *p,
 		code += strlen("returned a non-zero code: ");
 		last = xvis_message(p->last);
 		warnx("cannot build '%s' from '%s': step %s failed with exit "
-		    "status %.8s%s%s", BASE_IMAGE, parent, p->step, code,
+		    "status %.8s%s%s", BASE_IMAGE, shown, p->step, code,
 		    *last != '\0' ? ": " : "", last);
 		free(last);
 	} else
-		warnx("cannot build '%s' from '%s': %s", BASE_IMAGE, parent,
+		warnx("cannot build '%s' from '%s': %s", BASE_IMAGE, shown,
 		    msg);
 	free(msg);
+	free(shown);
 }
 
 static double
@@ -241,7 +244,7 @@ cmd_base_build(const struct redock *rd, struct engine *e, const char *parent,
 	struct progress		 p;
 	struct engine_error	 err;
 	struct base_info	 info;
-	char			*id = NULL;
+	char			*id = NULL, *shown;
 	double			 t0;
 
 	memset(&p, 0, sizeof p);
@@ -261,13 +264,15 @@ cmd_base_build(const struct redock *rd, struct engine *e, const char *parent,
 	}
 	progress_end(&p);
 	if (rd->verbosity >= 0) {
+		shown = xvis(parent);
 		if (base_inspect(e, &info, &err) == 0) {
 			printf("built %s from %s in %.1f s (%.0f MB)\n",
-			    BASE_IMAGE, parent, now() - t0, info.size / 1e6);
+			    BASE_IMAGE, shown, now() - t0, info.size / 1e6);
 			base_info_release(&info);
 		} else
 			printf("built %s from %s in %.1f s\n", BASE_IMAGE,
-			    parent, now() - t0);
+			    shown, now() - t0);
+		free(shown);
 	}
 	free(id);
 	return 0;
@@ -299,7 +304,7 @@ cmd_base_exec(const struct redock *rd, const struct args *args)
 	struct engine_error	 err;
 	struct base_info	 info;
 	const char		*parent;
-	char			 when[32];
+	char			 when[32], *shown;
 	struct tm		 tm;
 	int			 status, have;
 
@@ -337,9 +342,11 @@ cmd_base_exec(const struct redock *rd, const struct args *args)
 		if (rd->verbosity >= 0) {
 			localtime_r(&info.created, &tm);
 			strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+			shown = xvis(parent);
 			printf("%s is up to date (built from %s on %s, "
-			    "%.0f MB)\n", BASE_IMAGE, parent, when,
+			    "%.0f MB)\n", BASE_IMAGE, shown, when,
 			    info.size / 1e6);
+			free(shown);
 		}
 		status = 0;
 	} else

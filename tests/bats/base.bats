@@ -125,6 +125,11 @@ make_stale() {
 	[ -z "$output" ]
 	assert_one_line_stderr
 	[[ $stderr == "redock: cannot build 'redock:base' from '$REDOCK_TEST_RUN-none:1': the parent image '$REDOCK_TEST_RUN-none:1' is not in the engine"* ]]
+	# A name that would break the line is shown escaped.
+	run --separate-stderr redock base --from $'none\nx:1'
+	[ "$status" -eq 1 ]
+	assert_one_line_stderr
+	[[ $stderr == *"from 'none\\nx:1'"* ]]
 	[ "$(engine_objects)" = "$before" ]
 }
 
