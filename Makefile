@@ -62,6 +62,8 @@ TOOLS =		$(TOOL_SRCS:%.c=$(B)/%)
 # C tests: tests/unit needs nothing, tests/live talks to the real engine.
 UNIT_SRCS =	$(wildcard tests/unit/test-*.c tests/live/test-*.c)
 UNIT_TESTS =	$(UNIT_SRCS:%.c=$(B)/%)
+# What they share: tests/unit/testutil.c.
+TEST_UTIL =	$(B)/tests/unit/testutil.o
 
 .PHONY: all unit check sanitize bench install uninstall clean
 .SECONDARY:
@@ -94,7 +96,10 @@ $(B)/tests/%: $(B)/tests/%.o $(LIB_OBJS)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) \
 	    $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
 
-$(B)/tests/%.o: ALL_CPPFLAGS += $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS))
+$(B)/tests/%.o: ALL_CPPFLAGS += $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS)) \
+    -Itests/unit
+
+$(UNIT_TESTS): $(TEST_UTIL)
 
 unit: $(UNIT_TESTS)
 
@@ -128,4 +133,4 @@ clean:
 
 -include $(OBJS:.o=.d) $(SSHCONF_OBJS:.o=.d) \
     $(B)/sshconf/sshconf-merge.d $(UNIT_SRCS:%.c=$(B)/%.d) \
-    $(TOOL_SRCS:%.c=$(B)/%.d)
+    $(TOOL_SRCS:%.c=$(B)/%.d) $(TEST_UTIL:.o=.d)

@@ -5,7 +5,6 @@
  */
 #include <sys/stat.h>
 
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +17,7 @@
 #include <cmocka.h>
 
 #include "alias.h"
+#include "testutil.h"
 
 #define ID	"/home/u/.local/share/redock/id_ed25519"
 #define KH	"/home/u/.local/share/redock/known_hosts"
@@ -66,16 +66,6 @@ render_refused(const struct alias *a, const char *what)
 }
 
 static int
-remove_one(const char *path, const struct stat *sb, int flag,
-    struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 scratch_setup(void **state)
 {
 	struct scratch	*s;
@@ -101,7 +91,7 @@ scratch_teardown(void **state)
 
 	/* A directory made 0 by a test must still go. */
 	chmod(s->dir, 0700);
-	nftw(s->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	tree_remove(s->dir);
 	free(s);
 	unsetenv("XDG_RUNTIME_DIR");
 	unsetenv(ALIAS_SHARING_ENV);

@@ -16,7 +16,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -32,13 +31,13 @@
 
 #include "keys.h"
 #include "tar.h"
+#include "testutil.h"
 #include "xmalloc.h"
 
 #define ALIAS		"web-container"
 #define KEY		"ssh-ed25519 KEY"	/* a keyline for pure tests */
 #define RACERS		8	/* processes on one fresh home */
 #define RACE_ROUNDS	4
-#define NO_TMPFS	"no tmpfs: "
 
 /* A directory of its own for each test; home is inside, not yet made. */
 struct scratch {
@@ -59,14 +58,8 @@ struct entry {
 
 static int	 scratch_new(void **);
 static int	 scratch_free(void **);
-static int	 remove_one(const char *, const struct stat *, int,
-		    struct FTW *);
-static char	*why(const char *, ...) __attribute__((format(printf, 1, 2)));
 static char	*path_of(const char *, const char *);
-static char	*file_load(const char *, size_t *);
 static void	 file_put(const char *, const char *, mode_t);
-static int	 mode_of(const char *);
-static char	*dir_list(const char *);
 static char	*client_ok(const char *);
 static char	*host_ok(const char *, const char *);
 static void	 assert_refused(int, char **, const char *);
@@ -79,21 +72,15 @@ static void	 assert_libssh_reads(const char *, const char *);
 static size_t	 tar_parse(const unsigned char *, size_t, struct entry *,
 		    size_t);
 static char	*racer(const char *, int);
-static char	*tmpfs_mount(const char *);
 static char	*full_disk_body(struct scratch *);
 
 static int
 scratch_new(void **state)
 {
 	struct scratch	*s;
-	const char	*tmp;
 
 	s = xcalloc(1, sizeof *s);
-	if ((tmp = getenv("TMPDIR")) == NULL || *tmp != '/')
-		tmp = "/tmp";
-	xasprintf(&s->dir, "%s/test-keys.XXXXXX", tmp);
-	if (mkdtemp(s->dir) == NULL)
-		fail_msg("mkdtemp %s failed: %s", s->dir, strerror(errno));
+	s->dir = scratch_dir("test-keys");
 	xasprintf(&s->home, "%s/a/b/redock", s->dir);
 	xasprintf(&s->mnt, "%s/mnt", s->dir);
 	s->umask = umask(022);
@@ -109,39 +96,12 @@ scratch_free(void **state)
 	umask(s->umask);
 	/* Only mounted here when no child could have a namespace. */
 	umount2(s->mnt, MNT_DETACH);
-	if (nftw(s->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS) == -1)
-		fail_msg("cannot remove '%s': %s", s->dir, strerror(errno));
+	tree_remove(s->dir);
 	free(s->dir);
 	free(s->home);
 	free(s->mnt);
 	free(s);
 	return 0;
-}
-
-static int
-remove_one(const char *path, const struct stat *sb, int flag,
-    struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	/* A directory made 0 or 0777 by a test must still go. */
-	chmod(path, 0700);
-	return remove(path);
-}
-
-/* A message for a child to return, allocated. */
-static char *
-why(const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*msg;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		abort();
-	va_end(ap);
-	return msg;
 }
 
 static char *
@@ -151,38 +111,6 @@ path_of(const char *dir, const char *name)
 
 	xasprintf(&p, "%s/%s", dir, name);
 	return p;
-}
-
-/* The contents of path, NUL-terminated, or NULL when it is missing. */
-static char *
-file_load(const char *path, size_t *lenp)
-{
-	char	*buf = NULL;
-	size_t	 len = 0, size = 0;
-	ssize_t	 n;
-	int	 fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		if (errno != ENOENT)
-			fail_msg("cannot open '%s': %s", path, strerror(errno));
-		return NULL;
-	}
-	for (;;) {
-		if (len == size) {
-			size = size == 0 ? 4096 : size * 2;
-			buf = xreallocarray(buf, 1, size + 1);
-		}
-		if ((n = read(fd, buf + len, size - len)) <= 0)
-			break;
-		len += (size_t)n;
-	}
-	if (n == -1)
-		fail_msg("cannot read '%s': %s", path, strerror(errno));
-	close(fd);
-	buf[len] = '\0';
-	if (lenp != NULL)
-		*lenp = len;
-	return buf;
 }
 
 static void
@@ -197,42 +125,6 @@ file_put(const char *path, const char *text, mode_t mode)
 		fail_msg("cannot write '%s': %s", path, strerror(errno));
 	if (fchmod(fd, mode) == -1 || close(fd) == -1)
 		fail_msg("cannot close '%s': %s", path, strerror(errno));
-}
-
-static int
-mode_of(const char *path)
-{
-	struct stat	sb;
-
-	if (lstat(path, &sb) == -1)
-		return -1;
-	return (int)(sb.st_mode & 07777);
-}
-
-/* The names in dir, hidden ones too, sorted, one space between them. */
-static char *
-dir_list(const char *dir)
-{
-	struct dirent	**v;
-	const char	 *name;
-	char		 *out, *more;
-	int		  n, i;
-
-	if ((n = scandir(dir, &v, NULL, alphasort)) == -1)
-		fail_msg("cannot list '%s': %s", dir, strerror(errno));
-	out = xstrdup("");
-	for (i = 0; i < n; i++) {
-		name = v[i]->d_name;
-		if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0) {
-			xasprintf(&more, "%s%s%s", out, *out != '\0' ? " " : "",
-			    name);
-			free(out);
-			out = more;
-		}
-		free(v[i]);
-	}
-	free(v);
-	return out;
 }
 
 /* keys_client(), expecting success; the caller frees the line. */
@@ -1096,7 +988,7 @@ a_bad_alias_is_refused_with_nothing_made(void **state)
 	    "alias");
 	/* Not even home. */
 	assert_int_equal(access(s->home, F_OK), -1);
-	pub = dir_list(s->dir);
+	pub = dir_list(s->dir, NULL);
 	assert_string_equal(pub, "");
 	free(pub);
 }
@@ -1122,7 +1014,7 @@ removing_a_host_forgets_only_that_alias(void **state)
 	assert_int_equal(access(dir, F_OK), -1);
 	list = path_of(s->home, "hosts");
 	free(dir);
-	dir = dir_list(list);
+	dir = dir_list(list, NULL);
 	assert_string_equal(dir, "web-container2");
 	free(list);
 	text = file_load(kh, NULL);
@@ -1517,7 +1409,7 @@ processes_racing_on_a_fresh_home_agree_on_one_key(void **state)
 		free(text);
 		free(path);
 		/* No temporaries left behind. */
-		list = dir_list(home);
+		list = dir_list(home, NULL);
 		assert_string_equal(list, ".lock hosts id_ed25519 "
 		    "id_ed25519.pub known_hosts");
 		free(list);
@@ -1532,45 +1424,6 @@ processes_racing_on_a_fresh_home_agree_on_one_key(void **state)
  * A full disk
  */
 
-/* In a child: a tmpfs at mnt that only it sees (see test-sshconf.c). */
-static char *
-tmpfs_mount(const char *mnt)
-{
-	char	map[64];
-	uid_t	uid = geteuid();
-	gid_t	gid = getegid();
-	int	ns, fd;
-
-	if (mkdir(mnt, 0700) == -1 && errno != EEXIST)
-		return why(NO_TMPFS "mkdir '%s': %s", mnt, strerror(errno));
-	if (uid == 0)
-		ns = unshare(CLONE_NEWNS);
-	else if ((ns = unshare(CLONE_NEWUSER | CLONE_NEWNS)) == 0) {
-		snprintf(map, sizeof map, "%lu %lu 1", (unsigned long)uid,
-		    (unsigned long)uid);
-		if ((fd = open("/proc/self/uid_map", O_WRONLY)) == -1 ||
-		    write(fd, map, strlen(map)) == -1)
-			return why(NO_TMPFS "uid_map: %s", strerror(errno));
-		close(fd);
-		if ((fd = open("/proc/self/setgroups", O_WRONLY)) == -1 ||
-		    write(fd, "deny", 4) == -1)
-			return why(NO_TMPFS "setgroups: %s", strerror(errno));
-		close(fd);
-		snprintf(map, sizeof map, "%lu %lu 1", (unsigned long)gid,
-		    (unsigned long)gid);
-		if ((fd = open("/proc/self/gid_map", O_WRONLY)) == -1 ||
-		    write(fd, map, strlen(map)) == -1)
-			return why(NO_TMPFS "gid_map: %s", strerror(errno));
-		close(fd);
-	}
-	if (ns == 0)
-		mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
-	if (mount("tmpfs", mnt, "tmpfs", MS_NOSUID | MS_NODEV,
-	    "size=64k,mode=0700") == -1)
-		return why(NO_TMPFS "mount: %s", strerror(errno));
-	return NULL;
-}
-
 /*
  * Fills the tmpfs, then asks for a key: a clear error, no key and no
  * temporary; with room again, the key is made.
@@ -1583,7 +1436,7 @@ full_disk_body(struct scratch *s)
 	char		*msg = NULL;
 	int		 fd;
 
-	if ((msg = tmpfs_mount(s->mnt)) != NULL)
+	if ((msg = tmpfs_mount(s->mnt, "size=64k,mode=0700")) != NULL)
 		return msg;
 	xasprintf(&home, "%s/redock", s->mnt);
 	xasprintf(&filler, "%s/filler", s->mnt);
@@ -1602,7 +1455,7 @@ full_disk_body(struct scratch *s)
 	    strchr(cause, '\n') != NULL)
 		return why("cause: \"%s\"", cause);
 	free(cause);
-	list = dir_list(home);
+	list = dir_list(home, NULL);
 	if (strcmp(list, ".lock") != 0)
 		return why("left in home: \"%s\"", list);
 	free(list);

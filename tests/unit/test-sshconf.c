@@ -16,7 +16,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -32,13 +31,13 @@
 #include <cmocka.h>
 
 #include "sshconf.h"
+#include "testutil.h"
 #include "xmalloc.h"
 
 #define HEADER	"# This file is generated from the files in %s/.\n" \
 		"# Edit those, not this file: a hand edit here stops the " \
 		"next update.\n"
 #define JOIN_DIR	"/h/.ssh/config.d"	/* what join tests name */
-#define NO_TMPFS	"no tmpfs: "	/* a child could not mount one */
 #define RACERS		16	/* processes updating at once */
 #define RACED		200	/* fragments they write between them */
 #define KILLS		200	/* SIGKILLs of an updating process */
@@ -68,10 +67,6 @@ static const struct sshconf_change host_b = { "b", "Host b" };
 
 static int	 scratch_new(void **);
 static int	 scratch_free(void **);
-static int	 remove_one(const char *, const struct stat *, int,
-		    struct FTW *);
-static char	*why(const char *, ...) __attribute__((format(printf, 1, 2)));
-static char	*file_load(const char *, size_t *);
 static char	*file_read(const char *, size_t *);
 static void	 file_write(const char *, const char *, mode_t);
 static void	 make_dir(const char *, mode_t);
@@ -79,8 +74,6 @@ static char	*frag_path(const struct scratch *, const char *);
 static void	 frag_put(const struct scratch *, const char *, const char *,
 		    mode_t);
 static char	*frag_read(const struct scratch *, const char *);
-static int	 mode_of(const char *);
-static char	*dir_list(const char *, int);
 static void	 update_ok(const char *, const struct sshconf_change *,
 		    size_t, int);
 static void	 update_refused(const char *, const struct sshconf_change *,
@@ -103,8 +96,6 @@ static void	 assert_unchanged(const char *, char *);
 static void	 child_start(struct child *, struct scratch *, child_fn,
 		    void *);
 static char	*child_wait(struct child *, int *);
-static int	 proc_write(const char *, const char *);
-static char	*tmpfs_mount(struct scratch *, const char *);
 static int	 in_tmpfs(struct scratch *, child_fn, char **);
 static void	 bad_fragment_refused(struct scratch *, const char *);
 static char	*read_only_body(struct scratch *, void *);
@@ -112,18 +103,26 @@ static char	*full_disk_body(struct scratch *, void *);
 static char	*racer_body(struct scratch *, void *);
 static char	*flipper_body(struct scratch *, void *);
 
+/* dir_list() filters: the entries a merge reads, and all but the lock. */
+static int
+visible(const char *name)
+{
+	return name[0] != '.';
+}
+
+static int
+not_lock(const char *name)
+{
+	return strcmp(name, ".lock") != 0;
+}
+
 static int
 scratch_new(void **state)
 {
 	struct scratch	*s;
-	const char	*tmp;
 
 	s = xcalloc(1, sizeof *s);
-	if ((tmp = getenv("TMPDIR")) == NULL || *tmp == '\0')
-		tmp = "/tmp";
-	xasprintf(&s->dir, "%s/test-sshconf.XXXXXX", tmp);
-	if (mkdtemp(s->dir) == NULL)
-		fail_msg("mkdtemp %s failed", s->dir);
+	s->dir = scratch_dir("test-sshconf");
 	xasprintf(&s->file, "%s/config", s->dir);
 	xasprintf(&s->d, "%s/config.d", s->dir);
 	xasprintf(&s->mnt, "%s/mnt", s->dir);
@@ -139,71 +138,13 @@ scratch_free(void **state)
 	/* Only mounted here when no child could have a namespace. */
 	umount2(s->mnt, MNT_DETACH);
 	chmod(s->d, 0700);
-	if (nftw(s->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS) == -1)
-		fail_msg("cannot remove '%s': %s", s->dir, strerror(errno));
+	tree_remove(s->dir);
 	free(s->dir);
 	free(s->file);
 	free(s->d);
 	free(s->mnt);
 	free(s);
 	return 0;
-}
-
-static int
-remove_one(const char *path, const struct stat *sb, int flag,
-    struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-/* A message for a child to return, allocated. */
-static char *
-why(const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*msg;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		abort();
-	va_end(ap);
-	return msg;
-}
-
-/* The contents of path, NUL-terminated, or NULL (errno set). */
-static char *
-file_load(const char *path, size_t *lenp)
-{
-	char	*buf = NULL;
-	size_t	 len = 0, size = 0;
-	ssize_t	 n;
-	int	 fd, saved;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return NULL;
-	for (;;) {
-		if (len == size) {
-			size = size == 0 ? 4096 : size * 2;
-			buf = xreallocarray(buf, 1, size + 1);
-		}
-		if ((n = read(fd, buf + len, size - len)) <= 0)
-			break;
-		len += (size_t)n;
-	}
-	saved = errno;
-	close(fd);
-	if (n == -1) {
-		free(buf);
-		errno = saved;
-		return NULL;
-	}
-	buf[len] = '\0';
-	if (lenp != NULL)
-		*lenp = len;
-	return buf;
 }
 
 static char *
@@ -274,48 +215,6 @@ frag_read(const struct scratch *s, const char *name)
 		fail_msg("cannot read '%s': %s", path, strerror(errno));
 	free(path);
 	return text;
-}
-
-/* The permission bits of what path leads to, or -1 when nothing. */
-static int
-mode_of(const char *path)
-{
-	struct stat	sb;
-
-	if (stat(path, &sb) == -1)
-		return -1;
-	return (int)(sb.st_mode & 07777);
-}
-
-/*
- * The names in dir, sorted, one space between them, or NULL when dir
- * cannot be read. Hidden names only when hidden is set; .lock never, as
- * any call may leave it.
- */
-static char *
-dir_list(const char *dir, int hidden)
-{
-	struct dirent	**v;
-	const char	 *name;
-	char		 *out, *more;
-	int		  n, i;
-
-	if ((n = scandir(dir, &v, NULL, alphasort)) == -1)
-		return NULL;
-	out = xstrdup("");
-	for (i = 0; i < n; i++) {
-		name = v[i]->d_name;
-		if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0 &&
-		    strcmp(name, ".lock") != 0 && (hidden || name[0] != '.')) {
-			xasprintf(&more, "%s%s%s", out, *out != '\0' ? " " : "",
-			    name);
-			free(out);
-			out = more;
-		}
-		free(v[i]);
-	}
-	free(v);
-	return out;
 }
 
 static void
@@ -409,7 +308,7 @@ assert_generated(const char *file)
 	size_t			 n = 0, len, glen;
 
 	xasprintf(&dir, "%s.d", file);
-	if ((names = dir_list(dir, 0)) == NULL)
+	if ((names = dir_list(dir, visible)) == NULL)
 		fail_msg("cannot list '%s'", dir);
 	for (p = names; (name = strsep(&p, " ")) != NULL && *name != '\0';) {
 		if (!sshconf_name_valid(name))
@@ -513,9 +412,9 @@ state_of(const char *file)
 	xasprintf(&path, "%s.d/.checksum", file);
 	sum = file_load(path, NULL);
 	path[strlen(path) - strlen("/.checksum")] = '\0';
-	names = dir_list(path, 1);
+	names = dir_list(path, not_lock);
 	*strrchr(path, '/') = '\0';
-	top = dir_list(path, 1);
+	top = dir_list(path, not_lock);
 	free(path);
 	path = bytes != NULL ? xvis(bytes) : NULL;
 	xasprintf(&out, "FILE \"%s\", .checksum '%s', beside FILE '%s', in "
@@ -599,57 +498,6 @@ child_wait(struct child *c, int *statusp)
 		return NULL;
 	buf[len] = '\0';
 	return xstrdup(buf);
-}
-
-static int
-proc_write(const char *path, const char *text)
-{
-	int	fd, rv;
-
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
-		return -1;
-	rv = write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : -1;
-	close(fd);
-	return rv;
-}
-
-/*
- * In a child: a tmpfs at s->mnt that only it sees. Root gets a mount
- * namespace, anyone else a user namespace too, keeping their own ids.
- * Root without namespaces mounts where the parent sees it, and
- * scratch_free() unmounts it.
- */
-static char *
-tmpfs_mount(struct scratch *s, const char *opts)
-{
-	char	map[64];
-	uid_t	uid = geteuid();
-	gid_t	gid = getegid();
-	int	ns;
-
-	if (mkdir(s->mnt, 0700) == -1 && errno != EEXIST)
-		return why(NO_TMPFS "mkdir '%s': %s", s->mnt, strerror(errno));
-	if (uid == 0)
-		ns = unshare(CLONE_NEWNS);
-	else if ((ns = unshare(CLONE_NEWUSER | CLONE_NEWNS)) == 0) {
-		snprintf(map, sizeof map, "%lu %lu 1", (unsigned long)uid,
-		    (unsigned long)uid);
-		if (proc_write("/proc/self/uid_map", map) == -1)
-			return why(NO_TMPFS "uid_map: %s", strerror(errno));
-		snprintf(map, sizeof map, "%lu %lu 1", (unsigned long)gid,
-		    (unsigned long)gid);
-		if (proc_write("/proc/self/setgroups", "deny") == -1 ||
-		    proc_write("/proc/self/gid_map", map) == -1)
-			return why(NO_TMPFS "gid_map: %s", strerror(errno));
-	}
-	/* A shared / would carry the mount back to the parent. */
-	if (ns == 0)
-		mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
-	if (mount("tmpfs", s->mnt, "tmpfs", MS_NOSUID | MS_NODEV, opts) == -1)
-		return why(NO_TMPFS "%s%s: mount: %s",
-		    ns == -1 ? "no namespace, " : "",
-		    uid == 0 ? "as root" : "as a user", strerror(errno));
-	return NULL;
 }
 
 /*
@@ -1266,7 +1114,7 @@ read_only_body(struct scratch *s, void *arg)
 	char			*before, *file, *msg = NULL;
 
 	(void)arg;
-	if ((msg = tmpfs_mount(s, "size=256k,mode=0700")) != NULL)
+	if ((msg = tmpfs_mount(s->mnt, "size=256k,mode=0700")) != NULL)
 		return msg;
 	xasprintf(&file, "%s/config", s->mnt);
 	if (sshconf_update(file, &host_a, 1, 0, &err) == -1)
@@ -1326,7 +1174,7 @@ full_disk_body(struct scratch *s, void *arg)
 	size_t			 i, len = 200 * 1024;
 
 	(void)arg;
-	if ((msg = tmpfs_mount(s, "size=64k,mode=0700")) != NULL)
+	if ((msg = tmpfs_mount(s->mnt, "size=64k,mode=0700")) != NULL)
 		return msg;
 	xasprintf(&file, "%s/config", s->mnt);
 	text = xmalloc(len + 1);
@@ -1532,8 +1380,8 @@ sigkill_at_any_moment_leaves_a_whole_file_and_no_hand_edit(void **state)
 			fail_msg("after kill %d at %lu us (seed %lu) the next "
 			    "update failed: %s", k, us, seed, err.message);
 		assert_generated(s->file);
-		d = dir_list(s->d, 1);
-		top = dir_list(s->dir, 1);
+		d = dir_list(s->d, not_lock);
+		top = dir_list(s->dir, not_lock);
 		if (*left == '\0' &&
 		    (strcmp(d, ".checksum m-body z-last") != 0 ||
 		    strcmp(top, "config config.d") != 0))

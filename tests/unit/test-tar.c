@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "tar.h"
+#include "testutil.h"
 #include "xmalloc.h"
 
 #define MTIME		1700000000	/* 2023-11-14 22:13:20 UTC */
@@ -50,14 +51,9 @@ static int
 scratch_new(void **state)
 {
 	struct scratch	*s;
-	const char	*tmp;
 
 	s = xcalloc(1, sizeof *s);
-	if ((tmp = getenv("TMPDIR")) == NULL || *tmp == '\0')
-		tmp = "/tmp";
-	xasprintf(&s->dir, "%s/test-tar.XXXXXX", tmp);
-	if (mkdtemp(s->dir) == NULL)
-		fail_msg("mkdtemp %s failed", s->dir);
+	s->dir = scratch_dir("test-tar");
 	xasprintf(&s->archive, "%s/a.tar", s->dir);
 	xasprintf(&s->out, "%s/stdout", s->dir);
 	xasprintf(&s->err, "%s/stderr", s->dir);
@@ -73,11 +69,9 @@ scratch_new(void **state)
 static int
 scratch_free(void **state)
 {
-	struct scratch		*s = *state;
-	const char *const	 rm[] = { "rm", "-rf", s->dir, NULL };
+	struct scratch	*s = *state;
 
-	if (run(s, rm) != 0)
-		fail_msg("rm -rf %s failed", s->dir);
+	tree_remove(s->dir);
 	free(s->dir);
 	free(s->archive);
 	free(s->out);

@@ -1,0 +1,187 @@
+/*
+ * testutil: what the C tests share (see testutil.h).
+ */
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "xmalloc.h"
+
+char *
+why(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		abort();
+	va_end(ap);
+	return msg;
+}
+
+char *
+file_load(const char *path, size_t *lenp)
+{
+	char	*buf = NULL;
+	size_t	 len = 0, size = 0;
+	ssize_t	 n;
+	int	 fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	for (;;) {
+		if (len == size) {
+			size = size == 0 ? 4096 : size * 2;
+			buf = xreallocarray(buf, 1, size + 1);
+		}
+		if ((n = read(fd, buf + len, size - len)) <= 0)
+			break;
+		len += (size_t)n;
+	}
+	saved = errno;
+	close(fd);
+	if (n == -1) {
+		free(buf);
+		errno = saved;
+		return NULL;
+	}
+	buf[len] = '\0';
+	if (lenp != NULL)
+		*lenp = len;
+	return buf;
+}
+
+int
+mode_of(const char *path)
+{
+	struct stat	sb;
+
+	if (lstat(path, &sb) == -1)
+		return -1;
+	return (int)(sb.st_mode & 07777);
+}
+
+char *
+dir_list(const char *dir, int (*keep)(const char *))
+{
+	struct dirent	**v;
+	const char	 *name;
+	char		 *out, *more;
+	int		  n, i;
+
+	if ((n = scandir(dir, &v, NULL, alphasort)) == -1)
+		return NULL;
+	out = xstrdup("");
+	for (i = 0; i < n; i++) {
+		name = v[i]->d_name;
+		if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0 &&
+		    (keep == NULL || keep(name))) {
+			xasprintf(&more, "%s%s%s", out, *out != '\0' ? " " : "",
+			    name);
+			free(out);
+			out = more;
+		}
+		free(v[i]);
+	}
+	free(v);
+	return out;
+}
+
+char *
+scratch_dir(const char *name)
+{
+	const char	*tmp;
+	char		*dir;
+
+	if ((tmp = getenv("TMPDIR")) == NULL || *tmp != '/')
+		tmp = "/tmp";
+	xasprintf(&dir, "%s/%s.XXXXXX", tmp, name);
+	if (mkdtemp(dir) == NULL) {
+		fprintf(stderr, "cannot make '%s': %s\n", dir,
+		    strerror(errno));
+		abort();
+	}
+	return dir;
+}
+
+static int
+remove_one(const char *path, const struct stat *sb, int flag,
+    struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	/* A directory made 0 or 0777 by a test must still go. */
+	chmod(path, 0700);
+	return remove(path);
+}
+
+void
+tree_remove(const char *dir)
+{
+	/* Its entries are read before it is visited: open it first. */
+	chmod(dir, 0700);
+	if (nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS) == -1) {
+		fprintf(stderr, "cannot remove '%s': %s\n", dir,
+		    strerror(errno));
+		abort();
+	}
+}
+
+static int
+proc_write(const char *path, const char *text)
+{
+	int	fd, r;
+
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
+		return -1;
+	r = write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : -1;
+	close(fd);
+	return r;
+}
+
+char *
+tmpfs_mount(const char *mnt, const char *opts)
+{
+	char	map[64];
+	uid_t	uid = geteuid();
+	gid_t	gid = getegid();
+	int	ns;
+
+	if (mkdir(mnt, 0700) == -1 && errno != EEXIST)
+		return why(NO_TMPFS "mkdir '%s': %s", mnt, strerror(errno));
+	if (uid == 0)
+		ns = unshare(CLONE_NEWNS);
+	else if ((ns = unshare(CLONE_NEWUSER | CLONE_NEWNS)) == 0) {
+		snprintf(map, sizeof map, "%lu %lu 1", (unsigned long)uid,
+		    (unsigned long)uid);
+		if (proc_write("/proc/self/uid_map", map) == -1)
+			return why(NO_TMPFS "uid_map: %s", strerror(errno));
+		snprintf(map, sizeof map, "%lu %lu 1", (unsigned long)gid,
+		    (unsigned long)gid);
+		if (proc_write("/proc/self/setgroups", "deny") == -1 ||
+		    proc_write("/proc/self/gid_map", map) == -1)
+			return why(NO_TMPFS "gid_map: %s", strerror(errno));
+	}
+	/* A shared / would carry the mount back to the parent. */
+	if (ns == 0)
+		mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+	if (mount("tmpfs", mnt, "tmpfs", MS_NOSUID | MS_NODEV, opts) == -1)
+		return why(NO_TMPFS "%s%s: mount: %s",
+		    ns == -1 ? "no namespace, " : "",
+		    uid == 0 ? "as root" : "as a user", strerror(errno));
+	return NULL;
+}

@@ -1,0 +1,50 @@
+/*
+ * testutil: what the C tests share: scratch directories, whole files,
+ * modes, directory listings, and a tmpfs of their own for disk-full
+ * tests. Linked into every program of tests/unit and tests/live.
+ */
+#ifndef TESTUTIL_H
+#define TESTUTIL_H
+
+#include <stddef.h>
+
+/* What tmpfs_mount()'s message starts with: no tmpfs could be had. */
+#define NO_TMPFS	"no tmpfs: "
+
+/* An allocated message, for a child process to return as its verdict. */
+char	*why(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * The contents of path, NUL-terminated (*lenp, if not NULL, is the
+ * length), or NULL with errno set when it cannot be read or is missing.
+ */
+char	*file_load(const char *path, size_t *lenp);
+
+/* The permission bits of path itself (lstat), or -1 when missing. */
+int	 mode_of(const char *path);
+
+/*
+ * The names in dir, sorted, joined by single spaces ("" when empty),
+ * allocated; "." and ".." are left out, and so is every name for which
+ * keep (if not NULL) returns 0. NULL with errno when dir cannot be read.
+ */
+char	*dir_list(const char *dir, int (*keep)(const char *name));
+
+/*
+ * Makes a directory NAME.XXXXXX in $TMPDIR (when absolute) or /tmp and
+ * returns its allocated path; aborts when it cannot.
+ */
+char	*scratch_dir(const char *name);
+
+/* Removes dir and all under it, whatever the modes tests left there. */
+void	 tree_remove(const char *dir);
+
+/*
+ * Mounts a tmpfs with the given options on mnt (made if missing), in a
+ * mount namespace of the calling process (and a user namespace when not
+ * root): call it in a child. Returns NULL, or an allocated message that
+ * starts with NO_TMPFS.
+ */
+char	*tmpfs_mount(const char *mnt, const char *opts);
+
+#endif /* TESTUTIL_H */
