@@ -40,9 +40,9 @@ endif
 
 ALL_CPPFLAGS =	-D_GNU_SOURCE -DREDOCK_VERSION='"$(VERSION)"' -Isrc -Isshconf \
 		$(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CPPFLAGS)
-ALL_CFLAGS =	-std=c17 $(WARNINGS) $(EXTRA_FLAGS) $(CFLAGS)
+ALL_CFLAGS =	-std=c17 -pthread $(WARNINGS) $(EXTRA_FLAGS) $(CFLAGS)
 ALL_LDFLAGS =	-Wl,--as-needed $(LDFLAGS)
-LIBS =		$(shell $(PKG_CONFIG) --libs $(PKGS))
+LIBS =		$(shell $(PKG_CONFIG) --libs $(PKGS)) -pthread
 
 SRCS =		$(wildcard src/*.c)
 # base-image/ compiled in: $(B)/base-files.c holds base_files[] (base.h).

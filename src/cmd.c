@@ -7,14 +7,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base.h"
 #include "engine.h"
+#include "name.h"
 #include "redock.h"
+#include "sshconf.h"
 #include "xmalloc.h"
 
 /* Adding a command is adding its file and one line here. */
 const struct cmd_entry *const cmd_table[] = {
-	&cmd_base_entry,
+	&cmd_start_entry,
+	&cmd_commit_entry,
+	&cmd_kill_entry,
+	&cmd_delete_entry,
 	&cmd_list_entry,
+	&cmd_sync_entry,
+	&cmd_ssh_config_entry,
+	&cmd_base_entry,
 	NULL
 };
 
@@ -209,5 +218,54 @@ cmd_engine_error(const char *what, const struct engine_error *err)
 		warnx("%s: %s", what, msg);
 	else
 		warnx("%s", msg);
+	free(msg);
+}
+
+int
+cmd_name(const char *arg, struct name *n)
+{
+	char	*cause = NULL, *shown;
+
+	if (name_parse(n, arg, &cause) == -1) {
+		shown = xvis(arg);
+		warnx("invalid NAME '%s': %s", shown, cause);
+		free(shown);
+		free(cause);
+		return EXIT_USAGE;
+	}
+	if (strcmp(n->image, BASE_IMAGE) == 0) {
+		warnx("invalid NAME '%s': it is redock's base image; see "
+		    "'redock base --help'", n->image);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int
+cmd_name_repeated(const struct name *names, int i)
+{
+	int	k;
+
+	for (k = 0; k < i; k++) {
+		if (strcmp(names[k].image, names[i].image) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+void
+cmd_sshconf_error(const char *what, const char *config,
+    const struct sshconf_error *err)
+{
+	char	*msg, *shown;
+
+	msg = xvis_message(err->message);
+	if (err->kind == SSHCONF_EEDITED) {
+		shown = xvis(config);
+		warnx("%s: %s: move your change into '%s.d/local', then run "
+		    "'redock sync --force'", what, msg, shown);
+		free(shown);
+	} else
+		warnx("%s: %s", what, msg);
 	free(msg);
 }

@@ -52,7 +52,13 @@ struct cmd_entry {
 extern const struct cmd_entry *const cmd_table[];
 
 extern const struct cmd_entry cmd_base_entry;
+extern const struct cmd_entry cmd_commit_entry;
+extern const struct cmd_entry cmd_delete_entry;
+extern const struct cmd_entry cmd_kill_entry;
 extern const struct cmd_entry cmd_list_entry;
+extern const struct cmd_entry cmd_ssh_config_entry;
+extern const struct cmd_entry cmd_start_entry;
+extern const struct cmd_entry cmd_sync_entry;
 
 /*
  * The entry called exactly name, or NULL. There is no prefix matching:
@@ -112,5 +118,32 @@ void	cmd_engine_error(const char *, const struct engine_error *);
  */
 int	cmd_base_build(const struct redock *rd, struct engine *e,
 	    const char *parent, int nocache);
+
+/*
+ * Parses a NAME operand into *n. A NAME outside CLI.md's grammar, or
+ * the base image's own name, gets one line on stderr naming the
+ * offending part; then returns EXIT_USAGE, else 0.
+ */
+struct name;
+int	cmd_name(const char *, struct name *);
+
+/* Is names[i] one of names[0..i-1]? A NAME given twice is done once. */
+int	cmd_name_repeated(const struct name *, int);
+
+/*
+ * Prints a failed update of the SSH configuration: "redock: WHAT:
+ * message", and for a hand edit the way out.
+ */
+struct sshconf_error;
+void	cmd_sshconf_error(const char *, const char *,
+	    const struct sshconf_error *);
+
+/*
+ * Removes the container c of NAME name and then its alias from config
+ * (~/.ssh/config). Returns 0, or 1 after one line on stderr.
+ */
+struct engine_container;
+int	cmd_kill_container(struct engine *, const char *,
+	    const struct engine_container *, const char *);
 
 #endif

@@ -1,0 +1,131 @@
+/*
+ * redock commit [-m MESSAGE] NAME...: save each NAME's container,
+ * running or stopped, as the image NAME, from which its next container
+ * is made.
+ */
+#include <sys/types.h>
+
+#include <err.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "machine.h"
+#include "name.h"
+#include "redock.h"
+#include "xmalloc.h"
+
+#define SHORT_ID	12	/* hex digits of an image ID shown */
+
+static int	cmd_commit_exec(const struct redock *, const struct args *);
+static char	*author(void);
+
+const struct cmd_entry cmd_commit_entry = {
+	.name = "commit",
+	.usage = "[-m MESSAGE] NAME...",
+	.summary = "save containers as their images, to start from next time",
+	.options = "  -m MESSAGE        the commit message\n",
+	.getopt = "m:",
+	.longopts = NULL,
+	.lower = 1,
+	.upper = -1,
+	.exec = cmd_commit_exec,
+};
+
+/* user@host, as git would sign it: $USER, else the passwd entry. */
+static char *
+author(void)
+{
+	struct passwd	*pw;
+	const char	*user;
+	char		 host[256], *s;
+
+	if ((user = getenv("USER")) == NULL || *user == '\0')
+		user = (pw = getpwuid(getuid())) != NULL ? pw->pw_name : "?";
+	if (gethostname(host, sizeof host) == -1)
+		strlcpy(host, "localhost", sizeof host);
+	host[sizeof host - 1] = '\0';
+	xasprintf(&s, "%s@%s", user, host);
+	return s;
+}
+
+static int
+cmd_commit_exec(const struct redock *rd, const struct args *args)
+{
+	struct name		*names;
+	struct engine		*e = NULL;
+	struct engine_container	*cs = NULL, *c;
+	struct engine_labels	 labels = { NULL, NULL, 0 };
+	struct engine_commit	 cm;
+	struct engine_error	 err;
+	const char		*id;
+	char			*who = NULL, *what, *newid;
+	size_t			 nc = 0;
+	int			 i, status;
+
+	names = xcalloc(args->argc, sizeof *names);
+	for (i = 0; i < args->argc; i++) {
+		if ((status = cmd_name(args->argv[i], &names[i])) != 0)
+			goto out;
+	}
+	if ((e = cmd_engine_open(rd, &status)) == NULL)
+		goto out;
+	status = 1;
+	if (machine_list(e, &cs, &nc, &err) == -1) {
+		cmd_engine_error("cannot list containers", &err);
+		goto out;
+	}
+
+	who = author();
+	status = 0;
+	for (i = 0; i < args->argc; i++) {
+		if (cmd_name_repeated(names, i))
+			continue;
+		if ((c = machine_by_name(cs, nc, names[i].image)) == NULL) {
+			warnx("cannot commit '%s': it has no container: "
+			    "'redock start' makes one", names[i].image);
+			status = 1;
+			continue;
+		}
+		/*
+		 * The engine keeps the container's labels on the image;
+		 * the name label says which NAME the image is, for list
+		 * and for delete's check that redock made it.
+		 */
+		engine_labels_add(&labels, MACHINE_LABEL_NAME,
+		    names[i].image);
+		engine_labels_add(&labels, MACHINE_LABEL_VERSION,
+		    REDOCK_VERSION);
+		memset(&cm, 0, sizeof cm);
+		cm.repository = names[i].repository;
+		cm.tag = names[i].tag;
+		cm.message = args->flag['m'];
+		cm.author = who;
+		cm.labels = &labels;
+		if (engine_image_commit(e, c->id, &cm, &newid, &err) == -1) {
+			xasprintf(&what, "cannot commit '%s'",
+			    names[i].image);
+			cmd_engine_error(what, &err);
+			free(what);
+			status = 1;
+		} else {
+			id = strncmp(newid, "sha256:", 7) == 0 ? newid + 7 :
+			    newid;
+			if (rd->verbosity >= 0)
+				printf("committed '%s' as image %.*s\n",
+				    names[i].image, SHORT_ID, id);
+			free(newid);
+		}
+		engine_labels_release(&labels);
+	}
+out:
+	engine_labels_release(&labels);
+	engine_containers_free(cs, nc);
+	engine_free(e);
+	free(names);
+	free(who);
+	return status;
+}

@@ -1,0 +1,266 @@
+/*
+ * redock sync [--force]: make redock's fragments in ~/.ssh/config.d/
+ * say what the engine says. A running container gets the fragment of
+ * its alias and its current port (after an engine restart, or a start
+ * outside redock); a fragment whose alias no container has any more is
+ * removed; a stopped container's fragment is left for its next start.
+ * One update of ~/.ssh/config does it all, and each change is printed.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alias.h"
+#include "engine.h"
+#include "keys.h"
+#include "machine.h"
+#include "redock.h"
+#include "sshconf.h"
+#include "xmalloc.h"
+
+#define FRAGMENT_MAX	(64 * 1024)	/* ours are a few hundred bytes */
+
+enum { OPT_FORCE = 'F' };
+
+static const struct option sync_longopts[] = {
+	{ "force",	no_argument,	NULL,	OPT_FORCE },
+	{ NULL,		0,		NULL,	0 }
+};
+
+static int	cmd_sync_exec(const struct redock *, const struct args *);
+
+const struct cmd_entry cmd_sync_entry = {
+	.name = "sync",
+	.usage = "[--force]",
+	.summary = "bring the SSH aliases in line with the engine",
+	.options = "      --force       overwrite a hand edit of "
+	    "~/.ssh/config\n",
+	.getopt = "",
+	.longopts = sync_longopts,
+	.lower = 0,
+	.upper = 0,
+	.exec = cmd_sync_exec,
+};
+
+/* A fragment of redock's as it is on disk. */
+struct have {
+	char	*name;
+	char	*text;		/* NULL: unreadable, rewrite it */
+	int	 wanted;	/* some container has its alias */
+};
+
+/* One change, and the line that tells it. */
+struct change {
+	struct sshconf_change	 c;
+	char			*line;
+};
+
+static char	*fragment_read(int, const char *);
+static int	 have_load(const char *, struct have **, size_t *, char **);
+
+/* The text of dir's entry name, or NULL unless a small regular file. */
+static char *
+fragment_read(int dfd, const char *name)
+{
+	struct stat	 sb;
+	char		*text;
+	ssize_t		 r;
+	size_t		 len = 0;
+	int		 fd;
+
+	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return NULL;
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    sb.st_size > FRAGMENT_MAX) {
+		close(fd);
+		return NULL;
+	}
+	text = xmalloc((size_t)sb.st_size + 1);
+	while (len < (size_t)sb.st_size &&
+	    (r = read(fd, text + len, (size_t)sb.st_size - len)) > 0)
+		len += (size_t)r;
+	close(fd);
+	text[len] = '\0';
+	return text;
+}
+
+/* redock's fragments in dir: those named with its prefix. */
+static int
+have_load(const char *dir, struct have **hp, size_t *np, char **causep)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct have	*h = NULL;
+	char		*shown;
+	size_t		 n = 0;
+	size_t		 plen = strlen(ALIAS_FRAGMENT_PREFIX);
+
+	*hp = NULL;
+	*np = 0;
+	if ((d = opendir(dir)) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		shown = xvis(dir);
+		xasprintf(causep, "cannot read '%s': %s", shown,
+		    strerror(errno));
+		free(shown);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, ALIAS_FRAGMENT_PREFIX, plen) != 0 ||
+		    !sshconf_name_valid(de->d_name))
+			continue;
+		h = xreallocarray(h, n + 1, sizeof *h);
+		h[n].name = xstrdup(de->d_name);
+		h[n].text = fragment_read(dirfd(d), de->d_name);
+		h[n].wanted = 0;
+		n++;
+	}
+	closedir(d);
+	*hp = h;
+	*np = n;
+	return 0;
+}
+
+static int
+cmd_sync_exec(const struct redock *rd, const struct args *args)
+{
+	struct engine		*e = NULL;
+	struct engine_container	*cs = NULL, *c;
+	struct engine_error	 err;
+	struct sshconf_error	 serr;
+	struct sshconf_change	*sc = NULL;
+	struct have		*have = NULL, *h;
+	struct change		*ch = NULL;
+	const char		*alias, *name;
+	char			*home = NULL, *config = NULL, *dir = NULL;
+	char			*cause = NULL, *fname, *text, *shown;
+	size_t			 nc = 0, nh = 0, nch = 0, i, k;
+	int			 port, status;
+
+	if (keys_home(&home, &cause) == -1 ||
+	    machine_ssh_config(&config, &cause) == -1) {
+		warnx("%s", cause);
+		return 1;
+	}
+	xasprintf(&dir, "%s.d", config);
+	status = 1;
+	if (have_load(dir, &have, &nh, &cause) == -1) {
+		warnx("cannot sync: %s", cause);
+		goto out;
+	}
+	if ((e = cmd_engine_open(rd, &status)) == NULL)
+		goto out;
+	status = 1;
+	if (machine_list(e, &cs, &nc, &err) == -1) {
+		cmd_engine_error("cannot list containers", &err);
+		goto out;
+	}
+
+	ch = xcalloc(nc + nh + 1, sizeof *ch);
+	for (i = 0; i < nc; i++) {
+		c = &cs[i];
+		name = engine_labels_get(&c->labels, MACHINE_LABEL_NAME);
+		alias = engine_labels_get(&c->labels, MACHINE_LABEL_ALIAS);
+		if (!alias_valid(alias, &cause)) {
+			shown = xvis(name);
+			warnx("skipped '%s': its container has a bad %s "
+			    "label: %s", shown, MACHINE_LABEL_ALIAS, cause);
+			free(shown);
+			free(cause);
+			cause = NULL;
+			continue;
+		}
+		if (machine_by_alias(cs, nc, alias) != c) {
+			shown = xvis(name);
+			warnx("skipped '%s': another container has its alias "
+			    "'%s'", shown, alias);
+			free(shown);
+			continue;
+		}
+		if (alias_fragment_name(alias, &fname, &cause) == -1)
+			continue;	/* alias_valid() said yes */
+		for (h = NULL, k = 0; k < nh; k++) {
+			if (strcmp(have[k].name, fname) == 0)
+				h = &have[k];
+		}
+		if (h != NULL)
+			h->wanted = 1;
+		port = engine_container_port(c, MACHINE_SSH_PORT,
+		    MACHINE_HOST_IP);
+		if (!c->running || port == 0) {
+			free(fname);
+			continue;	/* its next start writes it */
+		}
+		free(fname);
+		if (machine_fragment(home, alias, port, &fname, &text,
+		    &cause) == -1) {
+			warnx("cannot sync '%s': %s", alias, cause);
+			goto out;
+		}
+		if (h != NULL && h->text != NULL &&
+		    strcmp(h->text, text) == 0) {
+			free(fname);
+			free(text);
+			continue;
+		}
+		shown = xvis(name);
+		ch[nch].c.name = fname;
+		ch[nch].c.text = text;
+		xasprintf(&ch[nch].line, "%s %s ('%s', port %d)",
+		    h != NULL ? "updated" : "added", alias, shown, port);
+		free(shown);
+		nch++;
+	}
+	for (k = 0; k < nh; k++) {
+		if (have[k].wanted)
+			continue;
+		ch[nch].c.name = xstrdup(have[k].name);
+		ch[nch].c.text = NULL;
+		xasprintf(&ch[nch].line, "removed %s: no container has it",
+		    have[k].name + strlen(ALIAS_FRAGMENT_PREFIX));
+		nch++;
+	}
+
+	sc = xcalloc(nch + 1, sizeof *sc);
+	for (i = 0; i < nch; i++)
+		sc[i] = ch[i].c;
+	if (sshconf_update(config, sc, nch, args->flag[OPT_FORCE] != NULL ?
+	    SSHCONF_FORCE : 0, &serr) == -1) {
+		cmd_sshconf_error("cannot sync", config, &serr);
+		goto out;
+	}
+	if (rd->verbosity >= 0) {
+		for (i = 0; i < nch; i++)
+			printf("%s\n", ch[i].line);
+	}
+	status = 0;
+out:
+	for (i = 0; i < nch; i++) {
+		free((char *)ch[i].c.name);
+		free((char *)ch[i].c.text);
+		free(ch[i].line);
+	}
+	free(ch);
+	free(sc);
+	for (k = 0; k < nh; k++) {
+		free(have[k].name);
+		free(have[k].text);
+	}
+	free(have);
+	engine_containers_free(cs, nc);
+	engine_free(e);
+	free(home);
+	free(config);
+	free(dir);
+	free(cause);
+	return status;
+}
