@@ -83,8 +83,9 @@ machine_timeout(int *secondsp, char **causep)
 	*secondsp = MACHINE_TIMEOUT;
 	if ((v = getenv(MACHINE_TIMEOUT_ENV)) == NULL || *v == '\0')
 		return 0;
+	/* strtonum() would skip leading blanks and take a sign. */
 	n = strtonum(v, 1, 3600, &errstr);
-	if (errstr != NULL) {
+	if (errstr != NULL || *v < '0' || *v > '9') {
 		shown = xvis(v);
 		xasprintf(causep, "%s is '%s': give a number of seconds from "
 		    "1 to 3600", MACHINE_TIMEOUT_ENV, shown);

@@ -22,6 +22,9 @@ redock_setup() {
 	export HOME="$BATS_TEST_TMPDIR/home"
 	export REDOCK_HOME="$BATS_TEST_TMPDIR/redock-home"
 	unset XDG_DATA_HOME XDG_CONFIG_HOME SSH_AUTH_SOCK
+	# No ssh master outlives a test unless the test asks for sharing
+	# (and then ends it with "ssh -O exit").
+	export REDOCK_SSH_SHARING=no
 	mkdir -p -m 0700 "$HOME"
 	# Lower-case letters and digits: a valid repository name.
 	export USER="${REDOCK_TEST_RUN}t${BATS_SUITE_TEST_NUMBER}"

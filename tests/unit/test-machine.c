@@ -1,0 +1,375 @@
+/*
+ * Unit tests of what the lifecycle commands share (src/machine.c): the
+ * wait for sshd's banner against servers that answer, stay silent, talk
+ * something else or drop the connection as the engine's proxy does; the
+ * time-out setting; ~/.ssh/config's place; finding containers by label.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "engine.h"
+#include "machine.h"
+#include "testutil.h"
+
+/* A server in a child process on a port of 127.0.0.1. */
+struct server {
+	pid_t	pid;
+	int	port;
+};
+
+enum behaviour {
+	BANNER,		/* send an SSH banner */
+	DROP_THEN_BANNER,	/* close the first 3 connections, then BANNER */
+	SILENT,		/* accept and say nothing */
+	OTHER,		/* say something that is not SSH */
+};
+
+static int
+listener(int *portp)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof sin;
+	int			fd;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_int_equal(listen(fd, 16), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	*portp = ntohs(sin.sin_port);
+	return fd;
+}
+
+static void
+server_start(struct server *s, enum behaviour b)
+{
+	const char	*what;
+	int		 fd, c, n = 0;
+
+	fd = listener(&s->port);
+	if ((s->pid = fork()) != 0) {
+		assert_true(s->pid > 0);
+		close(fd);
+		return;
+	}
+	for (;;) {
+		if ((c = accept(fd, NULL, NULL)) == -1)
+			continue;
+		switch (b) {
+		case DROP_THEN_BANNER:
+			if (n++ < 3) {
+				close(c);
+				continue;
+			}
+			/* FALLTHROUGH */
+		case BANNER:
+			what = "SSH-2.0-OpenSSH_test\r\n";
+			break;
+		case OTHER:
+			what = "HTTP/1.0 400 Bad Request\r\n\r\n";
+			break;
+		default:
+			what = NULL;
+			break;
+		}
+		if (what != NULL) {
+			if (write(c, what, strlen(what)) < 0)
+				_exit(1);
+			sleep(1);
+		}
+		if (b == SILENT)
+			continue;	/* keep it open and quiet */
+		close(c);
+	}
+}
+
+static void
+server_stop(struct server *s)
+{
+	kill(s->pid, SIGKILL);
+	waitpid(s->pid, NULL, 0);
+}
+
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec	t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000L +
+	    (t1.tv_nsec - t0->tv_nsec) / 1000000L;
+}
+
+static void
+ready_when_sshd_sends_its_banner(void **state)
+{
+	struct server	s;
+
+	(void)state;
+	server_start(&s, BANNER);
+	assert_int_equal(machine_wait_banner(s.port, 5000, NULL, NULL),
+	    MACHINE_READY);
+	server_stop(&s);
+}
+
+static void
+dropped_connections_are_tried_again(void **state)
+{
+	struct server	s;
+
+	(void)state;
+	server_start(&s, DROP_THEN_BANNER);
+	assert_int_equal(machine_wait_banner(s.port, 5000, NULL, NULL),
+	    MACHINE_READY);
+	server_stop(&s);
+}
+
+static void
+a_silent_server_times_out_on_time(void **state)
+{
+	struct server	s;
+	struct timespec	t0;
+	long		ms;
+
+	(void)state;
+	server_start(&s, SILENT);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(machine_wait_banner(s.port, 400, NULL, NULL),
+	    MACHINE_TIMEDOUT);
+	ms = ms_since(&t0);
+	assert_true(ms >= 400);
+	assert_true(ms < 3000);
+	server_stop(&s);
+}
+
+static void
+a_server_that_is_not_ssh_is_not_ready(void **state)
+{
+	struct server	s;
+
+	(void)state;
+	server_start(&s, OTHER);
+	assert_int_equal(machine_wait_banner(s.port, 400, NULL, NULL),
+	    MACHINE_TIMEDOUT);
+	server_stop(&s);
+}
+
+static int	alive_calls;
+
+static int
+dead(void *arg)
+{
+	(void)arg;
+	alive_calls++;
+	return 0;
+}
+
+static int
+alive(void *arg)
+{
+	(void)arg;
+	alive_calls++;
+	return 1;
+}
+
+static void
+a_dead_container_ends_the_wait_early(void **state)
+{
+	struct timespec	t0;
+	long		ms;
+	int		fd, port;
+
+	(void)state;
+	/* A port nobody listens on: refused at once, every time. */
+	fd = listener(&port);
+	close(fd);
+
+	alive_calls = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(machine_wait_banner(port, 10000, dead, NULL),
+	    MACHINE_DEAD);
+	ms = ms_since(&t0);
+	assert_int_equal(alive_calls, 1);
+	assert_true(ms < 2000);
+
+	alive_calls = 0;
+	assert_int_equal(machine_wait_banner(port, 700, alive, NULL),
+	    MACHINE_TIMEDOUT);
+	assert_true(alive_calls >= 1);
+}
+
+static void
+the_timeout_comes_from_the_environment(void **state)
+{
+	static const char *const bad[] = { "0", "-1", "abc", "3601", "5s",
+	    " 5", "99999999999999999999" };
+	char	*cause;
+	size_t	 i;
+	int	 s;
+
+	(void)state;
+	unsetenv(MACHINE_TIMEOUT_ENV);
+	assert_int_equal(machine_timeout(&s, &cause), 0);
+	assert_int_equal(s, MACHINE_TIMEOUT);
+	assert_null(cause);
+
+	setenv(MACHINE_TIMEOUT_ENV, "", 1);
+	assert_int_equal(machine_timeout(&s, &cause), 0);
+	assert_int_equal(s, MACHINE_TIMEOUT);
+
+	setenv(MACHINE_TIMEOUT_ENV, "7", 1);
+	assert_int_equal(machine_timeout(&s, &cause), 0);
+	assert_int_equal(s, 7);
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		setenv(MACHINE_TIMEOUT_ENV, bad[i], 1);
+		assert_int_equal(machine_timeout(&s, &cause), -1);
+		assert_non_null(strstr(cause, MACHINE_TIMEOUT_ENV));
+		free(cause);
+	}
+	unsetenv(MACHINE_TIMEOUT_ENV);
+}
+
+static void
+the_ssh_config_is_under_home_and_ssh_is_made_private(void **state)
+{
+	char	*dir, *path, *cause, *ssh, *want;
+	FILE	*fp;
+
+	(void)state;
+	dir = scratch_dir("machine");
+	setenv("HOME", dir, 1);
+	umask(022);
+	assert_int_equal(machine_ssh_config(&path, &cause), 0);
+	want = NULL;
+	assert_true(asprintf(&want, "%s/.ssh/config", dir) > 0);
+	assert_string_equal(path, want);
+	assert_true(asprintf(&ssh, "%s/.ssh", dir) > 0);
+	assert_int_equal(mode_of(ssh), 0700);
+	free(path);
+	free(want);
+
+	/* An existing ~/.ssh is used as it is. */
+	assert_int_equal(machine_ssh_config(&path, &cause), 0);
+	free(path);
+
+	/* ~/.ssh that is a file is an error, not something to replace. */
+	tree_remove(ssh);
+	assert_non_null(fp = fopen(ssh, "w"));
+	fclose(fp);
+	assert_int_equal(machine_ssh_config(&path, &cause), -1);
+	assert_null(path);
+	assert_non_null(strstr(cause, "not a directory"));
+	free(cause);
+
+	setenv("HOME", "relative", 1);
+	assert_int_equal(machine_ssh_config(&path, &cause), -1);
+	assert_non_null(strstr(cause, "HOME"));
+	free(cause);
+	unsetenv("HOME");
+	assert_int_equal(machine_ssh_config(&path, &cause), -1);
+	free(cause);
+
+	free(ssh);
+	tree_remove(dir);
+	free(dir);
+}
+
+static void
+containers_are_found_by_their_labels(void **state)
+{
+	struct engine_container	cs[3];
+	size_t			i;
+
+	(void)state;
+	memset(cs, 0, sizeof cs);
+	engine_labels_add(&cs[0].labels, "other", "x");
+	engine_labels_add(&cs[1].labels, MACHINE_LABEL_NAME, "u:web");
+	engine_labels_add(&cs[1].labels, MACHINE_LABEL_ALIAS,
+	    "web-container");
+	engine_labels_add(&cs[2].labels, MACHINE_LABEL_NAME, "u:db");
+	engine_labels_add(&cs[2].labels, MACHINE_LABEL_ALIAS,
+	    "db-container");
+
+	assert_ptr_equal(machine_by_name(cs, 3, "u:web"), &cs[1]);
+	assert_ptr_equal(machine_by_name(cs, 3, "u:db"), &cs[2]);
+	assert_null(machine_by_name(cs, 3, "u:we"));
+	assert_null(machine_by_name(cs, 3, "x"));
+	assert_ptr_equal(machine_by_alias(cs, 3, "db-container"), &cs[2]);
+	assert_null(machine_by_alias(cs, 3, "web"));
+	assert_null(machine_by_name(cs, 0, "u:web"));
+	for (i = 0; i < 3; i++)
+		engine_labels_release(&cs[i].labels);
+}
+
+static void
+the_fragment_reaches_the_port_with_redocks_keys(void **state)
+{
+	char	*name, *text, *cause;
+
+	(void)state;
+	setenv("REDOCK_SSH_SHARING", "no", 1);
+	assert_int_equal(machine_fragment("/h/redock", "web-container", 2222,
+	    &name, &text, &cause), 0);
+	assert_string_equal(name, "10-redock-web-container");
+	assert_non_null(strstr(text, "Host web-container\n"));
+	assert_non_null(strstr(text, "\tPort 2222\n"));
+	assert_non_null(strstr(text,
+	    "\tIdentityFile \"/h/redock/id_ed25519\"\n"));
+	assert_non_null(strstr(text,
+	    "\tUserKnownHostsFile \"/h/redock/known_hosts\"\n"));
+	assert_non_null(strstr(text, "\tControlMaster no\n"));
+	free(name);
+	free(text);
+
+	/* What the engine's label says is checked before it is written. */
+	assert_int_equal(machine_fragment("/h/redock", "web\nHost *", 2222,
+	    &name, &text, &cause), -1);
+	assert_null(name);
+	assert_null(text);
+	free(cause);
+	assert_int_equal(machine_fragment("/h/redock", "web", 0, &name,
+	    &text, &cause), -1);
+	free(cause);
+	unsetenv("REDOCK_SSH_SHARING");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(ready_when_sshd_sends_its_banner),
+		cmocka_unit_test(dropped_connections_are_tried_again),
+		cmocka_unit_test(a_silent_server_times_out_on_time),
+		cmocka_unit_test(a_server_that_is_not_ssh_is_not_ready),
+		cmocka_unit_test(a_dead_container_ends_the_wait_early),
+		cmocka_unit_test(the_timeout_comes_from_the_environment),
+		cmocka_unit_test(
+		    the_ssh_config_is_under_home_and_ssh_is_made_private),
+		cmocka_unit_test(containers_are_found_by_their_labels),
+		cmocka_unit_test(the_fragment_reaches_the_port_with_redocks_keys),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
