@@ -14,6 +14,7 @@
 #include <err.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,10 @@ struct job {
 	pthread_t		 thread;
 };
 
+/* The signal that interrupted start, or 0. */
+static volatile sig_atomic_t	interrupted;
+
+static void	on_signal(int);
 static int	hostname_valid(const char *);
 static int	job_prepare(struct job *, struct job *, size_t,
 		    struct engine *, struct engine_container *, size_t,
@@ -93,6 +98,12 @@ static int	job_alive(void *);
 static void	*job_run(void *);
 static void	job_fail(struct job *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
+
+static void
+on_signal(int sig)
+{
+	interrupted = sig;
+}
 
 /* Host names as the kernel takes them and a tag spells them. */
 static int
@@ -209,6 +220,8 @@ job_alive(void *arg)
 	struct engine_error	 err;
 	int			 running;
 
+	if (interrupted)
+		return 0;
 	if (engine_container_inspect(j->e, j->id, &c, &err) == -1)
 		return !ENGINE_NOTFOUND(&err);
 	running = c.running;
@@ -283,6 +296,10 @@ job_run(void *arg)
 	 * The keys go in before every start, so a client key made anew
 	 * since is let in, and a container made outside redock gets them.
 	 */
+	if (interrupted) {
+		job_fail(j, "interrupted");
+		goto out;
+	}
 	data = tar_data(j->keys, &len);
 	if (engine_container_upload(j->e, j->id, "/", data, len,
 	    &err) == -1) {
@@ -324,12 +341,20 @@ job_run(void *arg)
 		    j->timeout, *log != '\0' ? log : "(empty)");
 		goto out;
 	case MACHINE_DEAD:
+		if (interrupted) {
+			job_fail(j, "interrupted");
+			goto out;
+		}
 		machine_log_tail(j->e, j->id, LOG_LINES, &log);
 		job_fail(j, "the container stopped before sshd answered; its "
 		    "log ends: %s", *log != '\0' ? log : "(empty)");
 		goto out;
 	}
 
+	if (interrupted) {
+		job_fail(j, "interrupted");
+		goto out;
+	}
 	if (machine_fragment(j->home, j->alias, port, &name, &text,
 	    &cause) == -1) {
 		job_fail(j, "%s", cause);
@@ -378,11 +403,13 @@ cmd_start_exec(const struct redock *rd, const struct args *args)
 	struct engine_error	 err;
 	struct sshconf_error	 serr;
 	struct base_info	 info;
+	struct sigaction	 sa, old[3];
+	static const int	 signals[3] = { SIGINT, SIGTERM, SIGHUP };
 	const char		*hostname = args->flag['n'];
 	char			*home = NULL, *config = NULL, *cause = NULL;
 	char			*shown;
 	size_t			 nc = 0, i, k;
-	int			 timeout, need_base = 0, status;
+	int			 timeout, need_base = 0, caught = 0, status;
 
 	if (hostname != NULL && args->argc > 1) {
 		warnx("option '-n' names one container: give one NAME with "
@@ -485,6 +512,22 @@ cmd_start_exec(const struct redock *rd, const struct args *args)
 		}
 	}
 
+	/*
+	 * From here on an interrupt does not end redock at once: each
+	 * thread stops at its next step and removes what it made, and
+	 * then redock dies of the signal, as the shell expects.
+	 */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof signals / sizeof signals[0]; i++) {
+		/* A signal the caller ignores stays ignored. */
+		sigaction(signals[i], NULL, &old[i]);
+		if (old[i].sa_handler != SIG_IGN)
+			sigaction(signals[i], &sa, NULL);
+	}
+	caught = 1;
+
 	for (i = 0; i < (size_t)args->argc; i++) {
 		j = &jobs[i];
 		if (j->skip || j->failed)
@@ -506,6 +549,10 @@ cmd_start_exec(const struct redock *rd, const struct args *args)
 	}
 
 out:
+	if (caught) {
+		for (i = 0; i < sizeof signals / sizeof signals[0]; i++)
+			sigaction(signals[i], &old[i], NULL);
+	}
 	if (jobs != NULL) {
 		for (i = 0; i < (size_t)args->argc; i++) {
 			free(jobs[i].id);
@@ -519,5 +566,9 @@ out:
 	free(home);
 	free(config);
 	free(cause);
+	if (interrupted) {
+		fflush(stdout);
+		raise(interrupted);
+	}
 	return status;
 }
