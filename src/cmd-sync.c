@@ -4,6 +4,8 @@
  * its alias and its current port (after an engine restart, or a start
  * outside redock); a fragment whose alias no container has any more is
  * removed; a stopped container's fragment is left for its next start.
+ * A container whose host key is not in redock's home gets no alias: it
+ * belongs to another user of the engine, or was made outside redock.
  * One update of ~/.ssh/config does it all, and each change is printed.
  */
 #include <sys/types.h>
@@ -201,6 +203,19 @@ cmd_sync_exec(const struct redock *rd, const struct args *args)
 			continue;	/* its next start writes it */
 		}
 		free(fname);
+		/*
+		 * Without its host key here it is someone else's (an engine
+		 * can be shared), and no alias of ours could reach it.
+		 */
+		if (h == NULL && !keys_host_exists(home, alias)) {
+			if (rd->verbosity > 0) {
+				shown = xvis(name);
+				warnx("skipped '%s': no host key of alias '%s' "
+				    "in redock's home", shown, alias);
+				free(shown);
+			}
+			continue;
+		}
 		if (machine_fragment(home, alias, port, &fname, &text,
 		    &cause) == -1) {
 			warnx("cannot sync '%s': %s", alias, cause);

@@ -677,6 +677,24 @@ out:
 }
 
 int
+keys_host_exists(const char *home, const char *alias)
+{
+	struct stat	 sb;
+	char		*path, *cause = NULL;
+	int		 rv;
+
+	if (!alias_valid(alias, &cause)) {
+		free(cause);
+		return 0;
+	}
+	xasprintf(&path, "%s/%s/%s/%s", home, KEYS_HOSTS, alias,
+	    KEYS_HOST_KEY);
+	rv = lstat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+	free(path);
+	return rv;
+}
+
+int
 keys_home(char **dirp, char **causep)
 {
 	const char	*v;

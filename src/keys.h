@@ -65,6 +65,12 @@ int	keys_host(const char *home, const char *alias, char **pubp,
 	    char **causep);
 
 /*
+ * Does home hold a host key of alias? 1 when yes, 0 when not (or when
+ * alias is not in the grammar of struct alias). Makes nothing.
+ */
+int	keys_host_exists(const char *home, const char *alias);
+
+/*
  * Forgets alias: removes its host key pair and its known_hosts line.
  * An alias that has neither is not an error.
  */
