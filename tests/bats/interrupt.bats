@@ -40,7 +40,7 @@ interrupt_start() {
 	    "$BATS_TEST_TMPDIR/err"
 	[ -z "$(docker ps -aq --filter name=^zsleep-container$)" ]
 	[ ! -e "$HOME/.ssh/config.d/10-redock-zsleep-container" ]
-	! grep -q zsleep "$HOME/.ssh/config" 2>/dev/null
+	[ -z "$(grep zsleep "$HOME/.ssh/config" 2>/dev/null)" ]
 }
 
 @test "SIGTERM during start removes the container it made and kills redock" {

@@ -557,3 +557,29 @@ assert_reachable() {
 	rm -rf "$SHARE_DIR"
 	SHARE_DIR=
 }
+
+@test "sync gives no alias to a redock container whose host key is not in redock's home" {
+	# Another user's machine on a shared engine: the labels are
+	# redock's, the keys are not ours.
+	docker run -d --name aother-container -l "$TEST_LABEL" \
+	    -l "io.redock.name=${USER}z:aother" \
+	    -l io.redock.alias=aother-container \
+	    -p 127.0.0.1::22 redock:base sleep infinity >/dev/null
+
+	run --separate-stderr redock -v sync
+	[ "$status" -eq 0 ]
+	[[ $stderr == *"skipped '${USER}z:aother': no host key of alias 'aother-container'"* ]]
+	[[ $output != *aother* ]]
+	[ ! -e "$(fragment aother-container)" ]
+	run grep -q aother "$HOME/.ssh/config"
+	[ "$status" -ne 0 ]
+
+	# Once redock has started it, its key is here and sync keeps it.
+	docker rm -f aother-container >/dev/null
+	redock start "${USER}z:aother"
+	docker restart aother-container >/dev/null
+	run redock sync
+	[ "$status" -eq 0 ]
+	[ -e "$(fragment aother-container)" ]
+	[ "$(fragment_port aother-container)" = "$(docker_port aother-container)" ]
+}

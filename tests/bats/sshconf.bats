@@ -75,7 +75,8 @@ setup() {
 	echo 'Host mine' >>"$CONF"
 	run merge --force -s b "$CONF" <<<'Host b'
 	[ "$status" -eq 0 ]
-	! grep -q 'Host mine' "$CONF"
+	run grep -q 'Host mine' "$CONF"
+	[ "$status" -eq 1 ]
 	grep -q '^Host b$' "$CONF"
 	run merge "$CONF"
 	[ "$status" -eq 0 ]
