@@ -55,38 +55,26 @@ author(void)
 static int
 cmd_commit_exec(const struct redock *rd, const struct args *args)
 {
-	struct name		*names;
-	struct engine		*e = NULL;
-	struct engine_container	*cs = NULL, *c;
+	struct cmd_machines	 m;
+	struct engine_container	*c;
 	struct engine_labels	 labels = { NULL, NULL, 0 };
 	struct engine_commit	 cm;
 	struct engine_error	 err;
+	const struct name	*n;
 	const char		*id;
 	char			*who = NULL, *what, *newid;
-	size_t			 nc = 0;
 	int			 i, status;
 
-	names = xcalloc(args->argc, sizeof *names);
-	for (i = 0; i < args->argc; i++) {
-		if ((status = cmd_name(args->argv[i], &names[i])) != 0)
-			goto out;
-	}
-	if ((e = cmd_engine_open(rd, &status)) == NULL)
+	if ((status = cmd_machines(rd, args, "commit", 0, &m)) != 0)
 		goto out;
-	status = 1;
-	if (machine_list(e, &cs, &nc, &err) == -1) {
-		cmd_engine_error("cannot list containers", &err);
-		goto out;
-	}
-
 	who = author();
-	status = 0;
-	for (i = 0; i < args->argc; i++) {
-		if (cmd_name_repeated(names, i))
+	for (i = 0; i < m.n; i++) {
+		n = &m.names[i];
+		if (m.repeated[i])
 			continue;
-		if ((c = machine_by_name(cs, nc, names[i].image)) == NULL) {
+		if ((c = machine_by_name(m.cs, m.nc, n->image)) == NULL) {
 			warnx("cannot commit '%s': it has no container: "
-			    "'redock start' makes one", names[i].image);
+			    "'redock start' makes one", n->image);
 			status = 1;
 			continue;
 		}
@@ -95,19 +83,17 @@ cmd_commit_exec(const struct redock *rd, const struct args *args)
 		 * the name label says which NAME the image is, for list
 		 * and for delete's check that redock made it.
 		 */
-		engine_labels_add(&labels, MACHINE_LABEL_NAME,
-		    names[i].image);
+		engine_labels_add(&labels, MACHINE_LABEL_NAME, n->image);
 		engine_labels_add(&labels, MACHINE_LABEL_VERSION,
 		    REDOCK_VERSION);
 		memset(&cm, 0, sizeof cm);
-		cm.repository = names[i].repository;
-		cm.tag = names[i].tag;
+		cm.repository = n->repository;
+		cm.tag = n->tag;
 		cm.message = args->flag['m'];
 		cm.author = who;
 		cm.labels = &labels;
-		if (engine_image_commit(e, c->id, &cm, &newid, &err) == -1) {
-			xasprintf(&what, "cannot commit '%s'",
-			    names[i].image);
+		if (engine_image_commit(m.e, c->id, &cm, &newid, &err) == -1) {
+			xasprintf(&what, "cannot commit '%s'", n->image);
 			cmd_engine_error(what, &err);
 			free(what);
 			status = 1;
@@ -116,16 +102,13 @@ cmd_commit_exec(const struct redock *rd, const struct args *args)
 			    newid;
 			if (rd->verbosity >= 0)
 				printf("committed '%s' as image %.*s\n",
-				    names[i].image, SHORT_ID, id);
+				    n->image, SHORT_ID, id);
 			free(newid);
 		}
 		engine_labels_release(&labels);
 	}
 out:
-	engine_labels_release(&labels);
-	engine_containers_free(cs, nc);
-	engine_free(e);
-	free(names);
+	cmd_machines_release(&m);
 	free(who);
 	return status;
 }

@@ -13,7 +13,6 @@
 #include "machine.h"
 #include "name.h"
 #include "redock.h"
-#include "sshconf.h"
 #include "xmalloc.h"
 
 static int	cmd_delete_exec(const struct redock *, const struct args *);
@@ -88,47 +87,17 @@ out:
 static int
 cmd_delete_exec(const struct redock *rd, const struct args *args)
 {
-	struct name		*names;
-	struct engine		*e = NULL;
-	struct engine_container	*cs = NULL;
-	struct engine_error	 err;
-	struct sshconf_error	 serr;
-	char			*config = NULL, *cause = NULL;
-	size_t			 nc = 0;
-	int			 i, status;
+	struct cmd_machines	m;
+	int			i, status;
 
-	names = xcalloc(args->argc, sizeof *names);
-	for (i = 0; i < args->argc; i++) {
-		if ((status = cmd_name(args->argv[i], &names[i])) != 0)
-			goto out;
-	}
-	status = 1;
-	if (machine_ssh_config(&config, &cause) == -1) {
-		warnx("%s", cause);
+	if ((status = cmd_machines(rd, args, "delete", 1, &m)) != 0)
 		goto out;
-	}
-	if (sshconf_check(config, &serr) == -1) {
-		cmd_sshconf_error("cannot delete", config, &serr);
-		goto out;
-	}
-	if ((e = cmd_engine_open(rd, &status)) == NULL)
-		goto out;
-	status = 1;
-	if (machine_list(e, &cs, &nc, &err) == -1) {
-		cmd_engine_error("cannot list containers", &err);
-		goto out;
-	}
-	status = 0;
-	for (i = 0; i < args->argc; i++) {
-		if (!cmd_name_repeated(names, i) &&
-		    delete_one(rd, e, config, cs, nc, &names[i]) != 0)
+	for (i = 0; i < m.n; i++) {
+		if (!m.repeated[i] && delete_one(rd, m.e, m.config, m.cs,
+		    m.nc, &m.names[i]) != 0)
 			status = 1;
 	}
 out:
-	engine_containers_free(cs, nc);
-	engine_free(e);
-	free(names);
-	free(config);
-	free(cause);
+	cmd_machines_release(&m);
 	return status;
 }

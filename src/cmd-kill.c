@@ -75,59 +75,27 @@ out:
 static int
 cmd_kill_exec(const struct redock *rd, const struct args *args)
 {
-	struct name		*names;
-	struct engine		*e = NULL;
-	struct engine_container	*cs = NULL, *c;
-	struct engine_error	 err;
-	struct sshconf_error	 serr;
-	char			*config = NULL, *cause = NULL;
-	size_t			 nc = 0;
+	struct cmd_machines	 m;
+	struct engine_container	*c;
 	int			 i, status;
 
-	names = xcalloc(args->argc, sizeof *names);
-	for (i = 0; i < args->argc; i++) {
-		if ((status = cmd_name(args->argv[i], &names[i])) != 0)
-			goto out;
-	}
-	status = 1;
-	if (machine_ssh_config(&config, &cause) == -1) {
-		warnx("%s", cause);
+	if ((status = cmd_machines(rd, args, "kill", 1, &m)) != 0)
 		goto out;
-	}
-	if (sshconf_check(config, &serr) == -1) {
-		cmd_sshconf_error("cannot kill", config, &serr);
-		goto out;
-	}
-	if ((e = cmd_engine_open(rd, &status)) == NULL)
-		goto out;
-	status = 1;
-	if (machine_list(e, &cs, &nc, &err) == -1) {
-		cmd_engine_error("cannot list containers", &err);
-		goto out;
-	}
-
-	status = 0;
-	for (i = 0; i < args->argc; i++) {
-		if (cmd_name_repeated(names, i))
+	for (i = 0; i < m.n; i++) {
+		if (m.repeated[i])
 			continue;
-		if ((c = machine_by_name(cs, nc, names[i].image)) == NULL) {
+		if ((c = machine_by_name(m.cs, m.nc, m.names[i].image)) ==
+		    NULL) {
 			warnx("cannot kill '%s': it has no container",
-			    names[i].image);
+			    m.names[i].image);
 			status = 1;
-			continue;
-		}
-		if (cmd_kill_container(e, config, c, names[i].image) != 0) {
+		} else if (cmd_kill_container(m.e, m.config, c,
+		    m.names[i].image) != 0)
 			status = 1;
-			continue;
-		}
-		if (rd->verbosity >= 0)
-			printf("killed '%s'\n", names[i].image);
+		else if (rd->verbosity >= 0)
+			printf("killed '%s'\n", m.names[i].image);
 	}
 out:
-	engine_containers_free(cs, nc);
-	engine_free(e);
-	free(names);
-	free(config);
-	free(cause);
+	cmd_machines_release(&m);
 	return status;
 }

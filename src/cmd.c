@@ -9,6 +9,7 @@
 
 #include "base.h"
 #include "engine.h"
+#include "machine.h"
 #include "name.h"
 #include "redock.h"
 #include "sshconf.h"
@@ -26,6 +27,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_base_entry,
 	NULL
 };
+
+static int	cmd_name_repeated(const struct name *, int);
 
 static const struct option help_option = {
 	"help", no_argument, NULL, 'h'
@@ -241,7 +244,8 @@ cmd_name(const char *arg, struct name *n)
 	return 0;
 }
 
-int
+/* Is names[i] one of names[0..i-1]? A NAME given twice is done once. */
+static int
 cmd_name_repeated(const struct name *names, int i)
 {
 	int	k;
@@ -268,4 +272,55 @@ cmd_sshconf_error(const char *what, const char *config,
 	} else
 		warnx("%s: %s", what, msg);
 	free(msg);
+}
+
+int
+cmd_machines(const struct redock *rd, const struct args *args,
+    const char *verb, int with_config, struct cmd_machines *m)
+{
+	struct engine_error	 err;
+	struct sshconf_error	 serr;
+	char			*cause = NULL, *what;
+	int			 i, status;
+
+	memset(m, 0, sizeof *m);
+	m->n = args->argc;
+	m->names = xcalloc(args->argc, sizeof *m->names);
+	m->repeated = xcalloc(args->argc, sizeof *m->repeated);
+	for (i = 0; i < args->argc; i++) {
+		if ((status = cmd_name(args->argv[i], &m->names[i])) != 0)
+			return status;
+		m->repeated[i] = cmd_name_repeated(m->names, i);
+	}
+	if (with_config) {
+		if (machine_ssh_config(&m->config, &cause) == -1) {
+			warnx("%s", cause);
+			free(cause);
+			return 1;
+		}
+		if (sshconf_check(m->config, &serr) == -1) {
+			xasprintf(&what, "cannot %s", verb);
+			cmd_sshconf_error(what, m->config, &serr);
+			free(what);
+			return 1;
+		}
+	}
+	if ((m->e = cmd_engine_open(rd, &status)) == NULL)
+		return status;
+	if (machine_list(m->e, &m->cs, &m->nc, &err) == -1) {
+		cmd_engine_error("cannot list containers", &err);
+		return 1;
+	}
+	return 0;
+}
+
+void
+cmd_machines_release(struct cmd_machines *m)
+{
+	engine_containers_free(m->cs, m->nc);
+	engine_free(m->e);
+	free(m->names);
+	free(m->repeated);
+	free(m->config);
+	memset(m, 0, sizeof *m);
 }

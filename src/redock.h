@@ -127,9 +127,6 @@ int	cmd_base_build(const struct redock *rd, struct engine *e,
 struct name;
 int	cmd_name(const char *, struct name *);
 
-/* Is names[i] one of names[0..i-1]? A NAME given twice is done once. */
-int	cmd_name_repeated(const struct name *, int);
-
 /*
  * Prints a failed update of the SSH configuration: "redock: WHAT:
  * message", and for a hand edit the way out.
@@ -139,10 +136,35 @@ void	cmd_sshconf_error(const char *, const char *,
 	    const struct sshconf_error *);
 
 /*
+ * What kill, delete, commit and ssh-config begin with: their NAME
+ * operands, parsed (a repeated one is marked), ~/.ssh/config's path
+ * and its check for a hand edit (when the command writes it), the
+ * engine, and every container of redock's (one call).
+ */
+struct engine_container;
+struct cmd_machines {
+	struct name		*names;
+	int			*repeated;	/* names[i] came before */
+	int			 n;
+	char			*config;	/* NULL unless asked for */
+	struct engine		*e;
+	struct engine_container	*cs;
+	size_t			 nc;
+};
+
+/*
+ * Fills *m for the command called verb; with_config gets and checks
+ * ~/.ssh/config. Returns 0, or the exit status after one line on
+ * stderr; either way cmd_machines_release() frees *m.
+ */
+int	cmd_machines(const struct redock *, const struct args *,
+	    const char *verb, int with_config, struct cmd_machines *m);
+void	cmd_machines_release(struct cmd_machines *);
+
+/*
  * Removes the container c of NAME name and then its alias from config
  * (~/.ssh/config). Returns 0, or 1 after one line on stderr.
  */
-struct engine_container;
 int	cmd_kill_container(struct engine *, const char *,
 	    const struct engine_container *, const char *);
 

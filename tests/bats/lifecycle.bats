@@ -283,23 +283,31 @@ assert_reachable() {
 	assert_reachable aweb-container
 }
 
-@test "six starts in parallel, then six kills in parallel, keep the config whole" {
-	local i st failed= pids=()
+# Runs "redock $1 aN" for N = 1..6 as six processes at once; fails,
+# showing their output, unless all six exit 0. Output: $BATS_TEST_TMPDIR/$1N.
+in_parallel() {
+	local verb=$1 i st failed= pids=()
 
 	for i in 1 2 3 4 5 6; do
-		redock start a$i >"$BATS_TEST_TMPDIR/start$i" 2>&1 </dev/null &
+		redock "$verb" a$i >"$BATS_TEST_TMPDIR/$verb$i" 2>&1 </dev/null &
 		pids[i]=$!
 	done
 	for i in 1 2 3 4 5 6; do
 		st=0
 		wait "${pids[i]}" || st=$?
 		if [ "$st" -ne 0 ]; then
-			echo "redock start a$i: status $st:" >&2
-			cat "$BATS_TEST_TMPDIR/start$i" >&2
+			echo "redock $verb a$i: status $st:" >&2
+			cat "$BATS_TEST_TMPDIR/$verb$i" >&2
 			failed=1
 		fi
 	done
 	[ -z "$failed" ]
+}
+
+@test "six starts in parallel, then six kills in parallel, keep the config whole" {
+	local i
+
+	in_parallel start
 	for i in 1 2 3 4 5 6; do
 		[ "$(cat "$BATS_TEST_TMPDIR/start$i")" = \
 		    "started '$USER:a$i' from redock:base: ssh a$i-container" ]
@@ -313,21 +321,7 @@ assert_reachable() {
 		assert_reachable a$i-container
 	done
 
-	pids=()
-	for i in 1 2 3 4 5 6; do
-		redock kill a$i >"$BATS_TEST_TMPDIR/kill$i" 2>&1 </dev/null &
-		pids[i]=$!
-	done
-	for i in 1 2 3 4 5 6; do
-		st=0
-		wait "${pids[i]}" || st=$?
-		if [ "$st" -ne 0 ]; then
-			echo "redock kill a$i: status $st:" >&2
-			cat "$BATS_TEST_TMPDIR/kill$i" >&2
-			failed=1
-		fi
-	done
-	[ -z "$failed" ]
+	in_parallel kill
 	for i in 1 2 3 4 5 6; do
 		[ "$(cat "$BATS_TEST_TMPDIR/kill$i")" = "killed '$USER:a$i'" ]
 		[ "$(containers_named "$USER:a$i")" -eq 0 ]
