@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "alias.h"
 #include "base.h"
@@ -33,6 +34,7 @@
 
 #define HOSTNAME_MAX	63	/* a label of a host name, and Linux's */
 #define LOG_LINES	3	/* of the container's log in an error */
+#define OWNER_TRIES	40	/* 50 ms apart: a container being made */
 
 enum { OPT_NO_SHELL = 'S' };
 
@@ -81,6 +83,7 @@ struct job {
 	int			 running;
 	const char		*image;		/* to create it from */
 	int			 created;	/* by this call */
+	int			 joined;	/* another redock's creation */
 	struct tar		*keys;
 	struct engine		*e;
 	pthread_t		 thread;
@@ -95,6 +98,8 @@ static int	job_prepare(struct job *, struct job *, size_t,
 		    struct engine *, struct engine_container *, size_t,
 		    int *);
 static int	job_alive(void *);
+static int	owner_wait(struct job *, struct engine_container *,
+		    struct engine_error *);
 static void	*job_run(void *);
 static void	job_fail(struct job *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
@@ -229,6 +234,24 @@ job_alive(void *arg)
 	return running;
 }
 
+/* Inspects the container called j->alias, waiting while it is 404. */
+static int
+owner_wait(struct job *j, struct engine_container *c,
+    struct engine_error *err)
+{
+	struct timespec	pause = { 0, 50 * 1000000L };
+	int		tries;
+
+	for (tries = 0; tries < OWNER_TRIES; tries++) {
+		if (engine_container_inspect(j->e, j->alias, c, err) == 0)
+			return 0;
+		if (!ENGINE_NOTFOUND(err) || interrupted)
+			return -1;
+		nanosleep(&pause, NULL);
+	}
+	return -1;
+}
+
 static void *
 job_run(void *arg)
 {
@@ -242,6 +265,7 @@ job_run(void *arg)
 	const void		*data;
 	const char		*owner;
 	char			*what = NULL, *cause = NULL, *log = NULL;
+	char			*shown;
 	char			*name = NULL, *text = NULL;
 	size_t			 len;
 	int			 port = 0;
@@ -267,29 +291,41 @@ job_run(void *arg)
 				j->failed = 1;
 				goto out;
 			}
-			/* Someone made a container of that name meanwhile. */
-			owner = NULL;
-			if (engine_container_inspect(j->e, j->alias, &c,
-			    &err) == 0)
-				owner = engine_labels_get(&c.labels,
-				    MACHINE_LABEL_NAME);
-			if (owner == NULL)
+			/*
+			 * Someone made a container of that name meanwhile:
+			 * the engine reserves the name before the container
+			 * can be inspected, so it may take a moment to see
+			 * whose it is. Another redock's start of the same
+			 * NAME is joined; anything else is refused.
+			 */
+			if (owner_wait(j, &c, &err) == -1) {
+				cmd_engine_error(what, &err);
+				j->failed = 1;
+				goto out;
+			}
+			owner = engine_labels_get(&c.labels,
+			    MACHINE_LABEL_NAME);
+			if (owner == NULL) {
 				job_fail(j, "the engine has a container called "
 				    "'%s' that redock did not make: remove or "
 				    "rename it, or give this one another host "
 				    "name with -n", j->alias);
-			else if (strcmp(owner, j->name.image) == 0)
-				job_fail(j, "another redock is starting it "
-				    "right now");
-			else {
-				owner = log = xvis(owner);
+				goto out;
+			}
+			if (strcmp(owner, j->name.image) != 0) {
+				shown = xvis(owner);
 				job_fail(j, "alias '%s' is taken by '%s': give "
 				    "this one another host name with -n",
-				    j->alias, owner);
+				    j->alias, shown);
+				free(shown);
+				goto out;
 			}
-			goto out;
-		}
-		j->created = 1;
+			j->id = xstrdup(c.id);
+			j->running = c.running;
+			j->joined = 1;
+			engine_container_release(&c);
+		} else
+			j->created = 1;
 	}
 
 	/*
@@ -369,7 +405,7 @@ job_run(void *arg)
 	}
 
 	if (j->rd->verbosity >= 0) {
-		if (j->created)
+		if (j->created || j->joined)
 			printf("started '%s' from %s: ssh %s\n", j->name.image,
 			    j->image, j->alias);
 		else if (!j->running)

@@ -577,3 +577,23 @@ in_parallel() {
 	[ -e "$(fragment aother-container)" ]
 	[ "$(fragment_port aother-container)" = "$(docker_port aother-container)" ]
 }
+
+@test "three starts of the same NAME at once make one container, and each succeeds" {
+	local i st pids=()
+
+	for i in 1 2 3; do
+		redock start asame >"$BATS_TEST_TMPDIR/same$i" 2>&1 </dev/null &
+		pids[i]=$!
+	done
+	for i in 1 2 3; do
+		st=0
+		wait "${pids[i]}" || st=$?
+		cat "$BATS_TEST_TMPDIR/same$i"
+		[ "$st" -eq 0 ]
+		[[ $(cat "$BATS_TEST_TMPDIR/same$i") == "started '$USER:asame' "*": ssh asame-container" ]]
+	done
+	[ "$(containers_named "$USER:asame")" -eq 1 ]
+	[ "$(host_lines asame-container)" = 1 ]
+	[ "$(fragment_port asame-container)" = "$(docker_port asame-container)" ]
+	assert_reachable asame-container
+}
