@@ -871,6 +871,24 @@ a_host_key_is_made_and_pinned_once(void **state)
 }
 
 static void
+a_host_key_exists_once_made_and_not_after_it_is_forgotten(void **state)
+{
+	struct scratch	*s = *state;
+	char		*pub, *cause = NULL;
+
+	assert_int_equal(keys_host_exists(s->home, ALIAS), 0);
+	pub = host_ok(s->home, ALIAS);
+	assert_int_equal(keys_host_exists(s->home, ALIAS), 1);
+	assert_int_equal(keys_host_exists(s->home, "other"), 0);
+	/* Outside the grammar: never a path of its own. */
+	assert_int_equal(keys_host_exists(s->home, "../" ALIAS), 0);
+	assert_int_equal(keys_host_exists(s->home, ""), 0);
+	assert_int_equal(keys_host_remove(s->home, ALIAS, &cause), 0);
+	assert_int_equal(keys_host_exists(s->home, ALIAS), 0);
+	free(pub);
+}
+
+static void
 a_host_key_is_stable_and_its_pin_left_untouched(void **state)
 {
 	struct scratch	*s = *state;
@@ -1533,6 +1551,7 @@ main(void)
 		cmocka_unit_test(
 		    home_comes_from_redock_home_then_xdg_data_home_then_home),
 		SCRATCH(a_host_key_is_made_and_pinned_once),
+		SCRATCH(a_host_key_exists_once_made_and_not_after_it_is_forgotten),
 		SCRATCH(a_host_key_is_stable_and_its_pin_left_untouched),
 		SCRATCH(other_lines_of_known_hosts_are_kept_byte_for_byte),
 		SCRATCH(a_stale_pin_is_replaced),
