@@ -103,6 +103,7 @@ static int	owner_wait(struct job *, struct engine_container *,
 static void	*job_run(void *);
 static void	job_fail(struct job *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
+static void	job_taken(struct job *, const char *);
 
 static void
 on_signal(int sig)
@@ -143,6 +144,18 @@ job_fail(struct job *j, const char *fmt, ...)
 	j->failed = 1;
 }
 
+/* Fails j: its alias belongs to the container of NAME owner. */
+static void
+job_taken(struct job *j, const char *owner)
+{
+	char	*shown;
+
+	shown = xvis(owner != NULL ? owner : "?");
+	job_fail(j, "alias '%s' is taken by '%s': give this one another "
+	    "host name with -n", j->alias, shown);
+	free(shown);
+}
+
 /*
  * What can be known before anything is made: the container the NAME
  * has (then its alias is the one it was made with), or the alias being
@@ -156,15 +169,15 @@ job_prepare(struct job *j, struct job *jobs, size_t done, struct engine *e,
 	struct engine_container	*c;
 	struct engine_image	 im;
 	struct engine_error	 err;
-	const char		*alias, *other;
+	const char		*alias;
 	char			*cause = NULL, *shown;
 	size_t			 i;
 
 	if ((c = machine_by_name(cs, nc, j->name.image)) != NULL) {
 		alias = engine_labels_get(&c->labels, MACHINE_LABEL_ALIAS);
 		if (!alias_valid(alias, &cause)) {
-			job_fail(j, "its container '%s' has a bad %s label: %s",
-			    c->name, MACHINE_LABEL_ALIAS, cause);
+			job_fail(j, "its container has a bad %s label: %s",
+			    MACHINE_LABEL_ALIAS, cause);
 			free(cause);
 			return -1;
 		}
@@ -183,18 +196,13 @@ job_prepare(struct job *j, struct job *jobs, size_t done, struct engine *e,
 	}
 
 	if ((c = machine_by_alias(cs, nc, j->alias)) != NULL) {
-		other = engine_labels_get(&c->labels, MACHINE_LABEL_NAME);
-		shown = xvis(other);
-		job_fail(j, "alias '%s' is taken by '%s': give this one "
-		    "another host name with -n", j->alias, shown);
-		free(shown);
+		job_taken(j, engine_labels_get(&c->labels,
+		    MACHINE_LABEL_NAME));
 		return -1;
 	}
 	for (i = 0; i < done; i++) {
 		if (!jobs[i].skip && strcmp(jobs[i].alias, j->alias) == 0) {
-			job_fail(j, "alias '%s' is taken by '%s': give this "
-			    "one another host name with -n", j->alias,
-			    jobs[i].name.image);
+			job_taken(j, jobs[i].name.image);
 			return -1;
 		}
 	}
@@ -265,7 +273,6 @@ job_run(void *arg)
 	const void		*data;
 	const char		*owner;
 	char			*what = NULL, *cause = NULL, *log = NULL;
-	char			*shown;
 	char			*name = NULL, *text = NULL;
 	size_t			 len;
 	int			 port = 0;
@@ -313,11 +320,7 @@ job_run(void *arg)
 				goto out;
 			}
 			if (strcmp(owner, j->name.image) != 0) {
-				shown = xvis(owner);
-				job_fail(j, "alias '%s' is taken by '%s': give "
-				    "this one another host name with -n",
-				    j->alias, shown);
-				free(shown);
+				job_taken(j, owner);
 				goto out;
 			}
 			j->id = xstrdup(c.id);
@@ -359,7 +362,7 @@ job_run(void *arg)
 		if (!c.running) {
 			machine_log_tail(j->e, j->id, LOG_LINES, &log);
 			job_fail(j, "the container stopped at once; its log "
-			    "ends: %s", *log != '\0' ? log : "(empty)");
+			    "ends: %s", log);
 		} else
 			job_fail(j, "its container does not publish port %d "
 			    "on %s: 'redock kill' it and start it again",
@@ -374,7 +377,7 @@ job_run(void *arg)
 		machine_log_tail(j->e, j->id, LOG_LINES, &log);
 		job_fail(j, "sshd did not answer on %s:%d within %d s; the "
 		    "container's log ends: %s", MACHINE_HOST_IP, port,
-		    j->timeout, *log != '\0' ? log : "(empty)");
+		    j->timeout, log);
 		goto out;
 	case MACHINE_DEAD:
 		if (interrupted) {
@@ -383,7 +386,7 @@ job_run(void *arg)
 		}
 		machine_log_tail(j->e, j->id, LOG_LINES, &log);
 		job_fail(j, "the container stopped before sshd answered; its "
-		    "log ends: %s", *log != '\0' ? log : "(empty)");
+		    "log ends: %s", log);
 		goto out;
 	}
 

@@ -11,13 +11,11 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
 
 #include "alias.h"
 #include "engine.h"
@@ -258,11 +256,11 @@ void
 machine_log_tail(struct engine *e, const char *id, int n, char **textp)
 {
 	struct engine_error	 err;
-	char			*log = NULL, *line, *next, *shown, *text;
+	char			*log = NULL, *line, *next, *shown, *text = NULL;
+	char			*joined;
 	size_t			 len;
 
 	*textp = NULL;
-	text = xstrdup("");
 	if (engine_container_logs(e, id, n, &log, &err) == 0) {
 		for (line = log; line != NULL && *line != '\0'; line = next) {
 			if ((next = strchr(line, '\n')) != NULL)
@@ -273,18 +271,16 @@ machine_log_tail(struct engine *e, const char *id, int n, char **textp)
 			if (*line == '\0')
 				continue;
 			shown = xvis_message(line);
-			if (*text == '\0') {
-				free(text);
+			if (text == NULL)
 				text = shown;
-			} else {
-				xasprintf(textp, "%s | %s", text, shown);
+			else {
+				xasprintf(&joined, "%s | %s", text, shown);
 				free(text);
 				free(shown);
-				text = *textp;
-				*textp = NULL;
+				text = joined;
 			}
 		}
 	}
 	free(log);
-	*textp = text;
+	*textp = text != NULL ? text : xstrdup("(empty)");
 }

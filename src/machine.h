@@ -94,8 +94,8 @@ enum machine_wait machine_wait_banner(int port, int timeout_ms,
 
 /*
  * The container's last n log lines in one line of text, safe for a
- * terminal: each line escaped, joined with " | ". *textp is "" when
- * there is no log or the engine cannot give it.
+ * terminal: each line escaped, joined with " | ". *textp is "(empty)"
+ * when there is no log or the engine cannot give it.
  */
 void	machine_log_tail(struct engine *, const char *id, int n,
 	    char **textp);
