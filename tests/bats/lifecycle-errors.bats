@@ -3,8 +3,7 @@
 # do what they are asked: exit status 2 for a wrong command line, 1 for
 # anything else, always one line on stderr, and neither the engine nor
 # ~/.ssh changed by the attempt. Every tag here starts with "b" and every
-# other repository with $USER: the engine is shared with other tests,
-# and containers are named after their aliases.
+# other repository with $USER, so the teardown finds what a test made.
 
 load helper
 
@@ -22,66 +21,27 @@ teardown() {
 	redock_teardown
 }
 
-# Waits (120 s at most) until redock:base is in the engine: a test of
-# "redock base" run at the same time may remove and rebuild it.
+# The base image, there before anything is recorded: a start that built
+# it would change the engine for reasons of its own.
 require_base() {
-	local i
-
-	for i in $(seq 240); do
-		docker image inspect redock:base >/dev/null 2>&1 && return 0
-		sleep 0.5
-	done
-	echo "redock:base is not in the engine: run 'redock base'" >&2
-	return 1
-}
-
-# What in the engine belongs to this test, one line each: the containers
-# redock names after our aliases (all of them "b...-container") or that
-# carry our labels, and the images in our repositories or with our
-# labels, with what may change about them. Other tests that use the
-# engine at the same time make and remove objects of their own.
-our_objects() {
-	{
-		docker ps -a --no-trunc --format \
-		    'container|{{.ID}}|{{.Names}}|{{.State}}|{{.Label "io.redock.name"}}|{{.Label "io.redock.alias"}}|{{.Label "io.redock.test"}}'
-		docker images -a -q --no-trunc | sort -u |
-		    xargs -r docker image inspect --format \
-		    'image|{{.Id}}|{{range .RepoTags}}{{.}},{{end}}|{{with .Config}}{{with .Labels}}{{index . "io.redock.name"}}{{end}}{{end}}|{{with .Config}}{{with .Labels}}{{index . "io.redock.test"}}{{end}}{{end}}' \
-		    2>/dev/null
-	} | awk -F'|' -v u="$USER" -v run="$REDOCK_TEST_RUN" '
-	function ours(s) { return index(s, u) == 1 }
-	$1 == "container" {
-		if ($3 ~ /^b.*-container$/ || ours($5) || $7 == run)
-			print
-		next
-	}
-	$1 == "image" {
-		n = split($3, tags, ",")
-		for (i = 1; i <= n; i++)
-			if (ours(tags[i])) { print; next }
-		if (ours($4) || $5 == run)
-			print
-	}' | LC_ALL=C sort
+	docker image inspect redock:base >/dev/null 2>&1 || redock -q base
 }
 
 # Records the engine and ~/.ssh as they are now.
 record() {
 	ENGINE_BEFORE=$(engine_objects)
-	OURS_BEFORE=$(our_objects)
 	SSH_BEFORE=$(snapshot)
 }
 
 # Asserts that the engine is as record found it: every image and
-# container the same; or, when other tests changed theirs meanwhile,
-# at least all of ours the same, down to their state.
+# container the same.
 assert_engine_unchanged() {
 	local now
 
-	[ "$(engine_objects)" = "$ENGINE_BEFORE" ] && return 0
-	now=$(our_objects)
-	[ "$now" = "$OURS_BEFORE" ] && return 0
+	now=$(engine_objects)
+	[ "$now" = "$ENGINE_BEFORE" ] && return 0
 	echo "the engine changed:" >&2
-	diff <(printf '%s\n' "$OURS_BEFORE") <(printf '%s\n' "$now") >&2
+	diff <(printf '%s\n' "$ENGINE_BEFORE") <(printf '%s\n' "$now") >&2
 	return 1
 }
 

@@ -476,14 +476,12 @@ in_parallel() {
 	wait_ssh_banner "$new"
 	assert_reachable aweb-container
 
-	# (c) Nothing changed since: nothing to say. The engine is shared
-	# with another run, whose containers (never "a...") may come and go
-	# between two syncs; none of ours may show up.
+	# (c) Nothing changed since: nothing to say. (Containers of other
+	# runs on the same engine have no host key here: sync skips them.)
 	run --separate-stderr redock sync
 	[ "$status" -eq 0 ]
-	run grep -E '^(added|updated|removed) a' <<<"$output"
-	[ "$status" -eq 1 ]
 	[ -z "$output" ]
+	[ -z "$stderr" ]
 	[ "$(fragment_port aweb-container)" = "$new" ]
 	assert_reachable aweb-container
 }
