@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "alias.h"
 #include "base.h"
@@ -28,6 +29,7 @@
 #include "machine.h"
 #include "name.h"
 #include "redock.h"
+#include "session.h"
 #include "sshconf.h"
 #include "tar.h"
 #include "xmalloc.h"
@@ -54,9 +56,10 @@ const struct cmd_entry cmd_start_entry = {
 	    "  -n HOSTNAME       the container's host name, and so its alias "
 	    "(default: TAG);\n"
 	    "                    with one NAME, for a new container only\n"
-	    "      --no-shell    do not open a session (sessions are not "
-	    "there yet:\n"
-	    "                    start prints the ssh command)\n",
+	    "      --no-shell    do not open a shell: with one NAME on a "
+	    "terminal,\n"
+	    "                    start opens one when the container is "
+	    "ready\n",
 	.getopt = "n:",
 	.longopts = start_longopts,
 	.lower = 1,
@@ -78,6 +81,7 @@ struct job {
 	int			 skip;		/* a NAME given twice */
 	int			 failed;
 	int			 started;	/* its thread runs */
+	int			 port;		/* sshd's, once it answered */
 
 	char			*id;		/* its container, if it has one */
 	int			 running;
@@ -406,6 +410,7 @@ job_run(void *arg)
 		j->failed = 1;
 		goto out;
 	}
+	j->port = port;
 
 	if (j->rd->verbosity >= 0) {
 		if (j->created || j->joined)
@@ -447,8 +452,11 @@ cmd_start_exec(const struct redock *rd, const struct args *args)
 	const char		*hostname = args->flag['n'];
 	char			*home = NULL, *config = NULL, *cause = NULL;
 	char			*shown;
+	char			 image[sizeof jobs->name.image];
+	char			 alias[ALIAS_MAX + 1];
 	size_t			 nc = 0, i, k;
 	int			 timeout, need_base = 0, caught = 0, status;
+	int			 shell = 0, port = 0;
 
 	if (hostname != NULL && args->argc > 1) {
 		warnx("option '-n' names one container: give one NAME with "
@@ -587,6 +595,16 @@ cmd_start_exec(const struct redock *rd, const struct args *args)
 			status = 1;
 	}
 
+	/* One NAME on a terminal: its shell, as "ssh ALIAS" would give. */
+	if (status == 0 && !interrupted && args->argc == 1 &&
+	    args->flag[OPT_NO_SHELL] == NULL && isatty(STDIN_FILENO) &&
+	    isatty(STDOUT_FILENO)) {
+		shell = 1;
+		strlcpy(image, jobs[0].name.image, sizeof image);
+		strlcpy(alias, jobs[0].alias, sizeof alias);
+		port = jobs[0].port;
+	}
+
 out:
 	if (caught) {
 		for (i = 0; i < sizeof signals / sizeof signals[0]; i++)
@@ -608,6 +626,11 @@ out:
 	if (interrupted) {
 		fflush(stdout);
 		raise(interrupted);
+	}
+	if (shell) {
+		fflush(stdout);
+		status = cmd_session_run(image, alias, port, NULL,
+		    SESSION_PTY);
 	}
 	return status;
 }

@@ -18,6 +18,8 @@
 /* Adding a command is adding its file and one line here. */
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_start_entry,
+	&cmd_shell_entry,
+	&cmd_exec_entry,
 	&cmd_commit_entry,
 	&cmd_kill_entry,
 	&cmd_delete_entry,

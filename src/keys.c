@@ -65,6 +65,8 @@ static int	 known_hosts_update(const char *, const char *, const char *,
 		    char **);
 static int	 host_get(const char *, const char *, struct pair *, char **);
 static int	 line_names(const char *, size_t, const char *, size_t);
+static char	*word_dup(const char *, size_t, size_t *);
+static int	 pin_load(const char *, const char *, ssh_key *, char **);
 static char	*known_hosts_pin(const char *, size_t, const char *,
 		    const char *, size_t *);
 
@@ -926,6 +928,121 @@ line_names(const char *s, size_t n, const char *alias, size_t alen)
 			return 1;
 	}
 	return 0;
+}
+
+/* The n bytes at s up to the next blank, as a string, or NULL. */
+static char *
+word_dup(const char *s, size_t n, size_t *ip)
+{
+	size_t	 i = *ip, start;
+	char	*w;
+
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	for (start = i; i < n; i++) {
+		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' ||
+		    s[i] == '\n' || s[i] == '\0')
+			break;
+	}
+	*ip = i;
+	if (i == start)
+		return NULL;
+	w = xmalloc(i - start + 1);
+	memcpy(w, s + start, i - start);
+	w[i - start] = '\0';
+	return w;
+}
+
+/* The key pinned for alias in HOME/known_hosts: the first line of it. */
+static int
+pin_load(const char *home, const char *alias, ssh_key *keyp, char **causep)
+{
+	const char		*nl;
+	char			*path, *shown, *text = NULL;
+	char			*host = NULL, *type = NULL, *b64 = NULL;
+	size_t			 len = 0, i, n, k;
+	enum ssh_keytypes_e	 kt;
+	int			 rv = -1;
+
+	path = path_join(home, KEYS_KNOWN_HOSTS);
+	shown = xvis(path);
+	if (file_read(path, KNOWN_HOSTS_MAX, &text, &len, causep) == -1)
+		goto out;
+	for (i = 0; text != NULL && i < len; i += n) {
+		nl = memchr(text + i, '\n', len - i);
+		n = nl != NULL ? (size_t)(nl - (text + i)) + 1 : len - i;
+		if (!line_names(text + i, n, alias, strlen(alias)))
+			continue;
+		k = 0;
+		host = word_dup(text + i, n, &k);
+		type = word_dup(text + i, n, &k);
+		b64 = word_dup(text + i, n, &k);
+		kt = type != NULL ? ssh_key_type_from_name(type) :
+		    SSH_KEYTYPE_UNKNOWN;
+		if (b64 == NULL || kt == SSH_KEYTYPE_UNKNOWN ||
+		    ssh_pki_import_pubkey_base64(b64, kt, keyp) != SSH_OK) {
+			xasprintf(causep, "the key pinned for '%s' in '%s' is "
+			    "damaged", alias, shown);
+			goto out;
+		}
+		rv = 0;
+		goto out;
+	}
+	xasprintf(causep, "no host key is pinned for '%s' in '%s'", alias,
+	    shown);
+
+out:
+	free(host);
+	free(type);
+	free(b64);
+	free(text);
+	free(shown);
+	free(path);
+	return rv;
+}
+
+int
+keys_session(const char *home, const char *alias, ssh_key *privp,
+    ssh_key *pinp, char **causep)
+{
+	struct pair	 p = { NULL, 0, NULL };
+	char		*path, *shown;
+	int		 r, rv = -1;
+
+	*privp = NULL;
+	*pinp = NULL;
+	*causep = NULL;
+	path = path_join(home, KEYS_CLIENT);
+	if ((r = pair_load(path, CLIENT_COMMENT, &p, causep)) == -1)
+		goto out;
+	if (r == 1) {
+		shown = xvis(path);
+		xasprintf(causep, "redock's client key '%s' is missing: "
+		    "'redock start' makes it", shown);
+		free(shown);
+		goto out;
+	}
+	if (ssh_pki_import_privkey_base64(p.priv, NULL, no_passphrase, NULL,
+	    privp) != SSH_OK) {
+		*privp = NULL;
+		shown = xvis(path);
+		xasprintf(causep, "cannot read redock's client key '%s'",
+		    shown);
+		free(shown);
+		goto out;
+	}
+	if (pin_load(home, alias, pinp, causep) == -1) {
+		ssh_key_free(*privp);
+		*privp = NULL;
+		*pinp = NULL;
+		goto out;
+	}
+	rv = 0;
+
+out:
+	pair_release(&p);
+	free(path);
+	return rv;
 }
 
 /*

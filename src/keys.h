@@ -32,6 +32,7 @@
 #include <stddef.h>
 
 struct tar;
+struct ssh_key_struct;
 
 #define KEYS_CLIENT		"id_ed25519"
 #define KEYS_KNOWN_HOSTS	"known_hosts"
@@ -85,6 +86,17 @@ int	keys_host_remove(const char *home, const char *alias, char **causep);
  * *tarp, which wipes it.
  */
 int	keys_archive(const char *home, const char *alias, struct tar **tarp,
+	    char **causep);
+
+/*
+ * What a session to alias needs, made by nothing: the client's private
+ * key (*privp), refused as keys_client() refuses it, and the key pinned
+ * for alias in known_hosts (*pinp), from the first line that names it.
+ * A missing key or pin is an error that says so. The caller frees both
+ * with ssh_key_free().
+ */
+int	keys_session(const char *home, const char *alias,
+	    struct ssh_key_struct **privp, struct ssh_key_struct **pinp,
 	    char **causep);
 
 /*

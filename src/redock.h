@@ -54,8 +54,10 @@ extern const struct cmd_entry *const cmd_table[];
 extern const struct cmd_entry cmd_base_entry;
 extern const struct cmd_entry cmd_commit_entry;
 extern const struct cmd_entry cmd_delete_entry;
+extern const struct cmd_entry cmd_exec_entry;
 extern const struct cmd_entry cmd_kill_entry;
 extern const struct cmd_entry cmd_list_entry;
+extern const struct cmd_entry cmd_shell_entry;
 extern const struct cmd_entry cmd_ssh_config_entry;
 extern const struct cmd_entry cmd_start_entry;
 extern const struct cmd_entry cmd_sync_entry;
@@ -167,5 +169,19 @@ void	cmd_machines_release(struct cmd_machines *);
  */
 int	cmd_kill_container(struct engine *, const char *,
 	    const struct engine_container *, const char *);
+
+/*
+ * Runs command (NULL: a login shell) with session_run()'s flags in the
+ * running container of the NAME arg, found through the engine, over
+ * redock's own SSH client. Returns the command's exit status, or 1 (2
+ * for a bad NAME) after one line on stderr. A SIGINT, SIGTERM or SIGHUP
+ * ends the session and then redock, of that signal.
+ */
+int	cmd_session(const struct redock *, const char *arg,
+	    const char *command, int flags);
+
+/* The same for the container of NAME image, reached as alias on port. */
+int	cmd_session_run(const char *image, const char *alias, int port,
+	    const char *command, int flags);
 
 #endif

@@ -1,0 +1,585 @@
+/*
+ * The embedded SSH client: libssh for the protocol, poll(2) for the
+ * pumping. Output arrives through the channel's data callback and is
+ * written out at once, so libssh buffers nothing of it and the window
+ * it grants the server follows what was written; input is read only
+ * while the server's window has room and never more than it has, so a
+ * write never waits for the server, and the server never waits for us
+ * while we wait for it.
+ */
+#include <sys/ioctl.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <libssh/libssh.h>
+#include <libssh/callbacks.h>
+
+#include "keys.h"
+#include "machine.h"
+#include "session.h"
+#include "xmalloc.h"
+
+/*
+ * Fast on both ends: curve25519 is the quickest exchange OpenSSH's sshd
+ * offers, and AES-GCM runs in the processor's AES instructions.
+ */
+#define SESSION_KEX	"curve25519-sha256,curve25519-sha256@libssh.org"
+#define SESSION_CIPHERS	"aes128-gcm@openssh.com,chacha20-poly1305@openssh.com"
+#define SESSION_USER	"root"
+#define SESSION_BUF	(64 * 1024)
+
+extern char **environ;
+
+struct session {
+	ssh_session	 ssh;
+	char		*where;		/* "127.0.0.1:PORT", for messages */
+
+	/* What one run gathers through the channel's callbacks. */
+	struct ssh_channel_callbacks_struct cb;
+	int		 exit_status;	/* -1 until the server says */
+	int		 exit_signal;	/* 0, or the signal that killed it */
+	int		 out_errno;	/* writing fd 1 or 2 failed */
+};
+
+/* The signals that end or change a run; the handler writes their number. */
+static const int	 run_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH };
+#define RUN_SIGNALS	(sizeof run_signals / sizeof run_signals[0])
+static int		 signal_pipe[2] = { -1, -1 };
+
+/* RFC 4254's names of signals, without "SIG", and the local numbers. */
+static const struct {
+	const char	*name;
+	int		 number;
+} signal_names[] = {
+	{ "ABRT", SIGABRT }, { "ALRM", SIGALRM }, { "BUS", SIGBUS },
+	{ "FPE", SIGFPE }, { "HUP", SIGHUP }, { "ILL", SIGILL },
+	{ "INT", SIGINT }, { "KILL", SIGKILL }, { "PIPE", SIGPIPE },
+	{ "QUIT", SIGQUIT }, { "SEGV", SIGSEGV }, { "TERM", SIGTERM },
+	{ "TRAP", SIGTRAP }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
+	{ "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ }, { "SYS", SIGSYS },
+};
+
+static void	on_signal(int);
+static int	write_all(int, const void *, size_t);
+static int	on_data(ssh_session, ssh_channel, void *, uint32_t, int,
+		    void *);
+static void	on_exit_status(ssh_session, ssh_channel, int, void *);
+static void	on_exit_signal(ssh_session, ssh_channel, const char *, int,
+		    const char *, const char *, void *);
+static void	send_env(ssh_channel);
+static int	window_fd(void);
+static void	window_size(int, int *, int *);
+static void	raw_mode(struct termios *);
+static int	safe_word(const char *);
+
+static void
+on_signal(int sig)
+{
+	unsigned char	c = (unsigned char)sig;
+	int		saved = errno;
+	ssize_t		r;
+
+	r = write(signal_pipe[1], &c, 1);
+	(void)r;	/* a full pipe already holds a wake-up */
+	errno = saved;
+}
+
+/* Writes all of data to fd, waiting in poll(2) when fd is non-blocking. */
+static int
+write_all(int fd, const void *data, size_t len)
+{
+	const char	*p = data;
+	struct pollfd	 pfd;
+	ssize_t		 w;
+
+	while (len > 0) {
+		if ((w = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				return -1;
+			pfd.fd = fd;
+			pfd.events = POLLOUT;
+			if (poll(&pfd, 1, -1) == -1 && errno != EINTR)
+				return -1;
+			continue;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+on_data(ssh_session ssh, ssh_channel channel, void *data, uint32_t len,
+    int is_stderr, void *arg)
+{
+	struct session	*s = arg;
+
+	(void)ssh;
+	(void)channel;
+	if (s->out_errno == 0 && write_all(is_stderr ? STDERR_FILENO :
+	    STDOUT_FILENO, data, len) == -1)
+		s->out_errno = errno;
+	return (int)len;	/* taken, even what could not be written */
+}
+
+static void
+on_exit_status(ssh_session ssh, ssh_channel channel, int status, void *arg)
+{
+	struct session	*s = arg;
+
+	(void)ssh;
+	(void)channel;
+	s->exit_status = status & 0xff;
+}
+
+static void
+on_exit_signal(ssh_session ssh, ssh_channel channel, const char *name,
+    int core, const char *errmsg, const char *lang, void *arg)
+{
+	struct session	*s = arg;
+	size_t		 i;
+
+	(void)ssh;
+	(void)channel;
+	(void)core;
+	(void)errmsg;
+	(void)lang;
+	/* A signal without a number here is still a death by signal. */
+	s->exit_signal = 127;
+	for (i = 0; i < sizeof signal_names / sizeof signal_names[0]; i++) {
+		if (name != NULL && strcmp(name, signal_names[i].name) == 0)
+			s->exit_signal = signal_names[i].number;
+	}
+}
+
+/* LANG and LC_*, as OpenSSH's SendEnv; sshd may refuse them. */
+static void
+send_env(ssh_channel channel)
+{
+	char		**e, *name;
+	const char	 *eq;
+
+	for (e = environ; *e != NULL; e++) {
+		if (strncmp(*e, "LANG=", 5) != 0 && strncmp(*e, "LC_", 3) != 0)
+			continue;
+		if ((eq = strchr(*e, '=')) == NULL)
+			continue;
+		name = xmalloc((size_t)(eq - *e) + 1);
+		memcpy(name, *e, (size_t)(eq - *e));
+		name[eq - *e] = '\0';
+		(void)ssh_channel_request_env(channel, name, eq + 1);
+		free(name);
+	}
+}
+
+/* The terminal that has a window size: stdin, stdout or stderr, or -1. */
+static int
+window_fd(void)
+{
+	int	fd;
+
+	for (fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		if (isatty(fd))
+			return fd;
+	}
+	return -1;
+}
+
+static void
+window_size(int fd, int *cols, int *rows)
+{
+	struct winsize	ws;
+
+	*cols = 80;
+	*rows = 24;
+	if (fd != -1 && ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 &&
+	    ws.ws_row > 0) {
+		*cols = ws.ws_col;
+		*rows = ws.ws_row;
+	}
+}
+
+/*
+ * Every key goes to the remote terminal as it is typed: no echo, no
+ * line editing, no signals, no translation, here; the pty over there
+ * does all of that.
+ */
+static void
+raw_mode(struct termios *t)
+{
+	t->c_iflag |= IGNPAR;
+	t->c_iflag &= ~(ISTRIP | INLCR | IGNCR | ICRNL | IXON | IXANY |
+	    IXOFF | IUCLC);
+	t->c_lflag &= ~(ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHONL |
+	    IEXTEN);
+	t->c_oflag &= ~OPOST;
+	t->c_cc[VMIN] = 1;
+	t->c_cc[VTIME] = 0;
+}
+
+int
+session_open(struct session **sp, const char *home, const char *alias,
+    int port, int timeout_ms, char **causep)
+{
+	struct session	*s;
+	ssh_key		 priv = NULL, pin = NULL, key = NULL;
+	unsigned char	*hash = NULL;
+	char		*fp = NULL;
+	size_t		 hlen = 0;
+	unsigned int	 uport = (unsigned int)port;
+	long		 sec = timeout_ms / 1000;
+	long		 usec = (long)(timeout_ms % 1000) * 1000;
+	bool		 no = false;
+	int		 rc;
+
+	*sp = NULL;
+	*causep = NULL;
+	if (keys_session(home, alias, &priv, &pin, causep) == -1)
+		return -1;
+
+	s = xcalloc(1, sizeof *s);
+	xasprintf(&s->where, "%s:%d", MACHINE_HOST_IP, port);
+	if ((s->ssh = ssh_new()) == NULL) {
+		*causep = xstrdup("cannot make an SSH session: libssh failed");
+		goto fail;
+	}
+	/* Nothing from any ssh_config: this connection is redock's. */
+	if (ssh_options_set(s->ssh, SSH_OPTIONS_PROCESS_CONFIG, &no) < 0 ||
+	    ssh_options_set(s->ssh, SSH_OPTIONS_HOST, MACHINE_HOST_IP) < 0 ||
+	    ssh_options_set(s->ssh, SSH_OPTIONS_PORT, &uport) < 0 ||
+	    ssh_options_set(s->ssh, SSH_OPTIONS_USER, SESSION_USER) < 0 ||
+	    ssh_options_set(s->ssh, SSH_OPTIONS_TIMEOUT, &sec) < 0 ||
+	    ssh_options_set(s->ssh, SSH_OPTIONS_TIMEOUT_USEC, &usec) < 0 ||
+	    ssh_options_set(s->ssh, SSH_OPTIONS_HOSTKEYS,
+	    ssh_key_type_to_char(ssh_key_type(pin))) < 0 ||
+	    ssh_options_set(s->ssh, SSH_OPTIONS_KEY_EXCHANGE,
+	    SESSION_KEX) < 0 ||
+	    ssh_options_set(s->ssh, SSH_OPTIONS_CIPHERS_C_S,
+	    SESSION_CIPHERS) < 0 ||
+	    ssh_options_set(s->ssh, SSH_OPTIONS_CIPHERS_S_C,
+	    SESSION_CIPHERS) < 0 ||
+	    ssh_options_set(s->ssh, SSH_OPTIONS_COMPRESSION, "no") < 0) {
+		xasprintf(causep, "cannot set up an SSH session: %s",
+		    ssh_get_error(s->ssh));
+		goto fail;
+	}
+	if (ssh_connect(s->ssh) != SSH_OK) {
+		xasprintf(causep, "cannot connect to %s: %s", s->where,
+		    ssh_get_error(s->ssh));
+		goto fail;
+	}
+
+	/* Only the pinned key, whatever the server says; nobody is asked. */
+	if (ssh_get_server_publickey(s->ssh, &key) != SSH_OK) {
+		xasprintf(causep, "%s showed no host key: %s", s->where,
+		    ssh_get_error(s->ssh));
+		goto fail;
+	}
+	if (ssh_key_cmp(key, pin, SSH_KEY_CMP_PUBLIC) != 0) {
+		if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256,
+		    &hash, &hlen) == 0)
+			fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256,
+			    hash, hlen);
+		xasprintf(causep, "the host key of %s (%s) is not the one "
+		    "pinned for '%s': refusing to connect", s->where,
+		    fp != NULL ? fp : "unknown", alias);
+		goto fail;
+	}
+
+	rc = ssh_userauth_publickey(s->ssh, NULL, priv);
+	if (rc != SSH_AUTH_SUCCESS) {
+		if (rc == SSH_AUTH_ERROR)
+			xasprintf(causep, "cannot log in to %s: %s", s->where,
+			    ssh_get_error(s->ssh));
+		else
+			xasprintf(causep, "%s refused redock's client key: "
+			    "'redock kill' and 'redock start' install it "
+			    "again, or commit first to keep the files",
+			    s->where);
+		goto fail;
+	}
+	ssh_key_free(priv);
+	ssh_key_free(pin);
+	ssh_key_free(key);
+	*sp = s;
+	return 0;
+
+fail:
+	ssh_clean_pubkey_hash(&hash);
+	ssh_string_free_char(fp);
+	ssh_key_free(priv);
+	ssh_key_free(pin);
+	ssh_key_free(key);
+	session_free(s);
+	return -1;
+}
+
+int
+session_run(struct session *s, const char *command, int flags, int *statusp,
+    int *signalp, char **causep)
+{
+	struct sigaction	 sa, old[RUN_SIGNALS];
+	struct termios		 saved, raw;
+	struct pollfd		 pfd[3];
+	ssh_channel		 ch = NULL;
+	ssh_event		 event = NULL;
+	unsigned char		 sigs[16];
+	char			*buf = NULL;
+	const char		*term;
+	uint32_t		 room;
+	ssize_t			 n;
+	size_t			 i;
+	int			 caught[RUN_SIGNALS] = { 0 };
+	int			 pty = (flags & SESSION_PTY) != 0;
+	int			 wfd = -1, cols, rows, in_open = 1, raw_on = 0;
+	int			 rv = -1;
+
+	*statusp = 0;
+	*signalp = 0;
+	*causep = NULL;
+	s->exit_status = -1;
+	s->exit_signal = 0;
+	s->out_errno = 0;
+
+	if (pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
+		xasprintf(causep, "cannot make a pipe: %s", strerror(errno));
+		signal_pipe[0] = signal_pipe[1] = -1;
+		return -1;
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	for (i = 0; i < RUN_SIGNALS; i++) {
+		if (run_signals[i] == SIGWINCH && !pty)
+			continue;
+		/* A signal the caller ignores stays ignored. */
+		if (sigaction(run_signals[i], NULL, &old[i]) == -1 ||
+		    old[i].sa_handler == SIG_IGN)
+			continue;
+		caught[i] = sigaction(run_signals[i], &sa, NULL) == 0;
+	}
+
+	if ((ch = ssh_channel_new(s->ssh)) == NULL) {
+		xasprintf(causep, "cannot open a channel on %s: %s", s->where,
+		    ssh_get_error(s->ssh));
+		goto out;
+	}
+	memset(&s->cb, 0, sizeof s->cb);
+	s->cb.userdata = s;
+	s->cb.channel_data_function = on_data;
+	s->cb.channel_exit_status_function = on_exit_status;
+	s->cb.channel_exit_signal_function = on_exit_signal;
+	ssh_callbacks_init(&s->cb);
+	if (ssh_set_channel_callbacks(ch, &s->cb) != SSH_OK ||
+	    ssh_channel_open_session(ch) != SSH_OK) {
+		xasprintf(causep, "cannot open a session on %s: %s", s->where,
+		    ssh_get_error(s->ssh));
+		goto out;
+	}
+	send_env(ch);
+	if (pty) {
+		wfd = window_fd();
+		window_size(wfd, &cols, &rows);
+		if ((term = getenv("TERM")) == NULL || *term == '\0')
+			term = "dumb";
+		if (ssh_channel_request_pty_size(ch, term, cols, rows) !=
+		    SSH_OK) {
+			xasprintf(causep, "%s gave no terminal: %s", s->where,
+			    ssh_get_error(s->ssh));
+			goto out;
+		}
+	}
+	if ((command != NULL ? ssh_channel_request_exec(ch, command) :
+	    ssh_channel_request_shell(ch)) != SSH_OK) {
+		xasprintf(causep, "%s did not run the %s: %s", s->where,
+		    command != NULL ? "command" : "shell",
+		    ssh_get_error(s->ssh));
+		goto out;
+	}
+
+	if (pty && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO,
+	    &saved) == 0) {
+		raw = saved;
+		raw_mode(&raw);
+		raw_on = tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0;
+	}
+
+	if ((event = ssh_event_new()) == NULL ||
+	    ssh_event_add_session(event, s->ssh) != SSH_OK) {
+		xasprintf(causep, "cannot wait for %s: libssh failed",
+		    s->where);
+		goto out;
+	}
+	buf = xmalloc(SESSION_BUF);
+	while (!ssh_channel_is_closed(ch) && ssh_is_connected(s->ssh) &&
+	    s->out_errno == 0) {
+		room = ssh_channel_window_size(ch);
+		pfd[0].fd = ssh_get_fd(s->ssh);
+		pfd[0].events = POLLIN;
+		pfd[1].fd = in_open && room > 0 ? STDIN_FILENO : -1;
+		pfd[1].events = POLLIN;
+		pfd[2].fd = signal_pipe[0];
+		pfd[2].events = POLLIN;
+		if (poll(pfd, 3, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			xasprintf(causep, "poll: %s", strerror(errno));
+			goto out;
+		}
+
+		if (pfd[2].revents != 0) {
+			while ((n = read(signal_pipe[0], sigs,
+			    sizeof sigs)) > 0) {
+				for (i = 0; i < (size_t)n; i++) {
+					if (sigs[i] != SIGWINCH)
+						*signalp = sigs[i];
+					else if (pty) {
+						window_size(wfd, &cols, &rows);
+						ssh_channel_change_pty_size(ch,
+						    cols, rows);
+					}
+				}
+			}
+			if (*signalp != 0) {
+				*statusp = 128 + *signalp;
+				rv = 0;
+				goto out;
+			}
+		}
+
+		if (pfd[1].revents != 0) {
+			n = read(STDIN_FILENO, buf, room < SESSION_BUF ? room :
+			    SESSION_BUF);
+			if (n > 0) {
+				if (ssh_channel_write(ch, buf, (uint32_t)n) !=
+				    n)
+					in_open = 0;	/* it is closing */
+			} else if (n == 0 || (errno != EINTR &&
+			    errno != EAGAIN)) {
+				/* End of input, or input that is gone. */
+				ssh_channel_send_eof(ch);
+				in_open = 0;
+			}
+		}
+
+		if (pfd[0].revents != 0)
+			(void)ssh_event_dopoll(event, 0);
+	}
+
+	if (s->out_errno != 0) {
+		xasprintf(causep, "cannot write the output of %s: %s",
+		    s->where, strerror(s->out_errno));
+		goto out;
+	}
+	if (s->exit_signal != 0)
+		*statusp = 128 + s->exit_signal;
+	else if (s->exit_status >= 0)
+		*statusp = s->exit_status;
+	else if (!ssh_is_connected(s->ssh)) {
+		xasprintf(causep, "lost the connection to %s: %s", s->where,
+		    ssh_get_error(s->ssh));
+		goto out;
+	} else {
+		xasprintf(causep, "%s closed the session without an exit "
+		    "status", s->where);
+		goto out;
+	}
+	rv = 0;
+
+out:
+	if (raw_on)
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &saved);
+	free(buf);
+	if (event != NULL) {
+		ssh_event_remove_session(event, s->ssh);
+		ssh_event_free(event);
+	}
+	if (ch != NULL) {
+		if (ssh_channel_is_open(ch))
+			ssh_channel_close(ch);
+		ssh_channel_free(ch);
+	}
+	for (i = 0; i < RUN_SIGNALS; i++) {
+		if (caught[i])
+			sigaction(run_signals[i], &old[i], NULL);
+	}
+	close(signal_pipe[0]);
+	close(signal_pipe[1]);
+	signal_pipe[0] = signal_pipe[1] = -1;
+	return rv;
+}
+
+void
+session_free(struct session *s)
+{
+	if (s == NULL)
+		return;
+	if (s->ssh != NULL) {
+		if (ssh_is_connected(s->ssh))
+			ssh_disconnect(s->ssh);
+		ssh_free(s->ssh);
+	}
+	free(s->where);
+	free(s);
+}
+
+/* Nothing in word means anything to a shell. */
+static int
+safe_word(const char *w)
+{
+	if (*w == '\0')
+		return 0;
+	for (; *w != '\0'; w++) {
+		if (!((*w >= 'a' && *w <= 'z') || (*w >= 'A' && *w <= 'Z') ||
+		    (*w >= '0' && *w <= '9') || strchr("@%+=:,./_-", *w) !=
+		    NULL))
+			return 0;
+	}
+	return 1;
+}
+
+char *
+session_quote(int argc, char *const *argv)
+{
+	const char	*c;
+	char		*out, *o;
+	size_t		 size = 1;
+	int		 i;
+
+	for (i = 0; i < argc; i++)
+		size += 4 * strlen(argv[i]) + 3;
+	o = out = xmalloc(size);
+	for (i = 0; i < argc; i++) {
+		if (i > 0)
+			*o++ = ' ';
+		if (safe_word(argv[i])) {
+			memcpy(o, argv[i], strlen(argv[i]));
+			o += strlen(argv[i]);
+			continue;
+		}
+		*o++ = '\'';
+		for (c = argv[i]; *c != '\0'; c++) {
+			if (*c == '\'') {
+				memcpy(o, "'\\''", 4);
+				o += 4;
+			} else
+				*o++ = *c;
+		}
+		*o++ = '\'';
+	}
+	*o = '\0';
+	return out;
+}

@@ -1,0 +1,58 @@
+/*
+ * session: redock's own SSH client, on libssh, for exec and shell.
+ *
+ * It reaches one machine's sshd on MACHINE_HOST_IP:port as root and
+ * trusts nothing it was not told in advance: the server must show the
+ * host key pinned for the alias in redock's known_hosts (a missing or
+ * different key ends the connection; nobody is ever asked), and redock
+ * logs in with its own client key alone. No ssh configuration file is
+ * read.
+ *
+ * Functions return 0 or -1 with *causep an allocated line.
+ */
+#ifndef SESSION_H
+#define SESSION_H
+
+struct session;
+
+/*
+ * Connects to MACHINE_HOST_IP:port, checks the server's key against the
+ * one pinned for alias in home's known_hosts and logs in with home's
+ * client key; the keys are read as keys_session() reads them. Waits at
+ * most timeout_ms for the connection and each answer.
+ */
+int	session_open(struct session **, const char *home, const char *alias,
+	    int port, int timeout_ms, char **causep);
+
+/* Ask for a pseudo-terminal: the user's TERM and window size. */
+#define SESSION_PTY	0x1
+
+/*
+ * Runs command (NULL: root's login shell) in its own channel, passing
+ * on LANG and LC_*, and pumps standard input, output and error until
+ * the server closes the channel: stdin is forwarded, with EOF, as fast
+ * as the server takes it; output and error go to fds 1 and 2 apart.
+ * With SESSION_PTY a pseudo-terminal of the user's TERM and window
+ * size is asked for and, when stdin is a terminal, that terminal is put
+ * in raw mode and restored on every way out; window changes (SIGWINCH)
+ * are passed on. Nothing is polled in a loop: it waits in poll(2).
+ *
+ * *statusp is the command's exit status, or 128+N when a signal N
+ * killed it. SIGINT, SIGTERM and SIGHUP (unless ignored) end the run
+ * early, the terminal restored, with *signalp the signal (else 0); the
+ * caller should die of it when it is done.
+ */
+int	session_run(struct session *, const char *command, int flags,
+	    int *statusp, int *signalp, char **causep);
+
+/* Closes the connection; accepts NULL. */
+void	session_free(struct session *);
+
+/*
+ * The argc words of argv as one command line for a POSIX shell, each
+ * word arriving as typed: words of safe characters as they are, others
+ * in single quotes ("it's" becomes 'it'\''s'), the empty word as ''.
+ */
+char	*session_quote(int argc, char *const *argv);
+
+#endif /* SESSION_H */
