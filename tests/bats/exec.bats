@@ -1,0 +1,247 @@
+#!/usr/bin/env bats
+# redock exec against real containers through redock's own SSH client:
+# exit statuses, streams kept apart, stdin with its end, binary data,
+# words quoted for the remote shell, and every way a session is refused
+# (no container, a stopped one, a host key that is not the pinned one,
+# a client key sshd does not know), each in one line with exit 1.
+#
+# A container's engine name is its alias: every TAG here starts with
+# "e", which no other bats file uses.
+
+load helper
+
+setup() {
+	redock_setup
+	require_engine
+	docker image inspect redock:base >/dev/null 2>&1 || redock -q base
+}
+
+# Starts TAG $1 (no shell: bats is no terminal anyway).
+start() {
+	run redock start --no-shell "$1"
+	[ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
+}
+
+@test "exec: the command's exit status, stdout and stderr apart" {
+	start estatus
+	run --separate-stderr redock exec estatus sh -c \
+	    'echo to-out; echo to-err >&2; exit 7'
+	[ "$status" -eq 7 ]
+	[ "$output" = "to-out" ]
+	[ "$stderr" = "to-err" ]
+
+	run --separate-stderr redock exec estatus true
+	[ "$status" -eq 0 ]
+	[ -z "$output" ] && [ -z "$stderr" ]
+}
+
+@test "exec: stdin is forwarded, and its end arrives" {
+	start estdin
+	# cat ends only when EOF arrives; then the echo runs.
+	run redock exec estdin sh -c 'cat; echo end' <<<$'one\ntwo'
+	[ "$status" -eq 0 ]
+	[ "$output" = $'one\ntwo\nend' ]
+
+	run redock exec estdin wc -c </dev/null
+	[ "$status" -eq 0 ]
+	[ "$output" = "0" ]
+}
+
+@test "exec: 1 MiB of random bytes through cat, both ways, unchanged" {
+	start ebinary
+	head -c 1048576 /dev/urandom >"$BATS_TEST_TMPDIR/in"
+	redock exec ebinary cat <"$BATS_TEST_TMPDIR/in" \
+	    >"$BATS_TEST_TMPDIR/out"
+	cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+
+	# And out of the container: the bytes sha256sum saw there.
+	redock exec ebinary sh -c \
+	    'head -c 1048576 /dev/urandom >/tmp/r; sha256sum </tmp/r' \
+	    >"$BATS_TEST_TMPDIR/sum"
+	redock exec ebinary cat /tmp/r >"$BATS_TEST_TMPDIR/r"
+	[ "$(stat -c %s "$BATS_TEST_TMPDIR/r")" -eq 1048576 ]
+	[ "$(sha256sum <"$BATS_TEST_TMPDIR/r")" = \
+	    "$(cat "$BATS_TEST_TMPDIR/sum")" ]
+}
+
+@test "exec: a MiB on stdout and one on stderr at once do not stall" {
+	start eboth
+	timeout 60 "$REDOCK" exec eboth sh -c \
+	    'head -c 1048576 /dev/zero >&2 & head -c 1048576 /dev/zero; wait' \
+	    >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
+	[ "$(stat -c %s "$BATS_TEST_TMPDIR/out")" -eq 1048576 ]
+	[ "$(stat -c %s "$BATS_TEST_TMPDIR/err")" -eq 1048576 ]
+}
+
+@test "exec: words with spaces, quotes and shell syntax arrive as typed" {
+	start equote
+	run --separate-stderr redock exec equote printf '<%s>\n' \
+	    'two words' "it's" '"double"' '' '$HOME' '`id`' 'a;b|c&d' \
+	    '*' '~' 'back\slash' $'new\nline'
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '<%s>\n' 'two words' "it's" '"double"' '' \
+	    '$HOME' '`id`' 'a;b|c&d' '*' '~' 'back\slash' $'new\nline')" ]
+	[ -z "$stderr" ]
+}
+
+@test "exec: options after NAME are the command's; '--' is optional" {
+	start eopts
+	run redock exec eopts ls -d /etc
+	[ "$status" -eq 0 ] && [ "$output" = /etc ]
+	run redock exec eopts -- ls -d /etc
+	[ "$status" -eq 0 ] && [ "$output" = /etc ]
+	run redock exec -- eopts ls -d /etc
+	[ "$status" -eq 0 ] && [ "$output" = /etc ]
+}
+
+@test "exec: a command killed by signal N gives 128+N" {
+	start esignal
+	run redock exec esignal sh -c 'kill -TERM $$'
+	[ "$status" -eq 143 ]
+	run redock exec esignal sh -c 'kill -KILL $$'
+	[ "$status" -eq 137 ]
+}
+
+@test "exec -t: the command has a terminal; without -t it has none" {
+	start etty
+	run redock exec -t etty tty
+	[ "$status" -eq 0 ]
+	[[ $output == /dev/pts/* ]]
+	run redock exec etty tty
+	[ "$status" -eq 1 ]
+	[ "$output" = "not a tty" ]
+}
+
+@test "exec: LANG and LC_* are passed on, other variables are not" {
+	start eenv
+	LANG=C.UTF-8 LC_TIME=C.UTF-8 EXEC_SECRET=x run redock exec eenv \
+	    sh -c 'echo "$LANG/$LC_TIME/${EXEC_SECRET-unset}"'
+	[ "$status" -eq 0 ]
+	[ "$output" = "C.UTF-8/C.UTF-8/unset" ]
+}
+
+@test "exec: a closed output pipe ends redock, not a hang" {
+	start epipe
+	run timeout 30 bash -c '"$1" exec epipe yes | head -n 2' _ "$REDOCK"
+	[ "$status" -eq 0 ]
+	[ "$output" = $'y\ny' ]
+}
+
+@test "exec: SIGTERM ends redock with 143" {
+	start eterm
+	"$REDOCK" exec eterm sleep 60 &
+	pid=$!
+	# Once the remote sleep runs, the session is up.
+	for i in $(seq 100); do
+		docker exec eterm-container pgrep -x sleep >/dev/null && break
+		sleep 0.1
+	done
+	kill -TERM "$pid"
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 143 ]
+}
+
+@test "exec: wrong command lines exit 2 with one line" {
+	run --separate-stderr redock exec eonly
+	[ "$status" -eq 2 ]
+	assert_one_line_stderr
+	[[ $stderr == *"missing argument for 'exec'"* ]]
+
+	run --separate-stderr redock exec eonly --
+	[ "$status" -eq 2 ]
+	assert_one_line_stderr
+
+	run --separate-stderr redock exec 'Bad Name' true
+	[ "$status" -eq 2 ]
+	assert_one_line_stderr
+	[[ $stderr == *"invalid NAME"* ]]
+
+	run --separate-stderr redock exec -x eonly true
+	[ "$status" -eq 2 ]
+	assert_one_line_stderr
+}
+
+@test "exec and shell: an unknown NAME, a stopped container: one line, exit 1" {
+	mkdir -p -m 0700 "$HOME/.ssh"
+	before=$(engine_objects)
+	ssh_before=$(snapshot)
+	run --separate-stderr redock exec enone true
+	[ "$status" -eq 1 ]
+	assert_one_line_stderr
+	[[ $stderr == *"'$USER:enone'"*"has no container"* ]]
+	run --separate-stderr redock shell enone
+	[ "$status" -eq 1 ]
+	assert_one_line_stderr
+	[ "$(engine_objects)" = "$before" ]
+	[ "$(snapshot)" = "$ssh_before" ]
+
+	start estopped
+	docker stop -t 1 estopped-container >/dev/null
+	run --separate-stderr redock exec estopped true
+	[ "$status" -eq 1 ]
+	assert_one_line_stderr
+	[[ $stderr == *"not running"* ]]
+}
+
+@test "exec: a host key that is not the pinned one is refused" {
+	start ehostkey
+	kh=$REDOCK_HOME/known_hosts
+	ssh-keygen -q -t ed25519 -N '' -f "$BATS_TEST_TMPDIR/other"
+	cp "$kh" "$BATS_TEST_TMPDIR/kh"
+	# Pin another key for the alias: the server's own no longer matches.
+	sed -i "s|^ehostkey-container .*|ehostkey-container $(cut -d' ' -f1,2 \
+	    "$BATS_TEST_TMPDIR/other.pub")|" "$kh"
+	! cmp -s "$kh" "$BATS_TEST_TMPDIR/kh" || false
+	run --separate-stderr redock exec ehostkey touch /tmp/ran
+	[ "$status" -eq 1 ]
+	assert_one_line_stderr
+	[[ $stderr == *"is not the one pinned for 'ehostkey-container'"* ]]
+	[[ $stderr == *"SHA256:"* ]]
+	# Refused before the command could run.
+	run docker exec ehostkey-container test -e /tmp/ran
+	[ "$status" -eq 1 ]
+
+	# No pin at all: refused too, never trusted on first use.
+	sed -i '/^ehostkey-container /d' "$kh"
+	run --separate-stderr redock exec ehostkey touch /tmp/ran
+	[ "$status" -eq 1 ]
+	assert_one_line_stderr
+	[[ $stderr == *"no host key is pinned for 'ehostkey-container'"* ]]
+	run docker exec ehostkey-container test -e /tmp/ran
+	[ "$status" -eq 1 ]
+
+	# The right pin back: in again.
+	cp "$BATS_TEST_TMPDIR/kh" "$kh"
+	run redock exec ehostkey echo in
+	[ "$status" -eq 0 ] && [ "$output" = in ]
+}
+
+@test "exec: a client key sshd does not know is refused" {
+	start eauth
+	rm "$REDOCK_HOME/id_ed25519" "$REDOCK_HOME/id_ed25519.pub"
+	ssh-keygen -q -t ed25519 -N '' -C redock -f "$REDOCK_HOME/id_ed25519"
+	run --separate-stderr redock exec eauth true
+	[ "$status" -eq 1 ]
+	assert_one_line_stderr
+	[[ $stderr == *"refused redock's client key"* ]]
+
+	# A key readable by others is not used at all.
+	chmod 0644 "$REDOCK_HOME/id_ed25519"
+	run --separate-stderr redock exec eauth true
+	[ "$status" -eq 1 ]
+	assert_one_line_stderr
+	[[ $stderr == *"bad permissions"* ]]
+}
+
+@test "exec: sshd gone from a running container: one line, exit 1" {
+	start enosshd
+	# PID 1 is the engine's init; sshd is its child. Without sshd the
+	# engine's proxy still accepts, then drops the connection.
+	docker exec enosshd-container sh -c \
+	    'kill -STOP $(pgrep -o -x sshd)' || true
+	run --separate-stderr timeout 60 "$REDOCK" exec enosshd true
+	[ "$status" -eq 1 ]
+	assert_one_line_stderr
+	[[ $stderr == *"cannot reach '$USER:enosshd'"* ]]
+}
