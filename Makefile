@@ -11,6 +11,7 @@ VERSION =	0.1.0
 PREFIX ?=	/usr/local
 BINDIR ?=	$(PREFIX)/bin
 MANDIR ?=	$(PREFIX)/share/man
+COMPDIR ?=	$(PREFIX)/share/bash-completion/completions
 INSTALL ?=	install
 
 PKG_CONFIG ?=	pkg-config
@@ -121,12 +122,16 @@ bench: $(BIN) $(B)/contrib/bench/bench-engine $(B)/contrib/bench/bench-sshconf
 	contrib/bench/run $(B) $(BIN)
 
 install: $(BIN) $(SSHCONF_MERGE)
-	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(COMPDIR)
 	$(INSTALL) -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/redock
 	$(INSTALL) -m 0644 redock.1 $(DESTDIR)$(MANDIR)/man1/redock.1
+	$(INSTALL) -m 0644 contrib/completions/redock.bash \
+	    $(DESTDIR)$(COMPDIR)/redock
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/redock $(DESTDIR)$(MANDIR)/man1/redock.1
+	rm -f $(DESTDIR)$(BINDIR)/redock $(DESTDIR)$(MANDIR)/man1/redock.1 \
+	    $(DESTDIR)$(COMPDIR)/redock
 
 clean:
 	rm -rf build redock
