@@ -957,6 +957,7 @@ word_dup(const char *s, size_t n, size_t *ip)
 static int
 pin_load(const char *home, const char *alias, ssh_key *keyp, char **causep)
 {
+	struct stat		 sb;
 	const char		*nl;
 	char			*path, *shown, *text = NULL;
 	char			*host = NULL, *type = NULL, *b64 = NULL;
@@ -966,6 +967,21 @@ pin_load(const char *home, const char *alias, ssh_key *keyp, char **causep)
 
 	path = path_join(home, KEYS_KNOWN_HOSTS);
 	shown = xvis(path);
+	/* Whoever can change the pins can be anyone: only ours count. */
+	if (lstat(path, &sb) == 0) {
+		if (!S_ISREG(sb.st_mode)) {
+			xasprintf(causep, "'%s' is not a regular file", shown);
+			goto out;
+		}
+		if (sb.st_uid != geteuid() ||
+		    (sb.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+			xasprintf(causep, "'%s' may be changed by others "
+			    "(uid %lu, %04o): its pins are not trusted; run: "
+			    "chmod 644 '%s'", shown, (unsigned long)sb.st_uid,
+			    (unsigned int)(sb.st_mode & 07777), shown);
+			goto out;
+		}
+	}
 	if (file_read(path, KNOWN_HOSTS_MAX, &text, &len, causep) == -1)
 		goto out;
 	for (i = 0; text != NULL && i < len; i += n) {
@@ -1013,6 +1029,8 @@ keys_session(const char *home, const char *alias, ssh_key *privp,
 	*pinp = NULL;
 	*causep = NULL;
 	path = path_join(home, KEYS_CLIENT);
+	if (home_check(home, causep) == -1)
+		goto out;
 	if ((r = pair_load(path, CLIENT_COMMENT, &p, causep)) == -1)
 		goto out;
 	if (r == 1) {

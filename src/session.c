@@ -14,6 +14,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -69,6 +71,8 @@ static const struct {
 	{ "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ }, { "SYS", SIGSYS },
 };
 
+static void	fail_ssh(struct session *, char **, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
 static void	on_signal(int);
 static int	write_all(int, const void *, size_t);
 static int	on_data(ssh_session, ssh_channel, void *, uint32_t, int,
@@ -80,7 +84,28 @@ static void	send_env(ssh_channel);
 static int	window_fd(void);
 static void	window_size(int, int *, int *);
 static void	raw_mode(struct termios *);
-static int	safe_word(const char *);
+static int	safe_word(const char *, int);
+
+/*
+ * *causep is the line that fmt makes, then libssh's error. That error
+ * may quote what the server sent before anyone knew who it was: it is
+ * shown escaped, one line whatever it holds.
+ */
+static void
+fail_ssh(struct session *s, char **causep, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*what = NULL, *why;
+
+	va_start(ap, fmt);
+	if (vasprintf(&what, fmt, ap) == -1)
+		what = NULL;
+	va_end(ap);
+	why = xvis_message(ssh_get_error(s->ssh));
+	xasprintf(causep, "%s: %s", what != NULL ? what : "libssh", why);
+	free(why);
+	free(what);
+}
 
 static void
 on_signal(int sig)
@@ -271,20 +296,17 @@ session_open(struct session **sp, const char *home, const char *alias,
 	    ssh_options_set(s->ssh, SSH_OPTIONS_CIPHERS_S_C,
 	    SESSION_CIPHERS) < 0 ||
 	    ssh_options_set(s->ssh, SSH_OPTIONS_COMPRESSION, "no") < 0) {
-		xasprintf(causep, "cannot set up an SSH session: %s",
-		    ssh_get_error(s->ssh));
+		fail_ssh(s, causep, "cannot set up an SSH session");
 		goto fail;
 	}
 	if (ssh_connect(s->ssh) != SSH_OK) {
-		xasprintf(causep, "cannot connect to %s: %s", s->where,
-		    ssh_get_error(s->ssh));
+		fail_ssh(s, causep, "cannot connect to %s", s->where);
 		goto fail;
 	}
 
 	/* Only the pinned key, whatever the server says; nobody is asked. */
 	if (ssh_get_server_publickey(s->ssh, &key) != SSH_OK) {
-		xasprintf(causep, "%s showed no host key: %s", s->where,
-		    ssh_get_error(s->ssh));
+		fail_ssh(s, causep, "%s showed no host key", s->where);
 		goto fail;
 	}
 	if (ssh_key_cmp(key, pin, SSH_KEY_CMP_PUBLIC) != 0) {
@@ -301,8 +323,7 @@ session_open(struct session **sp, const char *home, const char *alias,
 	rc = ssh_userauth_publickey(s->ssh, NULL, priv);
 	if (rc != SSH_AUTH_SUCCESS) {
 		if (rc == SSH_AUTH_ERROR)
-			xasprintf(causep, "cannot log in to %s: %s", s->where,
-			    ssh_get_error(s->ssh));
+			fail_ssh(s, causep, "cannot log in to %s", s->where);
 		else
 			xasprintf(causep, "%s refused redock's client key: "
 			    "'redock kill' and 'redock start' install it "
@@ -373,8 +394,7 @@ session_run(struct session *s, const char *command, int flags, int *statusp,
 	}
 
 	if ((ch = ssh_channel_new(s->ssh)) == NULL) {
-		xasprintf(causep, "cannot open a channel on %s: %s", s->where,
-		    ssh_get_error(s->ssh));
+		fail_ssh(s, causep, "cannot open a channel on %s", s->where);
 		goto out;
 	}
 	memset(&s->cb, 0, sizeof s->cb);
@@ -385,8 +405,7 @@ session_run(struct session *s, const char *command, int flags, int *statusp,
 	ssh_callbacks_init(&s->cb);
 	if (ssh_set_channel_callbacks(ch, &s->cb) != SSH_OK ||
 	    ssh_channel_open_session(ch) != SSH_OK) {
-		xasprintf(causep, "cannot open a session on %s: %s", s->where,
-		    ssh_get_error(s->ssh));
+		fail_ssh(s, causep, "cannot open a session on %s", s->where);
 		goto out;
 	}
 	send_env(ch);
@@ -397,16 +416,14 @@ session_run(struct session *s, const char *command, int flags, int *statusp,
 			term = "dumb";
 		if (ssh_channel_request_pty_size(ch, term, cols, rows) !=
 		    SSH_OK) {
-			xasprintf(causep, "%s gave no terminal: %s", s->where,
-			    ssh_get_error(s->ssh));
+			fail_ssh(s, causep, "%s gave no terminal", s->where);
 			goto out;
 		}
 	}
 	if ((command != NULL ? ssh_channel_request_exec(ch, command) :
 	    ssh_channel_request_shell(ch)) != SSH_OK) {
-		xasprintf(causep, "%s did not run the %s: %s", s->where,
-		    command != NULL ? "command" : "shell",
-		    ssh_get_error(s->ssh));
+		fail_ssh(s, causep, "%s did not run the %s", s->where,
+		    command != NULL ? "command" : "shell");
 		goto out;
 	}
 
@@ -489,8 +506,7 @@ session_run(struct session *s, const char *command, int flags, int *statusp,
 	else if (s->exit_status >= 0)
 		*statusp = s->exit_status;
 	else if (!ssh_is_connected(s->ssh)) {
-		xasprintf(causep, "lost the connection to %s: %s", s->where,
-		    ssh_get_error(s->ssh));
+		fail_ssh(s, causep, "lost the connection to %s", s->where);
 		goto out;
 	} else {
 		xasprintf(causep, "%s closed the session without an exit "
@@ -536,12 +552,31 @@ session_free(struct session *s)
 	free(s);
 }
 
-/* Nothing in word means anything to a shell. */
+/*
+ * Nothing in word means anything to a shell. The first word of a command
+ * must not be a reserved word or an assignment either: "if" or "A=b"
+ * typed as the command are run as the command of that name.
+ */
 static int
-safe_word(const char *w)
+safe_word(const char *w, int first)
 {
+	static const char *const reserved[] = {
+		"case", "coproc", "do", "done", "elif", "else", "esac", "fi",
+		"for", "function", "if", "in", "select", "then", "time",
+		"until", "while",
+	};
+	size_t	i;
+
 	if (*w == '\0')
 		return 0;
+	if (first) {
+		if (strchr(w, '=') != NULL)
+			return 0;
+		for (i = 0; i < sizeof reserved / sizeof reserved[0]; i++) {
+			if (strcmp(w, reserved[i]) == 0)
+				return 0;
+		}
+	}
 	for (; *w != '\0'; w++) {
 		if (!((*w >= 'a' && *w <= 'z') || (*w >= 'A' && *w <= 'Z') ||
 		    (*w >= '0' && *w <= '9') || strchr("@%+=:,./_-", *w) !=
@@ -565,7 +600,7 @@ session_quote(int argc, char *const *argv)
 	for (i = 0; i < argc; i++) {
 		if (i > 0)
 			*o++ = ' ';
-		if (safe_word(argv[i])) {
+		if (safe_word(argv[i], i == 0)) {
 			memcpy(o, argv[i], strlen(argv[i]));
 			o += strlen(argv[i]);
 			continue;

@@ -52,6 +52,8 @@ void	session_free(struct session *);
  * The argc words of argv as one command line for a POSIX shell, each
  * word arriving as typed: words of safe characters as they are, others
  * in single quotes ("it's" becomes 'it'\''s'), the empty word as ''.
+ * A first word that the shell would read as a reserved word or an
+ * assignment ("if", "A=b") is quoted too, so it is run as a command.
  */
 char	*session_quote(int argc, char *const *argv);
 

@@ -1,0 +1,1348 @@
+/*
+ * Unit tests of session (src/session.c) and of keys_session()
+ * (src/keys.c): command lines quoted by session_quote() and read back by
+ * a real /bin/sh; the keys a session needs, read from a scratch home,
+ * and every way they are refused; session_open() against servers that
+ * are not there, hang up, talk something else or stay silent, and
+ * against a small sshd made with libssh's server functions that shows
+ * the pinned key or another, takes the client key or refuses it, and
+ * runs a pretend command for session_run(). Every server is a forked
+ * child on a port of 127.0.0.1, killed and reaped by its test.
+ *
+ * Forked children never call cmocka: they _exit() or are killed.
+ */
+#include <sys/prctl.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <libssh/libssh.h>
+#include <libssh/callbacks.h>
+#include <libssh/server.h>
+
+#include "keys.h"
+#include "session.h"
+#include "testutil.h"
+#include "xmalloc.h"
+
+#define ALIAS		"web-container"
+#define NO_PIN_ALIAS	"x-container"
+#define NELEM(a)	(sizeof (a) / sizeof (a)[0])
+
+/* A scratch home with a client key and the host key of ALIAS. */
+struct scratch {
+	char	*dir;
+	char	*home;		/* dir/redock */
+	mode_t	 umask;
+};
+
+/* A server in a child process on a port of 127.0.0.1. */
+struct server {
+	pid_t	pid;
+	int	port;
+};
+
+/* What one connection of the pretend sshd has heard. */
+struct sshd {
+	ssh_key		 client;	/* the key to take, or NULL */
+	ssh_channel	 ch;
+	struct ssh_channel_callbacks_struct ccb;
+	char		*cmd;		/* the exec request */
+	char		*in;		/* what came on the channel */
+	size_t		 inlen;
+	int		 eof;
+};
+
+enum behaviour {
+	HANG_UP,	/* accept and close at once */
+	HTTP,		/* answer as a web server would, and close */
+	SILENT,		/* accept and say nothing, ever */
+	SSHD,		/* libssh's server: the host key of ALIAS */
+	SSHD_REFUSING,	/* the same, but no client key is good enough */
+	EVIL_BANNER,	/* a banner with a terminal escape and a newline */
+};
+
+static int	 scratch_new(void **);
+static int	 scratch_free(void **);
+static char	*path_of(const char *, const char *);
+static void	 file_put(const char *, const char *, mode_t);
+static ssh_key	 host_pub(const char *);
+static char	*key_line(ssh_key);
+static void	 pin_put(const char *, const char *);
+static void	 assert_refused(int, ssh_key, ssh_key, char *, const char *);
+static void	 assert_one_line(const char *);
+static void	 assert_same_key(ssh_key, ssh_key);
+static char	*sh_output(const char *, size_t *);
+static int	 listener(int *);
+static int	 closed_port(void);
+static void	 server_start(struct server *, enum behaviour, const char *);
+static void	 server_stop(struct server *);
+static int	 sshd_auth_pubkey(ssh_session, const char *, ssh_key, char,
+		    void *);
+static int	 sshd_data(ssh_session, ssh_channel, void *, uint32_t, int,
+		    void *);
+static void	 sshd_eof(ssh_session, ssh_channel, void *);
+static int	 sshd_exec(ssh_session, ssh_channel, const char *, void *);
+static int	 sshd_env(ssh_session, ssh_channel, const char *, const char *,
+		    void *);
+static ssh_channel sshd_open(ssh_session, void *);
+static void	 sshd_serve(int, const char *, int);
+static int	 sshd_command(ssh_session, struct sshd *);
+static long	 ms_since(const struct timespec *);
+static void	 assert_open_fails(const char *, const char *, int, int,
+		    const char *, const char *);
+static char	*connect_failed(int);
+static char	*run_captured(struct session *, const char *, const char *,
+		    int *, int *, char **, char **);
+
+static int
+scratch_new(void **state)
+{
+	struct scratch	*s;
+	char		*cause = NULL;
+
+	s = xcalloc(1, sizeof *s);
+	s->dir = scratch_dir("test-session");
+	xasprintf(&s->home, "%s/redock", s->dir);
+	s->umask = umask(022);
+	if (keys_client(s->home, NULL, &cause) != 0 ||
+	    keys_host(s->home, ALIAS, NULL, &cause) != 0)
+		fail_msg("cannot make the keys: %s", cause);
+	*state = s;
+	return 0;
+}
+
+static int
+scratch_free(void **state)
+{
+	struct scratch	*s = *state;
+
+	umask(s->umask);
+	tree_remove(s->dir);
+	free(s->dir);
+	free(s->home);
+	free(s);
+	return 0;
+}
+
+static char *
+path_of(const char *dir, const char *name)
+{
+	char	*p;
+
+	xasprintf(&p, "%s/%s", dir, name);
+	return p;
+}
+
+static void
+file_put(const char *path, const char *text, mode_t mode)
+{
+	int	fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    mode)) == -1)
+		fail_msg("cannot create '%s': %s", path, strerror(errno));
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		fail_msg("cannot write '%s': %s", path, strerror(errno));
+	if (fchmod(fd, mode) == -1 || close(fd) == -1)
+		fail_msg("cannot close '%s': %s", path, strerror(errno));
+}
+
+/* The public host key of ALIAS as keys_host() wrote it. */
+static ssh_key
+host_pub(const char *home)
+{
+	ssh_key	 key = NULL;
+	char	*path;
+
+	xasprintf(&path, "%s/%s/%s/%s.pub", home, KEYS_HOSTS, ALIAS,
+	    KEYS_HOST_KEY);
+	if (ssh_pki_import_pubkey_file(path, &key) != SSH_OK)
+		fail_msg("cannot read '%s'", path);
+	free(path);
+	return key;
+}
+
+/* "ssh-ed25519 BASE64" of a key, public or private. */
+static char *
+key_line(ssh_key key)
+{
+	ssh_key	 pub = NULL;
+	char	*b64 = NULL, *line;
+
+	if (ssh_key_is_private(key))
+		assert_int_equal(ssh_pki_export_privkey_to_pubkey(key, &pub),
+		    SSH_OK);
+	assert_int_equal(ssh_pki_export_pubkey_base64(pub != NULL ? pub : key,
+	    &b64), SSH_OK);
+	xasprintf(&line, "%s %s", ssh_key_type_to_char(ssh_key_type(key)),
+	    b64);
+	ssh_string_free_char(b64);
+	ssh_key_free(pub);
+	return line;
+}
+
+/* Replaces HOME/known_hosts with text. */
+static void
+pin_put(const char *home, const char *text)
+{
+	char	*path;
+
+	path = path_of(home, KEYS_KNOWN_HOSTS);
+	file_put(path, text, 0644);
+	free(path);
+}
+
+/*
+ * keys_session() said rv: it must be -1 with both keys NULL and a one-line
+ * cause holding want. Frees the cause.
+ */
+static void
+assert_refused(int rv, ssh_key priv, ssh_key pin, char *cause,
+    const char *want)
+{
+	assert_int_equal(rv, -1);
+	assert_null(priv);
+	assert_null(pin);
+	assert_non_null(cause);
+	if (strstr(cause, want) == NULL)
+		fail_msg("cause '%s' does not say '%s'", cause, want);
+	assert_one_line(cause);
+	free(cause);
+}
+
+static void
+assert_one_line(const char *cause)
+{
+	assert_non_null(cause);
+	assert_true(*cause != '\0');
+	if (strchr(cause, '\n') != NULL)
+		fail_msg("cause of more than one line: '%s'", cause);
+}
+
+static void
+assert_same_key(ssh_key a, ssh_key b)
+{
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(ssh_key_cmp(a, b, SSH_KEY_CMP_PUBLIC), 0);
+}
+
+static void
+plain_words_stay_bare_and_others_are_single_quoted(void **state)
+{
+	static const struct {
+		int		 argc;
+		const char	*argv[4];
+		const char	*want;
+	} cases[] = {
+		{ 1, { "ls" }, "ls" },
+		{ 3, { "ls", "-la", "/etc" }, "ls -la /etc" },
+		{ 2, { "echo", "azAZ09@%+=:,./_-" }, "echo azAZ09@%+=:,./_-" },
+		/* A first word that sh would not run as a command. */
+		{ 1, { "A=b" }, "'A=b'" },
+		{ 2, { "if", "true" }, "'if' true" },
+		{ 2, { "echo", "if" }, "echo if" },
+		{ 1, { "while" }, "'while'" },
+		{ 2, { "user@host:/a/b.c", "--opt=1,2" },
+		    "user@host:/a/b.c --opt=1,2" },
+		{ 1, { "" }, "''" },
+		{ 3, { "a", "", "b" }, "a '' b" },
+		{ 1, { "a b" }, "'a b'" },
+		{ 2, { "echo", "hello world" }, "echo 'hello world'" },
+		{ 1, { "it's" }, "'it'\\''s'" },
+		{ 1, { "'" }, "''\\'''" },
+		{ 1, { "$HOME" }, "'$HOME'" },
+		{ 1, { "*" }, "'*'" },
+		{ 1, { "~" }, "'~'" },
+		{ 1, { "a\"b" }, "'a\"b'" },
+		{ 1, { "a\\b" }, "'a\\b'" },
+		{ 1, { "\xc3\xa9" }, "'\xc3\xa9'" },
+		{ 0, { NULL }, "" },
+	};
+	char	*got;
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < NELEM(cases); i++) {
+		got = session_quote(cases[i].argc,
+		    (char *const *)cases[i].argv);
+		assert_non_null(got);
+		if (strcmp(got, cases[i].want) != 0)
+			fail_msg("case %zu: got [%s], want [%s]", i, got,
+			    cases[i].want);
+		free(got);
+	}
+}
+
+/*
+ * What "/bin/sh -c line" writes on its standard output (*lenp bytes),
+ * after checking that it exited 0.
+ */
+static char *
+sh_output(const char *line, size_t *lenp)
+{
+	char	*buf = NULL;
+	size_t	 len = 0, size = 0;
+	ssize_t	 n;
+	pid_t	 pid;
+	int	 p[2], status;
+
+	assert_int_equal(pipe(p), 0);
+	if ((pid = fork()) == 0) {
+		if (dup2(p[1], STDOUT_FILENO) == -1)
+			_exit(126);
+		close(p[0]);
+		close(p[1]);
+		execl("/bin/sh", "sh", "-c", line, (char *)NULL);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	close(p[1]);
+	for (;;) {
+		if (len == size) {
+			size = size == 0 ? 4096 : size * 2;
+			buf = xreallocarray(buf, 1, size);
+		}
+		if ((n = read(p[0], buf + len, size - len)) == -1 &&
+		    errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(p[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	*lenp = len;
+	return buf;
+}
+
+static void
+quoted_words_reach_a_real_shell_byte_for_byte(void **state)
+{
+	static const char *const tricky[] = {
+		"plain", "", "a b", "  lead and trail  ", "tab\there",
+		"new\nline", "\n", "it's", "'", "''", "'a'", "\"", "\"q\"",
+		"\\", "\\n", "a\\", "$HOME", "${HOME}", "$(echo x)", "$",
+		"`x`", "`", "*", "?", "[a]", "*.c", "~", "~root", "~/x",
+		"-n", "-e", "--", "-", ";", "|", "&", "<", ">", "(", ")",
+		"a;b|c&d<e>f(g)h", "&&", "||", ">>", "2>&1", "#", "# not",
+		"a#b", "!", "{a,b}", "{", "}", "x=y", "%s", "\\0", "\xc3\xa9",
+		"caf\xc3\xa9", "\xe2\x82\xac", "\xff\xfe", "\x01\x7f",
+		"\r", "=", "@", ",", ":", ".", "/", "_",
+	};
+	char	**argv, *line, *got, *want;
+	size_t	 i, n = NELEM(tricky), glen, wlen = 0;
+
+	(void)state;
+	/* The whole command line is quoted: printf and its format too. */
+	argv = xcalloc(n + 2, sizeof *argv);
+	argv[0] = (char *)"printf";
+	argv[1] = (char *)"%s\\0";
+	for (i = 0; i < n; i++) {
+		argv[i + 2] = (char *)tricky[i];
+		wlen += strlen(tricky[i]) + 1;
+	}
+	line = session_quote((int)n + 2, argv);
+	assert_non_null(line);
+	assert_true(strncmp(line, "printf '%s\\0' ", 14) == 0);
+
+	want = xmalloc(wlen);
+	wlen = 0;
+	for (i = 0; i < n; i++) {
+		memcpy(want + wlen, tricky[i], strlen(tricky[i]) + 1);
+		wlen += strlen(tricky[i]) + 1;
+	}
+	got = sh_output(line, &glen);
+	assert_int_equal(glen, wlen);
+	assert_memory_equal(got, want, wlen);
+	free(got);
+	free(line);
+
+	/* And each word alone, as the only argument. */
+	for (i = 0; i < n; i++) {
+		argv[2] = (char *)tricky[i];
+		line = session_quote(3, argv);
+		got = sh_output(line, &glen);
+		if (glen != strlen(tricky[i]) + 1 ||
+		    memcmp(got, tricky[i], glen) != 0)
+			fail_msg("word %zu came back changed: %s", i, line);
+		free(got);
+		free(line);
+	}
+	free(want);
+	free(argv);
+}
+
+/* The worst case for its buffer: words of single quotes only. */
+static void
+words_of_quotes_alone_fit_and_come_back(void **state)
+{
+	char	*words[3], *line, *got;
+	size_t	 glen;
+
+	(void)state;
+	words[0] = (char *)"printf";
+	words[1] = xmalloc(1001);
+	memset(words[1], '\'', 1000);
+	words[1][1000] = '\0';
+	words[2] = (char *)"'";
+	line = session_quote(3, words);
+	/* printf, then 2 + 4 * 1000 and 2 + 4 bytes, each after a space. */
+	assert_int_equal(strlen(line), 6 + 1 + 4002 + 1 + 6);
+	free(line);
+
+	/* The format is the long word; printf writes it as it is. */
+	line = session_quote(2, words);
+	got = sh_output(line, &glen);
+	assert_int_equal(glen, 1000);
+	assert_memory_equal(got, words[1], 1000);
+	free(got);
+	free(line);
+	free(words[1]);
+}
+
+static void
+a_session_gets_the_client_key_and_the_pinned_host_key(void **state)
+{
+	struct scratch	*s = *state;
+	ssh_key		 priv = NULL, pin = NULL, want, pub = NULL;
+	char		*cause = (char *)"unset", *path;
+
+	assert_int_equal(keys_session(s->home, ALIAS, &priv, &pin, &cause), 0);
+	assert_null(cause);
+	assert_non_null(priv);
+	assert_true(ssh_key_is_private(priv));
+	assert_int_equal(ssh_key_type(priv), SSH_KEYTYPE_ED25519);
+
+	/* The client key is the one in id_ed25519.pub. */
+	path = path_of(s->home, KEYS_CLIENT ".pub");
+	assert_int_equal(ssh_pki_import_pubkey_file(path, &pub), SSH_OK);
+	assert_same_key(priv, pub);
+	free(path);
+
+	want = host_pub(s->home);
+	assert_same_key(pin, want);
+	assert_int_equal(ssh_key_type(pin), SSH_KEYTYPE_ED25519);
+	/* Not the client key by mistake. */
+	assert_int_not_equal(ssh_key_cmp(pin, pub, SSH_KEY_CMP_PUBLIC), 0);
+	ssh_key_free(want);
+	ssh_key_free(pub);
+	ssh_key_free(priv);
+	ssh_key_free(pin);
+}
+
+static void
+a_missing_client_key_is_an_error_and_is_not_made(void **state)
+{
+	struct scratch	*s = *state;
+	ssh_key		 priv = (ssh_key)s, pin = (ssh_key)s;
+	struct stat	 sb;
+	char		*cause = NULL, *path, *before, *after;
+	int		 rv;
+
+	path = path_of(s->home, KEYS_CLIENT);
+	assert_int_equal(unlink(path), 0);
+	assert_non_null(before = dir_list(s->home, NULL));
+	rv = keys_session(s->home, ALIAS, &priv, &pin, &cause);
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, path));
+	assert_refused(rv, priv, pin, cause, "missing");
+	assert_int_equal(lstat(path, &sb), -1);
+	assert_int_equal(errno, ENOENT);
+	/* Nor anything else. */
+	assert_non_null(after = dir_list(s->home, NULL));
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	free(path);
+}
+
+/* Whoever could write into home could pin a key of their own. */
+static void
+a_home_or_known_hosts_others_may_change_is_refused(void **state)
+{
+	struct scratch	*s = *state;
+	ssh_key		 priv = (ssh_key)s, pin = (ssh_key)s;
+	char		*cause = NULL, *kh, *other;
+	int		 rv;
+
+	assert_int_equal(chmod(s->home, 0777), 0);
+	rv = keys_session(s->home, ALIAS, &priv, &pin, &cause);
+	assert_refused(rv, priv, pin, cause, "bad permissions on redock's "
+	    "home");
+	assert_int_equal(chmod(s->home, 0700), 0);
+
+	kh = path_of(s->home, KEYS_KNOWN_HOSTS);
+	assert_int_equal(chmod(kh, 0666), 0);
+	priv = pin = (ssh_key)s;
+	cause = NULL;
+	rv = keys_session(s->home, ALIAS, &priv, &pin, &cause);
+	assert_refused(rv, priv, pin, cause, "may be changed by others");
+	assert_int_equal(mode_of(kh), 0666);	/* refused as it is */
+
+	/* A symbolic link to a file of the same text: refused too. */
+	other = path_of(s->home, "elsewhere");
+	assert_int_equal(rename(kh, other), 0);
+	assert_int_equal(chmod(other, 0644), 0);
+	assert_int_equal(symlink(other, kh), 0);
+	priv = pin = (ssh_key)s;
+	cause = NULL;
+	rv = keys_session(s->home, ALIAS, &priv, &pin, &cause);
+	assert_refused(rv, priv, pin, cause, "is not a regular file");
+
+	/* The file itself back: the session's keys are there again. */
+	assert_int_equal(unlink(kh), 0);
+	assert_int_equal(rename(other, kh), 0);
+	priv = pin = NULL;
+	cause = NULL;
+	assert_int_equal(keys_session(s->home, ALIAS, &priv, &pin, &cause),
+	    0);
+	ssh_key_free(priv);
+	ssh_key_free(pin);
+	free(other);
+	free(kh);
+}
+
+static void
+a_client_key_others_may_read_is_refused(void **state)
+{
+	struct scratch	*s = *state;
+	ssh_key		 priv = (ssh_key)s, pin = (ssh_key)s;
+	char		*cause = NULL, *path;
+	int		 rv;
+
+	path = path_of(s->home, KEYS_CLIENT);
+	assert_int_equal(chmod(path, 0644), 0);
+	rv = keys_session(s->home, ALIAS, &priv, &pin, &cause);
+	assert_refused(rv, priv, pin, cause, "bad permissions");
+	/* Refused as it is: not fixed behind the user's back. */
+	assert_int_equal(mode_of(path), 0644);
+	free(path);
+}
+
+static void
+an_alias_without_a_pin_is_an_error(void **state)
+{
+	struct scratch	*s = *state;
+	ssh_key		 priv = (ssh_key)s, pin = (ssh_key)s;
+	char		*cause = NULL, *path, *before, *after;
+	int		 rv;
+
+	path = path_of(s->home, KEYS_KNOWN_HOSTS);
+	assert_non_null(before = file_load(path, NULL));
+	rv = keys_session(s->home, NO_PIN_ALIAS, &priv, &pin, &cause);
+	assert_refused(rv, priv, pin, cause,
+	    "no host key is pinned for '" NO_PIN_ALIAS "'");
+	/* Nothing was pinned on the way. */
+	assert_non_null(after = file_load(path, NULL));
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+
+	/* A known_hosts that is not there at all says the same. */
+	assert_int_equal(unlink(path), 0);
+	rv = keys_session(s->home, ALIAS, &priv, &pin, &cause);
+	assert_refused(rv, priv, pin, cause,
+	    "no host key is pinned for '" ALIAS "'");
+	free(path);
+}
+
+static void
+a_damaged_pin_is_an_error(void **state)
+{
+	static const char *const damaged[] = {
+		ALIAS " ssh-ed25519 !!!notbase64\n",
+		ALIAS " ssh-ed25519\n",
+		ALIAS "\n",
+		ALIAS " ssh-nosuchtype AAAAC3NzaC1lZDI1NTE5AAAAIA==\n",
+		ALIAS " ssh-ed25519 AAAA\n",
+	};
+	struct scratch	*s = *state;
+	ssh_key		 priv, pin, host;
+	char		*cause, *line, *text;
+	size_t		 i;
+	int		 rv;
+
+	for (i = 0; i < NELEM(damaged); i++) {
+		pin_put(s->home, damaged[i]);
+		priv = pin = (ssh_key)s;
+		cause = NULL;
+		rv = keys_session(s->home, ALIAS, &priv, &pin, &cause);
+		assert_refused(rv, priv, pin, cause, "damaged");
+	}
+
+	/* A damaged first line is not passed over for a good one. */
+	host = host_pub(s->home);
+	line = key_line(host);
+	xasprintf(&text, "%s%s %s\n", damaged[0], ALIAS, line);
+	pin_put(s->home, text);
+	priv = pin = (ssh_key)s;
+	rv = keys_session(s->home, ALIAS, &priv, &pin, &cause);
+	assert_refused(rv, priv, pin, cause, "damaged");
+	free(text);
+	free(line);
+	ssh_key_free(host);
+}
+
+static void
+the_pin_is_found_among_comments_and_other_hosts(void **state)
+{
+	/* %1$s is the pinned key, %2$s another. */
+	static const char *const fmts[] = {
+		/* Comments, blanks, markers, hashes and near misses first. */
+		"# " ALIAS " %1$s\n"
+		"\n"
+		"   \n"
+		"\t# indented comment\n"
+		"other-container %2$s\n"
+		ALIAS "-2 %2$s\n"
+		"x" ALIAS " %2$s\n"
+		"|1|c2FsdA==|aGFzaA== %2$s\n"
+		"@revoked " ALIAS " %2$s\n"
+		"@cert-authority " ALIAS " %2$s\n"
+		"a," ALIAS ",b %1$s\n"
+		ALIAS " %2$s\n",
+		/* A host list, alias first or last. */
+		ALIAS ",web %1$s\n",
+		"db-container," ALIAS " %1$s\n",
+		/* Blanks and tabs between fields, CRLF, no last newline. */
+		"  " ALIAS "\t %1$s  \r\n",
+		"other %2$s\r\n" ALIAS " %1$s",
+		/* With a comment after the key. */
+		ALIAS " %1$s root@somewhere\n",
+	};
+	struct scratch	*s = *state;
+	ssh_key		 priv, pin, host, other = NULL;
+	char		*cause, *line, *oline, *text;
+	size_t		 i;
+	int		 rv;
+
+	host = host_pub(s->home);
+	line = key_line(host);
+	assert_int_equal(ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &other),
+	    SSH_OK);
+	oline = key_line(other);
+
+	for (i = 0; i < NELEM(fmts); i++) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+		xasprintf(&text, fmts[i], line, oline);
+#pragma GCC diagnostic pop
+		pin_put(s->home, text);
+		priv = pin = NULL;
+		cause = NULL;
+		rv = keys_session(s->home, ALIAS, &priv, &pin, &cause);
+		if (rv != 0)
+			fail_msg("case %zu: %s", i, cause);
+		assert_null(cause);
+		assert_non_null(priv);
+		assert_same_key(pin, host);
+		ssh_key_free(priv);
+		ssh_key_free(pin);
+		free(text);
+	}
+	free(oline);
+	free(line);
+	ssh_key_free(other);
+	ssh_key_free(host);
+}
+
+static void
+of_two_lines_for_the_alias_the_first_wins(void **state)
+{
+	struct scratch	*s = *state;
+	ssh_key		 priv = NULL, pin = NULL, host, other = NULL;
+	char		*cause = NULL, *line, *oline, *text;
+
+	host = host_pub(s->home);
+	line = key_line(host);
+	assert_int_equal(ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &other),
+	    SSH_OK);
+	oline = key_line(other);
+	assert_int_not_equal(ssh_key_cmp(host, other, SSH_KEY_CMP_PUBLIC), 0);
+
+	xasprintf(&text, "%s %s\n%s %s\n", ALIAS, oline, ALIAS, line);
+	pin_put(s->home, text);
+	free(text);
+	assert_int_equal(keys_session(s->home, ALIAS, &priv, &pin, &cause), 0);
+	assert_same_key(pin, other);
+	assert_int_not_equal(ssh_key_cmp(pin, host, SSH_KEY_CMP_PUBLIC), 0);
+	ssh_key_free(priv);
+	ssh_key_free(pin);
+
+	/* The other way round, and with the first in a host list. */
+	xasprintf(&text, "x,%s %s\n%s %s\n", ALIAS, line, ALIAS, oline);
+	pin_put(s->home, text);
+	free(text);
+	assert_int_equal(keys_session(s->home, ALIAS, &priv, &pin, &cause), 0);
+	assert_same_key(pin, host);
+	ssh_key_free(priv);
+	ssh_key_free(pin);
+
+	free(oline);
+	free(line);
+	ssh_key_free(other);
+	ssh_key_free(host);
+}
+
+static int
+listener(int *portp)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof sin;
+	int			fd;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_int_equal(listen(fd, 16), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	*portp = ntohs(sin.sin_port);
+	return fd;
+}
+
+/* A port of 127.0.0.1 nobody listens on: connections are refused. */
+static int
+closed_port(void)
+{
+	int	fd, port;
+
+	fd = listener(&port);
+	close(fd);
+	return port;
+}
+
+static void
+server_start(struct server *s, enum behaviour b, const char *home)
+{
+	static const char	 http[] = "HTTP/1.0 400 Bad Request\r\n\r\n";
+	static const char	 evil[] = "SSH-1.5-\x1b[2J\x1b[31mred\rline\r\n";
+	pid_t			 parent = getpid();
+	int			 fd, c;
+
+	fd = listener(&s->port);
+	fflush(NULL);
+	if ((s->pid = fork()) != 0) {
+		assert_true(s->pid > 0);
+		close(fd);
+		return;
+	}
+	/* A test that fails never stops it: it goes with the parent. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
+		_exit(1);
+	for (;;) {
+		if ((c = accept(fd, NULL, NULL)) == -1)
+			continue;
+		switch (b) {
+		case HANG_UP:
+			close(c);
+			break;
+		case HTTP:
+			if (write(c, http, sizeof http - 1) < 0)
+				_exit(1);
+			close(c);
+			break;
+		case SILENT:
+			break;	/* kept open and quiet until killed */
+		case EVIL_BANNER:
+			if (write(c, evil, sizeof evil - 1) < 0)
+				_exit(1);
+			close(c);
+			break;
+		case SSHD:
+		case SSHD_REFUSING:
+			/* One connection after the other is enough here. */
+			sshd_serve(c, home, b == SSHD);
+			break;
+		}
+	}
+}
+
+static void
+server_stop(struct server *s)
+{
+	assert_int_equal(kill(s->pid, SIGKILL), 0);
+	assert_int_equal(waitpid(s->pid, NULL, 0), s->pid);
+}
+
+static int
+sshd_auth_pubkey(ssh_session ss, const char *user, ssh_key key,
+    char state, void *arg)
+{
+	struct sshd	*d = arg;
+
+	(void)ss;
+	(void)user;
+	if (d->client == NULL ||
+	    ssh_key_cmp(key, d->client, SSH_KEY_CMP_PUBLIC) != 0)
+		return SSH_AUTH_DENIED;
+	if (state == SSH_PUBLICKEY_STATE_NONE ||
+	    state == SSH_PUBLICKEY_STATE_VALID)
+		return SSH_AUTH_SUCCESS;
+	return SSH_AUTH_DENIED;
+}
+
+static int
+sshd_data(ssh_session ss, ssh_channel ch, void *data, uint32_t len,
+    int is_stderr, void *arg)
+{
+	struct sshd	*d = arg;
+
+	(void)ss;
+	(void)ch;
+	(void)is_stderr;
+	d->in = xreallocarray(d->in, 1, d->inlen + len + 1);
+	memcpy(d->in + d->inlen, data, len);
+	d->inlen += len;
+	return (int)len;
+}
+
+static void
+sshd_eof(ssh_session ss, ssh_channel ch, void *arg)
+{
+	struct sshd	*d = arg;
+
+	(void)ss;
+	(void)ch;
+	d->eof = 1;
+}
+
+static int
+sshd_exec(ssh_session ss, ssh_channel ch, const char *command, void *arg)
+{
+	struct sshd	*d = arg;
+
+	(void)ss;
+	(void)ch;
+	if (d->cmd != NULL)
+		return -1;
+	d->cmd = xstrdup(command);
+	return 0;
+}
+
+static int
+sshd_env(ssh_session ss, ssh_channel ch, const char *name,
+    const char *value, void *arg)
+{
+	(void)ss;
+	(void)ch;
+	(void)name;
+	(void)value;
+	(void)arg;
+	return -1;	/* as sshd without AcceptEnv */
+}
+
+static ssh_channel
+sshd_open(ssh_session ss, void *arg)
+{
+	struct sshd	*d = arg;
+
+	if (d->ch != NULL)
+		return NULL;
+	d->ch = ssh_channel_new(ss);
+	memset(&d->ccb, 0, sizeof d->ccb);
+	d->ccb.userdata = d;
+	d->ccb.channel_data_function = sshd_data;
+	d->ccb.channel_eof_function = sshd_eof;
+	d->ccb.channel_exec_request_function = sshd_exec;
+	d->ccb.channel_env_request_function = sshd_env;
+	ssh_callbacks_init(&d->ccb);
+	ssh_set_channel_callbacks(d->ch, &d->ccb);
+	return d->ch;
+}
+
+/*
+ * One connection of the pretend sshd, in the server's child, until the
+ * client goes: the host key of ALIAS, the client key of home taken when
+ * take_key, and one exec request answered by sshd_command(). Closes c.
+ */
+static void
+sshd_serve(int c, const char *home, int take_key)
+{
+	struct ssh_server_callbacks_struct	 cb;
+	struct sshd				 d;
+	ssh_bind				 b = NULL;
+	ssh_session				 ss = NULL;
+	ssh_event				 ev = NULL;
+	ssh_key					 hk = NULL;
+	char					*path, *hpath;
+
+	memset(&d, 0, sizeof d);
+	xasprintf(&hpath, "%s/%s/%s/%s", home, KEYS_HOSTS, ALIAS,
+	    KEYS_HOST_KEY);
+	path = path_of(home, KEYS_CLIENT ".pub");
+	if (ssh_pki_import_privkey_file(hpath, NULL, NULL, NULL, &hk) !=
+	    SSH_OK || (take_key && ssh_pki_import_pubkey_file(path,
+	    &d.client) != SSH_OK))
+		_exit(2);	/* no server without its keys */
+	free(hpath);
+	free(path);
+
+	memset(&cb, 0, sizeof cb);
+	cb.userdata = &d;
+	cb.auth_pubkey_function = sshd_auth_pubkey;
+	cb.channel_open_request_session_function = sshd_open;
+	ssh_callbacks_init(&cb);
+	/* The bind owns the key from here. */
+	if ((b = ssh_bind_new()) == NULL || (ss = ssh_new()) == NULL ||
+	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_IMPORT_KEY, hk) < 0 ||
+	    ssh_bind_accept_fd(b, ss, c) != SSH_OK)
+		_exit(3);
+	ssh_set_auth_methods(ss, SSH_AUTH_METHOD_PUBLICKEY);
+	ssh_set_server_callbacks(ss, &cb);
+	if (ssh_handle_key_exchange(ss) != SSH_OK ||
+	    (ev = ssh_event_new()) == NULL ||
+	    ssh_event_add_session(ev, ss) != SSH_OK)
+		goto out;
+	while (d.cmd == NULL || (strcmp(d.cmd, "echo") == 0 && !d.eof)) {
+		if (ssh_event_dopoll(ev, -1) == SSH_ERROR)
+			goto out;	/* the client went */
+	}
+	if (sshd_command(ss, &d) == 0) {
+		/* Until the client goes. */
+		while (ssh_event_dopoll(ev, -1) != SSH_ERROR)
+			/* nothing */;
+	}
+
+out:
+	if (ev != NULL) {
+		ssh_event_remove_session(ev, ss);
+		ssh_event_free(ev);
+	}
+	if (ssh_is_connected(ss))
+		ssh_disconnect(ss);
+	ssh_free(ss);	/* frees the channel and closes c */
+	ssh_bind_free(b);
+	ssh_key_free(d.client);
+	free(d.cmd);
+	free(d.in);
+}
+
+/*
+ * What the pretend sshd runs: "echo" writes "out:echo\n" then its input
+ * back on stdout and "err\n" on stderr, and exits 3; "die" is killed by
+ * SIGTERM; anything else exits 0 and says nothing. But "vanish" hangs up
+ * without an exit status: then it returns -1.
+ */
+static int
+sshd_command(ssh_session ss, struct sshd *d)
+{
+	if (strcmp(d->cmd, "vanish") == 0) {
+		ssh_disconnect(ss);
+		return -1;
+	}
+	if (strcmp(d->cmd, "die") == 0)
+		ssh_channel_request_send_exit_signal(d->ch, "TERM", 0, "", "");
+	else if (strcmp(d->cmd, "echo") == 0) {
+		ssh_channel_write(d->ch, "out:echo\n", 9);
+		if (d->inlen > 0)
+			ssh_channel_write(d->ch, d->in, (uint32_t)d->inlen);
+		ssh_channel_write_stderr(d->ch, "err\n", 4);
+		ssh_channel_request_send_exit_status(d->ch, 3);
+	} else
+		ssh_channel_request_send_exit_status(d->ch, 0);
+	ssh_channel_send_eof(d->ch);
+	ssh_channel_close(d->ch);
+	return 0;
+}
+
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec	t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000L +
+	    (t1.tv_nsec - t0->tv_nsec) / 1000000L;
+}
+
+/*
+ * session_open() must fail with *sp NULL and a one-line cause that starts
+ * with prefix (if not NULL) and holds want (if not NULL).
+ */
+static void
+assert_open_fails(const char *home, const char *alias, int port,
+    int timeout_ms, const char *prefix, const char *want)
+{
+	struct session	*sp = (struct session *)&sp;
+	char		*cause = NULL;
+
+	assert_int_equal(session_open(&sp, home, alias, port, timeout_ms,
+	    &cause), -1);
+	assert_null(sp);
+	assert_one_line(cause);
+	if (prefix != NULL && strncmp(cause, prefix, strlen(prefix)) != 0)
+		fail_msg("cause '%s' does not start with '%s'", cause, prefix);
+	if (want != NULL && strstr(cause, want) == NULL)
+		fail_msg("cause '%s' does not say '%s'", cause, want);
+	free(cause);
+}
+
+/* What a cause starts with when the connection itself failed. */
+static char *
+connect_failed(int port)
+{
+	char	*p;
+
+	xasprintf(&p, "cannot connect to 127.0.0.1:%d: ", port);
+	return p;
+}
+
+static void
+nothing_listening_cannot_be_connected_to(void **state)
+{
+	struct scratch	*s = *state;
+	char		*prefix;
+	int		 port;
+
+	port = closed_port();
+	prefix = connect_failed(port);
+	assert_open_fails(s->home, ALIAS, port, 2000, prefix, NULL);
+	free(prefix);
+}
+
+static void
+a_server_that_hangs_up_is_an_error(void **state)
+{
+	struct scratch	*s = *state;
+	struct server	 srv;
+	char		*prefix;
+
+	server_start(&srv, HANG_UP, NULL);
+	prefix = connect_failed(srv.port);
+	assert_open_fails(s->home, ALIAS, srv.port, 2000, prefix, NULL);
+	server_stop(&srv);
+	free(prefix);
+}
+
+static void
+a_server_that_is_not_ssh_is_an_error(void **state)
+{
+	struct scratch	*s = *state;
+	struct server	 srv;
+	char		*prefix;
+
+	server_start(&srv, HTTP, NULL);
+	prefix = connect_failed(srv.port);
+	assert_open_fails(s->home, ALIAS, srv.port, 2000, prefix, NULL);
+	server_stop(&srv);
+	free(prefix);
+}
+
+/*
+ * What a server says before its key is checked may be anything: it
+ * reaches the cause escaped, on one line, with no terminal escape.
+ */
+static void
+a_servers_words_are_shown_escaped(void **state)
+{
+	struct scratch	*s = *state;
+	struct server	 srv;
+	struct session	*sp = NULL;
+	char		*cause = NULL;
+
+	server_start(&srv, EVIL_BANNER, NULL);
+	assert_int_equal(session_open(&sp, s->home, ALIAS, srv.port, 2000,
+	    &cause), -1);
+	assert_null(sp);
+	assert_one_line(cause);
+	if (strchr(cause, '\x1b') != NULL || strchr(cause, '\r') != NULL)
+		fail_msg("cause with control characters: '%s'", cause);
+	/* It still says what came, escaped. */
+	if (strstr(cause, "red") == NULL)
+		fail_msg("cause '%s' does not show the banner", cause);
+	free(cause);
+	server_stop(&srv);
+}
+
+static void
+a_silent_server_times_out(void **state)
+{
+	struct scratch	*s = *state;
+	struct server	 srv;
+	struct timespec	 t0;
+	char		*prefix;
+	long		 ms;
+
+	server_start(&srv, SILENT, NULL);
+	prefix = connect_failed(srv.port);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_open_fails(s->home, ALIAS, srv.port, 500, prefix, NULL);
+	ms = ms_since(&t0);
+	server_stop(&srv);
+	free(prefix);
+	if (ms >= 5000)
+		fail_msg("took %ld ms to give up", ms);
+	/* It did wait for an answer, not give up at the first silence. */
+	assert_true(ms >= 400);
+}
+
+static void
+an_alias_without_a_pin_is_refused_before_connecting(void **state)
+{
+	struct scratch	*s = *state;
+	socklen_t	 len;
+	int		 fd, port, c, flags;
+
+	/* Had it tried to connect, the cause would be that it could not. */
+	assert_open_fails(s->home, NO_PIN_ALIAS, closed_port(), 2000,
+	    "no host key is pinned for '" NO_PIN_ALIAS "'", NULL);
+
+	/* A listener that nobody accepts for sees no connection queued. */
+	fd = listener(&port);
+	assert_open_fails(s->home, NO_PIN_ALIAS, port, 2000,
+	    "no host key is pinned", NULL);
+	flags = fcntl(fd, F_GETFL);
+	assert_int_equal(fcntl(fd, F_SETFL, flags | O_NONBLOCK), 0);
+	len = 0;
+	c = accept(fd, NULL, &len);
+	assert_int_equal(c, -1);
+	assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+	close(fd);
+}
+
+static void
+a_missing_client_key_is_refused_before_connecting(void **state)
+{
+	struct scratch	*s = *state;
+	char		*path;
+
+	path = path_of(s->home, KEYS_CLIENT);
+	assert_int_equal(unlink(path), 0);
+	assert_open_fails(s->home, ALIAS, closed_port(), 2000,
+	    "redock's client key '", "' is missing");
+	free(path);
+}
+
+static void
+a_host_key_that_is_not_the_pinned_one_is_refused(void **state)
+{
+	struct scratch	*s = *state;
+	struct server	 srv;
+	ssh_key		 other = NULL, host;
+	unsigned char	*hash = NULL;
+	char		*oline, *text, *fp;
+	size_t		 hlen = 0;
+
+	/* The fingerprint of what sshd shows is named. */
+	host = host_pub(s->home);
+	assert_int_equal(ssh_get_publickey_hash(host,
+	    SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen), 0);
+	fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen);
+	assert_non_null(fp);
+	assert_true(strncmp(fp, "SHA256:", 7) == 0);
+
+	/* ALIAS is pinned to another key than the one sshd shows. */
+	assert_int_equal(ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &other),
+	    SSH_OK);
+	oline = key_line(other);
+	xasprintf(&text, "%s %s\n", ALIAS, oline);
+	pin_put(s->home, text);
+
+	server_start(&srv, SSHD, s->home);
+	assert_open_fails(s->home, ALIAS, srv.port, 5000, NULL,
+	    "is not the one pinned for '" ALIAS "'");
+	assert_open_fails(s->home, ALIAS, srv.port, 5000, NULL, fp);
+	server_stop(&srv);
+	ssh_string_free_char(fp);
+	ssh_clean_pubkey_hash(&hash);
+	ssh_key_free(host);
+	free(text);
+	free(oline);
+	ssh_key_free(other);
+}
+
+static void
+a_server_that_refuses_the_client_key_is_an_error(void **state)
+{
+	struct scratch	*s = *state;
+	struct server	 srv;
+
+	server_start(&srv, SSHD_REFUSING, s->home);
+	assert_open_fails(s->home, ALIAS, srv.port, 5000, NULL,
+	    "refused redock's client key");
+	server_stop(&srv);
+}
+
+/*
+ * session_run() of command with input on stdin; returns what it wrote
+ * on fd 1 and sets *errp to what it wrote on fd 2.
+ */
+static char *
+run_captured(struct session *sp, const char *command, const char *input,
+    int *statusp, int *signalp, char **causep, char **errp)
+{
+	char	*dir, *outp, *errpath, *inp, *out;
+	int	 saved[3], fd[3], i, rv;
+
+	dir = scratch_dir("test-session-run");
+	outp = path_of(dir, "out");
+	errpath = path_of(dir, "err");
+	inp = path_of(dir, "in");
+	file_put(inp, input, 0600);
+	fflush(NULL);
+	fd[0] = open(inp, O_RDONLY | O_CLOEXEC);
+	fd[1] = open(outp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd[2] = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	for (i = 0; i < 3; i++) {
+		assert_true(fd[i] >= 0);
+		assert_true((saved[i] = dup(i)) >= 0);
+		assert_int_equal(dup2(fd[i], i), i);
+		close(fd[i]);
+	}
+	rv = session_run(sp, command, 0, statusp, signalp, causep);
+	for (i = 0; i < 3; i++) {
+		dup2(saved[i], i);
+		close(saved[i]);
+	}
+	if (rv != 0)
+		fail_msg("session_run failed: %s", *causep);
+	assert_null(*causep);
+	assert_non_null(out = file_load(outp, NULL));
+	assert_non_null(*errp = file_load(errpath, NULL));
+	tree_remove(dir);
+	free(dir);
+	free(outp);
+	free(errpath);
+	free(inp);
+	return out;
+}
+
+static void
+a_command_runs_with_its_input_output_and_status(void **state)
+{
+	struct scratch	*s = *state;
+	struct server	 srv;
+	struct session	*sp = NULL;
+	char		*cause = NULL, *out, *err;
+	int		 status = -1, sig = -1;
+
+	server_start(&srv, SSHD, s->home);
+	if (session_open(&sp, s->home, ALIAS, srv.port, 5000, &cause) != 0)
+		fail_msg("session_open failed: %s", cause);
+	assert_non_null(sp);
+	assert_null(cause);
+	out = run_captured(sp, "echo", "line one\nline two\n", &status, &sig,
+	    &cause, &err);
+	assert_string_equal(out, "out:echo\nline one\nline two\n");
+	assert_string_equal(err, "err\n");
+	assert_int_equal(status, 3);
+	assert_int_equal(sig, 0);
+	free(out);
+	free(err);
+	session_free(sp);
+	server_stop(&srv);
+}
+
+static void
+a_command_killed_by_a_signal_has_status_128_plus_it(void **state)
+{
+	struct scratch	*s = *state;
+	struct server	 srv;
+	struct session	*sp = NULL;
+	char		*cause = NULL, *out, *err;
+	int		 status = -1, sig = -1;
+
+	server_start(&srv, SSHD, s->home);
+	if (session_open(&sp, s->home, ALIAS, srv.port, 5000, &cause) != 0)
+		fail_msg("session_open failed: %s", cause);
+	out = run_captured(sp, "die", "", &status, &sig, &cause, &err);
+	assert_int_equal(status, 128 + SIGTERM);
+	assert_int_equal(sig, 0);	/* nothing was sent to us */
+	assert_string_equal(out, "");
+	assert_string_equal(err, "");
+	free(out);
+	free(err);
+	session_free(sp);
+	server_stop(&srv);
+}
+
+static void
+a_server_that_goes_without_a_status_is_an_error(void **state)
+{
+	struct scratch	*s = *state;
+	struct server	 srv;
+	struct session	*sp = NULL;
+	char		*cause = NULL;
+	int		 status = -1, sig = -1, saved, null;
+
+	server_start(&srv, SSHD, s->home);
+	if (session_open(&sp, s->home, ALIAS, srv.port, 5000, &cause) != 0)
+		fail_msg("session_open failed: %s", cause);
+	saved = dup(STDIN_FILENO);
+	assert_true(saved >= 0);
+	assert_true((null = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0);
+	assert_int_equal(dup2(null, STDIN_FILENO), STDIN_FILENO);
+	close(null);
+	assert_int_equal(session_run(sp, "vanish", 0, &status, &sig, &cause),
+	    -1);
+	dup2(saved, STDIN_FILENO);
+	close(saved);
+	assert_one_line(cause);
+	assert_non_null(strstr(cause, "127.0.0.1"));
+	free(cause);
+	session_free(sp);
+	server_stop(&srv);
+}
+
+#define SCRATCH(f)	cmocka_unit_test_setup_teardown(f, scratch_new, \
+			    scratch_free)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(
+		    plain_words_stay_bare_and_others_are_single_quoted),
+		cmocka_unit_test(quoted_words_reach_a_real_shell_byte_for_byte),
+		cmocka_unit_test(words_of_quotes_alone_fit_and_come_back),
+		SCRATCH(a_session_gets_the_client_key_and_the_pinned_host_key),
+		SCRATCH(a_missing_client_key_is_an_error_and_is_not_made),
+		SCRATCH(a_client_key_others_may_read_is_refused),
+		SCRATCH(a_home_or_known_hosts_others_may_change_is_refused),
+		SCRATCH(an_alias_without_a_pin_is_an_error),
+		SCRATCH(a_damaged_pin_is_an_error),
+		SCRATCH(the_pin_is_found_among_comments_and_other_hosts),
+		SCRATCH(of_two_lines_for_the_alias_the_first_wins),
+		SCRATCH(nothing_listening_cannot_be_connected_to),
+		SCRATCH(a_server_that_hangs_up_is_an_error),
+		SCRATCH(a_server_that_is_not_ssh_is_an_error),
+		SCRATCH(a_servers_words_are_shown_escaped),
+		SCRATCH(a_silent_server_times_out),
+		SCRATCH(an_alias_without_a_pin_is_refused_before_connecting),
+		SCRATCH(a_missing_client_key_is_refused_before_connecting),
+		SCRATCH(a_host_key_that_is_not_the_pinned_one_is_refused),
+		SCRATCH(a_server_that_refuses_the_client_key_is_an_error),
+		SCRATCH(a_command_runs_with_its_input_output_and_status),
+		SCRATCH(a_command_killed_by_a_signal_has_status_128_plus_it),
+		SCRATCH(a_server_that_goes_without_a_status_is_an_error),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	/* session_run() waits without a limit: a hang must not last. */
+	alarm(120);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
