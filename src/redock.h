@@ -174,8 +174,8 @@ int	cmd_kill_container(struct engine *, const char *,
  * Runs command (NULL: a login shell) with session_run()'s flags in the
  * running container of the NAME arg, found through the engine, over
  * redock's own SSH client. Returns the command's exit status, or 1 (2
- * for a bad NAME) after one line on stderr. A SIGINT, SIGTERM or SIGHUP
- * ends the session and then redock, of that signal.
+ * for a bad NAME) after one line on stderr. A signal that would end
+ * redock ends the session first, and then redock, of that signal.
  */
 int	cmd_session(const struct redock *, const char *arg,
 	    const char *command, int flags);

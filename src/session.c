@@ -53,8 +53,15 @@ struct session {
 	int		 out_errno;	/* writing fd 1 or 2 failed */
 };
 
-/* The signals that end or change a run; the handler writes their number. */
-static const int	 run_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH };
+/*
+ * The signals that end or change a run; the handler writes their number.
+ * Every signal that would end redock is here, so that none leaves the
+ * terminal raw: all but SIGKILL and SIGSTOP, which cannot be caught,
+ * SIGPIPE, which only output can bring, and those of a fault.
+ */
+static const int	 run_signals[] = {
+	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH
+};
 #define RUN_SIGNALS	(sizeof run_signals / sizeof run_signals[0])
 static int		 signal_pipe[2] = { -1, -1 };
 

@@ -38,7 +38,8 @@ int	session_open(struct session **, const char *home, const char *alias,
  * are passed on. Nothing is polled in a loop: it waits in poll(2).
  *
  * *statusp is the command's exit status, or 128+N when a signal N
- * killed it. SIGINT, SIGTERM and SIGHUP (unless ignored) end the run
+ * killed it. A signal that would end redock (SIGINT, SIGTERM, SIGHUP,
+ * SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM; unless ignored) ends the run
  * early, the terminal restored, with *signalp the signal (else 0); the
  * caller should die of it when it is done.
  */

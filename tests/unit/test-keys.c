@@ -58,8 +58,6 @@ struct entry {
 
 static int	 scratch_new(void **);
 static int	 scratch_free(void **);
-static char	*path_of(const char *, const char *);
-static void	 file_put(const char *, const char *, mode_t);
 static char	*client_ok(const char *);
 static char	*host_ok(const char *, const char *);
 static void	 assert_refused(int, char **, const char *);
@@ -102,29 +100,6 @@ scratch_free(void **state)
 	free(s->mnt);
 	free(s);
 	return 0;
-}
-
-static char *
-path_of(const char *dir, const char *name)
-{
-	char	*p;
-
-	xasprintf(&p, "%s/%s", dir, name);
-	return p;
-}
-
-static void
-file_put(const char *path, const char *text, mode_t mode)
-{
-	int	fd;
-
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    mode)) == -1)
-		fail_msg("cannot create '%s': %s", path, strerror(errno));
-	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		fail_msg("cannot write '%s': %s", path, strerror(errno));
-	if (fchmod(fd, mode) == -1 || close(fd) == -1)
-		fail_msg("cannot close '%s': %s", path, strerror(errno));
 }
 
 /* keys_client(), expecting success; the caller frees the line. */

@@ -81,8 +81,6 @@ enum behaviour {
 
 static int	 scratch_new(void **);
 static int	 scratch_free(void **);
-static char	*path_of(const char *, const char *);
-static void	 file_put(const char *, const char *, mode_t);
 static ssh_key	 host_pub(const char *);
 static char	*key_line(ssh_key);
 static void	 pin_put(const char *, const char *);
@@ -109,6 +107,7 @@ static long	 ms_since(const struct timespec *);
 static void	 assert_open_fails(const char *, const char *, int, int,
 		    const char *, const char *);
 static char	*connect_failed(int);
+static void	 assert_server_fails(void **, enum behaviour);
 static char	*run_captured(struct session *, const char *, const char *,
 		    int *, int *, char **, char **);
 
@@ -140,29 +139,6 @@ scratch_free(void **state)
 	free(s->home);
 	free(s);
 	return 0;
-}
-
-static char *
-path_of(const char *dir, const char *name)
-{
-	char	*p;
-
-	xasprintf(&p, "%s/%s", dir, name);
-	return p;
-}
-
-static void
-file_put(const char *path, const char *text, mode_t mode)
-{
-	int	fd;
-
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    mode)) == -1)
-		fail_msg("cannot create '%s': %s", path, strerror(errno));
-	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		fail_msg("cannot write '%s': %s", path, strerror(errno));
-	if (fchmod(fd, mode) == -1 || close(fd) == -1)
-		fail_msg("cannot close '%s': %s", path, strerror(errno));
 }
 
 /* The public host key of ALIAS as keys_host() wrote it. */
@@ -1024,14 +1000,15 @@ nothing_listening_cannot_be_connected_to(void **state)
 	free(prefix);
 }
 
+/* A server that behaves as b makes the connection fail. */
 static void
-a_server_that_hangs_up_is_an_error(void **state)
+assert_server_fails(void **state, enum behaviour b)
 {
 	struct scratch	*s = *state;
 	struct server	 srv;
 	char		*prefix;
 
-	server_start(&srv, HANG_UP, NULL);
+	server_start(&srv, b, NULL);
 	prefix = connect_failed(srv.port);
 	assert_open_fails(s->home, ALIAS, srv.port, 2000, prefix, NULL);
 	server_stop(&srv);
@@ -1039,17 +1016,15 @@ a_server_that_hangs_up_is_an_error(void **state)
 }
 
 static void
+a_server_that_hangs_up_is_an_error(void **state)
+{
+	assert_server_fails(state, HANG_UP);
+}
+
+static void
 a_server_that_is_not_ssh_is_an_error(void **state)
 {
-	struct scratch	*s = *state;
-	struct server	 srv;
-	char		*prefix;
-
-	server_start(&srv, HTTP, NULL);
-	prefix = connect_failed(srv.port);
-	assert_open_fails(s->home, ALIAS, srv.port, 2000, prefix, NULL);
-	server_stop(&srv);
-	free(prefix);
+	assert_server_fails(state, HTTP);
 }
 
 /*

@@ -10,11 +10,16 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 #include "testutil.h"
 #include "xmalloc.h"
@@ -184,4 +189,27 @@ tmpfs_mount(const char *mnt, const char *opts)
 		    ns == -1 ? "no namespace, " : "",
 		    uid == 0 ? "as root" : "as a user", strerror(errno));
 	return NULL;
+}
+
+void
+file_put(const char *path, const char *text, mode_t mode)
+{
+	int	fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    mode)) == -1)
+		fail_msg("cannot create '%s': %s", path, strerror(errno));
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		fail_msg("cannot write '%s': %s", path, strerror(errno));
+	if (fchmod(fd, mode) == -1 || close(fd) == -1)
+		fail_msg("cannot close '%s': %s", path, strerror(errno));
+}
+
+char *
+path_of(const char *dir, const char *name)
+{
+	char	*p;
+
+	xasprintf(&p, "%s/%s", dir, name);
+	return p;
 }

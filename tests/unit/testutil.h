@@ -6,6 +6,8 @@
 #ifndef TESTUTIL_H
 #define TESTUTIL_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 
 /* What tmpfs_mount()'s message starts with: no tmpfs could be had. */
@@ -19,6 +21,12 @@ char	*why(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * length), or NULL with errno set when it cannot be read or is missing.
  */
 char	*file_load(const char *path, size_t *lenp);
+
+/* Writes text to path (made or truncated) with mode; fails the test else. */
+void	 file_put(const char *path, const char *text, mode_t mode);
+
+/* "DIR/NAME", allocated. */
+char	*path_of(const char *dir, const char *name);
 
 /* The permission bits of path itself (lstat), or -1 when missing. */
 int	 mode_of(const char *path);
