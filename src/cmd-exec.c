@@ -18,8 +18,9 @@ const struct cmd_entry cmd_exec_entry = {
 	.summary = "run a command in a running container, with its exit "
 	    "status",
 	.options =
-	    "  -t                give the command a terminal (a pty), as "
-	    "'ssh -t' does\n",
+	    "  -t                give the command a terminal (a pty), even "
+	    "when stdin\n"
+	    "                    is not one, as 'ssh -tt' does\n",
 	.getopt = "t",
 	.longopts = NULL,
 	.lower = 2,

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine.h"
 #include "keys.h"
@@ -101,8 +102,13 @@ out:
 	return status;
 }
 
+/*
+ * A terminal over there only when there is one here, as with ssh: a shell
+ * fed by a pipe or a file reads its commands from it and ends at its end.
+ */
 static int
 cmd_shell_exec(const struct redock *rd, const struct args *args)
 {
-	return cmd_session(rd, args->argv[0], NULL, SESSION_PTY);
+	return cmd_session(rd, args->argv[0], NULL,
+	    isatty(STDIN_FILENO) ? SESSION_PTY : 0);
 }

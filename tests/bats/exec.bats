@@ -245,3 +245,17 @@ start() {
 	assert_one_line_stderr
 	[[ $stderr == *"cannot reach '$USER:enosshd'"* ]]
 }
+
+@test "shell off a terminal: no pty, commands from stdin, done at its end" {
+	start eshellpipe
+	run --separate-stderr timeout 60 "$REDOCK" shell eshellpipe \
+	    <<<$'tty || echo no-tty\necho "in $(hostname)"\nexit 6'
+	[ "$status" -eq 6 ]
+	[[ $output == *"not a tty"* ]]
+	[[ $output == *"no-tty"* ]]
+	[[ $output == *"in eshellpipe"* ]]
+
+	# Nothing to read: the shell ends at once, and so does redock.
+	run timeout 60 "$REDOCK" shell eshellpipe </dev/null
+	[ "$status" -eq 0 ]
+}
