@@ -10,9 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine.h"
 #include "keys.h"
-#include "machine.h"
 #include "name.h"
 #include "redock.h"
 #include "session.h"
@@ -66,37 +64,19 @@ cmd_session(const struct redock *rd, const char *arg, const char *command,
 {
 	struct cmd_machines	 m;
 	struct args		 one;
-	struct engine_container	*c;
-	const char		*alias, *image;
+	const char		*alias;
 	char			*argv[2] = { (char *)arg, NULL };
 	int			 port, status;
 
 	memset(&one, 0, sizeof one);
 	one.argc = 1;
 	one.argv = argv;
-	if ((status = cmd_machines(rd, &one, "reach", 0, &m)) != 0)
+	if ((status = cmd_machines(rd, &one, "reach", 0, &m)) != 0 ||
+	    (status = cmd_machine_running(&m, "cannot reach", &port,
+	    &alias)) != 0)
 		goto out;
-	status = 1;
-	image = m.names[0].image;
-	if ((c = machine_by_name(m.cs, m.nc, image)) == NULL) {
-		warnx("cannot reach '%s': it has no container: 'redock start' "
-		    "makes one", image);
-		goto out;
-	}
-	port = engine_container_port(c, MACHINE_SSH_PORT, MACHINE_HOST_IP);
-	alias = engine_labels_get(&c->labels, MACHINE_LABEL_ALIAS);
-	if (!c->running || port == 0) {
-		warnx("cannot reach '%s': its container is not running: "
-		    "'redock start' starts it", image);
-		goto out;
-	}
-	if (alias == NULL) {
-		warnx("cannot reach '%s': its container has no alias label",
-		    image);
-		goto out;
-	}
-	/* The engine is not needed any more while the session lasts. */
-	status = cmd_session_run(image, alias, port, command, flags);
+	status = cmd_session_run(m.names[0].image, alias, port, command,
+	    flags);
 out:
 	cmd_machines_release(&m);
 	return status;

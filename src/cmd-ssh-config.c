@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "engine.h"
 #include "keys.h"
 #include "machine.h"
 #include "name.h"
@@ -33,31 +32,19 @@ static int
 cmd_ssh_config_exec(const struct redock *rd, const struct args *args)
 {
 	struct cmd_machines	 m;
-	struct engine_container	*c;
 	const char		*alias, *image;
 	char			*home = NULL, *cause = NULL, *fname = NULL;
 	char			*text = NULL;
 	int			 port, status;
 
-	if ((status = cmd_machines(rd, args, "show", 0, &m)) != 0)
+	if ((status = cmd_machines(rd, args, "show", 0, &m)) != 0 ||
+	    (status = cmd_machine_running(&m, "cannot show the SSH "
+	    "configuration of", &port, &alias)) != 0)
 		goto out;
 	status = 1;
 	image = m.names[0].image;
-	if ((c = machine_by_name(m.cs, m.nc, image)) == NULL) {
-		warnx("cannot show the SSH configuration of '%s': it has no "
-		    "container: 'redock start' makes one", image);
-		goto out;
-	}
-	port = engine_container_port(c, MACHINE_SSH_PORT, MACHINE_HOST_IP);
-	if (!c->running || port == 0) {
-		warnx("cannot show the SSH configuration of '%s': its "
-		    "container is not running: 'redock start' starts it",
-		    image);
-		goto out;
-	}
-	alias = engine_labels_get(&c->labels, MACHINE_LABEL_ALIAS);
-	if (keys_home(&home, &cause) == -1 || machine_fragment(home,
-	    alias != NULL ? alias : "", port, &fname, &text, &cause) == -1) {
+	if (keys_home(&home, &cause) == -1 || machine_fragment(home, alias,
+	    port, &fname, &text, &cause) == -1) {
 		warnx("cannot show the SSH configuration of '%s': %s", image,
 		    cause);
 		goto out;

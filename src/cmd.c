@@ -316,6 +316,33 @@ cmd_machines(const struct redock *rd, const struct args *args,
 	return 0;
 }
 
+int
+cmd_machine_running(const struct cmd_machines *m, const char *what,
+    int *portp, const char **aliasp)
+{
+	struct engine_container	*c;
+	const char		*image = m->names[0].image;
+
+	if ((c = machine_by_name(m->cs, m->nc, image)) == NULL) {
+		warnx("%s '%s': it has no container: 'redock start' makes one",
+		    what, image);
+		return 1;
+	}
+	*portp = engine_container_port(c, MACHINE_SSH_PORT, MACHINE_HOST_IP);
+	if (!c->running || *portp == 0) {
+		warnx("%s '%s': its container is not running: 'redock start' "
+		    "starts it", what, image);
+		return 1;
+	}
+	if ((*aliasp = engine_labels_get(&c->labels,
+	    MACHINE_LABEL_ALIAS)) == NULL) {
+		warnx("%s '%s': its container has no alias label", what,
+		    image);
+		return 1;
+	}
+	return 0;
+}
+
 void
 cmd_machines_release(struct cmd_machines *m)
 {

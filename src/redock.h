@@ -164,6 +164,14 @@ int	cmd_machines(const struct redock *, const struct args *,
 void	cmd_machines_release(struct cmd_machines *);
 
 /*
+ * The running container of m's first NAME: its sshd's port on
+ * MACHINE_HOST_IP and its alias. Returns 0, or 1 after one line on
+ * stderr, "WHAT 'NAME': " and why there is none.
+ */
+int	cmd_machine_running(const struct cmd_machines *m, const char *what,
+	    int *portp, const char **aliasp);
+
+/*
  * Removes the container c of NAME name and then its alias from config
  * (~/.ssh/config). Returns 0, or 1 after one line on stderr.
  */
