@@ -37,6 +37,7 @@ struct pair {
 	char	*priv;		/* the private key file's text; wiped */
 	size_t	 privlen;
 	char	*pub;		/* "ssh-ed25519 BASE64 COMMENT", no newline */
+	ssh_key	 key;		/* the private key itself */
 };
 
 static int	 fail_errno(char **, const char *, const char *);
@@ -506,6 +507,8 @@ pair_load(const char *path, const char *comment, struct pair *p,
 	if (pub_line(key, comment, &p->pub, causep) == -1)
 		goto out;
 	p->priv = text;
+	p->key = key;
+	key = NULL;
 	p->privlen = len;
 	text = NULL;
 	rv = 0;
@@ -541,6 +544,8 @@ pair_make(const char *dir, const char *name, const char *comment,
 	memcpy(p->priv, b64, p->privlen + 1);
 	if (file_write(dir, name, p->priv, p->privlen, 0600, causep) == -1)
 		goto out;
+	p->key = key;
+	key = NULL;
 	rv = 0;
 
 out:
@@ -607,6 +612,7 @@ pair_release(struct pair *p)
 {
 	buf_free(p->priv, p->privlen + 1);
 	free(p->pub);
+	ssh_key_free(p->key);
 	memset(p, 0, sizeof *p);
 }
 
@@ -727,7 +733,7 @@ keys_home(char **dirp, char **causep)
 int
 keys_client(const char *home, char **pubp, char **causep)
 {
-	struct pair	 p = { NULL, 0, NULL };
+	struct pair	 p = { NULL, 0, NULL, NULL };
 	int		 lock = -1, rv = -1;
 
 	if (pubp != NULL)
@@ -753,7 +759,7 @@ out:
 int
 keys_host(const char *home, const char *alias, char **pubp, char **causep)
 {
-	struct pair	 p = { NULL, 0, NULL };
+	struct pair	 p = { NULL, 0, NULL, NULL };
 	int		 lock = -1, rv = -1;
 
 	if (pubp != NULL)
@@ -858,7 +864,7 @@ int
 keys_archive(const char *home, const char *alias, struct tar **tarp,
     char **causep)
 {
-	struct pair	 client = { NULL, 0, NULL }, host = { NULL, 0, NULL };
+	struct pair	 client = { NULL, 0, NULL, NULL }, host = { NULL, 0, NULL, NULL };
 	struct tar	*t = NULL;
 	char		*line = NULL;
 	int		 lock = -1, rv = -1;
@@ -960,7 +966,7 @@ pin_load(const char *home, const char *alias, ssh_key *keyp, char **causep)
 	struct stat		 sb;
 	const char		*nl;
 	char			*path, *shown, *text = NULL;
-	char			*host = NULL, *type = NULL, *b64 = NULL;
+	char			*type = NULL, *b64 = NULL;
 	size_t			 len = 0, i, n, k;
 	enum ssh_keytypes_e	 kt;
 	int			 rv = -1;
@@ -990,7 +996,7 @@ pin_load(const char *home, const char *alias, ssh_key *keyp, char **causep)
 		if (!line_names(text + i, n, alias, strlen(alias)))
 			continue;
 		k = 0;
-		host = word_dup(text + i, n, &k);
+		free(word_dup(text + i, n, &k));	/* the host list */
 		type = word_dup(text + i, n, &k);
 		b64 = word_dup(text + i, n, &k);
 		kt = type != NULL ? ssh_key_type_from_name(type) :
@@ -1008,7 +1014,6 @@ pin_load(const char *home, const char *alias, ssh_key *keyp, char **causep)
 	    shown);
 
 out:
-	free(host);
 	free(type);
 	free(b64);
 	free(text);
@@ -1021,7 +1026,7 @@ int
 keys_session(const char *home, const char *alias, ssh_key *privp,
     ssh_key *pinp, char **causep)
 {
-	struct pair	 p = { NULL, 0, NULL };
+	struct pair	 p = { NULL, 0, NULL, NULL };
 	char		*path, *shown;
 	int		 r, rv = -1;
 
@@ -1040,15 +1045,9 @@ keys_session(const char *home, const char *alias, ssh_key *privp,
 		free(shown);
 		goto out;
 	}
-	if (ssh_pki_import_privkey_base64(p.priv, NULL, no_passphrase, NULL,
-	    privp) != SSH_OK) {
-		*privp = NULL;
-		shown = xvis(path);
-		xasprintf(causep, "cannot read redock's client key '%s'",
-		    shown);
-		free(shown);
-		goto out;
-	}
+	/* Read and checked once: the key pair_load() took from the file. */
+	*privp = p.key;
+	p.key = NULL;
 	if (pin_load(home, alias, pinp, causep) == -1) {
 		ssh_key_free(*privp);
 		*privp = NULL;
