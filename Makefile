@@ -60,6 +60,11 @@ SSHCONF_MERGE =	$(B)/sshconf-merge
 TOOL_SRCS =	$(wildcard tests/tools/*.c)
 TOOLS =		$(TOOL_SRCS:%.c=$(B)/%)
 
+# The benchmark's programs (make bench), built by make check as well so
+# that they keep building: contrib/bench/X.c -> $(B)/contrib/bench/X.
+BENCH_TOOLS =	$(B)/contrib/bench/bench-engine $(B)/contrib/bench/bench-proc \
+		$(B)/contrib/bench/bench-sshconf
+
 # C tests: tests/unit needs nothing, tests/live talks to the real engine.
 UNIT_SRCS =	$(wildcard tests/unit/test-*.c tests/live/test-*.c)
 UNIT_TESTS =	$(UNIT_SRCS:%.c=$(B)/%)
@@ -104,21 +109,17 @@ $(UNIT_TESTS): $(TEST_UTIL)
 
 unit: $(UNIT_TESTS)
 
-check: $(BIN) $(SSHCONF_MERGE) $(TOOLS) $(UNIT_TESTS)
+check: $(BIN) $(SSHCONF_MERGE) $(TOOLS) $(BENCH_TOOLS) $(UNIT_TESTS)
 	tests/run $(B) $(BIN) $(UNIT_TESTS)
 
 sanitize:
 	$(MAKE) B=build/sanitize BIN=build/sanitize/redock SANITIZE=1 check
 
-$(B)/contrib/bench/bench-engine: $(B)/contrib/bench/bench-engine.o \
+$(BENCH_TOOLS): $(B)/contrib/bench/%: $(B)/contrib/bench/%.o \
     $(B)/contrib/bench/bench.o $(LIB_OBJS)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/contrib/bench/bench-sshconf: $(B)/contrib/bench/bench-sshconf.o \
-    $(B)/contrib/bench/bench.o $(LIB_OBJS)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
-
-bench: $(BIN) $(B)/contrib/bench/bench-engine $(B)/contrib/bench/bench-sshconf
+bench: $(BIN) $(BENCH_TOOLS)
 	contrib/bench/run $(B) $(BIN)
 
 install: $(BIN) $(SSHCONF_MERGE)

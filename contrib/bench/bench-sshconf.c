@@ -2,7 +2,9 @@
  * How long an sshconf update takes as the number of fragments grows:
  * each run changes one fragment of N (as `redock start` does) and
  * regenerates FILE, with the lock, every fsync and every rename. Prints
- * the median, min and max of RUNS runs for N = 10, 100, 1000, 10000.
+ * the median, min and max of RUNS runs for N = 10, 100, 1000, 10000,
+ * whether 1000 fragments take less than 50 ms, and what each fragment
+ * more costs from one N to the next (about the same if growth is linear).
  * The files live in a new directory under $TMPDIR (else /tmp), removed
  * afterwards.
  *
@@ -38,13 +40,13 @@ fragment(int i, int run)
 	return s;
 }
 
-static void
+static double
 bench(const char *top, int n, int runs)
 {
 	struct sshconf_change	 c;
 	struct sshconf_error	 e;
 	char			*dir, *file, *path, *text, what[64];
-	double			*t, t0;
+	double			*t, t0, m;
 	FILE			*f;
 	int			 i;
 
@@ -83,11 +85,12 @@ bench(const char *top, int n, int runs)
 		free(text);
 	}
 	snprintf(what, sizeof what, "sshconf update, %d fragments", n);
-	bench_report(what, t, runs);
+	m = bench_report(what, t, runs);
 	free(t);
 	free(path);
 	free(file);
 	free(dir);
+	return m;
 }
 
 static int
@@ -103,6 +106,7 @@ int
 main(int argc, char **argv)
 {
 	static const int	 sizes[] = { 10, 100, 1000, 10000 };
+	double			 m[sizeof sizes / sizeof sizes[0]];
 	const char		*tmp;
 	char			*top;
 	size_t			 i;
@@ -116,8 +120,21 @@ main(int argc, char **argv)
 	xasprintf(&top, "%s/bench-sshconf.XXXXXX", tmp);
 	if (mkdtemp(top) == NULL)
 		err(1, "%s", top);
-	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
-		bench(top, sizes[i], runs);
+	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		m[i] = bench(top, sizes[i], runs);
+		if (sizes[i] == 1000)
+			bench_check("sshconf update, 1000 fragments", m[i],
+			    "<", 50, "ms");
+	}
+	/*
+	 * A fixed part (the lock, the fsyncs, the renames) and a part per
+	 * fragment: linear growth keeps the cost of each fragment more
+	 * about the same from one N to the next.
+	 */
+	for (i = 1; i < sizeof sizes / sizeof sizes[0]; i++)
+		printf("%-40s %8.2f µs  (from %d to %d fragments)\n",
+		    "  each fragment more", (m[i] - m[i - 1]) * 1000 /
+		    (sizes[i] - sizes[i - 1]), sizes[i - 1], sizes[i]);
 	if (nftw(top, remove_one, 16, FTW_DEPTH | FTW_PHYS) == -1)
 		warn("could not remove %s", top);
 	free(top);

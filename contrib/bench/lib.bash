@@ -1,0 +1,144 @@
+# What the benchmark scripts share (sourced by machines and session):
+# timing one call, a line of figures, a ratio, a target.
+#
+# Every line of figures has the same columns: what was measured (40
+# characters), then the median, min and max and the number of runs. A
+# target line says what was compared, the figure, the target and whether
+# it holds; it is also appended to $BENCH_TARGETS when that is set, so
+# that run can repeat all of them at the end.
+
+failures=0
+
+# A heading for a group of figures.
+section() {
+	printf '\n## %s\n' "$1"
+}
+
+# The CPU time (ms) all processes of the machine have used so far:
+# user, nice, system, irq and softirq from /proc/stat.
+cpu_ms() {
+	local cpu user nice system idle iowait irq softirq rest
+	read -r cpu user nice system idle iowait irq softirq rest </proc/stat
+	echo $(( (user + nice + system + irq + softirq) * 1000 /
+	    $(getconf CLK_TCK) ))
+}
+
+# Runs a command with its output thrown away; its wall time (µs) is
+# left in $elapsed, and the CPU time the whole machine used meanwhile
+# (ms) in $cpu_used. A failure is told on stderr with the command's
+# message, counted in $failures, and returned. $tmp must be a directory.
+timed() {
+	local t0 t1 c0 rc=0
+	c0=$(cpu_ms)
+	t0=${EPOCHREALTIME//[!0-9]/}
+	"$@" >/dev/null 2>"$tmp/err" || rc=$?
+	t1=${EPOCHREALTIME//[!0-9]/}
+	cpu_used=$(( $(cpu_ms) - c0 ))
+	elapsed=$((t1 - t0))
+	if [ "$rc" -ne 0 ]; then
+		failures=$((failures + 1))
+		printf '# FAILED (exit %d): %s\n#   %s\n' "$rc" "$*" \
+		    "$(sed 's/^/  /' "$tmp/err")" >&2
+	fi
+	return "$rc"
+}
+
+# The same, untimed: the setting up and cleaning up between timed runs.
+untimed() {
+	timed "$@" || :
+}
+
+# report LABEL TIME...: prints LABEL and the median, min and max of the
+# times (µs) in ms; the median (ms) is left in $median, empty when no
+# time is given (every run failed).
+report() {
+	local label=$1 out
+	shift
+	median=
+	if [ $# -eq 0 ]; then
+		printf '%-40s no run succeeded\n' "$label"
+		return
+	fi
+	out=$(printf '%s\n' "$@" | sort -n | awk -v l="$label" '
+		{ t[NR] = $1 / 1000 }
+		END {
+			n = NR
+			m = n % 2 ? t[(n + 1) / 2] : (t[n / 2] + t[n / 2 + 1]) / 2
+			printf "%.3f\t%-40s median %7.2f ms  min %7.2f  max %7.2f  (n=%d)\n",
+			    m, l, m, t[1], t[n], n
+		}')
+	median=${out%%$'\t'*}
+	printf '%s\n' "${out#*$'\t'}"
+}
+
+# report_rate LABEL MIB TIME...: the same for a transfer of MIB MiB: the
+# median in seconds and MiB/s at the median; the median (s) is left in
+# $median.
+report_rate() {
+	local label=$1 mib=$2 out
+	shift 2
+	median=
+	if [ $# -eq 0 ]; then
+		printf '%-40s no run succeeded\n' "$label"
+		return
+	fi
+	out=$(printf '%s\n' "$@" | sort -n | awk -v l="$label" -v mib="$mib" '
+		{ t[NR] = $1 / 1000000 }
+		END {
+			n = NR
+			m = n % 2 ? t[(n + 1) / 2] : (t[n / 2] + t[n / 2 + 1]) / 2
+			printf "%.6f\t%-40s median %7.3f s  %7.1f MiB/s  min %6.3f  max %6.3f  (n=%d)\n",
+			    m, l, m, mib / m, t[1], t[n], n
+		}')
+	median=${out%%$'\t'*}
+	printf '%s\n' "${out#*$'\t'}"
+}
+
+# report_cpu LABEL WALL CPU...: the median CPU time (ms) the machine used
+# during the runs of LABEL, and how busy that kept its cores over WALL,
+# the median wall time (ms).
+report_cpu() {
+	local label=$1 wall=$2
+	shift 2
+	[ $# -gt 0 ] && [ -n "$wall" ] || return 0
+	printf '%s\n' "$@" | sort -n | awk -v l="$label" -v w="$wall" \
+	    -v c="$(nproc)" '
+		{ t[NR] = $1 }
+		END {
+			n = NR
+			m = n % 2 ? t[(n + 1) / 2] : (t[n / 2] + t[n / 2 + 1]) / 2
+			printf "%-40s median %7.0f ms  CPU, all processes: %3.0f%% of %d cores\n",
+			    l, m, 100 * m / (w * c), c
+		}'
+}
+
+# check LABEL VALUE OP LIMIT [UNIT]: prints whether VALUE OP LIMIT holds
+# (OP is <, <= or none, for a figure that has no target).
+check() {
+	local label=$1 value=$2 op=$3 limit=$4 unit=${5:-} line
+	if [ -z "$value" ]; then
+		line=$(printf '%-40s %8s %-5s target %s %s: not measured' \
+		    "$label" - "$unit" "$op" "$limit")
+	elif [ "$op" = none ]; then
+		printf '%-40s %8.2f %-5s (no target)\n' "$label" "$value" "$unit"
+		return
+	else
+		line=$(awk -v l="$label" -v v="$value" -v o="$op" -v t="$limit" \
+		    -v u="$unit" 'BEGIN {
+			ok = o == "<" ? v < t : v <= t
+			printf "%-40s %8.2f %-5s target %s %s: %s", l, v, u, o,
+			    t, ok ? "holds" : "MISSED"
+		}')
+	fi
+	printf '%s\n' "$line"
+	[ -z "${BENCH_TARGETS:-}" ] || printf '%s\n' "$line" >>"$BENCH_TARGETS"
+}
+
+# ratio LABEL A B OP LIMIT: A / B, two medians, against a target.
+ratio() {
+	local r=
+	if [ -n "$2" ] && [ -n "$3" ]; then
+		r=$(awk -v a="$2" -v b="$3" 'BEGIN { printf "%.4f", a / b }')
+	fi
+	check "$1" "$r" "$4" "${5:-}" x
+}
