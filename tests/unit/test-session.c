@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1206,6 +1207,42 @@ run_captured(struct session *sp, const char *command, const char *input,
 	return out;
 }
 
+/*
+ * Nagle's algorithm held back the small packets of the handshake until
+ * the server's delayed ACK: 40 ms of every redock exec, at random. The
+ * session's socket (the one connected to the server's port) has it off.
+ */
+static void
+the_connection_sends_at_once(void **state)
+{
+	struct scratch		*s = *state;
+	struct server		 srv;
+	struct session		*sp = NULL;
+	struct sockaddr_in	 peer;
+	socklen_t		 len;
+	char			*cause = NULL;
+	int			 fd, found = 0, on = 0;
+
+	server_start(&srv, SSHD, s->home);
+	if (session_open(&sp, s->home, ALIAS, srv.port, 5000, &cause) != 0)
+		fail_msg("session_open failed: %s", cause);
+	for (fd = 3; fd < 1024; fd++) {
+		len = sizeof peer;
+		if (getpeername(fd, (struct sockaddr *)&peer, &len) == -1 ||
+		    peer.sin_family != AF_INET ||
+		    ntohs(peer.sin_port) != srv.port)
+			continue;
+		len = sizeof on;
+		assert_int_equal(getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
+		    &len), 0);
+		found++;
+	}
+	assert_int_equal(found, 1);
+	assert_int_not_equal(on, 0);
+	session_free(sp);
+	server_stop(&srv);
+}
+
 static void
 a_command_runs_with_its_input_output_and_status(void **state)
 {
@@ -1311,6 +1348,7 @@ main(void)
 		SCRATCH(a_missing_client_key_is_refused_before_connecting),
 		SCRATCH(a_host_key_that_is_not_the_pinned_one_is_refused),
 		SCRATCH(a_server_that_refuses_the_client_key_is_an_error),
+		SCRATCH(the_connection_sends_at_once),
 		SCRATCH(a_command_runs_with_its_input_output_and_status),
 		SCRATCH(a_command_killed_by_a_signal_has_status_128_plus_it),
 		SCRATCH(a_server_that_goes_without_a_status_is_an_error),
