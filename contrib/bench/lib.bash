@@ -96,20 +96,23 @@ report_rate() {
 
 # report_cpu LABEL WALL CPU...: the median CPU time (ms) the machine used
 # during the runs of LABEL, and how busy that kept its cores over WALL,
-# the median wall time (ms).
+# the median wall time (ms). The median is left in $cpu_median.
 report_cpu() {
 	local label=$1 wall=$2
 	shift 2
+	cpu_median=
 	[ $# -gt 0 ] && [ -n "$wall" ] || return 0
-	printf '%s\n' "$@" | sort -n | awk -v l="$label" -v w="$wall" \
-	    -v c="$(nproc)" '
+	cpu_median=$(printf '%s\n' "$@" | sort -n | awk '
 		{ t[NR] = $1 }
 		END {
 			n = NR
-			m = n % 2 ? t[(n + 1) / 2] : (t[n / 2] + t[n / 2 + 1]) / 2
-			printf "%-40s median %7.0f ms  CPU, all processes: %3.0f%% of %d cores\n",
-			    l, m, 100 * m / (w * c), c
-		}'
+			print n % 2 ? t[(n + 1) / 2] : (t[n / 2] + t[n / 2 + 1]) / 2
+		}')
+	awk -v l="$label" -v m="$cpu_median" -v w="$wall" -v c="$(nproc)" '
+	    BEGIN {
+		printf "%-40s median %7.0f ms  CPU, all processes: %3.0f%% of %d cores\n",
+		    l, m, 100 * m / (w * c), c
+	    }'
 }
 
 # check LABEL VALUE OP LIMIT [UNIT]: prints whether VALUE OP LIMIT holds

@@ -54,6 +54,12 @@ setup() {
 	[[ $output =~ "target < 25: MISSED"$ ]]
 	run ratio "no target" 1 2 none
 	[[ $output =~ "(no target)"$ ]]
+	# 200 ms of CPU in 100 ms of wall time: two cores' worth.
+	report_cpu "cpu" 100 100 300 200 >"$tmp/cpu"
+	[ "$cpu_median" = 200 ]
+	pct=$(awk -v n="$(nproc)" 'BEGIN { printf "%.0f", 200 / n }')
+	run -0 cat "$tmp/cpu"
+	[[ $output =~ ^"cpu "\ +median\ +200\ ms\ +"CPU, all processes:"\ +$pct"% of $(nproc) cores"$ ]]
 	# Every verdict, and only verdicts, went to the targets file.
 	run -0 cat "$BENCH_TARGETS"
 	[ "${#lines[@]}" -eq 5 ]
