@@ -1207,6 +1207,19 @@ run_captured(struct session *sp, const char *command, const char *input,
 	return out;
 }
 
+/* The pretend sshd started, and a session open to it. */
+static struct session *
+sshd_session(struct scratch *s, struct server *srv)
+{
+	struct session	*sp = NULL;
+	char		*cause = NULL;
+
+	server_start(srv, SSHD, s->home);
+	if (session_open(&sp, s->home, ALIAS, srv->port, 5000, &cause) != 0)
+		fail_msg("session_open failed: %s", cause);
+	return sp;
+}
+
 /*
  * Nagle's algorithm held back the small packets of the handshake until
  * the server's delayed ACK: 40 ms of every redock exec, at random. The
@@ -1220,12 +1233,9 @@ the_connection_sends_at_once(void **state)
 	struct session		*sp = NULL;
 	struct sockaddr_in	 peer;
 	socklen_t		 len;
-	char			*cause = NULL;
 	int			 fd, found = 0, on = 0;
 
-	server_start(&srv, SSHD, s->home);
-	if (session_open(&sp, s->home, ALIAS, srv.port, 5000, &cause) != 0)
-		fail_msg("session_open failed: %s", cause);
+	sp = sshd_session(s, &srv);
 	for (fd = 3; fd < 1024; fd++) {
 		len = sizeof peer;
 		if (getpeername(fd, (struct sockaddr *)&peer, &len) == -1 ||
@@ -1252,9 +1262,7 @@ a_command_runs_with_its_input_output_and_status(void **state)
 	char		*cause = NULL, *out, *err;
 	int		 status = -1, sig = -1;
 
-	server_start(&srv, SSHD, s->home);
-	if (session_open(&sp, s->home, ALIAS, srv.port, 5000, &cause) != 0)
-		fail_msg("session_open failed: %s", cause);
+	sp = sshd_session(s, &srv);
 	assert_non_null(sp);
 	assert_null(cause);
 	out = run_captured(sp, "echo", "line one\nline two\n", &status, &sig,
@@ -1278,9 +1286,7 @@ a_command_killed_by_a_signal_has_status_128_plus_it(void **state)
 	char		*cause = NULL, *out, *err;
 	int		 status = -1, sig = -1;
 
-	server_start(&srv, SSHD, s->home);
-	if (session_open(&sp, s->home, ALIAS, srv.port, 5000, &cause) != 0)
-		fail_msg("session_open failed: %s", cause);
+	sp = sshd_session(s, &srv);
 	out = run_captured(sp, "die", "", &status, &sig, &cause, &err);
 	assert_int_equal(status, 128 + SIGTERM);
 	assert_int_equal(sig, 0);	/* nothing was sent to us */
@@ -1301,9 +1307,7 @@ a_server_that_goes_without_a_status_is_an_error(void **state)
 	char		*cause = NULL;
 	int		 status = -1, sig = -1, saved, null;
 
-	server_start(&srv, SSHD, s->home);
-	if (session_open(&sp, s->home, ALIAS, srv.port, 5000, &cause) != 0)
-		fail_msg("session_open failed: %s", cause);
+	sp = sshd_session(s, &srv);
 	saved = dup(STDIN_FILENO);
 	assert_true(saved >= 0);
 	assert_true((null = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0);
