@@ -14,13 +14,15 @@ section() {
 	printf '\n## %s\n' "$1"
 }
 
+# /proc/stat counts in these (asked once: timed runs cpu_ms twice).
+clk_tck=$(getconf CLK_TCK)
+
 # The CPU time (ms) all processes of the machine have used so far:
 # user, nice, system, irq and softirq from /proc/stat.
 cpu_ms() {
 	local cpu user nice system idle iowait irq softirq rest
 	read -r cpu user nice system idle iowait irq softirq rest </proc/stat
-	echo $(( (user + nice + system + irq + softirq) * 1000 /
-	    $(getconf CLK_TCK) ))
+	echo $(( (user + nice + system + irq + softirq) * 1000 / clk_tck ))
 }
 
 # Runs a command with its output thrown away; its wall time (µs) is
