@@ -279,10 +279,21 @@ job_run(void *arg)
 	char			*what = NULL, *cause = NULL, *log = NULL;
 	char			*name = NULL, *text = NULL;
 	size_t			 len;
-	int			 port = 0;
+	int			 port = 0, hold = -1;
 
 	xasprintf(&what, "cannot start '%s'", j->name.image);
 	memset(&c, 0, sizeof c);
+
+	/*
+	 * Held until the container is running with its alias, or gone:
+	 * sync takes a container that was never started, and that no
+	 * start holds, for one an interrupted start left, and removes it.
+	 */
+	if ((hold = keys_host_hold(j->home, j->alias)) == -1) {
+		job_fail(j, "cannot lock the host key of '%s': %s", j->alias,
+		    strerror(errno));
+		goto out;
+	}
 
 	if (j->id == NULL) {
 		engine_labels_add(&labels, MACHINE_LABEL_NAME, j->name.image);
@@ -428,6 +439,8 @@ out:
 	if (j->failed && j->created &&
 	    engine_container_remove(j->e, j->id, 1, &err) == -1)
 		cmd_engine_error("cannot remove the container it left", &err);
+	if (hold != -1)
+		close(hold);
 	engine_container_release(&c);
 	engine_labels_release(&labels);
 	free(name);

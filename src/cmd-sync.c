@@ -6,6 +6,9 @@
  * removed; a stopped container's fragment is left for its next start.
  * A container whose host key is not in redock's home gets no alias: it
  * belongs to another user of the engine, or was made outside redock.
+ * A container never started, whose alias no start holds, is what a
+ * start killed before it started it left: it is removed, after the
+ * update, so that a sync refused by a hand edit changes nothing.
  * One update of ~/.ssh/config does it all, and each change is printed.
  */
 #include <sys/types.h>
@@ -59,6 +62,13 @@ struct have {
 	int	 wanted;	/* some container has its alias */
 };
 
+/* A container an interrupted start left, held until it is removed. */
+struct orphan {
+	char	*id;
+	char	*name;
+	int	 hold;
+};
+
 /* One change, and the line that tells it. */
 struct change {
 	struct sshconf_change	 c;
@@ -67,6 +77,8 @@ struct change {
 
 static char	*fragment_read(int, const char *);
 static int	 have_load(const char *, struct have **, size_t *, char **);
+static int	 orphan_hold(const char *, const struct engine_container *,
+		    const char *);
 
 /* The text of dir's entry name, or NULL unless a small regular file. */
 static char *
@@ -132,6 +144,20 @@ have_load(const char *dir, struct have **hp, size_t *np, char **causep)
 	return 0;
 }
 
+/*
+ * The lock on alias when c is a container of ours that was never
+ * started and that no start holds, else -1.
+ */
+static int
+orphan_hold(const char *home, const struct engine_container *c,
+    const char *alias)
+{
+	if (c->running || c->state == NULL ||
+	    strcmp(c->state, "created") != 0)
+		return -1;
+	return keys_host_idle(home, alias);
+}
+
 static int
 cmd_sync_exec(const struct redock *rd, const struct args *args)
 {
@@ -142,11 +168,12 @@ cmd_sync_exec(const struct redock *rd, const struct args *args)
 	struct sshconf_change	*sc = NULL;
 	struct have		*have = NULL, *h;
 	struct change		*ch = NULL;
+	struct orphan		*orphans = NULL;
 	const char		*alias, *name;
 	char			*home = NULL, *config = NULL, *dir = NULL;
 	char			*cause = NULL, *fname, *text, *shown;
-	size_t			 nc = 0, nh = 0, nch = 0, i, k;
-	int			 port, status;
+	size_t			 nc = 0, nh = 0, nch = 0, no = 0, i, k;
+	int			 port, status, hold;
 
 	if (keys_home(&home, &cause) == -1 ||
 	    machine_ssh_config(&config, &cause) == -1) {
@@ -168,6 +195,7 @@ cmd_sync_exec(const struct redock *rd, const struct args *args)
 	}
 
 	ch = xcalloc(nc + nh + 1, sizeof *ch);
+	orphans = xcalloc(nc + 1, sizeof *orphans);
 	for (i = 0; i < nc; i++) {
 		c = &cs[i];
 		name = engine_labels_get(&c->labels, MACHINE_LABEL_NAME);
@@ -187,6 +215,13 @@ cmd_sync_exec(const struct redock *rd, const struct args *args)
 			    "'%s'", shown, alias);
 			free(shown);
 			continue;
+		}
+		if ((hold = orphan_hold(home, c, alias)) != -1) {
+			orphans[no].id = xstrdup(c->id);
+			orphans[no].name = xvis(name);
+			orphans[no].hold = hold;
+			no++;
+			continue;	/* and its alias goes */
 		}
 		if (alias_fragment_name(alias, &fname, &cause) == -1)
 			continue;	/* alias_valid() said yes */
@@ -258,7 +293,25 @@ cmd_sync_exec(const struct redock *rd, const struct args *args)
 			printf("%s\n", ch[i].line);
 	}
 	status = 0;
+	for (i = 0; i < no; i++) {
+		if (engine_container_remove(e, orphans[i].id, 1, &err) == -1 &&
+		    !ENGINE_NOTFOUND(&err)) {
+			xasprintf(&shown, "cannot remove '%s', left by an "
+			    "interrupted start", orphans[i].name);
+			cmd_engine_error(shown, &err);
+			free(shown);
+			status = 1;
+		} else if (rd->verbosity >= 0)
+			printf("removed '%s': an interrupted start left it "
+			    "never started\n", orphans[i].name);
+	}
 out:
+	for (i = 0; i < no; i++) {
+		free(orphans[i].id);
+		free(orphans[i].name);
+		close(orphans[i].hold);
+	}
+	free(orphans);
 	for (i = 0; i < nch; i++) {
 		free((char *)ch[i].c.name);
 		free((char *)ch[i].c.text);

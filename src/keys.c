@@ -183,17 +183,20 @@ file_read(const char *path, size_t max, char **bufp, size_t *lenp,
 /*
  * Replaces DIR/NAME with len bytes of data and the given mode: a hidden
  * temporary beside it, made with that mode whatever the umask, synced and
- * renamed, then the directory synced. On failure the temporary is gone.
+ * renamed, then the directory synced. On failure the temporary is gone,
+ * and the message names DIR/NAME, which the user knows, not the
+ * temporary, which no longer exists.
  */
 static int
 file_write(const char *dir, const char *name, const void *data, size_t len,
     mode_t mode, char **causep)
 {
 	const char	*p = data;
-	char		*tmp, *path = NULL;
+	char		*tmp, *path;
 	ssize_t		 w;
 	int		 fd, rv = -1;
 
+	path = path_join(dir, name);
 	xasprintf(&tmp, "%s/.%s.XXXXXX", dir, name);
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
 		fail_errno(causep, "write a file in", dir);
@@ -217,7 +220,6 @@ file_write(const char *dir, const char *name, const void *data, size_t len,
 		goto bad;
 	}
 	fd = -1;
-	path = path_join(dir, name);
 	if (rename(tmp, path) == -1) {
 		fail_errno(causep, "write", path);
 		unlink(tmp);
@@ -227,7 +229,7 @@ file_write(const char *dir, const char *name, const void *data, size_t len,
 	goto out;
 
 bad:
-	fail_errno(causep, "write", tmp);
+	fail_errno(causep, "write", path);
 	if (fd != -1)
 		close(fd);
 	unlink(tmp);
@@ -270,7 +272,8 @@ dir_make(const char *path, char **causep)
 
 /*
  * Home is where redock's keys are: it must be a directory of ours that
- * nobody else may change, or they could swap the keys under us.
+ * nobody else may change, or they could swap the keys under us, nor
+ * read, like ~/.ssh: 0700, as redock makes it.
  */
 static int
 home_check(const char *home, char **causep)
@@ -290,10 +293,10 @@ home_check(const char *home, char **causep)
 		xasprintf(causep, "redock's home '%s' belongs to uid %lu, not "
 		    "to you (uid %lu)", shown, (unsigned long)sb.st_uid,
 		    (unsigned long)uid);
-	else if ((sb.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+	else if ((sb.st_mode & 077) != 0)
 		xasprintf(causep, "bad permissions on redock's home '%s' "
-		    "(%04o): others could change your keys; run: chmod 700 "
-		    "'%s'", shown, (unsigned int)(sb.st_mode & 07777), shown);
+		    "(%04o): it must be yours alone; run: chmod 700 '%s'",
+		    shown, (unsigned int)(sb.st_mode & 07777), shown);
 	else
 		rv = 0;
 	free(shown);
@@ -1114,4 +1117,45 @@ keys_known_hosts_pin(const char *text, size_t len, const char *alias,
 	size_t	n;
 
 	return known_hosts_pin(text, len, alias, keyline, &n);
+}
+
+/*
+ * The lock is flock(2) on the alias's directory of host keys: it goes
+ * with the process, so a start killed by SIGKILL holds it no longer.
+ */
+static int
+host_lock(const char *home, const char *alias, int op)
+{
+	char	*path, *cause = NULL;
+	int	 fd;
+
+	if (!alias_valid(alias, &cause)) {
+		free(cause);
+		errno = EINVAL;
+		return -1;
+	}
+	xasprintf(&path, "%s/%s/%s", home, KEYS_HOSTS, alias);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	free(path);
+	if (fd == -1)
+		return -1;
+	while (flock(fd, op) == -1) {
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+int
+keys_host_hold(const char *home, const char *alias)
+{
+	return host_lock(home, alias, LOCK_SH);
+}
+
+int
+keys_host_idle(const char *home, const char *alias)
+{
+	return host_lock(home, alias, LOCK_EX | LOCK_NB);
 }

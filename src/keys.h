@@ -72,6 +72,17 @@ int	keys_host(const char *home, const char *alias, char **pubp,
 int	keys_host_exists(const char *home, const char *alias);
 
 /*
+ * A start of alias holds keys_host_hold() from before it makes the
+ * container until it is done with it; keys_host_idle() answers whether
+ * none does, for a container that only an interrupted start can have
+ * left half made. Both return a descriptor that the caller close()s to
+ * let go, or -1 with errno set: EWOULDBLOCK from keys_host_idle() when
+ * a start holds alias, ENOENT when home has no host key of alias.
+ */
+int	keys_host_hold(const char *home, const char *alias);
+int	keys_host_idle(const char *home, const char *alias);
+
+/*
  * Forgets alias: removes its host key pair and its known_hosts line.
  * An alias that has neither is not an error.
  */

@@ -686,8 +686,7 @@ an_unsafe_home_is_refused(void **state)
 	free(client_ok(s->home));
 	assert_int_equal(chmod(s->home, 0770), 0);
 	xasprintf(&what, "bad permissions on redock's home '%s' (0770): "
-	    "others could change your keys; run: chmod 700 '%s'", s->home,
-	    s->home);
+	    "it must be yours alone; run: chmod 700 '%s'", s->home, s->home);
 	assert_refused(keys_client(s->home, &pub, &cause), &cause, what);
 	assert_null(pub);
 	free(what);
@@ -695,8 +694,15 @@ an_unsafe_home_is_refused(void **state)
 	assert_refused(keys_host(s->home, ALIAS, &pub, &cause), &cause,
 	    "(0770)");
 	assert_null(pub);
-	/* Readable is not a problem: the keys inside are 0600. */
+	/* Nor may others read or list it, as with ~/.ssh. */
 	assert_int_equal(chmod(s->home, 0755), 0);
+	assert_refused(keys_client(s->home, &pub, &cause), &cause,
+	    "(0755)");
+	assert_null(pub);
+	cause = NULL;
+	assert_refused(keys_host(s->home, ALIAS, &pub, &cause), &cause,
+	    "(0755)");
+	assert_int_equal(chmod(s->home, 0700), 0);
 	free(client_ok(s->home));
 
 	/* Not a directory. */
@@ -1426,7 +1432,7 @@ full_disk_body(struct scratch *s)
 {
 	static char	 block[4096];
 	char		*home, *filler, *cause = NULL, *pub = NULL, *list;
-	char		*msg = NULL;
+	char		*msg = NULL, *want;
 	int		 fd;
 
 	if ((msg = tmpfs_mount(s->mnt, "size=64k,mode=0700")) != NULL)
@@ -1443,10 +1449,12 @@ full_disk_body(struct scratch *s)
 		return why("keys_client succeeded on a full disk");
 	if (pub != NULL)
 		return why("pub set on failure");
-	if (strncmp(cause, "cannot write '", 14) != 0 ||
-	    strstr(cause, "': No space left on device") == NULL ||
-	    strchr(cause, '\n') != NULL)
-		return why("cause: \"%s\"", cause);
+	/* It names the key, not the temporary that is gone. */
+	xasprintf(&want, "cannot write '%s/" KEYS_CLIENT "': %s", home,
+	    strerror(ENOSPC));
+	if (strcmp(cause, want) != 0)
+		return why("cause: \"%s\", not \"%s\"", cause, want);
+	free(want);
 	free(cause);
 	list = dir_list(home, NULL);
 	if (strcmp(list, ".lock") != 0)

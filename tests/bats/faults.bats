@@ -1,0 +1,346 @@
+#!/usr/bin/env bats
+# redock killed with SIGKILL at random points of start, kill and sync,
+# fifty times each, and containers or images removed behind its back,
+# against the real engine. After each fault ~/.ssh/config must be whole
+# (every line of the user's still there, ssh -G still reads it), and the
+# next command must repair or clean up: after it, no container of ours
+# is left never started, every running one has an alias with its port,
+# and no alias lacks a container.
+#
+# Another run may use the same engine at the same time, and a container's
+# engine name is its alias: every TAG here starts with "q".
+
+load helper
+
+RUNS=${REDOCK_FAULT_RUNS:-50}
+
+# The user's own configuration, which must come through every fault.
+USER_CONFIG='# the user'"'"'s own
+Host userbox
+    HostName 127.0.0.2
+    User alice
+
+Host *
+    ServerAliveInterval 17'
+
+setup() {
+	redock_setup
+	require_engine
+	mkdir -m 0700 "$HOME/.ssh"
+	printf '%s\n' "$USER_CONFIG" >"$HOME/.ssh/config"
+}
+
+ssh_to() {
+	ssh -F "$HOME/.ssh/config" -o BatchMode=yes \
+	    -o StrictHostKeyChecking=yes -o ConnectTimeout=10 "$@"
+}
+
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+# Runs redock with the given arguments in the background and kills it
+# with SIGKILL after a random time of up to $1 ms.
+kill_at_random() {
+	local max=$1 pid
+	shift
+	"$REDOCK" "$@" >/dev/null 2>&1 &
+	pid=$!
+	sleep "$(awk -v r="$RANDOM" -v m="$max" \
+	    'BEGIN { printf "%.3f", r / 32768 * m / 1000 }')"
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+# ~/.ssh/config is whole: the user's lines are all there, ssh reads it
+# and still gives them their meaning, and nobody but the user may write.
+assert_whole() {
+	local config=$HOME/.ssh/config line out
+
+	while IFS= read -r line; do
+		if ! grep -qxF -- "$line" "$config"; then
+			echo "the user's line '$line' is gone from $config:" >&2
+			cat "$config" >&2
+			return 1
+		fi
+	done <<<"$USER_CONFIG"
+	if ! out=$(ssh -G -F "$config" userbox 2>&1); then
+		echo "ssh -G cannot read $config: $out" >&2
+		return 1
+	fi
+	if ! grep -qx 'hostname 127.0.0.2' <<<"$out" ||
+	    ! grep -qx 'serveraliveinterval 17' <<<"$out"; then
+		echo "ssh -G lost the user's settings: $out" >&2
+		return 1
+	fi
+	if [ -n "$(find "$config" -perm /022)" ]; then
+		echo "$config is group- or world-writable" >&2
+		return 1
+	fi
+}
+
+# This test's containers: "NAME STATE" lines.
+our_containers() {
+	docker ps -a --filter label=io.redock.name \
+	    --format '{{.Names}} {{.State}} {{.Label "io.redock.name"}}' |
+	    awk -v u="$USER:" 'index($3, u) == 1 { print $1, $2 }'
+}
+
+# The engine and ~/.ssh agree, as they must after a command that ran to
+# its end: no container never started, a running one has its alias
+# with its port, every alias has its container, no temporary is left.
+assert_consistent() {
+	local name state port f left
+
+	while read -r name state; do
+		[ -n "$name" ] || continue
+		if [ "$state" = created ]; then
+			echo "$name was left never started" >&2
+			return 1
+		fi
+		[ "$state" = running ] || continue
+		f=$HOME/.ssh/config.d/10-redock-$name
+		if [ ! -f "$f" ]; then
+			echo "$name runs without an alias" >&2
+			return 1
+		fi
+		port=$(docker port "$name" 22/tcp | sed -n 's/^127\.0\.0\.1://p')
+		if [ "$(awk '$1 == "Port" { print $2 }' "$f")" != "$port" ]; then
+			echo "the alias of $name does not have its port $port" >&2
+			return 1
+		fi
+		if [ "$(grep -cx "Host $name" "$HOME/.ssh/config")" != 1 ]; then
+			echo "$name is not once in ~/.ssh/config" >&2
+			return 1
+		fi
+	done < <(our_containers)
+	for f in "$HOME"/.ssh/config.d/10-redock-*; do
+		[ -e "$f" ] || continue
+		name=${f##*/10-redock-}
+		if ! docker inspect "$name" >/dev/null 2>&1; then
+			echo "the alias $name has no container" >&2
+			return 1
+		fi
+	done
+	left=$(find "$HOME/.ssh" -name '.*sshconf-*')
+	if [ -n "$left" ]; then
+		echo "temporaries left: $left" >&2
+		return 1
+	fi
+}
+
+# Where a killed command stopped, as seen from outside, for alias $1:
+# the state of its container (none, created, running, ...) and whether
+# it has a fragment.
+where() {
+	local state
+
+	state=$(docker inspect -f '{{.State.Status}}' "$1" 2>/dev/null) ||
+	    state=none
+	if [ -e "$HOME/.ssh/config.d/10-redock-$1" ]; then
+		echo "$state+alias"
+	else
+		echo "$state"
+	fi
+}
+
+# Prints the tally of where[] as a TAP comment.
+tally() {
+	local k s=
+
+	for k in "${!seen[@]}"; do
+		s="$s $k: ${seen[$k]},"
+	done
+	echo "# $1 killed $RUNS times, stopped at:${s%,}" >&3
+	# Random points, not one: at least two different places were hit.
+	[ "${#seen[@]}" -ge 2 ]
+}
+
+@test "start killed at random points: the config stays whole, sync or the next start repairs" {
+	local -A seen=()
+
+	t0=$(now_ms)
+	redock start --no-shell qa
+	t=$(($(now_ms) - t0))
+	redock kill qa
+
+	for i in $(seq "$RUNS"); do
+		kill_at_random $((t * 12 / 10)) start --no-shell qa
+		w=$(where qa-container)
+		seen[$w]=$((${seen[$w]:-0} + 1))
+		assert_whole
+
+		if ((i % 2)); then
+			# sync cleans up, then start works.
+			run --separate-stderr redock sync
+			[ "$status" -eq 0 ]
+			assert_consistent
+			if [ "$w" = created ]; then
+				[[ $output == *"removed '$USER:qa': an interrupted start left it never started"* ]]
+				[ "$(where qa-container)" = none ]
+			fi
+		fi
+		run --separate-stderr redock start --no-shell qa
+		if [ "$status" -ne 0 ]; then
+			echo "run $i (stopped at $w): start: $stderr" >&2
+			return 1
+		fi
+		assert_consistent
+		assert_whole
+		run ssh_to qa-container true
+		[ "$status" -eq 0 ]
+
+		run redock kill qa
+		[ "$status" -eq 0 ]
+		[ "$(where qa-container)" = none ]
+	done
+	tally start
+}
+
+@test "kill killed at random points: the config stays whole, sync or the next start repairs" {
+	local -A seen=()
+
+	redock start --no-shell qk
+	t0=$(now_ms)
+	redock kill qk
+	t=$(($(now_ms) - t0))
+
+	for i in $(seq "$RUNS"); do
+		redock start --no-shell qk >/dev/null
+		kill_at_random $((t * 12 / 10)) kill qk
+		w=$(where qk-container)
+		seen[$w]=$((${seen[$w]:-0} + 1))
+		assert_whole
+
+		if ((i % 2)); then
+			run --separate-stderr redock sync
+			[ "$status" -eq 0 ]
+			assert_consistent
+		else
+			run --separate-stderr redock start --no-shell qk
+			[ "$status" -eq 0 ]
+			assert_consistent
+			run ssh_to qk-container true
+			[ "$status" -eq 0 ]
+		fi
+		assert_whole
+		if [ "$(where qk-container)" != none ]; then
+			run redock kill qk
+			[ "$status" -eq 0 ]
+		fi
+		[ "$(where qk-container)" = none ]
+	done
+	tally kill
+}
+
+@test "sync killed at random points: the config stays whole, the next sync repairs" {
+	local -A seen=()
+
+	redock start --no-shell qs qt
+	frag=$HOME/.ssh/config.d/10-redock-qs-container
+	ghost=$HOME/.ssh/config.d/10-redock-qghost-container
+	saved=$(cat "$frag")
+	t0=$(now_ms)
+	rm "$frag"
+	redock sync >/dev/null
+	t=$(($(now_ms) - t0))
+
+	for i in $(seq "$RUNS"); do
+		# Something for sync to do: an alias lost, an alias whose
+		# container is gone.
+		rm -f "$frag"
+		sed 's/qs-container/qghost-container/' <<<"$saved" >"$ghost"
+		kill_at_random $((t * 15 / 10)) sync
+		w=
+		[ ! -e "$frag" ] || w=added
+		[ -e "$ghost" ] || w=${w:+$w,}removed
+		w=${w:-nothing}
+		seen[$w]=$((${seen[$w]:-0} + 1))
+		assert_whole
+
+		run --separate-stderr redock sync
+		[ "$status" -eq 0 ]
+		assert_consistent
+		assert_whole
+		[ -f "$frag" ]
+		[ ! -e "$ghost" ]
+		if ((i % 10 == 0)); then
+			run ssh_to qs-container true
+			[ "$status" -eq 0 ]
+		fi
+	done
+	run ssh_to qt-container true
+	[ "$status" -eq 0 ]
+	tally sync
+}
+
+@test "a container removed behind redock's back: one line for kill and exec, start makes it again" {
+	redock start --no-shell qr
+	pin=$(grep '^qr-container ' "$REDOCK_HOME/known_hosts")
+	docker rm -f qr-container >/dev/null
+	before=$(snapshot)
+
+	run --separate-stderr redock list
+	[ "$status" -eq 0 ]
+	[[ $output != *"$USER:qr"* ]]
+	run --separate-stderr redock kill qr
+	[ "$status" -eq 1 ]
+	assert_one_line_stderr
+	[ "$stderr" = "redock: cannot kill '$USER:qr': it has no container" ]
+	run --separate-stderr redock exec qr true
+	[ "$status" -eq 1 ]
+	assert_one_line_stderr
+	run --separate-stderr redock commit qr
+	[ "$status" -eq 1 ]
+	assert_one_line_stderr
+	[ "$(snapshot)" = "$before" ]
+
+	# start makes a new one, with the host key pinned before.
+	run --separate-stderr redock start --no-shell qr
+	[ "$status" -eq 0 ]
+	[ "$(grep '^qr-container ' "$REDOCK_HOME/known_hosts")" = "$pin" ]
+	run ssh_to qr-container true
+	[ "$status" -eq 0 ]
+	assert_consistent
+	assert_whole
+}
+
+@test "a committed image deleted behind redock's back: start goes back to the base, delete says so" {
+	redock start --no-shell qi
+	ssh_to qi-container 'echo kept >/kept'
+	redock commit qi >/dev/null
+	redock kill qi >/dev/null
+	docker rmi "$USER:qi" >/dev/null
+
+	run --separate-stderr redock list
+	[ "$status" -eq 0 ]
+	[[ $output != *"$USER:qi"* ]]
+	before=$(snapshot)
+	run --separate-stderr redock delete qi
+	[ "$status" -eq 1 ]
+	assert_one_line_stderr
+	[ "$(snapshot)" = "$before" ]
+
+	run --separate-stderr redock start --no-shell qi
+	[ "$status" -eq 0 ]
+	[ "$output" = "started '$USER:qi' from redock:base: ssh qi-container" ]
+	run ssh_to qi-container 'test -e /kept'
+	[ "$status" -eq 1 ]
+
+	# Deleted while its container runs from it: the container goes on,
+	# and kill still cleans up.
+	redock commit qi >/dev/null
+	redock kill qi >/dev/null
+	redock start --no-shell qi >/dev/null
+	docker rmi -f "$USER:qi" >/dev/null
+	run ssh_to qi-container true
+	[ "$status" -eq 0 ]
+	run --separate-stderr redock delete qi
+	[ "$status" -eq 1 ]
+	assert_one_line_stderr
+	run --separate-stderr redock kill qi
+	[ "$status" -eq 0 ]
+	[ "$(where qi-container)" = none ]
+	assert_consistent
+	assert_whole
+}
