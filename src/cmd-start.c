@@ -464,7 +464,7 @@ cmd_start_exec(const struct redock *rd, const struct args *args)
 	static const int	 signals[3] = { SIGINT, SIGTERM, SIGHUP };
 	const char		*hostname = args->flag['n'];
 	char			*home = NULL, *config = NULL, *cause = NULL;
-	char			*shown;
+	char			*shown, *fragment = NULL, *text = NULL;
 	char			 image[sizeof jobs->name.image];
 	char			 alias[ALIAS_MAX + 1];
 	size_t			 nc = 0, i, k;
@@ -517,6 +517,12 @@ cmd_start_exec(const struct redock *rd, const struct args *args)
 	    keys_home(&home, &cause) == -1 ||
 	    machine_ssh_config(&config, &cause) == -1) {
 		warnx("%s", cause);
+		goto out;
+	}
+	/* A path that no fragment can hold stops start before ~/.ssh. */
+	if (machine_fragment(home, jobs[0].alias, MACHINE_SSH_PORT,
+	    &fragment, &text, &cause) == -1) {
+		warnx("cannot start: %s", cause);
 		goto out;
 	}
 	if (sshconf_check(config, &serr) == -1) {
@@ -635,6 +641,8 @@ out:
 	engine_free(e);
 	free(home);
 	free(config);
+	free(fragment);
+	free(text);
 	free(cause);
 	if (interrupted) {
 		fflush(stdout);
