@@ -60,6 +60,10 @@ cmd_kill_container(struct engine *e, const char *config,
 	    &cause) == 0) {
 		change.name = fragment;
 		if (sshconf_update(config, &change, 1, 0, &serr) == -1) {
+			/* The container is gone: say so, and what stays. */
+			free(what);
+			xasprintf(&what, "killed '%s', but its alias '%s' stays "
+			    "until 'redock sync'", name, alias);
 			cmd_sshconf_error(what, config, &serr);
 			goto out;
 		}

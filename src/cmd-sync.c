@@ -175,13 +175,13 @@ cmd_sync_exec(const struct redock *rd, const struct args *args)
 	size_t			 nc = 0, nh = 0, nch = 0, no = 0, i, k;
 	int			 port, status, hold;
 
+	status = 1;
 	if (keys_home(&home, &cause) == -1 ||
 	    machine_ssh_config(&config, &cause) == -1) {
 		warnx("%s", cause);
-		return 1;
+		goto out;
 	}
 	xasprintf(&dir, "%s.d", config);
-	status = 1;
 	if (have_load(dir, &have, &nh, &cause) == -1) {
 		warnx("cannot sync: %s", cause);
 		goto out;

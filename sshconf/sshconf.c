@@ -78,7 +78,7 @@ static char	*path_join(const char *, const char *);
 static char	*path_split(const char *, const char **);
 static int	 read_fd(int, size_t, int, char **, size_t *);
 static int	 write_tmp(struct state *, const char *, const char *,
-		    const void *, size_t, mode_t, char **);
+		    const char *, const void *, size_t, mode_t, char **);
 static int	 put(struct state *, char **, const char *, const char *);
 static int	 fsync_dir(struct state *, const char *);
 static int	 first_use(struct state *);
@@ -216,11 +216,14 @@ bad:
 
 /*
  * Writes data to a new hidden temporary in dir (named after base, so a
- * leftover can be recognised) with the given mode, and fsyncs it.
+ * leftover can be recognised) with the given mode, and fsyncs it. A
+ * failure names dest, the file the temporary is to become: the user
+ * knows that one, and the temporary is gone by the time they read it.
  */
 static int
 write_tmp(struct state *st, const char *dir, const char *base,
-    const void *data, size_t len, mode_t mode, char **tmpp)
+    const char *dest, const void *data, size_t len, mode_t mode,
+    char **tmpp)
 {
 	const char	*p = data;
 	char		*tmp;
@@ -231,7 +234,7 @@ write_tmp(struct state *st, const char *dir, const char *base,
 	xasprintf(&tmp, "%s/.%s%s" TMP_TAG "XXXXXX", dir, base,
 	    *base != '\0' ? "." : "");
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		fail_errno(st, "write a file in", dir);
+		fail_errno(st, "write", dest);
 		free(tmp);
 		return -1;
 	}
@@ -259,7 +262,7 @@ bad:
 		close(fd);
 	unlink(tmp);
 	errno = saved;
-	fail_errno(st, "write", tmp);
+	fail_errno(st, "write", dest);
 	free(tmp);
 	return -1;
 }
@@ -304,7 +307,9 @@ fsync_dir(struct state *st, const char *dir)
  * a temporary name (FILE's copy as "local", and .checksum saying FILE is
  * what the fragments give) and renamed into place, so no process ever
  * sees a FILE.d/ without the user's lines in it. Python redock made the
- * directory first and then lost the user's config.
+ * directory first and then lost the user's config. A FILE that is a
+ * link to nothing is not a missing FILE: the update that follows would
+ * refuse it, so no FILE.d/ is made for it either.
  */
 static int
 first_use(struct state *st)
@@ -312,7 +317,7 @@ first_use(struct state *st)
 	struct stat	 sb;
 	const char	*base;
 	char		*parent = NULL, *tmpdir = NULL, *tmp = NULL;
-	char		*bytes = NULL, *path;
+	char		*bytes = NULL, *path, *dest = NULL;
 	char		 hex[41];
 	size_t		 len;
 	int		 fd = -1, rv = -1;
@@ -320,6 +325,10 @@ first_use(struct state *st)
 	if (stat(st->file, &sb) == -1) {
 		if (errno != ENOENT)
 			return fail_errno(st, "read", st->file);
+		if (lstat(st->file, &sb) == 0)
+			return fail(st, SSHCONF_ESYSTEM, "'%s' is a symbolic "
+			    "link to nothing readable: %s", st->file,
+			    strerror(ENOENT));
 		if (mkdir(st->dir, 0700) == -1 && errno != EEXIST)
 			return fail_errno(st, "create", st->dir);
 		return 0;
@@ -339,14 +348,17 @@ first_use(struct state *st)
 		fail_errno(st, "create a directory beside", st->file);
 		goto out;
 	}
-	if (write_tmp(st, tmpdir, "local", bytes, len, sb.st_mode & 07777,
-	    &tmp) == -1)
+	dest = path_join(st->dir, SSHCONF_LOCAL);
+	if (write_tmp(st, tmpdir, "local", dest, bytes, len,
+	    sb.st_mode & 07777, &tmp) == -1)
 		goto out;
 	if (put(st, &tmp, tmpdir, SSHCONF_LOCAL) == -1)
 		goto out;
 	sshconf_sha1(bytes, len, hex);
-	if (write_tmp(st, tmpdir, "checksum", hex, 40, 0600, &tmp) == -1 ||
-	    put(st, &tmp, tmpdir, CHECKSUM) == -1)
+	free(dest);
+	dest = path_join(st->dir, CHECKSUM);
+	if (write_tmp(st, tmpdir, "checksum", dest, hex, 40, 0600,
+	    &tmp) == -1 || put(st, &tmp, tmpdir, CHECKSUM) == -1)
 		goto out;
 	if (fsync_dir(st, tmpdir) == -1)
 		goto out;
@@ -378,6 +390,7 @@ out:
 		free(path);
 		rmdir(tmpdir);
 	}
+	free(dest);
 	free(tmp);
 	free(tmpdir);
 	free(parent);
@@ -1090,13 +1103,18 @@ state_release(struct state *st)
 static int
 prepare(struct state *st)
 {
-	size_t	i;
+	char	*dest;
+	size_t	 i;
+	int	 r;
 
 	for (i = 0; i < st->n; i++) {
 		if (!st->v[i].write)
 			continue;
-		if (write_tmp(st, st->dir, "", st->v[i].f.text, st->v[i].f.len,
-		    st->v[i].mode, &st->v[i].tmp) == -1)
+		dest = path_join(st->dir, st->v[i].f.name);
+		r = write_tmp(st, st->dir, "", dest, st->v[i].f.text,
+		    st->v[i].f.len, st->v[i].mode, &st->v[i].tmp);
+		free(dest);
+		if (r == -1)
 			return -1;
 	}
 	return 0;
@@ -1148,7 +1166,7 @@ sshconf_update(const char *file, const struct sshconf_change *changes,
 	struct state	 st;
 	struct entry	*e;
 	const char	*tbase;
-	char		*out = NULL, *tdir = NULL;
+	char		*out = NULL, *tdir = NULL, *next = NULL, *sum = NULL;
 	char		*tmp_file = NULL, *tmp_next = NULL, *tmp_sum = NULL;
 	char		*path, hex[41];
 	size_t		 i, len;
@@ -1215,10 +1233,15 @@ sshconf_update(const char *file, const struct sshconf_change *changes,
 	mode = st.exists ? st.sb.st_mode & 07777 : 0600;
 
 	/* Everything written before anything is replaced. */
+	next = path_join(st.dir, CHECKSUM_NEXT);
+	sum = path_join(st.dir, CHECKSUM);
 	if (prepare(&st) == -1 ||
-	    write_tmp(&st, tdir, tbase, out, len, mode, &tmp_file) == -1 ||
-	    write_tmp(&st, st.dir, "checksum", hex, 40, 0600, &tmp_next) == -1 ||
-	    write_tmp(&st, st.dir, "checksum", hex, 40, 0600, &tmp_sum) == -1)
+	    write_tmp(&st, tdir, tbase, st.target, out, len, mode,
+	    &tmp_file) == -1 ||
+	    write_tmp(&st, st.dir, "checksum", next, hex, 40, 0600,
+	    &tmp_next) == -1 ||
+	    write_tmp(&st, st.dir, "checksum", sum, hex, 40, 0600,
+	    &tmp_sum) == -1)
 		goto out;
 	if (st.exists && (st.sb.st_uid != geteuid() ||
 	    st.sb.st_gid != getegid()))
@@ -1247,9 +1270,7 @@ sshconf_update(const char *file, const struct sshconf_change *changes,
 	    fsync_dir(&st, tdir) == -1 ||
 	    put(&st, &tmp_sum, st.dir, CHECKSUM) == -1)
 		goto out;
-	path = path_join(st.dir, CHECKSUM_NEXT);
-	unlink(path);
-	free(path);
+	unlink(next);
 	rv = fsync_dir(&st, st.dir);
 
 out:
@@ -1262,6 +1283,8 @@ out:
 	free(tmp_file);
 	free(tmp_next);
 	free(tmp_sum);
+	free(next);
+	free(sum);
 	free(tdir);
 	free(out);
 	state_release(&st);

@@ -1011,6 +1011,37 @@ a_failing_program_stops_the_update_before_any_write(void **state)
  * Bad states: each refused, with nothing written
  */
 
+/*
+ * ~/.ssh/config linked into a dotfiles checkout that is not there: the
+ * link is refused, and no FILE.d/ is made for a FILE that cannot be used.
+ */
+static void
+a_linked_file_that_leads_nowhere_is_refused_and_nothing_made(void **state)
+{
+	struct scratch		*s = *state;
+	struct sshconf_error	 err;
+	struct stat		 sb;
+	char			 link[64], *list;
+	ssize_t			 n;
+
+	if (symlink("dotfiles/config", s->file) == -1)
+		fail_msg("cannot link '%s'", s->file);
+	assert_int_equal(sshconf_check(s->file, &err), -1);
+	assert_int_equal(err.kind, SSHCONF_ESYSTEM);
+	assert_non_null(strstr(err.message, s->file));
+	assert_non_null(strstr(err.message, "symbolic link"));
+	update_refused(s->file, &host_a, 1, 0, SSHCONF_ESYSTEM, s->file);
+	if (lstat(s->d, &sb) == 0 || errno != ENOENT)
+		fail_msg("a link to nothing made '%s'", s->d);
+	n = readlink(s->file, link, sizeof link - 1);
+	assert_true(n > 0);
+	link[n] = '\0';
+	assert_string_equal(link, "dotfiles/config");
+	list = dir_list(s->dir, NULL);
+	assert_string_equal(list, "config");
+	free(list);
+}
+
 static void
 a_file_where_the_directory_belongs_is_refused(void **state)
 {
@@ -1171,12 +1202,16 @@ full_disk_body(struct scratch *s, void *arg)
 	struct sshconf_change	 big = { "big", NULL };
 	struct sshconf_error	 err;
 	char			*before, *file, *text, *msg = NULL, *got;
+	char			*dest;
 	size_t			 i, len = 200 * 1024;
 
 	(void)arg;
 	if ((msg = tmpfs_mount(s->mnt, "size=64k,mode=0700")) != NULL)
 		return msg;
 	xasprintf(&file, "%s/config", s->mnt);
+	/* The message names the fragment, not its vanished temporary. */
+	xasprintf(&dest, "cannot write '%s/config.d/big': %s", s->mnt,
+	    strerror(ENOSPC));
 	text = xmalloc(len + 1);
 	for (i = 0; i < len; i++)
 		text[i] = i % 64 == 63 ? '\n' : i % 64 == 0 ? '#' : 'x';
@@ -1192,9 +1227,8 @@ full_disk_body(struct scratch *s, void *arg)
 		msg = why("200 KiB were written on a 64 KiB file system");
 	else if (err.kind != SSHCONF_ESYSTEM)
 		msg = why("kind %d, not ESYSTEM: %s", err.kind, err.message);
-	else if (strstr(err.message, strerror(ENOSPC)) == NULL)
-		msg = why("message \"%s\" does not say \"%s\"", err.message,
-		    strerror(ENOSPC));
+	else if (strcmp(err.message, dest) != 0)
+		msg = why("message \"%s\", not \"%s\"", err.message, dest);
 	else
 		msg = state_changed(file, before);
 	free(before);
@@ -1212,6 +1246,7 @@ full_disk_body(struct scratch *s, void *arg)
 		free(got);
 	}
 out:
+	free(dest);
 	free(text);
 	free(file);
 	return msg;
@@ -1432,6 +1467,7 @@ main(void)
 		T(a_linked_file_stays_a_link_and_its_target_gets_the_text),
 		T(an_executable_fragment_is_run_and_its_output_merged),
 		T(a_failing_program_stops_the_update_before_any_write),
+		T(a_linked_file_that_leads_nowhere_is_refused_and_nothing_made),
 		T(a_file_where_the_directory_belongs_is_refused),
 		T(a_fragment_that_is_not_a_readable_file_is_refused),
 		T(a_change_with_a_bad_name_is_refused),
