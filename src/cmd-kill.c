@@ -49,8 +49,10 @@ cmd_kill_container(struct engine *e, const char *config,
 	int			 status = 1;
 
 	xasprintf(&what, "cannot kill '%s'", name);
+	/* Another kill's removal, cut short, is waited for. */
 	if (engine_container_remove(e, c->id, 1, &err) == -1 &&
-	    !ENGINE_NOTFOUND(&err)) {
+	    !ENGINE_NOTFOUND(&err) && (!cmd_container_going(c) ||
+	    cmd_container_gone(e, c->id, &err) == -1)) {
 		cmd_engine_error(what, &err);
 		goto out;
 	}

@@ -84,6 +84,7 @@ struct job {
 	int			 port;		/* sshd's, once it answered */
 
 	char			*id;		/* its container, if it has one */
+	char			*stale;		/* one on its way out, to wait for */
 	int			 running;
 	const char		*image;		/* to create it from */
 	int			 created;	/* by this call */
@@ -170,14 +171,21 @@ static int
 job_prepare(struct job *j, struct job *jobs, size_t done, struct engine *e,
     struct engine_container *cs, size_t nc, int *need_base)
 {
-	struct engine_container	*c;
+	struct engine_container	*c, *stale = NULL;
 	struct engine_image	 im;
 	struct engine_error	 err;
 	const char		*alias;
 	char			*cause = NULL, *shown;
 	size_t			 i;
 
-	if ((c = machine_by_name(cs, nc, j->name.image)) != NULL) {
+	/* A kill cut short leaves one being removed: a new one follows. */
+	if ((c = machine_by_name(cs, nc, j->name.image)) != NULL &&
+	    cmd_container_going(c)) {
+		j->stale = xstrdup(c->id);
+		stale = c;
+		c = NULL;
+	}
+	if (c != NULL) {
 		alias = engine_labels_get(&c->labels, MACHINE_LABEL_ALIAS);
 		if (!alias_valid(alias, &cause)) {
 			job_fail(j, "its container has a bad %s label: %s",
@@ -199,7 +207,7 @@ job_prepare(struct job *j, struct job *jobs, size_t done, struct engine *e,
 		return 0;
 	}
 
-	if ((c = machine_by_alias(cs, nc, j->alias)) != NULL) {
+	if ((c = machine_by_alias(cs, nc, j->alias)) != NULL && c != stale) {
 		job_taken(j, engine_labels_get(&c->labels,
 		    MACHINE_LABEL_NAME));
 		return -1;
@@ -295,6 +303,12 @@ job_run(void *arg)
 		goto out;
 	}
 
+	if (j->stale != NULL && cmd_container_gone(j->e, j->stale,
+	    &err) == -1) {
+		cmd_engine_error(what, &err);
+		j->failed = 1;
+		goto out;
+	}
 	if (j->id == NULL) {
 		engine_labels_add(&labels, MACHINE_LABEL_NAME, j->name.image);
 		engine_labels_add(&labels, MACHINE_LABEL_ALIAS, j->alias);
@@ -551,7 +565,8 @@ cmd_start_exec(const struct redock *rd, const struct args *args)
 		if (base_inspect(e, &info, &err) == 0)
 			base_info_release(&info);
 		else if (!ENGINE_NOTFOUND(&err)) {
-			cmd_engine_error("cannot start", &err);
+			cmd_engine_error("cannot start: cannot inspect '"
+			    BASE_IMAGE "'", &err);
 			goto out;
 		} else if (cmd_base_build(rd, e, BASE_PARENT, 0) != 0) {
 			for (i = 0; i < (size_t)args->argc; i++) {
@@ -632,6 +647,7 @@ out:
 	if (jobs != NULL) {
 		for (i = 0; i < (size_t)args->argc; i++) {
 			free(jobs[i].id);
+			free(jobs[i].stale);
 			tar_free(jobs[i].keys);
 			engine_free(jobs[i].e);
 		}

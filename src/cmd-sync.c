@@ -216,6 +216,8 @@ cmd_sync_exec(const struct redock *rd, const struct args *args)
 			free(shown);
 			continue;
 		}
+		if (cmd_container_going(c))
+			continue;	/* as good as gone */
 		if ((hold = orphan_hold(home, c, alias)) != -1) {
 			orphans[no].id = xstrdup(c->id);
 			orphans[no].name = xvis(name);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base.h"
 #include "engine.h"
@@ -14,6 +15,10 @@
 #include "redock.h"
 #include "sshconf.h"
 #include "xmalloc.h"
+
+/* How long cmd_container_gone() waits: 10 s. */
+#define GONE_TRIES	200
+#define GONE_PAUSE_MS	50
 
 /* Adding a command is adding its file and one line here. */
 const struct cmd_entry *const cmd_table[] = {
@@ -352,4 +357,42 @@ cmd_machines_release(struct cmd_machines *m)
 	free(m->repeated);
 	free(m->config);
 	memset(m, 0, sizeof *m);
+}
+
+int
+cmd_container_going(const struct engine_container *c)
+{
+	return c->state != NULL && (strcmp(c->state, "removing") == 0 ||
+	    strcmp(c->state, "dead") == 0);
+}
+
+int
+cmd_container_gone(struct engine *e, const char *id,
+    struct engine_error *err)
+{
+	struct engine_container	 c;
+	struct timespec		 pause = { 0, GONE_PAUSE_MS * 1000000L };
+	int			 tries, going;
+
+	for (tries = 0; tries < GONE_TRIES; tries++) {
+		if (engine_container_inspect(e, id, &c, err) == -1)
+			return ENGINE_NOTFOUND(err) ? 0 : -1;
+		going = cmd_container_going(&c);
+		if (going && strcmp(c.state, "dead") == 0 &&
+		    engine_container_remove(e, id, 1, err) == -1 &&
+		    !ENGINE_NOTFOUND(err)) {
+			engine_container_release(&c);
+			return -1;
+		}
+		engine_container_release(&c);
+		if (!going)
+			break;
+		nanosleep(&pause, NULL);
+	}
+	memset(err, 0, sizeof *err);
+	err->kind = ENGINE_EHTTP;
+	err->status = 409;
+	strlcpy(err->message, "its container is still being removed: try "
+	    "again in a moment", sizeof err->message);
+	return -1;
 }

@@ -1079,6 +1079,29 @@ error_http(struct engine *e, const char *method, const char *path,
 }
 
 /*
+ * A failed GET /_ping or /version refuses no one call: what answers
+ * there is no engine redock can use. One sentence that names it, the
+ * call and the status, and not ENGINE_EHTTP, which would show the
+ * engine's words alone, and whose 404 would read as "no such object".
+ */
+static void
+error_handshake(struct engine *e, const struct request *rq, long status,
+    const struct buf *body, struct engine_error *err)
+{
+	static const char	 own[] = "the Docker engine at ";
+	char			 why[sizeof err->message];
+
+	error_http(e, rq->method, rq->path, status, body, err);
+	err->kind = ENGINE_EPROTOCOL;
+	if (strncmp(err->message, own, sizeof own - 1) == 0)
+		return;		/* no words of its own: that sentence */
+	strlcpy(why, err->message, sizeof why);
+	error_set(err, ENGINE_EPROTOCOL, status, "the Docker engine at %s "
+	    "answered %s %s with HTTP status %ld: %s", e->host, rq->method,
+	    rq->path, status, why);
+}
+
+/*
  * A versioned call that is expected to succeed (2xx or 304); any other
  * status becomes ENGINE_EHTTP. The body is in *out if out is not NULL.
  */
@@ -1253,7 +1276,7 @@ engine_min_version(struct engine *e, char *min, size_t size,
 	if (request_do(e, &rq, &body, &status, err) == -1)
 		goto out;
 	if (status != 200) {
-		error_http(e, rq.method, rq.path, status, &body, err);
+		error_handshake(e, &rq, status, &body, err);
 		goto out;
 	}
 	o = json_parse(body.data, body.len, JSON_OBJECT, err);
@@ -1289,7 +1312,7 @@ engine_ping(struct engine *e, struct engine_error *err)
 	if (request_do(e, &rq, &body, &status, err) == -1)
 		goto out;
 	if (status != 200) {
-		error_http(e, rq.method, rq.path, status, &body, err);
+		error_handshake(e, &rq, status, &body, err);
 		goto out;
 	}
 	if (e->version[0] != '\0') {

@@ -32,7 +32,8 @@ enum engine_errkind {
 	ENGINE_EADDRESS,	/* the address is not unix://PATH or tcp://HOST:PORT */
 	ENGINE_ECONNECT,	/* nobody answers there (refused, no socket, TLS) */
 	ENGINE_ETIMEOUT,	/* it connected but did not answer in time */
-	ENGINE_EPROTOCOL,	/* closed connection, truncated or malformed answer */
+	ENGINE_EPROTOCOL,	/* closed connection, truncated or malformed
+				   answer, a failed ping */
 	ENGINE_EVERSION,	/* no API version both sides speak */
 	ENGINE_EHTTP,		/* the engine refused: status and its message */
 	ENGINE_EBUILD,		/* a build failed: the build's own message */

@@ -33,13 +33,30 @@ int
 machine_list(struct engine *e, struct engine_container **csp, size_t *np,
     struct engine_error *err)
 {
-	struct engine_labels	filter = { NULL, NULL, 0 };
-	int			ret;
+	struct engine_labels	 filter = { NULL, NULL, 0 };
+	struct engine_container	*cs;
+	size_t			 i, n;
+	int			 ret;
 
 	engine_labels_add(&filter, MACHINE_LABEL_NAME, NULL);
 	ret = engine_container_list(e, &filter, csp, np, err);
 	engine_labels_release(&filter);
-	return ret;
+	if (ret == -1)
+		return -1;
+
+	/*
+	 * What the engine sends is anybody's: one that did not filter
+	 * must not hand the commands a container without a NAME.
+	 */
+	cs = *csp;
+	for (i = n = 0; i < *np; i++) {
+		if (engine_labels_get(&cs[i].labels, MACHINE_LABEL_NAME) == NULL)
+			engine_container_release(&cs[i]);
+		else
+			cs[n++] = cs[i];
+	}
+	*np = n;
+	return 0;
 }
 
 struct engine_container *

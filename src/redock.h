@@ -172,6 +172,21 @@ int	cmd_machine_running(const struct cmd_machines *m, const char *what,
 	    int *portp, const char **aliasp);
 
 /*
+ * Is c on its way out: being removed ("removing"), or left half removed
+ * ("dead")? A redock killed while it removed a container leaves one so;
+ * it is of no more use.
+ */
+int	cmd_container_going(const struct engine_container *c);
+
+/*
+ * Waits until the engine has no container id, removing it again when
+ * it is "dead"; gives up after a few seconds. Returns 0 when it is gone,
+ * -1 with *err set otherwise.
+ */
+int	cmd_container_gone(struct engine *, const char *id,
+	    struct engine_error *err);
+
+/*
  * Removes the container c of NAME name and then its alias from config
  * (~/.ssh/config). Returns 0, or 1 after one line on stderr.
  */

@@ -35,6 +35,16 @@ ssh_to() {
 	    -o StrictHostKeyChecking=yes -o ConnectTimeout=10 "$@"
 }
 
+# Runs redock; fails saying why unless it exits 0.
+must() {
+	run --separate-stderr redock "$@"
+	if [ "$status" -ne 0 ]; then
+		echo "run $i (stopped at $w): redock $*: status $status:" \
+		    "$stderr" >&2
+		return 1
+	fi
+}
+
 now_ms() {
 	echo $(($(date +%s%N) / 1000000))
 }
@@ -172,19 +182,14 @@ tally() {
 
 		if ((i % 2)); then
 			# sync cleans up, then start works.
-			run --separate-stderr redock sync
-			[ "$status" -eq 0 ]
+			must sync
 			assert_consistent
 			if [ "$w" = created ]; then
 				[[ $output == *"removed '$USER:qa': an interrupted start left it never started"* ]]
 				[ "$(where qa-container)" = none ]
 			fi
 		fi
-		run --separate-stderr redock start --no-shell qa
-		if [ "$status" -ne 0 ]; then
-			echo "run $i (stopped at $w): start: $stderr" >&2
-			return 1
-		fi
+		must start --no-shell qa
 		assert_consistent
 		assert_whole
 		run ssh_to qa-container true
@@ -213,20 +218,17 @@ tally() {
 		assert_whole
 
 		if ((i % 2)); then
-			run --separate-stderr redock sync
-			[ "$status" -eq 0 ]
+			must sync
 			assert_consistent
 		else
-			run --separate-stderr redock start --no-shell qk
-			[ "$status" -eq 0 ]
+			must start --no-shell qk
 			assert_consistent
 			run ssh_to qk-container true
 			[ "$status" -eq 0 ]
 		fi
 		assert_whole
 		if [ "$(where qk-container)" != none ]; then
-			run redock kill qk
-			[ "$status" -eq 0 ]
+			must kill qk
 		fi
 		[ "$(where qk-container)" = none ]
 	done
@@ -258,8 +260,7 @@ tally() {
 		seen[$w]=$((${seen[$w]:-0} + 1))
 		assert_whole
 
-		run --separate-stderr redock sync
-		[ "$status" -eq 0 ]
+		must sync
 		assert_consistent
 		assert_whole
 		[ -f "$frag" ]
