@@ -30,11 +30,6 @@ setup() {
 	printf '%s\n' "$USER_CONFIG" >"$HOME/.ssh/config"
 }
 
-ssh_to() {
-	ssh -F "$HOME/.ssh/config" -o BatchMode=yes \
-	    -o StrictHostKeyChecking=yes -o ConnectTimeout=10 "$@"
-}
-
 # Runs redock; fails saying why unless it exits 0.
 must() {
 	run --separate-stderr redock "$@"
@@ -109,13 +104,12 @@ assert_consistent() {
 			return 1
 		fi
 		[ "$state" = running ] || continue
-		f=$HOME/.ssh/config.d/10-redock-$name
-		if [ ! -f "$f" ]; then
+		if [ ! -f "$(fragment "$name")" ]; then
 			echo "$name runs without an alias" >&2
 			return 1
 		fi
-		port=$(docker port "$name" 22/tcp | sed -n 's/^127\.0\.0\.1://p')
-		if [ "$(awk '$1 == "Port" { print $2 }' "$f")" != "$port" ]; then
+		port=$(docker_port "$name")
+		if [ "$(fragment_port "$name")" != "$port" ]; then
 			echo "the alias of $name does not have its port $port" >&2
 			return 1
 		fi

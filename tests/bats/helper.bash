@@ -109,3 +109,36 @@ engine_objects() {
 		docker ps -a -q --no-trunc
 	} | LC_ALL=C sort
 }
+
+# Asserts that the stderr of the last run has every argument in it.
+stderr_has() {
+	local part
+
+	for part in "$@"; do
+		[[ $stderr == *"$part"* ]] || {
+			printf 'no "%s" in: %s\n' "$part" "$stderr" >&2
+			return 1
+		}
+	done
+}
+
+# ssh through redock's alias, host key checked strictly, no prompt.
+ssh_to() {
+	ssh -F "$HOME/.ssh/config" -o BatchMode=yes \
+	    -o StrictHostKeyChecking=yes -o ConnectTimeout=10 "$@"
+}
+
+# The fragment redock writes for alias $1.
+fragment() {
+	echo "$HOME/.ssh/config.d/10-redock-$1"
+}
+
+# The Port of alias $1's fragment.
+fragment_port() {
+	awk '$1 == "Port" { print $2 }' "$(fragment "$1")"
+}
+
+# The host port of container $1's sshd, as the engine reports it.
+docker_port() {
+	docker port "$1" 22/tcp | sed -n 's/^127\.0\.0\.1://p'
+}

@@ -174,18 +174,6 @@ works() {
 	fi
 }
 
-# Asserts that the stderr of the last run has every argument in it.
-stderr_has() {
-	local part
-
-	for part in "$@"; do
-		[[ $stderr == *"$part"* ]] || {
-			printf 'no "%s" in: %s\n' "$part" "$stderr" >&2
-			return 1
-		}
-	done
-}
-
 # Asserts that the engine has no container of NAME $USER:$1.
 no_container() {
 	local ids

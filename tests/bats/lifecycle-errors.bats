@@ -81,18 +81,6 @@ fails_with() {
 	}
 }
 
-# Asserts that the stderr of the last run has every argument in it.
-stderr_has() {
-	local part
-
-	for part in "$@"; do
-		[[ $stderr == *"$part"* ]] || {
-			printf 'no "%s" in: %s\n' "$part" "$stderr" >&2
-			return 1
-		}
-	done
-}
-
 # Asserts that grep with these arguments finds nothing ("! grep" would
 # not stop a bats test).
 refute_grep() {

@@ -26,27 +26,6 @@ teardown() {
 	redock_teardown
 }
 
-# ssh through redock's alias, host key checked strictly, no prompt.
-ssh_to() {
-	ssh -F "$HOME/.ssh/config" -o BatchMode=yes \
-	    -o StrictHostKeyChecking=yes -o ConnectTimeout=10 "$@"
-}
-
-# The fragment redock writes for alias $1.
-fragment() {
-	echo "$HOME/.ssh/config.d/10-redock-$1"
-}
-
-# The Port of alias $1's fragment.
-fragment_port() {
-	awk '$1 == "Port" { print $2 }' "$(fragment "$1")"
-}
-
-# The host port of container $1's sshd, as the engine reports it.
-docker_port() {
-	docker port "$1" 22/tcp | sed -n 's/^127\.0\.0\.1://p'
-}
-
 container_id() {
 	docker inspect -f '{{.Id}}' "$1"
 }

@@ -17,19 +17,6 @@ setup() {
 	require_engine
 }
 
-ssh_to() {
-	ssh -F "$HOME/.ssh/config" -o BatchMode=yes \
-	    -o StrictHostKeyChecking=yes -o ConnectTimeout=10 "$@"
-}
-
-docker_port() {
-	docker port "$1" 22/tcp | sed -n 's/^127\.0\.0\.1://p'
-}
-
-fragment_port() {
-	awk '$1 == "Port" { print $2 }' "$HOME/.ssh/config.d/10-redock-$1"
-}
-
 # The state of NAME $1 in redock list --json.
 list_state() {
 	redock list --json |

@@ -16,11 +16,6 @@ setup() {
 	require_engine
 }
 
-ssh_to() {
-	ssh -F "$HOME/.ssh/config" -o BatchMode=yes \
-	    -o StrictHostKeyChecking=yes -o ConnectTimeout=10 "$@"
-}
-
 # Files and directories under $1 that a group or others may write, or,
 # with $2 = any, may use at all; symbolic links aside.
 too_open() {
