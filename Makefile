@@ -3,6 +3,8 @@
 #   make check        run every test (unit tests, then bats)
 #   make sanitize     build under ASan and UBSan and run every test
 #   make bench        measure against the engine at hand
+#   make fuzz         build the libFuzzer targets with clang and run each
+#                     for FUZZ_SECONDS (30) seconds
 #   make install      install into $(DESTDIR)$(PREFIX)
 #   make clean        remove what the build made
 
@@ -65,13 +67,28 @@ TOOLS =		$(TOOL_SRCS:%.c=$(B)/%)
 BENCH_TOOLS =	$(B)/contrib/bench/bench-engine $(B)/contrib/bench/bench-proc \
 		$(B)/contrib/bench/bench-sshconf
 
+# The fuzzers (make fuzz): tests/fuzz/fuzz-X.c -> $(FZ)/fuzz-X, built with
+# clang, libFuzzer and the sanitizers from objects of their own (main.c
+# left out), so that they never mix with the normal build.
+FUZZ_CC ?=	clang
+FUZZ_SECONDS ?=	30
+FZ =		build/fuzz
+FUZZ_CFLAGS =	-std=c17 -pthread $(WARNINGS) -fno-sanitize-recover=all \
+		-fno-omit-frame-pointer $(CFLAGS)
+FUZZ_SRCS =	$(wildcard tests/fuzz/fuzz-*.c)
+FUZZERS =	$(FUZZ_SRCS:tests/fuzz/%.c=$(FZ)/%)
+# Compiled from the tree: src/ but main.c, sshconf/, the targets.
+FUZZ_OBJS =	$(filter-out $(FZ)/src/main.o,$(SRCS:%.c=$(FZ)/%.o)) \
+		$(SSHCONF_OBJS:$(B)/%=$(FZ)/%) $(FUZZ_SRCS:%.c=$(FZ)/%.o)
+FUZZ_LIB_OBJS =	$(filter-out $(FZ)/tests/%,$(FUZZ_OBJS)) $(FZ)/base-files.o
+
 # C tests: tests/unit needs nothing, tests/live talks to the real engine.
 UNIT_SRCS =	$(wildcard tests/unit/test-*.c tests/live/test-*.c)
 UNIT_TESTS =	$(UNIT_SRCS:%.c=$(B)/%)
 # What they share: tests/unit/testutil.c.
 TEST_UTIL =	$(B)/tests/unit/testutil.o
 
-.PHONY: all unit check sanitize bench install uninstall clean
+.PHONY: all unit check sanitize bench fuzz install uninstall clean
 .SECONDARY:
 
 all: $(BIN) $(SSHCONF_MERGE)
@@ -122,6 +139,23 @@ $(BENCH_TOOLS): $(B)/contrib/bench/%: $(B)/contrib/bench/%.o \
 bench: $(BIN) $(BENCH_TOOLS)
 	contrib/bench/run $(B) $(BIN)
 
+$(FUZZ_OBJS): $(FZ)/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(ALL_CPPFLAGS) $(FUZZ_CFLAGS) \
+	    -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c -o $@ $<
+
+$(FZ)/base-files.o: $(B)/base-files.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(ALL_CPPFLAGS) $(FUZZ_CFLAGS) \
+	    -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+
+$(FUZZERS): $(FZ)/%: $(FZ)/tests/fuzz/%.o $(FUZZ_LIB_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
+	    $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+fuzz: $(FUZZERS)
+	tests/fuzz/run $(FZ) $(FUZZ_SECONDS) $(FUZZERS)
+
 install: $(BIN) $(SSHCONF_MERGE)
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(COMPDIR)
@@ -139,4 +173,5 @@ clean:
 
 -include $(OBJS:.o=.d) $(SSHCONF_OBJS:.o=.d) \
     $(B)/sshconf/sshconf-merge.d $(UNIT_SRCS:%.c=$(B)/%.d) \
-    $(TOOL_SRCS:%.c=$(B)/%.d) $(TEST_UTIL:.o=.d)
+    $(TOOL_SRCS:%.c=$(B)/%.d) $(TEST_UTIL:.o=.d) \
+    $(FUZZ_OBJS:.o=.d)

@@ -61,6 +61,7 @@ struct state {
 	int			 lock;
 	char			*target;	/* FILE, or where its link points */
 	int			 exists;
+	int			 moved;		/* first use made FILE "local" */
 	struct stat		 sb;		/* of target, when it exists */
 	char			*bytes;		/* its contents */
 	size_t			 len;
@@ -374,6 +375,7 @@ first_use(struct state *st)
 		if (fsync_dir(st, parent) == -1)
 			goto out;
 	}
+	st->moved = 1;
 	rv = 0;
 
 out:
@@ -739,8 +741,9 @@ sshconf_sort(struct sshconf_fragment *v, size_t n)
 
 /*
  * Looks at one line for OpenSSH's Host and Match keywords (the keyword
- * ends at white space or '='). Returns 0 for another line, 1 for a line
- * that opens a block, 2 for "Match all", which is the global scope again.
+ * ends at white space, which is any of is_space() as for OpenSSH's own
+ * split, or '='). Returns 0 for another line, 1 for a line that opens a
+ * block, 2 for "Match all", which is the global scope again.
  */
 static int
 line_scope(const char *s, size_t len, int *directive)
@@ -748,30 +751,28 @@ line_scope(const char *s, size_t len, int *directive)
 	size_t	i = 0, k, a;
 
 	*directive = 0;
-	while (i < len && (s[i] == ' ' || s[i] == '\t'))
+	while (i < len && is_space(s[i]))
 		i++;
-	if (i == len || s[i] == '#' || s[i] == '\r')
+	if (i == len || s[i] == '#')
 		return 0;
 	*directive = 1;
-	for (k = i; k < len && s[k] != ' ' && s[k] != '\t' && s[k] != '=';
-	    k++)
+	for (k = i; k < len && !is_space(s[k]) && s[k] != '='; k++)
 		;
 	if (k - i == 4 && strncasecmp(s + i, "host", 4) == 0)
 		return 1;
 	if (k - i != 5 || strncasecmp(s + i, "match", 5) != 0)
 		return 0;
-	while (k < len && (s[k] == ' ' || s[k] == '\t'))
+	while (k < len && is_space(s[k]))
 		k++;
 	if (k < len && s[k] == '=')
 		k++;
-	while (k < len && (s[k] == ' ' || s[k] == '\t'))
+	while (k < len && is_space(s[k]))
 		k++;
-	for (a = k; a < len && s[a] != ' ' && s[a] != '\t' && s[a] != '\r' &&
-	    s[a] != '#'; a++)
+	for (a = k; a < len && !is_space(s[a]) && s[a] != '#'; a++)
 		;
 	if (a - k != 3 || strncasecmp(s + k, "all", 3) != 0)
 		return 1;
-	while (a < len && (s[a] == ' ' || s[a] == '\t' || s[a] == '\r'))
+	while (a < len && is_space(s[a]))
 		a++;
 	return a == len || s[a] == '#' ? 2 : 1;
 }
@@ -1177,8 +1178,13 @@ sshconf_update(const char *file, const struct sshconf_change *changes,
 		goto out;
 	if (!(flags & SSHCONF_FORCE) && check_edit(&st) == -1)
 		goto out;
-	/* A FILE that is adopted must not be replaced by a change at once. */
-	if ((e = entry_find(&st, SSHCONF_LOCAL)) != NULL && e->write) {
+	/*
+	 * A FILE that is adopted, here or by the first use just now, must
+	 * not be replaced by a change at once: its lines were never in a
+	 * fragment before, and none of them would be left.
+	 */
+	if ((st.moved && !(flags & SSHCONF_FORCE)) ||
+	    ((e = entry_find(&st, SSHCONF_LOCAL)) != NULL && e->write)) {
 		for (i = 0; i < nchanges; i++) {
 			if (strcmp(changes[i].name, SSHCONF_LOCAL) == 0) {
 				path = xvis(file);

@@ -14,7 +14,10 @@
  *   - First use: when FILE.d/ does not exist and FILE does, FILE becomes
  *     FILE.d/local, byte for byte and mode kept, before anything else is
  *     written. (FILE.d/ appears complete or not at all: it is built
- *     under another name and renamed into place.)
+ *     under another name and renamed into place.) A change of "local" in
+ *     that same update is refused as SSHCONF_EEDITED unless SSHCONF_FORCE
+ *     is given, since it would replace FILE's lines unseen; the move
+ *     itself stays done.
  *   - Fragments are joined in natural order (digit runs compare as
  *     numbers, ties by byte order): each with trailing white space
  *     removed, one blank line between them, one final newline, after a

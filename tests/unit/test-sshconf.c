@@ -681,6 +681,9 @@ match_all_closes_a_block_before_top_level_options(void **state)
 				    "  Compression=yes" };
 	const char *const	eq[] = { "Host=x", "User u" };
 	const char *const	later[] = { "Host x", "", "User u" };
+	/* OpenSSH splits words at '\r' too: "Host\rx" is "Host x". */
+	const char *const	cr[] = { "Host\rx", "User u" };
+	const char *const	crall[] = { "Host x\nMatch\rall\r", "User u" };
 
 	(void)state;
 	assert_join(opts, 2,
@@ -693,6 +696,8 @@ match_all_closes_a_block_before_top_level_options(void **state)
 	    "\nMatch host x\n\tUser u\n\nMatch all\n  Compression=yes\n");
 	assert_join(eq, 2, "\nHost=x\n\nMatch all\nUser u\n");
 	assert_join(later, 3, "\nHost x\n\nMatch all\nUser u\n");
+	assert_join(cr, 2, "\nHost\rx\n\nMatch all\nUser u\n");
+	assert_join(crall, 2, "\nHost x\nMatch\rall\n\nUser u\n");
 }
 
 static void
@@ -917,6 +922,45 @@ a_file_beside_a_user_made_directory_is_adopted_as_local(void **state)
 	assert_string_equal(local, "Host old\n\tUser me\n");
 	assert_made(s->file, "\nHost old\n\tUser me\n\nHost web\n");
 	free(local);
+}
+
+/*
+ * Found by tests/fuzz/fuzz-sshconf: a first use that also set or removed
+ * "local" replaced the user's lines before they were ever in a fragment,
+ * and nothing of them was left. Beside a directory made by hand the same
+ * change was refused; now it is on first use too.
+ */
+static void
+the_update_that_takes_a_file_over_does_not_replace_its_lines(void **state)
+{
+	struct scratch			*s = *state;
+	const struct sshconf_change	 set = { SSHCONF_LOCAL, "Host other" };
+	const struct sshconf_change	 gone = { SSHCONF_LOCAL, NULL };
+	const char			*mine = "Host mine\n\tUser me\n";
+	char				*local;
+
+	file_write(s->file, mine, 0640);
+	update_refused(s->file, &set, 1, 0, SSHCONF_EEDITED,
+	    "would replace 'local'");
+	assert_file_is(s->file, mine);
+	local = frag_read(s, SSHCONF_LOCAL);
+	assert_non_null(local);
+	assert_string_equal(local, mine);
+	free(local);
+
+	tree_remove(s->d);
+	update_refused(s->file, &gone, 1, 0, SSHCONF_EEDITED,
+	    "would replace 'local'");
+	assert_file_is(s->file, mine);
+	local = frag_read(s, SSHCONF_LOCAL);
+	assert_non_null(local);
+	assert_string_equal(local, mine);
+	free(local);
+
+	/* Forced, the change is made: the user said so. */
+	tree_remove(s->d);
+	update_ok(s->file, &set, 1, SSHCONF_FORCE);
+	assert_made(s->file, "\nHost other\n");
 }
 
 static void
@@ -1463,6 +1507,7 @@ main(void)
 		T(a_directory_left_by_update_dotdee_is_taken_as_it_is),
 		T(a_deleted_file_is_made_again),
 		T(a_file_beside_a_user_made_directory_is_adopted_as_local),
+		T(the_update_that_takes_a_file_over_does_not_replace_its_lines),
 		T(a_file_beside_a_directory_with_local_is_a_hand_edit),
 		T(a_linked_file_stays_a_link_and_its_target_gets_the_text),
 		T(an_executable_fragment_is_run_and_its_output_merged),
