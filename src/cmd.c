@@ -372,27 +372,28 @@ cmd_container_gone(struct engine *e, const char *id,
 {
 	struct engine_container	 c;
 	struct timespec		 pause = { 0, GONE_PAUSE_MS * 1000000L };
-	int			 tries, going;
+	const char		*why = "it is still being removed: try again "
+				    "in a moment";
+	int			 tries, going, dead;
 
 	for (tries = 0; tries < GONE_TRIES; tries++) {
 		if (engine_container_inspect(e, id, &c, err) == -1)
 			return ENGINE_NOTFOUND(err) ? 0 : -1;
 		going = cmd_container_going(&c);
-		if (going && strcmp(c.state, "dead") == 0 &&
-		    engine_container_remove(e, id, 1, err) == -1 &&
-		    !ENGINE_NOTFOUND(err)) {
-			engine_container_release(&c);
-			return -1;
-		}
+		dead = going && strcmp(c.state, "dead") == 0;
 		engine_container_release(&c);
-		if (!going)
+		if (!going) {
+			why = "its removal stopped and it is still there";
 			break;
+		}
+		if (dead && engine_container_remove(e, id, 1, err) == -1 &&
+		    !ENGINE_NOTFOUND(err))
+			return -1;
 		nanosleep(&pause, NULL);
 	}
 	memset(err, 0, sizeof *err);
 	err->kind = ENGINE_EHTTP;
 	err->status = 409;
-	strlcpy(err->message, "its container is still being removed: try "
-	    "again in a moment", sizeof err->message);
+	strlcpy(err->message, why, sizeof err->message);
 	return -1;
 }
