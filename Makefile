@@ -14,6 +14,7 @@ PREFIX ?=	/usr/local
 BINDIR ?=	$(PREFIX)/bin
 MANDIR ?=	$(PREFIX)/share/man
 COMPDIR ?=	$(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?=	$(PREFIX)/share/zsh/site-functions
 INSTALL ?=	install
 
 PKG_CONFIG ?=	pkg-config
@@ -158,15 +159,17 @@ fuzz: $(FUZZERS)
 
 install: $(BIN) $(SSHCONF_MERGE)
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-	    $(DESTDIR)$(COMPDIR)
+	    $(DESTDIR)$(COMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	$(INSTALL) -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/redock
 	$(INSTALL) -m 0644 redock.1 $(DESTDIR)$(MANDIR)/man1/redock.1
 	$(INSTALL) -m 0644 contrib/completions/redock.bash \
 	    $(DESTDIR)$(COMPDIR)/redock
+	$(INSTALL) -m 0644 contrib/completions/_redock \
+	    $(DESTDIR)$(ZSHCOMPDIR)/_redock
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/redock $(DESTDIR)$(MANDIR)/man1/redock.1 \
-	    $(DESTDIR)$(COMPDIR)/redock
+	    $(DESTDIR)$(COMPDIR)/redock $(DESTDIR)$(ZSHCOMPDIR)/_redock
 
 clean:
 	rm -rf build redock

@@ -9,12 +9,15 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "alias.h"
+#include "sshconf.h"
 #include "xmalloc.h"
 
 /*
@@ -31,6 +34,8 @@ static const char *path_problem(const char *);
 static int	 path_valid(const char *, const char *, char **);
 static char	*path_quoted(const char *);
 static int	 runtime_usable(const char *);
+static char	*word_encode(const char *);
+static char	*word_decode(const char *, size_t);
 
 int
 alias_valid(const char *alias, char **causep)
@@ -287,4 +292,111 @@ out:
 	free(dir);
 	free(shown);
 	return ret;
+}
+
+const struct sshconf_options *
+alias_sshconf_options(struct sshconf_options *o, int flags)
+{
+	o->flags = flags;
+	o->home = NULL;
+	o->own_prefix = ALIAS_FRAGMENT_PREFIX;
+	return o;
+}
+
+#define ENGINE_LINE	"# redock: engine "
+#define ENGINE_VIA	" via "
+
+/* s as one word of printable ASCII: other bytes and '%' as %XX. */
+static char *
+word_encode(const char *s)
+{
+	const unsigned char	*p;
+	char			*out, *q;
+
+	out = q = xmalloc(strlen(s) * 3 + 1);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p > ' ' && *p < 0x7f && *p != '%')
+			*q++ = (char)*p;
+		else {
+			snprintf(q, 4, "%%%02X", *p);
+			q += 3;
+		}
+	}
+	*q = '\0';
+	return out;
+}
+
+/* The len bytes at s with each %XX decoded; a bad one is kept. */
+static char *
+word_decode(const char *s, size_t len)
+{
+	char		*out, *q, hex[3];
+	size_t		 i;
+
+	out = q = xmalloc(len + 1);
+	for (i = 0; i < len; i++) {
+		if (s[i] == '%' && i + 2 < len &&
+		    isxdigit((unsigned char)s[i + 1]) &&
+		    isxdigit((unsigned char)s[i + 2])) {
+			hex[0] = s[i + 1];
+			hex[1] = s[i + 2];
+			hex[2] = '\0';
+			*q++ = (char)strtoul(hex, NULL, 16);
+			i += 2;
+		} else
+			*q++ = s[i];
+	}
+	*q = '\0';
+	return out;
+}
+
+int
+alias_engine_line(const char *id, const char *url, char **linep,
+    char **causep)
+{
+	char	*eid, *eurl;
+
+	*linep = NULL;
+	*causep = NULL;
+	if (id == NULL || *id == '\0' || url == NULL || *url == '\0') {
+		*causep = xstrdup("the engine has no name to record in a "
+		    "fragment");
+		return -1;
+	}
+	eid = word_encode(id);
+	eurl = word_encode(url);
+	xasprintf(linep, ENGINE_LINE "%s" ENGINE_VIA "%s\n", eid, eurl);
+	free(eid);
+	free(eurl);
+	return 0;
+}
+
+int
+alias_fragment_engine(const char *text, char **idp, char **urlp)
+{
+	const char	*line, *end, *sp;
+	size_t		 n = strlen(ENGINE_LINE), via = strlen(ENGINE_VIA);
+
+	*idp = NULL;
+	*urlp = NULL;
+	for (line = text; *line != '\0'; line = end + 1) {
+		if ((end = strchr(line, '\n')) == NULL)
+			end = line + strlen(line);
+		if (strncmp(line, "Host", 4) == 0 ||
+		    strncmp(line, "Match", 5) == 0)
+			break;
+		if ((size_t)(end - line) > n &&
+		    strncmp(line, ENGINE_LINE, n) == 0 &&
+		    (sp = memchr(line + n, ' ', (size_t)(end - line) - n)) !=
+		    NULL && sp > line + n && (size_t)(end - sp) > via &&
+		    strncmp(sp, ENGINE_VIA, via) == 0) {
+			*idp = word_decode(line + n, (size_t)(sp - line) - n);
+			*urlp = word_decode(sp + via,
+			    (size_t)(end - sp) - via);
+			return 1;
+		}
+		if (*end == '\0')
+			break;
+	}
+	return 0;
 }

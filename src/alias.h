@@ -28,6 +28,8 @@
  */
 #define ALIAS_SHARING_ENV	"REDOCK_SSH_SHARING"
 
+struct sshconf_options;
+
 /*
  * One container's SSH alias. alias is 1..ALIAS_MAX characters of
  * [a-z0-9-], not starting with '-'; port is 1..65535; identity (the
@@ -88,5 +90,32 @@ int	alias_fragment_name(const char *alias, char **namep, char **causep);
  * directory that cannot be made or that someone else may control).
  */
 int	alias_control_dir(char **dirp, char **causep);
+
+/*
+ * Fills in *o for an sshconf call on redock's behalf: flags (e.g.
+ * SSHCONF_FORCE), home NULL ($HOME) and own_prefix ALIAS_FRAGMENT_PREFIX,
+ * so the user's Include of config.d/ never takes in redock's aliases.
+ * Returns o.
+ */
+const struct sshconf_options *alias_sshconf_options(struct sshconf_options *o,
+	    int flags);
+
+/*
+ * The comment line that records the engine a fragment was made on,
+ * "# redock: engine ID via URL\n": id is what tells that engine from
+ * any other, url the address redock reached it at, for messages. Both
+ * are written with each byte outside '!'..'~', and each '%', as %XX, so
+ * the line is one line of two words whatever they hold. Sets *linep to
+ * the allocated line; an empty id or url is refused (-1, *causep set).
+ */
+int	alias_engine_line(const char *id, const char *url, char **linep,
+	    char **causep);
+
+/*
+ * The engine a fragment's text records, decoded: 1 with *idp and *urlp
+ * allocated, or 0 (both NULL) when the text has no engine line before
+ * its Host line, as redock 0.1's fragments have not.
+ */
+int	alias_fragment_engine(const char *text, char **idp, char **urlp);
 
 #endif

@@ -1,9 +1,14 @@
 /*
  * base: the image redock:base (see base.h).
  */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sha2.h>
 
@@ -178,4 +183,75 @@ out:
 	engine_labels_release(&labels);
 	engine_labels_release(&buildargs);
 	return ret;
+}
+
+/* Makes dir and its missing parents, 0700 as redock's home is. */
+static int
+dir_make(const char *dir, char **causep)
+{
+	struct stat	 sb;
+	char		*path, c;
+	size_t		 i;
+	int		 rv = -1;
+
+	if (stat(dir, &sb) == 0)
+		return 0;
+	path = xstrdup(dir);
+	for (i = 1;; i++) {
+		if ((c = path[i]) != '/' && c != '\0')
+			continue;
+		path[i] = '\0';
+		if (path[i - 1] != '/' && mkdir(path, 0700) == -1 &&
+		    errno != EEXIST) {
+			xasprintf(causep, "cannot make '%s': %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		if ((path[i] = c) == '\0')
+			break;
+	}
+	rv = 0;
+out:
+	free(path);
+	return rv;
+}
+
+FILE *
+base_log_open(const char *home, char **pathp, char **causep)
+{
+	FILE	*f = NULL;
+	char	*path = NULL, *tmp = NULL;
+	int	 fd = -1;
+
+	*pathp = NULL;
+	*causep = NULL;
+	if (dir_make(home, causep) == -1)
+		goto out;
+	xasprintf(&path, "%s/%s", home, BASE_LOG);
+	xasprintf(&tmp, "%s/.%s.XXXXXX", home, BASE_LOG);
+	/* mkstemp makes it 0600, whatever the umask. */
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		xasprintf(causep, "cannot make '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (rename(tmp, path) == -1) {
+		xasprintf(causep, "cannot write '%s': %s", path,
+		    strerror(errno));
+		(void)unlink(tmp);
+		goto out;
+	}
+	if ((f = fdopen(fd, "w")) == NULL) {
+		xasprintf(causep, "cannot write '%s': %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	*pathp = path;
+	path = NULL;
+out:
+	if (fd != -1)
+		close(fd);
+	free(tmp);
+	free(path);
+	return f;
 }

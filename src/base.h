@@ -12,6 +12,7 @@
 #define BASE_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "engine.h"
@@ -23,6 +24,8 @@
 #define BASE_LABEL_DIGEST	"io.redock.base.digest"
 #define BASE_LABEL_PARENT	"io.redock.base.parent"
 #define BASE_LABEL_VERSION	"io.redock.version"
+/* The whole output of the last build, in redock's home. */
+#define BASE_LOG		"base-build.log"
 
 /* One file of base-image/, as compiled in; the table ends with NULLs. */
 struct base_file {
@@ -75,5 +78,14 @@ int	base_current(const struct base_info *info, const char *parent);
 int	base_build(struct engine *, const char *parent, int nocache,
 	    engine_progress_fn *fn, void *arg, char **idp,
 	    struct engine_error *);
+
+/*
+ * A new, empty log for a build: BASE_LOG in home (made 0700, with its
+ * missing parents, when there is none), mode 0600 whatever the umask.
+ * It is a file of its own that takes the name from an earlier build's
+ * log, so two builds at once never write into one file. On success
+ * *pathp is the log's path; NULL with *causep on failure.
+ */
+FILE	*base_log_open(const char *home, char **pathp, char **causep);
 
 #endif /* BASE_H */

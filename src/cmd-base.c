@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 
 #include <err.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 
 #include "base.h"
 #include "engine.h"
+#include "keys.h"
 #include "redock.h"
 #include "xmalloc.h"
 
@@ -53,12 +55,15 @@ const struct cmd_entry cmd_base_entry = {
 
 /*
  * How a build's output is shown: not at all (-q), one line that is
- * rewritten on a terminal, or each line as it comes. Whatever the
- * mode, the step and the last line of output are kept for the error.
+ * rewritten on a terminal, the step lines alone when stderr is not a
+ * terminal, or each line as it comes (-v). Whatever the mode, every
+ * line goes to the log, and the step and its last lines of output are
+ * kept for the error.
  */
-enum show { SHOW_NONE, SHOW_TTY, SHOW_LINES };
+enum show { SHOW_NONE, SHOW_TTY, SHOW_STEPS, SHOW_LINES };
 
 #define PROGRESS_LINE_MAX	1024
+#define PROGRESS_TAIL		10	/* lines of a failed step shown */
 
 struct progress {
 	enum show	 show;
@@ -66,8 +71,14 @@ struct progress {
 	size_t		 len;
 	int		 dropping;	/* an escape sequence is being skipped */
 	char		 step[32];	/* "2/5" */
-	char		 last[PROGRESS_LINE_MAX];	/* of the step's own output */
+	/* The step's own output, its last PROGRESS_TAIL lines. */
+	char		 tail[PROGRESS_TAIL][PROGRESS_LINE_MAX];
+	size_t		 ntail;		/* lines the step printed */
 	int		 shown;		/* a line is on the terminal */
+	const char	*home;		/* where the log goes, or NULL */
+	FILE		*log;		/* opened with the first line */
+	char		*logpath;
+	char		*logcause;	/* why there is no log */
 };
 
 static int
@@ -94,8 +105,30 @@ progress_step(struct progress *p, const char *line)
 		return 0;
 	memcpy(p->step, line, n);
 	p->step[n] = '\0';
-	p->last[0] = '\0';
+	p->ntail = 0;
 	return 1;
+}
+
+/* The step's last line of output, or "". */
+static const char *
+progress_last(const struct progress *p)
+{
+	if (p->ntail == 0)
+		return "";
+	return p->tail[(p->ntail - 1) % PROGRESS_TAIL];
+}
+
+/*
+ * The log is made with the build's first line: a build that never
+ * started (no parent, no engine) leaves the last one's log as it was.
+ */
+static void
+progress_log(struct progress *p, const char *line)
+{
+	if (p->log == NULL && p->home != NULL && p->logcause == NULL)
+		p->log = base_log_open(p->home, &p->logpath, &p->logcause);
+	if (p->log != NULL)
+		fprintf(p->log, "%s\n", line);
 }
 
 static void
@@ -110,14 +143,26 @@ progress_line(struct progress *p)
 	p->len = 0;
 	if (p->line[strspn(p->line, " ")] == '\0')
 		return;
+	progress_log(p, p->line);
 	step = progress_step(p, p->line);
 	/* The engine's own bookkeeping says nothing about a failure. */
 	if (!step && strncmp(p->line, " ---> ", 6) != 0 &&
 	    strncmp(p->line, "Removing intermediate container", 31) != 0)
-		strlcpy(p->last, p->line, sizeof p->last);
+		strlcpy(p->tail[p->ntail++ % PROGRESS_TAIL], p->line,
+		    sizeof p->tail[0]);
 
 	switch (p->show) {
 	case SHOW_NONE:
+		break;
+	case SHOW_STEPS:
+		/* A RUN continued over lines comes with runs of blanks. */
+		if (step) {
+			for (text = p->line; *text != '\0'; text++) {
+				if (*text != ' ' || text[1] != ' ')
+					fputc(*text, stderr);
+			}
+			fputc('\n', stderr);
+		}
 		break;
 	case SHOW_LINES:
 		fprintf(stderr, "%s\n", p->line);
@@ -179,9 +224,15 @@ progress_add(const char *s, void *arg)
 	}
 }
 
+/*
+ * Ends the output: the terminal's line is cleared and the log closed.
+ * A log that could not be written is said once, unless with -q.
+ */
 static void
 progress_end(struct progress *p)
 {
+	int	failed;
+
 	if (p->len > 0)
 		progress_line(p);
 	if (p->shown) {
@@ -189,19 +240,43 @@ progress_end(struct progress *p)
 		fflush(stderr);
 		p->shown = 0;
 	}
+	if (p->log != NULL) {
+		/* A write that failed on the way, or the last one. */
+		failed = ferror(p->log);
+		if (fclose(p->log) == EOF)
+			failed = 1;
+		p->log = NULL;
+		if (failed && p->logcause == NULL)
+			xasprintf(&p->logcause, "cannot write '%s': %s",
+			    p->logpath, strerror(errno));
+	}
+	if (p->logcause != NULL && p->show != SHOW_NONE)
+		warnx("no log of the build: %s", p->logcause);
+}
+
+static void
+progress_release(struct progress *p)
+{
+	if (p->log != NULL)
+		fclose(p->log);
+	free(p->logpath);
+	free(p->logcause);
 }
 
 /*
  * The reason a build failed, in one line. For a step that exited
  * non-zero, the engine says only "The command '...' returned a non-zero
- * code: N"; the step's last line of output says why.
+ * code: N"; the step's last line of output says why, and the lines
+ * before it, shown first unless -v showed them already or -q hides all,
+ * often too. The line ends with where the whole log is.
  */
 static void
 build_failed(const char *parent, const struct progress *p,
     const struct engine_error *err)
 {
 	const char	*code;
-	char		*msg, *last, *shown;
+	char		*msg, *last, *shown, *where = NULL, *path;
+	size_t		 i;
 
 	shown = xvis(parent);
 	if (err->kind != ENGINE_EBUILD) {
@@ -212,18 +287,32 @@ build_failed(const char *parent, const struct progress *p,
 		free(shown);
 		return;
 	}
+	if (p->logpath != NULL && p->logcause == NULL) {
+		path = xvis(p->logpath);
+		xasprintf(&where, " (the whole log: %s)", path);
+		free(path);
+	}
 	msg = xvis_message(err->message);
 	code = strstr(err->message, "returned a non-zero code: ");
 	if (code != NULL && p->step[0] != '\0') {
+		if (p->show == SHOW_TTY || p->show == SHOW_STEPS) {
+			i = p->ntail > PROGRESS_TAIL ?
+			    p->ntail - PROGRESS_TAIL : 0;
+			for (; i < p->ntail; i++)
+				fprintf(stderr, "    %s\n",
+				    p->tail[i % PROGRESS_TAIL]);
+		}
 		code += strlen("returned a non-zero code: ");
-		last = xvis_message(p->last);
+		last = xvis_message(progress_last(p));
 		warnx("cannot build '%s' from '%s': step %s failed with exit "
-		    "status %.8s%s%s", BASE_IMAGE, shown, p->step, code,
-		    *last != '\0' ? ": " : "", last);
+		    "status %.8s%s%s%s", BASE_IMAGE, shown, p->step, code,
+		    *last != '\0' ? ": " : "", last,
+		    where != NULL ? where : "");
 		free(last);
 	} else
-		warnx("cannot build '%s' from '%s': %s", BASE_IMAGE, shown,
-		    msg);
+		warnx("cannot build '%s' from '%s': %s%s", BASE_IMAGE, shown,
+		    msg, where != NULL ? where : "");
+	free(where);
 	free(msg);
 	free(shown);
 }
@@ -244,23 +333,28 @@ cmd_base_build(const struct redock *rd, struct engine *e, const char *parent,
 	struct progress		 p;
 	struct engine_error	 err;
 	struct base_info	 info;
-	char			*id = NULL, *shown;
+	char			*id = NULL, *home = NULL, *shown;
 	double			 t0;
+	int			 status = 1;
 
 	memset(&p, 0, sizeof p);
 	if (rd->verbosity < 0)
 		p.show = SHOW_NONE;
-	else if (rd->verbosity == 0 && isatty(STDERR_FILENO))
+	else if (rd->verbosity > 0)
+		p.show = SHOW_LINES;
+	else if (isatty(STDERR_FILENO))
 		p.show = SHOW_TTY;
 	else
-		p.show = SHOW_LINES;
+		p.show = SHOW_STEPS;
+	if (keys_home(&home, &p.logcause) == 0)
+		p.home = home;
 
 	t0 = now();
 	if (base_build(e, parent, nocache, progress_add, &p, &id,
 	    &err) == -1) {
 		progress_end(&p);
 		build_failed(parent, &p, &err);
-		return 1;
+		goto out;
 	}
 	progress_end(&p);
 	if (rd->verbosity >= 0) {
@@ -274,8 +368,12 @@ cmd_base_build(const struct redock *rd, struct engine *e, const char *parent,
 			    shown, now() - t0);
 		free(shown);
 	}
+	status = 0;
+out:
+	progress_release(&p);
+	free(home);
 	free(id);
-	return 0;
+	return status;
 }
 
 static int

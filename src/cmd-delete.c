@@ -1,24 +1,34 @@
 /*
  * redock delete NAME...: remove the image NAME that commit wrote, and
- * first the container of NAME, if it has one. Only images that carry
- * redock's name label for that NAME are removed: never redock:base,
- * never an image redock did not make.
+ * first the container of NAME, if it has one; then the images of NAME
+ * that later commits replaced, and, once nothing of NAME is left, the
+ * host key of its alias and its pin. Only images that carry redock's
+ * name label for that NAME are removed: never redock:base, never an
+ * image redock did not make, never one with a name of its own.
  */
 #include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine.h"
+#include "keys.h"
 #include "machine.h"
 #include "name.h"
 #include "redock.h"
 #include "xmalloc.h"
 
+#define SHORT_ID	12	/* hex digits of an image ID shown */
+
 static int	cmd_delete_exec(const struct redock *, const struct args *);
 static int	delete_one(const struct redock *, struct engine *,
 		    const char *, struct engine_container *, size_t,
 		    const struct name *);
+static int	delete_replaced(const struct redock *, struct engine *,
+		    const char *);
+static int	alias_unused(struct engine *, const char *);
+static void	delete_key(struct engine *, const char *);
 
 const struct cmd_entry cmd_delete_entry = {
 	.name = "delete",
@@ -32,6 +42,106 @@ const struct cmd_entry cmd_delete_entry = {
 	.exec = cmd_delete_exec,
 };
 
+/*
+ * Removes the images of NAME name that have no name left (those later
+ * commits replaced) and that no container uses; the engine refuses the
+ * others. Returns how many images of name are left, or -1 when the
+ * engine cannot say.
+ */
+static int
+delete_replaced(const struct redock *rd, struct engine *e, const char *name)
+{
+	struct engine_labels	 filter = { NULL, NULL, 0 };
+	struct engine_image	*is = NULL;
+	struct engine_error	 err;
+	const char		*label, *id;
+	size_t			 n = 0, i;
+	int			 left = -1;
+
+	engine_labels_add(&filter, MACHINE_LABEL_NAME, name);
+	if (engine_image_list(e, &filter, &is, &n, &err) == -1)
+		goto out;
+	left = 0;
+	for (i = 0; i < n; i++) {
+		label = engine_labels_get(&is[i].labels, MACHINE_LABEL_NAME);
+		if (label == NULL || strcmp(label, name) != 0)
+			continue;	/* the engine did not filter */
+		if (is[i].ntags != 0 ||
+		    engine_image_remove(e, is[i].id, 0, &err) == -1) {
+			if (is[i].ntags != 0 || !ENGINE_NOTFOUND(&err))
+				left++;
+			continue;
+		}
+		id = strncmp(is[i].id, "sha256:", 7) == 0 ? is[i].id + 7 :
+		    is[i].id;
+		if (rd->verbosity > 0)
+			printf("deleted image %.*s of '%s', which a later "
+			    "commit replaced\n", SHORT_ID, id, name);
+	}
+out:
+	engine_images_free(is, n);
+	engine_labels_release(&filter);
+	return left;
+}
+
+/* Has the engine no container and no image of redock's with alias? */
+static int
+alias_unused(struct engine *e, const char *alias)
+{
+	struct engine_labels	 filter = { NULL, NULL, 0 };
+	struct engine_container	*cs = NULL;
+	struct engine_image	*is = NULL;
+	struct engine_error	 err;
+	const char		*label;
+	size_t			 nc = 0, ni = 0, i;
+	int			 unused = 0;
+
+	engine_labels_add(&filter, MACHINE_LABEL_ALIAS, alias);
+	if (engine_container_list(e, &filter, &cs, &nc, &err) == -1 ||
+	    engine_image_list(e, &filter, &is, &ni, &err) == -1)
+		goto out;
+	for (i = 0; i < nc; i++) {
+		label = engine_labels_get(&cs[i].labels, MACHINE_LABEL_ALIAS);
+		if (label != NULL && strcmp(label, alias) == 0)
+			goto out;
+	}
+	for (i = 0; i < ni; i++) {
+		label = engine_labels_get(&is[i].labels, MACHINE_LABEL_ALIAS);
+		if (label != NULL && strcmp(label, alias) == 0)
+			goto out;
+	}
+	unused = 1;
+out:
+	engine_containers_free(cs, nc);
+	engine_images_free(is, ni);
+	engine_labels_release(&filter);
+	return unused;
+}
+
+/*
+ * Forgets the host key of alias and its pin when no start holds it and
+ * nothing in the engine has the alias (another NAME's saved image may:
+ * its next start is then reached with the same key). Quietly: the key
+ * is only clutter, and the next delete of a NAME with it tries again.
+ */
+static void
+delete_key(struct engine *e, const char *alias)
+{
+	char	*home = NULL, *cause = NULL;
+	int	 idle = -1;
+
+	if (keys_home(&home, &cause) == -1 ||
+	    (idle = keys_host_idle(home, alias)) == -1)
+		goto out;
+	if (alias_unused(e, alias))
+		keys_host_remove(home, alias, &cause);
+out:
+	if (idle != -1)
+		close(idle);
+	free(cause);
+	free(home);
+}
+
 static int
 delete_one(const struct redock *rd, struct engine *e, const char *config,
     struct engine_container *cs, size_t nc, const struct name *n)
@@ -40,7 +150,7 @@ delete_one(const struct redock *rd, struct engine *e, const char *config,
 	struct engine_image	 im;
 	struct engine_error	 err;
 	const char		*label;
-	char			*what = NULL;
+	char			*what = NULL, *alias = NULL;
 	int			 status = 1;
 
 	xasprintf(&what, "cannot delete '%s'", n->image);
@@ -63,6 +173,13 @@ delete_one(const struct redock *rd, struct engine *e, const char *config,
 		    "removes it if you mean it", what);
 		goto out;
 	}
+	/* The image keeps the labels of the container it was made from. */
+	if (c != NULL && (label = engine_labels_get(&c->labels,
+	    MACHINE_LABEL_ALIAS)) != NULL)
+		alias = xstrdup(label);
+	else if ((label = engine_labels_get(&im.labels,
+	    MACHINE_LABEL_ALIAS)) != NULL)
+		alias = xstrdup(label);
 	engine_image_release(&im);
 
 	if (c != NULL) {
@@ -79,7 +196,10 @@ delete_one(const struct redock *rd, struct engine *e, const char *config,
 	if (rd->verbosity >= 0)
 		printf("deleted image '%s'\n", n->image);
 	status = 0;
+	if (delete_replaced(rd, e, n->image) == 0 && alias != NULL)
+		delete_key(e, alias);
 out:
+	free(alias);
 	free(what);
 	return status;
 }

@@ -35,7 +35,8 @@ const struct cmd_entry cmd_kill_entry = {
  * The container goes first, then its alias: a container that the engine
  * would not remove keeps the alias that reaches it. Changes nothing in
  * ~/.ssh when its hand edit would stop the alias from going: the caller
- * has run sshconf_check() before.
+ * has run sshconf_check() before. An alias whose fragment another engine
+ * made reaches a container there: it stays.
  */
 int
 cmd_kill_container(struct engine *e, const char *config,
@@ -44,11 +45,18 @@ cmd_kill_container(struct engine *e, const char *config,
 	struct engine_error	 err;
 	struct sshconf_change	 change = { NULL, NULL };
 	struct sshconf_error	 serr;
+	struct sshconf_options	 so;
+	struct machine_engine	 me = { NULL, NULL };
 	const char		*alias;
 	char			*what = NULL, *fragment = NULL, *cause = NULL;
+	char			*url = NULL;
 	int			 status = 1;
 
 	xasprintf(&what, "cannot kill '%s'", name);
+	if (machine_engine(e, &me, &err) == -1) {
+		cmd_engine_error(what, &err);
+		goto out;
+	}
 	/* Another kill's removal, cut short, is waited for. */
 	if (engine_container_remove(e, c->id, 1, &err) == -1 &&
 	    !ENGINE_NOTFOUND(&err) && (!cmd_container_going(c) ||
@@ -59,9 +67,11 @@ cmd_kill_container(struct engine *e, const char *config,
 	/* A bad label never named a fragment: there is none to remove. */
 	alias = engine_labels_get(&c->labels, MACHINE_LABEL_ALIAS);
 	if (alias != NULL && alias_fragment_name(alias, &fragment,
-	    &cause) == 0) {
+	    &cause) == 0 && !machine_fragment_other(config, alias, &me,
+	    &url)) {
 		change.name = fragment;
-		if (sshconf_update(config, &change, 1, 0, &serr) == -1) {
+		if (sshconf_update(config, &change, 1,
+		    alias_sshconf_options(&so, 0), &serr) == -1) {
 			/* The container is gone: say so, and what stays. */
 			free(what);
 			xasprintf(&what, "killed '%s', but its alias '%s' stays "
@@ -72,6 +82,8 @@ cmd_kill_container(struct engine *e, const char *config,
 	}
 	status = 0;
 out:
+	machine_engine_release(&me);
+	free(url);
 	free(fragment);
 	free(cause);
 	free(what);

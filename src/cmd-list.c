@@ -2,23 +2,29 @@
  * redock list [--json]: every container and image redock manages.
  *
  * Two engine calls, however many there are: one for the containers and
- * one for the images that carry redock's name label. A NAME with a
- * container shows the container; a NAME with only its image is "saved".
+ * one for the images that carry redock's name label; a third, for every
+ * image, only when a container's image is known to the engine by its ID
+ * alone (its tag moved to a later commit). A NAME with a container
+ * shows the container; a NAME with only its image is "saved".
  */
 #include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "engine.h"
+#include "machine.h"
 #include "redock.h"
 #include "xmalloc.h"
 
 #define LABEL_NAME	"io.redock.name"
 #define LABEL_ALIAS	"io.redock.alias"
+#define SHORT_ID	12	/* hex digits of an image ID shown */
+#define NCOLS		6
 
 enum { OPT_JSON = 'J' };
 
@@ -47,8 +53,18 @@ struct row {
 	const char	*alias;
 	int		 port;
 	const char	*image;
+	char		*shown;		/* the image, when it is not image */
 	time_t		 created;
 };
+
+static int	row_cmp(const void *, const void *);
+static const char *image_id_hex(const char *);
+static const char *image_name(const struct engine_image *, size_t,
+		    const char *, const char *);
+static void	when_rfc3339(time_t, char *, size_t);
+static void	when_relative(time_t, time_t, char *, size_t);
+static void	print_json(const struct row *, size_t);
+static void	print_table(const struct row *, size_t);
 
 static int
 row_cmp(const void *a, const void *b)
@@ -58,23 +74,104 @@ row_cmp(const void *a, const void *b)
 	return strcmp(ra->name, rb->name);
 }
 
+/*
+ * The hex digits of s when s is an image ID ("sha256:" and 64 of them,
+ * or Podman's bare 64), else NULL.
+ */
+static const char *
+image_id_hex(const char *s)
+{
+	if (strncmp(s, "sha256:", 7) == 0)
+		s += 7;
+	if (strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64)
+		return s;
+	return NULL;
+}
+
+/*
+ * A name of image id among the n images is: the NAME's own tag if it
+ * has it, else its first tag, else NULL.
+ */
+static const char *
+image_name(const struct engine_image *is, size_t n, const char *id,
+    const char *name)
+{
+	size_t	i, k;
+
+	for (i = 0; id != NULL && i < n; i++) {
+		if (is[i].id == NULL || strcmp(is[i].id, id) != 0 ||
+		    is[i].ntags == 0)
+			continue;
+		for (k = 0; k < is[i].ntags; k++) {
+			if (strcmp(is[i].tags[k], name) == 0)
+				return is[i].tags[k];
+		}
+		return is[i].tags[0];
+	}
+	return NULL;
+}
+
+/* RFC 3339, in UTC: what scripts and --json get. */
+static void
+when_rfc3339(time_t t, char *buf, size_t size)
+{
+	struct tm	tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* "5 minutes ago", for a person at a terminal. */
+static void
+when_relative(time_t t, time_t now, char *buf, size_t size)
+{
+	static const struct {
+		long		 below;	/* seconds */
+		long		 unit;
+		const char	*name;
+	} steps[] = {
+		{ 60L,			1L,		"second" },
+		{ 3600L,		60L,		"minute" },
+		{ 2 * 86400L,		3600L,		"hour" },
+		{ 14 * 86400L,		86400L,		"day" },
+		{ 60 * 86400L,		7 * 86400L,	"week" },
+		{ 730 * 86400L,		30 * 86400L,	"month" },
+		{ 0,			365 * 86400L,	"year" },
+	};
+	long	d, v;
+	size_t	i;
+
+	if (t <= 0) {
+		strlcpy(buf, "-", size);
+		return;
+	}
+	if ((d = (long)(now - t)) < 1) {
+		strlcpy(buf, "just now", size);
+		return;
+	}
+	for (i = 0; steps[i].below != 0 && d >= steps[i].below; i++)
+		/* nothing */;
+	v = d / steps[i].unit;
+	snprintf(buf, size, "%ld %s%s ago", v, steps[i].name,
+	    v == 1 ? "" : "s");
+}
+
 static void
 print_json(const struct row *rows, size_t n)
 {
 	json_t		*a, *o;
 	char		 when[32];
-	struct tm	 tm;
 	size_t		 i;
 
 	a = json_array();
 	for (i = 0; i < n; i++) {
-		gmtime_r(&rows[i].created, &tm);
-		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		when_rfc3339(rows[i].created, when, sizeof when);
 		o = json_pack("{s:s,s:s,s:s?,s:o,s:s,s:s}",
 		    "name", rows[i].name, "state", rows[i].state,
 		    "alias", rows[i].alias,
 		    "port", rows[i].port > 0 ? json_integer(rows[i].port) :
-		    json_null(), "image", rows[i].image, "created", when);
+		    json_null(), "image", rows[i].shown != NULL ?
+		    rows[i].shown : rows[i].image, "created", when);
 		json_array_append_new(a, o);
 	}
 	json_dumpf(a, stdout, JSON_INDENT(2));
@@ -82,34 +179,58 @@ print_json(const struct row *rows, size_t n)
 	json_decref(a);
 }
 
+/*
+ * Each column as wide as its widest field: names and images have no
+ * useful bound (Podman's "docker.io/library/..."). Labels are anybody's
+ * text: nothing reaches the terminal raw.
+ */
 static void
 print_table(const struct row *rows, size_t n)
 {
-	char		 when[32], port[16], *f[4];
-	struct tm	 tm;
-	size_t		 i, j;
+	static const char *const head[NCOLS] = {
+		"NAME", "STATE", "ALIAS", "PORT", "IMAGE", "CREATED"
+	};
+	char		**f, when[64], *port;
+	size_t		 w[NCOLS], i, c, len;
+	time_t		 now = time(NULL);
+	int		 tty = isatty(STDOUT_FILENO);
 
-	if (n == 0)
-		return;
-	printf("%-24s %-8s %-24s %-5s %-24s %s\n", "NAME", "STATE", "ALIAS",
-	    "PORT", "IMAGE", "CREATED");
+	f = xcalloc((n + 1) * NCOLS, sizeof *f);
+	for (c = 0; c < NCOLS; c++)
+		f[c] = xstrdup(head[c]);
 	for (i = 0; i < n; i++) {
-		localtime_r(&rows[i].created, &tm);
-		strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
-		if (rows[i].port > 0)
-			snprintf(port, sizeof port, "%d", rows[i].port);
+		if (tty)
+			when_relative(rows[i].created, now, when, sizeof when);
 		else
-			strlcpy(port, "-", sizeof port);
-		/* Labels are anybody's text: nothing reaches the terminal raw. */
-		f[0] = xvis(rows[i].name);
-		f[1] = xvis(rows[i].state);
-		f[2] = xvis(rows[i].alias != NULL ? rows[i].alias : "-");
-		f[3] = xvis(rows[i].image);
-		printf("%-24s %-8s %-24s %-5s %-24s %s\n", f[0], f[1], f[2],
-		    port, f[3], when);
-		for (j = 0; j < 4; j++)
-			free(f[j]);
+			when_rfc3339(rows[i].created, when, sizeof when);
+		if (rows[i].port > 0)
+			xasprintf(&port, "%d", rows[i].port);
+		else
+			port = xstrdup("-");
+		f[(i + 1) * NCOLS + 0] = xvis(rows[i].name);
+		f[(i + 1) * NCOLS + 1] = xvis(rows[i].state);
+		f[(i + 1) * NCOLS + 2] = xvis(rows[i].alias != NULL ?
+		    rows[i].alias : "-");
+		f[(i + 1) * NCOLS + 3] = port;
+		f[(i + 1) * NCOLS + 4] = xvis(rows[i].shown != NULL ?
+		    rows[i].shown : rows[i].image);
+		f[(i + 1) * NCOLS + 5] = xstrdup(when);
 	}
+	memset(w, 0, sizeof w);
+	for (i = 0; i <= n; i++) {
+		for (c = 0; c < NCOLS; c++) {
+			if ((len = strlen(f[i * NCOLS + c])) > w[c])
+				w[c] = len;
+		}
+	}
+	for (i = 0; i <= n; i++) {
+		for (c = 0; c < NCOLS - 1; c++)
+			printf("%-*s  ", (int)w[c], f[i * NCOLS + c]);
+		printf("%s\n", f[i * NCOLS + NCOLS - 1]);
+	}
+	for (i = 0; i < (n + 1) * NCOLS; i++)
+		free(f[i]);
+	free(f);
 }
 
 static int
@@ -119,11 +240,13 @@ cmd_list_exec(const struct redock *rd, const struct args *args)
 	struct engine_error	 err;
 	struct engine_labels	 filter = { NULL, NULL, 0 };
 	struct engine_container	*cs = NULL;
-	struct engine_image	*is = NULL;
+	struct engine_image	*is = NULL, *all = NULL;
 	struct row		*rows = NULL;
-	const char		*name;
-	size_t			 nc = 0, ni = 0, n = 0, nrows, i, j;
-	int			 status;
+	struct machine_engine	 me = { NULL, NULL };
+	const char		*name, *hex, *tag;
+	char			*config = NULL, *url;
+	size_t			 nc = 0, ni = 0, na = 0, n = 0, i, j;
+	int			 status, listed = 0;
 
 	if ((e = cmd_engine_open(rd, &status)) == NULL)
 		return status;
@@ -149,26 +272,61 @@ cmd_list_exec(const struct redock *rd, const struct args *args)
 		rows[n].port = engine_container_port(&cs[i], 22, "127.0.0.1");
 		rows[n].image = cs[i].image != NULL ? cs[i].image : "-";
 		rows[n].created = cs[i].created;
+		/*
+		 * The engine names the image by its ID once the name it was
+		 * made from means another image, as after a second commit:
+		 * a name it still has, else the short ID.
+		 */
+		if ((hex = image_id_hex(rows[n].image)) != NULL) {
+			tag = image_name(is, ni, cs[i].image_id, name);
+			if (tag == NULL && !listed) {
+				listed = 1;
+				if (engine_image_list(e, NULL, &all, &na,
+				    &err) == -1) {
+					cmd_engine_error("cannot list images",
+					    &err);
+					goto out;
+				}
+			}
+			if (tag == NULL)
+				tag = image_name(all, na, cs[i].image_id, name);
+			if (tag != NULL)
+				rows[n].shown = xstrdup(tag);
+			else
+				xasprintf(&rows[n].shown, "%.*s", SHORT_ID,
+				    hex);
+		}
 		n++;
 	}
-	nrows = n;
 	for (i = 0; i < ni; i++) {
 		if ((name = engine_labels_get(&is[i].labels,
 		    LABEL_NAME)) == NULL)
 			continue;
-		for (j = 0; j < nrows; j++) {
+		for (j = 0; j < n; j++) {
 			if (strcmp(rows[j].name, name) == 0)
 				break;
 		}
-		if (j < nrows || is[i].ntags == 0)
-			continue;	/* its container is listed already */
+		/* Listed already; or replaced by a later commit. */
+		if (j < n || is[i].ntags == 0)
+			continue;
 		rows[n].name = name;
 		rows[n].state = "saved";
 		rows[n].alias = NULL;
 		rows[n].port = 0;
-		rows[n].image = is[i].tags[0];
+		rows[n].image = image_name(&is[i], 1, is[i].id, name);
 		rows[n].created = is[i].created;
 		n++;
+	}
+	/* An alias that another engine's fragment holds is not this one's. */
+	if (nc > 0 && machine_ssh_config_path(&config) == 0 &&
+	    machine_engine(e, &me, &err) == 0) {
+		for (i = 0; i < n; i++) {
+			if (rows[i].alias != NULL && machine_fragment_other(
+			    config, rows[i].alias, &me, &url)) {
+				rows[i].alias = NULL;
+				free(url);
+			}
+		}
 	}
 	qsort(rows, n, sizeof *rows, row_cmp);
 	if (args->flag[OPT_JSON] != NULL)
@@ -177,10 +335,15 @@ cmd_list_exec(const struct redock *rd, const struct args *args)
 		print_table(rows, n);
 	status = 0;
 out:
+	for (i = 0; i < n; i++)
+		free(rows[i].shown);
 	free(rows);
 	engine_containers_free(cs, nc);
 	engine_images_free(is, ni);
+	engine_images_free(all, na);
 	engine_labels_release(&filter);
 	engine_free(e);
+	machine_engine_release(&me);
+	free(config);
 	return status;
 }

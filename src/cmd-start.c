@@ -72,6 +72,7 @@ struct job {
 	const struct redock	*rd;
 	const char		*home;		/* redock's, for the keys */
 	const char		*config;	/* ~/.ssh/config */
+	const struct machine_engine *me;	/* whose fragments it writes */
 	int			 timeout;	/* s, for sshd */
 
 	struct name		 name;
@@ -86,9 +87,12 @@ struct job {
 	char			*id;		/* its container, if it has one */
 	char			*stale;		/* one on its way out, to wait for */
 	int			 running;
+	int			 paused;	/* to resume, not start */
 	const char		*image;		/* to create it from */
 	int			 created;	/* by this call */
 	int			 joined;	/* another redock's creation */
+	int			 hold;		/* keys_host_hold(), or -1 */
+	int			 keymade;	/* the host key, by this call */
 	struct tar		*keys;
 	struct engine		*e;
 	pthread_t		 thread;
@@ -109,6 +113,8 @@ static void	*job_run(void *);
 static void	job_fail(struct job *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 static void	job_taken(struct job *, const char *);
+static int	job_other(struct job *);
+static void	job_forget_key(struct job *, struct engine *);
 
 static void
 on_signal(int sig)
@@ -162,6 +168,26 @@ job_taken(struct job *j, const char *owner)
 }
 
 /*
+ * Fails j when the fragment of its alias records another engine: the
+ * alias reaches a container there, which start must not take over.
+ */
+static int
+job_other(struct job *j)
+{
+	char	*url = NULL, *shown;
+
+	if (!machine_fragment_other(j->config, j->alias, j->me, &url))
+		return 0;
+	shown = xvis(url);
+	job_fail(j, "its alias '%s' belongs to a container of the engine at "
+	    "%s: kill that one there first, or give this one another host "
+	    "name with -n", j->alias, shown);
+	free(shown);
+	free(url);
+	return -1;
+}
+
+/*
  * What can be known before anything is made: the container the NAME
  * has (then its alias is the one it was made with), or the alias being
  * free and the image to make one from. *need_base is set when that
@@ -202,8 +228,11 @@ job_prepare(struct job *j, struct job *jobs, size_t done, struct engine *e,
 			return -1;
 		}
 		strlcpy(j->alias, alias, sizeof j->alias);
+		if (job_other(j) == -1)
+			return -1;
 		j->id = xstrdup(c->id);
 		j->running = c->running;
+		j->paused = c->state != NULL && strcmp(c->state, "paused") == 0;
 		return 0;
 	}
 
@@ -218,6 +247,8 @@ job_prepare(struct job *j, struct job *jobs, size_t done, struct engine *e,
 			return -1;
 		}
 	}
+	if (job_other(j) == -1)
+		return -1;
 
 	if (engine_image_inspect(e, j->name.image, &im, &err) == 0) {
 		engine_image_release(&im);
@@ -234,6 +265,39 @@ job_prepare(struct job *j, struct job *jobs, size_t done, struct engine *e,
 	j->image = BASE_IMAGE;
 	*need_base = 1;
 	return 0;
+}
+
+/*
+ * A failed start that made the host key of its alias and leaves no
+ * container forgets the key again, unless another start holds it or a
+ * container of the alias has it: refused starts leave no keys behind.
+ */
+static void
+job_forget_key(struct job *j, struct engine *e)
+{
+	struct engine_container	 c;
+	struct engine_error	 err;
+	const char		*label;
+	char			*cause = NULL;
+	int			 idle;
+
+	if (j->hold != -1) {
+		close(j->hold);
+		j->hold = -1;
+	}
+	if (!j->keymade || e == NULL ||
+	    (idle = keys_host_idle(j->home, j->alias)) == -1)
+		return;
+	/* A container of that name that is not redock's has no key. */
+	if (engine_container_inspect(e, j->alias, &c, &err) == 0) {
+		label = engine_labels_get(&c.labels, MACHINE_LABEL_ALIAS);
+		if (label == NULL || strcmp(label, j->alias) != 0)
+			keys_host_remove(j->home, j->alias, &cause);
+		engine_container_release(&c);
+	} else if (ENGINE_NOTFOUND(&err))
+		keys_host_remove(j->home, j->alias, &cause);
+	free(cause);
+	close(idle);
 }
 
 /* Asked while waiting for sshd: is the container still running? */
@@ -282,26 +346,16 @@ job_run(void *arg)
 	struct engine_error	 err;
 	struct sshconf_change	 change = { NULL, NULL };
 	struct sshconf_error	 serr;
+	struct sshconf_options	 so;
 	const void		*data;
 	const char		*owner;
 	char			*what = NULL, *cause = NULL, *log = NULL;
 	char			*name = NULL, *text = NULL;
 	size_t			 len;
-	int			 port = 0, hold = -1;
+	int			 port = 0, gone = 0;
 
 	xasprintf(&what, "cannot start '%s'", j->name.image);
 	memset(&c, 0, sizeof c);
-
-	/*
-	 * Held until the container is running with its alias, or gone:
-	 * sync takes a container that was never started, and that no
-	 * start holds, for one an interrupted start left, and removes it.
-	 */
-	if ((hold = keys_host_hold(j->home, j->alias)) == -1) {
-		job_fail(j, "cannot lock the host key of '%s': %s", j->alias,
-		    strerror(errno));
-		goto out;
-	}
 
 	if (j->stale != NULL && cmd_container_gone(j->e, j->stale,
 	    &err) == -1) {
@@ -368,6 +422,13 @@ job_run(void *arg)
 		job_fail(j, "interrupted");
 		goto out;
 	}
+	/* Resumed first: the engine changes no files of a paused one. */
+	if (j->paused && engine_container_unpause(j->e, j->id, &err) == -1 &&
+	    (err.kind != ENGINE_EHTTP || err.status != 409)) {
+		cmd_engine_error(what, &err);
+		j->failed = 1;
+		goto out;
+	}
 	data = tar_data(j->keys, &len);
 	if (engine_container_upload(j->e, j->id, "/", data, len,
 	    &err) == -1) {
@@ -375,7 +436,7 @@ job_run(void *arg)
 		j->failed = 1;
 		goto out;
 	}
-	if (!j->running &&
+	if (!j->running && !j->paused &&
 	    engine_container_start(j->e, j->id, &err) == -1) {
 		cmd_engine_error(what, &err);
 		j->failed = 1;
@@ -423,14 +484,15 @@ job_run(void *arg)
 		job_fail(j, "interrupted");
 		goto out;
 	}
-	if (machine_fragment(j->home, j->alias, port, &name, &text,
+	if (machine_fragment_of(j->home, j->alias, port, j->me, &name, &text,
 	    &cause) == -1) {
 		job_fail(j, "%s", cause);
 		goto out;
 	}
 	change.name = name;
 	change.text = text;
-	if (sshconf_update(j->config, &change, 1, 0, &serr) == -1) {
+	if (sshconf_update(j->config, &change, 1,
+	    alias_sshconf_options(&so, 0), &serr) == -1) {
 		cmd_sshconf_error(what, j->config, &serr);
 		j->failed = 1;
 		goto out;
@@ -441,6 +503,9 @@ job_run(void *arg)
 		if (j->created || j->joined)
 			printf("started '%s' from %s: ssh %s\n", j->name.image,
 			    j->image, j->alias);
+		else if (j->paused)
+			printf("resumed '%s': ssh %s\n", j->name.image,
+			    j->alias);
 		else if (!j->running)
 			printf("started '%s' again: ssh %s\n", j->name.image,
 			    j->alias);
@@ -450,11 +515,19 @@ job_run(void *arg)
 	}
 
 out:
-	if (j->failed && j->created &&
-	    engine_container_remove(j->e, j->id, 1, &err) == -1)
-		cmd_engine_error("cannot remove the container it left", &err);
-	if (hold != -1)
-		close(hold);
+	if (j->failed && j->created) {
+		if (engine_container_remove(j->e, j->id, 1, &err) == -1)
+			cmd_engine_error("cannot remove the container it left",
+			    &err);
+		else
+			gone = 1;
+	}
+	if (j->failed && (j->id == NULL || gone))
+		job_forget_key(j, j->e);
+	if (j->hold != -1) {
+		close(j->hold);
+		j->hold = -1;
+	}
 	engine_container_release(&c);
 	engine_labels_release(&labels);
 	free(name);
@@ -473,17 +546,20 @@ cmd_start_exec(const struct redock *rd, const struct args *args)
 	struct engine_container	*cs = NULL;
 	struct engine_error	 err;
 	struct sshconf_error	 serr;
+	struct sshconf_options	 so;
 	struct base_info	 info;
 	struct sigaction	 sa, old[3];
 	static const int	 signals[3] = { SIGINT, SIGTERM, SIGHUP };
 	const char		*hostname = args->flag['n'];
 	char			*home = NULL, *config = NULL, *cause = NULL;
 	char			*shown, *fragment = NULL, *text = NULL;
+	char			*note = NULL;
+	struct machine_engine	 me = { NULL, NULL };
 	char			 image[sizeof jobs->name.image];
 	char			 alias[ALIAS_MAX + 1];
 	size_t			 nc = 0, i, k;
 	int			 timeout, need_base = 0, caught = 0, status;
-	int			 shell = 0, port = 0;
+	int			 shell = 0, port = 0, fresh = 0;
 
 	if (hostname != NULL && args->argc > 1) {
 		warnx("option '-n' names one container: give one NAME with "
@@ -500,6 +576,8 @@ cmd_start_exec(const struct redock *rd, const struct args *args)
 	}
 
 	jobs = xcalloc(args->argc, sizeof *jobs);
+	for (i = 0; i < (size_t)args->argc; i++)
+		jobs[i].hold = -1;
 	for (i = 0; i < (size_t)args->argc; i++) {
 		j = &jobs[i];
 		if ((status = cmd_name(args->argv[i], &j->name)) != 0)
@@ -539,7 +617,9 @@ cmd_start_exec(const struct redock *rd, const struct args *args)
 		warnx("cannot start: %s", cause);
 		goto out;
 	}
-	if (sshconf_check(config, &serr) == -1) {
+	fresh = machine_ssh_config_new(config);
+	if (sshconf_check(config, alias_sshconf_options(&so, 0),
+	    &serr) == -1) {
 		cmd_sshconf_error("cannot start", config, &serr);
 		goto out;
 	}
@@ -550,12 +630,18 @@ cmd_start_exec(const struct redock *rd, const struct args *args)
 		cmd_engine_error("cannot list containers", &err);
 		goto out;
 	}
+	if (machine_engine(e, &me, &err) == -1) {
+		cmd_engine_error("cannot start: cannot tell which engine it is",
+		    &err);
+		goto out;
+	}
 
 	for (i = 0; i < (size_t)args->argc; i++) {
 		j = &jobs[i];
 		j->rd = rd;
 		j->home = home;
 		j->config = config;
+		j->me = &me;
 		j->timeout = timeout;
 		if (!j->skip)
 			job_prepare(j, jobs, i, e, cs, nc, &need_base);
@@ -581,6 +667,20 @@ cmd_start_exec(const struct redock *rd, const struct args *args)
 		j = &jobs[i];
 		if (j->skip || j->failed)
 			continue;
+		/*
+		 * Held until the container is running with its alias, or
+		 * gone: sync takes a container that was never started, and
+		 * that no start holds, for one an interrupted start left,
+		 * and removes it; delete and a failed start forget a key
+		 * only when no start holds it.
+		 */
+		if ((j->hold = keys_host_hold(home, j->alias, &cause)) == -1) {
+			job_fail(j, "%s", cause);
+			free(cause);
+			cause = NULL;
+			continue;
+		}
+		j->keymade = !keys_host_exists(home, j->alias);
 		if (keys_archive(home, j->alias, &j->keys, &cause) == -1) {
 			job_fail(j, "%s", cause);
 			free(cause);
@@ -628,6 +728,11 @@ cmd_start_exec(const struct redock *rd, const struct args *args)
 		if (j->failed)
 			status = 1;
 	}
+	/* The REDOCK_SSH_CONFIG file this start made: say how to use it. */
+	if (fresh && !machine_ssh_config_new(config)) {
+		note = machine_include_note(config);
+		fputs(note, stderr);
+	}
 
 	/* One NAME on a terminal: its shell, as "ssh ALIAS" would give. */
 	if (status == 0 && !interrupted && args->argc == 1 &&
@@ -646,6 +751,11 @@ out:
 	}
 	if (jobs != NULL) {
 		for (i = 0; i < (size_t)args->argc; i++) {
+			/* A job whose thread never ran. */
+			if (jobs[i].failed && !jobs[i].started)
+				job_forget_key(&jobs[i], e);
+			if (jobs[i].hold != -1)
+				close(jobs[i].hold);
 			free(jobs[i].id);
 			free(jobs[i].stale);
 			tar_free(jobs[i].keys);
@@ -658,6 +768,8 @@ out:
 	free(home);
 	free(config);
 	free(fragment);
+	free(note);
+	machine_engine_release(&me);
 	free(text);
 	free(cause);
 	if (interrupted) {

@@ -1,6 +1,7 @@
 /*
- * redock sync [--force]: make redock's fragments in ~/.ssh/config.d/
- * say what the engine says. A running container gets the fragment of
+ * redock sync [--dry-run] [--force]: make redock's fragments in
+ * ~/.ssh/config.d/ (or REDOCK_SSH_CONFIG's FILE.d/) say what the engine
+ * says. A running container gets the fragment of
  * its alias and its current port (after an engine restart, or a start
  * outside redock); a fragment whose alias no container has any more is
  * removed; a stopped container's fragment is left for its next start.
@@ -10,6 +11,17 @@
  * start killed before it started it left: it is removed, after the
  * update, so that a sync refused by a hand edit changes nothing.
  * One update of ~/.ssh/config does it all, and each change is printed.
+ *
+ * Only the fragments of this engine are touched: each records the
+ * engine it was made on (machine_engine()), and another engine's
+ * fragment is neither updated nor removed, nor taken by a container of
+ * this one. A fragment without that record, from redock 0.1, is taken as
+ * this engine's; sync against the engine it belongs to writes it again
+ * should it go.
+ *
+ * --dry-run writes nothing and removes nothing: the same merge, through
+ * sshconf_preview(), printed as a unified diff on stdout, and each
+ * change that sync would make on stderr.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -24,6 +36,7 @@
 #include <unistd.h>
 
 #include "alias.h"
+#include "diff.h"
 #include "engine.h"
 #include "keys.h"
 #include "machine.h"
@@ -33,9 +46,10 @@
 
 #define FRAGMENT_MAX	(64 * 1024)	/* ours are a few hundred bytes */
 
-enum { OPT_FORCE = 'F' };
+enum { OPT_FORCE = 'F', OPT_DRY_RUN = 'D' };
 
 static const struct option sync_longopts[] = {
+	{ "dry-run",	no_argument,	NULL,	OPT_DRY_RUN },
 	{ "force",	no_argument,	NULL,	OPT_FORCE },
 	{ NULL,		0,		NULL,	0 }
 };
@@ -44,9 +58,11 @@ static int	cmd_sync_exec(const struct redock *, const struct args *);
 
 const struct cmd_entry cmd_sync_entry = {
 	.name = "sync",
-	.usage = "[--force]",
+	.usage = "[--dry-run] [--force]",
 	.summary = "bring the SSH aliases in line with the engine",
-	.options = "      --force       overwrite a hand edit of "
+	.options = "      --dry-run     print what would change as a unified "
+	    "diff; change nothing\n"
+	    "      --force       overwrite a hand edit of "
 	    "~/.ssh/config\n",
 	.getopt = "",
 	.longopts = sync_longopts,
@@ -60,6 +76,9 @@ struct have {
 	char	*name;
 	char	*text;		/* NULL: unreadable, rewrite it */
 	int	 wanted;	/* some container has its alias */
+	char	*other;		/* another engine's: the URL it was made
+				   through; else NULL */
+	char	*url;		/* the URL this engine's was made through */
 };
 
 /* A container an interrupted start left, held until it is removed. */
@@ -136,6 +155,8 @@ have_load(const char *dir, struct have **hp, size_t *np, char **causep)
 		h[n].name = xstrdup(de->d_name);
 		h[n].text = fragment_read(dirfd(d), de->d_name);
 		h[n].wanted = 0;
+		h[n].other = NULL;
+		h[n].url = NULL;
 		n++;
 	}
 	closedir(d);
@@ -165,15 +186,21 @@ cmd_sync_exec(const struct redock *rd, const struct args *args)
 	struct engine_container	*cs = NULL, *c;
 	struct engine_error	 err;
 	struct sshconf_error	 serr;
+	struct sshconf_options	 so;
 	struct sshconf_change	*sc = NULL;
 	struct have		*have = NULL, *h;
 	struct change		*ch = NULL;
 	struct orphan		*orphans = NULL;
+	struct machine_engine	 me = { NULL, NULL }, owner;
 	const char		*alias, *name;
 	char			*home = NULL, *config = NULL, *dir = NULL;
-	char			*cause = NULL, *fname, *text, *shown;
+	char			*cause = NULL, *fname, *text, *shown, *id;
+	char			*old = NULL, *new = NULL, *diff = NULL;
+	char			*note = NULL;
 	size_t			 nc = 0, nh = 0, nch = 0, no = 0, i, k;
-	int			 port, status, hold;
+	size_t			 oldlen, newlen, difflen;
+	int			 port, status, hold, fresh, flags;
+	int			 dry = args->flag[OPT_DRY_RUN] != NULL;
 
 	status = 1;
 	if (keys_home(&home, &cause) == -1 ||
@@ -192,6 +219,18 @@ cmd_sync_exec(const struct redock *rd, const struct args *args)
 	if (machine_list(e, &cs, &nc, &err) == -1) {
 		cmd_engine_error("cannot list containers", &err);
 		goto out;
+	}
+	if (machine_engine(e, &me, &err) == -1) {
+		cmd_engine_error("cannot sync: cannot tell which engine it is",
+		    &err);
+		goto out;
+	}
+	for (k = 0; k < nh; k++) {
+		if (machine_text_other(have[k].text, &me,
+		    &have[k].other) == 0 && have[k].text != NULL &&
+		    alias_fragment_engine(have[k].text, &id,
+		    &have[k].url) == 1)
+			free(id);
 	}
 
 	ch = xcalloc(nc + nh + 1, sizeof *ch);
@@ -233,6 +272,19 @@ cmd_sync_exec(const struct redock *rd, const struct args *args)
 		}
 		if (h != NULL)
 			h->wanted = 1;
+		if (h != NULL && h->other != NULL) {
+			/* Its alias reaches another engine's container. */
+			if (rd->verbosity >= 0) {
+				shown = xvis(name);
+				text = xvis(h->other);
+				warnx("skipped '%s': its alias '%s' belongs to "
+				    "the engine at %s", shown, alias, text);
+				free(text);
+				free(shown);
+			}
+			free(fname);
+			continue;
+		}
 		port = engine_container_port(c, MACHINE_SSH_PORT,
 		    MACHINE_HOST_IP);
 		if (!c->running || port == 0) {
@@ -253,8 +305,11 @@ cmd_sync_exec(const struct redock *rd, const struct args *args)
 			}
 			continue;
 		}
-		if (machine_fragment(home, alias, port, &fname, &text,
-		    &cause) == -1) {
+		/* The same engine through another URL: no change for it. */
+		owner.id = me.id;
+		owner.url = h != NULL && h->url != NULL ? h->url : me.url;
+		if (machine_fragment_of(home, alias, port, &owner, &fname,
+		    &text, &cause) == -1) {
 			warnx("cannot sync '%s': %s", alias, cause);
 			goto out;
 		}
@@ -268,16 +323,18 @@ cmd_sync_exec(const struct redock *rd, const struct args *args)
 		ch[nch].c.name = fname;
 		ch[nch].c.text = text;
 		xasprintf(&ch[nch].line, "%s %s ('%s', port %d)",
-		    h != NULL ? "updated" : "added", alias, shown, port);
+		    h != NULL ? (dry ? "would update" : "updated") :
+		    (dry ? "would add" : "added"), alias, shown, port);
 		free(shown);
 		nch++;
 	}
 	for (k = 0; k < nh; k++) {
-		if (have[k].wanted)
+		if (have[k].wanted || have[k].other != NULL)
 			continue;
 		ch[nch].c.name = xstrdup(have[k].name);
 		ch[nch].c.text = NULL;
-		xasprintf(&ch[nch].line, "removed %s: no container has it",
+		xasprintf(&ch[nch].line, "%s %s: no container has it",
+		    dry ? "would remove" : "removed",
 		    have[k].name + strlen(ALIAS_FRAGMENT_PREFIX));
 		nch++;
 	}
@@ -285,10 +342,36 @@ cmd_sync_exec(const struct redock *rd, const struct args *args)
 	sc = xcalloc(nch + 1, sizeof *sc);
 	for (i = 0; i < nch; i++)
 		sc[i] = ch[i].c;
-	if (sshconf_update(config, sc, nch, args->flag[OPT_FORCE] != NULL ?
-	    SSHCONF_FORCE : 0, &serr) == -1) {
+	flags = args->flag[OPT_FORCE] != NULL ? SSHCONF_FORCE : 0;
+	if (dry) {
+		if (sshconf_preview(config, sc, nch, alias_sshconf_options(&so,
+		    flags), &old, &oldlen, &new, &newlen, &serr) == -1) {
+			cmd_sshconf_error("cannot sync", config, &serr);
+			goto out;
+		}
+		diff_unified(config, old, oldlen, config, new, newlen,
+		    DIFF_CONTEXT, &diff, &difflen);
+		fwrite(diff, 1, difflen, stdout);
+		if (rd->verbosity >= 0) {
+			for (i = 0; i < nch; i++)
+				fprintf(stderr, "%s\n", ch[i].line);
+			for (i = 0; i < no; i++)
+				fprintf(stderr, "would remove '%s': an "
+				    "interrupted start left it never "
+				    "started\n", orphans[i].name);
+		}
+		status = 0;
+		goto out;
+	}
+	fresh = machine_ssh_config_new(config);
+	if (sshconf_update(config, sc, nch, alias_sshconf_options(&so,
+	    flags), &serr) == -1) {
 		cmd_sshconf_error("cannot sync", config, &serr);
 		goto out;
+	}
+	if (fresh) {
+		note = machine_include_note(config);
+		fputs(note, stderr);
 	}
 	if (rd->verbosity >= 0) {
 		for (i = 0; i < nch; i++)
@@ -324,7 +407,14 @@ out:
 	for (k = 0; k < nh; k++) {
 		free(have[k].name);
 		free(have[k].text);
+		free(have[k].other);
+		free(have[k].url);
 	}
+	machine_engine_release(&me);
+	free(old);
+	free(new);
+	free(diff);
+	free(note);
 	free(have);
 	engine_containers_free(cs, nc);
 	engine_free(e);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "alias.h"
 #include "base.h"
 #include "engine.h"
 #include "machine.h"
@@ -287,6 +288,7 @@ cmd_machines(const struct redock *rd, const struct args *args,
 {
 	struct engine_error	 err;
 	struct sshconf_error	 serr;
+	struct sshconf_options	 so;
 	char			*cause = NULL, *what;
 	int			 i, status;
 
@@ -305,7 +307,8 @@ cmd_machines(const struct redock *rd, const struct args *args,
 			free(cause);
 			return 1;
 		}
-		if (sshconf_check(m->config, &serr) == -1) {
+		if (sshconf_check(m->config,
+		    alias_sshconf_options(&so, 0), &serr) == -1) {
 			xasprintf(&what, "cannot %s", verb);
 			cmd_sshconf_error(what, m->config, &serr);
 			free(what);
@@ -331,6 +334,11 @@ cmd_machine_running(const struct cmd_machines *m, const char *what,
 	if ((c = machine_by_name(m->cs, m->nc, image)) == NULL) {
 		warnx("%s '%s': it has no container: 'redock start' makes one",
 		    what, image);
+		return 1;
+	}
+	if (c->state != NULL && strcmp(c->state, "paused") == 0) {
+		warnx("%s '%s': its container is paused: 'redock start %s' "
+		    "resumes it", what, image, image);
 		return 1;
 	}
 	*portp = engine_container_port(c, MACHINE_SSH_PORT, MACHINE_HOST_IP);

@@ -1354,6 +1354,46 @@ out:
 	return ret;
 }
 
+/*
+ * GET /info, for what tells one engine from another. A Podman service
+ * says who it is with members Docker has not, such as BuildahVersion.
+ */
+int
+engine_info(struct engine *e, struct engine_info *info,
+    struct engine_error *err)
+{
+	struct buf	 body;
+	json_t		*o = NULL;
+	int		 ret = -1;
+
+	memset(info, 0, sizeof *info);
+	buf_init(&body, BODY_MAX);
+	if (call(e, "GET", "/info", NULL, NULL, 0, 0, &body, err) == -1)
+		goto out;
+	if ((o = json_parse(body.data, body.len, JSON_OBJECT, err)) == NULL) {
+		error_protocol(e, "GET", "/info", err);
+		goto out;
+	}
+	info->id = json_strdup(o, "ID");
+	info->name = json_strdup(o, "Name");
+	info->root = json_strdup(o, "DockerRootDir");
+	info->podman = json_object_get(o, "BuildahVersion") != NULL;
+	ret = 0;
+out:
+	json_decref(o);
+	buf_release(&body);
+	return ret;
+}
+
+void
+engine_info_release(struct engine_info *info)
+{
+	free(info->id);
+	free(info->name);
+	free(info->root);
+	memset(info, 0, sizeof *info);
+}
+
 /* Containers. */
 
 /* The JSON of filters={"label": ["key=value", "key"]}, escaped. */
@@ -1468,6 +1508,13 @@ engine_container_start(struct engine *e, const char *id,
     struct engine_error *err)
 {
 	return container_action(e, "POST", id, "/start", "", 0, err);
+}
+
+int
+engine_container_unpause(struct engine *e, const char *id,
+    struct engine_error *err)
+{
+	return container_action(e, "POST", id, "/unpause", "", 0, err);
 }
 
 int

@@ -140,6 +140,22 @@ void		 engine_set_timeouts(struct engine *, long, long);
  */
 int		 engine_ping(struct engine *, struct engine_error *);
 
+/*
+ * What GET /info says of the engine; a member it does not give is NULL.
+ * podman is set for Podman's Docker-compatible service, whose ID is a
+ * new one at every call.
+ */
+struct engine_info {
+	char	*id;		/* "ID" */
+	char	*name;		/* "Name", the host's name */
+	char	*root;		/* "DockerRootDir" */
+	int	 podman;
+};
+
+int		 engine_info(struct engine *, struct engine_info *,
+		    struct engine_error *);
+void		 engine_info_release(struct engine_info *);
+
 /* What container create needs. NULL and 0 fields are left out. */
 struct engine_create {
 	const char			*name;
@@ -155,6 +171,9 @@ struct engine_create {
 int	engine_container_create(struct engine *, const struct engine_create *,
 	    char **, struct engine_error *);
 int	engine_container_start(struct engine *, const char *,
+	    struct engine_error *);
+/* Resumes a paused container ("docker unpause"). */
+int	engine_container_unpause(struct engine *, const char *,
 	    struct engine_error *);
 /* Stops after a grace time in seconds (SIGTERM, then SIGKILL). */
 int	engine_container_stop(struct engine *, const char *, int,

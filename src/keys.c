@@ -31,6 +31,7 @@
 #define KEY_FILE_MAX		(64 * 1024)
 #define KNOWN_HOSTS_MAX		(16 * 1024 * 1024)
 #define OPENSSH_BEGIN		"-----BEGIN OPENSSH PRIVATE KEY-----"
+#define HOLD_TRIES		100	/* a directory removed while we wait */
 
 /* A key pair as found in, or written to, a directory. */
 struct pair {
@@ -1123,6 +1124,61 @@ keys_known_hosts_pin(const char *text, size_t len, const char *alias,
  * The lock is flock(2) on the alias's directory of host keys: it goes
  * with the process, so a start killed by SIGKILL holds it no longer.
  */
+int
+keys_host_hold(const char *home, const char *alias, char **causep)
+{
+	struct stat	 sb, fsb;
+	char		*hosts, *dir;
+	int		 lock = -1, fd = -1, tries;
+
+	*causep = NULL;
+	if (!alias_valid(alias, causep))
+		return -1;
+	if (home_make(home, causep) == -1)
+		return -1;
+	hosts = path_join(home, KEYS_HOSTS);
+	dir = path_join(hosts, alias);
+	for (tries = 0; tries < HOLD_TRIES; tries++) {
+		if (lock_take(home, &lock, causep) == -1 ||
+		    dir_make(hosts, causep) == -1 ||
+		    dir_make(dir, causep) == -1)
+			goto out;
+		if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC)) == -1) {
+			fail_errno(causep, "open", dir);
+			goto out;
+		}
+		/*
+		 * Not under the home's lock: whoever holds the directory
+		 * exclusively takes that lock to remove it.
+		 */
+		lock_release(lock);
+		lock = -1;
+		while (flock(fd, LOCK_SH) == -1) {
+			if (errno != EINTR) {
+				fail_errno(causep, "lock", dir);
+				close(fd);
+				fd = -1;
+				goto out;
+			}
+		}
+		/* keys_host_remove() may have taken it away meanwhile. */
+		if (fstat(fd, &fsb) == 0 && lstat(dir, &sb) == 0 &&
+		    sb.st_dev == fsb.st_dev && sb.st_ino == fsb.st_ino)
+			goto out;
+		close(fd);
+		fd = -1;
+	}
+	errno = EAGAIN;
+	fail_errno(causep, "lock", dir);
+
+out:
+	lock_release(lock);
+	free(dir);
+	free(hosts);
+	return fd;
+}
+
 static int
 host_lock(const char *home, const char *alias, int op)
 {
@@ -1146,12 +1202,6 @@ host_lock(const char *home, const char *alias, int op)
 		}
 	}
 	return fd;
-}
-
-int
-keys_host_hold(const char *home, const char *alias)
-{
-	return host_lock(home, alias, LOCK_SH);
 }
 
 int

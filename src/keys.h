@@ -72,19 +72,24 @@ int	keys_host(const char *home, const char *alias, char **pubp,
 int	keys_host_exists(const char *home, const char *alias);
 
 /*
- * A start of alias holds keys_host_hold() from before it makes the
- * container until it is done with it; keys_host_idle() answers whether
- * none does, for a container that only an interrupted start can have
- * left half made. Both return a descriptor that the caller close()s to
- * let go, or -1 with errno set: EWOULDBLOCK from keys_host_idle() when
- * a start holds alias, ENOENT when home has no host key of alias.
+ * A start of alias holds keys_host_hold() from before it makes or loads
+ * the host key until it is done with the container; keys_host_idle()
+ * answers whether none does, for a container that only an interrupted
+ * start can have left half made, and before a key is forgotten. Both
+ * return a descriptor that the caller close()s to let go.
+ * keys_host_hold() makes home and hosts/ALIAS as needed (no key) and
+ * waits for a keys_host_idle() holder to let go; it returns -1 with
+ * *causep set. keys_host_idle() does not wait: -1 with errno set,
+ * EWOULDBLOCK when a start holds alias, ENOENT when home has no
+ * directory for alias.
  */
-int	keys_host_hold(const char *home, const char *alias);
+int	keys_host_hold(const char *home, const char *alias, char **causep);
 int	keys_host_idle(const char *home, const char *alias);
 
 /*
- * Forgets alias: removes its host key pair and its known_hosts line.
- * An alias that has neither is not an error.
+ * Forgets alias: removes its host key pair, its directory and its
+ * known_hosts line. An alias that has none of them is not an error.
+ * The caller holds keys_host_idle(), so that no start is using it.
  */
 int	keys_host_remove(const char *home, const char *alias, char **causep);
 

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 
 #define RETRY_MS	5	/* between two connections */
 #define ALIVE_MS	250	/* between two questions to alive() */
+#define FRAGMENT_MAX	(64 * 1024)	/* ours are a few hundred bytes */
 
 static long	now_ms(void);
 static int	banner_once(int, long);
@@ -111,15 +113,184 @@ machine_timeout(int *secondsp, char **causep)
 	return 0;
 }
 
+/*
+ * Can sshconf write config? It writes a temporary file next to the
+ * target of a link and renames it over, and makes or writes FILE.d/: a
+ * read-only mount or a file the user made read-only must stop a command
+ * before it changes anything, not after it made a container.
+ */
+static int
+config_writable(const char *config, int own, char **causep)
+{
+	struct stat	 sb;
+	const char	*what = NULL, *slash;
+	char		*target = NULL, *dir = NULL, *frag = NULL, *shown;
+	char		*link = NULL, *tshown, *where = NULL;
+	int		 ret = -1, saved = 0;
+
+	if (lstat(config, &sb) == 0 &&
+	    (target = realpath(config, NULL)) != NULL) {
+		slash = strrchr(target, '/');
+		dir = xstrdup(target);
+		dir[slash == target ? 1 : slash - target] = '\0';
+		if (access(target, W_OK) == -1 && errno != ENOENT)
+			what = target;
+		else if (access(dir, W_OK) == -1)
+			what = dir;
+		saved = errno;
+	}
+	if (what == NULL) {
+		xasprintf(&frag, "%s.d", config);
+		if (stat(frag, &sb) == 0) {
+			if (access(frag, W_OK) == -1)
+				what = frag;
+			saved = errno;
+		} else {
+			free(dir);
+			slash = strrchr(config, '/');
+			dir = xstrdup(config);
+			dir[slash == config ? 1 : slash - config] = '\0';
+			if (access(dir, W_OK) == -1)
+				what = dir;
+			saved = errno;
+		}
+	}
+	if (what == NULL) {
+		ret = 0;
+		goto out;
+	}
+	shown = xvis(config);
+	if (target != NULL && strcmp(target, config) != 0) {
+		tshown = xvis(target);
+		xasprintf(&link, " (a link to '%s')", tshown);
+		free(tshown);
+	}
+	/* What refused, when it is not the file itself: its directory. */
+	tshown = xvis(what);
+	if (strcmp(what, config) == 0 || (target != NULL &&
+	    strcmp(what, target) == 0))
+		where = xstrdup("");
+	else
+		xasprintf(&where, "in '%s': ", tshown);
+	if (own)
+		xasprintf(causep, "cannot write %s '%s'%s: %s%s: give it a "
+		    "file in a directory of yours", MACHINE_SSH_CONFIG_ENV,
+		    shown, link != NULL ? link : "", where, strerror(saved));
+	else
+		xasprintf(causep, "cannot write '%s'%s: %s%s: set %s to a "
+		    "file of redock's own (an absolute path) and Include that "
+		    "file from your config", shown, link != NULL ? link : "",
+		    where, strerror(saved), MACHINE_SSH_CONFIG_ENV);
+	free(tshown);
+	free(shown);
+out:
+	free(where);
+	free(link);
+	free(target);
+	free(dir);
+	free(frag);
+	return ret;
+}
+
+/* Makes the missing directories of path's parent, 0700 each. */
+static int
+parents_make(const char *path, char **causep)
+{
+	char	*dir, *p, *shown, saved;
+	int	 ret = -1;
+
+	dir = xstrdup(path);
+	*strrchr(dir, '/') = '\0';
+	for (p = dir + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		if (p[-1] != '/') {
+			saved = *p;
+			*p = '\0';
+			if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+				shown = xvis(dir);
+				xasprintf(causep, "cannot make '%s' for %s: %s",
+				    shown, MACHINE_SSH_CONFIG_ENV,
+				    strerror(errno));
+				free(shown);
+				goto out;
+			}
+			*p = saved;
+		}
+		if (*p == '\0')
+			break;
+	}
+	ret = 0;
+out:
+	free(dir);
+	return ret;
+}
+
+static int
+own_config(const char *file, char **pathp, char **causep)
+{
+	struct stat	 sb;
+	const char	*home, *problem = NULL, *p;
+	char		*shown = NULL, *user = NULL;
+	size_t		 len = strlen(file);
+	int		 ret = -1;
+
+	shown = xvis(file);
+	if (*file != '/')
+		problem = "is not an absolute path";
+	else if (file[len - 1] == '/')
+		problem = "names a directory, not a file";
+	for (p = file; problem == NULL && *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			problem = "holds a control character";
+		else if (strchr("\"\\*?[", *p) != NULL)
+			problem = "holds a '\"', '\\', '*', '?' or '[', "
+			    "which an Include line cannot name";
+	}
+	if (problem != NULL) {
+		xasprintf(causep, "%s '%s' %s", MACHINE_SSH_CONFIG_ENV, shown,
+		    problem);
+		goto out;
+	}
+	home = getenv("HOME");
+	if (home != NULL && *home == '/') {
+		xasprintf(&user, "%s/.ssh/config", home);
+		if (strcmp(user, file) == 0) {
+			xasprintf(causep, "%s '%s' is your own ~/.ssh/config: "
+			    "name a file of redock's own, or unset it",
+			    MACHINE_SSH_CONFIG_ENV, shown);
+			goto out;
+		}
+	}
+	if (parents_make(file, causep) == -1)
+		goto out;
+	if (stat(file, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		xasprintf(causep, "%s '%s' is a directory, not a file",
+		    MACHINE_SSH_CONFIG_ENV, shown);
+		goto out;
+	}
+	if (config_writable(file, 1, causep) == -1)
+		goto out;
+	*pathp = xstrdup(file);
+	ret = 0;
+out:
+	free(user);
+	free(shown);
+	return ret;
+}
+
 int
 machine_ssh_config(char **pathp, char **causep)
 {
 	struct stat	 sb;
-	const char	*home;
+	const char	*home, *own;
 	char		*dir = NULL, *shown;
 
 	*pathp = NULL;
 	*causep = NULL;
+	own = getenv(MACHINE_SSH_CONFIG_ENV);
+	if (own != NULL && *own != '\0')
+		return own_config(own, pathp, causep);
 	home = getenv("HOME");
 	if (home == NULL || *home != '/') {
 		*causep = xstrdup("HOME is not set to an absolute path: "
@@ -144,6 +315,169 @@ machine_ssh_config(char **pathp, char **causep)
 	}
 	xasprintf(pathp, "%s/config", dir);
 	free(dir);
+	if (config_writable(*pathp, 0, causep) == -1) {
+		free(*pathp);
+		*pathp = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+machine_ssh_config_path(char **pathp)
+{
+	const char	*own, *home;
+
+	*pathp = NULL;
+	own = getenv(MACHINE_SSH_CONFIG_ENV);
+	if (own != NULL && *own != '\0') {
+		if (*own != '/')
+			return -1;
+		*pathp = xstrdup(own);
+		return 0;
+	}
+	home = getenv("HOME");
+	if (home == NULL || *home != '/')
+		return -1;
+	xasprintf(pathp, "%s/.ssh/config", home);
+	return 0;
+}
+
+int
+machine_ssh_config_new(const char *config)
+{
+	struct stat	 sb;
+	const char	*own;
+
+	own = getenv(MACHINE_SSH_CONFIG_ENV);
+	return own != NULL && *own != '\0' && lstat(config, &sb) == -1 &&
+	    errno == ENOENT;
+}
+
+char *
+machine_include_note(const char *config)
+{
+	char	*note, *shown;
+
+	shown = xvis(config);
+	xasprintf(&note, "redock: made '%s' for redock's SSH aliases: put "
+	    "this line at the top of your ~/.ssh/config:\nInclude \"%s\"\n",
+	    shown, config);
+	free(shown);
+	return note;
+}
+
+int
+machine_engine(struct engine *e, struct machine_engine *me,
+    struct engine_error *err)
+{
+	struct engine_info	 info;
+	const char		*who;
+
+	memset(me, 0, sizeof *me);
+	if (engine_info(e, &info, err) == -1) {
+		if (!ENGINE_NOTFOUND(err))
+			return -1;
+		memset(&info, 0, sizeof info);
+	}
+	who = info.podman ? info.name : info.id;
+	if (who != NULL && *who != '\0')
+		xasprintf(&me->id, "%s@%s", who,
+		    info.root != NULL ? info.root : "");
+	else
+		me->id = xstrdup(engine_host(e));
+	me->url = xstrdup(engine_host(e));
+	engine_info_release(&info);
+	return 0;
+}
+
+void
+machine_engine_release(struct machine_engine *me)
+{
+	free(me->id);
+	free(me->url);
+	memset(me, 0, sizeof *me);
+}
+
+int
+machine_text_other(const char *text, const struct machine_engine *me,
+    char **urlp)
+{
+	char	*id = NULL, *url = NULL;
+
+	*urlp = NULL;
+	if (text == NULL || alias_fragment_engine(text, &id, &url) == 0)
+		return 0;
+	if (strcmp(id, me->id) == 0) {
+		free(id);
+		free(url);
+		return 0;
+	}
+	free(id);
+	*urlp = url;
+	return 1;
+}
+
+int
+machine_fragment_other(const char *config, const char *alias,
+    const struct machine_engine *me, char **urlp)
+{
+	struct stat	 sb;
+	char		*path = NULL, *text = NULL, *name = NULL, *cause = NULL;
+	ssize_t		 r;
+	size_t		 len = 0;
+	int		 fd = -1, other = 0;
+
+	*urlp = NULL;
+	if (alias_fragment_name(alias, &name, &cause) == -1) {
+		free(cause);
+		return 0;	/* names no fragment */
+	}
+	xasprintf(&path, "%s.d/%s", config, name);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    sb.st_size > FRAGMENT_MAX)
+		goto out;	/* none, or none sshconf would merge */
+	text = xmalloc((size_t)sb.st_size + 1);
+	while (len < (size_t)sb.st_size &&
+	    (r = read(fd, text + len, (size_t)sb.st_size - len)) > 0)
+		len += (size_t)r;
+	text[len] = '\0';
+	other = machine_text_other(text, me, urlp);
+out:
+	if (fd != -1)
+		close(fd);
+	free(text);
+	free(path);
+	free(name);
+	return other;
+}
+
+int
+machine_fragment_of(const char *home, const char *alias, int port,
+    const struct machine_engine *owner, char **namep, char **textp,
+    char **causep)
+{
+	char	*text = NULL, *line = NULL, *nl;
+
+	if (machine_fragment(home, alias, port, namep, &text, causep) == -1)
+		return -1;
+	if (owner == NULL) {
+		*textp = text;
+		return 0;
+	}
+	if (alias_engine_line(owner->id, owner->url, &line, causep) == -1) {
+		free(*namep);
+		*namep = NULL;
+		free(text);
+		return -1;
+	}
+	/* After the first line, the comment that says whose it is. */
+	nl = strchr(text, '\n');
+	xasprintf(textp, "%.*s%s%s", (int)(nl + 1 - text), text, line,
+	    nl + 1);
+	free(line);
+	free(text);
 	return 0;
 }
 

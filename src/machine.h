@@ -58,12 +58,80 @@ struct engine_container *machine_by_alias(struct engine_container *cs,
  */
 int	machine_timeout(int *secondsp, char **causep);
 
+/* A file of redock's own for its Host blocks, instead of ~/.ssh/config. */
+#define MACHINE_SSH_CONFIG_ENV	"REDOCK_SSH_CONFIG"
+
 /*
- * Sets *pathp to the allocated path of the SSH configuration, from $HOME
- * as git reads it: $HOME/.ssh/config. $HOME/.ssh is made (0700) when it
- * is missing; $HOME must be set and absolute.
+ * Sets *pathp to the allocated path of the SSH configuration redock
+ * writes (sshconf's FILE, its fragments in FILE.d/):
+ *
+ *   - $REDOCK_SSH_CONFIG when it is set and not empty: an absolute path
+ *     that an "Include" line can name (no control character, '"', '\'
+ *     or glob character), not ~/.ssh/config itself. Its missing parent
+ *     directories are made (0700); ~/.ssh is never looked at.
+ *   - else $HOME/.ssh/config, from $HOME as git reads it; $HOME/.ssh is
+ *     made (0700) when it is missing; $HOME must be set and absolute.
+ *
+ * Either way the file must be writable where sshconf writes it (the
+ * target of a symbolic link, FILE.d/ or the directory that gets it): a
+ * read-only one, such as a link into /nix/store, is an error that says
+ * to set REDOCK_SSH_CONFIG, before anything is changed.
  */
 int	machine_ssh_config(char **pathp, char **causep);
+
+/*
+ * The same path, for a command that only reads it: nothing is made or
+ * checked. Returns -1 when there is none (no usable $HOME or
+ * REDOCK_SSH_CONFIG).
+ */
+int	machine_ssh_config_path(char **pathp);
+
+/*
+ * Is config a REDOCK_SSH_CONFIG file that does not exist yet? Asked
+ * before an update, so that the command that makes it can tell the
+ * user, once, with machine_include_note(), to Include it.
+ */
+int	machine_ssh_config_new(const char *config);
+
+/*
+ * The allocated note, two lines, that tells the user to put
+ * "Include "CONFIG"" at the top of their ~/.ssh/config.
+ */
+char	*machine_include_note(const char *config);
+
+/*
+ * The engine a fragment belongs to. id tells one engine from any other
+ * however it is reached (a local socket and TLS to the same dockerd are
+ * one engine): GET /info's ID and DockerRootDir ("ID@ROOT"; Docker
+ * before 23 gives every dockerd of one host the same ID, but each its
+ * own data root), with Podman's host name in place of its ID, which
+ * Podman makes anew at every call; an engine without /info is its URL.
+ * url is how redock reached it, for messages.
+ */
+struct machine_engine {
+	char	*id;
+	char	*url;
+};
+
+int	machine_engine(struct engine *, struct machine_engine *,
+	    struct engine_error *);
+void	machine_engine_release(struct machine_engine *);
+
+/*
+ * Whose is the fragment of alias in config's FILE.d/? 1 when it records
+ * another engine than me: *urlp is then the allocated address it was
+ * made through. 0 otherwise: no fragment, one of me, or one without an
+ * engine line (redock 0.1's), which is taken as the current engine's.
+ */
+int	machine_fragment_other(const char *config, const char *alias,
+	    const struct machine_engine *me, char **urlp);
+
+/*
+ * For the text of a fragment: 1 when it records another engine than me,
+ * with *urlp as above; else 0.
+ */
+int	machine_text_other(const char *text, const struct machine_engine *me,
+	    char **urlp);
 
 /*
  * The fragment that makes alias reach 127.0.0.1:port with the keys in
@@ -72,6 +140,14 @@ int	machine_ssh_config(char **pathp, char **causep);
  */
 int	machine_fragment(const char *home, const char *alias, int port,
 	    char **namep, char **textp, char **causep);
+
+/*
+ * The same, with the line that records the engine owner (NULL: none)
+ * after the fragment's first line: what start and sync write.
+ */
+int	machine_fragment_of(const char *home, const char *alias, int port,
+	    const struct machine_engine *owner, char **namep, char **textp,
+	    char **causep);
 
 /* Says whether the container is still worth waiting for (1) or not (0). */
 typedef int machine_alive_fn(void *);

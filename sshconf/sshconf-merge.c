@@ -21,7 +21,8 @@ usage(int status)
 {
 	FILE	*f = status == 0 ? stdout : stderr;
 
-	fprintf(f, "usage: sshconf-merge [-f] [-s NAME | -d NAME] FILE\n");
+	fprintf(f, "usage: sshconf-merge [-fn] [-p PREFIX] [-s NAME | -d NAME] "
+	    "FILE\n");
 	if (status == 0)
 		fprintf(f, "\n"
 		    "Generates FILE from the fragments in FILE.d/, in natural "
@@ -32,6 +33,13 @@ usage(int status)
 		    "then merge\n"
 		    "  -d, --delete NAME  remove fragment NAME, then merge\n"
 		    "  -f, --force        overwrite a hand edit of FILE\n"
+		    "  -n, --dry-run      write nothing; print what FILE "
+		    "would become\n"
+		    "  -p, --own-prefix PREFIX\n"
+		    "                     fragments named PREFIX* stay at the "
+		    "top level, never\n"
+		    "                     taken in by an Include of "
+		    "FILE.d/ in FILE.d/local\n"
 		    "  -h, --help         show this help\n");
 	exit(status);
 }
@@ -67,17 +75,22 @@ main(int argc, char **argv)
 {
 	static const struct option	 longopts[] = {
 		{ "delete",	required_argument,	NULL,	'd' },
+		{ "dry-run",	no_argument,		NULL,	'n' },
 		{ "force",	no_argument,		NULL,	'f' },
 		{ "help",	no_argument,		NULL,	'h' },
+		{ "own-prefix",	required_argument,	NULL,	'p' },
 		{ "set",	required_argument,	NULL,	's' },
 		{ NULL,		0,			NULL,	0 }
 	};
 	struct sshconf_change	 change = { NULL, NULL };
 	struct sshconf_error	 e;
-	char			*text = NULL;
-	int			 ch, flags = 0, set = 0;
+	struct sshconf_options	 o = { 0, NULL, NULL };
+	char			*text = NULL, *old = NULL, *new = NULL;
+	size_t			 oldlen, newlen;
+	int			 ch, dry = 0, set = 0, rv;
 
-	while ((ch = getopt_long(argc, argv, "d:fhs:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:fhnp:s:", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'd':
 		case 's':
@@ -89,7 +102,13 @@ main(int argc, char **argv)
 			set = ch == 's';
 			break;
 		case 'f':
-			flags |= SSHCONF_FORCE;
+			o.flags |= SSHCONF_FORCE;
+			break;
+		case 'n':
+			dry = 1;
+			break;
+		case 'p':
+			o.own_prefix = optarg;
 			break;
 		case 'h':
 			usage(0);
@@ -107,14 +126,24 @@ main(int argc, char **argv)
 	if (set)
 		change.text = text = read_stdin();
 
-	if (sshconf_update(argv[0], &change, change.name != NULL, flags,
-	    &e) == -1) {
+	if (dry)
+		rv = sshconf_preview(argv[0], &change, change.name != NULL, &o,
+		    &old, &oldlen, &new, &newlen, &e);
+	else
+		rv = sshconf_update(argv[0], &change, change.name != NULL, &o,
+		    &e);
+	if (rv == -1) {
 		if (e.kind == SSHCONF_EEDITED)
 			errx(1, "%s; move the edit into a file in '%s.d/', or "
 			    "run again with --force to overwrite it",
 			    e.message, argv[0]);
 		errx(1, "%s", e.message);
 	}
+	if (dry && (fwrite(new, 1, newlen, stdout) != newlen ||
+	    fflush(stdout) == EOF || ferror(stdout)))
+		err(1, "cannot write standard output");
+	free(old);
+	free(new);
 	free(text);
 	return 0;
 }

@@ -22,8 +22,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -45,6 +47,11 @@
 #define CHECKSUM	".checksum"
 #define CHECKSUM_NEXT	".checksum.next"
 #define LOCK		".lock"
+#define NOEXEC		".noexec"
+#define NOEXEC_TEXT	"This directory was not made by sshconf or " \
+			    "update-dotdee: its files\nare read as text, " \
+			    "never run, while this file is here.\n"
+#define X_BITS		(S_IXUSR | S_IXGRP | S_IXOTH)
 #define SHOWN_MAX	60	/* bytes of an edited line quoted in a message */
 
 struct entry {
@@ -52,6 +59,7 @@ struct entry {
 	mode_t			 mode;
 	int			 write;	/* f.text goes to FILE.d/f.name */
 	int			 gone;	/* FILE.d/f.name is to be removed */
+	int			 unrun;	/* an executable not run (yet) */
 	char			*tmp;	/* prepared temporary, if write */
 };
 
@@ -62,6 +70,9 @@ struct state {
 	char			*target;	/* FILE, or where its link points */
 	int			 exists;
 	int			 moved;		/* first use made FILE "local" */
+	int			 created;	/* and FILE.d/ just now */
+	int			 noexec;	/* run no fragment */
+	int			 marker;	/* FILE.d/.noexec is there */
 	struct stat		 sb;		/* of target, when it exists */
 	char			*bytes;		/* its contents */
 	size_t			 len;
@@ -69,6 +80,8 @@ struct state {
 	char			 next[41];	/* .checksum.next, "" when none */
 	struct entry		*v;
 	size_t			 n;
+	struct sshconf_options	 opts;
+	int			 dry;		/* a preview: write nothing */
 	struct sshconf_error	*err;
 };
 
@@ -88,6 +101,10 @@ static int	 load_file(struct state *);
 static void	 load_sum(struct state *, const char *, char [41]);
 static int	 load_fragments(struct state *);
 static int	 run_fragment(struct state *, const char *, char **, size_t *);
+static int	 run_entry(struct state *, struct entry *);
+static int	 resolve(struct state *);
+static char	*include_plan(const char *, const struct sshconf_fragment *,
+		    size_t, const struct sshconf_options *, int *, size_t *);
 static struct entry *entry_find(struct state *, const char *);
 static struct entry *entry_add(struct state *, const char *);
 static char	*join_entries(struct state *, size_t *);
@@ -96,7 +113,11 @@ static void	 describe_edit(struct state *, const char *, size_t);
 static int	 prepare(struct state *);
 static void	 state_release(struct state *);
 static int	 begin(struct state *, const char *,
-		    const struct sshconf_change *, size_t, struct sshconf_error *);
+		    const struct sshconf_change *, size_t,
+		    const struct sshconf_options *, int, struct sshconf_error *);
+static int	 plan(struct state *, const struct sshconf_change *, size_t,
+		    int *);
+static int	 first_use_dry(struct state *);
 static int	 line_scope(const char *, size_t, int *);
 static int	 skipped(const char *);
 static int	 is_space(char);
@@ -332,6 +353,7 @@ first_use(struct state *st)
 			    strerror(ENOENT));
 		if (mkdir(st->dir, 0700) == -1 && errno != EEXIST)
 			return fail_errno(st, "create", st->dir);
+		st->created = 1;
 		return 0;
 	}
 	if (!S_ISREG(sb.st_mode))
@@ -350,8 +372,9 @@ first_use(struct state *st)
 		goto out;
 	}
 	dest = path_join(st->dir, SSHCONF_LOCAL);
+	/* FILE is text to OpenSSH: "local" is never run, whatever its mode. */
 	if (write_tmp(st, tmpdir, "local", dest, bytes, len,
-	    sb.st_mode & 07777, &tmp) == -1)
+	    sb.st_mode & 07777 & ~X_BITS, &tmp) == -1)
 		goto out;
 	if (put(st, &tmp, tmpdir, SSHCONF_LOCAL) == -1)
 		goto out;
@@ -375,7 +398,7 @@ first_use(struct state *st)
 		if (fsync_dir(st, parent) == -1)
 			goto out;
 	}
-	st->moved = 1;
+	st->moved = st->created = 1;
 	rv = 0;
 
 out:
@@ -406,8 +429,17 @@ lock(struct state *st)
 	char	*path;
 
 	path = path_join(st->dir, LOCK);
-	if ((st->lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
-		fail_errno(st, "create", path);
+	if (st->dry) {
+		/* No lock file is no other process to wait for. */
+		st->lock = open(path, O_RDONLY | O_CLOEXEC);
+		if (st->lock == -1 && errno == ENOENT) {
+			free(path);
+			return 0;
+		}
+	} else
+		st->lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (st->lock == -1) {
+		fail_errno(st, st->dry ? "read" : "create", path);
 		free(path);
 		return -1;
 	}
@@ -560,8 +592,9 @@ load_fragments(struct state *st)
 			break;
 		}
 		path = path_join(st->dir, de->d_name);
-		if (de->d_name[0] == '.' && strstr(de->d_name, TMP_TAG) !=
-		    NULL && lstat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		if (!st->dry && de->d_name[0] == '.' && strstr(de->d_name,
+		    TMP_TAG) != NULL && lstat(path, &sb) == 0 &&
+		    S_ISREG(sb.st_mode)) {
 			unlink(path);
 			free(path);
 			continue;
@@ -585,12 +618,10 @@ load_fragments(struct state *st)
 		}
 		e = entry_add(st, de->d_name);
 		e->mode = sb.st_mode & 07777;
-		if (sb.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) {
-			if (run_fragment(st, path, &e->f.text, &e->f.len)
-			    == -1) {
-				free(path);
-				goto out;
-			}
+		if ((sb.st_mode & X_BITS) && !st->noexec) {
+			/* Run by resolve(), unless OpenSSH reads it. */
+			e->f.text = xstrdup("");
+			e->unrun = 1;
 		} else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
 		    read_fd(fd, SSHCONF_FRAGMENT_MAX, 0, &e->f.text,
 		    &e->f.len) == -1) {
@@ -608,6 +639,63 @@ load_fragments(struct state *st)
 
 out:
 	closedir(d);
+	return rv;
+}
+
+static int
+run_entry(struct state *st, struct entry *e)
+{
+	char	*path;
+	int	 rv;
+
+	path = path_join(st->dir, e->f.name);
+	free(e->f.text);
+	e->f.text = NULL;
+	e->f.len = 0;
+	rv = run_fragment(st, path, &e->f.text, &e->f.len);
+	if (rv == -1)
+		e->f.text = xstrdup("");
+	e->unrun = 0;
+	free(path);
+	return rv;
+}
+
+/*
+ * Runs the executable fragments whose output is merged: "local" first,
+ * since its Include says which of the others OpenSSH reads itself.
+ */
+static int
+resolve(struct state *st)
+{
+	struct sshconf_fragment	*v;
+	struct entry		*e, **ev;
+	size_t			 i, n = 0, llen;
+	int			*covered, rv = 0, any = 0;
+
+	if ((e = entry_find(st, SSHCONF_LOCAL)) != NULL && !e->gone &&
+	    e->unrun && run_entry(st, e) == -1)
+		return -1;
+	for (i = 0; i < st->n; i++)
+		any |= st->v[i].unrun && !st->v[i].gone;
+	if (!any)
+		return 0;
+	v = xreallocarray(NULL, st->n + 1, sizeof *v);
+	ev = xreallocarray(NULL, st->n + 1, sizeof *ev);
+	covered = xreallocarray(NULL, st->n + 1, sizeof *covered);
+	for (i = 0; i < st->n; i++) {
+		if (!st->v[i].gone) {
+			ev[n] = &st->v[i];
+			v[n++] = st->v[i].f;
+		}
+	}
+	free(include_plan(st->dir, v, n, &st->opts, covered, &llen));
+	for (i = 0; i < n && rv == 0; i++) {
+		if (ev[i]->unrun && !covered[i])
+			rv = run_entry(st, ev[i]);
+	}
+	free(covered);
+	free(ev);
+	free(v);
 	return rv;
 }
 
@@ -740,6 +828,363 @@ sshconf_sort(struct sshconf_fragment *v, size_t n)
 }
 
 /*
+ * The user's Include of FILE.d/ (see sshconf.h). OpenSSH would read the
+ * fragments it names where the Include stands, and "local" among them,
+ * which includes itself; merged at the top level as well, every host of
+ * theirs would be there twice. So an argument of an Include in "local"
+ * that names fragments is replaced by the quoted paths of the fragments
+ * it covers, which are then left out of the top level.
+ */
+#define INCLUDE_ARGS_MAX	64	/* of one line; more is left alone */
+#define PATH_UNSAFE		"\"'\\*?[%$"	/* in a path we quote */
+#define INCLUDE_MERGED		"  (what it names is merged into this file)"
+
+struct include_arg {
+	size_t	 start, end;		/* in the line */
+	char	*word;			/* unquoted, unescaped */
+};
+
+/*
+ * Splits the arguments of an Include line as OpenSSH's argv_split()
+ * does: blanks separate, '"' and '\'' quote, a backslash escapes a quote,
+ * a backslash or (unquoted) a blank, and '#' starting a word ends the
+ * line. Returns the number of arguments, or -1 for a line OpenSSH would
+ * refuse (an open quote, an empty argument) or one with too many.
+ */
+static int
+include_split(const char *s, size_t len, size_t off,
+    struct include_arg *a)
+{
+	size_t	 i = off, j;
+	int	 n = 0, quote;
+	char	*w;
+
+	while (i < len) {
+		if (s[i] == ' ' || s[i] == '\t') {
+			i++;
+			continue;
+		}
+		if (s[i] == '#')
+			break;
+		if (n == INCLUDE_ARGS_MAX)
+			goto bad;
+		a[n].start = i;
+		w = a[n].word = xmalloc(len - i + 1);
+		n++;
+		quote = 0;
+		for (j = 0; i < len; i++) {
+			if (s[i] == '\\' && i + 1 < len && (s[i + 1] == '\'' ||
+			    s[i + 1] == '"' || s[i + 1] == '\\' ||
+			    (quote == 0 && s[i + 1] == ' ')))
+				w[j++] = s[++i];
+			else if (quote == 0 && (s[i] == ' ' || s[i] == '\t'))
+				break;
+			else if (quote == 0 && (s[i] == '"' || s[i] == '\''))
+				quote = s[i];
+			else if (quote != 0 && s[i] == quote)
+				quote = 0;
+			else
+				w[j++] = s[i];
+		}
+		w[j] = '\0';
+		a[n - 1].end = i;
+		if (quote != 0 || j == 0)
+			goto bad;
+	}
+	return n;
+
+bad:
+	while (n > 0)
+		free(a[--n].word);
+	return -1;
+}
+
+/*
+ * Is the line an Include? Then returns the offset of its arguments: the
+ * keyword (any case) ends at a blank or '=', and one '=' may stand
+ * between blanks before the arguments, as OpenSSH's strdelim() has it.
+ * Else returns 0.
+ */
+static size_t
+include_keyword(const char *s, size_t len)
+{
+	size_t	i = 0, k;
+
+	while (i < len && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	for (k = i; k < len && s[k] != ' ' && s[k] != '\t' && s[k] != '=' &&
+	    s[k] != '"' && s[k] != '\r'; k++)
+		;
+	if (k - i != 7 || strncasecmp(s + i, "include", 7) != 0 || k == len)
+		return 0;
+	if (s[k] == '"' || s[k] == '\r')
+		return 0;
+	if (s[k] != '=') {
+		while (k < len && (s[k] == ' ' || s[k] == '\t'))
+			k++;
+	}
+	if (k < len && s[k] == '=') {
+		k++;
+		while (k < len && (s[k] == ' ' || s[k] == '\t'))
+			k++;
+	}
+	return k;
+}
+
+/* The home directory "~" stands for, or NULL. */
+static const char *
+include_home(const struct sshconf_options *o)
+{
+	struct passwd	*pw;
+	const char	*h;
+
+	if (o != NULL && o->home != NULL)
+		return o->home;
+	if ((h = getenv("HOME")) != NULL && *h != '\0')
+		return h;
+	if ((pw = getpwuid(getuid())) != NULL)
+		return pw->pw_dir;
+	return NULL;
+}
+
+/* Drops repeated slashes: "/h//.ssh" names what "/h/.ssh" does. */
+static void
+path_squeeze(char *p)
+{
+	char	*q = p, *start = p;
+
+	for (; *p != '\0'; p++) {
+		if (*p != '/' || q == start || q[-1] != '/')
+			*q++ = *p;
+	}
+	*q = '\0';
+}
+
+/*
+ * The argument as the absolute pattern OpenSSH globs for a user's config:
+ * "~" and "~/..." under home, "~USER/..." under USER's home, a relative
+ * one under ~/.ssh. NULL when it cannot say (no home, an unknown user,
+ * "%" or "${" that newer OpenSSH expands).
+ */
+static char *
+include_resolve(const char *word, const char *home)
+{
+	struct passwd	*pw;
+	const char	*slash, *h = home;
+	char		*user, *p;
+
+	if (strchr(word, '%') != NULL || strstr(word, "${") != NULL)
+		return NULL;
+	if (word[0] == '/')
+		p = xstrdup(word);
+	else if (word[0] == '~') {
+		if ((slash = strchr(word, '/')) == NULL)
+			slash = word + strlen(word);
+		if (slash != word + 1) {
+			xasprintf(&user, "%.*s", (int)(slash - word - 1),
+			    word + 1);
+			pw = getpwnam(user);
+			free(user);
+			h = pw != NULL ? pw->pw_dir : NULL;
+		}
+		if (h == NULL)
+			return NULL;
+		xasprintf(&p, "%s%s", h, slash);
+	} else {
+		if (h == NULL)
+			return NULL;
+		xasprintf(&p, "%s/.ssh/%s", h, word);
+	}
+	path_squeeze(p);
+	return p;
+}
+
+/* Can the path stand in double quotes in an Include, as it is? */
+static int
+path_safe(const char *p)
+{
+	for (; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f ||
+		    strchr(PATH_UNSAFE, *p) != NULL)
+			return 0;
+	}
+	return 1;
+}
+
+static int
+include_own(const struct sshconf_options *o, const char *name)
+{
+	return o != NULL && o->own_prefix != NULL && *o->own_prefix != '\0' &&
+	    strncmp(name, o->own_prefix, strlen(o->own_prefix)) == 0;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+struct buf {
+	char	*p;
+	size_t	 len, size;
+};
+
+static void
+buf_add(struct buf *b, const char *p, size_t len)
+{
+	if (b->len + len + 1 > b->size) {
+		b->size = b->len + len + 1 + b->size;
+		b->p = xreallocarray(b->p, 1, b->size);
+	}
+	memcpy(b->p + b->len, p, len);
+	b->len += len;
+	b->p[b->len] = '\0';
+}
+
+/*
+ * Appends to out the arguments of one Include (a[0..na-1] of line s) as
+ * they go to FILE; returns how many there are.
+ */
+static int
+include_args(struct buf *out, const char *s, struct include_arg *a, int na,
+    const char *sdir, int safe, const struct sshconf_fragment *v, size_t n,
+    size_t local, const struct sshconf_options *o, const char *home,
+    int *covered, int *changedp)
+{
+	char	*pat, *path, **paths;
+	size_t	 i, np, nmatch;
+	int	 j, kept = 0;
+
+	paths = xreallocarray(NULL, n + 1, sizeof *paths);
+	for (j = 0; j < na; j++) {
+		pat = include_resolve(a[j].word, home);
+		np = nmatch = 0;
+		for (i = 0; pat != NULL && i < n; i++) {
+			xasprintf(&path, "%s/%s", sdir, v[i].name);
+			if (fnmatch(pat, path, FNM_PATHNAME | FNM_PERIOD) !=
+			    0) {
+				free(path);
+				continue;
+			}
+			nmatch++;
+			if (i != local && !include_own(o, v[i].name) && safe &&
+			    path_safe(v[i].name)) {
+				covered[i] = 1;
+				paths[np++] = path;
+			} else
+				free(path);
+		}
+		free(pat);
+		if (nmatch == 0) {
+			/* Somewhere else: OpenSSH reads it as before. */
+			if (kept++ > 0)
+				buf_add(out, " ", 1);
+			buf_add(out, s + a[j].start, a[j].end - a[j].start);
+			continue;
+		}
+		*changedp = 1;
+		qsort(paths, np, sizeof *paths, name_cmp);
+		for (i = 0; i < np; i++) {
+			if (kept++ > 0)
+				buf_add(out, " ", 1);
+			buf_add(out, "\"", 1);
+			buf_add(out, paths[i], strlen(paths[i]));
+			buf_add(out, "\"", 1);
+			free(paths[i]);
+		}
+	}
+	free(paths);
+	return kept;
+}
+
+/*
+ * Rewrites the text of "local" (v[local]) for FILE: each argument of an
+ * Include that matches the path of a fragment in dir (FILE.d; a relative
+ * one is taken from the working directory) becomes the quoted paths of the fragments it covers, in glob(3)'s
+ * order; an Include left without arguments becomes a comment. Sets
+ * covered[i] for each fragment taken in so. Returns the allocated text
+ * (*lenp bytes, NUL-terminated), or NULL when nothing changes.
+ */
+static char *
+include_rewrite(const char *dir, const struct sshconf_fragment *v,
+    size_t n, size_t local, const struct sshconf_options *o, int *covered,
+    size_t *lenp)
+{
+	struct include_arg	 a[INCLUDE_ARGS_MAX];
+	struct buf		 out = { NULL, 0, 0 }, line;
+	const char		*s = v[local].text, *nl, *home;
+	char			*sdir, *cwd;
+	size_t			 len = v[local].len, l, e, k, off;
+	int			 na, j, safe, changed = 0;
+
+	memset(covered, 0, n * sizeof *covered);
+	if (s == NULL)
+		return NULL;
+	home = include_home(o);
+	if (dir[0] == '/')
+		sdir = xstrdup(dir);
+	else if ((cwd = getcwd(NULL, 0)) == NULL)
+		return NULL;
+	else {
+		xasprintf(&sdir, "%s/%s", cwd, dir);
+		free(cwd);
+	}
+	path_squeeze(sdir);
+	safe = path_safe(sdir);
+
+	for (l = 0; l <= len; l = e + 1) {
+		if ((nl = memchr(s + l, '\n', len - l)) == NULL)
+			nl = s + len;
+		e = (size_t)(nl - s);
+		/* OpenSSH strips trailing blanks, '\r' and '\f' first. */
+		for (k = e; k > l && (s[k - 1] == ' ' || s[k - 1] == '\t' ||
+		    s[k - 1] == '\r' || s[k - 1] == '\f'); k--)
+			;
+		off = include_keyword(s + l, k - l);
+		na = off == 0 ? -1 : include_split(s + l, k - l, off, a);
+		if (na <= 0)
+			buf_add(&out, s + l, e - l);
+		else {
+			memset(&line, 0, sizeof line);
+			buf_add(&line, s + l, off);
+			if (include_args(&line, s + l, a, na, sdir, safe, v, n,
+			    local, o, home, covered, &changed) > 0)
+				buf_add(&line, s + l + a[na - 1].end,
+				    e - l - a[na - 1].end);
+			else {
+				/* OpenSSH refuses an Include of nothing. */
+				line.len = 0;
+				for (k = l; k < e && (s[k] == ' ' ||
+				    s[k] == '\t'); k++)
+					;
+				buf_add(&line, s + l, k - l);
+				buf_add(&line, "# ", 2);
+				buf_add(&line, s + k, e - k);
+				buf_add(&line, INCLUDE_MERGED,
+				    strlen(INCLUDE_MERGED));
+			}
+			buf_add(&out, line.p, line.len);
+			free(line.p);
+			for (j = 0; j < na; j++)
+				free(a[j].word);
+		}
+		if (e == len)
+			break;
+		buf_add(&out, "\n", 1);
+	}
+	free(sdir);
+	if (!changed) {
+		free(out.p);
+		memset(covered, 0, n * sizeof *covered);
+		return NULL;
+	}
+	if (out.p == NULL)
+		buf_add(&out, "", 0);
+	*lenp = out.len;
+	return out.p;
+}
+
+/*
  * Looks at one line for OpenSSH's Host and Match keywords (the keyword
  * ends at white space, which is any of is_space() as for OpenSSH's own
  * split, or '='). Returns 0 for another line, 1 for a line that opens a
@@ -777,24 +1222,55 @@ line_scope(const char *s, size_t len, int *directive)
 	return a == len || s[a] == '#' ? 2 : 1;
 }
 
+/*
+ * Which fragments the user's Include in "local" takes in (covered[i], n
+ * of them), and the text of "local" to merge instead of its own (NULL
+ * when it is used as it is).
+ */
+static char *
+include_plan(const char *dir, const struct sshconf_fragment *v, size_t n,
+    const struct sshconf_options *opts, int *covered, size_t *lenp)
+{
+	size_t	i;
+
+	memset(covered, 0, n * sizeof *covered);
+	for (i = 0; i < n; i++) {
+		if (strcmp(v[i].name, SSHCONF_LOCAL) == 0)
+			return include_rewrite(dir, v, n, i, opts, covered,
+			    lenp);
+	}
+	return NULL;
+}
+
 char *
 sshconf_join(const char *dir, const struct sshconf_fragment *v, size_t n,
-    size_t *lenp)
+    const struct sshconf_options *opts, size_t *lenp)
 {
 	const char	*s, *nl;
-	char		*out;
-	size_t		 i, len, size, off, trim, l;
+	char		*out, *local;
+	size_t		 i, len, size, off, trim, l, llen = 0, vlen;
 	int		 open = 0, first, last, seen, scope, directive;
+	int		*covered;
 
-	size = strlen(HEADER_1) + strlen(dir) + 3 + strlen(HEADER_2) + 1;
+	covered = xreallocarray(NULL, n + 1, sizeof *covered);
+	local = include_plan(dir, v, n, opts, covered, &llen);
+	size = strlen(HEADER_1) + strlen(dir) + 3 + strlen(HEADER_2) + 1 +
+	    llen;
 	for (i = 0; i < n; i++)
 		size += v[i].len + sizeof "\nMatch all\n\n";
 	out = xmalloc(size);
 	off = (size_t)snprintf(out, size, HEADER_1 "%s/.\n" HEADER_2, dir);
 
 	for (i = 0; i < n; i++) {
+		if (covered[i])
+			continue;	/* read where the Include is */
 		s = v[i].text;
-		for (trim = v[i].len; trim > 0; trim--) {
+		vlen = v[i].len;
+		if (local != NULL && strcmp(v[i].name, SSHCONF_LOCAL) == 0) {
+			s = local;
+			vlen = llen;
+		}
+		for (trim = vlen; trim > 0; trim--) {
 			if (!is_space(s[trim - 1]))
 				break;
 		}
@@ -835,6 +1311,8 @@ sshconf_join(const char *dir, const struct sshconf_fragment *v, size_t n,
 	out[len] = '\0';
 	if (lenp != NULL)
 		*lenp = len;
+	free(local);
+	free(covered);
 	return out;
 }
 
@@ -844,7 +1322,10 @@ sshconf_sha1(const void *data, size_t len, char hex[41])
 	SHA1Data(data, len, hex);
 }
 
-/* The merge of the fragments as they stand (removed ones left out). */
+/*
+ * The merge of the fragments as they stand (removed ones left out), or
+ * NULL when a program among them failed.
+ */
 static char *
 join_entries(struct state *st, size_t *lenp)
 {
@@ -852,13 +1333,15 @@ join_entries(struct state *st, size_t *lenp)
 	size_t			 i, n = 0;
 	char			*out;
 
+	if (resolve(st) == -1)
+		return NULL;
 	v = xreallocarray(NULL, st->n + 1, sizeof *v);
 	for (i = 0; i < st->n; i++) {
 		if (!st->v[i].gone)
 			v[n++] = st->v[i].f;
 	}
 	sshconf_sort(v, n);
-	out = sshconf_join(st->dir, v, n, lenp);
+	out = sshconf_join(st->dir, v, n, &st->opts, lenp);
 	free(v);
 	return out;
 }
@@ -1014,7 +1497,8 @@ check_edit(struct state *st)
 	sshconf_sha1(st->bytes, st->len, hex);
 	if (strcmp(hex, st->sum) == 0 || strcmp(hex, st->next) == 0)
 		return 0;
-	want = join_entries(st, &wantlen);
+	if ((want = join_entries(st, &wantlen)) == NULL)
+		return -1;
 	same = wantlen == st->len && memcmp(want, st->bytes, wantlen) == 0;
 	if (!same && st->sum[0] == '\0' && st->next[0] == '\0' &&
 	    entry_find(st, SSHCONF_LOCAL) == NULL) {
@@ -1023,7 +1507,7 @@ check_edit(struct state *st)
 		memcpy(e->f.text, st->bytes, st->len);
 		e->f.text[st->len] = '\0';
 		e->f.len = st->len;
-		e->mode = st->sb.st_mode & 07777;
+		e->mode = st->sb.st_mode & 07777 & ~X_BITS;
 		e->write = 1;
 		same = 1;
 	}
@@ -1040,15 +1524,18 @@ check_edit(struct state *st)
 static int
 begin(struct state *st, const char *file,
     const struct sshconf_change *changes, size_t nchanges,
-    struct sshconf_error *err)
+    const struct sshconf_options *opts, int dry, struct sshconf_error *err)
 {
 	struct stat	 sb;
-	char		*shown;
+	char		*shown, *path;
 	size_t		 i;
 
 	memset(st, 0, sizeof *st);
 	st->file = file;
 	st->lock = -1;
+	st->dry = dry;
+	if (opts != NULL)
+		st->opts = *opts;
 	st->err = err;
 	err->kind = SSHCONF_OK;
 	err->message[0] = '\0';
@@ -1066,6 +1553,8 @@ begin(struct state *st, const char *file,
 	if (stat(st->dir, &sb) == -1) {
 		if (errno != ENOENT)
 			return fail_errno(st, "read", st->dir);
+		if (dry)
+			return first_use_dry(st);
 		if (first_use(st) == -1)
 			return -1;
 	} else if (!S_ISDIR(sb.st_mode))
@@ -1076,6 +1565,15 @@ begin(struct state *st, const char *file,
 		return -1;
 	load_sum(st, CHECKSUM, st->sum);
 	load_sum(st, CHECKSUM_NEXT, st->next);
+	/*
+	 * A FILE.d/ that neither update-dotdee nor sshconf made (no sum)
+	 * holds files nobody meant as programs: none is run, now or later.
+	 */
+	path = path_join(st->dir, NOEXEC);
+	st->marker = lstat(path, &sb) == 0;
+	free(path);
+	st->noexec = st->marker || (!st->created && st->sum[0] == '\0' &&
+	    st->next[0] == '\0');
 	return load_fragments(st);
 }
 
@@ -1149,85 +1647,164 @@ clean_target_dir(const char *dir, const char *base)
 	free(prefix);
 }
 
+/*
+ * A preview's first use: what first_use() would leave, in memory. FILE,
+ * if any, is "local" and .checksum its sum; there is nothing to lock.
+ */
+static int
+first_use_dry(struct state *st)
+{
+	struct entry	*e;
+
+	if (load_file(st) == -1)
+		return -1;
+	if (!st->exists)
+		return 0;
+	e = entry_add(st, SSHCONF_LOCAL);
+	e->f.text = xmalloc(st->len + 1);
+	memcpy(e->f.text, st->bytes, st->len);
+	e->f.text[st->len] = '\0';
+	e->f.len = st->len;
+	e->mode = st->sb.st_mode & 07777 & ~X_BITS;
+	sshconf_sha1(st->bytes, st->len, st->sum);
+	st->moved = st->created = 1;
+	return 0;
+}
+
 int
-sshconf_check(const char *file, struct sshconf_error *err)
+sshconf_check(const char *file, const struct sshconf_options *opts,
+    struct sshconf_error *err)
 {
 	struct state	st;
 	int		rv;
 
-	rv = begin(&st, file, NULL, 0, err) == -1 ? -1 : check_edit(&st);
+	rv = begin(&st, file, NULL, 0, opts, 0, err) == -1 ? -1 :
+	    check_edit(&st);
 	state_release(&st);
 	return rv;
 }
 
-int
-sshconf_update(const char *file, const struct sshconf_change *changes,
-    size_t nchanges, int flags, struct sshconf_error *err)
+/*
+ * What an update decides before it writes: the hand-edit check, then the
+ * changes applied to st->v. *dirtyp says whether a fragment changes.
+ */
+static int
+plan(struct state *st, const struct sshconf_change *changes,
+    size_t nchanges, int *dirtyp)
 {
-	struct state	 st;
 	struct entry	*e;
-	const char	*tbase;
-	char		*out = NULL, *tdir = NULL, *next = NULL, *sum = NULL;
-	char		*tmp_file = NULL, *tmp_next = NULL, *tmp_sum = NULL;
-	char		*path, hex[41];
+	char		*path;
 	size_t		 i, len;
-	mode_t		 mode;
-	int		 rv = -1, dirty = 0;
+	int		 force = st->opts.flags & SSHCONF_FORCE;
 
-	if (begin(&st, file, changes, nchanges, err) == -1)
-		goto out;
-	if (!(flags & SSHCONF_FORCE) && check_edit(&st) == -1)
-		goto out;
+	*dirtyp = 0;
+	if (!force && check_edit(st) == -1)
+		return -1;
 	/*
 	 * A FILE that is adopted, here or by the first use just now, must
 	 * not be replaced by a change at once: its lines were never in a
 	 * fragment before, and none of them would be left.
 	 */
-	if ((st.moved && !(flags & SSHCONF_FORCE)) ||
-	    ((e = entry_find(&st, SSHCONF_LOCAL)) != NULL && e->write)) {
+	if ((st->moved && !force) ||
+	    ((e = entry_find(st, SSHCONF_LOCAL)) != NULL && e->write)) {
 		for (i = 0; i < nchanges; i++) {
 			if (strcmp(changes[i].name, SSHCONF_LOCAL) == 0) {
-				path = xvis(file);
-				fail(&st, SSHCONF_EEDITED, "'%s' was not made "
+				path = xvis(st->file);
+				fail(st, SSHCONF_EEDITED, "'%s' was not made "
 				    "from its fragments and would replace "
 				    "'%s'", path, SSHCONF_LOCAL);
 				free(path);
-				goto out;
+				return -1;
 			}
 		}
 	}
 
 	for (i = 0; i < nchanges; i++) {
-		e = entry_find(&st, changes[i].name);
+		e = entry_find(st, changes[i].name);
 		if (changes[i].text == NULL) {
 			if (e != NULL && !e->gone) {
 				e->gone = 1;
 				e->write = 0;
-				dirty = 1;
+				*dirtyp = 1;
 			}
 			continue;
 		}
 		len = strlen(changes[i].text);
-		if (e != NULL && !e->gone && !e->write && e->f.len == len &&
-		    memcmp(e->f.text, changes[i].text, len) == 0 &&
-		    !(e->mode & (S_IXUSR | S_IXGRP | S_IXOTH)))
+		if (e != NULL && !e->gone && !e->write &&
+		    !(e->mode & X_BITS) && e->f.len == len &&
+		    memcmp(e->f.text, changes[i].text, len) == 0)
 			continue;
 		if (e == NULL)
-			e = entry_add(&st, changes[i].name);
+			e = entry_add(st, changes[i].name);
 		free(e->f.text);
 		e->f.text = xstrdup(changes[i].text);
 		e->f.len = len;
 		e->mode = 0600;
 		e->write = 1;
 		e->gone = 0;
-		dirty = 1;
+		e->unrun = 0;
+		*dirtyp = 1;
 	}
-	for (i = 0; i < st.n; i++)
-		dirty |= st.v[i].write;
+	for (i = 0; i < st->n; i++)
+		*dirtyp |= st->v[i].write;
+	return 0;
+}
+
+int
+sshconf_preview(const char *file, const struct sshconf_change *changes,
+    size_t nchanges, const struct sshconf_options *opts, char **oldp,
+    size_t *oldlenp, char **newp, size_t *newlenp, struct sshconf_error *err)
+{
+	struct state	 st;
+	char		*out = NULL;
+	size_t		 len;
+	int		 rv = -1, dirty;
+
+	*oldp = *newp = NULL;
+	if (begin(&st, file, changes, nchanges, opts, 1, err) == -1 ||
+	    plan(&st, changes, nchanges, &dirty) == -1)
+		goto out;
+	if ((out = join_entries(&st, &len)) == NULL)
+		goto out;
+	if (st.bytes == NULL)
+		st.bytes = xstrdup("");
+	*oldp = st.bytes;
+	*oldlenp = st.len;
+	st.bytes = NULL;
+	*newp = out;
+	*newlenp = len;
+	out = NULL;
+	rv = 0;
+
+out:
+	free(out);
+	state_release(&st);
+	return rv;
+}
+
+int
+sshconf_update(const char *file, const struct sshconf_change *changes,
+    size_t nchanges, const struct sshconf_options *opts,
+    struct sshconf_error *err)
+{
+	struct state	 st;
+	struct entry	*e;
+	const char	*tbase;
+	char		*out = NULL, *tdir = NULL, *next = NULL, *sum = NULL;
+	char		*tmp_file = NULL, *tmp_next = NULL, *tmp_sum = NULL;
+	char		*mark = NULL, *tmp_mark = NULL, *path, hex[41];
+	size_t		 i, len;
+	mode_t		 mode;
+	int		 rv = -1, dirty = 0;
+
+	if (begin(&st, file, changes, nchanges, opts, 0, err) == -1 ||
+	    plan(&st, changes, nchanges, &dirty) == -1)
+		goto out;
 
 	tdir = path_split(st.target, &tbase);
 	clean_target_dir(tdir, tbase);
-	out = join_entries(&st, &len);
+	if ((out = join_entries(&st, &len)) == NULL)
+		goto out;
 	sshconf_sha1(out, len, hex);
 	if (!dirty && st.exists && len == st.len &&
 	    memcmp(out, st.bytes, len) == 0 && strcmp(hex, st.sum) == 0 &&
@@ -1241,7 +1818,10 @@ sshconf_update(const char *file, const struct sshconf_change *changes,
 	/* Everything written before anything is replaced. */
 	next = path_join(st.dir, CHECKSUM_NEXT);
 	sum = path_join(st.dir, CHECKSUM);
-	if (prepare(&st) == -1 ||
+	mark = path_join(st.dir, NOEXEC);
+	if ((st.noexec && !st.marker && write_tmp(&st, st.dir, "noexec", mark,
+	    NOEXEC_TEXT, strlen(NOEXEC_TEXT), 0600, &tmp_mark) == -1) ||
+	    prepare(&st) == -1 ||
 	    write_tmp(&st, tdir, tbase, st.target, out, len, mode,
 	    &tmp_file) == -1 ||
 	    write_tmp(&st, st.dir, "checksum", next, hex, 40, 0600,
@@ -1255,7 +1835,8 @@ sshconf_update(const char *file, const struct sshconf_change *changes,
 			/* only root can, and root is who needs it */
 		}
 
-	if (put(&st, &tmp_next, st.dir, CHECKSUM_NEXT) == -1)
+	if ((tmp_mark != NULL && put(&st, &tmp_mark, st.dir, NOEXEC) == -1) ||
+	    put(&st, &tmp_next, st.dir, CHECKSUM_NEXT) == -1)
 		goto out;
 	for (i = 0; i < st.n; i++) {
 		e = &st.v[i];
@@ -1286,6 +1867,10 @@ out:
 		unlink(tmp_next);
 	if (tmp_sum != NULL)
 		unlink(tmp_sum);
+	if (tmp_mark != NULL)
+		unlink(tmp_mark);
+	free(tmp_mark);
+	free(mark);
 	free(tmp_file);
 	free(tmp_next);
 	free(tmp_sum);

@@ -9,6 +9,7 @@
  *			 editor leftovers (NAME~, NAME.bak, NAME.swp, #NAME#)
  *	FILE.d/.checksum SHA-1 of the FILE last generated, 40 hex digits
  *	FILE.d/.lock	 flock(2)ed around every read, merge and write
+ *	FILE.d/.noexec	 while there, no fragment is run (see Programs)
  *
  * Rules
  *   - First use: when FILE.d/ does not exist and FILE does, FILE becomes
@@ -17,12 +18,35 @@
  *     under another name and renamed into place.) A change of "local" in
  *     that same update is refused as SSHCONF_EEDITED unless SSHCONF_FORCE
  *     is given, since it would replace FILE's lines unseen; the move
- *     itself stays done.
+ *     itself stays done. "local" never gets an execute bit.
  *   - Fragments are joined in natural order (digit runs compare as
  *     numbers, ties by byte order): each with trailing white space
  *     removed, one blank line between them, one final newline, after a
- *     header comment. A fragment with an execute bit is run (no shell,
- *     in FILE.d/, stdin /dev/null) and its standard output used.
+ *     header comment.
+ *   - Programs: a fragment with an execute bit is run (no shell, in
+ *     FILE.d/, stdin /dev/null) and its standard output used, but only
+ *     in a FILE.d/ that update-dotdee or sshconf made (it had a .checksum)
+ *     and never when the Include below takes it in. An update that takes
+ *     over a FILE.d/ made by hand (no .checksum) writes FILE.d/.noexec;
+ *     while that is there, files with an execute bit are read as text.
+ *   - Include: the user's "Include" directives in "local" are read as
+ *     OpenSSH reads them (keyword in any case, "Include ARG..." or
+ *     "Include=ARG", arguments split at blanks with quotes and escapes,
+ *     at the top level or in a Host or Match block). An argument is
+ *     resolved as for a user's config ("~" and "~/" under opts->home or
+ *     $HOME, "~USER/" under that user's home, a relative one under
+ *     HOME/.ssh); one that matches (fnmatch(3), as glob(3) would) the
+ *     path FILE.d/NAME of some fragment names fragments. The fragments
+ *     it matches, but "local" and those named with opts->own_prefix, are
+ *     "taken in": they are not merged at the top level, and in FILE the
+ *     argument is replaced by their double-quoted paths, in byte order.
+ *     An Include left without an argument becomes a comment, since
+ *     OpenSSH refuses one. Other arguments stay as they are. So OpenSSH
+ *     reads the user's files at the place their Include stands, once,
+ *     and "local" never includes itself. Only FILE changes: the
+ *     fragments are never modified. (A fragment whose path holds '"',
+ *     '\'', '\\', '*', '?', '[', '%', '$' or a control character cannot
+ *     be quoted safely and is merged at the top level instead.)
  *   - Every fragment starts in OpenSSH's global scope: where the text
  *     before it left a Host or Match block open, a "Match all" line is
  *     put before it, so top-level options keep applying to every host.
@@ -76,22 +100,52 @@ struct sshconf_change {
 #define SSHCONF_FORCE	0x1	/* overwrite a hand edit of FILE */
 
 /*
+ * How to merge. A NULL struct sshconf_options * means all zero: no
+ * flags, home from $HOME, no own prefix.
+ */
+struct sshconf_options {
+	int		 flags;		/* SSHCONF_FORCE */
+	const char	*home;		/* what "~" means in an Include; NULL:
+					   $HOME (else the passwd entry's) */
+	const char	*own_prefix;	/* fragments named with it are the
+					   caller's: always merged at the top
+					   level, never included through the
+					   user's Include; NULL: none */
+};
+
+/*
  * Under the lock: checks FILE against .checksum, applies the changes to
  * FILE.d/ and regenerates FILE from all the fragments. Nothing is written
  * unless everything can be: a hand edit (without SSHCONF_FORCE), a bad
  * fragment, a failing program or a failed write leave FILE, FILE.d/ and
  * .checksum as they were. With no changes it only regenerates FILE.
- * Returns 0, or -1 with *err filled in.
+ * opts may be NULL. Returns 0, or -1 with *err filled in.
  */
 int	sshconf_update(const char *file, const struct sshconf_change *changes,
-	    size_t nchanges, int flags, struct sshconf_error *err);
+	    size_t nchanges, const struct sshconf_options *opts,
+	    struct sshconf_error *err);
 
 /*
  * Under the lock: would sshconf_update() without SSHCONF_FORCE overwrite
  * FILE? Returns 0 when yes, -1 with *err (SSHCONF_EEDITED for a hand
- * edit) when not. Changes nothing but a first use's move.
+ * edit) when not. Changes nothing but a first use's move. opts may be
+ * NULL; its flags are ignored.
  */
-int	sshconf_check(const char *file, struct sshconf_error *err);
+int	sshconf_check(const char *file, const struct sshconf_options *opts,
+	    struct sshconf_error *err);
+
+/*
+ * Writes nothing at all (not even first use's move): *oldp gets FILE's
+ * text now ("" when there is none), *newp what sshconf_update() with the
+ * same arguments would write. Fails as sshconf_update() would (a hand
+ * edit without SSHCONF_FORCE, a bad fragment, a failing program...).
+ * Both texts are allocated and NUL-terminated; the four out-parameters
+ * are set only on success. Returns 0, or -1 with *err filled in.
+ */
+int	sshconf_preview(const char *file, const struct sshconf_change *changes,
+	    size_t nchanges, const struct sshconf_options *opts, char **oldp,
+	    size_t *oldlenp, char **newp, size_t *newlenp,
+	    struct sshconf_error *err);
 
 /* Is name usable as a fragment: a file name of FILE.d/ that is merged? */
 int	sshconf_name_valid(const char *name);
@@ -102,7 +156,8 @@ int	sshconf_natcmp(const char *a, const char *b);
 /*
  * The pure part of a merge, for tests and fuzzing: the fragments, sorted
  * by sshconf_sort(), joined into an allocated FILE text (*lenp bytes, NUL
- * terminated as well) whose header names dir as the place to edit.
+ * terminated as well) whose header names dir (FILE.d) as the place to
+ * edit, with the Include rule applied as opts (may be NULL) says.
  */
 struct sshconf_fragment {
 	char	*name;
@@ -112,7 +167,7 @@ struct sshconf_fragment {
 
 void	sshconf_sort(struct sshconf_fragment *, size_t);
 char	*sshconf_join(const char *dir, const struct sshconf_fragment *,
-	    size_t n, size_t *lenp);
+	    size_t n, const struct sshconf_options *opts, size_t *lenp);
 
 /* Writes the 40 hex digits of the SHA-1 of data, and a NUL, into hex. */
 void	sshconf_sha1(const void *data, size_t len, char hex[41]);

@@ -69,7 +69,7 @@ bench(const char *top, int n, int runs)
 		free(text);
 		free(path);
 	}
-	if (sshconf_update(file, NULL, 0, 0, &e) == -1)
+	if (sshconf_update(file, NULL, 0, NULL, &e) == -1)
 		errx(1, "%s", e.message);
 
 	t = xreallocarray(NULL, runs, sizeof *t);
@@ -79,7 +79,7 @@ bench(const char *top, int n, int runs)
 		c.name = path;
 		c.text = text;
 		t0 = bench_now_ms();
-		if (sshconf_update(file, &c, 1, 0, &e) == -1)
+		if (sshconf_update(file, &c, 1, NULL, &e) == -1)
 			errx(1, "%s", e.message);
 		t[i] = bench_now_ms() - t0;
 		free(text);

@@ -1,21 +1,68 @@
 # bash completion for redock(1): commands, their options, and NAMEs from
-# "redock list" (a NAME of your own repository as its TAG alone).
+# "redock list" (a NAME of your own repository as its TAG alone, unless
+# what is typed has a colon). Needs no bash-completion package.
 # Installed as $(PREFIX)/share/bash-completion/completions/redock.
 
 _redock_commands="start shell exec commit kill delete list sync ssh-config base"
 _redock_global_options="-H --host -v --verbose -q --quiet -h --help --version"
 
-# The NAMEs redock knows of; $1 is the -H option, if any, to pass on.
+# The NAMEs redock knows of, those of the user's own repository as their
+# TAG unless $1, the word typed so far, has a colon; the rest of the
+# arguments is the -H option, if any, to pass on.
 _redock_names() {
-	local user=${USER:-$(id -un)}
+	local user=${USER:-$(id -un)} full=0
 
-	redock "$@" list 2>/dev/null | awk -v u="$(tr A-Z a-z <<<"$user")" '
-		NR > 1 {
+	[[ $1 != *:* ]] || full=1
+	shift
+	redock "$@" list 2>/dev/null |
+	    awk -v u="$(tr A-Z a-z <<<"$user")" -v full=$full '
+		NR > 1 && NF {
 			n = $1
-			if (index(n, u ":") == 1)
+			if (!full && index(n, u ":") == 1)
 				n = substr(n, length(u) + 2)
 			print n
 		}'
+}
+
+# Bash splits the line at every character of COMP_WORDBREAKS, ':' among
+# them: "aud1:web" arrives as "aud1" ":" "web", and "-H tcp://h:2375"
+# as five words. This joins them again into words[] and cword, as
+# bash-completion's "_get_comp_words_by_ref -n :" does: a run of colons
+# and the words it touches (no blank between them in COMP_LINE) are one
+# word. Without COMP_LINE, the words stay as they are.
+_redock_words() {
+	local i j=-1 w ws line=${COMP_LINE-}
+
+	words=("${COMP_WORDS[@]}")
+	cword=$COMP_CWORD
+	[ -n "$line" ] || return 0
+	words=()
+	for ((i = 0; i < ${#COMP_WORDS[@]}; i++)); do
+		w=${COMP_WORDS[i]}
+		ws=${line%%[![:space:]]*}
+		line=${line#"$ws"}
+		if [ "$j" -ge 0 ] && [ -z "$ws" ] &&
+		    [[ ( -n $w && -z ${w//:} ) || ${words[j]} == *: ]]; then
+			words[j]+=$w
+		else
+			words[++j]=$w
+		fi
+		line=${line#"$w"}
+		[ "$i" -ne "$COMP_CWORD" ] || cword=$j
+	done
+}
+
+# Readline replaces only what follows the last character of
+# COMP_WORDBREAKS in the word: take what the word already has off
+# each offer (bash-completion's __ltrim_colon_completions).
+_redock_ltrim_colon() {
+	local i pre
+
+	[[ $1 == *:* && $COMP_WORDBREAKS == *:* ]] || return 0
+	pre=${1%"${1##*:}"}
+	for i in "${!COMPREPLY[@]}"; do
+		COMPREPLY[i]=${COMPREPLY[i]#"$pre"}
+	done
 }
 
 _redock_options() {
@@ -24,22 +71,25 @@ _redock_options() {
 	exec)		echo "-t -h --help" ;;
 	commit)		echo "-m -h --help" ;;
 	list)		echo "--json -h --help" ;;
-	sync)		echo "--force -h --help" ;;
+	sync)		echo "--dry-run --force -h --help" ;;
 	base)		echo "--rebuild --from --rm -h --help" ;;
 	*)		echo "-h --help" ;;
 	esac
 }
 
 _redock() {
-	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-	local i cmd= cmdi=0 operands=0 host=()
+	local -a words
+	local cword cur prev i cmd= cmdi=0 operands=0 host=()
 
+	_redock_words
+	cur=${words[cword]}
+	prev=${words[cword-1]}
 	# The command is the first word that is not a global option.
-	for ((i = 1; i < COMP_CWORD; i++)); do
-		case ${COMP_WORDS[i]} in
-		-H|--host)	host=(-H "${COMP_WORDS[i+1]}"); ((i++)) ;;
+	for ((i = 1; i < cword; i++)); do
+		case ${words[i]} in
+		-H|--host)	host=(-H "${words[i+1]}"); ((i++)) ;;
 		-*)		;;
-		*)		cmd=${COMP_WORDS[i]}; cmdi=$i; break ;;
+		*)		cmd=${words[i]}; cmdi=$i; break ;;
 		esac
 	done
 	COMPREPLY=()
@@ -57,8 +107,8 @@ _redock() {
 	case $cmd:$prev in
 	start:-n|commit:-m|base:--from) return 0 ;;
 	esac
-	for ((i = cmdi + 1; i < COMP_CWORD; i++)); do
-		case $cmd:${COMP_WORDS[i]} in
+	for ((i = cmdi + 1; i < cword; i++)); do
+		case $cmd:${words[i]} in
 		start:-n|commit:-m|base:--from) ((i++)) ;;
 		*:--) ;;
 		*:-*) ;;
@@ -68,6 +118,7 @@ _redock() {
 	# After exec's NAME come the command's own words: files.
 	if [ "$cmd" = exec ] && [ "$operands" -ge 1 ]; then
 		COMPREPLY=($(compgen -f -- "$cur"))
+		_redock_ltrim_colon "$cur"
 		return 0
 	fi
 	if [[ $cur == -* ]]; then
@@ -80,7 +131,9 @@ _redock() {
 	start|commit|kill|delete) ;;
 	*)	return 0 ;;
 	esac
-	COMPREPLY=($(compgen -W "$(_redock_names "${host[@]}")" -- "$cur"))
+	COMPREPLY=($(compgen -W "$(_redock_names "$cur" "${host[@]}")" \
+	    -- "$cur"))
+	_redock_ltrim_colon "$cur"
 }
 
 complete -F _redock redock

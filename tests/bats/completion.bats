@@ -1,19 +1,67 @@
 #!/usr/bin/env bats
-# contrib/completions/redock.bash against what redock says of itself:
-# the commands of "redock --help", each command's options from its own
-# --help, and NAMEs from "redock list".
+# contrib/completions/redock.bash and _redock (zsh) against what redock
+# says of itself: the commands of "redock --help", each command's
+# options from its own --help, and NAMEs from "redock list". The bash
+# function is driven directly, with the words bash would give it; both
+# are also driven in a real bash and a real zsh on a tmux pane of the
+# test's own, keys typed in.
+#
+# REDOCK_SRC (default: this tree) is the tree whose completions and
+# Makefile are under test.
+#
+# Another run may use the same engine at the same time: the one
+# container here is in a repository whose name starts with the run's,
+# and its host name (and so its engine name) has the run's name too.
 
 load helper
 
+SRC=${REDOCK_SRC:-$TOP}
+
+setup_file() {
+	# The NAME the tests complete from the real "redock list":
+	# $NAME_REPO:cplete, with a HOME and REDOCK_HOME of its own.
+	export NAME_REPO=${REDOCK_TEST_RUN}c
+	export NAME_HOME=$BATS_FILE_TMPDIR/home
+	export NAME_REDOCK_HOME=$BATS_FILE_TMPDIR/redock-home
+	mkdir -p -m 0700 "$NAME_HOME"
+	docker version >/dev/null 2>&1 || return 0
+	HOME=$NAME_HOME REDOCK_HOME=$NAME_REDOCK_HOME USER=$NAME_REPO \
+	    REDOCK_SSH_SHARING=no "$REDOCK" -q start --no-shell \
+	    -n "c$REDOCK_TEST_RUN" "$NAME_REPO:cplete"
+}
+
+teardown_file() {
+	redock_cleanup
+}
+
 setup() {
 	redock_setup
-	source "$TOP/contrib/completions/redock.bash"
+	source "$SRC/contrib/completions/redock.bash"
+	# One tmux server a test, its socket in the test's directory, and
+	# TMUX unset in case bats runs in one.
+	unset TMUX
+	export TMUX_TMPDIR=$BATS_TEST_TMPDIR
+	SOCK="redock-$REDOCK_TEST_RUN-$BATS_SUITE_TEST_NUMBER"
+	D=$BATS_TEST_TMPDIR/pane
+	mkdir -p "$D" "$BATS_TEST_TMPDIR/bin"
+}
+
+# No test makes anything in the engine: the clean-up is the file's, as
+# the container of setup_file serves them all.
+teardown() {
+	tmux -L "$SOCK" kill-server >/dev/null 2>&1 || true
 }
 
 # The option column (the first 18 characters) of a help text's options.
 help_options() {
 	sed -n '/^options:/,/^$/p' | sed 1d | cut -c1-18 |
 	    grep -oE -- '--?[a-zA-Z][a-zA-Z-]*' | LC_ALL=C sort -u
+}
+
+# The commands of "redock --help", one a line, sorted.
+help_commands() {
+	redock --help | sed -n '/^commands:/,$p' | sed 1d |
+	    awk 'NF { print $1 }' | LC_ALL=C sort
 }
 
 # Completes the words given, the last one being completed; prints the
@@ -25,9 +73,161 @@ complete_words() {
 	printf '%s\n' "${COMPREPLY[@]}" | LC_ALL=C sort
 }
 
+# Completes the end of line $1 as bash does: COMP_LINE and COMP_POINT,
+# and COMP_WORDS split at blanks and around each run of colons (':' is
+# in COMP_WORDBREAKS); prints the offers one a line, sorted.
+complete_line() {
+	local w colons
+
+	COMP_LINE=$1
+	COMP_POINT=${#1}
+	COMP_WORDS=()
+	set -f
+	for w in $1; do
+		while [[ $w == *:* ]]; do
+			[ -z "${w%%:*}" ] || COMP_WORDS+=("${w%%:*}")
+			w=${w#"${w%%:*}"}
+			colons=${w%%[!:]*}
+			COMP_WORDS+=("$colons")
+			w=${w#"$colons"}
+		done
+		[ -z "$w" ] || COMP_WORDS+=("$w")
+	done
+	set +f
+	[[ $1 != *[[:space:]] ]] || COMP_WORDS+=("")
+	COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+	_redock
+	printf '%s\n' "${COMPREPLY[@]}" | LC_ALL=C sort
+}
+
+# A made-up "redock list" for the tests of the parsing, as a script in
+# $BATS_TEST_TMPDIR/fake-redock: it appends its arguments to
+# $BATS_TEST_TMPDIR/list-args.
+make_fake_redock() {
+	cat >"$BATS_TEST_TMPDIR/fake-redock" <<EOF
+#!/bin/sh
+echo "\$*" >>'$BATS_TEST_TMPDIR/list-args'
+cat <<'LIST'
+NAME   STATE    ALIAS   PORT  IMAGE  CREATED
+$USER:web running web-container 1 redock:base 2026-01-01 00:00
+$USER:db saved - - $USER:db 2026-01-01 00:00
+other:wiki running wiki-container 2 redock:base 2026-01-01 00:00
+aud1:a1c3 running a1c3-container 3 redock:base 2026-01-01 00:00
+LIST
+EOF
+	chmod +x "$BATS_TEST_TMPDIR/fake-redock"
+}
+
+# Starts the pane: $1 (bash or zsh) without the user's start-up files,
+# the completion under test loaded, and the prompt "$1$ ". HOME, USER
+# and REDOCK_HOME are the test's; "redock" is $2 (default: the redock
+# under test). The zsh writes every match it offers, one a line, to
+# $D/offers.
+start_pane() {
+	local v
+	local -a cmd envs=(
+		"HOME=$HOME" "REDOCK_HOME=$REDOCK_HOME" "USER=$USER"
+		"PATH=$BATS_TEST_TMPDIR/bin:$PATH" "TERM=screen" "LANG=C.UTF-8"
+		"COMPLETIONS=$SRC/contrib/completions" "OFFERS=$D/offers"
+	)
+
+	PANE_SH=$1
+	ln -sf "${2:-$REDOCK}" "$BATS_TEST_TMPDIR/bin/redock"
+	for v in DOCKER_HOST ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS; do
+		[ -n "${!v+set}" ] && envs+=("$v=${!v}")
+	done
+	case $PANE_SH in
+	bash)
+		cat >"$D/bashrc" <<'EOF'
+PS1='bash$ '
+source "$COMPLETIONS/redock.bash"
+EOF
+		cmd=(bash --noprofile --rcfile "$D/bashrc" -i)
+		;;
+	zsh)
+		# As zsh-capture-completion does: a compadd of our own that
+		# notes what the real one adds, for the calls that add.
+		cat >"$D/.zshrc" <<'EOF'
+PS1='zsh$ '
+fpath=("$COMPLETIONS" $fpath)
+autoload -Uz compinit && compinit -D -u
+compadd() {
+	if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then
+		builtin compadd "$@"
+		return
+	fi
+	local -a hits
+	builtin compadd -A hits "$@"
+	(( $#hits )) && print -rl -- $hits >>$OFFERS
+	builtin compadd "$@"
+}
+EOF
+		# -d: no global start-up files; ZDOTDIR: ours alone.
+		envs+=("ZDOTDIR=$D")
+		cmd=(zsh -d -i)
+		;;
+	esac
+	tmux -L "$SOCK" -f /dev/null new-session -d -s c -x 200 -y 50 \
+	    env -i "${envs[@]}" "${cmd[@]}"
+	wait_line "$PANE_SH\$"
+}
+
+# Everything the pane has shown, without trailing blanks.
+pane() {
+	tmux -L "$SOCK" capture-pane -p -J -S - -t c 2>/dev/null |
+	    sed 's/[[:space:]]*$//'
+}
+
+# Waits (20 s at most) until the pane shows a line that is exactly $1.
+wait_line() {
+	local end=$((SECONDS + 20))
+
+	while :; do
+		pane | grep -qxF -- "$1" && return 0
+		[ "$SECONDS" -lt "$end" ] || break
+		sleep 0.1
+	done
+	echo "no line '$1' in the pane after 20 s; the pane:" >&2
+	pane >&2
+	return 1
+}
+
+# Types $1 and a Tab into the pane's shell, waits until the line reads
+# $2 after the prompt, then clears the line.
+tab_to() {
+	tmux -L "$SOCK" send-keys -t c -l -- "$1"
+	tmux -L "$SOCK" send-keys -t c Tab
+	wait_line "$PANE_SH\$ $2" || return 1
+	tmux -L "$SOCK" send-keys -t c C-e C-u
+}
+
+# Types $1 and a Tab into the pane's zsh and prints the matches offered,
+# one a line, sorted; the line is cleared after. (Run in a subshell as
+# often as not: the name of the mark is new each time all the same.)
+zsh_offers() {
+	local mark end=$((SECONDS + 20))
+
+	mark=$(mktemp -u "$D/mark.XXXXXX")
+
+	rm -f "$D/offers"
+	tmux -L "$SOCK" send-keys -t c -l -- "$1"
+	tmux -L "$SOCK" send-keys -t c Tab C-e C-u
+	# The keys are read in order: once this has run, the Tab is done.
+	tmux -L "$SOCK" send-keys -t c -l -- ": >'$mark'"
+	tmux -L "$SOCK" send-keys -t c Enter
+	until [ -e "$mark" ]; do
+		[ "$SECONDS" -lt "$end" ] || {
+			echo "the pane's zsh did not get through '$1':" >&2
+			pane >&2
+			return 1
+		}
+		sleep 0.1
+	done
+	[ ! -e "$D/offers" ] || LC_ALL=C sort -u "$D/offers"
+}
+
 @test "completion: the commands are those of 'redock --help'" {
-	want=$(redock --help | sed -n '/^commands:/,$p' | sed 1d |
-	    awk 'NF { print $1 }' | LC_ALL=C sort)
+	want=$(help_commands)
 	[ -n "$want" ]
 	run complete_words redock ''
 	[ "$output" = "$want" ]
@@ -51,15 +251,12 @@ complete_words() {
 
 @test "completion: NAMEs from 'redock list', the user's own as TAGs" {
 	# Only list's output is made up here: the parsing is under test.
+	make_fake_redock
 	redock() {
-		printf '%s\n' \
-		    "NAME   STATE    ALIAS   PORT  IMAGE  CREATED" \
-		    "$USER:web running web-container 1 redock:base 2026-01-01 00:00" \
-		    "$USER:db saved - - $USER:db 2026-01-01 00:00" \
-		    "other:wiki running wiki-container 2 redock:base 2026-01-01 00:00"
+		"$BATS_TEST_TMPDIR/fake-redock" "$@"
 	}
 	run complete_words redock kill ''
-	[ "$output" = $'db\nother:wiki\nweb' ]
+	[ "$output" = $'aud1:a1c3\ndb\nother:wiki\nweb' ]
 	run complete_words redock start -n host w
 	[ "$output" = web ]
 	run complete_words redock shell web ''
@@ -74,8 +271,127 @@ complete_words() {
 	[ -z "$output" ]
 }
 
+@test "completion: bash completes a NAME with a colon, and -H's URL is one word" {
+	make_fake_redock
+	redock() {
+		"$BATS_TEST_TMPDIR/fake-redock" "$@"
+	}
+	# Readline replaces what follows the word's last colon: the offer
+	# is the rest of the NAME.
+	run complete_line 'redock kill aud1:a1'
+	[ "$output" = a1c3 ]
+	run complete_line 'redock kill aud1:'
+	[ "$output" = a1c3 ]
+	run complete_line 'redock delete web aud1:a'
+	[ "$output" = a1c3 ]
+	# The user's own repository, typed: the whole NAMEs.
+	run complete_line "redock kill $USER:"
+	[ "$output" = $'db\nweb' ]
+	run complete_line 'redock kill oth'
+	[ "$output" = other:wiki ]
+	# A NAME with a colon is one operand.
+	run complete_line 'redock shell aud1:a1c3 '
+	[ -z "$output" ]
+	cd "$BATS_TEST_TMPDIR" && touch file-one
+	run complete_line 'redock exec aud1:a1c3 file-'
+	[ "$output" = file-one ]
+	# -H's URL reaches "redock list" whole.
+	: >"$BATS_TEST_TMPDIR/list-args"
+	run complete_line 'redock -H tcp://127.0.0.1:2375 kill w'
+	[ "$output" = web ]
+	[ "$(cat "$BATS_TEST_TMPDIR/list-args")" = \
+	    "-H tcp://127.0.0.1:2375 list" ]
+}
+
 @test "completion: no engine, no NAMEs and no noise" {
 	run --separate-stderr complete_words redock -H unix:///nonexistent kill ''
 	[ -z "$output" ]
 	[ -z "$stderr" ]
+}
+
+@test "completion: in a real bash, a NAME with its repository completes whole" {
+	require_engine
+	export HOME=$NAME_HOME REDOCK_HOME=$NAME_REDOCK_HOME USER=$NAME_REPO
+	start_pane bash
+	tab_to "redock kill $NAME_REPO:cpl" "redock kill $NAME_REPO:cplete"
+	tab_to "redock -q kill $NAME_REPO:" "redock -q kill $NAME_REPO:cplete"
+	tab_to 'redock kill cpl' 'redock kill cplete'
+}
+
+@test "completion: zsh's commands and options are those of redock's --help" {
+	run --separate-stderr zsh -n "$SRC/contrib/completions/_redock"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	start_pane zsh
+	# The file is the completion of redock, loaded without a word.
+	tmux -L "$SOCK" send-keys -t c -l -- 'print -r -- ${_comps[redock]}'
+	tmux -L "$SOCK" send-keys -t c Enter
+	wait_line _redock
+	run zsh_offers 'redock '
+	[ "$output" = "$(help_commands)" ]
+	run zsh_offers 'redock -'
+	[ "$output" = "$(redock --help | help_options)" ]
+	for cmd in $(help_commands); do
+		want=$(redock "$cmd" --help | help_options)
+		got=$(zsh_offers "redock $cmd -")
+		[ "$got" = "$want" ] || {
+			echo "$cmd: offers '$got', help says '$want'" >&2
+			return 1
+		}
+	done
+	run zsh_offers 'redock -v -H unix:///x s'
+	[ "$output" = "$(help_commands | grep '^s')" ]
+	# Nothing went wrong on the way.
+	run pane
+	[[ $output != *_redock:* ]]
+	[[ $output != *"command not found"* ]]
+}
+
+@test "completion: zsh offers NAMEs from 'redock list', the user's own as TAGs" {
+	make_fake_redock
+	start_pane zsh "$BATS_TEST_TMPDIR/fake-redock"
+	run zsh_offers 'redock kill '
+	[ "$output" = $'aud1:a1c3\ndb\nother:wiki\nweb' ]
+	run zsh_offers "redock delete $USER:"
+	[ "$output" = "$USER:db"$'\n'"$USER:web" ]
+	run zsh_offers 'redock start -n host --no-shell w'
+	[ "$output" = web ]
+	run zsh_offers 'redock commit -m '
+	[ -z "$output" ]
+	# No second NAME (zsh offers the options when nothing else fits).
+	run zsh_offers 'redock shell web '
+	[ "$output" = $'--help\n-h' ]
+	tab_to 'redock kill aud1:a' 'redock kill aud1:a1c3'
+	tab_to 'redock ssh-config ot' 'redock ssh-config other:wiki'
+	# -H's URL reaches "redock list" whole.
+	: >"$BATS_TEST_TMPDIR/list-args"
+	tab_to 'redock --host tcp://127.0.0.1:2375 exec -t we' \
+	    'redock --host tcp://127.0.0.1:2375 exec -t web'
+	[ "$(cat "$BATS_TEST_TMPDIR/list-args")" = \
+	    "-H tcp://127.0.0.1:2375 list" ]
+}
+
+@test "completion: in a real zsh, a NAME with its repository completes whole" {
+	require_engine
+	export HOME=$NAME_HOME REDOCK_HOME=$NAME_REDOCK_HOME USER=$NAME_REPO
+	start_pane zsh
+	tab_to "redock kill $NAME_REPO:cpl" "redock kill $NAME_REPO:cplete"
+	tab_to 'redock kill cpl' 'redock kill cplete'
+	run zsh_offers "redock kill $NAME_REPO:"
+	[ "$output" = "$NAME_REPO:cplete" ]
+}
+
+@test "completion: make install puts the bash and zsh completions in place, uninstall removes them" {
+	local pkg=$BATS_TEST_TMPDIR/pkg
+
+	# -o: install what is built, build nothing.
+	make -s -C "$SRC" -o redock -o build/sshconf-merge install \
+	    PREFIX=/usr DESTDIR="$pkg"
+	cmp "$SRC/contrib/completions/redock.bash" \
+	    "$pkg/usr/share/bash-completion/completions/redock"
+	cmp "$SRC/contrib/completions/_redock" \
+	    "$pkg/usr/share/zsh/site-functions/_redock"
+	make -s -C "$SRC" -o redock -o build/sshconf-merge uninstall \
+	    PREFIX=/usr DESTDIR="$pkg"
+	[ -z "$(find "$pkg" -type f)" ]
 }

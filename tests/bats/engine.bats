@@ -124,11 +124,11 @@ print(r["state"], r["alias"], r["port"], r["image"], r["created"][:4])
 	[[ $stderr == *"speaks API 1.30 at most; redock needs 1.41 or newer" ]]
 }
 
-@test "an engine with nothing of redock's: list prints nothing and exits 0" {
+@test "an engine with nothing of redock's: list prints its header and exits 0" {
 	fake_engine --api-version 1.41
-	# The fake engine's list answer is empty: list prints nothing.
+	# The fake engine's list answer is empty: list prints the header.
 	run --separate-stderr redock -H "$FAKE" list
 	[ "$status" -eq 0 ]
-	[ -z "$output" ]
+	[[ $output =~ ^NAME\ +STATE\ +ALIAS\ +PORT\ +IMAGE\ +CREATED$ ]]
 	[ -z "$stderr" ]
 }

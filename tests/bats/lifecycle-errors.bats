@@ -262,6 +262,48 @@ make_image() {
 	refute_grep 'bweb-container' "$CONF"
 }
 
+# redock's home: its host key directories and known_hosts lines.
+keys_state() {
+	ls -A "$REDOCK_HOME/hosts"
+	cat "$REDOCK_HOME/known_hosts"
+}
+
+@test "a refused or failed start leaves no host key and no pin behind" {
+	prime
+	redock start --no-shell "${USER}x:btaken" >/dev/null
+	redock start --no-shell bstopped >/dev/null
+	docker stop -t 1 bstopped-container >/dev/null
+	docker create --name bforeign-container --label "$TEST_LABEL" \
+	    redock:base >/dev/null
+	make_image bexit '["sh","-c","exit 3"]'
+	before=$(keys_state)
+	[ "$(grep -c . <<<"$before")" = 6 ]
+	record
+
+	# A container of that name that redock did not make.
+	fails_with 1 start bforeign
+	stderr_has "did not make"
+	# The alias of another repository's container.
+	fails_with 1 start "${USER}y:btaken"
+	stderr_has "taken by"
+	# Another host name for a container that has one.
+	fails_with 1 start -n bother bstopped
+	# A container that stops at once.
+	fails_with 1 start bexit
+	stderr_has "stopped"
+	# Several at once, all refused.
+	run --separate-stderr redock start --no-shell bforeign bexit
+	[ "$status" -eq 1 ]
+	[ "${#stderr_lines[@]}" -eq 2 ]
+
+	[ "$(keys_state)" = "$before" ]
+	assert_engine_unchanged
+	assert_ssh_unchanged
+	[ ! -e "$REDOCK_HOME/hosts/bforeign-container" ]
+	[ ! -e "$REDOCK_HOME/hosts/bexit-container" ]
+	[ ! -e "$REDOCK_HOME/hosts/bother-container" ]
+}
+
 @test "no engine at -H or DOCKER_HOST: every command exits 1 in one line, ~/.ssh untouched" {
 	prime
 	record

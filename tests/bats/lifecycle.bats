@@ -133,11 +133,8 @@ assert_reachable() {
 		return 1
 	}
 	redock start --no-shell aweb
-	# The base image has no rsync: the remote side gets Debian's.
-	run ssh_to aweb-container 'command -v rsync >/dev/null ||
-	    { apt-get update -qq &&
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rsync; } \
-	    >/dev/null 2>&1; command -v rsync'
+	# The base image carries rsync: nothing is installed first.
+	run ssh_to aweb-container 'command -v rsync'
 	[ "$status" -eq 0 ]
 	[ "$output" = /usr/bin/rsync ]
 
@@ -573,4 +570,88 @@ in_parallel() {
 	[ "$(host_lines asame-container)" = 1 ]
 	[ "$(fragment_port asame-container)" = "$(docker_port asame-container)" ]
 	assert_reachable asame-container
+}
+
+# How many images (dangling ones too) carry io.redock.name=$1.
+images_named() {
+	docker images -a -q --no-trunc --filter "label=io.redock.name=$1" |
+	    sort -u | wc -l
+}
+
+@test "a second commit drops the image it replaced, or delete does once no container uses it: nothing of NAME is left" {
+	# Made from the base: the first image is of no use after the second.
+	redock start --no-shell aweb
+	redock commit aweb >/dev/null
+	first=$(docker image inspect -f '{{.Id}}' "$USER:aweb")
+	redock exec aweb touch /root/second
+	run redock commit aweb
+	[ "$status" -eq 0 ]
+	[ "$(images_named "$USER:aweb")" = 1 ]
+	run docker image inspect "$first"
+	[ "$status" -ne 0 ]
+	redock kill aweb >/dev/null
+	run redock delete aweb
+	[ "$status" -eq 0 ]
+	[ "$output" = "deleted image '$USER:aweb'" ]
+	[ "$(images_named "$USER:aweb")" = 0 ]
+
+	# Made from the image NAME: the container still uses the one the
+	# second commit replaces, which stays until delete.
+	redock start --no-shell aweb
+	redock commit aweb >/dev/null
+	redock kill aweb >/dev/null
+	redock start --no-shell aweb
+	used=$(docker inspect -f '{{.Image}}' aweb-container)
+	redock exec aweb touch /root/third
+	redock commit aweb >/dev/null
+	redock exec aweb touch /root/fourth
+	redock commit aweb >/dev/null
+	[ "$(images_named "$USER:aweb")" = 2 ]
+	docker image inspect "$used" >/dev/null
+	run redock delete aweb
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "killed '$USER:aweb' first: its container is gone" ]
+	[ "${lines[1]}" = "deleted image '$USER:aweb'" ]
+	[ "$(images_named "$USER:aweb")" = 0 ]
+	[ "$(containers_named "$USER:aweb")" = 0 ]
+}
+
+@test "delete forgets NAME's host key and pin once nothing of NAME is left; kill keeps them" {
+	redock start --no-shell aweb adb
+	pin=$(pin_line adb-container)
+	redock commit aweb adb >/dev/null
+	run grep -c -e '^aweb-container ' -e '^adb-container ' \
+	    "$REDOCK_HOME/known_hosts"
+	[ "$output" = 2 ]
+
+	# kill: the image of NAME stays, and so do the key and its pin.
+	redock kill adb >/dev/null
+	[ "$(pin_line adb-container)" = "$pin" ]
+	[ -f "$REDOCK_HOME/hosts/adb-container/ssh_host_ed25519_key" ]
+
+	run redock delete adb aweb
+	[ "$status" -eq 0 ]
+	run grep -c -e '^aweb-container ' -e '^adb-container ' \
+	    "$REDOCK_HOME/known_hosts"
+	[ "$output" = 0 ]
+	[ ! -e "$REDOCK_HOME/hosts/adb-container" ]
+	[ ! -e "$REDOCK_HOME/hosts/aweb-container" ]
+	[ -z "$(ls -A "$REDOCK_HOME/hosts")" ]
+
+	# An alias that another NAME's saved image has keeps its key, which
+	# that NAME's next start uses, until the last of them goes.
+	for r in "${USER}x" "${USER}y"; do
+		redock start --no-shell -n ashared "$r:aweb" >/dev/null
+		redock commit "$r:aweb" >/dev/null
+		redock kill "$r:aweb" >/dev/null
+	done
+	pin=$(pin_line ashared-container)
+	[ -n "$pin" ]
+	redock delete "${USER}x:aweb"
+	[ "$(pin_line ashared-container)" = "$pin" ]
+	[ -f "$REDOCK_HOME/hosts/ashared-container/ssh_host_ed25519_key" ]
+	redock delete "${USER}y:aweb"
+	run pin_line ashared-container
+	[ -z "$output" ]
+	[ ! -e "$REDOCK_HOME/hosts/ashared-container" ]
 }

@@ -141,12 +141,15 @@ too_open() {
 	run grep -ci proxycommand "$HOME/.ssh/config"
 	[ "$output" = 0 ]
 
-	# list shows them, escaped, one line each.
+	# list shows them, escaped, one line each: three rows of this
+	# test's, and no line that starts with anything but a NAME, or
+	# the header. (Other rows are other users' of the engine.)
 	run --separate-stderr redock list
 	[ "$status" -eq 0 ]
 	[[ $output != *$'\e'* ]]
 	[ "$(grep -c "^$USER:y" <<<"$output")" = 3 ]
-	[ "${#lines[@]}" = 4 ]
+	[ "$(sed 1d <<<"$output" | grep -vc '^[a-z0-9][a-z0-9._/-]*:')" = 0 ]
+	[ "$(grep -F "$pwned" <<<"$output" | grep -vc "^$USER:y")" = 0 ]
 	run --separate-stderr redock list --json
 	[ "$status" -eq 0 ]
 	[ "$(jq -r --arg n "$USER:yz" '.[] | select(.name == $n) | .alias' \

@@ -15,7 +15,7 @@
  *   (it was made so), it is exactly the merge of the fragments now in
  *   FILE.d/ and .checksum its SHA-1, with no temporary left behind; each
  *   change's fragment holds its text byte for byte (or is gone), FILE
- *   holds it, trimmed; the fragments no change named are as they were,
+ *   holds it, trimmed (or, when "local" Includes it, its quoted path); the fragments no change named are as they were,
  *   and a FILE taken over as "local" is kept there byte for byte;
  *   on failure, FILE and FILE.d/ are byte for byte as they were (but for
  *   a first use's move), and the failure is a bad name (then a name was
@@ -26,8 +26,10 @@
  * sshconf_natcmp() an order (antisymmetric, transitive, 0 only for the
  * same bytes) and sshconf_sort() sorting by it.
  *
- * Everything happens in one directory made in LLVMFuzzerInitialize()
- * and emptied before each input; it is removed at exit.
+ * Everything happens in HOME/.ssh, HOME a directory made in
+ * LLVMFuzzerInitialize(), emptied before each input and removed at exit.
+ * "~" means HOME, so a "local" that Includes config.d/ takes in what
+ * the round wrote there (but "10-redock-" fragments, the caller's own).
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -77,9 +79,11 @@ struct round {
 	size_t			 n;
 };
 
-static char	*top, *file, *dir;
+static char	*home, *top, *file, *dir;
+static struct sshconf_options	 opts = { 0, NULL, "10-redock-" };
 
 static void	 cleanup(void);
+static void	 cleanup_home(void);
 static int	 remove_one(const char *, const struct stat *, int,
 		    struct FTW *);
 static void	 reset(void);
@@ -112,14 +116,16 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	if ((tmp = getenv("TMPDIR")) == NULL || *tmp != '/')
 		tmp = "/tmp";
-	xasprintf(&top, "%s/fuzz-sshconf.XXXXXX", tmp);
-	if (mkdtemp(top) == NULL) {
-		perror(top);
+	xasprintf(&home, "%s/fuzz-sshconf.XXXXXX", tmp);
+	if (mkdtemp(home) == NULL) {
+		perror(home);
 		abort();
 	}
+	xasprintf(&top, "%s/.ssh", home);
 	xasprintf(&file, "%s/config", top);
 	xasprintf(&dir, "%s/config.d", top);
-	atexit(cleanup);
+	opts.home = home;
+	atexit(cleanup_home);
 	return 0;
 }
 
@@ -127,6 +133,13 @@ static void
 cleanup(void)
 {
 	nftw(top, remove_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static void
+cleanup_home(void)
+{
+	cleanup();
+	rmdir(home);
 }
 
 static int
@@ -382,7 +395,7 @@ merge_of(const struct dir *d, size_t *lenp)
 		n++;
 	}
 	sshconf_sort(v, n);
-	out = sshconf_join(dir, v, n, lenp);
+	out = sshconf_join(dir, v, n, &opts, lenp);
 	free(v);
 	return out;
 }
@@ -401,7 +414,8 @@ check_merged(const struct dir *d, const struct file *f)
 	FUZZ_ASSERT(d->exists);
 	for (i = 0; i < d->n; i++)
 		FUZZ_ASSERT(d->names[i][0] != '.' ||
-		    strcmp(d->names[i], ".checksum") == 0);
+		    strcmp(d->names[i], ".checksum") == 0 ||
+		    strcmp(d->names[i], ".noexec") == 0);
 	want = merge_of(d, &len);
 	FUZZ_ASSERT(f->len == len && memcmp(f->text, want, len) == 0);
 	free(want);
@@ -426,7 +440,7 @@ update(const struct round *r, int flags, int edited)
 	struct file			 before, after;
 	struct dir			 dbefore, dafter;
 	struct stat			 sb;
-	char				*merged;
+	char				*merged, *quoted;
 	size_t				 i, trim, len;
 	int				 rv, bad = 0, adopt, replaced;
 
@@ -452,7 +466,8 @@ update(const struct round *r, int flags, int edited)
 
 	replaced = adopt && round_names_local(r) && !(flags & SSHCONF_FORCE);
 
-	rv = sshconf_update(file, r->v, r->n, flags, &err);
+	opts.flags = flags & SSHCONF_FORCE;
+	rv = sshconf_update(file, r->v, r->n, &opts, &err);
 
 	file_read(file, &after);
 	dir_read(&dafter);
@@ -501,9 +516,12 @@ update(const struct round *r, int flags, int edited)
 		for (trim = frag->len; trim > 0 &&
 		    isspace((unsigned char)c->text[trim - 1]); trim--)
 			;
+		xasprintf(&quoted, "\"%s/%s\"", dir, c->name);
 		if (trim > 0)
 			FUZZ_ASSERT(memmem(after.text, after.len, c->text,
-			    trim) != NULL);
+			    trim) != NULL || memmem(after.text, after.len,
+			    quoted, strlen(quoted)) != NULL);
+		free(quoted);
 	}
 	/* What no change named is as it was. */
 	for (i = 0; i < dbefore.n; i++) {
@@ -619,7 +637,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(f.text);
 
 		/* A check says whether FILE was edited, and changes nothing. */
-		rv = sshconf_check(file, &err);
+		rv = sshconf_check(file, &opts, &err);
 		FUZZ_ASSERT(rv == (edited ? -1 : 0));
 		FUZZ_ASSERT(!edited || err.kind == SSHCONF_EEDITED);
 		file_read(file, &f);

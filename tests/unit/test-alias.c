@@ -575,6 +575,50 @@ another_redock_ssh_sharing_is_refused(void **state)
 	control_dir_refused("REDOCK_SSH_SHARING is 'no\\n'");
 }
 
+static void
+the_engine_line_is_one_line_whatever_the_engine_says(void **state)
+{
+	const char	*id = "ID:1 2\n\tHost *%\x01\xff@/var/lib/docker";
+	const char	*url = "unix:///tmp/a b\n.sock";
+	char		*line, *cause, *text, *gid, *gurl;
+
+	(void)state;
+	assert_int_equal(alias_engine_line(id, url, &line, &cause), 0);
+	assert_null(cause);
+	assert_int_equal(strncmp(line, "# redock: engine ", 17), 0);
+	/* One line: only its own newline, nothing outside '!'..'~'. */
+	assert_ptr_equal(strchr(line, '\n'), line + strlen(line) - 1);
+	assert_string_equal(line, "# redock: engine "
+	    "ID:1%202%0A%09Host%20*%25%01%FF@/var/lib/docker via "
+	    "unix:///tmp/a%20b%0A.sock\n");
+
+	/* Read back from a fragment, before its Host line. */
+	assert_true(asprintf(&text, "# redock: container alias a\n%s"
+	    "Host a\n\tPort 1\n", line) > 0);
+	assert_int_equal(alias_fragment_engine(text, &gid, &gurl), 1);
+	assert_string_equal(gid, id);
+	assert_string_equal(gurl, url);
+	free(gid);
+	free(gurl);
+	free(text);
+
+	/* After the Host line it is not the fragment's own. */
+	assert_true(asprintf(&text, "Host a\n%s", line) > 0);
+	assert_int_equal(alias_fragment_engine(text, &gid, &gurl), 0);
+	assert_null(gid);
+	assert_null(gurl);
+	free(text);
+	assert_int_equal(alias_fragment_engine("", &gid, &gurl), 0);
+	assert_int_equal(alias_fragment_engine("# redock: engine x\n", &gid,
+	    &gurl), 0);
+	free(line);
+
+	assert_int_equal(alias_engine_line("", url, &line, &cause), -1);
+	assert_null(line);
+	assert_non_null(cause);
+	free(cause);
+}
+
 int
 main(void)
 {
@@ -592,6 +636,8 @@ main(void)
 		    a_path_that_could_change_the_config_is_refused),
 		cmocka_unit_test(a_percent_is_doubled_and_a_lone_dollar_kept),
 		cmocka_unit_test(the_fragment_is_named_to_sort_before_local),
+		cmocka_unit_test(
+		    the_engine_line_is_one_line_whatever_the_engine_says),
 		cmocka_unit_test_setup_teardown(
 		    the_control_dir_is_made_0700_under_xdg_runtime_dir,
 		    scratch_setup, scratch_teardown),

@@ -869,6 +869,59 @@ a_host_key_exists_once_made_and_not_after_it_is_forgotten(void **state)
 	free(pub);
 }
 
+/*
+ * A start holds its alias from before the key exists: the hold makes
+ * home and the alias's directory, and keeps keys_host_idle() (sync's
+ * and delete's question) from saying that no start has it.
+ */
+static void
+a_hold_makes_the_directory_and_keeps_the_alias_from_being_idle(
+    void **state)
+{
+	struct scratch	*s = *state;
+	struct stat	 sb;
+	char		*dir, *cause = NULL, *pub;
+	int		 hold, again, idle;
+
+	xasprintf(&dir, "%s/" KEYS_HOSTS "/" ALIAS, s->home);
+	assert_int_equal(keys_host_idle(s->home, ALIAS), -1);
+	assert_int_equal(errno, ENOENT);
+	hold = keys_host_hold(s->home, ALIAS, &cause);
+	assert_true(hold >= 0);
+	assert_null(cause);
+	assert_int_equal(stat(dir, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0700);
+	assert_int_equal(keys_host_exists(s->home, ALIAS), 0);
+
+	/* Held: not idle; a second start shares it. */
+	assert_int_equal(keys_host_idle(s->home, ALIAS), -1);
+	assert_int_equal(errno, EWOULDBLOCK);
+	again = keys_host_hold(s->home, ALIAS, &cause);
+	assert_true(again >= 0);
+	pub = host_ok(s->home, ALIAS);
+	close(hold);
+	assert_int_equal(keys_host_idle(s->home, ALIAS), -1);
+	close(again);
+
+	/* Idle: it may be forgotten, and a later hold makes it anew. */
+	idle = keys_host_idle(s->home, ALIAS);
+	assert_true(idle >= 0);
+	assert_int_equal(keys_host_remove(s->home, ALIAS, &cause), 0);
+	close(idle);
+	assert_int_equal(stat(dir, &sb), -1);
+	hold = keys_host_hold(s->home, ALIAS, &cause);
+	assert_true(hold >= 0);
+	assert_int_equal(stat(dir, &sb), 0);
+	assert_int_equal(keys_host_exists(s->home, ALIAS), 0);
+	close(hold);
+
+	/* Outside the grammar: refused, nothing made. */
+	assert_refused(keys_host_hold(s->home, "../" ALIAS, &cause), &cause,
+	    "alias");
+	free(pub);
+	free(dir);
+}
+
 static void
 a_host_key_is_stable_and_its_pin_left_untouched(void **state)
 {
@@ -1535,6 +1588,8 @@ main(void)
 		    home_comes_from_redock_home_then_xdg_data_home_then_home),
 		SCRATCH(a_host_key_is_made_and_pinned_once),
 		SCRATCH(a_host_key_exists_once_made_and_not_after_it_is_forgotten),
+		SCRATCH(
+		    a_hold_makes_the_directory_and_keeps_the_alias_from_being_idle),
 		SCRATCH(a_host_key_is_stable_and_its_pin_left_untouched),
 		SCRATCH(other_lines_of_known_hosts_are_kept_byte_for_byte),
 		SCRATCH(a_stale_pin_is_replaced),

@@ -2,9 +2,12 @@
  * Unit tests of what the lifecycle commands share (src/machine.c): the
  * wait for sshd's banner against servers that answer, stay silent, talk
  * something else or drop the connection as the engine's proxy does; the
- * time-out setting; ~/.ssh/config's place; finding containers by label.
+ * time-out setting; ~/.ssh/config's place, or REDOCK_SSH_CONFIG's, and
+ * a read-only one refused; finding containers by label; the fragment
+ * that records its engine, and telling another engine's from ours.
  */
 #include <sys/types.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -354,6 +357,190 @@ the_fragment_reaches_the_port_with_redocks_keys(void **state)
 	unsetenv("REDOCK_SSH_SHARING");
 }
 
+static void
+redock_ssh_config_is_used_and_ssh_is_left_alone(void **state)
+{
+	char	*dir, *path, *cause, *file, *ssh;
+
+	(void)state;
+	dir = scratch_dir("machine");
+	setenv("HOME", dir, 1);
+	assert_true(asprintf(&file, "%s/state/redock/ssh_config", dir) > 0);
+	assert_true(asprintf(&ssh, "%s/.ssh", dir) > 0);
+	setenv(MACHINE_SSH_CONFIG_ENV, file, 1);
+	assert_true(machine_ssh_config_new(file));
+	assert_int_equal(machine_ssh_config(&path, &cause), 0);
+	assert_string_equal(path, file);
+	free(path);
+	/* Its directories are made, private; ~/.ssh is not. */
+	assert_int_equal(mode_of(ssh), -1);
+	file[strlen(file) - strlen("/ssh_config")] = '\0';
+	assert_int_equal(mode_of(file), 0700);
+	free(file);
+
+	/* Only a path an Include line can name. */
+	setenv(MACHINE_SSH_CONFIG_ENV, "relative/config", 1);
+	assert_int_equal(machine_ssh_config(&path, &cause), -1);
+	assert_null(path);
+	assert_non_null(strstr(cause, "not an absolute path"));
+	assert_non_null(strstr(cause, MACHINE_SSH_CONFIG_ENV));
+	free(cause);
+	setenv(MACHINE_SSH_CONFIG_ENV, "/tmp/a\"b", 1);
+	assert_int_equal(machine_ssh_config(&path, &cause), -1);
+	free(cause);
+	setenv(MACHINE_SSH_CONFIG_ENV, "/tmp/conf*", 1);
+	assert_int_equal(machine_ssh_config(&path, &cause), -1);
+	free(cause);
+	assert_true(asprintf(&file, "%s/.ssh/config", dir) > 0);
+	setenv(MACHINE_SSH_CONFIG_ENV, file, 1);
+	assert_int_equal(machine_ssh_config(&path, &cause), -1);
+	assert_non_null(strstr(cause, "your own ~/.ssh/config"));
+	free(cause);
+	free(file);
+	assert_int_equal(mode_of(ssh), -1);
+
+	/* Empty: as if unset. */
+	setenv(MACHINE_SSH_CONFIG_ENV, "", 1);
+	assert_int_equal(machine_ssh_config(&path, &cause), 0);
+	assert_false(machine_ssh_config_new(path));
+	free(path);
+	unsetenv(MACHINE_SSH_CONFIG_ENV);
+	free(ssh);
+	tree_remove(dir);
+	free(dir);
+}
+
+static void
+the_include_note_names_the_file(void **state)
+{
+	char	*note;
+
+	(void)state;
+	note = machine_include_note("/home/u/.config/redock/ssh config");
+	assert_non_null(strstr(note,
+	    "\nInclude \"/home/u/.config/redock/ssh config\"\n"));
+	assert_int_equal(strncmp(note, "redock: ", 8), 0);
+	free(note);
+}
+
+/*
+ * In a child, with a read-only tmpfs: root ignores file modes, but not
+ * a read-only mount.
+ */
+static void
+a_read_only_config_is_refused_before_anything_changes(void **state)
+{
+	char	*dir, *mnt, *msg, *link, *path, *cause = NULL, *ssh;
+	pid_t	 pid;
+	int	 status;
+
+	(void)state;
+	dir = scratch_dir("machine");
+	mnt = path_of(dir, "ro");
+	assert_true(asprintf(&ssh, "%s/.ssh", dir) > 0);
+	assert_int_equal(mkdir(ssh, 0700), 0);
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		if ((msg = tmpfs_mount(mnt, "mode=0755")) != NULL) {
+			fprintf(stderr, "%s\n", msg);
+			_exit(strncmp(msg, NO_TMPFS, strlen(NO_TMPFS)) == 0 ?
+			    77 : 1);
+		}
+		path = path_of(mnt, "config");
+		file_put(path, "Host x\n", 0644);
+		if (mount(NULL, mnt, NULL, MS_REMOUNT | MS_RDONLY, NULL) == -1)
+			_exit(77);
+		link = path_of(ssh, "config");
+		if (symlink(path, link) == -1)
+			_exit(2);
+		setenv("HOME", dir, 1);
+		unsetenv(MACHINE_SSH_CONFIG_ENV);
+		if (machine_ssh_config(&path, &cause) != -1 || path != NULL)
+			_exit(3);
+		if (strstr(cause, MACHINE_SSH_CONFIG_ENV) == NULL ||
+		    strstr(cause, "a link to") == NULL ||
+		    strchr(cause, '\n') != NULL) {
+			fprintf(stderr, "%s\n", cause);
+			_exit(4);
+		}
+		/* Nothing made next to it. */
+		if (mode_of(path_of(ssh, "config.d")) != -1)
+			_exit(5);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77)
+		skip();
+	assert_int_equal(WEXITSTATUS(status), 0);
+	free(ssh);
+	free(mnt);
+	tree_remove(dir);
+	free(dir);
+}
+
+static void
+a_fragment_records_its_engine(void **state)
+{
+	struct machine_engine	 me = { (char *)"ID1@/var/lib/docker",
+				    (char *)"unix:///var/run/docker.sock" };
+	struct machine_engine	 other = { (char *)"ID2@/srv/d 2",
+				    (char *)"unix:///tmp/x y.sock" };
+	char			*name, *text, *cause, *url, *dir, *config;
+	char			*frag;
+
+	(void)state;
+	setenv("REDOCK_SSH_SHARING", "no", 1);
+	assert_int_equal(machine_fragment_of("/h/redock", "web-container",
+	    2222, &other, &name, &text, &cause), 0);
+	assert_string_equal(name, "10-redock-web-container");
+	/* After the first comment line, before the Host block. */
+	assert_non_null(strstr(text, "do not edit\n# redock: engine "
+	    "ID2@/srv/d%202 via unix:///tmp/x%20y.sock\nHost web-container\n"));
+	assert_int_equal(machine_text_other(text, &me, &url), 1);
+	assert_string_equal(url, "unix:///tmp/x y.sock");
+	free(url);
+	assert_int_equal(machine_text_other(text, &other, &url), 0);
+	assert_null(url);
+
+	/* Read from FILE.d/, as start, kill and list do. */
+	dir = scratch_dir("machine");
+	config = path_of(dir, "config");
+	assert_true(asprintf(&frag, "%s.d", config) > 0);
+	assert_int_equal(mkdir(frag, 0700), 0);
+	free(frag);
+	assert_true(asprintf(&frag, "%s.d/%s", config, name) > 0);
+	file_put(frag, text, 0600);
+	assert_int_equal(machine_fragment_other(config, "web-container", &me,
+	    &url), 1);
+	assert_string_equal(url, "unix:///tmp/x y.sock");
+	free(url);
+	assert_int_equal(machine_fragment_other(config, "web-container",
+	    &other, &url), 0);
+	assert_int_equal(machine_fragment_other(config, "db-container", &me,
+	    &url), 0);
+	assert_int_equal(machine_fragment_other(config, "../x", &me, &url), 0);
+	free(text);
+	free(name);
+
+	/* redock 0.1's fragments have no engine line: anybody's. */
+	assert_int_equal(machine_fragment("/h/redock", "web-container", 2222,
+	    &name, &text, &cause), 0);
+	file_put(frag, text, 0600);
+	assert_int_equal(machine_fragment_other(config, "web-container", &me,
+	    &url), 0);
+	assert_null(url);
+	assert_int_equal(machine_text_other(text, &other, &url), 0);
+	free(name);
+	free(text);
+	free(frag);
+	free(config);
+	tree_remove(dir);
+	free(dir);
+	unsetenv("REDOCK_SSH_SHARING");
+}
+
 int
 main(void)
 {
@@ -368,6 +555,12 @@ main(void)
 		    the_ssh_config_is_under_home_and_ssh_is_made_private),
 		cmocka_unit_test(containers_are_found_by_their_labels),
 		cmocka_unit_test(the_fragment_reaches_the_port_with_redocks_keys),
+		cmocka_unit_test(
+		    redock_ssh_config_is_used_and_ssh_is_left_alone),
+		cmocka_unit_test(the_include_note_names_the_file),
+		cmocka_unit_test(
+		    a_read_only_config_is_refused_before_anything_changes),
+		cmocka_unit_test(a_fragment_records_its_engine),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -222,8 +222,9 @@ update_ok(const char *file, const struct sshconf_change *changes, size_t n,
     int flags)
 {
 	struct sshconf_error	err;
+	struct sshconf_options	o = { flags, NULL, NULL };
 
-	if (sshconf_update(file, changes, n, flags, &err) != 0)
+	if (sshconf_update(file, changes, n, &o, &err) != 0)
 		fail_msg("update of '%s' failed: %s", file, err.message);
 }
 
@@ -233,8 +234,9 @@ update_refused(const char *file, const struct sshconf_change *changes,
     size_t n, int flags, enum sshconf_kind kind, const char *what)
 {
 	struct sshconf_error	err;
+	struct sshconf_options	o = { flags, NULL, NULL };
 
-	if (sshconf_update(file, changes, n, flags, &err) == 0)
+	if (sshconf_update(file, changes, n, &o, &err) == 0)
 		fail_msg("update of '%s' succeeded", file);
 	if (err.kind != kind)
 		fail_msg("error kind %d, not %d: %s", err.kind, kind,
@@ -339,7 +341,7 @@ join_fragments(const char *dir, struct sshconf_fragment *v, size_t n,
 	char	*out;
 
 	sshconf_sort(v, n);
-	out = sshconf_join(dir, v, n, lenp);
+	out = sshconf_join(dir, v, n, NULL, lenp);
 	assert_non_null(out);
 	assert_int_equal(strlen(out), *lenp);
 	return out;
@@ -858,7 +860,7 @@ a_hand_edit_is_never_overwritten_without_force(void **state)
 	before = state_of(s->file);
 	update_refused(s->file, &host_b, 1, 0, SSHCONF_EEDITED, "Host mine");
 	update_refused(s->file, NULL, 0, 0, SSHCONF_EEDITED, "Host mine");
-	if (sshconf_check(s->file, &err) != -1 ||
+	if (sshconf_check(s->file, NULL, &err) != -1 ||
 	    err.kind != SSHCONF_EEDITED)
 		fail_msg("sshconf_check saw no hand edit");
 	assert_non_null(strstr(err.message, "Host mine"));
@@ -870,7 +872,7 @@ a_hand_edit_is_never_overwritten_without_force(void **state)
 	text = frag_read(s, "b");
 	assert_string_equal(text, "Host b");
 	assert_made(s->file, "\nHost a\n\nHost b\n");
-	assert_int_equal(sshconf_check(s->file, &err), 0);
+	assert_int_equal(sshconf_check(s->file, NULL, &err), 0);
 	free(text);
 	free(edited);
 }
@@ -976,7 +978,7 @@ a_file_beside_a_directory_with_local_is_a_hand_edit(void **state)
 
 	before = state_of(s->file);
 	update_refused(s->file, &host_b, 1, 0, SSHCONF_EEDITED, NULL);
-	if (sshconf_check(s->file, &err) != -1 ||
+	if (sshconf_check(s->file, NULL, &err) != -1 ||
 	    err.kind != SSHCONF_EEDITED)
 		fail_msg("sshconf_check saw no hand edit");
 	assert_unchanged(s->file, before);
@@ -1070,7 +1072,7 @@ a_linked_file_that_leads_nowhere_is_refused_and_nothing_made(void **state)
 
 	if (symlink("dotfiles/config", s->file) == -1)
 		fail_msg("cannot link '%s'", s->file);
-	assert_int_equal(sshconf_check(s->file, &err), -1);
+	assert_int_equal(sshconf_check(s->file, NULL, &err), -1);
 	assert_int_equal(err.kind, SSHCONF_ESYSTEM);
 	assert_non_null(strstr(err.message, s->file));
 	assert_non_null(strstr(err.message, "symbolic link"));
@@ -1097,7 +1099,7 @@ a_file_where_the_directory_belongs_is_refused(void **state)
 	file_write(s->d, "not a directory\n", 0600);
 	before = state_of(s->file);
 	update_refused(s->file, NULL, 0, 0, SSHCONF_ESYSTEM, s->d);
-	assert_int_equal(sshconf_check(s->file, &err), -1);
+	assert_int_equal(sshconf_check(s->file, NULL, &err), -1);
 	assert_int_equal(err.kind, SSHCONF_ESYSTEM);
 	assert_unchanged(s->file, before);
 	assert_file_is(s->d, "not a directory\n");
@@ -1192,7 +1194,7 @@ read_only_body(struct scratch *s, void *arg)
 	if ((msg = tmpfs_mount(s->mnt, "size=256k,mode=0700")) != NULL)
 		return msg;
 	xasprintf(&file, "%s/config", s->mnt);
-	if (sshconf_update(file, &host_a, 1, 0, &err) == -1)
+	if (sshconf_update(file, &host_a, 1, NULL, &err) == -1)
 		msg = why("first update: %s", err.message);
 	else if (mount(NULL, s->mnt, NULL, MS_REMOUNT | MS_RDONLY |
 	    MS_NOSUID | MS_NODEV, NULL) == -1)
@@ -1200,7 +1202,7 @@ read_only_body(struct scratch *s, void *arg)
 	if (msg != NULL)
 		goto out;
 	before = state_of(file);
-	if (sshconf_update(file, &host_b, 1, 0, &err) == 0)
+	if (sshconf_update(file, &host_b, 1, NULL, &err) == 0)
 		msg = why("an update on a read-only file system succeeded");
 	else if (err.kind != SSHCONF_ESYSTEM)
 		msg = why("kind %d, not ESYSTEM: %s", err.kind, err.message);
@@ -1262,12 +1264,12 @@ full_disk_body(struct scratch *s, void *arg)
 	text[len] = '\0';
 	big.text = text;
 
-	if (sshconf_update(file, &host_a, 1, 0, &err) == -1) {
+	if (sshconf_update(file, &host_a, 1, NULL, &err) == -1) {
 		msg = why("first update: %s", err.message);
 		goto out;
 	}
 	before = state_of(file);
-	if (sshconf_update(file, &big, 1, 0, &err) == 0)
+	if (sshconf_update(file, &big, 1, NULL, &err) == 0)
 		msg = why("200 KiB were written on a 64 KiB file system");
 	else if (err.kind != SSHCONF_ESYSTEM)
 		msg = why("kind %d, not ESYSTEM: %s", err.kind, err.message);
@@ -1279,7 +1281,7 @@ full_disk_body(struct scratch *s, void *arg)
 	if (msg != NULL)
 		goto out;
 
-	if (sshconf_update(file, &host_b, 1, 0, &err) == -1)
+	if (sshconf_update(file, &host_b, 1, NULL, &err) == -1)
 		msg = why("the update after a full disk: %s", err.message);
 	else if ((got = file_load(file, NULL)) == NULL)
 		msg = why("cannot read '%s': %s", file, strerror(errno));
@@ -1322,7 +1324,7 @@ racer_body(struct scratch *s, void *arg)
 		    10000 + i);
 		c.name = name;
 		c.text = text;
-		if (sshconf_update(s->file, &c, 1, 0, &err) == -1)
+		if (sshconf_update(s->file, &c, 1, NULL, &err) == -1)
 			return why("process %d, fragment %s: %s",
 			    *(int *)arg, name, err.message);
 	}
@@ -1376,7 +1378,7 @@ racing_processes_lose_no_fragment(void **state)
 	assert_string_equal(text, "Host mine\n");
 	free(text);
 	assert_generated(s->file);
-	assert_int_equal(sshconf_check(s->file, &err), 0);
+	assert_int_equal(sshconf_check(s->file, NULL, &err), 0);
 	update_ok(s->file, NULL, 0, 0);
 	assert_generated(s->file);
 }
@@ -1392,7 +1394,7 @@ flipper_body(struct scratch *s, void *arg)
 	(void)arg;
 	for (k = 0;; k++) {
 		c.text = k % 2 == 0 ? LAST_B : LAST_A;
-		if (sshconf_update(s->file, &c, 1, 0, &err) == -1)
+		if (sshconf_update(s->file, &c, 1, NULL, &err) == -1)
 			return why("update %lu: %s", k, err.message);
 	}
 }
@@ -1455,7 +1457,7 @@ sigkill_at_any_moment_leaves_a_whole_file_and_no_hand_edit(void **state)
 			    "ending \"%s\"", k, us, seed, s->file, len, alen,
 			    blen, xvis(got + (len > 60 ? len - 60 : 0)));
 		free(got);
-		if (sshconf_update(s->file, NULL, 0, 0, &err) == -1)
+		if (sshconf_update(s->file, NULL, 0, NULL, &err) == -1)
 			fail_msg("after kill %d at %lu us (seed %lu) the next "
 			    "update failed: %s", k, us, seed, err.message);
 		assert_generated(s->file);
@@ -1476,6 +1478,349 @@ sigkill_at_any_moment_leaves_a_whole_file_and_no_hand_edit(void **state)
 	/* Checked last, so that one leftover does not hide a worse fault. */
 	if (*left != '\0')
 		fail_msg("%s", left);
+}
+
+/*
+ * The user's Include of config.d/ in "local" (sshconf.h, "Include")
+ */
+
+/* One Include line of "local", and what FILE holds in its place. */
+struct include_case {
+	const char	*line;
+	const char	*want;		/* NULL: the line as it is */
+	int		 web2, web10;	/* taken in: not at the top level */
+};
+
+#define MERGED	"  (what it names is merged into this file)"
+#define IN_D	"\"" JOIN_DIR "/"
+
+static const struct include_case include_cases[] = {
+	{ "Include config.d/*",
+	    "Include " IN_D "web10\" " IN_D "web2\"", 1, 1 },
+	{ "include ~/.ssh/config.d/web*",
+	    "include " IN_D "web10\" " IN_D "web2\"", 1, 1 },
+	{ "Include=\"/h/.ssh/config.d/web2\"",
+	    "Include=" IN_D "web2\"", 1, 0 },
+	{ "  INCLUDE = /etc/ssh/x  config.d/web1*   # mine",
+	    "  INCLUDE = /etc/ssh/x " IN_D "web10\"   # mine", 0, 1 },
+	{ "Include /etc/ssh/a 'config.d/we'\"b2\" ~/b",
+	    "Include /etc/ssh/a " IN_D "web2\" ~/b", 1, 0 },
+	{ "Include ~//.ssh/config.d/web2", "Include " IN_D "web2\"", 1, 0 },
+	{ "Include ~/.ssh/config.d/local",
+	    "# Include ~/.ssh/config.d/local" MERGED, 0, 0 },
+	{ "\tInclude config.d/10-redock-* config.d/l*",
+	    "\t# Include config.d/10-redock-* config.d/l*" MERGED, 0, 0 },
+	{ "Include config.d/nothing*", NULL, 0, 0 },
+	{ "Include /elsewhere/*", NULL, 0, 0 },
+	{ "Include config.d/.*", NULL, 0, 0 },
+	{ "Include \"config.d/*", NULL, 0, 0 },
+	{ "Include", NULL, 0, 0 },
+	{ "Included config.d/*", NULL, 0, 0 },
+	{ "# Include config.d/*", NULL, 0, 0 },
+	{ "Include %d/.ssh/config.d/*", NULL, 0, 0 },
+};
+
+/*
+ * FILE from "local" (text), web2, web10 and 10-redock-x, with "~" for
+ * /h and redock's own prefix.
+ */
+static char *
+join_local(const char *text, size_t *lenp)
+{
+	static const char *const names[] = { "10-redock-x", "web2", "web10" };
+	struct sshconf_options	 o = { 0, "/h", "10-redock-" };
+	struct sshconf_fragment	*v;
+	char			*out;
+	size_t			 i;
+
+	v = xcalloc(4, sizeof *v);
+	for (i = 0; i < 3; i++) {
+		v[i].name = xstrdup(names[i]);
+		xasprintf(&v[i].text, "Host %s\n\tHostName h-%s", names[i],
+		    names[i]);
+		v[i].len = strlen(v[i].text);
+	}
+	v[3].name = xstrdup(SSHCONF_LOCAL);
+	v[3].text = xstrdup(text);
+	v[3].len = strlen(text);
+	sshconf_sort(v, 4);
+	out = sshconf_join(JOIN_DIR, v, 4, &o, lenp);
+	fragments_free(v, 4);
+	return out;
+}
+
+static void
+an_include_of_config_d_takes_its_fragments_in_where_it_stands(void **state)
+{
+	const struct include_case	*c;
+	char				*got, *want, *line;
+	size_t				 i, len;
+
+	(void)state;
+	for (i = 0; i < sizeof include_cases / sizeof *include_cases; i++) {
+		c = &include_cases[i];
+		xasprintf(&line, "Host first\n%s\nHost * # end", c->line);
+		got = join_local(line, &len);
+		xasprintf(&want, "\nHost first\n%s\nHost * # end\n",
+		    c->want != NULL ? c->want : c->line);
+		if (strstr(got, want) == NULL)
+			fail_msg("case %zu: '%s' gave\n%s", i, c->line, got);
+		/* Taken in once: read where the Include stands, only. */
+		if ((strstr(got, "Host web2\n") == NULL) != c->web2 ||
+		    (strstr(got, "Host web10\n") == NULL) != c->web10)
+			fail_msg("case %zu: '%s': top level wrong\n%s", i,
+			    c->line, got);
+		/* redock's own: at the top, first, always. */
+		free(line);
+		xasprintf(&line, HEADER "\nHost 10-redock-x\n", JOIN_DIR);
+		if (strncmp(got, line, strlen(line)) != 0)
+			fail_msg("case %zu: own fragment not first\n%s", i,
+			    got);
+		free(line);
+		free(want);
+		free(got);
+	}
+}
+
+/* Inside a Match block the paths stand in the block, as OpenSSH reads. */
+static void
+an_include_in_a_block_stays_in_its_block(void **state)
+{
+	char	*got, *want;
+	size_t	 len;
+
+	(void)state;
+	got = join_local("Match host w*\n  Include config.d/web2\n"
+	    "Host *\n  User bob", &len);
+	xasprintf(&want, HEADER "\nHost 10-redock-x\n\tHostName h-10-redock-x\n"
+	    "\nMatch host w*\n  Include " IN_D "web2\"\n"
+	    "Host *\n  User bob\n"
+	    "\nHost web10\n\tHostName h-web10\n", JOIN_DIR);
+	assert_text("the join", got, len, want, strlen(want));
+	free(want);
+	free(got);
+}
+
+/* Without options (or another directory), "local" is merged as it is. */
+static void
+an_include_is_left_alone_without_home_or_elsewhere(void **state)
+{
+	struct sshconf_fragment	v[2];
+	char			*got;
+	size_t			 len;
+
+	(void)state;
+	v[0].name = (char *)SSHCONF_LOCAL;
+	v[0].text = (char *)"Include /x/.ssh/config.d/*";
+	v[0].len = strlen(v[0].text);
+	v[1].name = (char *)"web";
+	v[1].text = (char *)"Host web";
+	v[1].len = strlen(v[1].text);
+	got = sshconf_join("/y/.ssh/config.d", v, 2, NULL, &len);
+	assert_non_null(strstr(got, "\nInclude /x/.ssh/config.d/*\n"));
+	assert_non_null(strstr(got, "\nHost web\n"));
+	free(got);
+}
+
+/*
+ * The issue's user: an Include of every file of config.d/ in FILE, a
+ * fragment of theirs beside it. First use makes FILE "local"; FILE then includes
+ * the user's fragment where the Include stood, and neither "local"
+ * (which would include itself) nor redock's.
+ */
+static void
+a_config_that_includes_config_d_never_includes_itself(void **state)
+{
+	struct scratch		*s = *state;
+	struct sshconf_change	 redock = { "10-redock-x", "Host x\n\tUser root" };
+	struct sshconf_options	 o = { 0, NULL, "10-redock-" };
+	struct sshconf_error	 err;
+	char			*home, *text, *body, *got;
+
+	home = xstrdup(s->dir);
+	make_dir(s->d, 0700);
+	frag_put(s, "work", "Host work\n\tHostName 192.0.2.7\n", 0600);
+	xasprintf(&text, "Include %s/*\n\nHost *\n\tUser bob\n", s->d);
+	file_write(s->file, text, 0600);
+	o.home = home;
+	if (sshconf_update(s->file, &redock, 1, &o, &err) == -1)
+		fail_msg("%s", err.message);
+	xasprintf(&body, "\nHost x\n\tUser root\n\nMatch all\nInclude \"%s/work\""
+	    "\n\nHost *\n\tUser bob\n", s->d);
+	assert_made(s->file, body);
+	got = frag_read(s, SSHCONF_LOCAL);
+	assert_string_equal(got, text);		/* never modified */
+	free(got);
+	free(body);
+	free(text);
+	free(home);
+}
+
+/*
+ * A directory made by hand (no .checksum) holds no programs: its files
+ * with an execute bit are read as text, now and after, and .noexec says
+ * so. One that sshconf made runs them; but not those the user's Include
+ * takes in, which OpenSSH reads.
+ */
+static void
+a_program_in_a_hand_made_directory_is_never_run(void **state)
+{
+	struct scratch	*s = *state;
+	char		*script, *ran, *text, *mark;
+
+	xasprintf(&ran, "%s/ran", s->dir);
+	xasprintf(&script, "#!/bin/sh\ntouch '%s'\necho 'Host gen'\n", ran);
+	make_dir(s->d, 0700);
+	frag_put(s, "gen", script, 0755);
+	file_write(s->file, "Host mine\n", 0600);
+	update_ok(s->file, NULL, 0, 0);
+	update_ok(s->file, &host_a, 1, 0);
+	assert_int_equal(access(ran, F_OK), -1);
+	text = file_read(s->file, NULL);
+	assert_non_null(strstr(text, "\ntouch '"));
+	assert_null(strstr(text, "\nHost gen\n"));
+	xasprintf(&mark, "%s/.noexec", s->d);
+	assert_int_equal(access(mark, F_OK), 0);
+	free(mark);
+	free(text);
+	free(script);
+	free(ran);
+}
+
+static void
+a_program_the_include_takes_in_is_not_run(void **state)
+{
+	struct scratch		*s = *state;
+	struct sshconf_options	 o = { 0, NULL, NULL };
+	struct sshconf_error	 err;
+	char			*script, *ran, *local, *text, *want;
+
+	o.home = s->dir;
+	update_ok(s->file, NULL, 0, 0);		/* sshconf's own directory */
+	xasprintf(&ran, "%s/ran", s->dir);
+	xasprintf(&script, "#!/bin/sh\ntouch '%s'\necho 'Host gen'\n", ran);
+	frag_put(s, "gen", script, 0755);
+	xasprintf(&local, "Include %s/g*\n", s->d);
+	frag_put(s, SSHCONF_LOCAL, local, 0600);
+	if (sshconf_update(s->file, NULL, 0, &o, &err) == -1)
+		fail_msg("%s", err.message);
+	assert_int_equal(access(ran, F_OK), -1);
+	xasprintf(&want, "\nInclude \"%s/gen\"\n", s->d);
+	text = file_read(s->file, NULL);
+	assert_non_null(strstr(text, want));
+	assert_null(strstr(text, "Host gen"));
+	/* The same program, not taken in, runs: this directory allows it. */
+	frag_put(s, SSHCONF_LOCAL, "Host mine\n", 0600);
+	if (sshconf_update(s->file, NULL, 0, &o, &err) == -1)
+		fail_msg("%s", err.message);
+	assert_int_equal(access(ran, F_OK), 0);
+	free(text);
+	text = file_read(s->file, NULL);
+	assert_non_null(strstr(text, "\nHost gen\n"));
+	free(text);
+	free(want);
+	free(local);
+	free(script);
+	free(ran);
+}
+
+/* A config with an execute bit is no program: "local" gets none. */
+static void
+first_use_makes_local_without_an_execute_bit(void **state)
+{
+	struct scratch	*s = *state;
+	struct stat	 sb;
+	char		*path;
+
+	file_write(s->file, "Host mine\n", 0750);
+	update_ok(s->file, NULL, 0, 0);
+	path = frag_path(s, SSHCONF_LOCAL);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0640);
+	assert_made(s->file, "\nHost mine\n");
+	free(path);
+}
+
+/*
+ * sshconf_preview
+ */
+
+/* Writes nothing, first use included, and says what update then writes. */
+static void
+a_preview_writes_nothing_and_shows_what_update_writes(void **state)
+{
+	struct scratch		*s = *state;
+	struct sshconf_error	 err;
+	struct stat		 sb;
+	char			*before, *old, *new, *made;
+	size_t			 oldlen, newlen, len;
+
+	file_write(s->file, "Host mine\n", 0600);
+	before = state_of(s->file);
+	if (sshconf_preview(s->file, &host_a, 1, NULL, &old, &oldlen, &new,
+	    &newlen, &err) == -1)
+		fail_msg("%s", err.message);
+	assert_unchanged(s->file, before);
+	assert_int_equal(stat(s->d, &sb), -1);
+	assert_string_equal(old, "Host mine\n");
+	assert_int_equal(oldlen, strlen(old));
+	update_ok(s->file, &host_a, 1, 0);
+	made = file_read(s->file, &len);
+	assert_text("the preview", new, newlen, made, len);
+	free(made);
+	free(old);
+	free(new);
+
+	/* With FILE.d/ there, and no FILE: "" now. */
+	unlink(s->file);
+	before = state_of(s->file);
+	if (sshconf_preview(s->file, &host_b, 1, NULL, &old, &oldlen, &new,
+	    &newlen, &err) == -1)
+		fail_msg("%s", err.message);
+	assert_unchanged(s->file, before);
+	assert_string_equal(old, "");
+	assert_int_equal(oldlen, 0);
+	assert_non_null(strstr(new, "\nHost a\n\nHost b\n"));
+	free(old);
+	free(new);
+}
+
+static void
+a_preview_refuses_a_hand_edit_as_update_does(void **state)
+{
+	struct scratch		*s = *state;
+	struct sshconf_options	 force = { SSHCONF_FORCE, NULL, NULL };
+	struct sshconf_error	 err, uerr;
+	char			*before, *old = NULL, *new = NULL, *text;
+	size_t			 oldlen, newlen;
+
+	update_ok(s->file, &host_a, 1, 0);
+	text = file_read(s->file, NULL);
+	xasprintf(&old, "%sHost edited\n", text);
+	file_write(s->file, old, 0600);
+	free(old);
+	old = NULL;
+	before = state_of(s->file);
+	assert_int_equal(sshconf_preview(s->file, &host_b, 1, NULL, &old,
+	    &oldlen, &new, &newlen, &err), -1);
+	assert_null(old);
+	assert_null(new);
+	assert_int_equal(err.kind, SSHCONF_EEDITED);
+	assert_int_equal(sshconf_update(s->file, &host_b, 1, NULL, &uerr), -1);
+	assert_string_equal(err.message, uerr.message);
+	assert_unchanged(s->file, before);
+
+	/* Forced, it shows the overwrite and still writes nothing. */
+	before = state_of(s->file);
+	if (sshconf_preview(s->file, &host_b, 1, &force, &old, &oldlen, &new,
+	    &newlen, &err) == -1)
+		fail_msg("%s", err.message);
+	assert_unchanged(s->file, before);
+	assert_non_null(strstr(old, "Host edited"));
+	assert_null(strstr(new, "Host edited"));
+	free(old);
+	free(new);
+	free(text);
 }
 
 /* A test in a scratch directory of its own. */
@@ -1518,6 +1863,17 @@ main(void)
 		T(a_change_with_a_bad_name_is_refused),
 		T(a_directory_that_cannot_be_written_changes_nothing),
 		T(a_full_disk_keeps_the_old_file),
+		cmocka_unit_test(
+		    an_include_of_config_d_takes_its_fragments_in_where_it_stands),
+		cmocka_unit_test(an_include_in_a_block_stays_in_its_block),
+		cmocka_unit_test(
+		    an_include_is_left_alone_without_home_or_elsewhere),
+		T(a_config_that_includes_config_d_never_includes_itself),
+		T(a_program_in_a_hand_made_directory_is_never_run),
+		T(a_program_the_include_takes_in_is_not_run),
+		T(first_use_makes_local_without_an_execute_bit),
+		T(a_preview_writes_nothing_and_shows_what_update_writes),
+		T(a_preview_refuses_a_hand_edit_as_update_does),
 		T(racing_processes_lose_no_fragment),
 		T(sigkill_at_any_moment_leaves_a_whole_file_and_no_hand_edit),
 	};

@@ -1,0 +1,194 @@
+#!/usr/bin/env bats
+# Aliases belong to the engine they were made on: with two engines, sync,
+# kill and list against one never touch the other's fragments, and a
+# start whose alias the other engine holds is refused.
+#
+# The second engine is a dockerd of this file's own (its --data-root,
+# --exec-root, --pidfile and unix socket) in a network namespace of its
+# own, so that its bridge, its ports and its iptables are apart from the
+# first engine's; redock and ssh reach its containers from inside that
+# namespace (nsenter). Docker before 23 gives both dockerds the same ID
+# (/etc/docker/key.json): only their data roots tell them apart, as
+# redock's engine record does. No image can be pulled: redock:base comes
+# from the first engine.
+
+load helper
+
+setup_file() {
+	local i tmp
+
+	docker version >/dev/null 2>&1 || return 0
+	if ! docker image inspect redock:base >/dev/null 2>&1; then
+		tmp=$(mktemp -d)
+		HOME=$tmp REDOCK_HOME=$tmp/rh "$REDOCK" -q base
+		rm -rf "$tmp"
+	fi
+	# Short: containerd's socket path under --exec-root must fit.
+	E2_DIR=$(mktemp -d /tmp/rdk2.XXXXXX)
+	export E2_DIR E2="unix://$E2_DIR/sock"
+	unshare --net sh -c 'ip link set lo up && exec dockerd \
+	    --data-root "$1/data" --exec-root "$1/exec" \
+	    --pidfile "$1/pid" -H "unix://$1/sock" \
+	    --iptables=false --ip-masq=false' sh "$E2_DIR" \
+	    >"$E2_DIR/log" 2>&1 3>&- &
+	for i in $(seq 300); do
+		docker -H "$E2" version >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	docker -H "$E2" version >/dev/null || {
+		echo "the second dockerd did not start:" >&2
+		tail -5 "$E2_DIR/log" >&2
+		return 1
+	}
+	docker save redock:base | docker -H "$E2" load -q >/dev/null
+}
+
+teardown_file() {
+	local pid i
+
+	[ -n "${E2_DIR:-}" ] && [ -d "$E2_DIR" ] || return 0
+	if [ -s "$E2_DIR/pid" ]; then
+		pid=$(cat "$E2_DIR/pid")
+		docker -H "$E2" ps -a -q | xargs -r docker -H "$E2" rm -f \
+		    >/dev/null 2>&1
+		kill "$pid" 2>/dev/null
+		for i in $(seq 200); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -9 "$pid" 2>/dev/null
+	fi
+	# Whatever it left mounted, deepest first.
+	awk -v d="$E2_DIR" 'index($2, d) == 1 { print $2 }' /proc/mounts |
+	    sort -r | while read -r m; do umount -l "$m"; done
+	rm -rf "$E2_DIR"
+}
+
+setup() {
+	redock_setup
+	require_engine
+	E2_NET=/proc/$(cat "$E2_DIR/pid")/ns/net
+}
+
+teardown() {
+	docker -H "$E2" ps -a -q | xargs -r docker -H "$E2" rm -f >/dev/null
+	redock_teardown
+}
+
+# redock against the second engine, and ssh to its containers.
+redock2() {
+	nsenter --net="$E2_NET" "$REDOCK" -H "$E2" "$@"
+}
+
+ssh_to2() {
+	nsenter --net="$E2_NET" ssh -F "$HOME/.ssh/config" -o BatchMode=yes \
+	    -o StrictHostKeyChecking=yes -o ConnectTimeout=10 "$@"
+}
+
+@test "each engine's alias is recorded with it, and sync against either keeps the other's" {
+	redock start --no-shell web
+	redock2 start --no-shell db
+	grep -q "^# redock: engine .*@/var/lib/docker via unix:///var/run/docker.sock$" \
+	    "$(fragment web-container)"
+	grep -q "^# redock: engine .*@$E2_DIR/data via $E2$" \
+	    "$(fragment db-container)"
+
+	before=$(cat "$(fragment db-container)")
+	run --separate-stderr redock sync
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ "$(cat "$(fragment db-container)")" = "$before" ]
+	run --separate-stderr redock2 sync
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ -f "$(fragment web-container)" ]
+	[ "$(ssh_to web-container hostname)" = web ]
+	[ "$(ssh_to2 db-container hostname)" = db ]
+
+	# db's container gone by hand: only its own engine's sync sees it.
+	docker -H "$E2" rm -f db-container >/dev/null
+	run redock sync
+	[ "$status" -eq 0 ]
+	[ -f "$(fragment db-container)" ]
+	run redock2 sync
+	[ "$status" -eq 0 ]
+	[ "$output" = "removed db-container: no container has it" ]
+	[ ! -e "$(fragment db-container)" ]
+	[ "$(ssh_to web-container hostname)" = web ]
+}
+
+@test "kill on one engine leaves the other's container and alias of the same NAME" {
+	redock start --no-shell -n one app
+	redock2 start --no-shell -n two app
+	run redock kill app
+	[ "$status" -eq 0 ]
+	[ ! -e "$(fragment one-container)" ]
+	[ -f "$(fragment two-container)" ]
+	# And the sync that follows a kill, to tidy up, keeps it too.
+	run redock sync
+	[ "$status" -eq 0 ]
+	[ -f "$(fragment two-container)" ]
+	[ "$(ssh_to2 two-container hostname)" = two ]
+	run redock2 list --json
+	[[ $output == *'"alias": "two-container"'* ]]
+}
+
+@test "kill and list on one engine leave an alias that the other engine's fragment holds" {
+	redock start --no-shell web
+	# On the second engine, a container with the same alias, made
+	# outside redock's start (as one made before aliases had engines).
+	docker -H "$E2" create --name web-container \
+	    --label "io.redock.name=$USER:other" \
+	    --label io.redock.alias=web-container redock:base >/dev/null
+	run redock2 list --json
+	[ "$status" -eq 0 ]
+	[[ $output == *'"name": "'$USER':other"'* ]]
+	[[ $output == *'"alias": null'* ]]
+	run --separate-stderr redock2 kill other
+	[ "$status" -eq 0 ]
+	[ -z "$(docker -H "$E2" ps -a -q --filter name=web-container)" ]
+	[ -f "$(fragment web-container)" ]
+	[ "$(ssh_to web-container hostname)" = web ]
+}
+
+@test "a start whose alias the other engine holds is refused in one line naming that engine" {
+	redock start --no-shell web
+	before=$(snapshot)
+	run --separate-stderr redock2 start --no-shell web
+	[ "$status" -eq 1 ]
+	assert_one_line_stderr
+	stderr_has "cannot start '$USER:web': its alias 'web-container'" \
+	    "the engine at unix:///var/run/docker.sock"
+	[ -z "$(docker -H "$E2" ps -a -q)" ]
+	[ "$(snapshot)" = "$before" ]
+	[ "$(ssh_to web-container hostname)" = web ]
+
+	# And the other way round.
+	redock2 start --no-shell db
+	run --separate-stderr redock start --no-shell db
+	[ "$status" -eq 1 ]
+	assert_one_line_stderr
+	stderr_has "the engine at $E2"
+	[ -z "$(docker ps -a -q --filter "label=io.redock.name=$USER:db")" ]
+}
+
+@test "a fragment without an engine line (redock 0.1's) is taken as the current engine's" {
+	redock start --no-shell web
+	sed -i '/^# redock: engine /d' "$(fragment web-container)"
+	"$REDOCK_BUILD/sshconf-merge" "$HOME/.ssh/config"
+	# Its own engine's sync writes the record in.
+	run redock sync
+	[ "$status" -eq 0 ]
+	[[ $output == "updated web-container ('$USER:web', port "* ]]
+	grep -q '^# redock: engine ' "$(fragment web-container)"
+
+	# Without it, the other engine's sync takes it for its own, and
+	# removes it; the sync of the engine that has it writes it back.
+	sed -i '/^# redock: engine /d' "$(fragment web-container)"
+	"$REDOCK_BUILD/sshconf-merge" "$HOME/.ssh/config"
+	run redock2 sync
+	[ "$output" = "removed web-container: no container has it" ]
+	run redock sync
+	[[ $output == "added web-container ('$USER:web', port "* ]]
+	[ "$(ssh_to web-container hostname)" = web ]
+}
