@@ -548,13 +548,13 @@ cmd_start_exec(const struct redock *rd, const struct args *args)
 	struct sshconf_error	 serr;
 	struct sshconf_options	 so;
 	struct base_info	 info;
+	struct machine_engine	 me = { NULL, NULL };
 	struct sigaction	 sa, old[3];
 	static const int	 signals[3] = { SIGINT, SIGTERM, SIGHUP };
 	const char		*hostname = args->flag['n'];
 	char			*home = NULL, *config = NULL, *cause = NULL;
 	char			*shown, *fragment = NULL, *text = NULL;
 	char			*note = NULL;
-	struct machine_engine	 me = { NULL, NULL };
 	char			 image[sizeof jobs->name.image];
 	char			 alias[ALIAS_MAX + 1];
 	size_t			 nc = 0, i, k;

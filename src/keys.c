@@ -845,6 +845,9 @@ keys_host_remove(const char *home, const char *alias, char **causep)
 		}
 		if (dir_sync(hosts, causep) == -1)
 			goto out;
+		/* The last one takes hosts/ with it, as it was before. */
+		if (rmdir(hosts) == 0 && dir_sync(home, causep) == -1)
+			goto out;
 	}
 	if (known_hosts_update(home, alias, NULL, causep) == -1)
 		goto out;

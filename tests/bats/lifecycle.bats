@@ -636,7 +636,7 @@ images_named() {
 	[ "$output" = 0 ]
 	[ ! -e "$REDOCK_HOME/hosts/adb-container" ]
 	[ ! -e "$REDOCK_HOME/hosts/aweb-container" ]
-	[ -z "$(ls -A "$REDOCK_HOME/hosts")" ]
+	[ ! -e "$REDOCK_HOME/hosts" ]
 
 	# An alias that another NAME's saved image has keeps its key, which
 	# that NAME's next start uses, until the last of them goes.
