@@ -107,6 +107,7 @@ static char	*include_plan(const char *, const struct sshconf_fragment *,
 		    size_t, const struct sshconf_options *, int *, size_t *);
 static struct entry *entry_find(struct state *, const char *);
 static struct entry *entry_add(struct state *, const char *);
+static struct entry *entry_local(struct state *);
 static char	*join_entries(struct state *, size_t *);
 static int	 check_edit(struct state *);
 static void	 describe_edit(struct state *, const char *, size_t);
@@ -562,6 +563,21 @@ entry_add(struct state *st, const char *name)
 	e = &st->v[st->n++];
 	memset(e, 0, sizeof *e);
 	e->f.name = xstrdup(name);
+	return e;
+}
+
+/* FILE's own text as the fragment "local", never with an execute bit. */
+static struct entry *
+entry_local(struct state *st)
+{
+	struct entry	*e;
+
+	e = entry_add(st, SSHCONF_LOCAL);
+	e->f.text = xmalloc(st->len + 1);
+	memcpy(e->f.text, st->bytes, st->len);
+	e->f.text[st->len] = '\0';
+	e->f.len = st->len;
+	e->mode = st->sb.st_mode & 07777 & ~X_BITS;
 	return e;
 }
 
@@ -1487,7 +1503,6 @@ describe_edit(struct state *st, const char *want, size_t wantlen)
 static int
 check_edit(struct state *st)
 {
-	struct entry	*e;
 	char		 hex[41], *want;
 	size_t		 wantlen;
 	int		 same;
@@ -1502,13 +1517,7 @@ check_edit(struct state *st)
 	same = wantlen == st->len && memcmp(want, st->bytes, wantlen) == 0;
 	if (!same && st->sum[0] == '\0' && st->next[0] == '\0' &&
 	    entry_find(st, SSHCONF_LOCAL) == NULL) {
-		e = entry_add(st, SSHCONF_LOCAL);
-		e->f.text = xmalloc(st->len + 1);
-		memcpy(e->f.text, st->bytes, st->len);
-		e->f.text[st->len] = '\0';
-		e->f.len = st->len;
-		e->mode = st->sb.st_mode & 07777 & ~X_BITS;
-		e->write = 1;
+		entry_local(st)->write = 1;
 		same = 1;
 	}
 	if (!same)
@@ -1654,18 +1663,11 @@ clean_target_dir(const char *dir, const char *base)
 static int
 first_use_dry(struct state *st)
 {
-	struct entry	*e;
-
 	if (load_file(st) == -1)
 		return -1;
 	if (!st->exists)
 		return 0;
-	e = entry_add(st, SSHCONF_LOCAL);
-	e->f.text = xmalloc(st->len + 1);
-	memcpy(e->f.text, st->bytes, st->len);
-	e->f.text[st->len] = '\0';
-	e->f.len = st->len;
-	e->mode = st->sb.st_mode & 07777 & ~X_BITS;
+	entry_local(st);
 	sshconf_sha1(st->bytes, st->len, st->sum);
 	st->moved = st->created = 1;
 	return 0;

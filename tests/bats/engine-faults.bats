@@ -125,8 +125,8 @@ fingerprint() {
 }
 
 # What start may add to redock's home: the client key pair, a host key
-# pair and the known_hosts line that pins it.
-HOME_MADE='^(. [0-7]+|[0-9a-f]{40} ) \./(id_ed25519(\.pub)?|known_hosts|hosts(/[a-z0-9][a-z0-9-]*(/ssh_host_ed25519_key(\.pub)?)?)?)$'
+# pair and the known_hosts line that pins it; and base its build's log.
+HOME_MADE='^(. [0-7]+|[0-9a-f]{40} ) \./(id_ed25519(\.pub)?|known_hosts|base-build\.log|hosts(/[a-z0-9][a-z0-9-]*(/ssh_host_ed25519_key(\.pub)?)?)?)$'
 
 # Makes the state every fault starts from: a user's own ~/.ssh/config,
 # then "redock start web" through the healthy fake engine, which writes

@@ -4,21 +4,8 @@
 
 load helper
 
-# Starts tests/fake-engine with the given options; sets FAKE to its
-# address. Teardown stops it.
-fake_engine() {
-	local sock=$BATS_TEST_TMPDIR/fake.sock
-	coproc FAKE_PROC { exec "$TOP/tests/fake-engine" "$sock" "$@"; }
-	read -r -t 10 ready <&"${FAKE_PROC[0]}"
-	[ "$ready" = ready ]
-	FAKE=unix://$sock
-}
-
 teardown() {
-	if [ -n "${FAKE_PROC_PID:-}" ]; then
-		kill "$FAKE_PROC_PID" 2>/dev/null || true
-		wait "$FAKE_PROC_PID" 2>/dev/null || true
-	fi
+	fake_engine_stop
 	redock_teardown
 }
 

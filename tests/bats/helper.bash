@@ -57,6 +57,25 @@ teardown() {
 	redock_teardown
 }
 
+# Starts tests/fake-engine with the given options; sets FAKE to its
+# address. fake_engine_stop (which the teardown of a file that uses it
+# calls) stops it.
+fake_engine() {
+	local sock=$BATS_TEST_TMPDIR/fake.sock
+	coproc FAKE_PROC { exec "$TOP/tests/fake-engine" "$sock" "$@"; }
+	read -r -t 10 ready <&"${FAKE_PROC[0]}"
+	[ "$ready" = ready ]
+	FAKE=unix://$sock
+}
+
+fake_engine_stop() {
+	if [ -n "${FAKE_PROC_PID:-}" ]; then
+		kill "$FAKE_PROC_PID" 2>/dev/null || true
+		wait "$FAKE_PROC_PID" 2>/dev/null || true
+	fi
+	FAKE_PROC_PID=
+}
+
 # Fails the test with a clear line unless a Docker engine answers.
 require_engine() {
 	if ! docker version >/dev/null 2>&1; then

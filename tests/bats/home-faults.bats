@@ -229,16 +229,20 @@ prime() {
 	record
 
 	fails start --no-shell hnew
-	stderr_has "cannot start: " "'$CONF.d/.lock'" "Read-only file system"
+	stderr_has "cannot write '$CONF': Read-only file system" \
+	    "set REDOCK_SSH_CONFIG"
 	no_container hnew
 	# kill would leave an alias to nothing: it removes nothing at all.
 	fails kill hrun
-	stderr_has "cannot kill: " "'$CONF.d/.lock'" "Read-only file system"
+	stderr_has "cannot write '$CONF': Read-only file system" \
+	    "set REDOCK_SSH_CONFIG"
 	[ "$(container_id hrun)" = "$running" ]
 	fails sync
-	stderr_has "cannot sync: " "'$CONF.d/.lock'" "Read-only file system"
+	stderr_has "cannot write '$CONF': Read-only file system" \
+	    "set REDOCK_SSH_CONFIG"
 	fails sync --force
-	stderr_has "cannot sync: " "'$CONF.d/.lock'" "Read-only file system"
+	stderr_has "cannot write '$CONF': Read-only file system" \
+	    "set REDOCK_SSH_CONFIG"
 	# commit writes nothing in HOME.
 	works commit hrun
 	docker image inspect "$USER:hrun" >/dev/null
