@@ -2,7 +2,8 @@
  * redock delete NAME...: remove the image NAME that commit wrote, and
  * first the container of NAME, if it has one; then the images of NAME
  * that later commits replaced, and, once nothing of NAME is left, the
- * host key of its alias and its pin. Only images that carry redock's
+ * host key of its alias and its pin (all that a NAME started and killed,
+ * never committed, leaves). Only images that carry redock's
  * name label for that NAME are removed: never redock:base, never an
  * image redock did not make, never one with a name of its own.
  */
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alias.h"
 #include "engine.h"
 #include "keys.h"
 #include "machine.h"
@@ -28,7 +30,9 @@ static int	delete_one(const struct redock *, struct engine *,
 static int	delete_replaced(const struct redock *, struct engine *,
 		    const char *);
 static int	alias_unused(struct engine *, const char *);
-static void	delete_key(struct engine *, const char *);
+static int	delete_key(struct engine *, const char *);
+static int	delete_orphan_key(const struct redock *, struct engine *,
+		    const struct name *);
 
 const struct cmd_entry cmd_delete_entry = {
 	.name = "delete",
@@ -124,22 +128,49 @@ out:
  * its next start is then reached with the same key). Quietly: the key
  * is only clutter, and the next delete of a NAME with it tries again.
  */
-static void
+static int
 delete_key(struct engine *e, const char *alias)
 {
 	char	*home = NULL, *cause = NULL;
-	int	 idle = -1;
+	int	 idle = -1, done = 0;
 
 	if (keys_home(&home, &cause) == -1 ||
+	    !keys_host_exists(home, alias) ||
 	    (idle = keys_host_idle(home, alias)) == -1)
 		goto out;
-	if (alias_unused(e, alias))
-		keys_host_remove(home, alias, &cause);
+	if (alias_unused(e, alias) &&
+	    keys_host_remove(home, alias, &cause) == 0)
+		done = 1;
 out:
 	if (idle != -1)
 		close(idle);
 	free(cause);
 	free(home);
+	return done;
+}
+
+/*
+ * A NAME with neither a container nor an image may still have left the
+ * host key of its alias (it was started and killed, never committed):
+ * that is all there is to delete. Only the alias its TAG gives is
+ * known then. Returns 0 when it was removed, else -1.
+ */
+static int
+delete_orphan_key(const struct redock *rd, struct engine *e,
+    const struct name *n)
+{
+	char	 alias[ALIAS_MAX + 1], *cause = NULL;
+
+	if (name_alias(n->tag, alias, sizeof alias, &cause) == -1) {
+		free(cause);
+		return -1;
+	}
+	if (!delete_key(e, alias))
+		return -1;
+	if (rd->verbosity >= 0)
+		printf("deleted the host key of '%s': nothing else of '%s' "
+		    "was left\n", alias, n->image);
+	return 0;
 }
 
 static int
@@ -162,6 +193,8 @@ delete_one(const struct redock *rd, struct engine *e, const char *config,
 			warnx("%s: it was never committed, so there is no "
 			    "image to delete; 'redock kill' removes its "
 			    "container", what);
+		else if (delete_orphan_key(rd, e, n) == 0)
+			status = 0;
 		else
 			warnx("%s: there is no such image", what);
 		goto out;

@@ -616,6 +616,25 @@ images_named() {
 	[ "$(containers_named "$USER:aweb")" = 0 ]
 }
 
+@test "delete of a NAME that was started and killed, never committed, forgets its host key and pin" {
+	redock start --no-shell akilled >/dev/null
+	redock kill akilled >/dev/null
+	[ -n "$(pin_line akilled-container)" ]
+	[ -f "$REDOCK_HOME/hosts/akilled-container/ssh_host_ed25519_key" ]
+
+	run --separate-stderr redock delete akilled
+	[ "$status" -eq 0 ]
+	[ "$output" = "deleted the host key of 'akilled-container': nothing else of '$USER:akilled' was left" ]
+	run pin_line akilled-container
+	[ -z "$output" ]
+	[ ! -e "$REDOCK_HOME/hosts/akilled-container" ]
+
+	# Then nothing is left to delete.
+	run --separate-stderr redock delete akilled
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "redock: cannot delete '$USER:akilled': there is no such image" ]
+}
+
 @test "delete forgets NAME's host key and pin once nothing of NAME is left; kill keeps them" {
 	redock start --no-shell aweb adb
 	pin=$(pin_line adb-container)
