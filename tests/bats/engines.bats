@@ -3,11 +3,11 @@
 # kill and list against one never touch the other's fragments, and a
 # start whose alias the other engine holds is refused.
 #
-# The second engine is a dockerd of this file's own (its --data-root,
-# --exec-root, --pidfile and unix socket) in a network namespace of its
-# own, so that its bridge, its ports and its iptables are apart from the
-# first engine's; redock and ssh reach its containers from inside that
-# namespace (nsenter). Docker before 23 gives both dockerds the same ID
+# The second engine is a dockerd of this file's own (contrib/engine2: its
+# --data-root, --exec-root, --pidfile and unix socket) in a network
+# namespace of its own, so that its bridge, its ports and its iptables
+# are apart from the first engine's; redock and ssh reach its containers
+# from inside that namespace (nsenter). Docker before 23 gives both dockerds the same ID
 # (/etc/docker/key.json): only their data roots tell them apart, as
 # redock's engine record does. No image can be pulled: redock:base comes
 # from the first engine.
@@ -15,7 +15,7 @@
 load helper
 
 setup_file() {
-	local i tmp
+	local tmp
 
 	docker version >/dev/null 2>&1 || return 0
 	if ! docker image inspect redock:base >/dev/null 2>&1; then
@@ -26,42 +26,12 @@ setup_file() {
 	# Short: containerd's socket path under --exec-root must fit.
 	E2_DIR=$(mktemp -d /tmp/rdk2.XXXXXX)
 	export E2_DIR E2="unix://$E2_DIR/sock"
-	unshare --net sh -c 'ip link set lo up && exec dockerd \
-	    --data-root "$1/data" --exec-root "$1/exec" \
-	    --pidfile "$1/pid" -H "unix://$1/sock" \
-	    --iptables=false --ip-masq=false' sh "$E2_DIR" \
-	    >"$E2_DIR/log" 2>&1 3>&- &
-	for i in $(seq 300); do
-		docker -H "$E2" version >/dev/null 2>&1 && break
-		sleep 0.1
-	done
-	docker -H "$E2" version >/dev/null || {
-		echo "the second dockerd did not start:" >&2
-		tail -5 "$E2_DIR/log" >&2
-		return 1
-	}
+	"$TOP/contrib/engine2" start "$E2_DIR" 3>&-
 	docker save redock:base | docker -H "$E2" load -q >/dev/null
 }
 
 teardown_file() {
-	local pid i
-
-	[ -n "${E2_DIR:-}" ] && [ -d "$E2_DIR" ] || return 0
-	if [ -s "$E2_DIR/pid" ]; then
-		pid=$(cat "$E2_DIR/pid")
-		docker -H "$E2" ps -a -q | xargs -r docker -H "$E2" rm -f \
-		    >/dev/null 2>&1
-		kill "$pid" 2>/dev/null
-		for i in $(seq 200); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -9 "$pid" 2>/dev/null
-	fi
-	# Whatever it left mounted, deepest first.
-	awk -v d="$E2_DIR" 'index($2, d) == 1 { print $2 }' /proc/mounts |
-	    sort -r | while read -r m; do umount -l "$m"; done
-	rm -rf "$E2_DIR"
+	[ -z "${E2_DIR:-}" ] || "$TOP/contrib/engine2" stop "$E2_DIR"
 }
 
 setup() {
