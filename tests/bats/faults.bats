@@ -311,6 +311,11 @@ tally() {
 	[ "$status" -eq 0 ]
 	[[ $output != *"$USER:qi"* ]]
 	before=$(snapshot)
+	# Nothing of qi is left but its host key: delete removes that.
+	run --separate-stderr redock delete qi
+	[ "$status" -eq 0 ]
+	[ "$output" = "deleted the host key of 'qi-container': nothing else of '$USER:qi' was left" ]
+	[ -z "$stderr" ]
 	run --separate-stderr redock delete qi
 	[ "$status" -eq 1 ]
 	assert_one_line_stderr
