@@ -30,7 +30,6 @@
 	(sizeof ((struct sockaddr_un *)NULL)->sun_path - 1)
 #define CONTROL_SUBDIR		"redock"
 
-static const char *path_problem(const char *);
 static int	 path_valid(const char *, const char *, char **);
 static char	*path_quoted(const char *);
 static int	 runtime_usable(const char *);
@@ -76,8 +75,8 @@ alias_valid(const char *alias, char **causep)
  * releases do not, so a backslash has no meaning that every ssh agrees
  * on; "${" is expanded from the environment, with no escape at all.
  */
-static const char *
-path_problem(const char *path)
+const char *
+alias_path_problem(const char *path)
 {
 	const unsigned char	*p;
 
@@ -106,7 +105,7 @@ path_valid(const char *what, const char *path, char **causep)
 		xasprintf(causep, "no %s is given", what);
 		return 0;
 	}
-	if ((problem = path_problem(path)) == NULL)
+	if ((problem = alias_path_problem(path)) == NULL)
 		return 1;
 	shown = xvis(path);
 	xasprintf(causep, "%s '%s' %s", what, shown, problem);
@@ -137,7 +136,7 @@ path_quoted(const char *path)
 static int
 runtime_usable(const char *runtime)
 {
-	return *runtime != '\0' && path_problem(runtime) == NULL &&
+	return *runtime != '\0' && alias_path_problem(runtime) == NULL &&
 	    strlen(runtime) + 1 + strlen(CONTROL_SUBDIR) + 1 +
 	    CONTROL_NAME_LEN <= SOCKET_PATH_MAX;
 }
@@ -146,7 +145,7 @@ int
 alias_fragment(const struct alias *a, char **textp, char **causep)
 {
 	char	*identity = NULL, *known_hosts = NULL, *control_dir = NULL;
-	char	*control = NULL;
+	char	*control = NULL, *engine = NULL;
 	int	 ret = -1;
 
 	*textp = NULL;
@@ -165,6 +164,9 @@ alias_fragment(const struct alias *a, char **textp, char **causep)
 	if (a->control_dir != NULL &&
 	    !path_valid("control directory", a->control_dir, causep))
 		goto out;
+	if (a->engine_id != NULL && alias_engine_line(a->engine_id,
+	    a->engine_url, &engine, causep) == -1)
+		goto out;
 
 	identity = path_quoted(a->identity);
 	known_hosts = path_quoted(a->known_hosts);
@@ -182,6 +184,7 @@ alias_fragment(const struct alias *a, char **textp, char **causep)
 
 	xasprintf(textp,
 	    "# redock: container alias %s; written by redock, do not edit\n"
+	    "%s"
 	    "Host %s\n"
 	    "\tHostName 127.0.0.1\n"
 	    "\tPort %d\n"
@@ -192,11 +195,12 @@ alias_fragment(const struct alias *a, char **textp, char **causep)
 	    "\tUserKnownHostsFile \"%s\"\n"
 	    "\tStrictHostKeyChecking yes\n"
 	    "%s",
-	    a->alias, a->alias, a->port, identity, a->alias, known_hosts,
-	    control);
+	    a->alias, engine != NULL ? engine : "", a->alias, a->port,
+	    identity, a->alias, known_hosts, control);
 	ret = 0;
 
 out:
+	free(engine);
 	free(identity);
 	free(known_hosts);
 	free(control_dir);

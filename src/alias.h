@@ -35,7 +35,8 @@ struct sshconf_options;
  * [a-z0-9-], not starting with '-'; port is 1..65535; identity (the
  * client's private key), known_hosts (redock's pinned host keys) and
  * control_dir are absolute paths. control_dir NULL turns connection
- * sharing off.
+ * sharing off. engine_id and engine_url name the engine whose container
+ * the alias reaches (see alias_engine_line()); NULL: none is recorded.
  */
 struct alias {
 	const char	*alias;
@@ -43,6 +44,8 @@ struct alias {
 	const char	*identity;
 	const char	*known_hosts;
 	const char	*control_dir;
+	const char	*engine_id;
+	const char	*engine_url;
 };
 
 /*
@@ -53,12 +56,13 @@ int	alias_valid(const char *alias, char **causep);
 
 /*
  * Renders the fragment of a into an allocated *textp: a comment line,
- * then a Host block (tab-indented, one final newline) that sets HostName
- * 127.0.0.1, Port, User root, IdentityFile, IdentitiesOnly yes,
- * HostKeyAlias (the alias, so the pinned key is found whatever the port),
- * UserKnownHostsFile, StrictHostKeyChecking yes, and either ControlMaster
- * auto, ControlPath "CONTROL_DIR/%C" and ControlPersist, or ControlMaster
- * no and ControlPath none.
+ * the engine's line when a names one, then a Host block (tab-indented,
+ * one final newline) that sets HostName 127.0.0.1, Port, User root,
+ * IdentityFile, IdentitiesOnly yes, HostKeyAlias (the alias, so the
+ * pinned key is found whatever the port), UserKnownHostsFile,
+ * StrictHostKeyChecking yes, and either ControlMaster auto, ControlPath
+ * "CONTROL_DIR/%C" and ControlPersist, or ControlMaster no and
+ * ControlPath none.
  *
  * Paths are written in double quotes with each '%' doubled, since OpenSSH
  * expands % tokens in these options. Nothing given can add a line or an
@@ -90,6 +94,12 @@ int	alias_fragment_name(const char *alias, char **namep, char **causep);
  * directory that cannot be made or that someone else may control).
  */
 int	alias_control_dir(char **dirp, char **causep);
+
+/*
+ * Why path cannot stand in ~/.ssh/config between double quotes (not
+ * absolute, a control character, '"', '\\' or "${"), or NULL.
+ */
+const char *alias_path_problem(const char *path);
 
 /*
  * Fills in *o for an sshconf call on redock's behalf: flags (e.g.

@@ -24,8 +24,7 @@
 #define SHORT_ID	12	/* hex digits of an image ID shown */
 
 static int	cmd_delete_exec(const struct redock *, const struct args *);
-static int	delete_one(const struct redock *, struct engine *,
-		    const char *, struct engine_container *, size_t,
+static int	delete_one(const struct redock *, const struct cmd_machines *,
 		    const struct name *);
 static int	delete_replaced(const struct redock *, struct engine *,
 		    const char *);
@@ -174,9 +173,10 @@ delete_orphan_key(const struct redock *rd, struct engine *e,
 }
 
 static int
-delete_one(const struct redock *rd, struct engine *e, const char *config,
-    struct engine_container *cs, size_t nc, const struct name *n)
+delete_one(const struct redock *rd, const struct cmd_machines *m,
+    const struct name *n)
 {
+	struct engine		*e = m->e;
 	struct engine_container	*c;
 	struct engine_image	 im;
 	struct engine_error	 err;
@@ -185,7 +185,7 @@ delete_one(const struct redock *rd, struct engine *e, const char *config,
 	int			 status = 1;
 
 	xasprintf(&what, "cannot delete '%s'", n->image);
-	c = machine_by_name(cs, nc, n->image);
+	c = machine_by_name(m->cs, m->nc, n->image);
 	if (engine_image_inspect(e, n->image, &im, &err) == -1) {
 		if (!ENGINE_NOTFOUND(&err))
 			cmd_engine_error(what, &err);
@@ -216,7 +216,7 @@ delete_one(const struct redock *rd, struct engine *e, const char *config,
 	engine_image_release(&im);
 
 	if (c != NULL) {
-		if (cmd_kill_container(e, config, c, n->image) != 0)
+		if (cmd_kill_container(e, m->me, m->config, c, n->image) != 0)
 			goto out;
 		if (rd->verbosity >= 0)
 			printf("killed '%s' first: its container is gone\n",
@@ -246,8 +246,7 @@ cmd_delete_exec(const struct redock *rd, const struct args *args)
 	if ((status = cmd_machines(rd, args, "delete", 1, &m)) != 0)
 		goto out;
 	for (i = 0; i < m.n; i++) {
-		if (!m.repeated[i] && delete_one(rd, m.e, m.config, m.cs,
-		    m.nc, &m.names[i]) != 0)
+		if (!m.repeated[i] && delete_one(rd, &m, &m.names[i]) != 0)
 			status = 1;
 	}
 out:

@@ -39,24 +39,19 @@ const struct cmd_entry cmd_kill_entry = {
  * made reaches a container there: it stays.
  */
 int
-cmd_kill_container(struct engine *e, const char *config,
-    const struct engine_container *c, const char *name)
+cmd_kill_container(struct engine *e, const struct machine_engine *me,
+    const char *config, const struct engine_container *c, const char *name)
 {
 	struct engine_error	 err;
 	struct sshconf_change	 change = { NULL, NULL };
 	struct sshconf_error	 serr;
 	struct sshconf_options	 so;
-	struct machine_engine	 me = { NULL, NULL };
 	const char		*alias;
 	char			*what = NULL, *fragment = NULL, *cause = NULL;
 	char			*url = NULL;
 	int			 status = 1;
 
 	xasprintf(&what, "cannot kill '%s'", name);
-	if (machine_engine(e, &me, &err) == -1) {
-		cmd_engine_error(what, &err);
-		goto out;
-	}
 	/* Another kill's removal, cut short, is waited for. */
 	if (engine_container_remove(e, c->id, 1, &err) == -1 &&
 	    !ENGINE_NOTFOUND(&err) && (!cmd_container_going(c) ||
@@ -67,7 +62,7 @@ cmd_kill_container(struct engine *e, const char *config,
 	/* A bad label never named a fragment: there is none to remove. */
 	alias = engine_labels_get(&c->labels, MACHINE_LABEL_ALIAS);
 	if (alias != NULL && alias_fragment_name(alias, &fragment,
-	    &cause) == 0 && !machine_fragment_other(config, alias, &me,
+	    &cause) == 0 && !machine_fragment_other(config, alias, me,
 	    &url)) {
 		change.name = fragment;
 		if (sshconf_update(config, &change, 1,
@@ -82,7 +77,6 @@ cmd_kill_container(struct engine *e, const char *config,
 	}
 	status = 0;
 out:
-	machine_engine_release(&me);
 	free(url);
 	free(fragment);
 	free(cause);
@@ -107,7 +101,7 @@ cmd_kill_exec(const struct redock *rd, const struct args *args)
 			warnx("cannot kill '%s': it has no container",
 			    m.names[i].image);
 			status = 1;
-		} else if (cmd_kill_container(m.e, m.config, c,
+		} else if (cmd_kill_container(m.e, m.me, m.config, c,
 		    m.names[i].image) != 0)
 			status = 1;
 		else if (rd->verbosity >= 0)

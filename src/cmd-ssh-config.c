@@ -44,7 +44,7 @@ cmd_ssh_config_exec(const struct redock *rd, const struct args *args)
 	status = 1;
 	image = m.names[0].image;
 	if (keys_home(&home, &cause) == -1 || machine_fragment(home, alias,
-	    port, &fname, &text, &cause) == -1) {
+	    port, NULL, &fname, &text, &cause) == -1) {
 		warnx("cannot show the SSH configuration of '%s': %s", image,
 		    cause);
 		goto out;

@@ -484,7 +484,7 @@ job_run(void *arg)
 		job_fail(j, "interrupted");
 		goto out;
 	}
-	if (machine_fragment_of(j->home, j->alias, port, j->me, &name, &text,
+	if (machine_fragment(j->home, j->alias, port, j->me, &name, &text,
 	    &cause) == -1) {
 		job_fail(j, "%s", cause);
 		goto out;
@@ -612,7 +612,7 @@ cmd_start_exec(const struct redock *rd, const struct args *args)
 		goto out;
 	}
 	/* A path that no fragment can hold stops start before ~/.ssh. */
-	if (machine_fragment(home, jobs[0].alias, MACHINE_SSH_PORT,
+	if (machine_fragment(home, jobs[0].alias, MACHINE_SSH_PORT, NULL,
 	    &fragment, &text, &cause) == -1) {
 		warnx("cannot start: %s", cause);
 		goto out;

@@ -44,8 +44,6 @@
 #include "sshconf.h"
 #include "xmalloc.h"
 
-#define FRAGMENT_MAX	(64 * 1024)	/* ours are a few hundred bytes */
-
 enum { OPT_FORCE = 'F', OPT_DRY_RUN = 'D' };
 
 static const struct option sync_longopts[] = {
@@ -94,36 +92,9 @@ struct change {
 	char			*line;
 };
 
-static char	*fragment_read(int, const char *);
 static int	 have_load(const char *, struct have **, size_t *, char **);
 static int	 orphan_hold(const char *, const struct engine_container *,
 		    const char *);
-
-/* The text of dir's entry name, or NULL unless a small regular file. */
-static char *
-fragment_read(int dfd, const char *name)
-{
-	struct stat	 sb;
-	char		*text;
-	ssize_t		 r;
-	size_t		 len = 0;
-	int		 fd;
-
-	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		return NULL;
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
-	    sb.st_size > FRAGMENT_MAX) {
-		close(fd);
-		return NULL;
-	}
-	text = xmalloc((size_t)sb.st_size + 1);
-	while (len < (size_t)sb.st_size &&
-	    (r = read(fd, text + len, (size_t)sb.st_size - len)) > 0)
-		len += (size_t)r;
-	close(fd);
-	text[len] = '\0';
-	return text;
-}
 
 /* redock's fragments in dir: those named with its prefix. */
 static int
@@ -153,7 +124,7 @@ have_load(const char *dir, struct have **hp, size_t *np, char **causep)
 			continue;
 		h = xreallocarray(h, n + 1, sizeof *h);
 		h[n].name = xstrdup(de->d_name);
-		h[n].text = fragment_read(dirfd(d), de->d_name);
+		h[n].text = machine_fragment_read(dirfd(d), de->d_name);
 		h[n].wanted = 0;
 		h[n].other = NULL;
 		h[n].url = NULL;
@@ -308,7 +279,7 @@ cmd_sync_exec(const struct redock *rd, const struct args *args)
 		/* The same engine through another URL: no change for it. */
 		owner.id = me.id;
 		owner.url = h != NULL && h->url != NULL ? h->url : me.url;
-		if (machine_fragment_of(home, alias, port, &owner, &fname,
+		if (machine_fragment(home, alias, port, &owner, &fname,
 		    &text, &cause) == -1) {
 			warnx("cannot sync '%s': %s", alias, cause);
 			goto out;

@@ -321,6 +321,16 @@ cmd_machines(const struct redock *rd, const struct args *args,
 		cmd_engine_error("cannot list containers", &err);
 		return 1;
 	}
+	if (with_config) {
+		m->me = xcalloc(1, sizeof *m->me);
+		if (machine_engine(m->e, m->me, &err) == -1) {
+			xasprintf(&what, "cannot %s: cannot tell which engine "
+			    "it is", verb);
+			cmd_engine_error(what, &err);
+			free(what);
+			return 1;
+		}
+	}
 	return 0;
 }
 
@@ -361,6 +371,9 @@ cmd_machines_release(struct cmd_machines *m)
 {
 	engine_containers_free(m->cs, m->nc);
 	engine_free(m->e);
+	if (m->me != NULL)
+		machine_engine_release(m->me);
+	free(m->me);
 	free(m->names);
 	free(m->repeated);
 	free(m->config);

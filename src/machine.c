@@ -230,22 +230,19 @@ static int
 own_config(const char *file, char **pathp, char **causep)
 {
 	struct stat	 sb;
-	const char	*home, *problem = NULL, *p;
+	const char	*home, *problem = NULL;
 	char		*shown = NULL, *user = NULL;
 	size_t		 len = strlen(file);
 	int		 ret = -1;
 
 	shown = xvis(file);
-	if (*file != '/')
-		problem = "is not an absolute path";
-	else if (file[len - 1] == '/')
-		problem = "names a directory, not a file";
-	for (p = file; problem == NULL && *p != '\0'; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			problem = "holds a control character";
-		else if (strchr("\"\\*?[", *p) != NULL)
-			problem = "holds a '\"', '\\', '*', '?' or '[', "
-			    "which an Include line cannot name";
+	/* An Include line names it: as a path in a fragment, not a glob. */
+	if ((problem = alias_path_problem(file)) == NULL) {
+		if (file[len - 1] == '/')
+			problem = "names a directory, not a file";
+		else if (strpbrk(file, "*?[") != NULL)
+			problem = "holds a '*', '?' or '[', which an Include "
+			    "line would take for a pattern";
 	}
 	if (problem != NULL) {
 		xasprintf(causep, "%s '%s' %s", MACHINE_SSH_CONFIG_ENV, shown,
@@ -418,15 +415,37 @@ machine_text_other(const char *text, const struct machine_engine *me,
 	return 1;
 }
 
+char *
+machine_fragment_read(int dfd, const char *name)
+{
+	struct stat	 sb;
+	char		*text;
+	ssize_t		 r;
+	size_t		 len = 0;
+	int		 fd;
+
+	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return NULL;
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    sb.st_size > FRAGMENT_MAX) {
+		close(fd);
+		return NULL;
+	}
+	text = xmalloc((size_t)sb.st_size + 1);
+	while (len < (size_t)sb.st_size &&
+	    (r = read(fd, text + len, (size_t)sb.st_size - len)) > 0)
+		len += (size_t)r;
+	close(fd);
+	text[len] = '\0';
+	return text;
+}
+
 int
 machine_fragment_other(const char *config, const char *alias,
     const struct machine_engine *me, char **urlp)
 {
-	struct stat	 sb;
-	char		*path = NULL, *text = NULL, *name = NULL, *cause = NULL;
-	ssize_t		 r;
-	size_t		 len = 0;
-	int		 fd = -1, other = 0;
+	char	*path = NULL, *text, *name = NULL, *cause = NULL;
+	int	 other;
 
 	*urlp = NULL;
 	if (alias_fragment_name(alias, &name, &cause) == -1) {
@@ -434,19 +453,9 @@ machine_fragment_other(const char *config, const char *alias,
 		return 0;	/* names no fragment */
 	}
 	xasprintf(&path, "%s.d/%s", config, name);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
-	    sb.st_size > FRAGMENT_MAX)
-		goto out;	/* none, or none sshconf would merge */
-	text = xmalloc((size_t)sb.st_size + 1);
-	while (len < (size_t)sb.st_size &&
-	    (r = read(fd, text + len, (size_t)sb.st_size - len)) > 0)
-		len += (size_t)r;
-	text[len] = '\0';
+	/* NULL: none, or none of redock's (they are small files). */
+	text = machine_fragment_read(AT_FDCWD, path);
 	other = machine_text_other(text, me, urlp);
-out:
-	if (fd != -1)
-		close(fd);
 	free(text);
 	free(path);
 	free(name);
@@ -454,36 +463,9 @@ out:
 }
 
 int
-machine_fragment_of(const char *home, const char *alias, int port,
+machine_fragment(const char *home, const char *alias, int port,
     const struct machine_engine *owner, char **namep, char **textp,
     char **causep)
-{
-	char	*text = NULL, *line = NULL, *nl;
-
-	if (machine_fragment(home, alias, port, namep, &text, causep) == -1)
-		return -1;
-	if (owner == NULL) {
-		*textp = text;
-		return 0;
-	}
-	if (alias_engine_line(owner->id, owner->url, &line, causep) == -1) {
-		free(*namep);
-		*namep = NULL;
-		free(text);
-		return -1;
-	}
-	/* After the first line, the comment that says whose it is. */
-	nl = strchr(text, '\n');
-	xasprintf(textp, "%.*s%s%s", (int)(nl + 1 - text), text, line,
-	    nl + 1);
-	free(line);
-	free(text);
-	return 0;
-}
-
-int
-machine_fragment(const char *home, const char *alias, int port,
-    char **namep, char **textp, char **causep)
 {
 	struct alias	 a;
 	char		*identity = NULL, *known_hosts = NULL;
@@ -503,6 +485,8 @@ machine_fragment(const char *home, const char *alias, int port,
 	a.identity = identity;
 	a.known_hosts = known_hosts;
 	a.control_dir = control_dir;
+	a.engine_id = owner != NULL ? owner->id : NULL;
+	a.engine_url = owner != NULL ? owner->url : NULL;
 	if (alias_fragment(&a, textp, causep) == -1)
 		goto out;
 	*namep = name;

@@ -118,6 +118,13 @@ int	machine_engine(struct engine *, struct machine_engine *,
 void	machine_engine_release(struct machine_engine *);
 
 /*
+ * The text of the entry name of the directory dfd (AT_FDCWD: name is a
+ * path), allocated, or NULL unless it is a regular file of at most 64
+ * KiB (redock's fragments are a few hundred bytes) that can be read.
+ */
+char	*machine_fragment_read(int dfd, const char *name);
+
+/*
  * Whose is the fragment of alias in config's FILE.d/? 1 when it records
  * another engine than me: *urlp is then the allocated address it was
  * made through. 0 otherwise: no fragment, one of me, or one without an
@@ -136,16 +143,11 @@ int	machine_text_other(const char *text, const struct machine_engine *me,
 /*
  * The fragment that makes alias reach 127.0.0.1:port with the keys in
  * redock's home: its allocated name (*namep) and text (*textp), from
- * alias_fragment(), with connection sharing as ALIAS_SHARING_ENV says.
+ * alias_fragment(), with connection sharing as ALIAS_SHARING_ENV says
+ * and the line that records the engine owner (NULL: none), as start and
+ * sync write it.
  */
 int	machine_fragment(const char *home, const char *alias, int port,
-	    char **namep, char **textp, char **causep);
-
-/*
- * The same, with the line that records the engine owner (NULL: none)
- * after the fragment's first line: what start and sync write.
- */
-int	machine_fragment_of(const char *home, const char *alias, int port,
 	    const struct machine_engine *owner, char **namep, char **textp,
 	    char **causep);
 

@@ -141,15 +141,18 @@ void	cmd_sshconf_error(const char *, const char *,
  * What kill, delete, commit and ssh-config begin with: their NAME
  * operands, parsed (a repeated one is marked), ~/.ssh/config's path
  * and its check for a hand edit (when the command writes it), the
- * engine, and every container of redock's (one call).
+ * engine, which engine it is (when the command writes the config: its
+ * fragments are its own), and every container of redock's (one call).
  */
 struct engine_container;
+struct machine_engine;
 struct cmd_machines {
 	struct name		*names;
 	int			*repeated;	/* names[i] came before */
 	int			 n;
 	char			*config;	/* NULL unless asked for */
 	struct engine		*e;
+	struct machine_engine	*me;		/* NULL unless asked for */
 	struct engine_container	*cs;
 	size_t			 nc;
 };
@@ -188,10 +191,12 @@ int	cmd_container_gone(struct engine *, const char *id,
 
 /*
  * Removes the container c of NAME name and then its alias from config
- * (~/.ssh/config). Returns 0, or 1 after one line on stderr.
+ * (~/.ssh/config), unless another engine than me made that alias.
+ * Returns 0, or 1 after one line on stderr.
  */
-int	cmd_kill_container(struct engine *, const char *,
-	    const struct engine_container *, const char *);
+int	cmd_kill_container(struct engine *, const struct machine_engine *me,
+	    const char *config, const struct engine_container *c,
+	    const char *name);
 
 /*
  * Runs command (NULL: a login shell) with session_run()'s flags in the

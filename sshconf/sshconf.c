@@ -1116,8 +1116,8 @@ include_args(struct buf *out, const char *s, struct include_arg *a, int na,
 /*
  * Rewrites the text of "local" (v[local]) for FILE: each argument of an
  * Include that matches the path of a fragment in dir (FILE.d; a relative
- * one is taken from the working directory) becomes the quoted paths of the fragments it covers, in glob(3)'s
- * order; an Include left without arguments becomes a comment. Sets
+ * one is taken from the working directory) becomes the quoted paths of
+ * the fragments it covers, in glob(3)'s order; an Include left without arguments becomes a comment. Sets
  * covered[i] for each fragment taken in so. Returns the allocated text
  * (*lenp bytes, NUL-terminated), or NULL when nothing changes.
  */

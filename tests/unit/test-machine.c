@@ -333,7 +333,7 @@ the_fragment_reaches_the_port_with_redocks_keys(void **state)
 	(void)state;
 	setenv("REDOCK_SSH_SHARING", "no", 1);
 	assert_int_equal(machine_fragment("/h/redock", "web-container", 2222,
-	    &name, &text, &cause), 0);
+	    NULL, &name, &text, &cause), 0);
 	assert_string_equal(name, "10-redock-web-container");
 	assert_non_null(strstr(text, "Host web-container\n"));
 	assert_non_null(strstr(text, "\tPort 2222\n"));
@@ -347,11 +347,11 @@ the_fragment_reaches_the_port_with_redocks_keys(void **state)
 
 	/* What the engine's label says is checked before it is written. */
 	assert_int_equal(machine_fragment("/h/redock", "web\nHost *", 2222,
-	    &name, &text, &cause), -1);
+	    NULL, &name, &text, &cause), -1);
 	assert_null(name);
 	assert_null(text);
 	free(cause);
-	assert_int_equal(machine_fragment("/h/redock", "web", 0, &name,
+	assert_int_equal(machine_fragment("/h/redock", "web", 0, NULL, &name,
 	    &text, &cause), -1);
 	free(cause);
 	unsetenv("REDOCK_SSH_SHARING");
@@ -492,7 +492,7 @@ a_fragment_records_its_engine(void **state)
 
 	(void)state;
 	setenv("REDOCK_SSH_SHARING", "no", 1);
-	assert_int_equal(machine_fragment_of("/h/redock", "web-container",
+	assert_int_equal(machine_fragment("/h/redock", "web-container",
 	    2222, &other, &name, &text, &cause), 0);
 	assert_string_equal(name, "10-redock-web-container");
 	/* After the first comment line, before the Host block. */
@@ -526,7 +526,7 @@ a_fragment_records_its_engine(void **state)
 
 	/* redock 0.1's fragments have no engine line: anybody's. */
 	assert_int_equal(machine_fragment("/h/redock", "web-container", 2222,
-	    &name, &text, &cause), 0);
+	    NULL, &name, &text, &cause), 0);
 	file_put(frag, text, 0600);
 	assert_int_equal(machine_fragment_other(config, "web-container", &me,
 	    &url), 0);
