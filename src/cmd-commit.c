@@ -1,8 +1,9 @@
 /*
  * redock commit [-m MESSAGE] NAME...: save each NAME's container,
  * running or stopped, as the image NAME, from which its next container
- * is made. The image NAME named before is removed when nothing uses it
- * any more; one its container was made from stays until kill or delete.
+ * is made. The images of NAME that commits replaced go when nothing
+ * uses them (machine_images_prune()); the one its container was made
+ * from stays until kill or delete.
  */
 #include <sys/types.h>
 
@@ -23,8 +24,6 @@
 
 static int	cmd_commit_exec(const struct redock *, const struct args *);
 static char	*author(void);
-static char	*image_of(struct engine *, const char *);
-static void	image_drop(struct engine *, const char *, const char *);
 
 const struct cmd_entry cmd_commit_entry = {
 	.name = "commit",
@@ -55,46 +54,6 @@ author(void)
 	return s;
 }
 
-/* The ID of the image NAME name, when redock made it for name. */
-static char *
-image_of(struct engine *e, const char *name)
-{
-	struct engine_image	 im;
-	struct engine_error	 err;
-	const char		*label;
-	char			*id = NULL;
-
-	if (engine_image_inspect(e, name, &im, &err) == -1)
-		return NULL;
-	label = engine_labels_get(&im.labels, MACHINE_LABEL_NAME);
-	if (label != NULL && strcmp(label, name) == 0)
-		id = xstrdup(im.id);
-	engine_image_release(&im);
-	return id;
-}
-
-/*
- * Removes image id, which a commit of name has just replaced, if it has
- * no name left and no container uses it (the engine refuses then); an
- * image someone tagged is theirs. Quietly: delete removes what stays.
- */
-static void
-image_drop(struct engine *e, const char *id, const char *name)
-{
-	struct engine_image	 im;
-	struct engine_error	 err;
-	const char		*label;
-	int			 drop;
-
-	if (engine_image_inspect(e, id, &im, &err) == -1)
-		return;
-	label = engine_labels_get(&im.labels, MACHINE_LABEL_NAME);
-	drop = im.ntags == 0 && label != NULL && strcmp(label, name) == 0;
-	engine_image_release(&im);
-	if (drop)
-		engine_image_remove(e, id, 0, &err);
-}
-
 static int
 cmd_commit_exec(const struct redock *rd, const struct args *args)
 {
@@ -105,8 +64,8 @@ cmd_commit_exec(const struct redock *rd, const struct args *args)
 	struct engine_error	 err;
 	const struct name	*n;
 	const char		*id;
-	char			*who = NULL, *what, *newid, *oldid;
-	int			 i, status;
+	char			*who = NULL, *what, *newid;
+	int			 i, status, removed;
 
 	if ((status = cmd_machines(rd, args, "commit", 0, &m)) != 0)
 		goto out;
@@ -135,7 +94,6 @@ cmd_commit_exec(const struct redock *rd, const struct args *args)
 		cm.message = args->flag['m'];
 		cm.author = who;
 		cm.labels = &labels;
-		oldid = image_of(m.e, n->image);
 		if (engine_image_commit(m.e, c->id, &cm, &newid, &err) == -1) {
 			xasprintf(&what, "cannot commit '%s'", n->image);
 			cmd_engine_error(what, &err);
@@ -147,11 +105,11 @@ cmd_commit_exec(const struct redock *rd, const struct args *args)
 			if (rd->verbosity >= 0)
 				printf("committed '%s' as image %.*s\n",
 				    n->image, SHORT_ID, id);
-			if (oldid != NULL && strcmp(oldid, newid) != 0)
-				image_drop(m.e, oldid, n->image);
+			/* Quietly: what stays, delete removes. */
+			(void)machine_images_prune(m.e, n->image, &removed,
+			    &err);
 			free(newid);
 		}
-		free(oldid);
 		engine_labels_release(&labels);
 	}
 out:

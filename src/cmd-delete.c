@@ -21,13 +21,9 @@
 #include "redock.h"
 #include "xmalloc.h"
 
-#define SHORT_ID	12	/* hex digits of an image ID shown */
-
 static int	cmd_delete_exec(const struct redock *, const struct args *);
 static int	delete_one(const struct redock *, const struct cmd_machines *,
 		    const struct name *);
-static int	delete_replaced(const struct redock *, struct engine *,
-		    const char *);
 static int	alias_unused(struct engine *, const char *);
 static int	delete_key(struct engine *, const char *);
 static int	delete_orphan_key(const struct redock *, struct engine *,
@@ -44,48 +40,6 @@ const struct cmd_entry cmd_delete_entry = {
 	.upper = -1,
 	.exec = cmd_delete_exec,
 };
-
-/*
- * Removes the images of NAME name that have no name left (those later
- * commits replaced) and that no container uses; the engine refuses the
- * others. Returns how many images of name are left, or -1 when the
- * engine cannot say.
- */
-static int
-delete_replaced(const struct redock *rd, struct engine *e, const char *name)
-{
-	struct engine_labels	 filter = { NULL, NULL, 0 };
-	struct engine_image	*is = NULL;
-	struct engine_error	 err;
-	const char		*label, *id;
-	size_t			 n = 0, i;
-	int			 left = -1;
-
-	engine_labels_add(&filter, MACHINE_LABEL_NAME, name);
-	if (engine_image_list(e, &filter, &is, &n, &err) == -1)
-		goto out;
-	left = 0;
-	for (i = 0; i < n; i++) {
-		label = engine_labels_get(&is[i].labels, MACHINE_LABEL_NAME);
-		if (label == NULL || strcmp(label, name) != 0)
-			continue;	/* the engine did not filter */
-		if (is[i].ntags != 0 ||
-		    engine_image_remove(e, is[i].id, 0, &err) == -1) {
-			if (is[i].ntags != 0 || !ENGINE_NOTFOUND(&err))
-				left++;
-			continue;
-		}
-		id = strncmp(is[i].id, "sha256:", 7) == 0 ? is[i].id + 7 :
-		    is[i].id;
-		if (rd->verbosity > 0)
-			printf("deleted image %.*s of '%s', which a later "
-			    "commit replaced\n", SHORT_ID, id, name);
-	}
-out:
-	engine_images_free(is, n);
-	engine_labels_release(&filter);
-	return left;
-}
 
 /* Has the engine no container and no image of redock's with alias? */
 static int
@@ -182,7 +136,7 @@ delete_one(const struct redock *rd, const struct cmd_machines *m,
 	struct engine_error	 err;
 	const char		*label;
 	char			*what = NULL, *alias = NULL;
-	int			 status = 1;
+	int			 status = 1, removed;
 
 	xasprintf(&what, "cannot delete '%s'", n->image);
 	c = machine_by_name(m->cs, m->nc, n->image);
@@ -229,8 +183,12 @@ delete_one(const struct redock *rd, const struct cmd_machines *m,
 	if (rd->verbosity >= 0)
 		printf("deleted image '%s'\n", n->image);
 	status = 0;
-	if (delete_replaced(rd, e, n->image) == 0 && alias != NULL)
+	if (machine_images_prune(e, n->image, &removed, &err) == 0 &&
+	    alias != NULL)
 		delete_key(e, alias);
+	if (removed > 0 && rd->verbosity > 0)
+		printf("deleted %d older image%s of '%s' that later commits "
+		    "replaced\n", removed, removed == 1 ? "" : "s", n->image);
 out:
 	free(alias);
 	free(what);

@@ -90,6 +90,38 @@ machine_by_alias(struct engine_container *cs, size_t n, const char *alias)
 }
 
 int
+machine_images_prune(struct engine *e, const char *name, int *removedp,
+    struct engine_error *err)
+{
+	struct engine_labels	 filter = { NULL, NULL, 0 };
+	struct engine_image	*is = NULL;
+	struct engine_error	 rerr;
+	const char		*label;
+	size_t			 n = 0, i;
+	int			 left = -1;
+
+	*removedp = 0;
+	engine_labels_add(&filter, MACHINE_LABEL_NAME, name);
+	if (engine_image_list(e, &filter, &is, &n, err) == -1)
+		goto out;
+	left = 0;
+	for (i = 0; i < n; i++) {
+		label = engine_labels_get(&is[i].labels, MACHINE_LABEL_NAME);
+		if (label == NULL || strcmp(label, name) != 0)
+			continue;	/* the engine did not filter */
+		if (is[i].ntags == 0 &&
+		    engine_image_remove(e, is[i].id, 0, &rerr) == 0)
+			(*removedp)++;
+		else if (is[i].ntags != 0 || !ENGINE_NOTFOUND(&rerr))
+			left++;
+	}
+out:
+	engine_images_free(is, n);
+	engine_labels_release(&filter);
+	return left;
+}
+
+int
 machine_timeout(int *secondsp, char **causep)
 {
 	const char	*v, *errstr;

@@ -53,6 +53,17 @@ struct engine_container *machine_by_alias(struct engine_container *cs,
 	    size_t n, const char *alias);
 
 /*
+ * Removes the images of NAME name (labelled with it) that have no name
+ * left, those that later commits replaced, unless a container uses one
+ * (the engine refuses then: it stays). Never an image with a name: one
+ * someone tagged is theirs. Sets *removedp to how many went and returns
+ * how many images of name are left, or -1 with *err when the engine
+ * cannot list them.
+ */
+int	machine_images_prune(struct engine *, const char *name, int *removedp,
+	    struct engine_error *err);
+
+/*
  * The timeout of MACHINE_TIMEOUT_ENV, 1..3600 s, else MACHINE_TIMEOUT.
  * A value outside that range is an error.
  */
