@@ -1,8 +1,6 @@
 /*
  * base: the image redock:base (see base.h).
  */
-#include <sys/stat.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,6 +12,7 @@
 
 #include "base.h"
 #include "engine.h"
+#include "keys.h"
 #include "tar.h"
 #include "xmalloc.h"
 
@@ -185,37 +184,6 @@ out:
 	return ret;
 }
 
-/* Makes dir and its missing parents, 0700 as redock's home is. */
-static int
-dir_make(const char *dir, char **causep)
-{
-	struct stat	 sb;
-	char		*path, c;
-	size_t		 i;
-	int		 rv = -1;
-
-	if (stat(dir, &sb) == 0)
-		return 0;
-	path = xstrdup(dir);
-	for (i = 1;; i++) {
-		if ((c = path[i]) != '/' && c != '\0')
-			continue;
-		path[i] = '\0';
-		if (path[i - 1] != '/' && mkdir(path, 0700) == -1 &&
-		    errno != EEXIST) {
-			xasprintf(causep, "cannot make '%s': %s", path,
-			    strerror(errno));
-			goto out;
-		}
-		if ((path[i] = c) == '\0')
-			break;
-	}
-	rv = 0;
-out:
-	free(path);
-	return rv;
-}
-
 FILE *
 base_log_open(const char *home, char **pathp, char **causep)
 {
@@ -225,7 +193,7 @@ base_log_open(const char *home, char **pathp, char **causep)
 
 	*pathp = NULL;
 	*causep = NULL;
-	if (dir_make(home, causep) == -1)
+	if (keys_home_make(home, causep) == -1)
 		goto out;
 	xasprintf(&path, "%s/%s", home, BASE_LOG);
 	xasprintf(&tmp, "%s/.%s.XXXXXX", home, BASE_LOG);

@@ -80,8 +80,9 @@ int	base_build(struct engine *, const char *parent, int nocache,
 	    struct engine_error *);
 
 /*
- * A new, empty log for a build: BASE_LOG in home (made 0700, with its
- * missing parents, when there is none), mode 0600 whatever the umask.
+ * A new, empty log for a build: BASE_LOG in home (made as
+ * keys_home_make() makes it when there is none), mode 0600 whatever the
+ * umask.
  * It is a file of its own that takes the name from an earlier build's
  * log, so two builds at once never write into one file. On success
  * *pathp is the log's path; NULL with *causep on failure.

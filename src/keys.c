@@ -51,7 +51,6 @@ static int	 file_write(const char *, const char *, const void *, size_t,
 static int	 dir_sync(const char *, char **);
 static int	 dir_make(const char *, char **);
 static int	 home_check(const char *, char **);
-static int	 home_make(const char *, char **);
 static int	 lock_take(const char *, int *, char **);
 static void	 lock_release(int);
 static int	 no_passphrase(const char *, char *, size_t, int, int, void *);
@@ -305,8 +304,8 @@ home_check(const char *home, char **causep)
 }
 
 /* mkdir -p home, each directory made 0700, then home_check(). */
-static int
-home_make(const char *home, char **causep)
+int
+keys_home_make(const char *home, char **causep)
 {
 	struct stat	 sb;
 	char		*path;
@@ -743,7 +742,7 @@ keys_client(const char *home, char **pubp, char **causep)
 	if (pubp != NULL)
 		*pubp = NULL;
 	*causep = NULL;
-	if (home_make(home, causep) == -1 ||
+	if (keys_home_make(home, causep) == -1 ||
 	    lock_take(home, &lock, causep) == -1)
 		goto out;
 	if (pair_get(home, KEYS_CLIENT, CLIENT_COMMENT, &p, causep) == -1)
@@ -771,7 +770,7 @@ keys_host(const char *home, const char *alias, char **pubp, char **causep)
 	*causep = NULL;
 	if (!alias_valid(alias, causep))
 		return -1;
-	if (home_make(home, causep) == -1 ||
+	if (keys_home_make(home, causep) == -1 ||
 	    lock_take(home, &lock, causep) == -1)
 		goto out;
 	if (host_get(home, alias, &p, causep) == -1)
@@ -880,7 +879,7 @@ keys_archive(const char *home, const char *alias, struct tar **tarp,
 	*causep = NULL;
 	if (!alias_valid(alias, causep))
 		return -1;
-	if (home_make(home, causep) == -1 ||
+	if (keys_home_make(home, causep) == -1 ||
 	    lock_take(home, &lock, causep) == -1)
 		goto out;
 	if (pair_get(home, KEYS_CLIENT, CLIENT_COMMENT, &client,
@@ -1137,7 +1136,7 @@ keys_host_hold(const char *home, const char *alias, char **causep)
 	*causep = NULL;
 	if (!alias_valid(alias, causep))
 		return -1;
-	if (home_make(home, causep) == -1)
+	if (keys_home_make(home, causep) == -1)
 		return -1;
 	hosts = path_join(home, KEYS_HOSTS);
 	dir = path_join(hosts, alias);

@@ -49,6 +49,13 @@ struct ssh_key_struct;
 int	keys_home(char **dirp, char **causep);
 
 /*
+ * Makes redock's home, and its missing parents, 0700 each, and checks
+ * that it is a directory of ours that nobody else may read or change,
+ * as the keys in it need. Returns 0, or -1 with *causep set.
+ */
+int	keys_home_make(const char *home, char **causep);
+
+/*
  * The client key pair in home: made (with home and its missing parents,
  * 0700) when the private key is missing; .pub rewritten from the private
  * key when it is missing or does not match. *pubp (may be NULL) is set
