@@ -37,13 +37,7 @@ teardown_file() {
 setup() {
 	redock_setup
 	source "$SRC/contrib/completions/redock.bash"
-	# One tmux server a test, its socket in the test's directory, and
-	# TMUX unset in case bats runs in one.
-	unset TMUX
-	export TMUX_TMPDIR=$BATS_TEST_TMPDIR
-	SOCK="redock-$REDOCK_TEST_RUN-$BATS_SUITE_TEST_NUMBER"
-	D=$BATS_TEST_TMPDIR/pane
-	mkdir -p "$D" "$BATS_TEST_TMPDIR/bin"
+	pane_setup
 }
 
 # No test makes anything in the engine: the clean-up is the file's, as
@@ -167,38 +161,18 @@ EOF
 		cmd=(zsh -d -i)
 		;;
 	esac
-	tmux -L "$SOCK" -f /dev/null new-session -d -s c -x 200 -y 50 \
+	tmux -L "$SOCK" -f /dev/null new-session -d -s redock -x 200 -y 50 \
 	    env -i "${envs[@]}" "${cmd[@]}"
 	wait_line "$PANE_SH\$"
-}
-
-# Everything the pane has shown, without trailing blanks.
-pane() {
-	tmux -L "$SOCK" capture-pane -p -J -S - -t c 2>/dev/null |
-	    sed 's/[[:space:]]*$//'
-}
-
-# Waits (20 s at most) until the pane shows a line that is exactly $1.
-wait_line() {
-	local end=$((SECONDS + 20))
-
-	while :; do
-		pane | grep -qxF -- "$1" && return 0
-		[ "$SECONDS" -lt "$end" ] || break
-		sleep 0.1
-	done
-	echo "no line '$1' in the pane after 20 s; the pane:" >&2
-	pane >&2
-	return 1
 }
 
 # Types $1 and a Tab into the pane's shell, waits until the line reads
 # $2 after the prompt, then clears the line.
 tab_to() {
-	tmux -L "$SOCK" send-keys -t c -l -- "$1"
-	tmux -L "$SOCK" send-keys -t c Tab
+	tmux -L "$SOCK" send-keys -t redock -l -- "$1"
+	tmux -L "$SOCK" send-keys -t redock Tab
 	wait_line "$PANE_SH\$ $2" || return 1
-	tmux -L "$SOCK" send-keys -t c C-e C-u
+	tmux -L "$SOCK" send-keys -t redock C-e C-u
 }
 
 # Types $1 and a Tab into the pane's zsh and prints the matches offered,
@@ -210,11 +184,11 @@ zsh_offers() {
 	mark=$(mktemp -u "$D/mark.XXXXXX")
 
 	rm -f "$D/offers"
-	tmux -L "$SOCK" send-keys -t c -l -- "$1"
-	tmux -L "$SOCK" send-keys -t c Tab C-e C-u
+	tmux -L "$SOCK" send-keys -t redock -l -- "$1"
+	tmux -L "$SOCK" send-keys -t redock Tab C-e C-u
 	# The keys are read in order: once this has run, the Tab is done.
-	tmux -L "$SOCK" send-keys -t c -l -- ": >'$mark'"
-	tmux -L "$SOCK" send-keys -t c Enter
+	tmux -L "$SOCK" send-keys -t redock -l -- ": >'$mark'"
+	tmux -L "$SOCK" send-keys -t redock Enter
 	until [ -e "$mark" ]; do
 		[ "$SECONDS" -lt "$end" ] || {
 			echo "the pane's zsh did not get through '$1':" >&2
@@ -324,8 +298,8 @@ zsh_offers() {
 	[ -z "$stderr" ]
 	start_pane zsh
 	# The file is the completion of redock, loaded without a word.
-	tmux -L "$SOCK" send-keys -t c -l -- 'print -r -- ${_comps[redock]}'
-	tmux -L "$SOCK" send-keys -t c Enter
+	tmux -L "$SOCK" send-keys -t redock -l -- 'print -r -- ${_comps[redock]}'
+	tmux -L "$SOCK" send-keys -t redock Enter
 	wait_line _redock
 	run zsh_offers 'redock '
 	[ "$output" = "$(help_commands)" ]

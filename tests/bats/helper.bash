@@ -76,6 +76,45 @@ fake_engine_stop() {
 	FAKE_PROC_PID=
 }
 
+# A shell in a tmux pane, for what needs a terminal: pane_setup gives
+# the test a tmux server of its own ($SOCK, its socket in the test's
+# directory; TMUX unset in case bats runs in one) and a scratch
+# directory $D; the test starts the session "redock" there.
+pane_setup() {
+	unset TMUX
+	export TMUX_TMPDIR=$BATS_TEST_TMPDIR
+	SOCK="redock-$REDOCK_TEST_RUN-$BATS_SUITE_TEST_NUMBER"
+	D=$BATS_TEST_TMPDIR/pane
+	mkdir -p "$D" "$BATS_TEST_TMPDIR/bin"
+}
+
+# Everything the pane has shown, scroll-back too, wrapped lines joined,
+# without trailing blanks.
+pane() {
+	tmux -L "$SOCK" capture-pane -p -J -S - -t redock 2>/dev/null |
+	    sed 's/[[:space:]]*$//'
+}
+
+show_pane() {
+	echo "--- the pane:" >&2
+	pane >&2
+	echo "---" >&2
+}
+
+# Waits until the pane shows a line that is exactly $1 (20 s, or $2).
+wait_line() {
+	local end=$((SECONDS + ${2:-20}))
+
+	while :; do
+		pane | grep -qxF -- "$1" && return 0
+		[ "$SECONDS" -lt "$end" ] || break
+		sleep 0.1
+	done
+	echo "no line '$1' in the pane after ${2:-20} s" >&2
+	show_pane
+	return 1
+}
+
 # Fails the test with a clear line unless a Docker engine answers.
 require_engine() {
 	if ! docker version >/dev/null 2>&1; then

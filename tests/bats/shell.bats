@@ -22,14 +22,8 @@ setup() {
 	redock_setup
 	require_engine
 	require_base
-	# One tmux server a test, its socket in the test's directory (tmux
-	# leaves it behind), and TMUX unset in case bats runs in one.
-	unset TMUX
-	export TMUX_TMPDIR=$BATS_TEST_TMPDIR
-	SOCK="redock-$REDOCK_TEST_RUN-$BATS_SUITE_TEST_NUMBER"
+	pane_setup
 	PANE_SID=
-	D=$BATS_TEST_TMPDIR/pane
-	mkdir -p "$D" "$BATS_TEST_TMPDIR/bin"
 	# "redock" typed in the pane is the redock under test.
 	ln -s "$REDOCK" "$BATS_TEST_TMPDIR/bin/redock"
 	make_rd_run
@@ -134,37 +128,10 @@ start_pane() {
 	wait_line 'local$'
 }
 
-# Everything the pane has shown, scroll-back too, wrapped lines joined,
-# without trailing blanks.
-pane() {
-	tmux -L "$SOCK" capture-pane -p -J -S - -t redock 2>/dev/null |
-	    sed 's/[[:space:]]*$//'
-}
-
-show_pane() {
-	echo "--- the pane:" >&2
-	pane >&2
-	echo "---" >&2
-}
-
 # Types $1, then Enter, into the pane.
 type_line() {
 	tmux -L "$SOCK" send-keys -t redock -l -- "$1"
 	tmux -L "$SOCK" send-keys -t redock Enter
-}
-
-# Waits until the pane shows a line that is exactly $1 (20 s, or $2).
-wait_line() {
-	local end=$((SECONDS + ${2:-20}))
-
-	while :; do
-		pane | grep -qxF -- "$1" && return 0
-		[ "$SECONDS" -lt "$end" ] || break
-		sleep 0.1
-	done
-	echo "no line '$1' in the pane after ${2:-20} s" >&2
-	show_pane
-	return 1
 }
 
 # Waits until file $1 exists (20 s, or $2).
