@@ -244,7 +244,7 @@ cmd_list_exec(const struct redock *rd, const struct args *args)
 	struct row		*rows = NULL;
 	struct machine_engine	 me = { NULL, NULL };
 	const char		*name, *hex, *tag;
-	char			*config = NULL, *url;
+	char			*config = NULL, *cause = NULL, *url;
 	size_t			 nc = 0, ni = 0, na = 0, n = 0, i, j;
 	int			 status, listed = 0;
 
@@ -318,7 +318,7 @@ cmd_list_exec(const struct redock *rd, const struct args *args)
 		n++;
 	}
 	/* An alias that another engine's fragment holds is not this one's. */
-	if (nc > 0 && machine_ssh_config_path(&config) == 0 &&
+	if (nc > 0 && machine_ssh_config(0, &config, &cause) == 0 &&
 	    machine_engine(e, &me, &err) == 0) {
 		for (i = 0; i < n; i++) {
 			if (rows[i].alias != NULL && machine_fragment_other(
@@ -345,5 +345,6 @@ out:
 	engine_free(e);
 	machine_engine_release(&me);
 	free(config);
+	free(cause);
 	return status;
 }

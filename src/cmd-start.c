@@ -607,7 +607,7 @@ cmd_start_exec(const struct redock *rd, const struct args *args)
 
 	if (machine_timeout(&timeout, &cause) == -1 ||
 	    keys_home(&home, &cause) == -1 ||
-	    machine_ssh_config(&config, &cause) == -1) {
+	    machine_ssh_config(1, &config, &cause) == -1) {
 		warnx("%s", cause);
 		goto out;
 	}

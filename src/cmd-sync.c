@@ -175,7 +175,7 @@ cmd_sync_exec(const struct redock *rd, const struct args *args)
 
 	status = 1;
 	if (keys_home(&home, &cause) == -1 ||
-	    machine_ssh_config(&config, &cause) == -1) {
+	    machine_ssh_config(!dry, &config, &cause) == -1) {
 		warnx("%s", cause);
 		goto out;
 	}

@@ -302,7 +302,7 @@ cmd_machines(const struct redock *rd, const struct args *args,
 		m->repeated[i] = cmd_name_repeated(m->names, i);
 	}
 	if (with_config) {
-		if (machine_ssh_config(&m->config, &cause) == -1) {
+		if (machine_ssh_config(1, &m->config, &cause) == -1) {
 			warnx("%s", cause);
 			free(cause);
 			return 1;

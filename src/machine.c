@@ -259,7 +259,7 @@ out:
 }
 
 static int
-own_config(const char *file, char **pathp, char **causep)
+own_config(const char *file, int make, char **pathp, char **causep)
 {
 	struct stat	 sb;
 	const char	*home, *problem = NULL;
@@ -291,14 +291,14 @@ own_config(const char *file, char **pathp, char **causep)
 			goto out;
 		}
 	}
-	if (parents_make(file, causep) == -1)
+	if (make && parents_make(file, causep) == -1)
 		goto out;
 	if (stat(file, &sb) == 0 && S_ISDIR(sb.st_mode)) {
 		xasprintf(causep, "%s '%s' is a directory, not a file",
 		    MACHINE_SSH_CONFIG_ENV, shown);
 		goto out;
 	}
-	if (config_writable(file, 1, causep) == -1)
+	if (make && config_writable(file, 1, causep) == -1)
 		goto out;
 	*pathp = xstrdup(file);
 	ret = 0;
@@ -309,7 +309,7 @@ out:
 }
 
 int
-machine_ssh_config(char **pathp, char **causep)
+machine_ssh_config(int make, char **pathp, char **causep)
 {
 	struct stat	 sb;
 	const char	*home, *own;
@@ -319,7 +319,7 @@ machine_ssh_config(char **pathp, char **causep)
 	*causep = NULL;
 	own = getenv(MACHINE_SSH_CONFIG_ENV);
 	if (own != NULL && *own != '\0')
-		return own_config(own, pathp, causep);
+		return own_config(own, make, pathp, causep);
 	home = getenv("HOME");
 	if (home == NULL || *home != '/') {
 		*causep = xstrdup("HOME is not set to an absolute path: "
@@ -327,7 +327,7 @@ machine_ssh_config(char **pathp, char **causep)
 		return -1;
 	}
 	xasprintf(&dir, "%s/.ssh", home);
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+	if (make && mkdir(dir, 0700) == -1 && errno != EEXIST) {
 		shown = xvis(dir);
 		xasprintf(causep, "cannot make '%s': %s", shown,
 		    strerror(errno));
@@ -335,7 +335,8 @@ machine_ssh_config(char **pathp, char **causep)
 		free(dir);
 		return -1;
 	}
-	if (stat(dir, &sb) == -1 || !S_ISDIR(sb.st_mode)) {
+	if ((make || lstat(dir, &sb) == 0) &&
+	    (stat(dir, &sb) == -1 || !S_ISDIR(sb.st_mode))) {
 		shown = xvis(dir);
 		xasprintf(causep, "'%s' is not a directory", shown);
 		free(shown);
@@ -344,31 +345,11 @@ machine_ssh_config(char **pathp, char **causep)
 	}
 	xasprintf(pathp, "%s/config", dir);
 	free(dir);
-	if (config_writable(*pathp, 0, causep) == -1) {
+	if (make && config_writable(*pathp, 0, causep) == -1) {
 		free(*pathp);
 		*pathp = NULL;
 		return -1;
 	}
-	return 0;
-}
-
-int
-machine_ssh_config_path(char **pathp)
-{
-	const char	*own, *home;
-
-	*pathp = NULL;
-	own = getenv(MACHINE_SSH_CONFIG_ENV);
-	if (own != NULL && *own != '\0') {
-		if (*own != '/')
-			return -1;
-		*pathp = xstrdup(own);
-		return 0;
-	}
-	home = getenv("HOME");
-	if (home == NULL || *home != '/')
-		return -1;
-	xasprintf(pathp, "%s/.ssh/config", home);
 	return 0;
 }
 

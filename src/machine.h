@@ -77,25 +77,21 @@ int	machine_timeout(int *secondsp, char **causep);
  * writes (sshconf's FILE, its fragments in FILE.d/):
  *
  *   - $REDOCK_SSH_CONFIG when it is set and not empty: an absolute path
- *     that an "Include" line can name (no control character, '"', '\'
- *     or glob character), not ~/.ssh/config itself. Its missing parent
- *     directories are made (0700); ~/.ssh is never looked at.
- *   - else $HOME/.ssh/config, from $HOME as git reads it; $HOME/.ssh is
- *     made (0700) when it is missing; $HOME must be set and absolute.
+ *     that an "Include" line can name (no control character, '"', '\',
+ *     "${" or glob character), not ~/.ssh/config itself; ~/.ssh is never
+ *     looked at.
+ *   - else $HOME/.ssh/config, from $HOME as git reads it; $HOME must be
+ *     set and absolute.
  *
- * Either way the file must be writable where sshconf writes it (the
- * target of a symbolic link, FILE.d/ or the directory that gets it): a
- * read-only one, such as a link into /nix/store, is an error that says
- * to set REDOCK_SSH_CONFIG, before anything is changed.
+ * With make, for a command that writes it, the missing directories are
+ * made (0700: REDOCK_SSH_CONFIG's parents, or ~/.ssh), and the file must
+ * be writable where sshconf writes it (the target of a symbolic link,
+ * FILE.d/ or the directory that gets it): a read-only one, such as a
+ * link into /nix/store, is an error that says to set REDOCK_SSH_CONFIG,
+ * before anything is changed. Without make (a command that only reads
+ * it, or sync --dry-run) nothing is made or checked but the path.
  */
-int	machine_ssh_config(char **pathp, char **causep);
-
-/*
- * The same path, for a command that only reads it: nothing is made or
- * checked. Returns -1 when there is none (no usable $HOME or
- * REDOCK_SSH_CONFIG).
- */
-int	machine_ssh_config_path(char **pathp);
+int	machine_ssh_config(int make, char **pathp, char **causep);
 
 /*
  * Is config a REDOCK_SSH_CONFIG file that does not exist yet? Asked

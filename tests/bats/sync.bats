@@ -77,6 +77,25 @@ containers() {
 	[ -z "$stderr" ]
 }
 
+@test "sync --dry-run makes nothing: no ~/.ssh, no directory of REDOCK_SSH_CONFIG's" {
+	redock start --no-shell web
+	rm -rf "$HOME/.ssh"
+
+	run --separate-stderr redock sync --dry-run
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "--- $HOME/.ssh/config" ]
+	[[ $output == *$'\n+Host web-container\n'* ]]
+	[ ! -e "$HOME/.ssh" ]
+
+	own=$BATS_TEST_TMPDIR/not/yet/ssh_config
+	REDOCK_SSH_CONFIG=$own run --separate-stderr redock sync --dry-run
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "--- $own" ]
+	[[ $output == *$'\n+Host web-container\n'* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/not" ]
+	[ ! -e "$HOME/.ssh" ]
+}
+
 @test "sync --dry-run removes no container: it says which one sync would remove" {
 	redock start --no-shell web
 	# What a start killed before it started its container leaves:

@@ -263,7 +263,7 @@ the_ssh_config_is_under_home_and_ssh_is_made_private(void **state)
 	dir = scratch_dir("machine");
 	setenv("HOME", dir, 1);
 	umask(022);
-	assert_int_equal(machine_ssh_config(&path, &cause), 0);
+	assert_int_equal(machine_ssh_config(1, &path, &cause), 0);
 	want = NULL;
 	assert_true(asprintf(&want, "%s/.ssh/config", dir) > 0);
 	assert_string_equal(path, want);
@@ -273,24 +273,24 @@ the_ssh_config_is_under_home_and_ssh_is_made_private(void **state)
 	free(want);
 
 	/* An existing ~/.ssh is used as it is. */
-	assert_int_equal(machine_ssh_config(&path, &cause), 0);
+	assert_int_equal(machine_ssh_config(1, &path, &cause), 0);
 	free(path);
 
 	/* ~/.ssh that is a file is an error, not something to replace. */
 	tree_remove(ssh);
 	assert_non_null(fp = fopen(ssh, "w"));
 	fclose(fp);
-	assert_int_equal(machine_ssh_config(&path, &cause), -1);
+	assert_int_equal(machine_ssh_config(1, &path, &cause), -1);
 	assert_null(path);
 	assert_non_null(strstr(cause, "not a directory"));
 	free(cause);
 
 	setenv("HOME", "relative", 1);
-	assert_int_equal(machine_ssh_config(&path, &cause), -1);
+	assert_int_equal(machine_ssh_config(1, &path, &cause), -1);
 	assert_non_null(strstr(cause, "HOME"));
 	free(cause);
 	unsetenv("HOME");
-	assert_int_equal(machine_ssh_config(&path, &cause), -1);
+	assert_int_equal(machine_ssh_config(1, &path, &cause), -1);
 	free(cause);
 
 	free(ssh);
@@ -369,7 +369,7 @@ redock_ssh_config_is_used_and_ssh_is_left_alone(void **state)
 	assert_true(asprintf(&ssh, "%s/.ssh", dir) > 0);
 	setenv(MACHINE_SSH_CONFIG_ENV, file, 1);
 	assert_true(machine_ssh_config_new(file));
-	assert_int_equal(machine_ssh_config(&path, &cause), 0);
+	assert_int_equal(machine_ssh_config(1, &path, &cause), 0);
 	assert_string_equal(path, file);
 	free(path);
 	/* Its directories are made, private; ~/.ssh is not. */
@@ -380,20 +380,20 @@ redock_ssh_config_is_used_and_ssh_is_left_alone(void **state)
 
 	/* Only a path an Include line can name. */
 	setenv(MACHINE_SSH_CONFIG_ENV, "relative/config", 1);
-	assert_int_equal(machine_ssh_config(&path, &cause), -1);
+	assert_int_equal(machine_ssh_config(1, &path, &cause), -1);
 	assert_null(path);
 	assert_non_null(strstr(cause, "not an absolute path"));
 	assert_non_null(strstr(cause, MACHINE_SSH_CONFIG_ENV));
 	free(cause);
 	setenv(MACHINE_SSH_CONFIG_ENV, "/tmp/a\"b", 1);
-	assert_int_equal(machine_ssh_config(&path, &cause), -1);
+	assert_int_equal(machine_ssh_config(1, &path, &cause), -1);
 	free(cause);
 	setenv(MACHINE_SSH_CONFIG_ENV, "/tmp/conf*", 1);
-	assert_int_equal(machine_ssh_config(&path, &cause), -1);
+	assert_int_equal(machine_ssh_config(1, &path, &cause), -1);
 	free(cause);
 	assert_true(asprintf(&file, "%s/.ssh/config", dir) > 0);
 	setenv(MACHINE_SSH_CONFIG_ENV, file, 1);
-	assert_int_equal(machine_ssh_config(&path, &cause), -1);
+	assert_int_equal(machine_ssh_config(1, &path, &cause), -1);
 	assert_non_null(strstr(cause, "your own ~/.ssh/config"));
 	free(cause);
 	free(file);
@@ -401,7 +401,7 @@ redock_ssh_config_is_used_and_ssh_is_left_alone(void **state)
 
 	/* Empty: as if unset. */
 	setenv(MACHINE_SSH_CONFIG_ENV, "", 1);
-	assert_int_equal(machine_ssh_config(&path, &cause), 0);
+	assert_int_equal(machine_ssh_config(1, &path, &cause), 0);
 	assert_false(machine_ssh_config_new(path));
 	free(path);
 	unsetenv(MACHINE_SSH_CONFIG_ENV);
@@ -456,7 +456,7 @@ a_read_only_config_is_refused_before_anything_changes(void **state)
 			_exit(2);
 		setenv("HOME", dir, 1);
 		unsetenv(MACHINE_SSH_CONFIG_ENV);
-		if (machine_ssh_config(&path, &cause) != -1 || path != NULL)
+		if (machine_ssh_config(1, &path, &cause) != -1 || path != NULL)
 			_exit(3);
 		if (strstr(cause, MACHINE_SSH_CONFIG_ENV) == NULL ||
 		    strstr(cause, "a link to") == NULL ||
