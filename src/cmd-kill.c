@@ -39,7 +39,7 @@ const struct cmd_entry cmd_kill_entry = {
  * made reaches a container there: it stays.
  */
 int
-cmd_kill_container(struct engine *e, const struct machine_engine *me,
+cmd_kill_container(struct engine *e, struct machine_engine *me,
     const char *config, const struct engine_container *c, const char *name)
 {
 	struct engine_error	 err;

@@ -242,7 +242,7 @@ cmd_list_exec(const struct redock *rd, const struct args *args)
 	struct engine_container	*cs = NULL;
 	struct engine_image	*is = NULL, *all = NULL;
 	struct row		*rows = NULL;
-	struct machine_engine	 me = { NULL, NULL };
+	struct machine_engine	 me = { NULL, NULL, NULL };
 	const char		*name, *hex, *tag;
 	char			*config = NULL, *cause = NULL, *url;
 	size_t			 nc = 0, ni = 0, na = 0, n = 0, i, j;
@@ -318,8 +318,8 @@ cmd_list_exec(const struct redock *rd, const struct args *args)
 		n++;
 	}
 	/* An alias that another engine's fragment holds is not this one's. */
-	if (nc > 0 && machine_ssh_config(0, &config, &cause) == 0 &&
-	    machine_engine(e, &me, &err) == 0) {
+	if (nc > 0 && machine_ssh_config(0, &config, &cause) == 0) {
+		machine_engine_init(&me, e);
 		for (i = 0; i < n; i++) {
 			if (rows[i].alias != NULL && machine_fragment_other(
 			    config, rows[i].alias, &me, &url)) {

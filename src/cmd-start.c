@@ -72,7 +72,7 @@ struct job {
 	const struct redock	*rd;
 	const char		*home;		/* redock's, for the keys */
 	const char		*config;	/* ~/.ssh/config */
-	const struct machine_engine *me;	/* whose fragments it writes */
+	struct machine_engine	*me;		/* whose fragments it writes */
 	int			 timeout;	/* s, for sshd */
 
 	struct name		 name;
@@ -548,7 +548,7 @@ cmd_start_exec(const struct redock *rd, const struct args *args)
 	struct sshconf_error	 serr;
 	struct sshconf_options	 so;
 	struct base_info	 info;
-	struct machine_engine	 me = { NULL, NULL };
+	struct machine_engine	 me = { NULL, NULL, NULL };
 	struct sigaction	 sa, old[3];
 	static const int	 signals[3] = { SIGINT, SIGTERM, SIGHUP };
 	const char		*hostname = args->flag['n'];
@@ -630,7 +630,8 @@ cmd_start_exec(const struct redock *rd, const struct args *args)
 		cmd_engine_error("cannot list containers", &err);
 		goto out;
 	}
-	if (machine_engine(e, &me, &err) == -1) {
+	machine_engine_init(&me, e);
+	if (machine_engine_id(&me, &err) == -1) {
 		cmd_engine_error("cannot start: cannot tell which engine it is",
 		    &err);
 		goto out;

@@ -13,7 +13,7 @@
  * One update of ~/.ssh/config does it all, and each change is printed.
  *
  * Only the fragments of this engine are touched: each records the
- * engine it was made on (machine_engine()), and another engine's
+ * engine it was made on (machine_engine_id()), and another engine's
  * fragment is neither updated nor removed, nor taken by a container of
  * this one. A fragment without that record, from redock 0.1, is taken as
  * this engine's; sync against the engine it belongs to writes it again
@@ -76,7 +76,7 @@ struct have {
 	int	 wanted;	/* some container has its alias */
 	char	*other;		/* another engine's: the URL it was made
 				   through; else NULL */
-	char	*url;		/* the URL this engine's was made through */
+	char	*id, *url;	/* this engine's: as its engine line says */
 };
 
 /* A container an interrupted start left, held until it is removed. */
@@ -127,7 +127,7 @@ have_load(const char *dir, struct have **hp, size_t *np, char **causep)
 		h[n].text = machine_fragment_read(dirfd(d), de->d_name);
 		h[n].wanted = 0;
 		h[n].other = NULL;
-		h[n].url = NULL;
+		h[n].id = h[n].url = NULL;
 		n++;
 	}
 	closedir(d);
@@ -162,10 +162,10 @@ cmd_sync_exec(const struct redock *rd, const struct args *args)
 	struct have		*have = NULL, *h;
 	struct change		*ch = NULL;
 	struct orphan		*orphans = NULL;
-	struct machine_engine	 me = { NULL, NULL }, owner;
+	struct machine_engine	 me = { NULL, NULL, NULL }, owner;
 	const char		*alias, *name;
 	char			*home = NULL, *config = NULL, *dir = NULL;
-	char			*cause = NULL, *fname, *text, *shown, *id;
+	char			*cause = NULL, *fname, *text, *shown;
 	char			*old = NULL, *new = NULL, *diff = NULL;
 	char			*note = NULL;
 	size_t			 nc = 0, nh = 0, nch = 0, no = 0, i, k;
@@ -191,17 +191,12 @@ cmd_sync_exec(const struct redock *rd, const struct args *args)
 		cmd_engine_error("cannot list containers", &err);
 		goto out;
 	}
-	if (machine_engine(e, &me, &err) == -1) {
-		cmd_engine_error("cannot sync: cannot tell which engine it is",
-		    &err);
-		goto out;
-	}
+	machine_engine_init(&me, e);
 	for (k = 0; k < nh; k++) {
 		if (machine_text_other(have[k].text, &me,
-		    &have[k].other) == 0 && have[k].text != NULL &&
-		    alias_fragment_engine(have[k].text, &id,
-		    &have[k].url) == 1)
-			free(id);
+		    &have[k].other) == 0 && have[k].text != NULL)
+			(void)alias_fragment_engine(have[k].text, &have[k].id,
+			    &have[k].url);
 	}
 
 	ch = xcalloc(nc + nh + 1, sizeof *ch);
@@ -276,9 +271,20 @@ cmd_sync_exec(const struct redock *rd, const struct args *args)
 			}
 			continue;
 		}
-		/* The same engine through another URL: no change for it. */
-		owner.id = me.id;
-		owner.url = h != NULL && h->url != NULL ? h->url : me.url;
+		/*
+		 * This engine's fragment says which it is as it was made
+		 * (through another URL, too: no change for that); a new one,
+		 * or redock 0.1's, asks the engine.
+		 */
+		if (h != NULL && h->id != NULL) {
+			owner.id = h->id;
+			owner.url = h->url;
+		} else if (machine_engine_id(&me, &err) == -1) {
+			cmd_engine_error("cannot sync: cannot tell which "
+			    "engine it is", &err);
+			goto out;
+		} else
+			owner = me;
 		if (machine_fragment(home, alias, port, &owner, &fname,
 		    &text, &cause) == -1) {
 			warnx("cannot sync '%s': %s", alias, cause);
@@ -379,6 +385,7 @@ out:
 		free(have[k].name);
 		free(have[k].text);
 		free(have[k].other);
+		free(have[k].id);
 		free(have[k].url);
 	}
 	machine_engine_release(&me);

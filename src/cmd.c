@@ -323,13 +323,7 @@ cmd_machines(const struct redock *rd, const struct args *args,
 	}
 	if (with_config) {
 		m->me = xcalloc(1, sizeof *m->me);
-		if (machine_engine(m->e, m->me, &err) == -1) {
-			xasprintf(&what, "cannot %s: cannot tell which engine "
-			    "it is", verb);
-			cmd_engine_error(what, &err);
-			free(what);
-			return 1;
-		}
+		machine_engine_init(m->me, m->e);
 	}
 	return 0;
 }

@@ -377,16 +377,24 @@ machine_include_note(const char *config)
 	return note;
 }
 
+void
+machine_engine_init(struct machine_engine *me, struct engine *e)
+{
+	me->id = NULL;
+	me->url = xstrdup(engine_host(e));
+	me->e = e;
+}
+
 int
-machine_engine(struct engine *e, struct machine_engine *me,
-    struct engine_error *err)
+machine_engine_id(struct machine_engine *me, struct engine_error *err)
 {
 	struct engine_info	 info;
 	const char		*who;
 
-	memset(me, 0, sizeof *me);
-	if (engine_info(e, &info, err) == -1) {
-		if (!ENGINE_NOTFOUND(err))
+	if (me->id != NULL)
+		return 0;
+	if (me->e == NULL || engine_info(me->e, &info, err) == -1) {
+		if (me->e == NULL || !ENGINE_NOTFOUND(err))
 			return -1;
 		memset(&info, 0, sizeof info);
 	}
@@ -395,8 +403,7 @@ machine_engine(struct engine *e, struct machine_engine *me,
 		xasprintf(&me->id, "%s@%s", who,
 		    info.root != NULL ? info.root : "");
 	else
-		me->id = xstrdup(engine_host(e));
-	me->url = xstrdup(engine_host(e));
+		me->id = xstrdup(me->url);
 	engine_info_release(&info);
 	return 0;
 }
@@ -410,15 +417,18 @@ machine_engine_release(struct machine_engine *me)
 }
 
 int
-machine_text_other(const char *text, const struct machine_engine *me,
+machine_text_other(const char *text, struct machine_engine *me,
     char **urlp)
 {
-	char	*id = NULL, *url = NULL;
+	struct engine_error	 err;
+	char			*id = NULL, *url = NULL;
 
 	*urlp = NULL;
 	if (text == NULL || alias_fragment_engine(text, &id, &url) == 0)
 		return 0;
-	if (strcmp(id, me->id) == 0) {
+	/* The same address is the same engine; another may be too. */
+	if (strcmp(url, me->url) == 0 || (machine_engine_id(me, &err) == 0 &&
+	    strcmp(id, me->id) == 0)) {
 		free(id);
 		free(url);
 		return 0;
@@ -455,7 +465,7 @@ machine_fragment_read(int dfd, const char *name)
 
 int
 machine_fragment_other(const char *config, const char *alias,
-    const struct machine_engine *me, char **urlp)
+    struct machine_engine *me, char **urlp)
 {
 	char	*path = NULL, *text, *name = NULL, *cause = NULL;
 	int	 other;

@@ -113,15 +113,21 @@ char	*machine_include_note(const char *config);
  * before 23 gives every dockerd of one host the same ID, but each its
  * own data root), with Podman's host name in place of its ID, which
  * Podman makes anew at every call; an engine without /info is its URL.
- * url is how redock reached it, for messages.
+ * url is how redock reached it, for messages, and the quick answer: a
+ * fragment made through the same URL is this engine's, and the engine
+ * is asked for its id (about 5 ms for Docker) only when one is needed.
  */
 struct machine_engine {
-	char	*id;
-	char	*url;
+	char		*id;		/* NULL until machine_engine_id() */
+	char		*url;
+	struct engine	*e;		/* what to ask */
 };
 
-int	machine_engine(struct engine *, struct machine_engine *,
-	    struct engine_error *);
+/* Fills *me for the engine e, asking it nothing yet. */
+void	machine_engine_init(struct machine_engine *me, struct engine *e);
+
+/* Sets me->id, from the engine the first time. Returns 0, or -1. */
+int	machine_engine_id(struct machine_engine *me, struct engine_error *);
 void	machine_engine_release(struct machine_engine *);
 
 /*
@@ -136,23 +142,25 @@ char	*machine_fragment_read(int dfd, const char *name);
  * another engine than me: *urlp is then the allocated address it was
  * made through. 0 otherwise: no fragment, one of me, or one without an
  * engine line (redock 0.1's), which is taken as the current engine's.
+ * One made through another URL needs me's id: an engine that does not
+ * say makes it another's, which is then left alone.
  */
 int	machine_fragment_other(const char *config, const char *alias,
-	    const struct machine_engine *me, char **urlp);
+	    struct machine_engine *me, char **urlp);
 
 /*
  * For the text of a fragment: 1 when it records another engine than me,
  * with *urlp as above; else 0.
  */
-int	machine_text_other(const char *text, const struct machine_engine *me,
+int	machine_text_other(const char *text, struct machine_engine *me,
 	    char **urlp);
 
 /*
  * The fragment that makes alias reach 127.0.0.1:port with the keys in
  * redock's home: its allocated name (*namep) and text (*textp), from
  * alias_fragment(), with connection sharing as ALIAS_SHARING_ENV says
- * and the line that records the engine owner (NULL: none), as start and
- * sync write it.
+ * and the line that records the engine owner (NULL: none; else its id
+ * must be known), as start and sync write it.
  */
 int	machine_fragment(const char *home, const char *alias, int port,
 	    const struct machine_engine *owner, char **namep, char **textp,

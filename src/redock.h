@@ -194,7 +194,7 @@ int	cmd_container_gone(struct engine *, const char *id,
  * (~/.ssh/config), unless another engine than me made that alias.
  * Returns 0, or 1 after one line on stderr.
  */
-int	cmd_kill_container(struct engine *, const struct machine_engine *me,
+int	cmd_kill_container(struct engine *, struct machine_engine *me,
 	    const char *config, const struct engine_container *c,
 	    const char *name);
 

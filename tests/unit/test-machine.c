@@ -484,9 +484,13 @@ static void
 a_fragment_records_its_engine(void **state)
 {
 	struct machine_engine	 me = { (char *)"ID1@/var/lib/docker",
-				    (char *)"unix:///var/run/docker.sock" };
+				    (char *)"unix:///var/run/docker.sock",
+				    NULL };
 	struct machine_engine	 other = { (char *)"ID2@/srv/d 2",
-				    (char *)"unix:///tmp/x y.sock" };
+				    (char *)"unix:///tmp/x y.sock", NULL };
+	/* Reached as other is, not asked who it is, and none to ask. */
+	struct machine_engine	 unasked = { NULL,
+				    (char *)"unix:///tmp/x y.sock", NULL };
 	char			*name, *text, *cause, *url, *dir, *config;
 	char			*frag;
 
@@ -503,6 +507,15 @@ a_fragment_records_its_engine(void **state)
 	free(url);
 	assert_int_equal(machine_text_other(text, &other, &url), 0);
 	assert_null(url);
+	/* The same URL is the same engine: nothing to ask. */
+	assert_int_equal(machine_text_other(text, &unasked, &url), 0);
+	assert_null(url);
+	assert_null(unasked.id);
+	/* Another URL, and an engine that cannot say: left alone. */
+	unasked.url = (char *)"tcp://127.0.0.1:2376";
+	assert_int_equal(machine_text_other(text, &unasked, &url), 1);
+	assert_string_equal(url, "unix:///tmp/x y.sock");
+	free(url);
 
 	/* Read from FILE.d/, as start, kill and list do. */
 	dir = scratch_dir("machine");
