@@ -67,7 +67,7 @@ base_digest(void)
 
 int
 base_inspect(struct engine *e, struct base_info *info,
-    struct engine_error *err)
+    struct error *err)
 {
 	struct engine_image	 im;
 	const char		*s;
@@ -118,7 +118,7 @@ static void
 remove_old(struct engine *e, const char *old, const char *new)
 {
 	struct engine_image	 im;
-	struct engine_error	 err;
+	struct error	 err;
 
 	if (old == NULL || strcmp(old, new) == 0)
 		return;
@@ -131,7 +131,7 @@ remove_old(struct engine *e, const char *old, const char *new)
 
 int
 base_build(struct engine *e, const char *parent, int nocache,
-    engine_progress_fn *fn, void *arg, char **idp, struct engine_error *err)
+    engine_progress_fn *fn, void *arg, char **idp, struct error *err)
 {
 	struct engine_labels	 labels = { NULL, NULL, 0 };
 	struct engine_labels	 buildargs = { NULL, NULL, 0 };
@@ -151,14 +151,14 @@ base_build(struct engine *e, const char *parent, int nocache,
 	 * user asked for.
 	 */
 	if (engine_image_inspect(e, parent, &im, err) == -1) {
-		if (ENGINE_NOTFOUND(err))
+		if (ERROR_NOTFOUND(err))
 			snprintf(err->message, sizeof err->message,
 			    "the parent image '%s' is not in the engine: pull "
 			    "or import it, or pick another", parent);
 		return -1;
 	}
 	engine_image_release(&im);
-	if (base_inspect(e, &old, err) == -1 && !ENGINE_NOTFOUND(err))
+	if (base_inspect(e, &old, err) == -1 && !ERROR_NOTFOUND(err))
 		goto out;
 
 	engine_labels_add(&labels, BASE_LABEL_DIGEST, base_digest());

@@ -55,9 +55,9 @@ struct base_info {
 	long long	 size;
 };
 
-/* Fills *info; ENGINE_NOTFOUND(err) when there is no BASE_IMAGE. */
+/* Fills *info; ERROR_NOTFOUND(err) when there is no BASE_IMAGE. */
 int	base_inspect(struct engine *, struct base_info *,
-	    struct engine_error *);
+	    struct error *);
 void	base_info_release(struct base_info *);
 
 /*
@@ -77,7 +77,7 @@ int	base_current(const struct base_info *info, const char *parent);
  */
 int	base_build(struct engine *, const char *parent, int nocache,
 	    engine_progress_fn *fn, void *arg, char **idp,
-	    struct engine_error *);
+	    struct error *);
 
 /*
  * A new, empty log for a build: BASE_LOG in home (made as

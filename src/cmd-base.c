@@ -272,14 +272,14 @@ progress_release(struct progress *p)
  */
 static void
 build_failed(const char *parent, const struct progress *p,
-    const struct engine_error *err)
+    const struct error *err)
 {
 	const char	*code;
 	char		*msg, *last, *shown, *where = NULL, *path;
 	size_t		 i;
 
 	shown = xvis(parent);
-	if (err->kind != ENGINE_EBUILD) {
+	if (err->kind != ERROR_BUILD) {
 		xasprintf(&msg, "cannot build '%s' from '%s'", BASE_IMAGE,
 		    shown);
 		cmd_engine_error(msg, err);
@@ -331,7 +331,7 @@ cmd_base_build(const struct redock *rd, struct engine *e, const char *parent,
     int nocache)
 {
 	struct progress		 p;
-	struct engine_error	 err;
+	struct error	 err;
 	struct base_info	 info;
 	char			*id = NULL, *home = NULL, *shown;
 	double			 t0;
@@ -379,10 +379,10 @@ out:
 static int
 base_remove(const struct redock *rd, struct engine *e)
 {
-	struct engine_error	 err;
+	struct error	 err;
 
 	if (engine_image_remove(e, BASE_IMAGE, 0, &err) == -1) {
-		if (ENGINE_NOTFOUND(&err))
+		if (ERROR_NOTFOUND(&err))
 			warnx("cannot remove '%s': there is no such image",
 			    BASE_IMAGE);
 		else
@@ -399,7 +399,7 @@ static int
 cmd_base_exec(const struct redock *rd, const struct args *args)
 {
 	struct engine		*e;
-	struct engine_error	 err;
+	struct error	 err;
 	struct base_info	 info;
 	const char		*parent;
 	char			 when[32], *shown;
@@ -425,7 +425,7 @@ cmd_base_exec(const struct redock *rd, const struct args *args)
 
 	memset(&info, 0, sizeof info);
 	have = base_inspect(e, &info, &err) == 0;
-	if (!have && !ENGINE_NOTFOUND(&err)) {
+	if (!have && !ERROR_NOTFOUND(&err)) {
 		cmd_engine_error("cannot inspect '" BASE_IMAGE "'", &err);
 		status = 1;
 		goto out;

@@ -61,7 +61,7 @@ cmd_commit_exec(const struct redock *rd, const struct args *args)
 	struct engine_container	*c;
 	struct engine_labels	 labels = { NULL, NULL, 0 };
 	struct engine_commit	 cm;
-	struct engine_error	 err;
+	struct error	 err;
 	const struct name	*n;
 	const char		*id;
 	char			*who = NULL, *what, *newid;

@@ -48,7 +48,7 @@ alias_unused(struct engine *e, const char *alias)
 	struct engine_labels	 filter = { NULL, NULL, 0 };
 	struct engine_container	*cs = NULL;
 	struct engine_image	*is = NULL;
-	struct engine_error	 err;
+	struct error	 err;
 	const char		*label;
 	size_t			 nc = 0, ni = 0, i;
 	int			 unused = 0;
@@ -133,7 +133,7 @@ delete_one(const struct redock *rd, const struct cmd_machines *m,
 	struct engine		*e = m->e;
 	struct engine_container	*c;
 	struct engine_image	 im;
-	struct engine_error	 err;
+	struct error	 err;
 	const char		*label;
 	char			*what = NULL, *alias = NULL;
 	int			 status = 1, removed;
@@ -141,7 +141,7 @@ delete_one(const struct redock *rd, const struct cmd_machines *m,
 	xasprintf(&what, "cannot delete '%s'", n->image);
 	c = machine_by_name(m->cs, m->nc, n->image);
 	if (engine_image_inspect(e, n->image, &im, &err) == -1) {
-		if (!ENGINE_NOTFOUND(&err))
+		if (!ERROR_NOTFOUND(&err))
 			cmd_engine_error(what, &err);
 		else if (c != NULL)
 			warnx("%s: it was never committed, so there is no "

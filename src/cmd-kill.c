@@ -42,7 +42,7 @@ int
 cmd_kill_container(struct engine *e, struct machine_engine *me,
     const char *config, const struct engine_container *c, const char *name)
 {
-	struct engine_error	 err;
+	struct error	 err;
 	struct sshconf_change	 change = { NULL, NULL };
 	struct sshconf_error	 serr;
 	struct sshconf_options	 so;
@@ -54,7 +54,7 @@ cmd_kill_container(struct engine *e, struct machine_engine *me,
 	xasprintf(&what, "cannot kill '%s'", name);
 	/* Another kill's removal, cut short, is waited for. */
 	if (engine_container_remove(e, c->id, 1, &err) == -1 &&
-	    !ENGINE_NOTFOUND(&err) && (!cmd_container_going(c) ||
+	    !ERROR_NOTFOUND(&err) && (!cmd_container_going(c) ||
 	    cmd_container_gone(e, c->id, &err) == -1)) {
 		cmd_engine_error(what, &err);
 		goto out;

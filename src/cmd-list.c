@@ -237,7 +237,7 @@ static int
 cmd_list_exec(const struct redock *rd, const struct args *args)
 {
 	struct engine		*e;
-	struct engine_error	 err;
+	struct error	 err;
 	struct engine_labels	 filter = { NULL, NULL, 0 };
 	struct engine_container	*cs = NULL;
 	struct engine_image	*is = NULL, *all = NULL;

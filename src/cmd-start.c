@@ -108,7 +108,7 @@ static int	job_prepare(struct job *, struct job *, size_t,
 		    int *);
 static int	job_alive(void *);
 static int	owner_wait(struct job *, struct engine_container *,
-		    struct engine_error *);
+		    struct error *);
 static void	*job_run(void *);
 static void	job_fail(struct job *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
@@ -199,7 +199,7 @@ job_prepare(struct job *j, struct job *jobs, size_t done, struct engine *e,
 {
 	struct engine_container	*c, *stale = NULL;
 	struct engine_image	 im;
-	struct engine_error	 err;
+	struct error	 err;
 	const char		*alias;
 	char			*cause = NULL, *shown;
 	size_t			 i;
@@ -255,7 +255,7 @@ job_prepare(struct job *j, struct job *jobs, size_t done, struct engine *e,
 		j->image = j->name.image;
 		return 0;
 	}
-	if (!ENGINE_NOTFOUND(&err)) {
+	if (!ERROR_NOTFOUND(&err)) {
 		xasprintf(&cause, "cannot start '%s'", j->name.image);
 		cmd_engine_error(cause, &err);
 		free(cause);
@@ -276,7 +276,7 @@ static void
 job_forget_key(struct job *j, struct engine *e)
 {
 	struct engine_container	 c;
-	struct engine_error	 err;
+	struct error	 err;
 	const char		*label;
 	char			*cause = NULL;
 	int			 idle;
@@ -294,7 +294,7 @@ job_forget_key(struct job *j, struct engine *e)
 		if (label == NULL || strcmp(label, j->alias) != 0)
 			keys_host_remove(j->home, j->alias, &cause);
 		engine_container_release(&c);
-	} else if (ENGINE_NOTFOUND(&err))
+	} else if (ERROR_NOTFOUND(&err))
 		keys_host_remove(j->home, j->alias, &cause);
 	free(cause);
 	close(idle);
@@ -306,13 +306,13 @@ job_alive(void *arg)
 {
 	struct job		*j = arg;
 	struct engine_container	 c;
-	struct engine_error	 err;
+	struct error	 err;
 	int			 running;
 
 	if (interrupted)
 		return 0;
 	if (engine_container_inspect(j->e, j->id, &c, &err) == -1)
-		return !ENGINE_NOTFOUND(&err);
+		return !ERROR_NOTFOUND(&err);
 	running = c.running;
 	engine_container_release(&c);
 	return running;
@@ -321,7 +321,7 @@ job_alive(void *arg)
 /* Inspects the container called j->alias, waiting while it is 404. */
 static int
 owner_wait(struct job *j, struct engine_container *c,
-    struct engine_error *err)
+    struct error *err)
 {
 	struct timespec	pause = { 0, 50 * 1000000L };
 	int		tries;
@@ -329,7 +329,7 @@ owner_wait(struct job *j, struct engine_container *c,
 	for (tries = 0; tries < OWNER_TRIES; tries++) {
 		if (engine_container_inspect(j->e, j->alias, c, err) == 0)
 			return 0;
-		if (!ENGINE_NOTFOUND(err) || interrupted)
+		if (!ERROR_NOTFOUND(err) || interrupted)
 			return -1;
 		nanosleep(&pause, NULL);
 	}
@@ -343,7 +343,7 @@ job_run(void *arg)
 	struct engine_container	 c;
 	struct engine_create	 cr;
 	struct engine_labels	 labels = { NULL, NULL, 0 };
-	struct engine_error	 err;
+	struct error	 err;
 	struct sshconf_change	 change = { NULL, NULL };
 	struct sshconf_error	 serr;
 	struct sshconf_options	 so;
@@ -376,7 +376,7 @@ job_run(void *arg)
 		cr.init = 1;
 		cr.publish = MACHINE_SSH_PORT;
 		if (engine_container_create(j->e, &cr, &j->id, &err) == -1) {
-			if (err.kind != ENGINE_EHTTP || err.status != 409) {
+			if (err.kind != ERROR_HTTP || err.status != 409) {
 				cmd_engine_error(what, &err);
 				j->failed = 1;
 				goto out;
@@ -424,7 +424,7 @@ job_run(void *arg)
 	}
 	/* Resumed first: the engine changes no files of a paused one. */
 	if (j->paused && engine_container_unpause(j->e, j->id, &err) == -1 &&
-	    (err.kind != ENGINE_EHTTP || err.status != 409)) {
+	    (err.kind != ERROR_HTTP || err.status != 409)) {
 		cmd_engine_error(what, &err);
 		j->failed = 1;
 		goto out;
@@ -544,7 +544,7 @@ cmd_start_exec(const struct redock *rd, const struct args *args)
 	struct job		*jobs = NULL, *j;
 	struct engine		*e = NULL;
 	struct engine_container	*cs = NULL;
-	struct engine_error	 err;
+	struct error	 err;
 	struct sshconf_error	 serr;
 	struct sshconf_options	 so;
 	struct base_info	 info;
@@ -651,7 +651,7 @@ cmd_start_exec(const struct redock *rd, const struct args *args)
 	if (need_base) {
 		if (base_inspect(e, &info, &err) == 0)
 			base_info_release(&info);
-		else if (!ENGINE_NOTFOUND(&err)) {
+		else if (!ERROR_NOTFOUND(&err)) {
 			cmd_engine_error("cannot start: cannot inspect '"
 			    BASE_IMAGE "'", &err);
 			goto out;

@@ -155,7 +155,7 @@ cmd_sync_exec(const struct redock *rd, const struct args *args)
 {
 	struct engine		*e = NULL;
 	struct engine_container	*cs = NULL, *c;
-	struct engine_error	 err;
+	struct error	 err;
 	struct sshconf_error	 serr;
 	struct sshconf_options	 so;
 	struct sshconf_change	*sc = NULL;
@@ -357,7 +357,7 @@ cmd_sync_exec(const struct redock *rd, const struct args *args)
 	status = 0;
 	for (i = 0; i < no; i++) {
 		if (engine_container_remove(e, orphans[i].id, 1, &err) == -1 &&
-		    !ENGINE_NOTFOUND(&err)) {
+		    !ERROR_NOTFOUND(&err)) {
 			xasprintf(&shown, "cannot remove '%s', left by an "
 			    "interrupted start", orphans[i].name);
 			cmd_engine_error(shown, &err);

@@ -203,7 +203,7 @@ struct engine *
 cmd_engine_open(const struct redock *rd, int *status)
 {
 	struct engine		*e;
-	struct engine_error	 err;
+	struct error	 err;
 	char			*msg;
 
 	*status = 0;
@@ -211,7 +211,7 @@ cmd_engine_open(const struct redock *rd, int *status)
 		msg = xvis_message(err.message);
 		warnx("%s", msg);
 		free(msg);
-		*status = err.kind == ENGINE_EADDRESS && rd->host != NULL ?
+		*status = err.kind == ERROR_ADDRESS && rd->host != NULL ?
 		    EXIT_USAGE : 1;
 		return NULL;
 	}
@@ -219,13 +219,13 @@ cmd_engine_open(const struct redock *rd, int *status)
 }
 
 void
-cmd_engine_error(const char *what, const struct engine_error *err)
+cmd_engine_error(const char *what, const struct error *err)
 {
 	char	*msg;
 
 	/* The engine's words may hold anything: no control characters. */
 	msg = xvis_message(err->message);
-	if (err->kind == ENGINE_EHTTP || err->kind == ENGINE_EBUILD)
+	if (err->kind == ERROR_HTTP || err->kind == ERROR_BUILD)
 		warnx("%s: %s", what, msg);
 	else
 		warnx("%s", msg);
@@ -286,7 +286,7 @@ int
 cmd_machines(const struct redock *rd, const struct args *args,
     const char *verb, int with_config, struct cmd_machines *m)
 {
-	struct engine_error	 err;
+	struct error	 err;
 	struct sshconf_error	 serr;
 	struct sshconf_options	 so;
 	char			*cause = NULL, *what;
@@ -383,7 +383,7 @@ cmd_container_going(const struct engine_container *c)
 
 int
 cmd_container_gone(struct engine *e, const char *id,
-    struct engine_error *err)
+    struct error *err)
 {
 	struct engine_container	 c;
 	struct timespec		 pause = { 0, GONE_PAUSE_MS * 1000000L };
@@ -393,7 +393,7 @@ cmd_container_gone(struct engine *e, const char *id,
 
 	for (tries = 0; tries < GONE_TRIES; tries++) {
 		if (engine_container_inspect(e, id, &c, err) == -1)
-			return ENGINE_NOTFOUND(err) ? 0 : -1;
+			return ERROR_NOTFOUND(err) ? 0 : -1;
 		going = cmd_container_going(&c);
 		dead = going && strcmp(c.state, "dead") == 0;
 		engine_container_release(&c);
@@ -402,12 +402,12 @@ cmd_container_gone(struct engine *e, const char *id,
 			break;
 		}
 		if (dead && engine_container_remove(e, id, 1, err) == -1 &&
-		    !ENGINE_NOTFOUND(err))
+		    !ERROR_NOTFOUND(err))
 			return -1;
 		nanosleep(&pause, NULL);
 	}
 	memset(err, 0, sizeof *err);
-	err->kind = ENGINE_EHTTP;
+	err->kind = ERROR_HTTP;
 	err->status = 409;
 	strlcpy(err->message, why, sizeof err->message);
 	return -1;

@@ -63,49 +63,21 @@ struct request {
 	long		 answer_ms;	/* the time limit for that */
 };
 
-static void	error_set(struct engine_error *, enum engine_errkind, long,
-		    const char *, ...) __attribute__((format(printf, 4, 5)));
 static int	request_do(struct engine *, struct request *, struct buf *,
-		    long *, struct engine_error *);
+		    long *, struct error *);
 static int	call(struct engine *, const char *, const char *,
 		    const char *, const void *, size_t, long, struct buf *,
-		    struct engine_error *);
-
-static void
-error_clear(struct engine_error *err)
-{
-	err->kind = ENGINE_OK;
-	err->status = 0;
-	err->message[0] = '\0';
-}
-
-static void
-error_set(struct engine_error *err, enum engine_errkind kind, long status,
-    const char *fmt, ...)
-{
-	va_list	ap;
-	size_t	n;
-
-	err->kind = kind;
-	err->status = status;
-	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof err->message, fmt, ap);
-	va_end(ap);
-	/* Engines end some messages with a newline: one line is wanted. */
-	n = strlen(err->message);
-	while (n > 0 && isspace((unsigned char)err->message[n - 1]))
-		err->message[--n] = '\0';
-}
+		    struct error *);
 
 /* Wraps a parser's message into one that names the engine and the call. */
 static void
 error_protocol(struct engine *e, const char *method, const char *path,
-    struct engine_error *err)
+    struct error *err)
 {
 	char	why[sizeof err->message];
 
 	strlcpy(why, err->message, sizeof why);
-	error_set(err, ENGINE_EPROTOCOL, err->status,
+	error_set(err, ERROR_PROTOCOL, err->status,
 	    "unexpected answer from the Docker engine at %s to %s %s: %s",
 	    e->host, method, path, why);
 }
@@ -337,7 +309,7 @@ engine_parse_time(const char *s)
 /* JSON mapping. */
 
 static json_t *
-json_parse(const char *s, size_t len, json_type want, struct engine_error *err)
+json_parse(const char *s, size_t len, json_type want, struct error *err)
 {
 	json_error_t	 jerr;
 	json_t		*j;
@@ -346,11 +318,11 @@ json_parse(const char *s, size_t len, json_type want, struct engine_error *err)
 		s = "";		/* an empty body */
 	j = json_loadb(s, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (j == NULL) {
-		error_set(err, ENGINE_EPROTOCOL, 0, "not JSON: %s", jerr.text);
+		error_set(err, ERROR_PROTOCOL, 0, "not JSON: %s", jerr.text);
 		return NULL;
 	}
 	if (json_typeof(j) != want) {
-		error_set(err, ENGINE_EPROTOCOL, 0, "JSON of the wrong shape: %s "
+		error_set(err, ERROR_PROTOCOL, 0, "JSON of the wrong shape: %s "
 		    "expected", want == JSON_ARRAY ? "an array" : "an object");
 		json_decref(j);
 		return NULL;
@@ -427,7 +399,7 @@ name_strip(const char *s)
 /* One element of GET /containers/json. */
 static int
 container_from_list(struct engine_container *c, json_t *o,
-    struct engine_error *err)
+    struct error *err)
 {
 	json_t		*ports, *p, *names;
 	const char	*s;
@@ -436,7 +408,7 @@ container_from_list(struct engine_container *c, json_t *o,
 
 	memset(c, 0, sizeof *c);
 	if (!json_is_object(o) || (c->id = json_strdup(o, "Id")) == NULL) {
-		error_set(err, ENGINE_EPROTOCOL, 0, "a container without an Id");
+		error_set(err, ERROR_PROTOCOL, 0, "a container without an Id");
 		return -1;
 	}
 	names = json_object_get(o, "Names");
@@ -534,7 +506,7 @@ ports_from_inspect(struct engine_container *c, json_t *o)
 
 int
 engine_parse_container_inspect(const char *s, size_t len,
-    struct engine_container *c, struct engine_error *err)
+    struct engine_container *c, struct error *err)
 {
 	json_t		*o, *state;
 	const char	*t;
@@ -544,7 +516,7 @@ engine_parse_container_inspect(const char *s, size_t len,
 	if ((o = json_parse(s, len, JSON_OBJECT, err)) == NULL)
 		return -1;
 	if ((c->id = json_strdup(o, "Id")) == NULL) {
-		error_set(err, ENGINE_EPROTOCOL, 0, "a container without an Id");
+		error_set(err, ERROR_PROTOCOL, 0, "a container without an Id");
 		json_decref(o);
 		return -1;
 	}
@@ -568,7 +540,7 @@ engine_parse_container_inspect(const char *s, size_t len,
 
 int
 engine_parse_container_list(const char *s, size_t len,
-    struct engine_container **vp, size_t *np, struct engine_error *err)
+    struct engine_container **vp, size_t *np, struct error *err)
 {
 	struct engine_container	*v;
 	json_t			*a, *o;
@@ -612,14 +584,14 @@ tags_from_json(struct engine_image *im, json_t *tags)
 
 static int
 image_from_json(struct engine_image *im, json_t *o, int inspect,
-    struct engine_error *err)
+    struct error *err)
 {
 	const char	*t;
 
 	memset(im, 0, sizeof *im);
 	if (!json_is_object(o) || (im->id = image_id_dup(json_string_value(
 	    json_object_get(o, "Id")))) == NULL) {
-		error_set(err, ENGINE_EPROTOCOL, 0, "an image without an Id");
+		error_set(err, ERROR_PROTOCOL, 0, "an image without an Id");
 		return -1;
 	}
 	tags_from_json(im, json_object_get(o, "RepoTags"));
@@ -639,7 +611,7 @@ image_from_json(struct engine_image *im, json_t *o, int inspect,
 
 int
 engine_parse_image_inspect(const char *s, size_t len, struct engine_image *im,
-    struct engine_error *err)
+    struct error *err)
 {
 	json_t	*o;
 	int	 rc;
@@ -655,7 +627,7 @@ engine_parse_image_inspect(const char *s, size_t len, struct engine_image *im,
 
 int
 engine_parse_image_list(const char *s, size_t len, struct engine_image **vp,
-    size_t *np, struct engine_error *err)
+    size_t *np, struct error *err)
 {
 	struct engine_image	*v;
 	json_t			*a, *o;
@@ -724,7 +696,7 @@ engine_parse_logs(const char *s, size_t len)
  * tcp://HOST[:PORT] (2375, or 2376 with TLS, as the docker CLI has it).
  */
 static int
-address_parse(struct engine *e, const char *host, struct engine_error *err)
+address_parse(struct engine *e, const char *host, struct error *err)
 {
 	const char	*rest, *colon, *errstr, *certdir;
 	char		*hostpart;
@@ -734,7 +706,7 @@ address_parse(struct engine *e, const char *host, struct engine_error *err)
 	if (strncmp(host, "unix://", 7) == 0) {
 		rest = host + 7;
 		if (rest[0] != '/' || rest[1] == '\0') {
-			error_set(err, ENGINE_EADDRESS, 0, "invalid engine "
+			error_set(err, ERROR_ADDRESS, 0, "invalid engine "
 			    "address '%s': unix:// needs an absolute path", host);
 			return -1;
 		}
@@ -743,7 +715,7 @@ address_parse(struct engine *e, const char *host, struct engine_error *err)
 		return 0;
 	}
 	if (strncmp(host, "tcp://", 6) != 0) {
-		error_set(err, ENGINE_EADDRESS, 0, "invalid engine address "
+		error_set(err, ERROR_ADDRESS, 0, "invalid engine address "
 		    "'%s': use unix:///PATH or tcp://HOST:PORT", host);
 		return -1;
 	}
@@ -772,7 +744,7 @@ address_parse(struct engine *e, const char *host, struct engine_error *err)
 	if (colon != NULL) {
 		port = strtonum(colon + 1, 1, 65535, &errstr);
 		if (errstr != NULL) {
-			error_set(err, ENGINE_EADDRESS, 0, "invalid engine "
+			error_set(err, ERROR_ADDRESS, 0, "invalid engine "
 			    "address '%s': the port is %s", host, errstr);
 			free(hostpart);
 			return -1;
@@ -782,7 +754,7 @@ address_parse(struct engine *e, const char *host, struct engine_error *err)
 	if (hostpart[0] == '\0' ||
 	    strspn(hostpart, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-[]:") != strlen(hostpart)) {
-		error_set(err, ENGINE_EADDRESS, 0, "invalid engine address "
+		error_set(err, ERROR_ADDRESS, 0, "invalid engine address "
 		    "'%s': use tcp://HOST:PORT", host);
 		free(hostpart);
 		return -1;
@@ -851,7 +823,7 @@ answer_wait(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 
 /* Turns errno from connect() into the reason and what to do. */
 static void
-error_connect(struct engine *e, int errnum, struct engine_error *err)
+error_connect(struct engine *e, int errnum, struct error *err)
 {
 	const char	*hint = "";
 	char		 why[256];
@@ -866,13 +838,13 @@ error_connect(struct engine *e, int errnum, struct engine_error *err)
 		hint = ": is dockerd running?";
 	else if (errnum == EACCES)
 		hint = ": is your user in the docker group?";
-	error_set(err, ENGINE_ECONNECT, 0,
+	error_set(err, ERROR_CONNECT, 0,
 	    "cannot reach the Docker engine at %s: %s%s", e->host, why, hint);
 }
 
 static int
 error_curl(struct engine *e, struct request *rq, CURLcode rc,
-    struct buf *body, struct engine_error *err)
+    struct buf *body, struct error *err)
 {
 	long	 oserr = 0, sent = 0;
 	char	 shown[256];
@@ -891,36 +863,36 @@ error_curl(struct engine *e, struct request *rq, CURLcode rc,
 	case CURLE_ABORTED_BY_CALLBACK:
 	case CURLE_OPERATION_TIMEDOUT:
 		if (sent == 0 && !rq->late) {
-			error_set(err, ENGINE_ECONNECT, 0, "cannot reach the "
+			error_set(err, ERROR_CONNECT, 0, "cannot reach the "
 			    "Docker engine at %s: no connection within %ld s",
 			    e->host, (e->connect_ms + 999) / 1000);
 		} else {
-			error_set(err, ENGINE_ETIMEOUT, 0, "the Docker engine "
+			error_set(err, ERROR_TIMEOUT, 0, "the Docker engine "
 			    "at %s did not answer %s %s in time", e->host,
 			    rq->method, shown);
 		}
 		break;
 	case CURLE_WRITE_ERROR:
 		if (body != NULL && body->overflow) {
-			error_set(err, ENGINE_EPROTOCOL, 0, "the Docker engine "
+			error_set(err, ERROR_PROTOCOL, 0, "the Docker engine "
 			    "at %s sent more than %lu MiB for %s %s", e->host,
 			    BODY_MAX >> 20, rq->method, shown);
 			break;
 		}
-		if (err->kind != ENGINE_OK)
+		if (err->kind != ERROR_OK)
 			break;		/* the writer said why */
 		/* FALLTHROUGH */
 	case CURLE_GOT_NOTHING:
 	case CURLE_PARTIAL_FILE:
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
-		error_set(err, ENGINE_EPROTOCOL, 0, "the Docker engine at %s "
+		error_set(err, ERROR_PROTOCOL, 0, "the Docker engine at %s "
 		    "closed the connection during %s %s", e->host, rq->method,
 		    shown);
 		break;
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_WEIRD_SERVER_REPLY:
-		error_set(err, ENGINE_EPROTOCOL, 0, "the Docker engine at %s "
+		error_set(err, ERROR_PROTOCOL, 0, "the Docker engine at %s "
 		    "answered %s %s with something that is not HTTP", e->host,
 		    rq->method, shown);
 		break;
@@ -931,13 +903,13 @@ error_curl(struct engine *e, struct request *rq, CURLcode rc,
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_ISSUER_ERROR:
 	case CURLE_SSL_CRL_BADFILE:
-		error_set(err, ENGINE_ECONNECT, 0, "cannot reach the Docker "
+		error_set(err, ERROR_CONNECT, 0, "cannot reach the Docker "
 		    "engine at %s: TLS: %s (certificates from %s)", e->host,
 		    e->curlerr[0] != '\0' ? e->curlerr : curl_easy_strerror(rc),
 		    e->certdir != NULL ? e->certdir : "nowhere");
 		break;
 	default:
-		error_set(err, ENGINE_EPROTOCOL, 0, "talking to the Docker "
+		error_set(err, ERROR_PROTOCOL, 0, "talking to the Docker "
 		    "engine at %s failed: %s", e->host, e->curlerr[0] != '\0' ?
 		    e->curlerr : curl_easy_strerror(rc));
 		break;
@@ -952,7 +924,7 @@ error_curl(struct engine *e, struct request *rq, CURLcode rc,
  */
 static int
 request_do(struct engine *e, struct request *rq, struct buf *body,
-    long *status, struct engine_error *err)
+    long *status, struct error *err)
 {
 	struct curl_slist	*headers = NULL;
 	char			*url = NULL, *ctype = NULL, *cert = NULL;
@@ -1046,7 +1018,7 @@ out:
  */
 static void
 error_http(struct engine *e, const char *method, const char *path,
-    long status, const struct buf *body, struct engine_error *err)
+    long status, const struct buf *body, struct error *err)
 {
 	json_t		*o;
 	const char	*msg = NULL;
@@ -1069,9 +1041,9 @@ error_http(struct engine *e, const char *method, const char *path,
 			msg = text;
 	}
 	if (msg != NULL && *msg != '\0')
-		error_set(err, ENGINE_EHTTP, status, "%s", msg);
+		error_set(err, ERROR_HTTP, status, "%s", msg);
 	else {
-		error_set(err, ENGINE_EHTTP, status, "the Docker engine at %s "
+		error_set(err, ERROR_HTTP, status, "the Docker engine at %s "
 		    "answered %s %.*s with HTTP status %ld", e->host, method,
 		    (int)strcspn(path, "?"), path, status);
 	}
@@ -1081,34 +1053,34 @@ error_http(struct engine *e, const char *method, const char *path,
 /*
  * A failed GET /_ping or /version refuses no one call: what answers
  * there is no engine redock can use. One sentence that names it, the
- * call and the status, and not ENGINE_EHTTP, which would show the
+ * call and the status, and not ERROR_HTTP, which would show the
  * engine's words alone, and whose 404 would read as "no such object".
  */
 static void
 error_handshake(struct engine *e, const struct request *rq, long status,
-    const struct buf *body, struct engine_error *err)
+    const struct buf *body, struct error *err)
 {
 	static const char	 own[] = "the Docker engine at ";
 	char			 why[sizeof err->message];
 
 	error_http(e, rq->method, rq->path, status, body, err);
-	err->kind = ENGINE_EPROTOCOL;
+	err->kind = ERROR_PROTOCOL;
 	if (strncmp(err->message, own, sizeof own - 1) == 0)
 		return;		/* no words of its own: that sentence */
 	strlcpy(why, err->message, sizeof why);
-	error_set(err, ENGINE_EPROTOCOL, status, "the Docker engine at %s "
+	error_set(err, ERROR_PROTOCOL, status, "the Docker engine at %s "
 	    "answered %s %s with HTTP status %ld: %s", e->host, rq->method,
 	    rq->path, status, why);
 }
 
 /*
  * A versioned call that is expected to succeed (2xx or 304); any other
- * status becomes ENGINE_EHTTP. The body is in *out if out is not NULL.
+ * status becomes ERROR_HTTP. The body is in *out if out is not NULL.
  */
 static int
 call(struct engine *e, const char *method, const char *path,
     const char *ctype, const void *body, size_t bodylen, long timeout_ms,
-    struct buf *out, struct engine_error *err)
+    struct buf *out, struct error *err)
 {
 	struct request	 rq;
 	struct buf	 local;
@@ -1172,7 +1144,7 @@ query_param(struct engine *e, const char *key, const char *value)
 /* Engine. */
 
 int
-engine_open(struct engine **ep, const char *host, struct engine_error *err)
+engine_open(struct engine **ep, const char *host, struct error *err)
 {
 	struct engine	*e;
 
@@ -1188,7 +1160,7 @@ engine_open(struct engine **ep, const char *host, struct engine_error *err)
 }
 
 int
-engine_new(struct engine **ep, const char *host, struct engine_error *err)
+engine_new(struct engine **ep, const char *host, struct error *err)
 {
 	struct engine	*e;
 
@@ -1207,7 +1179,7 @@ engine_new(struct engine **ep, const char *host, struct engine_error *err)
 		goto fail;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
 	    (e->curl = curl_easy_init()) == NULL) {
-		error_set(err, ENGINE_ECONNECT, 0, "cannot reach the Docker "
+		error_set(err, ERROR_CONNECT, 0, "cannot reach the Docker "
 		    "engine at %s: libcurl failed to start", host);
 		goto fail;
 	}
@@ -1259,7 +1231,7 @@ engine_set_timeouts(struct engine *e, long connect_ms, long total_ms)
  */
 static int
 engine_min_version(struct engine *e, char *min, size_t size,
-    struct engine_error *err)
+    struct error *err)
 {
 	struct request	 rq;
 	struct buf	 body;
@@ -1295,7 +1267,7 @@ out:
 }
 
 int
-engine_ping(struct engine *e, struct engine_error *err)
+engine_ping(struct engine *e, struct error *err)
 {
 	struct request	 rq;
 	struct buf	 body;
@@ -1321,13 +1293,13 @@ engine_ping(struct engine *e, struct engine_error *err)
 	}
 	if (rq.apiversion == NULL ||
 	    version_parse(rq.apiversion, &maj, &mnr) == -1) {
-		error_set(err, ENGINE_EVERSION, 0, "the Docker engine at %s "
+		error_set(err, ERROR_VERSION, 0, "the Docker engine at %s "
 		    "does not say which API version it speaks (redock needs "
 		    ENGINE_API_MIN " or newer)", e->host);
 		goto out;
 	}
 	if (engine_version_cmp(rq.apiversion, ENGINE_API_MIN) < 0) {
-		error_set(err, ENGINE_EVERSION, 0, "the Docker engine at %s "
+		error_set(err, ERROR_VERSION, 0, "the Docker engine at %s "
 		    "speaks API %s at most; redock needs " ENGINE_API_MIN
 		    " or newer", e->host, rq.apiversion);
 		goto out;
@@ -1341,7 +1313,7 @@ engine_ping(struct engine *e, struct engine_error *err)
 	if (engine_min_version(e, min, sizeof min, err) == -1)
 		goto out;
 	if (engine_version_cmp(ENGINE_API_MAX, min) < 0) {
-		error_set(err, ENGINE_EVERSION, 0, "the Docker engine at %s "
+		error_set(err, ERROR_VERSION, 0, "the Docker engine at %s "
 		    "needs API %s or newer; redock speaks " ENGINE_API_MIN
 		    " to " ENGINE_API_MAX, e->host, min);
 		goto out;
@@ -1360,7 +1332,7 @@ out:
  */
 int
 engine_info(struct engine *e, struct engine_info *info,
-    struct engine_error *err)
+    struct error *err)
 {
 	struct buf	 body;
 	json_t		*o = NULL;
@@ -1425,7 +1397,7 @@ label_filters(struct engine *e, const struct engine_labels *l)
 
 int
 engine_container_create(struct engine *e, const struct engine_create *cr,
-    char **idp, struct engine_error *err)
+    char **idp, struct error *err)
 {
 	json_t		*o, *host, *a, *resp = NULL;
 	struct buf	 body;
@@ -1469,8 +1441,8 @@ engine_container_create(struct engine *e, const struct engine_create *cr,
 		goto out;
 	if ((resp = json_parse(body.data, body.len, JSON_OBJECT, err)) == NULL ||
 	    (id = json_string_value(json_object_get(resp, "Id"))) == NULL) {
-		if (err->kind == ENGINE_OK)
-			error_set(err, ENGINE_EPROTOCOL, 0, "no Id");
+		if (err->kind == ERROR_OK)
+			error_set(err, ERROR_PROTOCOL, 0, "no Id");
 		error_protocol(e, "POST", "/containers/create", err);
 		goto out;
 	}
@@ -1490,7 +1462,7 @@ out:
 static int
 container_action(struct engine *e, const char *method, const char *id,
     const char *what, const char *query, long timeout_ms,
-    struct engine_error *err)
+    struct error *err)
 {
 	char	*path, *eid;
 	int	 ret;
@@ -1505,21 +1477,21 @@ container_action(struct engine *e, const char *method, const char *id,
 
 int
 engine_container_start(struct engine *e, const char *id,
-    struct engine_error *err)
+    struct error *err)
 {
 	return container_action(e, "POST", id, "/start", "", 0, err);
 }
 
 int
 engine_container_unpause(struct engine *e, const char *id,
-    struct engine_error *err)
+    struct error *err)
 {
 	return container_action(e, "POST", id, "/unpause", "", 0, err);
 }
 
 int
 engine_container_stop(struct engine *e, const char *id, int grace,
-    struct engine_error *err)
+    struct error *err)
 {
 	char	 query[32];
 	long	 timeout;
@@ -1533,14 +1505,14 @@ engine_container_stop(struct engine *e, const char *id, int grace,
 
 int
 engine_container_kill(struct engine *e, const char *id,
-    struct engine_error *err)
+    struct error *err)
 {
 	return container_action(e, "POST", id, "/kill", "", 0, err);
 }
 
 int
 engine_container_remove(struct engine *e, const char *id, int force,
-    struct engine_error *err)
+    struct error *err)
 {
 	return container_action(e, "DELETE", id, "",
 	    force ? "?v=1&force=1" : "?v=1", 0, err);
@@ -1551,11 +1523,11 @@ engine_container_remove(struct engine *e, const char *id, int force,
  * shown is the path an error names, without the query.
  */
 typedef int parse_fn(const char *, size_t, void *, size_t *,
-    struct engine_error *);
+    struct error *);
 
 static int
 get_mapped(struct engine *e, const char *path, const char *shown,
-    parse_fn *parse, void *out, size_t *np, struct engine_error *err)
+    parse_fn *parse, void *out, size_t *np, struct error *err)
 {
 	struct buf	 body;
 	int		 ret = -1;
@@ -1575,7 +1547,7 @@ out:
 
 static int
 parse_container(const char *s, size_t len, void *out, size_t *np,
-    struct engine_error *err)
+    struct error *err)
 {
 	(void)np;
 	return engine_parse_container_inspect(s, len, out, err);
@@ -1583,14 +1555,14 @@ parse_container(const char *s, size_t len, void *out, size_t *np,
 
 static int
 parse_containers(const char *s, size_t len, void *out, size_t *np,
-    struct engine_error *err)
+    struct error *err)
 {
 	return engine_parse_container_list(s, len, out, np, err);
 }
 
 static int
 parse_image(const char *s, size_t len, void *out, size_t *np,
-    struct engine_error *err)
+    struct error *err)
 {
 	(void)np;
 	return engine_parse_image_inspect(s, len, out, err);
@@ -1598,14 +1570,14 @@ parse_image(const char *s, size_t len, void *out, size_t *np,
 
 static int
 parse_images(const char *s, size_t len, void *out, size_t *np,
-    struct engine_error *err)
+    struct error *err)
 {
 	return engine_parse_image_list(s, len, out, np, err);
 }
 
 int
 engine_container_inspect(struct engine *e, const char *id,
-    struct engine_container *c, struct engine_error *err)
+    struct engine_container *c, struct error *err)
 {
 	char	*path, *eid;
 	int	 ret;
@@ -1621,7 +1593,7 @@ engine_container_inspect(struct engine *e, const char *id,
 
 int
 engine_container_list(struct engine *e, const struct engine_labels *filter,
-    struct engine_container **vp, size_t *np, struct engine_error *err)
+    struct engine_container **vp, size_t *np, struct error *err)
 {
 	char	*path, *q;
 	int	 ret;
@@ -1639,7 +1611,7 @@ engine_container_list(struct engine *e, const struct engine_labels *filter,
 
 int
 engine_container_logs(struct engine *e, const char *id, int lines,
-    char **textp, struct engine_error *err)
+    char **textp, struct error *err)
 {
 	struct buf	 body;
 	char		*path, *eid;
@@ -1668,7 +1640,7 @@ out:
 
 int
 engine_container_upload(struct engine *e, const char *id, const char *dir,
-    const void *tar, size_t len, struct engine_error *err)
+    const void *tar, size_t len, struct error *err)
 {
 	char	*path, *eid, *q;
 	int	 ret;
@@ -1688,7 +1660,7 @@ engine_container_upload(struct engine *e, const char *id, const char *dir,
 
 int
 engine_image_inspect(struct engine *e, const char *name,
-    struct engine_image *im, struct engine_error *err)
+    struct engine_image *im, struct error *err)
 {
 	char	*path, *ename;
 	int	 ret;
@@ -1704,7 +1676,7 @@ engine_image_inspect(struct engine *e, const char *name,
 
 int
 engine_image_list(struct engine *e, const struct engine_labels *filter,
-    struct engine_image **vp, size_t *np, struct engine_error *err)
+    struct engine_image **vp, size_t *np, struct error *err)
 {
 	char	*path, *q;
 	int	 ret;
@@ -1721,7 +1693,7 @@ engine_image_list(struct engine *e, const struct engine_labels *filter,
 
 int
 engine_image_remove(struct engine *e, const char *name, int force,
-    struct engine_error *err)
+    struct error *err)
 {
 	char	*path, *ename;
 	int	 ret;
@@ -1736,7 +1708,7 @@ engine_image_remove(struct engine *e, const char *name, int force,
 
 int
 engine_image_commit(struct engine *e, const char *id,
-    const struct engine_commit *cm, char **idp, struct engine_error *err)
+    const struct engine_commit *cm, char **idp, struct error *err)
 {
 	struct buf	 body;
 	json_t		*o, *resp = NULL;
@@ -1770,8 +1742,8 @@ engine_image_commit(struct engine *e, const char *id,
 		goto out;
 	if ((resp = json_parse(body.data, body.len, JSON_OBJECT, err)) == NULL ||
 	    (newid = json_string_value(json_object_get(resp, "Id"))) == NULL) {
-		if (err->kind == ENGINE_OK)
-			error_set(err, ENGINE_EPROTOCOL, 0, "no Id");
+		if (err->kind == ERROR_OK)
+			error_set(err, ERROR_PROTOCOL, 0, "no Id");
 		error_protocol(e, "POST", "/commit", err);
 		goto out;
 	}
@@ -1799,7 +1771,7 @@ struct build {
 	struct buf			 errbody;	/* of an HTTP error */
 	char				*id;
 	int				 failed;
-	struct engine_error		*err;
+	struct error		*err;
 };
 
 static int
@@ -1815,7 +1787,7 @@ build_line(struct build *bs, char *line, size_t len)
 	o = json_loadb(line, len, 0, NULL);
 	if (!json_is_object(o)) {
 		json_decref(o);
-		error_set(bs->err, ENGINE_EPROTOCOL, 0, "unexpected answer "
+		error_set(bs->err, ERROR_PROTOCOL, 0, "unexpected answer "
 		    "from the Docker engine at %s to POST /build: a line that "
 		    "is not a JSON object", bs->e->host);
 		return -1;
@@ -1835,7 +1807,7 @@ build_line(struct build *bs, char *line, size_t len)
 		s = json_string_value(json_object_get(detail, "message"));
 		if (s == NULL)
 			s = json_string_value(json_object_get(o, "error"));
-		error_set(bs->err, ENGINE_EBUILD, 0, "%s",
+		error_set(bs->err, ERROR_BUILD, 0, "%s",
 		    s != NULL && *s != '\0' ? s : "the build failed");
 		bs->failed = 1;
 	}
@@ -1855,7 +1827,7 @@ build_write(char *p, size_t size, size_t n, void *arg)
 	if (status < 200 || status > 299)
 		return buf_add(&bs->errbody, p, size * n) == -1 ? 0 : size * n;
 	if (buf_add(&bs->line, p, size * n) == -1) {
-		error_set(bs->err, ENGINE_EPROTOCOL, 0, "unexpected answer "
+		error_set(bs->err, ERROR_PROTOCOL, 0, "unexpected answer "
 		    "from the Docker engine at %s to POST /build: a line of "
 		    "more than %lu KiB", bs->e->host, LINE_MAX_LEN >> 10);
 		return 0;
@@ -1906,7 +1878,7 @@ build_query(struct engine *e, const struct engine_build *b)
 
 int
 engine_image_build(struct engine *e, const void *tar, size_t len,
-    const struct engine_build *b, char **idp, struct engine_error *err)
+    const struct engine_build *b, char **idp, struct error *err)
 {
 	struct request		 rq;
 	struct build		 bs;
@@ -1952,7 +1924,7 @@ engine_image_build(struct engine *e, const void *tar, size_t len,
 		engine_image_release(&im);
 	}
 	if (bs.id == NULL) {
-		error_set(err, ENGINE_EPROTOCOL, 0, "unexpected answer from the "
+		error_set(err, ERROR_PROTOCOL, 0, "unexpected answer from the "
 		    "Docker engine at %s to POST /build: no image ID", e->host);
 		goto out;
 	}

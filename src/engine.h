@@ -6,9 +6,9 @@
  * address given with -H (unix:// or tcp://, TLS as the docker CLI does),
  * negotiates the API version once, and hands out small C structs.
  *
- * Every call returns 0 or -1. On -1 the struct engine_error says why:
+ * Every call returns 0 or -1. On -1 the struct error says why:
  * the kind of failure, the HTTP status when the engine answered, and a
- * message: the engine's own for ENGINE_EHTTP and ENGINE_EBUILD, a
+ * message: the engine's own for ERROR_HTTP and ERROR_BUILD, a
  * complete sentence naming the engine's address otherwise (for example
  * "cannot reach the Docker engine at unix:///var/run/docker.sock:
  * connection refused: is dockerd running?"). The module never prints
@@ -20,34 +20,14 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "error.h"
+
 /* The oldest and the newest API version redock speaks. */
 #define ENGINE_API_MIN		"1.41"
 #define ENGINE_API_MAX		"1.47"
 
 /* The local engine, when neither -H nor DOCKER_HOST names one. */
 #define ENGINE_DEFAULT_HOST	"unix:///var/run/docker.sock"
-
-enum engine_errkind {
-	ENGINE_OK = 0,
-	ENGINE_EADDRESS,	/* the address is not unix://PATH or tcp://HOST:PORT */
-	ENGINE_ECONNECT,	/* nobody answers there (refused, no socket, TLS) */
-	ENGINE_ETIMEOUT,	/* it connected but did not answer in time */
-	ENGINE_EPROTOCOL,	/* closed connection, truncated or malformed
-				   answer, a failed ping */
-	ENGINE_EVERSION,	/* no API version both sides speak */
-	ENGINE_EHTTP,		/* the engine refused: status and its message */
-	ENGINE_EBUILD,		/* a build failed: the build's own message */
-};
-
-struct engine_error {
-	enum engine_errkind	 kind;
-	long			 status;	/* HTTP status, 0 if none */
-	char			 message[1024];
-};
-
-/* True when err is the engine saying that the object does not exist. */
-#define ENGINE_NOTFOUND(err) \
-	((err)->kind == ENGINE_EHTTP && (err)->status == 404)
 
 /*
  * Labels, in the order they were added. Used for what redock sends
@@ -116,10 +96,10 @@ struct engine;
  * engine_new(), then engine_ping().
  */
 int		 engine_open(struct engine **, const char *,
-		    struct engine_error *);
+		    struct error *);
 /* Sets up the transport only; the first call will ping. */
 int		 engine_new(struct engine **, const char *,
-		    struct engine_error *);
+		    struct error *);
 void		 engine_free(struct engine *);
 
 /* The address as the user would write it, e.g. "unix:///run/x.sock". */
@@ -138,7 +118,7 @@ void		 engine_set_timeouts(struct engine *, long, long);
  * (its Api-Version header) if redock knows it, else redock's newest if
  * the engine still accepts that (GET /version, MinAPIVersion).
  */
-int		 engine_ping(struct engine *, struct engine_error *);
+int		 engine_ping(struct engine *, struct error *);
 
 /*
  * What GET /info says of the engine; a member it does not give is NULL.
@@ -153,7 +133,7 @@ struct engine_info {
 };
 
 int		 engine_info(struct engine *, struct engine_info *,
-		    struct engine_error *);
+		    struct error *);
 void		 engine_info_release(struct engine_info *);
 
 /* What container create needs. NULL and 0 fields are left out. */
@@ -169,42 +149,42 @@ struct engine_create {
 
 /* Creates a container; *idp is its ID (the caller frees it). */
 int	engine_container_create(struct engine *, const struct engine_create *,
-	    char **, struct engine_error *);
+	    char **, struct error *);
 int	engine_container_start(struct engine *, const char *,
-	    struct engine_error *);
+	    struct error *);
 /* Resumes a paused container ("docker unpause"). */
 int	engine_container_unpause(struct engine *, const char *,
-	    struct engine_error *);
+	    struct error *);
 /* Stops after a grace time in seconds (SIGTERM, then SIGKILL). */
 int	engine_container_stop(struct engine *, const char *, int,
-	    struct engine_error *);
+	    struct error *);
 int	engine_container_kill(struct engine *, const char *,
-	    struct engine_error *);
+	    struct error *);
 /* Removes a container and its anonymous volumes; force kills it first. */
 int	engine_container_remove(struct engine *, const char *, int,
-	    struct engine_error *);
+	    struct error *);
 /* Fills *c (the caller releases it); 404 when there is no such one. */
 int	engine_container_inspect(struct engine *, const char *,
-	    struct engine_container *, struct engine_error *);
+	    struct engine_container *, struct error *);
 /*
  * Every container, running or not, that has all the labels (a label
  * with a NULL or "" value matches any value).
  */
 int	engine_container_list(struct engine *, const struct engine_labels *,
-	    struct engine_container **, size_t *, struct engine_error *);
+	    struct engine_container **, size_t *, struct error *);
 /* The last n lines (all if n < 1) of stdout and stderr, as a string. */
 int	engine_container_logs(struct engine *, const char *, int, char **,
-	    struct engine_error *);
+	    struct error *);
 /* Unpacks a tar archive into the container's file system at path. */
 int	engine_container_upload(struct engine *, const char *, const char *,
-	    const void *, size_t, struct engine_error *);
+	    const void *, size_t, struct error *);
 
 int	engine_image_inspect(struct engine *, const char *,
-	    struct engine_image *, struct engine_error *);
+	    struct engine_image *, struct error *);
 int	engine_image_list(struct engine *, const struct engine_labels *,
-	    struct engine_image **, size_t *, struct engine_error *);
+	    struct engine_image **, size_t *, struct error *);
 int	engine_image_remove(struct engine *, const char *, int,
-	    struct engine_error *);
+	    struct error *);
 
 struct engine_commit {
 	const char			*repository;
@@ -216,7 +196,7 @@ struct engine_commit {
 
 /* Saves a container as an image; *idp is the image's ID. */
 int	engine_image_commit(struct engine *, const char *,
-	    const struct engine_commit *, char **, struct engine_error *);
+	    const struct engine_commit *, char **, struct error *);
 
 /* Receives each piece of a build's output as it arrives. */
 typedef void engine_progress_fn(const char *, void *);
@@ -232,25 +212,25 @@ struct engine_build {
 
 /*
  * Builds an image from a tar archive holding a Dockerfile; a failed
- * step is ENGINE_EBUILD with the build's message. Containers of failed
+ * step is ERROR_BUILD with the build's message. Containers of failed
  * steps are removed. *idp is the new image's ID. A build as a whole has
  * no time limit, but its answer must begin within the call limit.
  */
 int	engine_image_build(struct engine *, const void *, size_t,
-	    const struct engine_build *, char **, struct engine_error *);
+	    const struct engine_build *, char **, struct error *);
 
 /*
  * The JSON mappings, exposed for the unit tests and the fuzzers. Each
- * takes one response body and returns 0, or -1 with ENGINE_EPROTOCOL.
+ * takes one response body and returns 0, or -1 with ERROR_PROTOCOL.
  */
 int	engine_parse_container_inspect(const char *, size_t,
-	    struct engine_container *, struct engine_error *);
+	    struct engine_container *, struct error *);
 int	engine_parse_container_list(const char *, size_t,
-	    struct engine_container **, size_t *, struct engine_error *);
+	    struct engine_container **, size_t *, struct error *);
 int	engine_parse_image_inspect(const char *, size_t,
-	    struct engine_image *, struct engine_error *);
+	    struct engine_image *, struct error *);
 int	engine_parse_image_list(const char *, size_t, struct engine_image **,
-	    size_t *, struct engine_error *);
+	    size_t *, struct error *);
 /* Turns a logs body, multiplexed or raw, into text. */
 char	*engine_parse_logs(const char *, size_t);
 /* Parses an RFC 3339 time as the engine writes it; -1 if it is not one. */

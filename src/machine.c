@@ -33,7 +33,7 @@ static int	banner_once(int, long);
 
 int
 machine_list(struct engine *e, struct engine_container **csp, size_t *np,
-    struct engine_error *err)
+    struct error *err)
 {
 	struct engine_labels	 filter = { NULL, NULL, 0 };
 	struct engine_container	*cs;
@@ -91,11 +91,11 @@ machine_by_alias(struct engine_container *cs, size_t n, const char *alias)
 
 int
 machine_images_prune(struct engine *e, const char *name, int *removedp,
-    struct engine_error *err)
+    struct error *err)
 {
 	struct engine_labels	 filter = { NULL, NULL, 0 };
 	struct engine_image	*is = NULL;
-	struct engine_error	 rerr;
+	struct error	 rerr;
 	const char		*label;
 	size_t			 n = 0, i;
 	int			 left = -1;
@@ -112,7 +112,7 @@ machine_images_prune(struct engine *e, const char *name, int *removedp,
 		if (is[i].ntags == 0 &&
 		    engine_image_remove(e, is[i].id, 0, &rerr) == 0)
 			(*removedp)++;
-		else if (is[i].ntags != 0 || !ENGINE_NOTFOUND(&rerr))
+		else if (is[i].ntags != 0 || !ERROR_NOTFOUND(&rerr))
 			left++;
 	}
 out:
@@ -386,7 +386,7 @@ machine_engine_init(struct machine_engine *me, struct engine *e)
 }
 
 int
-machine_engine_id(struct machine_engine *me, struct engine_error *err)
+machine_engine_id(struct machine_engine *me, struct error *err)
 {
 	struct engine_info	 info;
 	const char		*who;
@@ -394,7 +394,7 @@ machine_engine_id(struct machine_engine *me, struct engine_error *err)
 	if (me->id != NULL)
 		return 0;
 	if (me->e == NULL || engine_info(me->e, &info, err) == -1) {
-		if (me->e == NULL || !ENGINE_NOTFOUND(err))
+		if (me->e == NULL || !ERROR_NOTFOUND(err))
 			return -1;
 		memset(&info, 0, sizeof info);
 	}
@@ -420,7 +420,7 @@ int
 machine_text_other(const char *text, struct machine_engine *me,
     char **urlp)
 {
-	struct engine_error	 err;
+	struct error	 err;
 	char			*id = NULL, *url = NULL;
 
 	*urlp = NULL;
@@ -613,7 +613,7 @@ machine_wait_banner(int port, int timeout_ms, machine_alive_fn *alive,
 void
 machine_log_tail(struct engine *e, const char *id, int n, char **textp)
 {
-	struct engine_error	 err;
+	struct error	 err;
 	char			*log = NULL, *line, *next, *shown, *text = NULL;
 	char			*joined;
 	size_t			 len;

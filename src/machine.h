@@ -14,7 +14,7 @@
  *	io.redock.version	the redock that made it
  *
  * Functions return 0 or -1 with *causep an allocated line (or the
- * struct engine_error filled in), as everywhere below the commands.
+ * struct error filled in), as everywhere below the commands.
  */
 #ifndef MACHINE_H
 #define MACHINE_H
@@ -23,7 +23,7 @@
 
 struct engine;
 struct engine_container;
-struct engine_error;
+struct error;
 
 #define MACHINE_LABEL_NAME	"io.redock.name"
 #define MACHINE_LABEL_ALIAS	"io.redock.alias"
@@ -42,7 +42,7 @@ struct engine_error;
  * engine call however many there are.
  */
 int	machine_list(struct engine *, struct engine_container **, size_t *,
-	    struct engine_error *);
+	    struct error *);
 
 /* In the n containers cs: the one labelled with name, or NULL. */
 struct engine_container *machine_by_name(struct engine_container *cs,
@@ -61,7 +61,7 @@ struct engine_container *machine_by_alias(struct engine_container *cs,
  * cannot list them.
  */
 int	machine_images_prune(struct engine *, const char *name, int *removedp,
-	    struct engine_error *err);
+	    struct error *err);
 
 /*
  * The timeout of MACHINE_TIMEOUT_ENV, 1..3600 s, else MACHINE_TIMEOUT.
@@ -127,7 +127,7 @@ struct machine_engine {
 void	machine_engine_init(struct machine_engine *me, struct engine *e);
 
 /* Sets me->id, from the engine the first time. Returns 0, or -1. */
-int	machine_engine_id(struct machine_engine *me, struct engine_error *);
+int	machine_engine_id(struct machine_engine *me, struct error *);
 void	machine_engine_release(struct machine_engine *);
 
 /*

@@ -31,6 +31,7 @@ static const struct option longopts[] = {
 
 static void	usage(FILE *);
 static int	finish(int);
+static void	env_read(struct env *);
 
 static void
 usage(FILE *fp)
@@ -52,6 +53,24 @@ usage(FILE *fp)
 	    "      --version     show redock's version\n"
 	    "\n", fp);
 	cmd_list(fp, cmd_table);
+}
+
+/* The one place redock reads its environment (env.h). */
+static void
+env_read(struct env *env)
+{
+	env->home = getenv("HOME");
+	env->user = getenv("USER");
+	env->term = getenv("TERM");
+	env->redock_home = getenv("REDOCK_HOME");
+	env->xdg_data_home = getenv("XDG_DATA_HOME");
+	env->xdg_runtime_dir = getenv("XDG_RUNTIME_DIR");
+	env->ssh_config = getenv("REDOCK_SSH_CONFIG");
+	env->sharing = getenv("REDOCK_SSH_SHARING");
+	env->start_timeout = getenv("REDOCK_START_TIMEOUT");
+	env->docker_host = getenv("DOCKER_HOST");
+	env->docker_tls_verify = getenv("DOCKER_TLS_VERIFY");
+	env->docker_cert_path = getenv("DOCKER_CERT_PATH");
 }
 
 /*
@@ -77,12 +96,13 @@ finish(int status)
 int
 main(int argc, char **argv)
 {
-	struct redock		 rd = { NULL, 0 };
+	struct redock		 rd;
 	const struct cmd_entry	*entry;
 	char			*shown;
 	int			 ch, quiet = 0, verbose = 0;
 	int			 help = 0, version = 0;
 
+	memset(&rd, 0, sizeof rd);
 	opterr = 0;
 	while ((ch = cmd_getopt(argc, argv, "+:H:vqh", longopts)) != -1) {
 		switch (ch) {
@@ -124,6 +144,7 @@ main(int argc, char **argv)
 		return finish(0);
 	}
 	rd.verbosity = quiet ? -1 : verbose;
+	env_read(&rd.env);
 	argc -= optind;
 	argv += optind;
 

@@ -9,13 +9,20 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "env.h"
+#include "error.h"
+
 /* Exit status of a wrong command line (CLI.md). */
 #define EXIT_USAGE 2
 
-/* The global options, parsed by main() and handed to every command. */
+/*
+ * The global options, parsed by main() and handed to every command,
+ * and the environment, read once by main().
+ */
 struct redock {
 	const char	*host;		/* -H/--host URL, or NULL */
 	int		 verbosity;	/* -1 with -q, 0, or the number of -v */
+	struct env	 env;
 };
 
 /*
@@ -103,14 +110,14 @@ void	cmd_option_error(int, char *const *, const char *);
  * the exit status (EXIT_USAGE for a malformed -H, else 1).
  */
 struct engine;
-struct engine_error;
+struct error;
 struct engine	*cmd_engine_open(const struct redock *, int *);
 
 /*
  * Prints an engine error: "redock: WHAT: the engine's message", or just
  * the message when it already names the engine (connection, protocol).
  */
-void	cmd_engine_error(const char *, const struct engine_error *);
+void	cmd_engine_error(const char *, const struct error *);
 
 /*
  * Builds redock:base from parent through the engine e, showing the
@@ -187,7 +194,7 @@ int	cmd_container_going(const struct engine_container *c);
  * -1 with *err set otherwise.
  */
 int	cmd_container_gone(struct engine *, const char *id,
-	    struct engine_error *err);
+	    struct error *err);
 
 /*
  * Removes the container c of NAME name and then its alias from config

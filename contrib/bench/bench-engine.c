@@ -13,7 +13,7 @@
 #include "engine.h"
 
 static void
-fail(const struct engine_error *err)
+fail(const struct error *err)
 {
 	fprintf(stderr, "bench-engine: %s\n", err->message);
 	exit(1);
@@ -23,7 +23,7 @@ int
 main(int argc, char **argv)
 {
 	struct engine		*e;
-	struct engine_error	 err;
+	struct error	 err;
 	struct engine_labels	 filter = { NULL, NULL, 0 };
 	struct engine_container	*v;
 	size_t			 n;

@@ -2,7 +2,7 @@
  * fuzz-engine: the engine's answers as src/engine.c maps them. The
  * engine is not to be trusted to be Docker: anything that listens on
  * DOCKER_HOST may answer, so each parser must take any body, return 0
- * or -1 with ENGINE_EPROTOCOL, and leave nothing allocated after its
+ * or -1 with ERROR_PROTOCOL, and leave nothing allocated after its
  * release (a leak is a finding).
  *
  * The first byte chooses the parser, the rest is the body, given with
@@ -34,21 +34,21 @@ static const char *const label_keys[] = {
 	"io.redock.base.digest", "io.redock.base.parent", "",
 };
 
-static void	check_error(int, const struct engine_error *);
+static void	check_error(int, const struct error *);
 static void	check_labels(const struct engine_labels *);
 static void	check_container(const struct engine_container *);
 static void	check_image(const struct engine_image *);
 static void	check_time(time_t);
 static char	*body_string(const char *, size_t);
 
-/* A parser's verdict: 0, or -1 that says ENGINE_EPROTOCOL in one line. */
+/* A parser's verdict: 0, or -1 that says ERROR_PROTOCOL in one line. */
 static void
-check_error(int rv, const struct engine_error *err)
+check_error(int rv, const struct error *err)
 {
 	FUZZ_ASSERT(rv == 0 || rv == -1);
 	if (rv == 0)
 		return;
-	FUZZ_ASSERT(err->kind == ENGINE_EPROTOCOL);
+	FUZZ_ASSERT(err->kind == ERROR_PROTOCOL);
 	FUZZ_ASSERT(memchr(err->message, '\0', sizeof err->message) != NULL);
 	FUZZ_ASSERT(err->message[0] != '\0');
 }
@@ -139,7 +139,7 @@ body_string(const char *body, size_t len)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct engine_error	 err;
+	struct error	 err;
 	struct engine_container	 c, *cv;
 	struct engine_image	 im, *iv;
 	const char		*p;

@@ -96,7 +96,7 @@ static int
 live_new(void **state)
 {
 	struct live		*L;
-	struct engine_error	 err;
+	struct error	 err;
 	const char		*run;
 
 	L = xcalloc(1, sizeof *L);
@@ -130,7 +130,7 @@ live_free(void **state)
 	struct engine_labels	 f;
 	struct engine_container	*cv;
 	struct engine_image	*iv;
-	struct engine_error	 err;
+	struct error	 err;
 	char			*ref;
 	size_t			 i, n;
 
@@ -170,7 +170,7 @@ static int
 extras_remove(void **state)
 {
 	struct live		*L = *state;
-	struct engine_error	 err;
+	struct error	 err;
 	size_t			 i;
 
 	for (i = 0; i < L->nextra; i++) {
@@ -316,7 +316,7 @@ container_new(struct live *L, const char *what, const char *image,
 {
 	struct engine_create	 cr;
 	struct engine_labels	 l;
-	struct engine_error	 err;
+	struct error	 err;
 	char			*name, *id;
 
 	labels_run(L, &l);
@@ -340,7 +340,7 @@ static void
 wait_exited(struct live *L, const char *id)
 {
 	struct engine_container	c;
-	struct engine_error	err;
+	struct error	err;
 	long			waited;
 	int			running;
 
@@ -363,7 +363,7 @@ static char *
 run_output(struct live *L, const char *what, const char *image,
     char *const cmd[])
 {
-	struct engine_error	 err;
+	struct error	 err;
 	const char		*id;
 	char			*text;
 
@@ -409,7 +409,7 @@ static char **
 unlabelled_ids(struct live *L, size_t *np)
 {
 	struct engine_container	*v;
-	struct engine_error	 err;
+	struct error	 err;
 	char			**ids;
 	size_t			 i, n;
 
@@ -472,13 +472,13 @@ static void
 the_local_engine_answers_with_an_api_version_redock_speaks(void **state)
 {
 	struct engine		*e;
-	struct engine_error	 err;
+	struct error	 err;
 	const char		*v, *host;
 
 	(void)state;
 	if (engine_open(&e, NULL, &err) == -1)
 		fail_msg("engine_open failed: %s", err.message);
-	assert_int_equal(err.kind, ENGINE_OK);
+	assert_int_equal(err.kind, ERROR_OK);
 	v = engine_api_version(e);
 	assert_non_null(v);
 	if (engine_version_cmp(v, ENGINE_API_MIN) < 0 ||
@@ -502,7 +502,7 @@ a_created_container_is_not_running_and_has_its_settings(void **state)
 	struct engine_create	 cr;
 	struct engine_labels	 l;
 	struct engine_container	 c;
-	struct engine_error	 err;
+	struct error	 err;
 	char			*hostname;
 	time_t			 now;
 
@@ -548,7 +548,7 @@ static void
 a_tar_archive_unpacks_into_a_created_container(void **state)
 {
 	struct live		*L = *state;
-	struct engine_error	 err;
+	struct error	 err;
 	struct tar		*t;
 	const void		*data;
 	char			*cause;
@@ -565,13 +565,13 @@ a_tar_archive_unpacks_into_a_created_container(void **state)
 	data = tar_data(t, &len);
 	if (engine_container_upload(L->e, L->id, "/", data, len, &err) == -1)
 		fail_msg("upload failed: %s", err.message);
-	assert_int_equal(err.kind, ENGINE_OK);
+	assert_int_equal(err.kind, ERROR_OK);
 
 	/* Into a directory that is not there: the engine's refusal. */
 	assert_int_equal(engine_container_upload(L->e, L->id, "/no/such/dir",
 	    data, len, &err), -1);
-	assert_int_equal(err.kind, ENGINE_EHTTP);
-	assert_true(ENGINE_NOTFOUND(&err));
+	assert_int_equal(err.kind, ERROR_HTTP);
+	assert_true(ERROR_NOTFOUND(&err));
 	assert_true(err.message[0] != '\0');
 	tar_free(t);
 }
@@ -581,7 +581,7 @@ a_started_container_publishes_its_port_on_127_0_0_1_only(void **state)
 {
 	struct live		*L = *state;
 	struct engine_container	 c;
-	struct engine_error	 err;
+	struct error	 err;
 	size_t			 i;
 	int			 port, rc;
 
@@ -628,7 +628,7 @@ listing_by_the_run_label_finds_exactly_that_container(void **state)
 	struct live		*L = *state;
 	struct engine_labels	 f;
 	struct engine_container	*v;
-	struct engine_error	 err;
+	struct error	 err;
 	size_t			 n, i;
 	int			 found;
 
@@ -683,7 +683,7 @@ logs_hold_what_a_container_wrote_to_stdout_and_stderr(void **state)
 	char			 a0[] = "sh", a1[] = "-c";
 	char			 a2[] = "echo out; echo err >&2; sleep 300";
 	char *const		 cmd[] = { a0, a1, a2, NULL };
-	struct engine_error	 err;
+	struct error	 err;
 	const char		*id;
 	char			*text;
 	long			 waited;
@@ -720,7 +720,7 @@ a_commit_is_tagged_with_its_labels_and_the_containers(void **state)
 	struct engine_commit	 cm;
 	struct engine_labels	 l;
 	struct engine_image	 im;
-	struct engine_error	 err;
+	struct error	 err;
 	char			*ref;
 	time_t			 now;
 
@@ -789,7 +789,7 @@ the_committed_image_is_listed_by_its_label(void **state)
 	struct live		*L = *state;
 	struct engine_labels	 f;
 	struct engine_image	*v;
-	struct engine_error	 err;
+	struct error	 err;
 	size_t			 n;
 
 	if (L->image == NULL)
@@ -818,7 +818,7 @@ a_stopped_container_no_longer_runs_nor_publishes_its_port(void **state)
 {
 	struct live		*L = *state;
 	struct engine_container	 c;
-	struct engine_error	 err;
+	struct error	 err;
 
 	if (L->id == NULL)
 		skip();
@@ -838,14 +838,14 @@ static void
 killing_a_stopped_container_is_refused_with_409(void **state)
 {
 	struct live		*L = *state;
-	struct engine_error	 err;
+	struct error	 err;
 
 	if (L->id == NULL)
 		skip();
 	assert_int_equal(engine_container_kill(L->e, L->id, &err), -1);
-	assert_int_equal(err.kind, ENGINE_EHTTP);
+	assert_int_equal(err.kind, ERROR_HTTP);
 	assert_int_equal(err.status, 409);
-	assert_false(ENGINE_NOTFOUND(&err));
+	assert_false(ERROR_NOTFOUND(&err));
 	assert_true(err.message[0] != '\0');
 	assert_non_null(strstr(err.message, "not running"));
 }
@@ -855,7 +855,7 @@ a_removed_container_is_not_found_by_name_or_id(void **state)
 {
 	struct live		*L = *state;
 	struct engine_container	 c;
-	struct engine_error	 err;
+	struct error	 err;
 
 	if (L->id == NULL)
 		skip();
@@ -863,15 +863,15 @@ a_removed_container_is_not_found_by_name_or_id(void **state)
 		fail_msg("remove failed: %s", err.message);
 	assert_int_equal(engine_container_inspect(L->e, L->name, &c, &err),
 	    -1);
-	assert_true(ENGINE_NOTFOUND(&err));
+	assert_true(ERROR_NOTFOUND(&err));
 	if (strstr(err.message, L->name) == NULL)
 		fail_msg("\"%s\" does not name the container", err.message);
 	assert_null(c.id);
 	assert_int_equal(engine_container_inspect(L->e, L->id, &c, &err), -1);
-	assert_true(ENGINE_NOTFOUND(&err));
+	assert_true(ERROR_NOTFOUND(&err));
 	/* Removing it again is the same 404. */
 	assert_int_equal(engine_container_remove(L->e, L->id, 1, &err), -1);
-	assert_true(ENGINE_NOTFOUND(&err));
+	assert_true(ERROR_NOTFOUND(&err));
 	free(L->id);
 	L->id = NULL;
 }
@@ -882,7 +882,7 @@ a_removed_image_is_not_found_by_tag_or_id(void **state)
 	struct live		*L = *state;
 	struct engine_labels	 f;
 	struct engine_image	 im, *v;
-	struct engine_error	 err;
+	struct error	 err;
 	size_t			 n;
 
 	if (L->image == NULL)
@@ -890,12 +890,12 @@ a_removed_image_is_not_found_by_tag_or_id(void **state)
 	if (engine_image_remove(L->e, L->image, 0, &err) == -1)
 		fail_msg("image remove failed: %s", err.message);
 	assert_int_equal(engine_image_inspect(L->e, L->image, &im, &err), -1);
-	assert_true(ENGINE_NOTFOUND(&err));
+	assert_true(ERROR_NOTFOUND(&err));
 	assert_non_null(strstr(err.message, L->image));
 	assert_null(im.id);
 	assert_int_equal(engine_image_inspect(L->e, L->image_id, &im, &err),
 	    -1);
-	assert_true(ENGINE_NOTFOUND(&err));
+	assert_true(ERROR_NOTFOUND(&err));
 
 	labels_run(L, &f);
 	assert_int_equal(engine_image_list(L->e, &f, &v, &n, &err), 0);
@@ -911,7 +911,7 @@ a_build_streams_its_output_and_tags_a_labelled_image(void **state)
 	struct engine_build	 b;
 	struct engine_labels	 l;
 	struct engine_image	 im;
-	struct engine_error	 err;
+	struct error	 err;
 	struct progress		 p = { NULL, 0 };
 	struct tar		*t;
 	const void		*data;
@@ -933,7 +933,7 @@ a_build_streams_its_output_and_tags_a_labelled_image(void **state)
 	if (engine_image_build(L->e, data, len, &b, &id, &err) == -1)
 		fail_msg("build failed (%d, %ld): %s", err.kind, err.status,
 		    err.message);
-	assert_int_equal(err.kind, ENGINE_OK);
+	assert_int_equal(err.kind, ERROR_OK);
 	assert_memory_equal(id, "sha256:", 7);
 	assert_non_null(p.text);
 	if (!has_line(p.text, "hello-from-build"))
@@ -962,7 +962,7 @@ a_failed_build_says_why_and_leaves_no_container_or_image(void **state)
 	struct engine_build	 b;
 	struct engine_labels	 l;
 	struct engine_image	 im, *v;
-	struct engine_error	 err;
+	struct error	 err;
 	struct progress		 p = { NULL, 0 };
 	struct tar		*t;
 	const void		*data;
@@ -983,7 +983,7 @@ a_failed_build_says_why_and_leaves_no_container_or_image(void **state)
 	assert_int_equal(engine_image_build(L->e, data, len, &b, &id, &err),
 	    -1);
 	assert_null(id);
-	assert_int_equal(err.kind, ENGINE_EBUILD);
+	assert_int_equal(err.kind, ERROR_BUILD);
 	/* Docker: "... returned a non-zero code: 1", Podman: "exit status 1". */
 	if (strstr(err.message, "non-zero code: 1") == NULL &&
 	    strstr(err.message, "exit status 1") == NULL)
@@ -994,7 +994,7 @@ a_failed_build_says_why_and_leaves_no_container_or_image(void **state)
 	assert_no_new_unlabelled(L, before, nbefore);
 
 	assert_int_equal(engine_image_inspect(L->e, tag, &im, &err), -1);
-	assert_true(ENGINE_NOTFOUND(&err));
+	assert_true(ERROR_NOTFOUND(&err));
 	if (engine_image_list(L->e, NULL, &v, &n, &err) == -1)
 		fail_msg("image list failed: %s", err.message);
 	for (i = 0; i < n; i++) {
@@ -1019,7 +1019,7 @@ a_context_without_a_dockerfile_is_refused_with_a_message(
 	struct live		*L = *state;
 	struct engine_build	 b;
 	struct engine_labels	 l;
-	struct engine_error	 err;
+	struct error	 err;
 	struct tar		*t;
 	const void		*data;
 	char			*tag, *id;
@@ -1036,7 +1036,7 @@ a_context_without_a_dockerfile_is_refused_with_a_message(
 	assert_int_equal(engine_image_build(L->e, data, len, &b, &id, &err),
 	    -1);
 	assert_null(id);
-	if (err.kind != ENGINE_EHTTP && err.kind != ENGINE_EBUILD)
+	if (err.kind != ERROR_HTTP && err.kind != ERROR_BUILD)
 		fail_msg("error kind %d: %s", err.kind, err.message);
 	assert_true(err.message[0] != '\0');
 	assert_non_null(strstr(err.message, "Dockerfile"));
@@ -1050,13 +1050,13 @@ inspecting_a_container_that_does_not_exist_is_not_found(void **state)
 {
 	struct live		*L = *state;
 	struct engine_container	 c;
-	struct engine_error	 err;
+	struct error	 err;
 	char			*name;
 
 	xasprintf(&name, "%s-engine-absent", L->run);
 	assert_int_equal(engine_container_inspect(L->e, name, &c, &err), -1);
-	assert_true(ENGINE_NOTFOUND(&err));
-	assert_int_equal(err.kind, ENGINE_EHTTP);
+	assert_true(ERROR_NOTFOUND(&err));
+	assert_int_equal(err.kind, ERROR_HTTP);
 	assert_int_equal(err.status, 404);
 	if (strstr(err.message, name) == NULL)
 		fail_msg("\"%s\" does not name '%s'", err.message, name);
@@ -1070,7 +1070,7 @@ creating_from_a_missing_image_is_404_naming_it(void **state)
 	struct live		*L = *state;
 	struct engine_create	 cr;
 	struct engine_labels	 l;
-	struct engine_error	 err;
+	struct error	 err;
 	char			*name, *image, *id;
 
 	xasprintf(&name, "%s-engine-noimage", L->run);
@@ -1085,7 +1085,7 @@ creating_from_a_missing_image_is_404_naming_it(void **state)
 		fail_msg("created %s from %s", id, image);
 	}
 	assert_null(id);
-	assert_int_equal(err.kind, ENGINE_EHTTP);
+	assert_int_equal(err.kind, ERROR_HTTP);
 	assert_int_equal(err.status, 404);
 	if (strstr(err.message, image) == NULL)
 		fail_msg("\"%s\" does not name '%s'", err.message, image);
@@ -1100,7 +1100,7 @@ creating_with_a_name_in_use_is_409_with_a_message(void **state)
 	struct live		*L = *state;
 	struct engine_create	 cr;
 	struct engine_labels	 l;
-	struct engine_error	 err;
+	struct error	 err;
 	char			*name, *id;
 
 	xasprintf(&name, "%s-engine-twice", L->run);
@@ -1118,7 +1118,7 @@ creating_with_a_name_in_use_is_409_with_a_message(void **state)
 		fail_msg("created %s twice", name);
 	}
 	assert_null(id);
-	assert_int_equal(err.kind, ENGINE_EHTTP);
+	assert_int_equal(err.kind, ERROR_HTTP);
 	/* Docker says 409, Podman 500; both say why. */
 	if (err.status != 409 && err.status != 500)
 		fail_msg("status %ld for a name in use", err.status);
@@ -1132,14 +1132,14 @@ static void
 a_socket_that_is_not_there_cannot_be_reached_and_says_so(void **state)
 {
 	struct engine		*e;
-	struct engine_error	 err;
+	struct error	 err;
 
 	(void)state;
 	e = (struct engine *)&err;	/* not NULL: engine_open must clear it */
 	assert_int_equal(engine_open(&e, "unix:///nonexistent/docker.sock",
 	    &err), -1);
 	assert_null(e);
-	assert_int_equal(err.kind, ENGINE_ECONNECT);
+	assert_int_equal(err.kind, ERROR_CONNECT);
 	assert_int_equal(err.status, 0);
 	assert_string_equal(err.message, "cannot reach the Docker engine at "
 	    "unix:///nonexistent/docker.sock: no such file or directory: "
@@ -1150,13 +1150,13 @@ static void
 an_address_that_is_neither_unix_nor_tcp_is_refused(void **state)
 {
 	struct engine		*e;
-	struct engine_error	 err;
+	struct error	 err;
 
 	(void)state;
 	e = (struct engine *)&err;
 	assert_int_equal(engine_open(&e, "bogus://x", &err), -1);
 	assert_null(e);
-	assert_int_equal(err.kind, ENGINE_EADDRESS);
+	assert_int_equal(err.kind, ERROR_ADDRESS);
 	assert_non_null(strstr(err.message, "'bogus://x'"));
 }
 

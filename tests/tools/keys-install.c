@@ -28,7 +28,7 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	struct engine_error	 e;
+	struct error	 e;
 	struct engine		*engine = NULL;
 	struct tar		*t = NULL;
 	const void		*data;

@@ -87,7 +87,7 @@ slurp(FILE *fp)
 static struct run
 run(const char *word, ...)
 {
-	static const struct redock rd = { "unix:///x.sock", 1 };
+	static const struct redock rd = { "unix:///x.sock", 1, { NULL } };
 	const struct cmd_entry	*entry;
 	struct run		 r;
 	va_list			 ap;

@@ -61,7 +61,7 @@ fixture(const char *name, size_t *lenp)
 static void
 parse_inspect(const char *name, struct engine_container *c)
 {
-	struct engine_error	 err;
+	struct error	 err;
 	char			*s;
 	size_t			 len;
 
@@ -73,7 +73,7 @@ parse_inspect(const char *name, struct engine_container *c)
 static void
 parse_list(struct engine_container **v, size_t *n)
 {
-	struct engine_error	 err;
+	struct error	 err;
 	char			*s;
 	size_t			 len;
 
@@ -155,7 +155,7 @@ a_stopped_container_has_no_published_port(void **state)
 static void
 an_image_maps_the_same_from_inspect_and_from_list(void **state)
 {
-	struct engine_error	 err;
+	struct error	 err;
 	struct engine_image	 im, *v;
 	char			*s;
 	size_t			 len, n, i;
@@ -234,7 +234,7 @@ malformed_answers_are_errors_not_crashes(void **state)
 	    "\"j\": \"v\"}, \"Ports\": [{\"PrivatePort\": 99999, \"PublicPort\":"
 	    " 1}, {\"PrivatePort\": 22, \"PublicPort\": -4}, 7], \"Names\": "
 	    "null, \"Created\": \"soon\"}]";
-	struct engine_error	 err;
+	struct error	 err;
 	struct engine_container	 c, *v;
 	struct engine_image	 im, *iv;
 	size_t			 i, n;
@@ -243,7 +243,7 @@ malformed_answers_are_errors_not_crashes(void **state)
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		assert_int_equal(engine_parse_container_inspect(bad[i],
 		    strlen(bad[i]), &c, &err), -1);
-		assert_int_equal(err.kind, ENGINE_EPROTOCOL);
+		assert_int_equal(err.kind, ERROR_PROTOCOL);
 		assert_true(err.message[0] != '\0');
 		engine_container_release(&c);
 		assert_int_equal(engine_parse_image_inspect(bad[i],
@@ -255,7 +255,7 @@ malformed_answers_are_errors_not_crashes(void **state)
 		    strlen(badlist[i]), &v, &n, &err), -1);
 		assert_null(v);
 		assert_int_equal(n, 0);
-		assert_int_equal(err.kind, ENGINE_EPROTOCOL);
+		assert_int_equal(err.kind, ERROR_PROTOCOL);
 		assert_int_equal(engine_parse_image_list(badlist[i],
 		    strlen(badlist[i]), &iv, &n, &err), -1);
 		assert_null(iv);
@@ -278,7 +278,7 @@ image_ids_carry_their_digest_name_as_docker_writes_them(void **state)
 	static const char bare[] = "[{\"Id\": \"0123456789abcdef0123456789abcdef"
 	    "0123456789abcdef0123456789abcdef\"}, {\"Id\": \"sha256:ab\"}, "
 	    "{\"Id\": \"0123\"}]";
-	struct engine_error	 err;
+	struct error	 err;
 	struct engine_image	*v;
 	size_t			 n;
 
@@ -427,7 +427,7 @@ static struct engine *
 fake_open(struct fake *f)
 {
 	struct engine		*e;
-	struct engine_error	 err;
+	struct error	 err;
 
 	if (engine_open(&e, f->host, &err) == -1)
 		fail_msg("engine_open: %s", err.message);
@@ -440,7 +440,7 @@ the_version_is_the_engines_when_redock_knows_it(void **state)
 	struct fake		*f;
 	struct engine		*e;
 	struct engine_container	*v;
-	struct engine_error	 err;
+	struct error	 err;
 	size_t			 n;
 
 	(void)state;
@@ -470,7 +470,7 @@ a_newer_engine_is_spoken_to_in_redocks_newest_version(void **state)
 	struct fake		*f;
 	struct engine		*e;
 	struct engine_image	*v;
-	struct engine_error	 err;
+	struct error	 err;
 	size_t			 n;
 
 	(void)state;
@@ -500,7 +500,7 @@ no_common_version_is_a_clear_error(void **state)
 	};
 	struct fake		*f;
 	struct engine		*e;
-	struct engine_error	 err;
+	struct error	 err;
 	size_t			 i;
 
 	(void)state;
@@ -509,7 +509,7 @@ no_common_version_is_a_clear_error(void **state)
 		    cases[i][3], NULL);
 		assert_int_equal(engine_open(&e, f->host, &err), -1);
 		assert_null(e);
-		assert_int_equal(err.kind, ENGINE_EVERSION);
+		assert_int_equal(err.kind, ERROR_VERSION);
 		if (strstr(err.message, cases[i][4]) == NULL ||
 		    strstr(err.message, f->host) == NULL)
 			fail_msg("unexpected message: %s", err.message);
@@ -522,14 +522,14 @@ an_engine_that_is_not_there_is_one_clear_sentence(void **state)
 {
 	struct sockaddr_un	 sun;
 	struct engine		*e;
-	struct engine_error	 err;
+	struct error	 err;
 	char			 dir[] = "/tmp/redock-nosock-XXXXXX", *host;
 	int			 s;
 
 	(void)state;
 	assert_int_equal(engine_open(&e, "unix:///nonexistent/docker.sock",
 	    &err), -1);
-	assert_int_equal(err.kind, ENGINE_ECONNECT);
+	assert_int_equal(err.kind, ERROR_CONNECT);
 	assert_string_equal(err.message, "cannot reach the Docker engine at "
 	    "unix:///nonexistent/docker.sock: no such file or directory: is "
 	    "dockerd running?");
@@ -544,7 +544,7 @@ an_engine_that_is_not_there_is_one_clear_sentence(void **state)
 	close(s);
 	xasprintf(&host, "unix://%s", sun.sun_path);
 	assert_int_equal(engine_open(&e, host, &err), -1);
-	assert_int_equal(err.kind, ENGINE_ECONNECT);
+	assert_int_equal(err.kind, ERROR_CONNECT);
 	assert_non_null(strstr(err.message, ": connection refused: is dockerd "
 	    "running?"));
 	unlink(sun.sun_path);
@@ -561,7 +561,7 @@ a_malformed_address_is_refused_before_connecting(void **state)
 		"tcp://ho st:1", "ssh://user@host", "http://localhost",
 	};
 	struct engine		*e;
-	struct engine_error	 err;
+	struct error	 err;
 	size_t			 i;
 
 	(void)state;
@@ -569,7 +569,7 @@ a_malformed_address_is_refused_before_connecting(void **state)
 		if (engine_new(&e, bad[i], &err) != -1)
 			fail_msg("'%s' was accepted", bad[i]);
 		assert_null(e);
-		assert_int_equal(err.kind, ENGINE_EADDRESS);
+		assert_int_equal(err.kind, ERROR_ADDRESS);
 		assert_non_null(strstr(err.message, bad[i]));
 	}
 	assert_int_equal(engine_new(&e, "tcp://127.0.0.1:2375", &err), 0);
@@ -585,7 +585,7 @@ the_engines_own_message_comes_back_with_the_status(void **state)
 	struct fake		*f;
 	struct engine		*e;
 	struct engine_container	 c;
-	struct engine_error	 err;
+	struct error	 err;
 
 	(void)state;
 	f = fake_start(NULL);
@@ -593,12 +593,12 @@ the_engines_own_message_comes_back_with_the_status(void **state)
 
 	assert_int_equal(engine_container_inspect(e, "notfound", &c, &err),
 	    -1);
-	assert_true(ENGINE_NOTFOUND(&err));
+	assert_true(ERROR_NOTFOUND(&err));
 	assert_string_equal(err.message, "No such container: notfound");
 	assert_null(c.id);
 
 	assert_int_equal(engine_container_start(e, "boom", &err), -1);
-	assert_int_equal(err.kind, ENGINE_EHTTP);
+	assert_int_equal(err.kind, ERROR_HTTP);
 	assert_int_equal(err.status, 500);
 	assert_string_equal(err.message,
 	    "something broke inside the fake engine");
@@ -636,7 +636,7 @@ a_broken_answer_is_a_protocol_error(void **state)
 	struct engine		*e;
 	struct engine_container	 c, *v;
 	struct engine_labels	 filter = { NULL, NULL, 0 };
-	struct engine_error	 err;
+	struct error	 err;
 	size_t			 i, n;
 
 	(void)state;
@@ -645,7 +645,7 @@ a_broken_answer_is_a_protocol_error(void **state)
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		assert_int_equal(engine_container_inspect(e, cases[i][0], &c,
 		    &err), -1);
-		assert_int_equal(err.kind, ENGINE_EPROTOCOL);
+		assert_int_equal(err.kind, ERROR_PROTOCOL);
 		if (strstr(err.message, cases[i][1]) == NULL ||
 		    strstr(err.message, f->host) == NULL)
 			fail_msg("%s: unexpected message: %s", cases[i][0],
@@ -655,7 +655,7 @@ a_broken_answer_is_a_protocol_error(void **state)
 		engine_labels_add(&filter, cases[i][0], NULL);
 		assert_int_equal(engine_container_list(e, &filter, &v, &n,
 		    &err), -1);
-		assert_int_equal(err.kind, ENGINE_EPROTOCOL);
+		assert_int_equal(err.kind, ERROR_PROTOCOL);
 		assert_null(v);
 		engine_labels_release(&filter);
 	}
@@ -664,13 +664,13 @@ a_broken_answer_is_a_protocol_error(void **state)
 
 	f = fake_start("--ping", "garbage", NULL);
 	assert_int_equal(engine_open(&e, f->host, &err), -1);
-	assert_int_equal(err.kind, ENGINE_EPROTOCOL);
+	assert_int_equal(err.kind, ERROR_PROTOCOL);
 	assert_non_null(strstr(err.message, "not HTTP"));
 	fake_stop(f);
 
 	f = fake_start("--ping", "close", NULL);
 	assert_int_equal(engine_open(&e, f->host, &err), -1);
-	assert_int_equal(err.kind, ENGINE_EPROTOCOL);
+	assert_int_equal(err.kind, ERROR_PROTOCOL);
 	assert_non_null(strstr(err.message, "closed the connection"));
 	fake_stop(f);
 }
@@ -691,7 +691,7 @@ an_engine_that_never_answers_times_out(void **state)
 	struct fake		*f;
 	struct engine		*e;
 	struct engine_container	 c;
-	struct engine_error	 err;
+	struct error	 err;
 	struct engine_build	 b;
 	struct timespec		 t0;
 	static const char	 context[1024];	/* an empty tar archive */
@@ -704,7 +704,7 @@ an_engine_that_never_answers_times_out(void **state)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(engine_ping(e, &err), -1);
 	assert_true(elapsed_ms(&t0) < 5000);
-	assert_int_equal(err.kind, ENGINE_ETIMEOUT);
+	assert_int_equal(err.kind, ERROR_TIMEOUT);
 	assert_non_null(strstr(err.message, "did not answer GET /_ping in "
 	    "time"));
 	engine_free(e);
@@ -716,7 +716,7 @@ an_engine_that_never_answers_times_out(void **state)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(engine_container_inspect(e, "hang", &c, &err), -1);
 	assert_true(elapsed_ms(&t0) < 5000);
-	assert_int_equal(err.kind, ENGINE_ETIMEOUT);
+	assert_int_equal(err.kind, ERROR_TIMEOUT);
 
 	/* A build has no limit as a whole, but its answer must begin. */
 	memset(&b, 0, sizeof b);
@@ -725,7 +725,7 @@ an_engine_that_never_answers_times_out(void **state)
 	assert_int_equal(engine_image_build(e, context, sizeof context, &b, &id,
 	    &err), -1);
 	assert_true(elapsed_ms(&t0) < 5000);
-	assert_int_equal(err.kind, ENGINE_ETIMEOUT);
+	assert_int_equal(err.kind, ERROR_TIMEOUT);
 	assert_non_null(strstr(err.message, "did not answer POST /build"));
 	assert_null(id);
 	engine_free(e);
@@ -748,7 +748,7 @@ progress_collect(const char *s, void *arg)
 
 static int
 fake_build(struct fake *f, const char *tag, struct progress *p, char **idp,
-    struct engine_error *err)
+    struct error *err)
 {
 	struct engine		*e;
 	struct engine_build	 b;
@@ -770,7 +770,7 @@ static void
 a_build_streams_progress_and_reports_its_failure(void **state)
 {
 	struct fake		*f;
-	struct engine_error	 err;
+	struct error	 err;
 	struct progress		 p;
 	char			*id;
 
@@ -788,22 +788,22 @@ a_build_streams_progress_and_reports_its_failure(void **state)
 
 	assert_int_equal(fake_build(f, "buildfail:1", &p, &id, &err), -1);
 	assert_null(id);
-	assert_int_equal(err.kind, ENGINE_EBUILD);
+	assert_int_equal(err.kind, ERROR_BUILD);
 	assert_string_equal(err.message, "The command '/bin/sh -c false' "
 	    "returned a non-zero code: 1");
 	assert_non_null(strstr(p.text, "Step 2/2 : RUN false\n"));
 
 	assert_int_equal(fake_build(f, "buildcut:1", &p, &id, &err), -1);
-	assert_int_equal(err.kind, ENGINE_EPROTOCOL);
+	assert_int_equal(err.kind, ERROR_PROTOCOL);
 	assert_non_null(strstr(err.message, "closed the connection"));
 	assert_true(p.calls >= 1);
 
 	assert_int_equal(fake_build(f, "buildgarbage:1", &p, &id, &err), -1);
-	assert_int_equal(err.kind, ENGINE_EPROTOCOL);
+	assert_int_equal(err.kind, ERROR_PROTOCOL);
 	assert_non_null(strstr(err.message, "not a JSON object"));
 
 	assert_int_equal(fake_build(f, "boom:1", &p, &id, &err), -1);
-	assert_int_equal(err.kind, ENGINE_EHTTP);
+	assert_int_equal(err.kind, ERROR_HTTP);
 	assert_int_equal(err.status, 500);
 	assert_string_equal(err.message,
 	    "something broke inside the fake engine");
