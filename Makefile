@@ -54,10 +54,12 @@ BASE_FILES =	$(sort $(wildcard base-image/*))
 OBJS =		$(SRCS:%.c=$(B)/%.o) $(B)/base-files.o
 LIB_OBJS =	$(filter-out $(B)/src/main.o,$(OBJS)) $(B)/libsshconf.a
 
-# sshconf/: the config.d merge module, a library of its own, and
-# sshconf-merge, its command-line front end (not installed).
-SSHCONF_OBJS =	$(B)/sshconf/sshconf.o
+# sshconf/: the config.d merge module and its file kit, a library of
+# their own that needs only libc, libbsd and libmd, and sshconf-merge,
+# its command-line front end (not installed), which links nothing else.
+SSHCONF_OBJS =	$(B)/sshconf/sshconf.o $(B)/sshconf/fileio.o
 SSHCONF_MERGE =	$(B)/sshconf-merge
+SSHCONF_LIBS =	$(shell $(PKG_CONFIG) --libs libbsd-overlay libmd)
 
 # Programs the bats tests drive: tests/tools/X.c -> $(B)/tests/tools/X.
 TOOL_SRCS =	$(wildcard tests/tools/*.c)
@@ -102,8 +104,8 @@ $(B)/libsshconf.a: $(SSHCONF_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $(SSHCONF_OBJS)
 
-$(SSHCONF_MERGE): $(B)/sshconf/sshconf-merge.o $(LIB_OBJS)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+$(SSHCONF_MERGE): $(B)/sshconf/sshconf-merge.o $(B)/libsshconf.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(SSHCONF_LIBS)
 
 $(B)/base-files.c: $(BASE_FILES) contrib/embed
 	@mkdir -p $(@D)

@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "alias.h"
+#include "env.h"
+#include "error.h"
 #include "sshconf.h"
 #include "xmalloc.h"
 
@@ -30,21 +32,23 @@
 	(sizeof ((struct sockaddr_un *)NULL)->sun_path - 1)
 #define CONTROL_SUBDIR		"redock"
 
-static int	 path_valid(const char *, const char *, char **);
+static int	 path_valid(const char *, const char *, struct error *);
 static char	*path_quoted(const char *);
 static int	 runtime_usable(const char *);
 static char	*word_encode(const char *);
 static char	*word_decode(const char *, size_t);
+static int	 engine_line(const char *, const char *, char **,
+		    struct error *);
 
 int
-alias_valid(const char *alias, char **causep)
+alias_valid(const char *alias, struct error *err)
 {
 	char	*shown;
 	size_t	 i;
 
 	if (alias == NULL) {
-		*causep = xstrdup("no alias is given");
-		return 0;
+		error_set(err, ERROR_INPUT, 0, "no alias is given");
+		return -1;
 	}
 	for (i = 0; alias[i] != '\0'; i++) {
 		if ((alias[i] >= 'a' && alias[i] <= 'z') ||
@@ -52,21 +56,22 @@ alias_valid(const char *alias, char **causep)
 		    (alias[i] == '-' && i > 0))
 			continue;
 		shown = xvis(alias);
-		xasprintf(causep, "alias '%s' is not lower-case letters, "
-		    "digits and '-' starting with a letter or digit", shown);
+		error_set(err, ERROR_INPUT, 0, "alias '%s' is not lower-case "
+		    "letters, digits and '-' starting with a letter or digit",
+		    shown);
 		free(shown);
-		return 0;
+		return -1;
 	}
 	if (i == 0) {
-		*causep = xstrdup("the alias is empty");
-		return 0;
+		error_set(err, ERROR_INPUT, 0, "the alias is empty");
+		return -1;
 	}
 	if (i > ALIAS_MAX) {
-		xasprintf(causep, "the alias is longer than %d characters",
-		    ALIAS_MAX);
-		return 0;
+		error_set(err, ERROR_INPUT, 0, "the alias is longer than %d "
+		    "characters", ALIAS_MAX);
+		return -1;
 	}
-	return 1;
+	return 0;
 }
 
 /*
@@ -96,21 +101,21 @@ alias_path_problem(const char *path)
 }
 
 static int
-path_valid(const char *what, const char *path, char **causep)
+path_valid(const char *what, const char *path, struct error *err)
 {
 	const char	*problem;
 	char		*shown;
 
 	if (path == NULL) {
-		xasprintf(causep, "no %s is given", what);
-		return 0;
+		error_set(err, ERROR_INPUT, 0, "no %s is given", what);
+		return -1;
 	}
 	if ((problem = alias_path_problem(path)) == NULL)
-		return 1;
+		return 0;
 	shown = xvis(path);
-	xasprintf(causep, "%s '%s' %s", what, shown, problem);
+	error_set(err, ERROR_INPUT, 0, "%s '%s' %s", what, shown, problem);
 	free(shown);
-	return 0;
+	return -1;
 }
 
 /* path with each '%' doubled, so that OpenSSH's % expansion gives it back. */
@@ -142,30 +147,29 @@ runtime_usable(const char *runtime)
 }
 
 int
-alias_fragment(const struct alias *a, char **textp, char **causep)
+alias_fragment(const struct alias *a, char **textp, struct error *err)
 {
 	char	*identity = NULL, *known_hosts = NULL, *control_dir = NULL;
 	char	*control = NULL, *engine = NULL;
 	int	 ret = -1;
 
 	*textp = NULL;
-	*causep = NULL;
 
-	if (!alias_valid(a->alias, causep))
+	if (alias_valid(a->alias, err) == -1)
 		goto out;
 	if (a->port < 1 || a->port > 65535) {
-		xasprintf(causep, "port %d of alias '%s' is not between 1 and "
-		    "65535", a->port, a->alias);
+		error_set(err, ERROR_INPUT, 0, "port %d of alias '%s' is not "
+		    "between 1 and 65535", a->port, a->alias);
 		goto out;
 	}
-	if (!path_valid("identity file", a->identity, causep) ||
-	    !path_valid("known hosts file", a->known_hosts, causep))
+	if (path_valid("identity file", a->identity, err) == -1 ||
+	    path_valid("known hosts file", a->known_hosts, err) == -1)
 		goto out;
 	if (a->control_dir != NULL &&
-	    !path_valid("control directory", a->control_dir, causep))
+	    path_valid("control directory", a->control_dir, err) == -1)
 		goto out;
-	if (a->engine_id != NULL && alias_engine_line(a->engine_id,
-	    a->engine_url, &engine, causep) == -1)
+	if (a->engine_id != NULL && engine_line(a->engine_id,
+	    a->engine_url, &engine, err) == -1)
 		goto out;
 
 	identity = path_quoted(a->identity);
@@ -209,11 +213,10 @@ out:
 }
 
 int
-alias_fragment_name(const char *alias, char **namep, char **causep)
+alias_fragment_name(const char *alias, char **namep, struct error *err)
 {
 	*namep = NULL;
-	*causep = NULL;
-	if (!alias_valid(alias, causep))
+	if (alias_valid(alias, err) == -1)
 		return -1;
 	xasprintf(namep, "%s%s", ALIAS_FRAGMENT_PREFIX, alias);
 	return 0;
@@ -225,29 +228,26 @@ alias_fragment_name(const char *alias, char **namep, char **causep)
  * then put the sockets (or connect to theirs) where they say.
  */
 int
-alias_control_dir(char **dirp, char **causep)
+alias_control_dir(const struct env *env, char **dirp, struct error *err)
 {
 	struct stat	 sb;
-	const char	*sharing, *runtime;
+	const char	*sharing = env->sharing;
+	const char	*runtime = env->xdg_runtime_dir;
 	char		*dir = NULL, *shown = NULL;
 	uid_t		 uid = geteuid();
 	int		 ret = -1;
 
 	*dirp = NULL;
-	*causep = NULL;
-
-	sharing = getenv(ALIAS_SHARING_ENV);
 	if (sharing != NULL && strcmp(sharing, "no") == 0)
 		return 0;
 	if (sharing != NULL && *sharing != '\0' &&
 	    strcmp(sharing, "yes") != 0) {
 		shown = xvis(sharing);
-		xasprintf(causep, "%s is '%s': set it to 'yes' or 'no'",
-		    ALIAS_SHARING_ENV, shown);
+		error_set(err, ERROR_INPUT, 0, "%s is '%s': set it to 'yes' or "
+		    "'no'", ALIAS_SHARING_ENV, shown);
 		goto out;
 	}
 
-	runtime = getenv("XDG_RUNTIME_DIR");
 	if (runtime != NULL && runtime_usable(runtime))
 		xasprintf(&dir, "%s/%s", runtime, CONTROL_SUBDIR);
 	else
@@ -255,36 +255,36 @@ alias_control_dir(char **dirp, char **causep)
 	shown = xvis(dir);
 
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
-		xasprintf(causep, "cannot make control directory '%s': %s",
-		    shown, strerror(errno));
+		error_errno(err, "cannot make control directory '%s'", shown);
 		goto out;
 	}
 	if (lstat(dir, &sb) == -1) {
-		xasprintf(causep, "cannot read control directory '%s': %s",
-		    shown, strerror(errno));
+		error_errno(err, "cannot read control directory '%s'", shown);
 		goto out;
 	}
 	if (S_ISLNK(sb.st_mode)) {
-		xasprintf(causep, "control directory '%s' is a symbolic link: "
-		    "someone else may have made it; remove it, or set %s=no",
-		    shown, ALIAS_SHARING_ENV);
+		error_set(err, ERROR_SYSTEM, 0, "control directory '%s' is a "
+		    "symbolic link: someone else may have made it; remove it, "
+		    "or set %s=no", shown, ALIAS_SHARING_ENV);
 		goto out;
 	}
 	if (!S_ISDIR(sb.st_mode)) {
-		xasprintf(causep, "control directory '%s' is not a directory: "
-		    "remove it, or set %s=no", shown, ALIAS_SHARING_ENV);
+		error_set(err, ERROR_SYSTEM, 0, "control directory '%s' is not "
+		    "a directory: remove it, or set %s=no", shown,
+		    ALIAS_SHARING_ENV);
 		goto out;
 	}
 	if (sb.st_uid != uid) {
-		xasprintf(causep, "control directory '%s' is owned by uid %lu, "
-		    "not by you (uid %lu): someone else may have made it; set "
-		    "%s=no", shown, (unsigned long)sb.st_uid,
-		    (unsigned long)uid, ALIAS_SHARING_ENV);
+		error_set(err, ERROR_SYSTEM, 0, "control directory '%s' is "
+		    "owned by uid %lu, not by you (uid %lu): someone else may "
+		    "have made it; set %s=no", shown,
+		    (unsigned long)sb.st_uid, (unsigned long)uid,
+		    ALIAS_SHARING_ENV);
 		goto out;
 	}
 	if ((sb.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		xasprintf(causep, "control directory '%s' has mode %04o, "
-		    "letting others at its sockets: make it 0700",
+		error_set(err, ERROR_SYSTEM, 0, "control directory '%s' has "
+		    "mode %04o, letting others at its sockets: make it 0700",
 		    shown, (unsigned int)(sb.st_mode & 07777));
 		goto out;
 	}
@@ -299,10 +299,11 @@ out:
 }
 
 const struct sshconf_options *
-alias_sshconf_options(struct sshconf_options *o, int flags)
+alias_sshconf_options(struct sshconf_options *o, const struct env *env,
+    int flags)
 {
 	o->flags = flags;
-	o->home = NULL;
+	o->home = env->home;
 	o->own_prefix = ALIAS_FRAGMENT_PREFIX;
 	return o;
 }
@@ -354,17 +355,17 @@ word_decode(const char *s, size_t len)
 	return out;
 }
 
-int
-alias_engine_line(const char *id, const char *url, char **linep,
-    char **causep)
+/* The engine's line of a fragment (alias.h, alias_fragment()). */
+static int
+engine_line(const char *id, const char *url, char **linep,
+    struct error *err)
 {
 	char	*eid, *eurl;
 
 	*linep = NULL;
-	*causep = NULL;
 	if (id == NULL || *id == '\0' || url == NULL || *url == '\0') {
-		*causep = xstrdup("the engine has no name to record in a "
-		    "fragment");
+		error_set(err, ERROR_INPUT, 0, "the engine has no name to "
+		    "record in a fragment");
 		return -1;
 	}
 	eid = word_encode(id);

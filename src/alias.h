@@ -6,6 +6,8 @@
 #ifndef ALIAS_H
 #define ALIAS_H
 
+#include "error.h"
+
 /*
  * The fragment of alias A is named "10-redock-A": in natural order it
  * comes before the user's "local", and OpenSSH takes the first value it
@@ -24,10 +26,11 @@
 
 /*
  * The environment variable that turns connection sharing off ("no") or
- * on (unset, empty or "yes").
+ * on (unset, empty or "yes"): struct env's sharing. Messages name it.
  */
 #define ALIAS_SHARING_ENV	"REDOCK_SSH_SHARING"
 
+struct env;
 struct sshconf_options;
 
 /*
@@ -36,7 +39,7 @@ struct sshconf_options;
  * client's private key), known_hosts (redock's pinned host keys) and
  * control_dir are absolute paths. control_dir NULL turns connection
  * sharing off. engine_id and engine_url name the engine whose container
- * the alias reaches (see alias_engine_line()); NULL: none is recorded.
+ * the alias reaches; engine_id NULL: none is recorded.
  */
 struct alias {
 	const char	*alias;
@@ -49,10 +52,10 @@ struct alias {
 };
 
 /*
- * Returns 1 when alias is in the grammar of struct alias, else 0 with
- * *causep set to an allocated line that names the offending part.
+ * Returns 0 when alias is in the grammar of struct alias, else -1 with
+ * *err set (ERROR_INPUT) to a line that names the offending part.
  */
-int	alias_valid(const char *alias, char **causep);
+int	alias_valid(const char *alias, struct error *err);
 
 /*
  * Renders the fragment of a into an allocated *textp: a comment line,
@@ -68,32 +71,42 @@ int	alias_valid(const char *alias, char **causep);
  * expands % tokens in these options. Nothing given can add a line or an
  * option: a path that is relative or holds a control character, '"',
  * '\' or "${" (which OpenSSH would expand, with no way to escape it) is
- * refused, as are an alias or a port outside their grammar. Then returns
- * -1 and sets *causep to an allocated line that names the offending part.
- * *textp and *causep are NULL on entry; *textp is set only on success.
+ * refused, as are an alias or a port outside their grammar.
+ *
+ * The engine's line, "# redock: engine ID via URL": ID is what tells
+ * that engine from any other, URL the address redock reached it at, for
+ * messages. Both are written with each byte outside '!'..'~', and each
+ * '%', as %XX, so the line is one line of two words whatever they hold;
+ * an empty or missing ID or URL is refused.
+ *
+ * A refusal returns -1 and sets *err (ERROR_INPUT) to a line that names
+ * the offending part. *textp is NULL on entry and set only on success.
  */
-int	alias_fragment(const struct alias *a, char **textp, char **causep);
+int	alias_fragment(const struct alias *a, char **textp, struct error *err);
 
 /*
  * Sets *namep to the allocated fragment name of alias:
- * ALIAS_FRAGMENT_PREFIX followed by the alias. Returns -1 with *causep
- * set when alias is outside the grammar of struct alias.
+ * ALIAS_FRAGMENT_PREFIX followed by the alias. Returns -1 with *err set
+ * when alias is outside the grammar of struct alias.
  */
-int	alias_fragment_name(const char *alias, char **namep, char **causep);
+int	alias_fragment_name(const char *alias, char **namep,
+	    struct error *err);
 
 /*
- * The directory of the connection-sharing sockets, as ALIAS_SHARING_ENV
- * says: with sharing off, *dirp is NULL; with sharing on, *dirp is the
- * allocated path of $XDG_RUNTIME_DIR/redock, or /tmp/redock-UID when
- * XDG_RUNTIME_DIR is unset, relative, unusable in ~/.ssh/config, or too
- * long for a socket path ("DIR/%C" plus the 18 characters ssh adds to a
- * temporary socket must fit in sun_path). The directory is made with mode
- * 0700 when missing; it must be a real directory, not a symbolic link,
- * owned by the effective user, with no permission for group or others.
- * Returns 0, or -1 with *causep set (a bad value of ALIAS_SHARING_ENV, a
- * directory that cannot be made or that someone else may control).
+ * The directory of the connection-sharing sockets, as env's sharing
+ * (ALIAS_SHARING_ENV) says: with sharing off, *dirp is NULL; with
+ * sharing on, *dirp is the allocated path of XDG_RUNTIME_DIR/redock (env's
+ * xdg_runtime_dir), or /tmp/redock-UID when that is unset, relative,
+ * unusable in ~/.ssh/config, or too long for a socket path ("DIR/%C" plus
+ * the 18 characters ssh adds to a temporary socket must fit in sun_path).
+ * The directory is made with mode 0700 when missing; it must be a real
+ * directory, not a symbolic link, owned by the effective user, with no
+ * permission for group or others. Returns 0, or -1 with *err set: a bad
+ * value of sharing (ERROR_INPUT), a directory that cannot be made or that
+ * someone else may control (ERROR_SYSTEM).
  */
-int	alias_control_dir(char **dirp, char **causep);
+int	alias_control_dir(const struct env *env, char **dirp,
+	    struct error *err);
 
 /*
  * Why path cannot stand in ~/.ssh/config between double quotes (not
@@ -103,23 +116,12 @@ const char *alias_path_problem(const char *path);
 
 /*
  * Fills in *o for an sshconf call on redock's behalf: flags (e.g.
- * SSHCONF_FORCE), home NULL ($HOME) and own_prefix ALIAS_FRAGMENT_PREFIX,
- * so the user's Include of config.d/ never takes in redock's aliases.
- * Returns o.
+ * SSHCONF_FORCE), home env's (what "~" means in the user's Include;
+ * NULL: the passwd entry's) and own_prefix ALIAS_FRAGMENT_PREFIX, so the
+ * user's Include of config.d/ never takes in redock's aliases. Returns o.
  */
 const struct sshconf_options *alias_sshconf_options(struct sshconf_options *o,
-	    int flags);
-
-/*
- * The comment line that records the engine a fragment was made on,
- * "# redock: engine ID via URL\n": id is what tells that engine from
- * any other, url the address redock reached it at, for messages. Both
- * are written with each byte outside '!'..'~', and each '%', as %XX, so
- * the line is one line of two words whatever they hold. Sets *linep to
- * the allocated line; an empty id or url is refused (-1, *causep set).
- */
-int	alias_engine_line(const char *id, const char *url, char **linep,
-	    char **causep);
+	    const struct env *env, int flags);
 
 /*
  * The engine a fragment's text records, decoded: 1 with *idp and *urlp

@@ -26,31 +26,45 @@
  */
 #define CONTEXT_MTIME	1704067200
 
+/*
+ * Made once and kept. Not locked: start uses them (through base_build
+ * and base_current) before it starts its thread per NAME, and the
+ * threads never do.
+ */
 static struct tar	*context;
 static char		 digest[sizeof "sha256:" - 1 + SHA256_DIGEST_STRING_LENGTH];
 
-const void *
+static const void	*base_context(size_t *);
+static const char	*base_digest(void);
+
+/*
+ * The build context: a tar archive of base_files, every entry 0644 with
+ * the same fixed time, so that the same files make the same bytes.
+ * Made on first call; the pointer stays valid until the program ends.
+ */
+static const void *
 base_context(size_t *lenp)
 {
 	const struct base_file	*f;
-	char			*cause = NULL;
+	struct error		 err;
 
 	if (context == NULL) {
 		context = tar_new(CONTEXT_MTIME);
 		for (f = base_files; f->name != NULL; f++) {
-			/* contrib/embed admits only plain names. */
+			/*
+			 * contrib/embed admits only plain names, which
+			 * tar takes: a refusal is a broken build of redock.
+			 */
 			if (tar_add_file(context, f->name, 0644, f->data,
-			    f->len, &cause) == -1) {
-				fprintf(stderr, "redock: base-image: %s\n",
-				    cause);
+			    f->len, &err) == -1)
 				abort();
-			}
 		}
 	}
 	return tar_data(context, lenp);
 }
 
-const char *
+/* "sha256:" and the 64 hex digits of the SHA-256 of base_context(). */
+static const char *
 base_digest(void)
 {
 	char		 hex[SHA256_DIGEST_STRING_LENGTH];
@@ -185,32 +199,29 @@ out:
 }
 
 FILE *
-base_log_open(const char *home, char **pathp, char **causep)
+base_log_open(const char *home, char **pathp, struct error *err)
 {
 	FILE	*f = NULL;
 	char	*path = NULL, *tmp = NULL;
 	int	 fd = -1;
 
 	*pathp = NULL;
-	*causep = NULL;
-	if (keys_home_make(home, causep) == -1)
+	if (keys_home_make(home, err) == -1)
 		goto out;
 	xasprintf(&path, "%s/%s", home, BASE_LOG);
 	xasprintf(&tmp, "%s/.%s.XXXXXX", home, BASE_LOG);
 	/* mkstemp makes it 0600, whatever the umask. */
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		xasprintf(causep, "cannot make '%s': %s", tmp, strerror(errno));
+		error_errno(err, "cannot make '%s'", tmp);
 		goto out;
 	}
 	if (rename(tmp, path) == -1) {
-		xasprintf(causep, "cannot write '%s': %s", path,
-		    strerror(errno));
+		error_errno(err, "cannot write '%s'", path);
 		(void)unlink(tmp);
 		goto out;
 	}
 	if ((f = fdopen(fd, "w")) == NULL) {
-		xasprintf(causep, "cannot write '%s': %s", path,
-		    strerror(errno));
+		error_errno(err, "cannot write '%s'", path);
 		goto out;
 	}
 	fd = -1;

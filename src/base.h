@@ -36,16 +36,6 @@ struct base_file {
 
 extern const struct base_file base_files[];
 
-/*
- * The build context: a tar archive of base_files, every entry 0644 with
- * the same fixed time, so that the same files make the same bytes.
- * Made on first call; the pointer stays valid until the program ends.
- */
-const void	*base_context(size_t *lenp);
-
-/* "sha256:" and the 64 hex digits of the SHA-256 of base_context(). */
-const char	*base_digest(void);
-
 /* What the engine has as BASE_IMAGE. */
 struct base_info {
 	char		*id;
@@ -61,8 +51,10 @@ int	base_inspect(struct engine *, struct base_info *,
 void	base_info_release(struct base_info *);
 
 /*
- * True when info was built from this binary's base-image/ and, unless
- * parent is NULL, from that parent.
+ * True when info was built from this binary's base-image/ (its digest
+ * is that of the build context: a tar archive of base_files, every
+ * entry 0644 with the same fixed time, so that the same files make the
+ * same bytes) and, unless parent is NULL, from that parent.
  */
 int	base_current(const struct base_info *info, const char *parent);
 
@@ -85,8 +77,8 @@ int	base_build(struct engine *, const char *parent, int nocache,
  * umask.
  * It is a file of its own that takes the name from an earlier build's
  * log, so two builds at once never write into one file. On success
- * *pathp is the log's path; NULL with *causep on failure.
+ * *pathp is the log's path; NULL with *err set on failure.
  */
-FILE	*base_log_open(const char *home, char **pathp, char **causep);
+FILE	*base_log_open(const char *home, char **pathp, struct error *err);
 
 #endif /* BASE_H */

@@ -23,7 +23,7 @@
 #define SHORT_ID	12	/* hex digits of an image ID shown */
 
 static int	cmd_commit_exec(const struct redock *, const struct args *);
-static char	*author(void);
+static char	*author(const char *);
 
 const struct cmd_entry cmd_commit_entry = {
 	.name = "commit",
@@ -39,13 +39,12 @@ const struct cmd_entry cmd_commit_entry = {
 
 /* user@host, as git would sign it: $USER, else the passwd entry. */
 static char *
-author(void)
+author(const char *user)
 {
 	struct passwd	*pw;
-	const char	*user;
 	char		 host[256], *s;
 
-	if ((user = getenv("USER")) == NULL || *user == '\0')
+	if (user == NULL || *user == '\0')
 		user = (pw = getpwuid(getuid())) != NULL ? pw->pw_name : "?";
 	if (gethostname(host, sizeof host) == -1)
 		strlcpy(host, "localhost", sizeof host);
@@ -59,17 +58,15 @@ cmd_commit_exec(const struct redock *rd, const struct args *args)
 {
 	struct cmd_machines	 m;
 	struct engine_container	*c;
-	struct engine_labels	 labels = { NULL, NULL, 0 };
-	struct engine_commit	 cm;
-	struct error	 err;
+	struct error		 err;
 	const struct name	*n;
 	const char		*id;
 	char			*who = NULL, *what, *newid;
-	int			 i, status, removed;
+	int			 i, status;
 
 	if ((status = cmd_machines(rd, args, "commit", 0, &m)) != 0)
 		goto out;
-	who = author();
+	who = author(rd->env.user);
 	for (i = 0; i < m.n; i++) {
 		n = &m.names[i];
 		if (m.repeated[i])
@@ -78,25 +75,10 @@ cmd_commit_exec(const struct redock *rd, const struct args *args)
 			warnx("cannot commit '%s': it has no container: "
 			    "'redock start' makes one", n->image);
 			status = 1;
-			continue;
-		}
-		/*
-		 * The engine keeps the container's labels on the image;
-		 * the name label says which NAME the image is, for list
-		 * and for delete's check that redock made it.
-		 */
-		engine_labels_add(&labels, MACHINE_LABEL_NAME, n->image);
-		engine_labels_add(&labels, MACHINE_LABEL_VERSION,
-		    REDOCK_VERSION);
-		memset(&cm, 0, sizeof cm);
-		cm.repository = n->repository;
-		cm.tag = n->tag;
-		cm.message = args->flag['m'];
-		cm.author = who;
-		cm.labels = &labels;
-		if (engine_image_commit(m.e, c->id, &cm, &newid, &err) == -1) {
+		} else if (machine_commit(m.e, c, n, args->flag['m'], who,
+		    &newid, &err) == -1) {
 			xasprintf(&what, "cannot commit '%s'", n->image);
-			cmd_engine_error(what, &err);
+			cmd_error(what, &err);
 			free(what);
 			status = 1;
 		} else {
@@ -105,12 +87,8 @@ cmd_commit_exec(const struct redock *rd, const struct args *args)
 			if (rd->verbosity >= 0)
 				printf("committed '%s' as image %.*s\n",
 				    n->image, SHORT_ID, id);
-			/* Quietly: what stays, delete removes. */
-			(void)machine_images_prune(m.e, n->image, &removed,
-			    &err);
 			free(newid);
 		}
-		engine_labels_release(&labels);
 	}
 out:
 	cmd_machines_release(&m);

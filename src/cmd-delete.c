@@ -25,7 +25,8 @@ static int	cmd_delete_exec(const struct redock *, const struct args *);
 static int	delete_one(const struct redock *, const struct cmd_machines *,
 		    const struct name *);
 static int	alias_unused(struct engine *, const char *);
-static int	delete_key(struct engine *, const char *);
+static int	delete_key(const struct redock *, struct engine *,
+		    const char *);
 static int	delete_orphan_key(const struct redock *, struct engine *,
 		    const struct name *);
 
@@ -82,22 +83,22 @@ out:
  * is only clutter, and the next delete of a NAME with it tries again.
  */
 static int
-delete_key(struct engine *e, const char *alias)
+delete_key(const struct redock *rd, struct engine *e, const char *alias)
 {
-	char	*home = NULL, *cause = NULL;
-	int	 idle = -1, done = 0;
+	struct error	 err;
+	char		*home = NULL;
+	int		 idle = -1, done = 0;
 
-	if (keys_home(&home, &cause) == -1 ||
+	if (keys_home(&rd->env, &home, &err) == -1 ||
 	    !keys_host_exists(home, alias) ||
 	    (idle = keys_host_idle(home, alias)) == -1)
 		goto out;
 	if (alias_unused(e, alias) &&
-	    keys_host_remove(home, alias, &cause) == 0)
+	    keys_host_remove(home, alias, &err) == 0)
 		done = 1;
 out:
 	if (idle != -1)
 		close(idle);
-	free(cause);
 	free(home);
 	return done;
 }
@@ -112,13 +113,12 @@ static int
 delete_orphan_key(const struct redock *rd, struct engine *e,
     const struct name *n)
 {
-	char	 alias[ALIAS_MAX + 1], *cause = NULL;
+	struct error	err;
+	char		alias[ALIAS_MAX + 1];
 
-	if (name_alias(n->tag, alias, sizeof alias, &cause) == -1) {
-		free(cause);
+	if (name_alias(n->tag, alias, sizeof alias, &err) == -1)
 		return -1;
-	}
-	if (!delete_key(e, alias))
+	if (!delete_key(rd, e, alias))
 		return -1;
 	if (rd->verbosity >= 0)
 		printf("deleted the host key of '%s': nothing else of '%s' "
@@ -142,7 +142,7 @@ delete_one(const struct redock *rd, const struct cmd_machines *m,
 	c = machine_by_name(m->cs, m->nc, n->image);
 	if (engine_image_inspect(e, n->image, &im, &err) == -1) {
 		if (!ERROR_NOTFOUND(&err))
-			cmd_engine_error(what, &err);
+			cmd_error(what, &err);
 		else if (c != NULL)
 			warnx("%s: it was never committed, so there is no "
 			    "image to delete; 'redock kill' removes its "
@@ -153,7 +153,7 @@ delete_one(const struct redock *rd, const struct cmd_machines *m,
 			warnx("%s: there is no such image", what);
 		goto out;
 	}
-	label = engine_labels_get(&im.labels, MACHINE_LABEL_NAME);
+	label = machine_image_name(&im);
 	if (label == NULL || strcmp(label, n->image) != 0) {
 		engine_image_release(&im);
 		warnx("%s: redock did not make that image; 'docker rmi' "
@@ -161,8 +161,7 @@ delete_one(const struct redock *rd, const struct cmd_machines *m,
 		goto out;
 	}
 	/* The image keeps the labels of the container it was made from. */
-	if (c != NULL && (label = engine_labels_get(&c->labels,
-	    MACHINE_LABEL_ALIAS)) != NULL)
+	if (c != NULL && (label = machine_alias(c)) != NULL)
 		alias = xstrdup(label);
 	else if ((label = engine_labels_get(&im.labels,
 	    MACHINE_LABEL_ALIAS)) != NULL)
@@ -170,14 +169,14 @@ delete_one(const struct redock *rd, const struct cmd_machines *m,
 	engine_image_release(&im);
 
 	if (c != NULL) {
-		if (cmd_kill_container(e, m->me, m->config, c, n->image) != 0)
+		if (cmd_machine_remove(rd, m, c, n->image) != 0)
 			goto out;
 		if (rd->verbosity >= 0)
 			printf("killed '%s' first: its container is gone\n",
 			    n->image);
 	}
 	if (engine_image_remove(e, n->image, 0, &err) == -1) {
-		cmd_engine_error(what, &err);
+		cmd_error(what, &err);
 		goto out;
 	}
 	if (rd->verbosity >= 0)
@@ -185,7 +184,7 @@ delete_one(const struct redock *rd, const struct cmd_machines *m,
 	status = 0;
 	if (machine_images_prune(e, n->image, &removed, &err) == 0 &&
 	    alias != NULL)
-		delete_key(e, alias);
+		delete_key(rd, e, alias);
 	if (removed > 0 && rd->verbosity > 0)
 		printf("deleted %d older image%s of '%s' that later commits "
 		    "replaced\n", removed, removed == 1 ? "" : "s", n->image);

@@ -21,8 +21,6 @@
 #include "redock.h"
 #include "xmalloc.h"
 
-#define LABEL_NAME	"io.redock.name"
-#define LABEL_ALIAS	"io.redock.alias"
 #define SHORT_ID	12	/* hex digits of an image ID shown */
 #define NCOLS		6
 
@@ -57,6 +55,20 @@ struct row {
 	time_t		 created;
 };
 
+/* What list gathers from the engine, and the rows made of it. */
+struct listing {
+	struct engine		*e;
+	struct engine_container	*cs;		/* redock's */
+	size_t			 nc;
+	struct engine_image	*is;		/* redock's */
+	size_t			 ni;
+	struct engine_image	*all;		/* every image, if needed */
+	size_t			 na;
+	int			 listed;	/* all was asked for */
+	struct row		*rows;
+	size_t			 n;
+};
+
 static int	row_cmp(const void *, const void *);
 static const char *image_id_hex(const char *);
 static const char *image_name(const struct engine_image *, size_t,
@@ -65,6 +77,11 @@ static void	when_rfc3339(time_t, char *, size_t);
 static void	when_relative(time_t, time_t, char *, size_t);
 static void	print_json(const struct row *, size_t);
 static void	print_table(const struct row *, size_t);
+static int	row_image(struct listing *, const struct engine_container *,
+		    struct row *);
+static int	rows_containers(struct listing *);
+static void	rows_images(struct listing *);
+static void	rows_foreign(const struct redock *, struct listing *);
 
 static int
 row_cmp(const void *a, const void *b)
@@ -233,118 +250,154 @@ print_table(const struct row *rows, size_t n)
 	free(f);
 }
 
+/*
+ * The image c runs, as the row shows it. The engine names it by its ID
+ * once the name it was made from means another image, as after a second
+ * commit: then a name it still has, else the short ID. Every image is
+ * listed, once, only when redock's own do not have that ID.
+ */
 static int
-cmd_list_exec(const struct redock *rd, const struct args *args)
+row_image(struct listing *l, const struct engine_container *c,
+    struct row *r)
 {
-	struct engine		*e;
 	struct error	 err;
-	struct engine_labels	 filter = { NULL, NULL, 0 };
-	struct engine_container	*cs = NULL;
-	struct engine_image	*is = NULL, *all = NULL;
-	struct row		*rows = NULL;
-	struct machine_engine	 me = { NULL, NULL, NULL };
-	const char		*name, *hex, *tag;
-	char			*config = NULL, *cause = NULL, *url;
-	size_t			 nc = 0, ni = 0, na = 0, n = 0, i, j;
-	int			 status, listed = 0;
+	const char	*hex, *tag;
 
-	if ((e = cmd_engine_open(rd, &status)) == NULL)
-		return status;
-	status = 1;
-	engine_labels_add(&filter, LABEL_NAME, NULL);
-	if (engine_container_list(e, &filter, &cs, &nc, &err) == -1) {
-		cmd_engine_error("cannot list containers", &err);
-		goto out;
-	}
-	if (engine_image_list(e, &filter, &is, &ni, &err) == -1) {
-		cmd_engine_error("cannot list images", &err);
-		goto out;
-	}
-
-	rows = xcalloc(nc + ni + 1, sizeof *rows);
-	for (i = 0; i < nc; i++) {
-		if ((name = engine_labels_get(&cs[i].labels,
-		    LABEL_NAME)) == NULL)
-			continue;	/* the engine did not filter */
-		rows[n].name = name;
-		rows[n].state = cs[i].state != NULL ? cs[i].state : "unknown";
-		rows[n].alias = engine_labels_get(&cs[i].labels, LABEL_ALIAS);
-		rows[n].port = engine_container_port(&cs[i], 22, "127.0.0.1");
-		rows[n].image = cs[i].image != NULL ? cs[i].image : "-";
-		rows[n].created = cs[i].created;
-		/*
-		 * The engine names the image by its ID once the name it was
-		 * made from means another image, as after a second commit:
-		 * a name it still has, else the short ID.
-		 */
-		if ((hex = image_id_hex(rows[n].image)) != NULL) {
-			tag = image_name(is, ni, cs[i].image_id, name);
-			if (tag == NULL && !listed) {
-				listed = 1;
-				if (engine_image_list(e, NULL, &all, &na,
-				    &err) == -1) {
-					cmd_engine_error("cannot list images",
-					    &err);
-					goto out;
-				}
-			}
-			if (tag == NULL)
-				tag = image_name(all, na, cs[i].image_id, name);
-			if (tag != NULL)
-				rows[n].shown = xstrdup(tag);
-			else
-				xasprintf(&rows[n].shown, "%.*s", SHORT_ID,
-				    hex);
+	if ((hex = image_id_hex(r->image)) == NULL)
+		return 0;
+	tag = image_name(l->is, l->ni, c->image_id, r->name);
+	if (tag == NULL && !l->listed) {
+		l->listed = 1;
+		if (engine_image_list(l->e, NULL, &l->all, &l->na,
+		    &err) == -1) {
+			cmd_error("cannot list images", &err);
+			return -1;
 		}
-		n++;
 	}
-	for (i = 0; i < ni; i++) {
-		if ((name = engine_labels_get(&is[i].labels,
-		    LABEL_NAME)) == NULL)
-			continue;
-		for (j = 0; j < n; j++) {
-			if (strcmp(rows[j].name, name) == 0)
+	if (tag == NULL)
+		tag = image_name(l->all, l->na, c->image_id, r->name);
+	if (tag != NULL)
+		r->shown = xstrdup(tag);
+	else
+		xasprintf(&r->shown, "%.*s", SHORT_ID, hex);
+	return 0;
+}
+
+/* A row for each container. */
+static int
+rows_containers(struct listing *l)
+{
+	const struct engine_container	*c;
+	struct row			*r;
+	size_t				 i;
+
+	for (i = 0; i < l->nc; i++) {
+		c = &l->cs[i];
+		r = &l->rows[l->n++];
+		r->name = machine_name(c);
+		r->state = c->state != NULL ? c->state : "unknown";
+		r->alias = machine_alias(c);
+		r->port = machine_port(c);
+		r->image = c->image != NULL ? c->image : "-";
+		r->created = c->created;
+		if (row_image(l, c, r) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* A row for each NAME that has only its image: "saved". */
+static void
+rows_images(struct listing *l)
+{
+	const struct engine_image	*im;
+	const char			*name;
+	struct row			*r;
+	size_t				 i, j;
+
+	for (i = 0; i < l->ni; i++) {
+		im = &l->is[i];
+		if ((name = machine_image_name(im)) == NULL)
+			continue;	/* the engine did not filter */
+		for (j = 0; j < l->n; j++) {
+			if (strcmp(l->rows[j].name, name) == 0)
 				break;
 		}
 		/* Listed already; or replaced by a later commit. */
-		if (j < n || is[i].ntags == 0)
+		if (j < l->n || im->ntags == 0)
 			continue;
-		rows[n].name = name;
-		rows[n].state = "saved";
-		rows[n].alias = NULL;
-		rows[n].port = 0;
-		rows[n].image = image_name(&is[i], 1, is[i].id, name);
-		rows[n].created = is[i].created;
-		n++;
+		r = &l->rows[l->n++];
+		r->name = name;
+		r->state = "saved";
+		r->alias = NULL;
+		r->port = 0;
+		r->image = image_name(im, 1, im->id, name);
+		r->created = im->created;
 	}
-	/* An alias that another engine's fragment holds is not this one's. */
-	if (nc > 0 && machine_ssh_config(0, &config, &cause) == 0) {
-		machine_engine_init(&me, e);
-		for (i = 0; i < n; i++) {
-			if (rows[i].alias != NULL && machine_fragment_other(
-			    config, rows[i].alias, &me, &url)) {
-				rows[i].alias = NULL;
-				free(url);
-			}
+}
+
+/* An alias that another engine's fragment holds is not this one's. */
+static void
+rows_foreign(const struct redock *rd, struct listing *l)
+{
+	struct machine_engine	 me;
+	struct error		 err;
+	char			*config = NULL, *url;
+	size_t			 i;
+
+	if (l->nc == 0 || machine_ssh_config(&rd->env, 0, &config,
+	    &err) == -1)
+		return;
+	machine_engine_init(&me, l->e);
+	for (i = 0; i < l->n; i++) {
+		if (l->rows[i].alias != NULL && machine_fragment_other(config,
+		    l->rows[i].alias, &me, &url)) {
+			l->rows[i].alias = NULL;
+			free(url);
 		}
 	}
-	qsort(rows, n, sizeof *rows, row_cmp);
-	if (args->flag[OPT_JSON] != NULL)
-		print_json(rows, n);
-	else
-		print_table(rows, n);
-	status = 0;
-out:
-	for (i = 0; i < n; i++)
-		free(rows[i].shown);
-	free(rows);
-	engine_containers_free(cs, nc);
-	engine_images_free(is, ni);
-	engine_images_free(all, na);
-	engine_labels_release(&filter);
-	engine_free(e);
 	machine_engine_release(&me);
 	free(config);
-	free(cause);
+}
+
+static int
+cmd_list_exec(const struct redock *rd, const struct args *args)
+{
+	struct listing	 l;
+	struct error	 err;
+	size_t		 i;
+	int		 status;
+
+	memset(&l, 0, sizeof l);
+	if ((l.e = cmd_engine_open(rd, &status)) == NULL)
+		return status;
+	status = 1;
+	if (machine_list(l.e, &l.cs, &l.nc, &err) == -1) {
+		cmd_error("cannot list containers", &err);
+		goto out;
+	}
+	if (machine_images(l.e, &l.is, &l.ni, &err) == -1) {
+		cmd_error("cannot list images", &err);
+		goto out;
+	}
+	l.rows = xcalloc(l.nc + l.ni + 1, sizeof *l.rows);
+	if (rows_containers(&l) == -1)
+		goto out;
+	rows_images(&l);
+	rows_foreign(rd, &l);
+	qsort(l.rows, l.n, sizeof *l.rows, row_cmp);
+	if (args->flag[OPT_JSON] != NULL)
+		print_json(l.rows, l.n);
+	else
+		print_table(l.rows, l.n);
+	status = 0;
+out:
+	for (i = 0; i < l.n; i++)
+		free(l.rows[i].shown);
+	free(l.rows);
+	engine_containers_free(l.cs, l.nc);
+	engine_images_free(l.is, l.ni);
+	engine_images_free(l.all, l.na);
+	engine_free(l.e);
 	return status;
 }

@@ -32,9 +32,10 @@ static int
 cmd_ssh_config_exec(const struct redock *rd, const struct args *args)
 {
 	struct cmd_machines	 m;
+	struct error		 err;
 	const char		*alias, *image;
-	char			*home = NULL, *cause = NULL, *fname = NULL;
-	char			*text = NULL;
+	char			*home = NULL, *fname = NULL;
+	char			*text = NULL, *what;
 	int			 port, status;
 
 	if ((status = cmd_machines(rd, args, "show", 0, &m)) != 0 ||
@@ -43,10 +44,13 @@ cmd_ssh_config_exec(const struct redock *rd, const struct args *args)
 		goto out;
 	status = 1;
 	image = m.names[0].image;
-	if (keys_home(&home, &cause) == -1 || machine_fragment(home, alias,
-	    port, NULL, &fname, &text, &cause) == -1) {
-		warnx("cannot show the SSH configuration of '%s': %s", image,
-		    cause);
+	if (keys_home(&rd->env, &home, &err) == -1 ||
+	    machine_fragment(&rd->env, home, alias, port, NULL, &fname,
+	    &text, &err) == -1) {
+		xasprintf(&what, "cannot show the SSH configuration of '%s'",
+		    image);
+		cmd_error(what, &err);
+		free(what);
 		goto out;
 	}
 	fputs(text, stdout);
@@ -54,7 +58,6 @@ cmd_ssh_config_exec(const struct redock *rd, const struct args *args)
 out:
 	cmd_machines_release(&m);
 	free(home);
-	free(cause);
 	free(fname);
 	free(text);
 	return status;

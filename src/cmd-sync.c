@@ -23,13 +23,7 @@
  * sshconf_preview(), printed as a unified diff on stdout, and each
  * change that sync would make on stderr.
  */
-#include <sys/types.h>
-#include <sys/stat.h>
-
-#include <dirent.h>
 #include <err.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,8 +65,8 @@ const struct cmd_entry cmd_sync_entry = {
 
 /* A fragment of redock's as it is on disk. */
 struct have {
-	char	*name;
-	char	*text;		/* NULL: unreadable, rewrite it */
+	const struct sshconf_fragment *f;	/* its name and text (NULL:
+						   unreadable, rewrite it) */
 	int	 wanted;	/* some container has its alias */
 	char	*other;		/* another engine's: the URL it was made
 				   through; else NULL */
@@ -92,47 +86,78 @@ struct change {
 	char			*line;
 };
 
-static int	 have_load(const char *, struct have **, size_t *, char **);
-static int	 orphan_hold(const char *, const struct engine_container *,
+/* What one sync knows and is about to do. */
+struct sync {
+	const struct redock	*rd;
+	int			 dry;		/* --dry-run */
+	int			 flags;		/* SSHCONF_FORCE */
+	char			*home;		/* redock's */
+	char			*config;
+	struct engine		*e;
+	struct machine_engine	 me;
+	struct engine_container	*cs;
+	size_t			 nc;
+	struct sshconf_fragment	*frags;		/* redock's, on disk */
+	size_t			 nf;
+	struct have		*have;		/* one for each of frags */
+	struct change		*ch;
+	size_t			 nch;
+	struct orphan		*orphans;
+	size_t			 no;
+};
+
+static int	sync_open(struct sync *);
+static int	orphan_hold(const char *, const struct engine_container *,
 		    const char *);
+static int	container_skipped(struct sync *,
+		    const struct engine_container *, const char *);
+static struct have *container_have(struct sync *, const char *);
+static int	container_sync(struct sync *, const struct engine_container *);
+static void	changes_removed(struct sync *);
+static struct sshconf_change *changes(const struct sync *);
+static int	sync_dry(struct sync *);
+static int	sync_write(struct sync *);
+static void	sync_release(struct sync *);
 
-/* redock's fragments in dir: those named with its prefix. */
+/*
+ * Reads what there is: redock's home, the SSH configuration, its
+ * fragments and whose engine each is, and the containers. Returns 0,
+ * or the exit status after one line on stderr.
+ */
 static int
-have_load(const char *dir, struct have **hp, size_t *np, char **causep)
+sync_open(struct sync *s)
 {
-	DIR		*d;
-	struct dirent	*de;
-	struct have	*h = NULL;
-	char		*shown;
-	size_t		 n = 0;
-	size_t		 plen = strlen(ALIAS_FRAGMENT_PREFIX);
+	struct error	 err;
+	size_t		 k;
+	int		 status;
 
-	*hp = NULL;
-	*np = 0;
-	if ((d = opendir(dir)) == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		shown = xvis(dir);
-		xasprintf(causep, "cannot read '%s': %s", shown,
-		    strerror(errno));
-		free(shown);
-		return -1;
+	if (keys_home(&s->rd->env, &s->home, &err) == -1 ||
+	    machine_ssh_config(&s->rd->env, !s->dry, &s->config,
+	    &err) == -1) {
+		cmd_error(NULL, &err);
+		return 1;
 	}
-	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, ALIAS_FRAGMENT_PREFIX, plen) != 0 ||
-		    !sshconf_name_valid(de->d_name))
-			continue;
-		h = xreallocarray(h, n + 1, sizeof *h);
-		h[n].name = xstrdup(de->d_name);
-		h[n].text = machine_fragment_read(dirfd(d), de->d_name);
-		h[n].wanted = 0;
-		h[n].other = NULL;
-		h[n].id = h[n].url = NULL;
-		n++;
+	if (machine_fragments(s->config, &s->frags, &s->nf, &err) == -1) {
+		cmd_error("cannot sync", &err);
+		return 1;
 	}
-	closedir(d);
-	*hp = h;
-	*np = n;
+	if ((s->e = cmd_engine_open(s->rd, &status)) == NULL)
+		return status;
+	if (machine_list(s->e, &s->cs, &s->nc, &err) == -1) {
+		cmd_error("cannot list containers", &err);
+		return 1;
+	}
+	machine_engine_init(&s->me, s->e);
+	s->have = xcalloc(s->nf + 1, sizeof *s->have);
+	for (k = 0; k < s->nf; k++) {
+		s->have[k].f = &s->frags[k];
+		if (machine_text_other(s->frags[k].text, &s->me,
+		    &s->have[k].other) == 0 && s->frags[k].text != NULL)
+			(void)alias_fragment_engine(s->frags[k].text,
+			    &s->have[k].id, &s->have[k].url);
+	}
+	s->ch = xcalloc(s->nc + s->nf + 1, sizeof *s->ch);
+	s->orphans = xcalloc(s->nc + 1, sizeof *s->orphans);
 	return 0;
 }
 
@@ -150,255 +175,319 @@ orphan_hold(const char *home, const struct engine_container *c,
 	return keys_host_idle(home, alias);
 }
 
+/*
+ * Is c left out of the aliases: a bad alias label (said), one that
+ * another container has too (said), one on its way out, or one that
+ * an interrupted start left (to be removed after the update)?
+ */
 static int
-cmd_sync_exec(const struct redock *rd, const struct args *args)
+container_skipped(struct sync *s, const struct engine_container *c,
+    const char *alias)
 {
-	struct engine		*e = NULL;
-	struct engine_container	*cs = NULL, *c;
 	struct error	 err;
-	struct sshconf_error	 serr;
-	struct sshconf_options	 so;
-	struct sshconf_change	*sc = NULL;
-	struct have		*have = NULL, *h;
-	struct change		*ch = NULL;
-	struct orphan		*orphans = NULL;
-	struct machine_engine	 me = { NULL, NULL, NULL }, owner;
-	const char		*alias, *name;
-	char			*home = NULL, *config = NULL, *dir = NULL;
-	char			*cause = NULL, *fname, *text, *shown;
-	char			*old = NULL, *new = NULL, *diff = NULL;
-	char			*note = NULL;
-	size_t			 nc = 0, nh = 0, nch = 0, no = 0, i, k;
-	size_t			 oldlen, newlen, difflen;
-	int			 port, status, hold, fresh, flags;
-	int			 dry = args->flag[OPT_DRY_RUN] != NULL;
+	struct orphan	*o;
+	char		*shown;
+	int		 hold;
 
-	status = 1;
-	if (keys_home(&home, &cause) == -1 ||
-	    machine_ssh_config(!dry, &config, &cause) == -1) {
-		warnx("%s", cause);
-		goto out;
-	}
-	xasprintf(&dir, "%s.d", config);
-	if (have_load(dir, &have, &nh, &cause) == -1) {
-		warnx("cannot sync: %s", cause);
-		goto out;
-	}
-	if ((e = cmd_engine_open(rd, &status)) == NULL)
-		goto out;
-	status = 1;
-	if (machine_list(e, &cs, &nc, &err) == -1) {
-		cmd_engine_error("cannot list containers", &err);
-		goto out;
-	}
-	machine_engine_init(&me, e);
-	for (k = 0; k < nh; k++) {
-		if (machine_text_other(have[k].text, &me,
-		    &have[k].other) == 0 && have[k].text != NULL)
-			(void)alias_fragment_engine(have[k].text, &have[k].id,
-			    &have[k].url);
-	}
-
-	ch = xcalloc(nc + nh + 1, sizeof *ch);
-	orphans = xcalloc(nc + 1, sizeof *orphans);
-	for (i = 0; i < nc; i++) {
-		c = &cs[i];
-		name = engine_labels_get(&c->labels, MACHINE_LABEL_NAME);
-		alias = engine_labels_get(&c->labels, MACHINE_LABEL_ALIAS);
-		if (!alias_valid(alias, &cause)) {
-			shown = xvis(name);
-			warnx("skipped '%s': its container has a bad %s "
-			    "label: %s", shown, MACHINE_LABEL_ALIAS, cause);
-			free(shown);
-			free(cause);
-			cause = NULL;
-			continue;
-		}
-		if (machine_by_alias(cs, nc, alias) != c) {
-			shown = xvis(name);
-			warnx("skipped '%s': another container has its alias "
-			    "'%s'", shown, alias);
-			free(shown);
-			continue;
-		}
-		if (cmd_container_going(c))
-			continue;	/* as good as gone */
-		if ((hold = orphan_hold(home, c, alias)) != -1) {
-			orphans[no].id = xstrdup(c->id);
-			orphans[no].name = xvis(name);
-			orphans[no].hold = hold;
-			no++;
-			continue;	/* and its alias goes */
-		}
-		if (alias_fragment_name(alias, &fname, &cause) == -1)
-			continue;	/* alias_valid() said yes */
-		for (h = NULL, k = 0; k < nh; k++) {
-			if (strcmp(have[k].name, fname) == 0)
-				h = &have[k];
-		}
-		if (h != NULL)
-			h->wanted = 1;
-		if (h != NULL && h->other != NULL) {
-			/* Its alias reaches another engine's container. */
-			if (rd->verbosity >= 0) {
-				shown = xvis(name);
-				text = xvis(h->other);
-				warnx("skipped '%s': its alias '%s' belongs to "
-				    "the engine at %s", shown, alias, text);
-				free(text);
-				free(shown);
-			}
-			free(fname);
-			continue;
-		}
-		port = engine_container_port(c, MACHINE_SSH_PORT,
-		    MACHINE_HOST_IP);
-		if (!c->running || port == 0) {
-			free(fname);
-			continue;	/* its next start writes it */
-		}
-		free(fname);
-		/*
-		 * Without its host key here it is someone else's (an engine
-		 * can be shared), and no alias of ours could reach it.
-		 */
-		if (h == NULL && !keys_host_exists(home, alias)) {
-			if (rd->verbosity > 0) {
-				shown = xvis(name);
-				warnx("skipped '%s': no host key of alias '%s' "
-				    "in redock's home", shown, alias);
-				free(shown);
-			}
-			continue;
-		}
-		/*
-		 * This engine's fragment says which it is as it was made
-		 * (through another URL, too: no change for that); a new one,
-		 * or redock 0.1's, asks the engine.
-		 */
-		if (h != NULL && h->id != NULL) {
-			owner.id = h->id;
-			owner.url = h->url;
-		} else if (machine_engine_id(&me, &err) == -1) {
-			cmd_engine_error("cannot sync: cannot tell which "
-			    "engine it is", &err);
-			goto out;
-		} else
-			owner = me;
-		if (machine_fragment(home, alias, port, &owner, &fname,
-		    &text, &cause) == -1) {
-			warnx("cannot sync '%s': %s", alias, cause);
-			goto out;
-		}
-		if (h != NULL && h->text != NULL &&
-		    strcmp(h->text, text) == 0) {
-			free(fname);
-			free(text);
-			continue;
-		}
-		shown = xvis(name);
-		ch[nch].c.name = fname;
-		ch[nch].c.text = text;
-		xasprintf(&ch[nch].line, "%s %s ('%s', port %d)",
-		    h != NULL ? (dry ? "would update" : "updated") :
-		    (dry ? "would add" : "added"), alias, shown, port);
+	if (alias_valid(alias, &err) == -1) {
+		shown = xvis(machine_name(c));
+		warnx("skipped '%s': its container has a bad %s label: %s",
+		    shown, MACHINE_LABEL_ALIAS, err.message);
 		free(shown);
-		nch++;
+		return 1;
 	}
-	for (k = 0; k < nh; k++) {
-		if (have[k].wanted || have[k].other != NULL)
-			continue;
-		ch[nch].c.name = xstrdup(have[k].name);
-		ch[nch].c.text = NULL;
-		xasprintf(&ch[nch].line, "%s %s: no container has it",
-		    dry ? "would remove" : "removed",
-		    have[k].name + strlen(ALIAS_FRAGMENT_PREFIX));
-		nch++;
+	if (machine_by_alias(s->cs, s->nc, alias) != c) {
+		shown = xvis(machine_name(c));
+		warnx("skipped '%s': another container has its alias '%s'",
+		    shown, alias);
+		free(shown);
+		return 1;
 	}
+	if (machine_going(c))
+		return 1;	/* as good as gone */
+	if ((hold = orphan_hold(s->home, c, alias)) != -1) {
+		o = &s->orphans[s->no++];
+		o->id = xstrdup(c->id);
+		o->name = xvis(machine_name(c));
+		o->hold = hold;
+		return 1;	/* and its alias goes */
+	}
+	return 0;
+}
 
-	sc = xcalloc(nch + 1, sizeof *sc);
-	for (i = 0; i < nch; i++)
-		sc[i] = ch[i].c;
-	flags = args->flag[OPT_FORCE] != NULL ? SSHCONF_FORCE : 0;
-	if (dry) {
-		if (sshconf_preview(config, sc, nch, alias_sshconf_options(&so,
-		    flags), &old, &oldlen, &new, &newlen, &serr) == -1) {
-			cmd_sshconf_error("cannot sync", config, &serr);
-			goto out;
+/* The fragment of alias on disk, marked as wanted, or NULL. */
+static struct have *
+container_have(struct sync *s, const char *alias)
+{
+	struct error	 err;
+	struct have	*h = NULL;
+	char		*fname;
+	size_t		 k;
+
+	if (alias_fragment_name(alias, &fname, &err) == -1)
+		return NULL;	/* alias_valid() said yes */
+	for (k = 0; k < s->nf; k++) {
+		if (strcmp(s->have[k].f->name, fname) == 0)
+			h = &s->have[k];
+	}
+	free(fname);
+	if (h != NULL)
+		h->wanted = 1;
+	return h;
+}
+
+/*
+ * The change, if any, that the fragment of c needs: a running container
+ * gets the fragment of its alias and its current port; a stopped one's
+ * is left for its next start. Returns 0, or -1 after one line on
+ * stderr when sync cannot go on.
+ */
+static int
+container_sync(struct sync *s, const struct engine_container *c)
+{
+	struct machine_engine	 owner;
+	struct error		 err;
+	struct have		*h;
+	struct change		*ch;
+	const char		*alias = machine_alias(c);
+	char			*fname, *text, *shown, *url;
+	int			 port;
+
+	if (container_skipped(s, c, alias))
+		return 0;
+	h = container_have(s, alias);
+	if (h != NULL && h->other != NULL) {
+		/* Its alias reaches another engine's container. */
+		if (s->rd->verbosity >= 0) {
+			shown = xvis(machine_name(c));
+			url = xvis(h->other);
+			warnx("skipped '%s': its alias '%s' belongs to the "
+			    "engine at %s", shown, alias, url);
+			free(url);
+			free(shown);
 		}
-		diff_unified(config, old, oldlen, config, new, newlen,
-		    DIFF_CONTEXT, &diff, &difflen);
-		fwrite(diff, 1, difflen, stdout);
-		if (rd->verbosity >= 0) {
-			for (i = 0; i < nch; i++)
-				fprintf(stderr, "%s\n", ch[i].line);
-			for (i = 0; i < no; i++)
-				fprintf(stderr, "would remove '%s': an "
-				    "interrupted start left it never "
-				    "started\n", orphans[i].name);
+		return 0;
+	}
+	if (!c->running || (port = machine_port(c)) == 0)
+		return 0;	/* its next start writes it */
+	/*
+	 * Without its host key here it is someone else's (an engine can
+	 * be shared), and no alias of ours could reach it.
+	 */
+	if (h == NULL && !keys_host_exists(s->home, alias)) {
+		if (s->rd->verbosity > 0) {
+			shown = xvis(machine_name(c));
+			warnx("skipped '%s': no host key of alias '%s' in "
+			    "redock's home", shown, alias);
+			free(shown);
 		}
-		status = 0;
+		return 0;
+	}
+	/*
+	 * This engine's fragment says which it is as it was made (through
+	 * another URL, too: no change for that); a new one, or redock
+	 * 0.1's, asks the engine.
+	 */
+	if (h != NULL && h->id != NULL) {
+		owner.id = h->id;
+		owner.url = h->url;
+	} else if (machine_engine_id(&s->me, &err) == -1) {
+		cmd_error("cannot sync: cannot tell which engine it is", &err);
+		return -1;
+	} else
+		owner = s->me;
+	if (machine_fragment(&s->rd->env, s->home, alias, port, &owner,
+	    &fname, &text, &err) == -1) {
+		xasprintf(&shown, "cannot sync '%s'", alias);
+		cmd_error(shown, &err);
+		free(shown);
+		return -1;
+	}
+	if (h != NULL && h->f->text != NULL && strcmp(h->f->text, text) == 0) {
+		free(fname);
+		free(text);
+		return 0;
+	}
+	ch = &s->ch[s->nch++];
+	ch->c.name = fname;
+	ch->c.text = text;
+	shown = xvis(machine_name(c));
+	xasprintf(&ch->line, "%s %s ('%s', port %d)", h != NULL ?
+	    (s->dry ? "would update" : "updated") :
+	    (s->dry ? "would add" : "added"), alias, shown, port);
+	free(shown);
+	return 0;
+}
+
+/* A fragment whose alias no container has any more goes. */
+static void
+changes_removed(struct sync *s)
+{
+	struct change	*ch;
+	size_t		 k;
+
+	for (k = 0; k < s->nf; k++) {
+		if (s->have[k].wanted || s->have[k].other != NULL)
+			continue;
+		ch = &s->ch[s->nch++];
+		ch->c.name = xstrdup(s->frags[k].name);
+		ch->c.text = NULL;
+		xasprintf(&ch->line, "%s %s: no container has it",
+		    s->dry ? "would remove" : "removed",
+		    s->frags[k].name + strlen(ALIAS_FRAGMENT_PREFIX));
+	}
+}
+
+/* The changes as sshconf takes them, allocated. */
+static struct sshconf_change *
+changes(const struct sync *s)
+{
+	struct sshconf_change	*sc;
+	size_t			 i;
+
+	sc = xcalloc(s->nch + 1, sizeof *sc);
+	for (i = 0; i < s->nch; i++)
+		sc[i] = s->ch[i].c;
+	return sc;
+}
+
+/*
+ * --dry-run: the merge through sshconf_preview(), printed as a unified
+ * diff on stdout, and each change on stderr.
+ */
+static int
+sync_dry(struct sync *s)
+{
+	struct sshconf_change	*sc;
+	struct error		 err;
+	char			*old = NULL, *new = NULL, *diff = NULL;
+	size_t			 oldlen, newlen, difflen, i;
+	int			 status = 1;
+
+	sc = changes(s);
+	if (machine_ssh_preview(&s->rd->env, s->config, sc, s->nch, s->flags,
+	    &old, &oldlen, &new, &newlen, &err) == -1) {
+		cmd_error("cannot sync", &err);
 		goto out;
 	}
-	fresh = machine_ssh_config_new(config);
-	if (sshconf_update(config, sc, nch, alias_sshconf_options(&so,
-	    flags), &serr) == -1) {
-		cmd_sshconf_error("cannot sync", config, &serr);
-		goto out;
-	}
-	if (fresh) {
-		note = machine_include_note(config);
-		fputs(note, stderr);
-	}
-	if (rd->verbosity >= 0) {
-		for (i = 0; i < nch; i++)
-			printf("%s\n", ch[i].line);
+	diff_unified(s->config, old, oldlen, s->config, new, newlen,
+	    DIFF_CONTEXT, &diff, &difflen);
+	fwrite(diff, 1, difflen, stdout);
+	if (s->rd->verbosity >= 0) {
+		for (i = 0; i < s->nch; i++)
+			fprintf(stderr, "%s\n", s->ch[i].line);
+		for (i = 0; i < s->no; i++)
+			fprintf(stderr, "would remove '%s': an interrupted "
+			    "start left it never started\n",
+			    s->orphans[i].name);
 	}
 	status = 0;
-	for (i = 0; i < no; i++) {
-		if (engine_container_remove(e, orphans[i].id, 1, &err) == -1 &&
-		    !ERROR_NOTFOUND(&err)) {
-			xasprintf(&shown, "cannot remove '%s', left by an "
-			    "interrupted start", orphans[i].name);
-			cmd_engine_error(shown, &err);
-			free(shown);
-			status = 1;
-		} else if (rd->verbosity >= 0)
-			printf("removed '%s': an interrupted start left it "
-			    "never started\n", orphans[i].name);
-	}
 out:
-	for (i = 0; i < no; i++) {
-		free(orphans[i].id);
-		free(orphans[i].name);
-		close(orphans[i].hold);
-	}
-	free(orphans);
-	for (i = 0; i < nch; i++) {
-		free((char *)ch[i].c.name);
-		free((char *)ch[i].c.text);
-		free(ch[i].line);
-	}
-	free(ch);
 	free(sc);
-	for (k = 0; k < nh; k++) {
-		free(have[k].name);
-		free(have[k].text);
-		free(have[k].other);
-		free(have[k].id);
-		free(have[k].url);
-	}
-	machine_engine_release(&me);
 	free(old);
 	free(new);
 	free(diff);
-	free(note);
-	free(have);
-	engine_containers_free(cs, nc);
-	engine_free(e);
-	free(home);
-	free(config);
-	free(dir);
-	free(cause);
+	return status;
+}
+
+/*
+ * One update does it all, each change printed; then the containers that
+ * interrupted starts left go, so that a sync refused by a hand edit
+ * changes nothing.
+ */
+static int
+sync_write(struct sync *s)
+{
+	struct sshconf_change	*sc;
+	struct error		 err;
+	char			*note, *what;
+	size_t			 i;
+	int			 fresh, status = 1;
+
+	sc = changes(s);
+	fresh = machine_ssh_config_new(&s->rd->env, s->config);
+	if (machine_ssh_update(&s->rd->env, s->config, sc, s->nch, s->flags,
+	    &err) == -1) {
+		cmd_error("cannot sync", &err);
+		goto out;
+	}
+	if (fresh) {
+		note = machine_include_note(s->config);
+		fputs(note, stderr);
+		free(note);
+	}
+	for (i = 0; i < s->nch && s->rd->verbosity >= 0; i++)
+		printf("%s\n", s->ch[i].line);
+	status = 0;
+	for (i = 0; i < s->no; i++) {
+		if (engine_container_remove(s->e, s->orphans[i].id, 1,
+		    &err) == -1 && !ERROR_NOTFOUND(&err)) {
+			xasprintf(&what, "cannot remove '%s', left by an "
+			    "interrupted start", s->orphans[i].name);
+			cmd_error(what, &err);
+			free(what);
+			status = 1;
+		} else if (s->rd->verbosity >= 0)
+			printf("removed '%s': an interrupted start left it "
+			    "never started\n", s->orphans[i].name);
+	}
+out:
+	free(sc);
+	return status;
+}
+
+static void
+sync_release(struct sync *s)
+{
+	size_t	i;
+
+	for (i = 0; i < s->no; i++) {
+		free(s->orphans[i].id);
+		free(s->orphans[i].name);
+		close(s->orphans[i].hold);
+	}
+	free(s->orphans);
+	for (i = 0; i < s->nch; i++) {
+		free((char *)s->ch[i].c.name);
+		free((char *)s->ch[i].c.text);
+		free(s->ch[i].line);
+	}
+	free(s->ch);
+	for (i = 0; s->have != NULL && i < s->nf; i++) {
+		free(s->have[i].other);
+		free(s->have[i].id);
+		free(s->have[i].url);
+	}
+	free(s->have);
+	sshconf_fragments_free(s->frags, s->nf);
+	machine_engine_release(&s->me);
+	engine_containers_free(s->cs, s->nc);
+	engine_free(s->e);
+	free(s->home);
+	free(s->config);
+}
+
+static int
+cmd_sync_exec(const struct redock *rd, const struct args *args)
+{
+	struct sync	s;
+	size_t		i;
+	int		status;
+
+	memset(&s, 0, sizeof s);
+	s.rd = rd;
+	s.dry = args->flag[OPT_DRY_RUN] != NULL;
+	s.flags = args->flag[OPT_FORCE] != NULL ? SSHCONF_FORCE : 0;
+	if ((status = sync_open(&s)) != 0)
+		goto out;
+	status = 1;
+	for (i = 0; i < s.nc; i++) {
+		if (container_sync(&s, &s.cs[i]) == -1)
+			goto out;
+	}
+	changes_removed(&s);
+	status = s.dry ? sync_dry(&s) : sync_write(&s);
+out:
+	sync_release(&s);
 	return status;
 }

@@ -1,25 +1,32 @@
 /*
- * The command table and the parsing every command shares.
+ * The command layer that every command shares: the command table, the
+ * parsing, the one printer of errors, what the commands on NAMEs begin
+ * with, the session that shell, exec and start open, and the build of
+ * redock:base that base and start show.
  */
+#include <sys/ioctl.h>
+
 #include <err.h>
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "alias.h"
 #include "base.h"
 #include "engine.h"
+#include "keys.h"
 #include "machine.h"
 #include "name.h"
 #include "redock.h"
-#include "sshconf.h"
+#include "session.h"
 #include "xmalloc.h"
 
-/* How long cmd_container_gone() waits: 10 s. */
-#define GONE_TRIES	200
-#define GONE_PAUSE_MS	50
+/* How long connecting and each answer of sshd may take. */
+#define SESSION_TIMEOUT_MS	10000
 
 /* Adding a command is adding its file and one line here. */
 const struct cmd_entry *const cmd_table[] = {
@@ -202,15 +209,12 @@ out:
 struct engine *
 cmd_engine_open(const struct redock *rd, int *status)
 {
-	struct engine		*e;
+	struct engine	*e;
 	struct error	 err;
-	char			*msg;
 
 	*status = 0;
-	if (engine_open(&e, rd->host, &err) == -1) {
-		msg = xvis_message(err.message);
-		warnx("%s", msg);
-		free(msg);
+	if (engine_open(&e, rd->host, &rd->env, &err) == -1) {
+		cmd_error(NULL, &err);
 		*status = err.kind == ERROR_ADDRESS && rd->host != NULL ?
 		    EXIT_USAGE : 1;
 		return NULL;
@@ -218,30 +222,52 @@ cmd_engine_open(const struct redock *rd, int *status)
 	return e;
 }
 
+/*
+ * The engine's messages are its own words, which may hold anything:
+ * they are escaped here. Those of the other modules are made safe where
+ * they are made, subjects escaped with xvis().
+ */
 void
-cmd_engine_error(const char *what, const struct error *err)
+cmd_error(const char *what, const struct error *err)
 {
-	char	*msg;
+	char	*msg = NULL;
+	int	 engine = 0, connection = 0;
 
-	/* The engine's words may hold anything: no control characters. */
-	msg = xvis_message(err->message);
-	if (err->kind == ERROR_HTTP || err->kind == ERROR_BUILD)
-		warnx("%s: %s", what, msg);
+	switch (err->kind) {
+	case ERROR_ADDRESS:
+	case ERROR_CONNECT:
+	case ERROR_TIMEOUT:
+	case ERROR_PROTOCOL:
+	case ERROR_VERSION:
+		/* These name the engine already. */
+		connection = 1;
+		/* FALLTHROUGH */
+	case ERROR_HTTP:
+	case ERROR_BUILD:
+		engine = 1;
+		break;
+	default:
+		break;
+	}
+	if (engine)
+		msg = xvis_message(err->message);
+	if (what == NULL || connection)
+		warnx("%s", msg != NULL ? msg : err->message);
 	else
-		warnx("%s", msg);
+		warnx("%s: %s", what, msg != NULL ? msg : err->message);
 	free(msg);
 }
 
 int
-cmd_name(const char *arg, struct name *n)
+cmd_name(const struct redock *rd, const char *arg, struct name *n)
 {
-	char	*cause = NULL, *shown;
+	struct error	 err;
+	char		*shown;
 
-	if (name_parse(n, arg, &cause) == -1) {
+	if (name_parse(n, arg, rd->env.user, &err) == -1) {
 		shown = xvis(arg);
-		warnx("invalid NAME '%s': %s", shown, cause);
+		warnx("invalid NAME '%s': %s", shown, err.message);
 		free(shown);
-		free(cause);
 		return EXIT_USAGE;
 	}
 	if (strcmp(n->image, BASE_IMAGE) == 0) {
@@ -265,52 +291,31 @@ cmd_name_repeated(const struct name *names, int i)
 	return 0;
 }
 
-void
-cmd_sshconf_error(const char *what, const char *config,
-    const struct sshconf_error *err)
-{
-	char	*msg, *shown;
-
-	msg = xvis_message(err->message);
-	if (err->kind == SSHCONF_EEDITED) {
-		shown = xvis(config);
-		warnx("%s: %s: move your change into '%s.d/local', then run "
-		    "'redock sync --force'", what, msg, shown);
-		free(shown);
-	} else
-		warnx("%s: %s", what, msg);
-	free(msg);
-}
-
 int
 cmd_machines(const struct redock *rd, const struct args *args,
     const char *verb, int with_config, struct cmd_machines *m)
 {
 	struct error	 err;
-	struct sshconf_error	 serr;
-	struct sshconf_options	 so;
-	char			*cause = NULL, *what;
-	int			 i, status;
+	char		*what;
+	int		 i, status;
 
 	memset(m, 0, sizeof *m);
 	m->n = args->argc;
 	m->names = xcalloc(args->argc, sizeof *m->names);
 	m->repeated = xcalloc(args->argc, sizeof *m->repeated);
 	for (i = 0; i < args->argc; i++) {
-		if ((status = cmd_name(args->argv[i], &m->names[i])) != 0)
+		if ((status = cmd_name(rd, args->argv[i], &m->names[i])) != 0)
 			return status;
 		m->repeated[i] = cmd_name_repeated(m->names, i);
 	}
 	if (with_config) {
-		if (machine_ssh_config(1, &m->config, &cause) == -1) {
-			warnx("%s", cause);
-			free(cause);
+		if (machine_ssh_config(&rd->env, 1, &m->config, &err) == -1) {
+			cmd_error(NULL, &err);
 			return 1;
 		}
-		if (sshconf_check(m->config,
-		    alias_sshconf_options(&so, 0), &serr) == -1) {
+		if (machine_ssh_check(&rd->env, m->config, &err) == -1) {
 			xasprintf(&what, "cannot %s", verb);
-			cmd_sshconf_error(what, m->config, &serr);
+			cmd_error(what, &err);
 			free(what);
 			return 1;
 		}
@@ -318,7 +323,7 @@ cmd_machines(const struct redock *rd, const struct args *args,
 	if ((m->e = cmd_engine_open(rd, &status)) == NULL)
 		return status;
 	if (machine_list(m->e, &m->cs, &m->nc, &err) == -1) {
-		cmd_engine_error("cannot list containers", &err);
+		cmd_error("cannot list containers", &err);
 		return 1;
 	}
 	if (with_config) {
@@ -345,14 +350,13 @@ cmd_machine_running(const struct cmd_machines *m, const char *what,
 		    "resumes it", what, image, image);
 		return 1;
 	}
-	*portp = engine_container_port(c, MACHINE_SSH_PORT, MACHINE_HOST_IP);
+	*portp = machine_port(c);
 	if (!c->running || *portp == 0) {
 		warnx("%s '%s': its container is not running: 'redock start' "
 		    "starts it", what, image);
 		return 1;
 	}
-	if ((*aliasp = engine_labels_get(&c->labels,
-	    MACHINE_LABEL_ALIAS)) == NULL) {
+	if ((*aliasp = machine_alias(c)) == NULL) {
 		warnx("%s '%s': its container has no alias label", what,
 		    image);
 		return 1;
@@ -375,40 +379,403 @@ cmd_machines_release(struct cmd_machines *m)
 }
 
 int
-cmd_container_going(const struct engine_container *c)
+cmd_machine_remove(const struct redock *rd, const struct cmd_machines *m,
+    const struct engine_container *c, const char *name)
 {
-	return c->state != NULL && (strcmp(c->state, "removing") == 0 ||
-	    strcmp(c->state, "dead") == 0);
+	struct error	 err;
+	char		*what = NULL;
+	int		 gone;
+
+	if (machine_remove(m->e, m->me, &rd->env, m->config, c, &gone,
+	    &err) == 0)
+		return 0;
+	if (gone)
+		xasprintf(&what, "killed '%s', but its alias '%s' stays until "
+		    "'redock sync'", name, machine_alias(c));
+	else
+		xasprintf(&what, "cannot kill '%s'", name);
+	cmd_error(what, &err);
+	free(what);
+	return 1;
 }
 
 int
-cmd_container_gone(struct engine *e, const char *id,
-    struct error *err)
+cmd_session_run(const struct redock *rd, const char *image,
+    const char *alias, int port, const char *command, int flags)
 {
-	struct engine_container	 c;
-	struct timespec		 pause = { 0, GONE_PAUSE_MS * 1000000L };
-	const char		*why = "it is still being removed: try again "
-				    "in a moment";
-	int			 tries, going, dead;
+	struct session	*s = NULL;
+	struct error	 err;
+	char		*home = NULL, *what;
+	int		 status = 1, sig = 0;
 
-	for (tries = 0; tries < GONE_TRIES; tries++) {
-		if (engine_container_inspect(e, id, &c, err) == -1)
-			return ERROR_NOTFOUND(err) ? 0 : -1;
-		going = cmd_container_going(&c);
-		dead = going && strcmp(c.state, "dead") == 0;
-		engine_container_release(&c);
-		if (!going) {
-			why = "its removal stopped and it is still there";
-			break;
-		}
-		if (dead && engine_container_remove(e, id, 1, err) == -1 &&
-		    !ERROR_NOTFOUND(err))
-			return -1;
-		nanosleep(&pause, NULL);
+	if (keys_home(&rd->env, &home, &err) == -1 ||
+	    session_open(&s, home, alias, port, SESSION_TIMEOUT_MS,
+	    &err) == -1 ||
+	    session_run(s, command, flags, rd->env.term, &status, &sig,
+	    &err) == -1) {
+		xasprintf(&what, "cannot reach '%s'", image);
+		cmd_error(what, &err);
+		free(what);
+		status = 1;
 	}
-	memset(err, 0, sizeof *err);
-	err->kind = ERROR_HTTP;
-	err->status = 409;
-	strlcpy(err->message, why, sizeof err->message);
-	return -1;
+	session_free(s);
+	free(home);
+	if (sig != 0) {
+		/* Die of it, as the shell that sent it expects. */
+		fflush(stdout);
+		raise(sig);
+	}
+	return status;
+}
+
+int
+cmd_session(const struct redock *rd, const char *arg, const char *command,
+    int flags)
+{
+	struct cmd_machines	 m;
+	struct args		 one;
+	const char		*alias;
+	char			*argv[2] = { (char *)arg, NULL };
+	int			 port, status;
+
+	memset(&one, 0, sizeof one);
+	one.argc = 1;
+	one.argv = argv;
+	if ((status = cmd_machines(rd, &one, "reach", 0, &m)) != 0 ||
+	    (status = cmd_machine_running(&m, "cannot reach", &port,
+	    &alias)) != 0)
+		goto out;
+	status = cmd_session_run(rd, m.names[0].image, alias, port, command,
+	    flags);
+out:
+	cmd_machines_release(&m);
+	return status;
+}
+
+/*
+ * How a build's output is shown: not at all (-q), one line that is
+ * rewritten on a terminal, the step lines alone when stderr is not a
+ * terminal, or each line as it comes (-v). Whatever the mode, every
+ * line goes to the log, and the step and its last lines of output are
+ * kept for the error.
+ */
+enum show { SHOW_NONE, SHOW_TTY, SHOW_STEPS, SHOW_LINES };
+
+#define PROGRESS_LINE_MAX	1024
+#define PROGRESS_TAIL		10	/* lines of a failed step shown */
+
+struct progress {
+	enum show	 show;
+	char		 line[PROGRESS_LINE_MAX];	/* being received */
+	size_t		 len;
+	int		 dropping;	/* an escape sequence is being skipped */
+	char		 step[32];	/* "2/5" */
+	/* The step's own output, its last PROGRESS_TAIL lines. */
+	char		 tail[PROGRESS_TAIL][PROGRESS_LINE_MAX];
+	size_t		 ntail;		/* lines the step printed */
+	int		 shown;		/* a line is on the terminal */
+	const char	*home;		/* where the log goes, or NULL */
+	FILE		*log;		/* opened with the first line */
+	char		*logpath;
+	char		*logcause;	/* why there is no log */
+};
+
+static int
+terminal_width(void)
+{
+	struct winsize	ws;
+
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 10)
+		return ws.ws_col;
+	return 80;
+}
+
+/* Takes "Step 2/5 : RUN ..." (Docker) or "STEP 2/5: RUN ..." (Podman). */
+static int
+progress_step(struct progress *p, const char *line)
+{
+	size_t	n;
+
+	if (strncasecmp(line, "step ", 5) != 0)
+		return 0;
+	line += 5;
+	n = strspn(line, "0123456789/");
+	if (n == 0 || n >= sizeof p->step || strchr(line, '/') == NULL)
+		return 0;
+	memcpy(p->step, line, n);
+	p->step[n] = '\0';
+	p->ntail = 0;
+	return 1;
+}
+
+/* The step's last line of output, or "". */
+static const char *
+progress_last(const struct progress *p)
+{
+	if (p->ntail == 0)
+		return "";
+	return p->tail[(p->ntail - 1) % PROGRESS_TAIL];
+}
+
+/*
+ * The log is made with the build's first line: a build that never
+ * started (no parent, no engine) leaves the last one's log as it was.
+ */
+static void
+progress_log(struct progress *p, const char *line)
+{
+	struct error	err;
+
+	if (p->log == NULL && p->home != NULL && p->logcause == NULL &&
+	    (p->log = base_log_open(p->home, &p->logpath, &err)) == NULL)
+		p->logcause = xstrdup(err.message);
+	if (p->log != NULL)
+		fprintf(p->log, "%s\n", line);
+}
+
+static void
+progress_line(struct progress *p)
+{
+	char		 buf[PROGRESS_LINE_MAX + 64];
+	const char	*text, *colon;
+	size_t		 width;
+	int		 step;
+
+	p->line[p->len] = '\0';
+	p->len = 0;
+	if (p->line[strspn(p->line, " ")] == '\0')
+		return;
+	progress_log(p, p->line);
+	step = progress_step(p, p->line);
+	/* The engine's own bookkeeping says nothing about a failure. */
+	if (!step && strncmp(p->line, " ---> ", 6) != 0 &&
+	    strncmp(p->line, "Removing intermediate container", 31) != 0)
+		strlcpy(p->tail[p->ntail++ % PROGRESS_TAIL], p->line,
+		    sizeof p->tail[0]);
+
+	switch (p->show) {
+	case SHOW_NONE:
+		break;
+	case SHOW_STEPS:
+		/* A RUN continued over lines comes with runs of blanks. */
+		if (step) {
+			for (text = p->line; *text != '\0'; text++) {
+				if (*text != ' ' || text[1] != ' ')
+					fputc(*text, stderr);
+			}
+			fputc('\n', stderr);
+		}
+		break;
+	case SHOW_LINES:
+		fprintf(stderr, "%s\n", p->line);
+		break;
+	case SHOW_TTY:
+		/* "[2/5] RUN ...": the step is shown once, in brackets. */
+		text = p->line;
+		if (step && (colon = strchr(text, ':')) != NULL)
+			text = colon + 1;
+		snprintf(buf, sizeof buf, "%s [%s] %s", BASE_IMAGE,
+		    p->step[0] != '\0' ? p->step : "-",
+		    text + strspn(text, " "));
+		width = terminal_width() - 1;
+		if (strlen(buf) > width) {
+			/* Not in the middle of a UTF-8 character. */
+			while (width > 0 && (buf[width] & 0xc0) == 0x80)
+				width--;
+			buf[width] = '\0';
+		}
+		fprintf(stderr, "\r\033[K%s", buf);
+		fflush(stderr);
+		p->shown = 1;
+		break;
+	}
+}
+
+/*
+ * Receives the build's output in pieces: lines end at '\n' or '\r' (apt
+ * redraws with '\r'); control characters and terminal escapes are
+ * dropped, so the engine's output cannot drive the user's terminal.
+ */
+static void
+progress_add(const char *s, void *arg)
+{
+	struct progress	*p = arg;
+	unsigned char	 c;
+
+	for (; *s != '\0'; s++) {
+		c = *s;
+		if (p->dropping) {
+			if (c >= 0x40 && c <= 0x7e && c != '[')
+				p->dropping = 0;
+			continue;
+		}
+		if (c == '\n' || c == '\r') {
+			progress_line(p);
+			continue;
+		}
+		if (c == 0x1b) {
+			p->dropping = 1;
+			continue;
+		}
+		if (c == '\t')
+			c = ' ';
+		if (c < 0x20 || c == 0x7f)
+			continue;
+		if (p->len < sizeof p->line - 1)
+			p->line[p->len++] = c;
+	}
+}
+
+/*
+ * Ends the output: the terminal's line is cleared and the log closed.
+ * A log that could not be written is said once, unless with -q.
+ */
+static void
+progress_end(struct progress *p)
+{
+	int	failed;
+
+	if (p->len > 0)
+		progress_line(p);
+	if (p->shown) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+		p->shown = 0;
+	}
+	if (p->log != NULL) {
+		/* A write that failed on the way, or the last one. */
+		failed = ferror(p->log);
+		if (fclose(p->log) == EOF)
+			failed = 1;
+		p->log = NULL;
+		if (failed && p->logcause == NULL)
+			xasprintf(&p->logcause, "cannot write '%s': %s",
+			    p->logpath, strerror(errno));
+	}
+	if (p->logcause != NULL && p->show != SHOW_NONE)
+		warnx("no log of the build: %s", p->logcause);
+}
+
+static void
+progress_release(struct progress *p)
+{
+	if (p->log != NULL)
+		fclose(p->log);
+	free(p->logpath);
+	free(p->logcause);
+}
+
+/*
+ * The reason a build failed, in one line. For a step that exited
+ * non-zero, the engine says only "The command '...' returned a non-zero
+ * code: N"; the step's last line of output says why, and the lines
+ * before it, shown first unless -v showed them already or -q hides all,
+ * often too. The line ends with where the whole log is.
+ */
+static void
+build_failed(const char *parent, const struct progress *p,
+    const struct error *err)
+{
+	const char	*code;
+	char		*msg, *last, *shown, *where = NULL, *path;
+	size_t		 i;
+
+	shown = xvis(parent);
+	if (err->kind != ERROR_BUILD) {
+		xasprintf(&msg, "cannot build '%s' from '%s'", BASE_IMAGE,
+		    shown);
+		cmd_error(msg, err);
+		free(msg);
+		free(shown);
+		return;
+	}
+	if (p->logpath != NULL && p->logcause == NULL) {
+		path = xvis(p->logpath);
+		xasprintf(&where, " (the whole log: %s)", path);
+		free(path);
+	}
+	msg = xvis_message(err->message);
+	code = strstr(err->message, "returned a non-zero code: ");
+	if (code != NULL && p->step[0] != '\0') {
+		if (p->show == SHOW_TTY || p->show == SHOW_STEPS) {
+			i = p->ntail > PROGRESS_TAIL ?
+			    p->ntail - PROGRESS_TAIL : 0;
+			for (; i < p->ntail; i++)
+				fprintf(stderr, "    %s\n",
+				    p->tail[i % PROGRESS_TAIL]);
+		}
+		code += strlen("returned a non-zero code: ");
+		last = xvis_message(progress_last(p));
+		warnx("cannot build '%s' from '%s': step %s failed with exit "
+		    "status %.8s%s%s%s", BASE_IMAGE, shown, p->step, code,
+		    *last != '\0' ? ": " : "", last,
+		    where != NULL ? where : "");
+		free(last);
+	} else
+		warnx("cannot build '%s' from '%s': %s%s", BASE_IMAGE, shown,
+		    msg, where != NULL ? where : "");
+	free(where);
+	free(msg);
+	free(shown);
+}
+
+static double
+now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int
+cmd_base_build(const struct redock *rd, struct engine *e, const char *parent,
+    int nocache)
+{
+	struct progress		 p;
+	struct error		 err;
+	struct base_info	 info;
+	char			*id = NULL, *home = NULL, *shown;
+	double			 t0;
+	int			 status = 1;
+
+	memset(&p, 0, sizeof p);
+	if (rd->verbosity < 0)
+		p.show = SHOW_NONE;
+	else if (rd->verbosity > 0)
+		p.show = SHOW_LINES;
+	else if (isatty(STDERR_FILENO))
+		p.show = SHOW_TTY;
+	else
+		p.show = SHOW_STEPS;
+	if (keys_home(&rd->env, &home, &err) == 0)
+		p.home = home;
+	else
+		p.logcause = xstrdup(err.message);
+
+	t0 = now();
+	if (base_build(e, parent, nocache, progress_add, &p, &id,
+	    &err) == -1) {
+		progress_end(&p);
+		build_failed(parent, &p, &err);
+		goto out;
+	}
+	progress_end(&p);
+	if (rd->verbosity >= 0) {
+		shown = xvis(parent);
+		if (base_inspect(e, &info, &err) == 0) {
+			printf("built %s from %s in %.1f s (%.0f MB)\n",
+			    BASE_IMAGE, shown, now() - t0, info.size / 1e6);
+			base_info_release(&info);
+		} else
+			printf("built %s from %s in %.1f s\n", BASE_IMAGE,
+			    shown, now() - t0);
+		free(shown);
+	}
+	status = 0;
+out:
+	progress_release(&p);
+	free(home);
+	free(id);
+	return status;
 }

@@ -1,12 +1,17 @@
 /*
- * The Docker Engine API over libcurl, with jansson for the JSON.
+ * The Docker Engine API over libcurl: addresses, TLS, the API version,
+ * the calls. What the answers mean is engine-json.c's.
  *
  * One curl handle per engine: curl keeps the connection open between
- * calls, so a command that makes five calls connects once.
+ * calls, so a command that makes five calls connects once. An engine
+ * belongs to one thread at a time (start gives each NAME's thread an
+ * engine of its own); nothing here is shared between engines but
+ * libcurl's setup (curl_start()).
  */
 #include <ctype.h>
 #include <err.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +22,8 @@
 #include <jansson.h>
 
 #include "engine.h"
+#include "engine-json.h"
+#include "env.h"
 #include "xmalloc.h"
 
 #define CONNECT_MS	10000L		/* to connect */
@@ -68,6 +75,11 @@ static int	request_do(struct engine *, struct request *, struct buf *,
 static int	call(struct engine *, const char *, const char *,
 		    const char *, const void *, size_t, long, struct buf *,
 		    struct error *);
+typedef int	parse_fn(const char *, size_t, void *, size_t *,
+		    struct error *);
+static int	get_mapped(struct engine *, const char *, const char *,
+		    parse_fn *, void *, size_t *, struct error *);
+static parse_fn	parse_info;
 
 /* Wraps a parser's message into one that names the engine and the call. */
 static void
@@ -128,577 +140,37 @@ buf_write(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* Labels. */
-
-void
-engine_labels_add(struct engine_labels *l, const char *key, const char *value)
-{
-	l->keys = xreallocarray(l->keys, l->n + 1, sizeof *l->keys);
-	l->values = xreallocarray(l->values, l->n + 1, sizeof *l->values);
-	l->keys[l->n] = xstrdup(key);
-	l->values[l->n] = xstrdup(value == NULL ? "" : value);
-	l->n++;
-}
-
-const char *
-engine_labels_get(const struct engine_labels *l, const char *key)
-{
-	size_t	i;
-
-	for (i = 0; i < l->n; i++) {
-		if (strcmp(l->keys[i], key) == 0)
-			return l->values[i];
-	}
-	return NULL;
-}
-
-void
-engine_labels_release(struct engine_labels *l)
-{
-	size_t	i;
-
-	for (i = 0; i < l->n; i++) {
-		free(l->keys[i]);
-		free(l->values[i]);
-	}
-	free(l->keys);
-	free(l->values);
-	memset(l, 0, sizeof *l);
-}
-
-void
-engine_container_release(struct engine_container *c)
-{
-	if (c == NULL)
-		return;
-	free(c->id);
-	free(c->name);
-	free(c->image);
-	free(c->image_id);
-	free(c->hostname);
-	free(c->state);
-	engine_labels_release(&c->labels);
-	free(c->ports);
-	memset(c, 0, sizeof *c);
-}
-
-void
-engine_containers_free(struct engine_container *v, size_t n)
-{
-	size_t	i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		engine_container_release(&v[i]);
-	free(v);
-}
-
-int
-engine_container_port(const struct engine_container *c, int private_port,
-    const char *host_ip)
-{
-	size_t	i;
-
-	for (i = 0; i < c->nports; i++) {
-		if (c->ports[i].private_port != private_port ||
-		    strcmp(c->ports[i].proto, "tcp") != 0 ||
-		    c->ports[i].public_port == 0)
-			continue;
-		if (host_ip == NULL || strcmp(c->ports[i].host_ip, host_ip) == 0)
-			return c->ports[i].public_port;
-	}
-	return 0;
-}
-
-void
-engine_image_release(struct engine_image *im)
-{
-	size_t	i;
-
-	if (im == NULL)
-		return;
-	free(im->id);
-	for (i = 0; i < im->ntags; i++)
-		free(im->tags[i]);
-	free(im->tags);
-	engine_labels_release(&im->labels);
-	memset(im, 0, sizeof *im);
-}
-
-void
-engine_images_free(struct engine_image *v, size_t n)
-{
-	size_t	i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		engine_image_release(&v[i]);
-	free(v);
-}
-
-/* Versions and times. */
-
-static int
-version_parse(const char *s, long *major, long *minor)
-{
-	char	*end;
-
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	*major = strtol(s, &end, 10);
-	if (errno != 0 || *end != '.' || !isdigit((unsigned char)end[1]))
-		return -1;
-	*minor = strtol(end + 1, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return -1;
-	return 0;
-}
-
-int
-engine_version_cmp(const char *a, const char *b)
-{
-	long	amaj, amin, bmaj, bmin;
-
-	if (version_parse(a, &amaj, &amin) == -1)
-		amaj = amin = -1;
-	if (version_parse(b, &bmaj, &bmin) == -1)
-		bmaj = bmin = -1;
-	if (amaj != bmaj)
-		return amaj < bmaj ? -1 : 1;
-	if (amin != bmin)
-		return amin < bmin ? -1 : 1;
-	return 0;
-}
-
-time_t
-engine_parse_time(const char *s)
-{
-	struct tm	 tm;
-	const char	*p;
-	time_t		 t;
-	int		 off;
-
-	memset(&tm, 0, sizeof tm);
-	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (p == NULL)
-		return -1;
-	if (*p == '.') {
-		for (p++; isdigit((unsigned char)*p); p++)
-			;
-	}
-	off = 0;
-	if ((p[0] == '+' || p[0] == '-') && isdigit((unsigned char)p[1]) &&
-	    isdigit((unsigned char)p[2]) && p[3] == ':' &&
-	    isdigit((unsigned char)p[4]) && isdigit((unsigned char)p[5]) &&
-	    p[6] == '\0') {
-		off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 +
-		    ((p[4] - '0') * 10 + (p[5] - '0')) * 60;
-		if (p[0] == '-')
-			off = -off;
-	} else if (strcmp(p, "Z") != 0)
-		return -1;
-	t = timegm(&tm);
-	if (t == -1)
-		return -1;
-	return t - off;
-}
-
-/* JSON mapping. */
-
-static json_t *
-json_parse(const char *s, size_t len, json_type want, struct error *err)
-{
-	json_error_t	 jerr;
-	json_t		*j;
-
-	if (s == NULL)
-		s = "";		/* an empty body */
-	j = json_loadb(s, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (j == NULL) {
-		error_set(err, ERROR_PROTOCOL, 0, "not JSON: %s", jerr.text);
-		return NULL;
-	}
-	if (json_typeof(j) != want) {
-		error_set(err, ERROR_PROTOCOL, 0, "JSON of the wrong shape: %s "
-		    "expected", want == JSON_ARRAY ? "an array" : "an object");
-		json_decref(j);
-		return NULL;
-	}
-	return j;
-}
-
-/* A copy of the string at key of o, or NULL when there is none. */
-static char *
-json_strdup(const json_t *o, const char *key)
-{
-	const char	*s;
-
-	s = json_string_value(json_object_get(o, key));
-	return s == NULL ? NULL : xstrdup(s);
-}
-
-/*
- * An image ID as Docker writes it: Podman leaves out the "sha256:" of
- * some, and IDs are compared.
- */
-static char *
-image_id_dup(const char *s)
-{
-	char	*id;
-
-	if (s == NULL)
-		return NULL;
-	if (strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64) {
-		xasprintf(&id, "sha256:%s", s);
-		return id;
-	}
-	return xstrdup(s);
-}
-
-static json_t *
-json_path(json_t *o, const char *a, const char *b)
-{
-	return json_object_get(json_object_get(o, a), b);
-}
-
-static void
-labels_from_json(struct engine_labels *l, const json_t *o)
-{
-	const char	*key;
-	json_t		*value;
-
-	if (!json_is_object(o))
-		return;
-	json_object_foreach((json_t *)o, key, value) {
-		if (json_is_string(value))
-			engine_labels_add(l, key, json_string_value(value));
-	}
-}
-
-static json_t *
-labels_to_json(const struct engine_labels *l)
-{
-	json_t	*o;
-	size_t	 i;
-
-	o = json_object();
-	for (i = 0; l != NULL && i < l->n; i++)
-		json_object_set_new(o, l->keys[i], json_string(l->values[i]));
-	return o;
-}
-
-static char *
-name_strip(const char *s)
-{
-	return xstrdup(s[0] == '/' ? s + 1 : s);
-}
-
-/* One element of GET /containers/json. */
-static int
-container_from_list(struct engine_container *c, json_t *o,
-    struct error *err)
-{
-	json_t		*ports, *p, *names;
-	const char	*s;
-	size_t		 i;
-	json_int_t	 n;
-
-	memset(c, 0, sizeof *c);
-	if (!json_is_object(o) || (c->id = json_strdup(o, "Id")) == NULL) {
-		error_set(err, ERROR_PROTOCOL, 0, "a container without an Id");
-		return -1;
-	}
-	names = json_object_get(o, "Names");
-	if ((s = json_string_value(json_array_get(names, 0))) != NULL)
-		c->name = name_strip(s);
-	c->image = json_strdup(o, "Image");
-	c->image_id = image_id_dup(json_string_value(json_object_get(o,
-	    "ImageID")));
-	c->state = json_strdup(o, "State");
-	c->running = c->state != NULL && strcmp(c->state, "running") == 0;
-	c->created = (time_t)json_integer_value(json_object_get(o, "Created"));
-	labels_from_json(&c->labels, json_object_get(o, "Labels"));
-
-	ports = json_object_get(o, "Ports");
-	if (json_is_array(ports) && json_array_size(ports) > 0) {
-		c->ports = xcalloc(json_array_size(ports), sizeof *c->ports);
-		json_array_foreach(ports, i, p) {
-			struct engine_port	*pp = &c->ports[c->nports];
-
-			n = json_integer_value(json_object_get(p, "PrivatePort"));
-			if (n < 1 || n > 65535)
-				continue;
-			pp->private_port = (int)n;
-			n = json_integer_value(json_object_get(p, "PublicPort"));
-			pp->public_port = n >= 1 && n <= 65535 ? (int)n : 0;
-			s = json_string_value(json_object_get(p, "Type"));
-			strlcpy(pp->proto, s == NULL ? "tcp" : s,
-			    sizeof pp->proto);
-			s = json_string_value(json_object_get(p, "IP"));
-			strlcpy(pp->host_ip, s == NULL ? "" : s,
-			    sizeof pp->host_ip);
-			c->nports++;
-		}
-	}
-	return 0;
-}
-
-/* Parses "22/tcp" into its port and protocol. */
-static int
-port_key(const char *key, struct engine_port *p)
-{
-	const char	*slash, *errstr;
-	char		 num[8];
-
-	slash = strchr(key, '/');
-	if (slash == NULL || (size_t)(slash - key) >= sizeof num)
-		return -1;
-	memcpy(num, key, slash - key);
-	num[slash - key] = '\0';
-	p->private_port = (int)strtonum(num, 1, 65535, &errstr);
-	if (errstr != NULL)
-		return -1;
-	if (strlcpy(p->proto, slash + 1, sizeof p->proto) >= sizeof p->proto)
-		return -1;
-	return 0;
-}
-
-/* The ports of inspect: {"22/tcp": [{"HostIp": ..., "HostPort": ...}]}. */
-static void
-ports_from_inspect(struct engine_container *c, json_t *o)
-{
-	const char	*key, *s, *errstr;
-	json_t		*bindings, *b;
-	size_t		 i, total;
-
-	if (!json_is_object(o))
-		return;
-	total = 0;
-	json_object_foreach(o, key, bindings)
-		total += json_is_array(bindings) ? json_array_size(bindings) : 0;
-	if (total == 0)
-		return;
-	c->ports = xcalloc(total, sizeof *c->ports);
-	json_object_foreach(o, key, bindings) {
-		if (!json_is_array(bindings))
-			continue;
-		json_array_foreach(bindings, i, b) {
-			struct engine_port	*p = &c->ports[c->nports];
-
-			if (port_key(key, p) == -1)
-				continue;
-			s = json_string_value(json_object_get(b, "HostPort"));
-			if (s == NULL)
-				continue;
-			p->public_port = (int)strtonum(s, 1, 65535, &errstr);
-			if (errstr != NULL)
-				continue;
-			s = json_string_value(json_object_get(b, "HostIp"));
-			strlcpy(p->host_ip, s == NULL ? "" : s,
-			    sizeof p->host_ip);
-			c->nports++;
-		}
-	}
-}
-
-int
-engine_parse_container_inspect(const char *s, size_t len,
-    struct engine_container *c, struct error *err)
-{
-	json_t		*o, *state;
-	const char	*t;
-
-	memset(c, 0, sizeof *c);
-	error_clear(err);
-	if ((o = json_parse(s, len, JSON_OBJECT, err)) == NULL)
-		return -1;
-	if ((c->id = json_strdup(o, "Id")) == NULL) {
-		error_set(err, ERROR_PROTOCOL, 0, "a container without an Id");
-		json_decref(o);
-		return -1;
-	}
-	if ((t = json_string_value(json_object_get(o, "Name"))) != NULL)
-		c->name = name_strip(t);
-	c->image = json_strdup(json_object_get(o, "Config"), "Image");
-	c->image_id = image_id_dup(json_string_value(json_object_get(o,
-	    "Image")));
-	c->hostname = json_strdup(json_object_get(o, "Config"), "Hostname");
-	state = json_object_get(o, "State");
-	c->state = json_strdup(state, "Status");
-	c->running = json_is_true(json_object_get(state, "Running"));
-	if ((t = json_string_value(json_object_get(o, "Created"))) != NULL &&
-	    (c->created = engine_parse_time(t)) == -1)
-		c->created = 0;
-	labels_from_json(&c->labels, json_path(o, "Config", "Labels"));
-	ports_from_inspect(c, json_path(o, "NetworkSettings", "Ports"));
-	json_decref(o);
-	return 0;
-}
-
-int
-engine_parse_container_list(const char *s, size_t len,
-    struct engine_container **vp, size_t *np, struct error *err)
-{
-	struct engine_container	*v;
-	json_t			*a, *o;
-	size_t			 i;
-
-	*vp = NULL;
-	*np = 0;
-	error_clear(err);
-	if ((a = json_parse(s, len, JSON_ARRAY, err)) == NULL)
-		return -1;
-	v = xcalloc(json_array_size(a) + 1, sizeof *v);
-	json_array_foreach(a, i, o) {
-		if (container_from_list(&v[i], o, err) == -1) {
-			engine_containers_free(v, i + 1);
-			json_decref(a);
-			return -1;
-		}
-	}
-	*vp = v;
-	*np = json_array_size(a);
-	json_decref(a);
-	return 0;
-}
-
-static void
-tags_from_json(struct engine_image *im, json_t *tags)
-{
-	const char	*s;
-	json_t		*t;
-	size_t		 i;
-
-	if (!json_is_array(tags) || json_array_size(tags) == 0)
-		return;
-	im->tags = xcalloc(json_array_size(tags), sizeof *im->tags);
-	json_array_foreach(tags, i, t) {
-		s = json_string_value(t);
-		if (s != NULL && strcmp(s, "<none>:<none>") != 0)
-			im->tags[im->ntags++] = xstrdup(s);
-	}
-}
-
-static int
-image_from_json(struct engine_image *im, json_t *o, int inspect,
-    struct error *err)
-{
-	const char	*t;
-
-	memset(im, 0, sizeof *im);
-	if (!json_is_object(o) || (im->id = image_id_dup(json_string_value(
-	    json_object_get(o, "Id")))) == NULL) {
-		error_set(err, ERROR_PROTOCOL, 0, "an image without an Id");
-		return -1;
-	}
-	tags_from_json(im, json_object_get(o, "RepoTags"));
-	im->size = json_integer_value(json_object_get(o, "Size"));
-	if (inspect) {
-		t = json_string_value(json_object_get(o, "Created"));
-		if (t != NULL && (im->created = engine_parse_time(t)) == -1)
-			im->created = 0;
-		labels_from_json(&im->labels, json_path(o, "Config", "Labels"));
-	} else {
-		im->created = (time_t)json_integer_value(
-		    json_object_get(o, "Created"));
-		labels_from_json(&im->labels, json_object_get(o, "Labels"));
-	}
-	return 0;
-}
-
-int
-engine_parse_image_inspect(const char *s, size_t len, struct engine_image *im,
-    struct error *err)
-{
-	json_t	*o;
-	int	 rc;
-
-	memset(im, 0, sizeof *im);
-	error_clear(err);
-	if ((o = json_parse(s, len, JSON_OBJECT, err)) == NULL)
-		return -1;
-	rc = image_from_json(im, o, 1, err);
-	json_decref(o);
-	return rc;
-}
-
-int
-engine_parse_image_list(const char *s, size_t len, struct engine_image **vp,
-    size_t *np, struct error *err)
-{
-	struct engine_image	*v;
-	json_t			*a, *o;
-	size_t			 i;
-
-	*vp = NULL;
-	*np = 0;
-	error_clear(err);
-	if ((a = json_parse(s, len, JSON_ARRAY, err)) == NULL)
-		return -1;
-	v = xcalloc(json_array_size(a) + 1, sizeof *v);
-	json_array_foreach(a, i, o) {
-		if (image_from_json(&v[i], o, 0, err) == -1) {
-			engine_images_free(v, i + 1);
-			json_decref(a);
-			return -1;
-		}
-	}
-	*vp = v;
-	*np = json_array_size(a);
-	json_decref(a);
-	return 0;
-}
-
-/*
- * Without a terminal the engine sends logs multiplexed: frames of an
- * 8-byte header (stream, 0, 0, 0, big-endian length) and the bytes.
- * A body that is not a clean run of such frames is taken as it is.
- */
-char *
-engine_parse_logs(const char *s, size_t len)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	char			*out;
-	size_t			 i, o, n;
-
-	for (i = 0; i < len; i += 8 + n) {
-		if (len - i < 8 || p[i] > 2 || p[i + 1] != 0 ||
-		    p[i + 2] != 0 || p[i + 3] != 0)
-			break;
-		n = (size_t)p[i + 4] << 24 | (size_t)p[i + 5] << 16 |
-		    (size_t)p[i + 6] << 8 | (size_t)p[i + 7];
-		if (n > len - i - 8)
-			break;
-	}
-	out = xmalloc(len + 1);
-	if (i != len) {
-		memcpy(out, s, len);
-		out[len] = '\0';
-		return out;
-	}
-	for (i = o = 0; i < len; i += 8 + n) {
-		n = (size_t)p[i + 4] << 24 | (size_t)p[i + 5] << 16 |
-		    (size_t)p[i + 6] << 8 | (size_t)p[i + 7];
-		memcpy(out + o, s + i + 8, n);
-		o += n;
-	}
-	out[o] = '\0';
-	return out;
-}
-
 /* Transport. */
+
+/*
+ * Where the certificates of TLS are, or NULL for no TLS: as the docker
+ * CLI has it (README.rst, "The engine"; redock.1, ENVIRONMENT).
+ */
+static char *
+tls_certdir(const struct env *env)
+{
+	char	*dir;
+
+	if (env->docker_tls_verify == NULL || *env->docker_tls_verify == '\0')
+		return NULL;
+	if (env->docker_cert_path != NULL && *env->docker_cert_path != '\0')
+		return xstrdup(env->docker_cert_path);
+	if (env->home != NULL)
+		xasprintf(&dir, "%s/.docker", env->home);
+	else
+		dir = xstrdup(".docker");
+	return dir;
+}
 
 /*
  * Sets e->socket or e->base from an address: unix:///PATH, or
  * tcp://HOST[:PORT] (2375, or 2376 with TLS, as the docker CLI has it).
  */
 static int
-address_parse(struct engine *e, const char *host, struct error *err)
+address_parse(struct engine *e, const char *host, const struct env *env,
+    struct error *err)
 {
-	const char	*rest, *colon, *errstr, *certdir;
+	const char	*rest, *colon, *errstr;
 	char		*hostpart;
 	long long	 port;
 	size_t		 n;
@@ -719,17 +191,7 @@ address_parse(struct engine *e, const char *host, struct error *err)
 		    "'%s': use unix:///PATH or tcp://HOST:PORT", host);
 		return -1;
 	}
-	certdir = getenv("DOCKER_TLS_VERIFY");
-	if (certdir != NULL && *certdir != '\0') {
-		certdir = getenv("DOCKER_CERT_PATH");
-		if (certdir != NULL && *certdir != '\0')
-			e->certdir = xstrdup(certdir);
-		else if (getenv("HOME") != NULL)
-			xasprintf(&e->certdir, "%s/.docker", getenv("HOME"));
-		else
-			e->certdir = xstrdup(".docker");
-	}
-
+	e->certdir = tls_certdir(env);
 	rest = host + 6;
 	n = strlen(rest);
 	if (n > 0 && rest[n - 1] == '/')
@@ -918,51 +380,56 @@ error_curl(struct engine *e, struct request *rq, CURLcode rc,
 }
 
 /*
- * Sends one request. Returns 0 when an HTTP answer came, whatever its
- * status, with the body in *body (unless rq->write takes it); -1 when
- * the transport failed.
+ * What every request of e shares: the way to the engine, its TLS, and
+ * the time to connect.
  */
-static int
-request_do(struct engine *e, struct request *rq, struct buf *body,
-    long *status, struct error *err)
+static void
+request_connection(struct engine *e)
 {
-	struct curl_slist	*headers = NULL;
-	char			*url = NULL, *ctype = NULL, *cert = NULL;
-	CURLcode		 rc;
-	long			 timeout;
-	int			 ret = -1;
+	static const struct {
+		CURLoption	 option;
+		const char	*file;
+	} tls[] = {
+		{ CURLOPT_CAINFO, "ca.pem" },
+		{ CURLOPT_SSLCERT, "cert.pem" },
+		{ CURLOPT_SSLKEY, "key.pem" },
+	};
+	char	*path;
+	size_t	 i;
 
-	*status = 0;
-	curl_easy_reset(e->curl);
-	if (rq->unversioned || e->version[0] == '\0')
-		xasprintf(&url, "%s%s", e->base, rq->path);
-	else
-		xasprintf(&url, "%s/v%s%s", e->base, e->version, rq->path);
 	e->curlerr[0] = '\0';
-	curl_easy_setopt(e->curl, CURLOPT_URL, url);
 	curl_easy_setopt(e->curl, CURLOPT_ERRORBUFFER, e->curlerr);
 	/*
-	 * CURLOPT_NOSIGNAL stays off: redock has one thread, and so curl
-	 * ignores SIGPIPE while it works (a TLS write to a closed socket
-	 * must not kill redock) and restores it for our own stdout.
+	 * No signals: start runs one thread per NAME, each with an engine
+	 * of its own, and curl's ways with signals are process-wide (it
+	 * ignores SIGPIPE and puts the old handler back, which threads
+	 * undo for each other). No SIGPIPE comes from curl all the same:
+	 * on Linux it sends with MSG_NOSIGNAL, TLS included (since libcurl
+	 * 7.87 OpenSSL writes through curl's own BIO), and it resolves
+	 * names in a thread of its own (AsynchDNS), with no alarm().
 	 */
+	curl_easy_setopt(e->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e->curl, CURLOPT_USERAGENT, "redock/" REDOCK_VERSION);
 	if (e->socket != NULL)
 		curl_easy_setopt(e->curl, CURLOPT_UNIX_SOCKET_PATH, e->socket);
 	if (e->certdir != NULL) {
-		xasprintf(&cert, "%s/ca.pem", e->certdir);
-		curl_easy_setopt(e->curl, CURLOPT_CAINFO, cert);
-		free(cert);
-		xasprintf(&cert, "%s/cert.pem", e->certdir);
-		curl_easy_setopt(e->curl, CURLOPT_SSLCERT, cert);
-		free(cert);
-		xasprintf(&cert, "%s/key.pem", e->certdir);
-		curl_easy_setopt(e->curl, CURLOPT_SSLKEY, cert);
-		free(cert);
+		for (i = 0; i < sizeof tls / sizeof tls[0]; i++) {
+			xasprintf(&path, "%s/%s", e->certdir, tls[i].file);
+			curl_easy_setopt(e->curl, tls[i].option, path);
+			free(path);
+		}
 		curl_easy_setopt(e->curl, CURLOPT_SSL_VERIFYPEER, 1L);
 		curl_easy_setopt(e->curl, CURLOPT_SSL_VERIFYHOST, 2L);
 	}
 	curl_easy_setopt(e->curl, CURLOPT_CONNECTTIMEOUT_MS, e->connect_ms);
+}
+
+/* The time limit of rq: for the whole call, or to start answering. */
+static void
+request_limit(struct engine *e, struct request *rq)
+{
+	long	timeout;
+
 	timeout = rq->timeout_ms == 0 ? e->total_ms : rq->timeout_ms;
 	if (timeout > 0)
 		curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, timeout);
@@ -972,12 +439,30 @@ request_do(struct engine *e, struct request *rq, struct buf *body,
 		curl_easy_setopt(e->curl, CURLOPT_XFERINFODATA, rq);
 		curl_easy_setopt(e->curl, CURLOPT_NOPROGRESS, 0L);
 	}
+}
 
+/*
+ * The request itself: URL, method, headers and body, and where the
+ * answer goes. Returns the headers, which must live until it is done.
+ */
+static struct curl_slist *
+request_message(struct engine *e, struct request *rq, struct buf *body)
+{
+	struct curl_slist	*headers = NULL;
+	char			*s;
+
+	if (rq->unversioned || e->version[0] == '\0')
+		xasprintf(&s, "%s%s", e->base, rq->path);
+	else
+		xasprintf(&s, "%s/v%s%s", e->base, e->version, rq->path);
+	curl_easy_setopt(e->curl, CURLOPT_URL, s);
+	free(s);
 	/* Docker answers 100-continue, but waiting for it costs a second. */
 	headers = curl_slist_append(headers, "Expect:");
 	if (rq->ctype != NULL) {
-		xasprintf(&ctype, "Content-Type: %s", rq->ctype);
-		headers = curl_slist_append(headers, ctype);
+		xasprintf(&s, "Content-Type: %s", rq->ctype);
+		headers = curl_slist_append(headers, s);
+		free(s);
 	}
 	curl_easy_setopt(e->curl, CURLOPT_HTTPHEADER, headers);
 	if (strcmp(rq->method, "POST") == 0 || strcmp(rq->method, "PUT") == 0) {
@@ -990,14 +475,31 @@ request_do(struct engine *e, struct request *rq, struct buf *body,
 		curl_easy_setopt(e->curl, CURLOPT_CUSTOMREQUEST, rq->method);
 	curl_easy_setopt(e->curl, CURLOPT_HEADERFUNCTION, header_write);
 	curl_easy_setopt(e->curl, CURLOPT_HEADERDATA, rq);
-	if (rq->write != NULL) {
-		curl_easy_setopt(e->curl, CURLOPT_WRITEFUNCTION, rq->write);
-		curl_easy_setopt(e->curl, CURLOPT_WRITEDATA, rq->arg);
-	} else {
-		curl_easy_setopt(e->curl, CURLOPT_WRITEFUNCTION, buf_write);
-		curl_easy_setopt(e->curl, CURLOPT_WRITEDATA, body);
-	}
+	curl_easy_setopt(e->curl, CURLOPT_WRITEFUNCTION, rq->write != NULL ?
+	    rq->write : buf_write);
+	curl_easy_setopt(e->curl, CURLOPT_WRITEDATA, rq->write != NULL ?
+	    rq->arg : (void *)body);
+	return headers;
+}
 
+/*
+ * Sends one request. Returns 0 when an HTTP answer came, whatever its
+ * status, with the body in *body (unless rq->write takes it); -1 when
+ * the transport failed.
+ */
+static int
+request_do(struct engine *e, struct request *rq, struct buf *body,
+    long *status, struct error *err)
+{
+	struct curl_slist	*headers;
+	CURLcode		 rc;
+	int			 ret = -1;
+
+	*status = 0;
+	curl_easy_reset(e->curl);
+	request_connection(e);
+	request_limit(e, rq);
+	headers = request_message(e, rq, body);
 	rc = curl_easy_perform(e->curl);
 	if (rc != CURLE_OK) {
 		error_curl(e, rq, rc, body, err);
@@ -1007,8 +509,6 @@ request_do(struct engine *e, struct request *rq, struct buf *body,
 	ret = 0;
 out:
 	curl_slist_free_all(headers);
-	free(ctype);
-	free(url);
 	return ret;
 }
 
@@ -1144,12 +644,13 @@ query_param(struct engine *e, const char *key, const char *value)
 /* Engine. */
 
 int
-engine_open(struct engine **ep, const char *host, struct error *err)
+engine_open(struct engine **ep, const char *host, const struct env *env,
+    struct error *err)
 {
 	struct engine	*e;
 
 	*ep = NULL;
-	if (engine_new(&e, host, err) == -1)
+	if (engine_new(&e, host, env, err) == -1)
 		return -1;
 	if (engine_ping(e, err) == -1) {
 		engine_free(e);
@@ -1159,15 +660,35 @@ engine_open(struct engine **ep, const char *host, struct error *err)
 	return 0;
 }
 
+/*
+ * libcurl is set up once per process, by the first engine_new(), and
+ * never taken down (the process's end does it). curl_global_init() must
+ * not run beside other threads (it starts OpenSSL, and libcurl before
+ * 7.84 does not guard it): every command makes its first engine in the
+ * main thread before any other thread exists, as start opens its engine
+ * (cmd_engine_open()) before it makes an engine and a thread per NAME.
+ * So curl_ok is filled before any thread starts; pthread_once() would
+ * order a later reader after it all the same.
+ */
+static pthread_once_t	curl_once = PTHREAD_ONCE_INIT;
+static int		curl_ok;
+
+static void
+curl_start(void)
+{
+	curl_ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+}
+
 int
-engine_new(struct engine **ep, const char *host, struct error *err)
+engine_new(struct engine **ep, const char *host, const struct env *env,
+    struct error *err)
 {
 	struct engine	*e;
 
 	*ep = NULL;
 	error_clear(err);
 	if (host == NULL || *host == '\0')
-		host = getenv("DOCKER_HOST");
+		host = env->docker_host;
 	if (host == NULL || *host == '\0')
 		host = ENGINE_DEFAULT_HOST;
 
@@ -1175,10 +696,10 @@ engine_new(struct engine **ep, const char *host, struct error *err)
 	e->host = xstrdup(host);
 	e->connect_ms = CONNECT_MS;
 	e->total_ms = TOTAL_MS;
-	if (address_parse(e, host, err) == -1)
+	if (address_parse(e, host, env, err) == -1)
 		goto fail;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-	    (e->curl = curl_easy_init()) == NULL) {
+	pthread_once(&curl_once, curl_start);
+	if (!curl_ok || (e->curl = curl_easy_init()) == NULL) {
 		error_set(err, ERROR_CONNECT, 0, "cannot reach the Docker "
 		    "engine at %s: libcurl failed to start", host);
 		goto fail;
@@ -1195,10 +716,8 @@ engine_free(struct engine *e)
 {
 	if (e == NULL)
 		return;
-	if (e->curl != NULL) {
+	if (e->curl != NULL)
 		curl_easy_cleanup(e->curl);
-		curl_global_cleanup();
-	}
 	free(e->host);
 	free(e->socket);
 	free(e->base);
@@ -1235,8 +754,6 @@ engine_min_version(struct engine *e, char *min, size_t size,
 {
 	struct request	 rq;
 	struct buf	 body;
-	json_t		*o = NULL;
-	const char	*s;
 	long		 status;
 	int		 ret = -1;
 
@@ -1251,16 +768,13 @@ engine_min_version(struct engine *e, char *min, size_t size,
 		error_handshake(e, &rq, status, &body, err);
 		goto out;
 	}
-	o = json_parse(body.data, body.len, JSON_OBJECT, err);
-	if (o == NULL) {
+	if (engine_parse_min_version(body.data, body.len, min, size,
+	    err) == -1) {
 		error_protocol(e, rq.method, rq.path, err);
 		goto out;
 	}
-	s = json_string_value(json_object_get(o, "MinAPIVersion"));
-	strlcpy(min, s != NULL ? s : ENGINE_API_MIN, size);
 	ret = 0;
 out:
-	json_decref(o);
 	free(rq.apiversion);
 	buf_release(&body);
 	return ret;
@@ -1292,7 +806,7 @@ engine_ping(struct engine *e, struct error *err)
 		goto out;
 	}
 	if (rq.apiversion == NULL ||
-	    version_parse(rq.apiversion, &maj, &mnr) == -1) {
+	    engine_parse_version(rq.apiversion, &maj, &mnr) == -1) {
 		error_set(err, ERROR_VERSION, 0, "the Docker engine at %s "
 		    "does not say which API version it speaks (redock needs "
 		    ENGINE_API_MIN " or newer)", e->host);
@@ -1326,44 +840,13 @@ out:
 	return ret;
 }
 
-/*
- * GET /info, for what tells one engine from another. A Podman service
- * says who it is with members Docker has not, such as BuildahVersion.
- */
+/* GET /info, for what tells one engine from another. */
 int
 engine_info(struct engine *e, struct engine_info *info,
     struct error *err)
 {
-	struct buf	 body;
-	json_t		*o = NULL;
-	int		 ret = -1;
-
 	memset(info, 0, sizeof *info);
-	buf_init(&body, BODY_MAX);
-	if (call(e, "GET", "/info", NULL, NULL, 0, 0, &body, err) == -1)
-		goto out;
-	if ((o = json_parse(body.data, body.len, JSON_OBJECT, err)) == NULL) {
-		error_protocol(e, "GET", "/info", err);
-		goto out;
-	}
-	info->id = json_strdup(o, "ID");
-	info->name = json_strdup(o, "Name");
-	info->root = json_strdup(o, "DockerRootDir");
-	info->podman = json_object_get(o, "BuildahVersion") != NULL;
-	ret = 0;
-out:
-	json_decref(o);
-	buf_release(&body);
-	return ret;
-}
-
-void
-engine_info_release(struct engine_info *info)
-{
-	free(info->id);
-	free(info->name);
-	free(info->root);
-	memset(info, 0, sizeof *info);
+	return get_mapped(e, "/info", "/info", parse_info, info, NULL, err);
 }
 
 /* Containers. */
@@ -1399,60 +882,26 @@ int
 engine_container_create(struct engine *e, const struct engine_create *cr,
     char **idp, struct error *err)
 {
-	json_t		*o, *host, *a, *resp = NULL;
 	struct buf	 body;
-	char		*path = NULL, *q, *s = NULL, *port = NULL;
-	const char	*id;
-	size_t		 i;
+	char		*path, *q, *s;
 	int		 ret = -1;
 
 	*idp = NULL;
 	buf_init(&body, BODY_MAX);
-	o = json_pack("{s:s}", "Image", cr->image);
-	host = json_object();
-	if (cr->hostname != NULL)
-		json_object_set_new(o, "Hostname", json_string(cr->hostname));
-	if (cr->labels != NULL)
-		json_object_set_new(o, "Labels", labels_to_json(cr->labels));
-	if (cr->cmd != NULL) {
-		a = json_array();
-		for (i = 0; cr->cmd[i] != NULL; i++)
-			json_array_append_new(a, json_string(cr->cmd[i]));
-		json_object_set_new(o, "Cmd", a);
-	}
-	if (cr->init)
-		json_object_set_new(host, "Init", json_true());
-	if (cr->publish > 0) {
-		/* 127.0.0.1 only: the container's sshd is for this host. */
-		xasprintf(&port, "%d/tcp", cr->publish);
-		json_object_set_new(o, "ExposedPorts",
-		    json_pack("{s:{}}", port));
-		json_object_set_new(host, "PortBindings", json_pack(
-		    "{s:[{s:s,s:s}]}", port, "HostIp", "127.0.0.1",
-		    "HostPort", ""));
-	}
-	json_object_set_new(o, "HostConfig", host);
-	s = json_dumps(o, JSON_COMPACT);
+	s = engine_json_create(cr);
 	q = cr->name != NULL ? query_param(e, "name", cr->name) : xstrdup("");
 	xasprintf(&path, "/containers/create?%s", q + (q[0] == '&'));
 	free(q);
 	if (call(e, "POST", path, "application/json", s, strlen(s), 0, &body,
 	    err) == -1)
 		goto out;
-	if ((resp = json_parse(body.data, body.len, JSON_OBJECT, err)) == NULL ||
-	    (id = json_string_value(json_object_get(resp, "Id"))) == NULL) {
-		if (err->kind == ERROR_OK)
-			error_set(err, ERROR_PROTOCOL, 0, "no Id");
+	if (engine_parse_id(body.data, body.len, 0, idp, err) == -1) {
 		error_protocol(e, "POST", "/containers/create", err);
 		goto out;
 	}
-	*idp = xstrdup(id);
 	ret = 0;
 out:
-	json_decref(o);
-	json_decref(resp);
 	free(s);
-	free(port);
 	free(path);
 	buf_release(&body);
 	return ret;
@@ -1522,8 +971,6 @@ engine_container_remove(struct engine *e, const char *id, int force,
  * GET path and map the answer with parse into out (and *np for lists);
  * shown is the path an error names, without the query.
  */
-typedef int parse_fn(const char *, size_t, void *, size_t *,
-    struct error *);
 
 static int
 get_mapped(struct engine *e, const char *path, const char *shown,
@@ -1575,38 +1022,64 @@ parse_images(const char *s, size_t len, void *out, size_t *np,
 	return engine_parse_image_list(s, len, out, np, err);
 }
 
+static int
+parse_info(const char *s, size_t len, void *out, size_t *np,
+    struct error *err)
+{
+	(void)np;
+	return engine_parse_info(s, len, out, err);
+}
+
+/* GET /KIND/NAME/json (NAME escaped) and map it with parse into out. */
+static int
+get_inspect(struct engine *e, const char *kind, const char *name,
+    parse_fn *parse, void *out, struct error *err)
+{
+	char	*path, *ename;
+	int	 ret;
+
+	ename = url_escape(e, name);
+	xasprintf(&path, "/%s/%s/json", kind, ename);
+	ret = get_mapped(e, path, path, parse, out, NULL, err);
+	free(path);
+	free(ename);
+	return ret;
+}
+
+/* GET shown?query, with the label filters, and map the list into vp, np. */
+static int
+get_list(struct engine *e, const char *shown, const char *query,
+    const struct engine_labels *filter, parse_fn *parse, void *vp,
+    size_t *np, struct error *err)
+{
+	char	*path, *q;
+	int	 ret;
+
+	q = label_filters(e, filter);
+	xasprintf(&path, "%s?%s%s", shown, query,
+	    q + (query[0] == '\0' && q[0] == '&'));
+	ret = get_mapped(e, path, shown, parse, vp, np, err);
+	free(q);
+	free(path);
+	return ret;
+}
+
 int
 engine_container_inspect(struct engine *e, const char *id,
     struct engine_container *c, struct error *err)
 {
-	char	*path, *eid;
-	int	 ret;
-
 	memset(c, 0, sizeof *c);
-	eid = url_escape(e, id);
-	xasprintf(&path, "/containers/%s/json", eid);
-	ret = get_mapped(e, path, path, parse_container, c, NULL, err);
-	free(path);
-	free(eid);
-	return ret;
+	return get_inspect(e, "containers", id, parse_container, c, err);
 }
 
 int
 engine_container_list(struct engine *e, const struct engine_labels *filter,
     struct engine_container **vp, size_t *np, struct error *err)
 {
-	char	*path, *q;
-	int	 ret;
-
 	*vp = NULL;
 	*np = 0;
-	q = label_filters(e, filter);
-	xasprintf(&path, "/containers/json?all=1%s", q);
-	ret = get_mapped(e, path, "/containers/json", parse_containers, vp,
-	    np, err);
-	free(q);
-	free(path);
-	return ret;
+	return get_list(e, "/containers/json", "all=1", filter,
+	    parse_containers, vp, np, err);
 }
 
 int
@@ -1662,33 +1135,18 @@ int
 engine_image_inspect(struct engine *e, const char *name,
     struct engine_image *im, struct error *err)
 {
-	char	*path, *ename;
-	int	 ret;
-
 	memset(im, 0, sizeof *im);
-	ename = url_escape(e, name);
-	xasprintf(&path, "/images/%s/json", ename);
-	ret = get_mapped(e, path, path, parse_image, im, NULL, err);
-	free(path);
-	free(ename);
-	return ret;
+	return get_inspect(e, "images", name, parse_image, im, err);
 }
 
 int
 engine_image_list(struct engine *e, const struct engine_labels *filter,
     struct engine_image **vp, size_t *np, struct error *err)
 {
-	char	*path, *q;
-	int	 ret;
-
 	*vp = NULL;
 	*np = 0;
-	q = label_filters(e, filter);
-	xasprintf(&path, "/images/json?%s", q + (q[0] == '&'));
-	ret = get_mapped(e, path, "/images/json", parse_images, vp, np, err);
-	free(q);
-	free(path);
-	return ret;
+	return get_list(e, "/images/json", "", filter, parse_images, vp, np,
+	    err);
 }
 
 int
@@ -1711,8 +1169,7 @@ engine_image_commit(struct engine *e, const char *id,
     const struct engine_commit *cm, char **idp, struct error *err)
 {
 	struct buf	 body;
-	json_t		*o, *resp = NULL;
-	const char	*newid;
+	json_t		*o;
 	char		*path = NULL, *s, *q[5];
 	size_t		 i;
 	int		 ret = -1;
@@ -1734,23 +1191,18 @@ engine_image_commit(struct engine *e, const char *id,
 	/* The engine keeps the container's configuration and adds these. */
 	o = json_object();
 	if (cm->labels != NULL)
-		json_object_set_new(o, "Labels", labels_to_json(cm->labels));
+		json_object_set_new(o, "Labels", engine_json_labels(cm->labels));
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (call(e, "POST", path, "application/json", s, strlen(s), SLOW_MS,
 	    &body, err) == -1)
 		goto out;
-	if ((resp = json_parse(body.data, body.len, JSON_OBJECT, err)) == NULL ||
-	    (newid = json_string_value(json_object_get(resp, "Id"))) == NULL) {
-		if (err->kind == ERROR_OK)
-			error_set(err, ERROR_PROTOCOL, 0, "no Id");
+	if (engine_parse_id(body.data, body.len, 1, idp, err) == -1) {
 		error_protocol(e, "POST", "/commit", err);
 		goto out;
 	}
-	*idp = image_id_dup(newid);
 	ret = 0;
 out:
-	json_decref(resp);
 	free(s);
 	free(path);
 	buf_release(&body);
@@ -1797,10 +1249,11 @@ build_line(struct build *bs, char *line, size_t len)
 		if (bs->b->progress != NULL)
 			bs->b->progress(s, bs->b->arg);
 	}
-	s = json_string_value(json_path(o, "aux", "ID"));
+	s = json_string_value(json_object_get(json_object_get(o, "aux"),
+	    "ID"));
 	if (s != NULL) {
 		free(bs->id);
-		bs->id = image_id_dup(s);
+		bs->id = engine_image_id(s);
 	}
 	if (json_object_get(o, "error") != NULL && !bs->failed) {
 		detail = json_object_get(o, "errorDetail");
@@ -1854,14 +1307,14 @@ build_query(struct engine *e, const struct engine_build *b)
 	t = b->tag != NULL ? query_param(e, "t", b->tag) : xstrdup("");
 	l = a = NULL;
 	if (b->labels != NULL && b->labels->n > 0) {
-		o = labels_to_json(b->labels);
+		o = engine_json_labels(b->labels);
 		s = json_dumps(o, JSON_COMPACT);
 		l = query_param(e, "labels", s);
 		free(s);
 		json_decref(o);
 	}
 	if (b->buildargs != NULL && b->buildargs->n > 0) {
-		o = labels_to_json(b->buildargs);
+		o = engine_json_labels(b->buildargs);
 		s = json_dumps(o, JSON_COMPACT);
 		a = query_param(e, "buildargs", s);
 		free(s);

@@ -2,9 +2,11 @@
  * engine: redock's client of the Docker Engine API.
  *
  * This is the only module that knows HTTP, URLs, API versions and the
- * engine's JSON. It speaks to the local socket, to DOCKER_HOST or to the
- * address given with -H (unix:// or tcp://, TLS as the docker CLI does),
- * negotiates the API version once, and hands out small C structs.
+ * engine's JSON: engine.c holds the transport and the calls,
+ * engine-json.c (its header is private) what the answers become. It
+ * speaks to the local socket, to DOCKER_HOST or to the address given
+ * with -H (unix:// or tcp://, TLS as the docker CLI does), negotiates
+ * the API version once, and hands out small C structs.
  *
  * Every call returns 0 or -1. On -1 the struct error says why:
  * the kind of failure, the HTTP status when the engine answered, and a
@@ -91,15 +93,25 @@ void	engine_images_free(struct engine_image *, size_t);
 
 struct engine;
 
+struct env;
+
 /*
- * Opens the engine at host (NULL: $DOCKER_HOST, else the local socket):
- * engine_new(), then engine_ping().
+ * Opens the engine at host (NULL or "": env's DOCKER_HOST, else the
+ * local socket): engine_new(), then engine_ping(). A tcp:// address
+ * takes TLS from env as the docker CLI does: DOCKER_TLS_VERIFY set and
+ * not empty turns it on, with the certificates in DOCKER_CERT_PATH, else
+ * in $HOME/.docker (redock.1, ENVIRONMENT). A bad address is
+ * ERROR_ADDRESS.
  */
 int		 engine_open(struct engine **, const char *,
-		    struct error *);
-/* Sets up the transport only; the first call will ping. */
+		    const struct env *, struct error *);
+/*
+ * Sets up the transport only; the first call will ping. Each thread
+ * uses an engine of its own; the first engine_new() of a process must
+ * come before it starts any thread (it sets libcurl up).
+ */
 int		 engine_new(struct engine **, const char *,
-		    struct error *);
+		    const struct env *, struct error *);
 void		 engine_free(struct engine *);
 
 /* The address as the user would write it, e.g. "unix:///run/x.sock". */
@@ -218,24 +230,5 @@ struct engine_build {
  */
 int	engine_image_build(struct engine *, const void *, size_t,
 	    const struct engine_build *, char **, struct error *);
-
-/*
- * The JSON mappings, exposed for the unit tests and the fuzzers. Each
- * takes one response body and returns 0, or -1 with ERROR_PROTOCOL.
- */
-int	engine_parse_container_inspect(const char *, size_t,
-	    struct engine_container *, struct error *);
-int	engine_parse_container_list(const char *, size_t,
-	    struct engine_container **, size_t *, struct error *);
-int	engine_parse_image_inspect(const char *, size_t,
-	    struct engine_image *, struct error *);
-int	engine_parse_image_list(const char *, size_t, struct engine_image **,
-	    size_t *, struct error *);
-/* Turns a logs body, multiplexed or raw, into text. */
-char	*engine_parse_logs(const char *, size_t);
-/* Parses an RFC 3339 time as the engine writes it; -1 if it is not one. */
-time_t	 engine_parse_time(const char *);
-/* Compares "1.41" and "1.9" as versions. */
-int	 engine_version_cmp(const char *, const char *);
 
 #endif /* ENGINE_H */

@@ -8,7 +8,7 @@
  *	hosts/ALIAS/ssh_host_ed25519_key.pub	container alias (0600, 0644)
  *	known_hosts			one pinned line per alias (0644):
  *					"ALIAS ssh-ed25519 AAAA...",
- *					without a comment
+ *					without a comment (known_hosts.h)
  *	.lock				flock(2)ed while anything changes
  *
  * A host key is made before its container first starts, so its public
@@ -22,15 +22,20 @@
  * unencrypted OpenSSH private key or not ed25519, is refused as it is
  * and never replaced; only a missing one is made anew.
  *
- * Every call returns 0 or -1; on -1 *causep is an allocated line that
- * names the file and the reason. Out-parameters are NULL on entry and
- * set only on success. Key material is wiped from memory after use.
+ * Every call returns 0 or -1 (keys_host_hold() a descriptor or -1); on
+ * -1 *err holds a line that names the file and the reason. Out-parameters
+ * are NULL on entry and set only on success. Key material is wiped from
+ * memory after use.
  */
 #ifndef KEYS_H
 #define KEYS_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 
+struct env;
+struct error;
 struct tar;
 struct ssh_key_struct;
 
@@ -44,16 +49,17 @@ struct ssh_key_struct;
  * Sets *dirp to the allocated path of redock's home: $REDOCK_HOME, else
  * $XDG_DATA_HOME/redock, else $HOME/.local/share/redock. A relative or
  * empty value is skipped as if unset (XDG's rule); with none left, or
- * a result that is relative, it fails. Nothing is made.
+ * a result that is relative, it fails. The variables come from env.
+ * Nothing is made.
  */
-int	keys_home(char **dirp, char **causep);
+int	keys_home(const struct env *env, char **dirp, struct error *err);
 
 /*
  * Makes redock's home, and its missing parents, 0700 each, and checks
  * that it is a directory of ours that nobody else may read or change,
- * as the keys in it need. Returns 0, or -1 with *causep set.
+ * as the keys in it need. Returns 0, or -1 with *err set.
  */
-int	keys_home_make(const char *home, char **causep);
+int	keys_home_make(const char *home, struct error *err);
 
 /*
  * The client key pair in home: made (with home and its missing parents,
@@ -61,7 +67,7 @@ int	keys_home_make(const char *home, char **causep);
  * key when it is missing or does not match. *pubp (may be NULL) is set
  * to the allocated public key line, "ssh-ed25519 AAAA... redock".
  */
-int	keys_client(const char *home, char **pubp, char **causep);
+int	keys_client(const char *home, char **pubp, struct error *err);
 
 /*
  * The host key pair of alias (struct alias grammar): made when missing,
@@ -70,7 +76,7 @@ int	keys_client(const char *home, char **pubp, char **causep);
  * NULL) is set to the allocated public key line.
  */
 int	keys_host(const char *home, const char *alias, char **pubp,
-	    char **causep);
+	    struct error *err);
 
 /*
  * Does home hold a host key of alias? 1 when yes, 0 when not (or when
@@ -86,11 +92,12 @@ int	keys_host_exists(const char *home, const char *alias);
  * return a descriptor that the caller close()s to let go.
  * keys_host_hold() makes home and hosts/ALIAS as needed (no key) and
  * waits for a keys_host_idle() holder to let go; it returns -1 with
- * *causep set. keys_host_idle() does not wait: -1 with errno set,
+ * *err set. keys_host_idle() does not wait: -1 with errno set,
  * EWOULDBLOCK when a start holds alias, ENOENT when home has no
  * directory for alias.
  */
-int	keys_host_hold(const char *home, const char *alias, char **causep);
+int	keys_host_hold(const char *home, const char *alias,
+	    struct error *err);
 int	keys_host_idle(const char *home, const char *alias);
 
 /*
@@ -98,7 +105,8 @@ int	keys_host_idle(const char *home, const char *alias);
  * known_hosts line. An alias that has none of them is not an error.
  * The caller holds keys_host_idle(), so that no start is using it.
  */
-int	keys_host_remove(const char *home, const char *alias, char **causep);
+int	keys_host_remove(const char *home, const char *alias,
+	    struct error *err);
 
 /*
  * What a container of alias needs, made with keys_client() and
@@ -109,7 +117,7 @@ int	keys_host_remove(const char *home, const char *alias, char **causep);
  * *tarp, which wipes it.
  */
 int	keys_archive(const char *home, const char *alias, struct tar **tarp,
-	    char **causep);
+	    struct error *err);
 
 /*
  * What a session to alias needs, made by nothing: the client's private
@@ -120,22 +128,16 @@ int	keys_archive(const char *home, const char *alias, struct tar **tarp,
  */
 int	keys_session(const char *home, const char *alias,
 	    struct ssh_key_struct **privp, struct ssh_key_struct **pinp,
-	    char **causep);
+	    struct error *err);
 
 /*
- * The text of a known_hosts file, len bytes (no NUL needed), with alias
- * pinned to keyline ("ssh-ed25519 AAAA..."): the first line whose host
- * list (the first field, split at ',') holds alias exactly becomes
- * "ALIAS KEYLINE\n", every later one is removed, and with none the line
- * is appended; so text that already holds the pin comes back unchanged.
- * With keyline NULL each such line is only removed. Comments, blank
- * lines, marker lines ("@revoked ..."), hashed names ("|1|...") and
- * other hosts' lines stay byte for byte; a last line without a newline
- * gets one. Returns an allocated string; NUL bytes in text are kept, so
- * then strlen() of the result stops short. For keys_host() and the
- * fuzzers.
+ * Replaces DIR/NAME with len bytes of data, as every file in home is
+ * written: the given mode whatever the umask, through a temporary
+ * ".NAME.XXXXXX" in dir (fsync, rename, fsync of dir), so that a crash
+ * leaves the old file or the new one. The caller holds the home's lock.
+ * A failure names DIR/NAME, and leaves no temporary.
  */
-char	*keys_known_hosts_pin(const char *text, size_t len, const char *alias,
-	    const char *keyline);
+int	keys_file_write(const char *dir, const char *name, const void *data,
+	    size_t len, mode_t mode, struct error *err);
 
 #endif /* KEYS_H */

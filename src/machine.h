@@ -1,7 +1,8 @@
 /*
- * machine: what the lifecycle commands share about one redock machine,
- * a container that carries redock's labels, is reached over SSH through
- * an alias and is found again through the engine alone.
+ * machine: the lifecycle of a redock machine, a container that carries
+ * redock's labels, is reached over SSH through an alias and is found
+ * again through the engine alone. The commands compose these steps and
+ * print; nothing here prints.
  *
  * The engine's labels are the truth; redock keeps no database:
  *
@@ -13,17 +14,30 @@
  *				with the same alias, even from a racing redock
  *	io.redock.version	the redock that made it
  *
- * Functions return 0 or -1 with *causep an allocated line (or the
- * struct error filled in), as everywhere below the commands.
+ * machine.c holds the engine's side (finding, stopping, removing,
+ * committing, waiting for sshd), machine-alias.c the alias's side (the
+ * SSH configuration's place, the fragments of config.d/ and whose
+ * engine they are). Every function that can fail returns 0 or -1 and
+ * fills the struct error it was given (error.h); ERROR_EDITED, a hand
+ * edit of the SSH configuration, carries the way out in its message.
  */
 #ifndef MACHINE_H
 #define MACHINE_H
 
+#include <signal.h>
 #include <stddef.h>
+
+#include "alias.h"
+#include "error.h"
 
 struct engine;
 struct engine_container;
+struct engine_image;
+struct env;
 struct error;
+struct machine_engine;
+struct name;
+struct sshconf_change;
 
 #define MACHINE_LABEL_NAME	"io.redock.name"
 #define MACHINE_LABEL_ALIAS	"io.redock.alias"
@@ -37,11 +51,26 @@ struct error;
 #define MACHINE_TIMEOUT		30
 #define MACHINE_TIMEOUT_ENV	"REDOCK_START_TIMEOUT"
 
+/* How long stop lets the container's processes end, in seconds. */
+#define MACHINE_STOP_GRACE	10
+
+/*
+ * Finding machines (machine.c).
+ */
+
 /*
  * Every container, running or not, that carries MACHINE_LABEL_NAME: one
  * engine call however many there are.
  */
 int	machine_list(struct engine *, struct engine_container **, size_t *,
+	    struct error *);
+
+/*
+ * Every image that carries MACHINE_LABEL_NAME: one engine call. An
+ * engine that does not filter may send others: machine_image_name()
+ * is NULL for those.
+ */
+int	machine_images(struct engine *, struct engine_image **, size_t *,
 	    struct error *);
 
 /* In the n containers cs: the one labelled with name, or NULL. */
@@ -51,6 +80,70 @@ struct engine_container *machine_by_name(struct engine_container *cs,
 /* In the n containers cs: the first labelled with alias, or NULL. */
 struct engine_container *machine_by_alias(struct engine_container *cs,
 	    size_t n, const char *alias);
+
+/* c's NAME and alias, as its labels say, or NULL. */
+const char *machine_name(const struct engine_container *c);
+const char *machine_alias(const struct engine_container *c);
+
+/* The NAME an image of redock's is of, or NULL. */
+const char *machine_image_name(const struct engine_image *im);
+
+/* The port of c's sshd on MACHINE_HOST_IP, or 0 when it has none. */
+int	machine_port(const struct engine_container *c);
+
+/*
+ * Is c on its way out: being removed ("removing"), or left half removed
+ * ("dead")? A redock killed while it removed a container leaves one so;
+ * it is of no more use.
+ */
+int	machine_going(const struct engine_container *c);
+
+/*
+ * The verbs (machine.c). Those that drop an alias write config, the
+ * SSH configuration of machine_ssh_config(), whose hand edit the caller
+ * has checked for before (machine_ssh_check()); an alias whose fragment
+ * another engine than me made reaches a container there and stays.
+ */
+
+/*
+ * Removes the container c, and then its alias: a container that the
+ * engine would not remove keeps the alias that reaches it. A removal
+ * that another kill began and was cut short is waited for. Returns 0,
+ * or -1 with *err; *gonep (may be NULL) then says whether the container
+ * is gone nonetheless, its alias staying until 'redock sync'.
+ */
+int	machine_remove(struct engine *, struct machine_engine *me,
+	    const struct env *env, const char *config,
+	    const struct engine_container *c, int *gonep, struct error *err);
+
+/*
+ * Stops the container c, its changes kept for its next start, and then
+ * drops its alias, which reaches nothing while it is stopped. Returns 0,
+ * or -1 with *err; *stoppedp (may be NULL) then says whether the
+ * container is stopped nonetheless, its alias staying.
+ */
+int	machine_stop(struct engine *, struct machine_engine *me,
+	    const struct env *env, const char *config,
+	    const struct engine_container *c, int *stoppedp,
+	    struct error *err);
+
+/*
+ * Saves the container c as the image of NAME n, labelled with the NAME
+ * (for list, and for delete's check that redock made it) and this
+ * redock's version, with message (may be NULL) and author; then,
+ * quietly, the images of n that it replaced go (machine_images_prune()).
+ * *idp is the new image's allocated ID. Returns 0, or -1 with *err.
+ */
+int	machine_commit(struct engine *, const struct engine_container *c,
+	    const struct name *n, const char *message, const char *author,
+	    char **idp, struct error *err);
+
+/*
+ * Waits until the engine has no container id, removing it again when
+ * it is "dead"; gives up after a few seconds. Returns 0 when it is gone,
+ * -1 with *err set otherwise (409 when it is still there).
+ */
+int	machine_wait_gone(struct engine *, const char *id, struct error *err);
 
 /*
  * Removes the images of NAME name (labelled with it) that have no name
@@ -64,107 +157,15 @@ int	machine_images_prune(struct engine *, const char *name, int *removedp,
 	    struct error *err);
 
 /*
- * The timeout of MACHINE_TIMEOUT_ENV, 1..3600 s, else MACHINE_TIMEOUT.
- * A value outside that range is an error.
+ * The timeout of env's start_timeout (MACHINE_TIMEOUT_ENV), 1..3600 s,
+ * else MACHINE_TIMEOUT. A value outside that range is an error.
  */
-int	machine_timeout(int *secondsp, char **causep);
-
-/* A file of redock's own for its Host blocks, instead of ~/.ssh/config. */
-#define MACHINE_SSH_CONFIG_ENV	"REDOCK_SSH_CONFIG"
+int	machine_timeout(const struct env *env, int *secondsp,
+	    struct error *err);
 
 /*
- * Sets *pathp to the allocated path of the SSH configuration redock
- * writes (sshconf's FILE, its fragments in FILE.d/):
- *
- *   - $REDOCK_SSH_CONFIG when it is set and not empty: an absolute path
- *     that an "Include" line can name (no control character, '"', '\',
- *     "${" or glob character), not ~/.ssh/config itself; ~/.ssh is never
- *     looked at.
- *   - else $HOME/.ssh/config, from $HOME as git reads it; $HOME must be
- *     set and absolute.
- *
- * With make, for a command that writes it, the missing directories are
- * made (0700: REDOCK_SSH_CONFIG's parents, or ~/.ssh), and the file must
- * be writable where sshconf writes it (the target of a symbolic link,
- * FILE.d/ or the directory that gets it): a read-only one, such as a
- * link into /nix/store, is an error that says to set REDOCK_SSH_CONFIG,
- * before anything is changed. Without make (a command that only reads
- * it, or sync --dry-run) nothing is made or checked but the path.
+ * Waiting for sshd (machine.c).
  */
-int	machine_ssh_config(int make, char **pathp, char **causep);
-
-/*
- * Is config a REDOCK_SSH_CONFIG file that does not exist yet? Asked
- * before an update, so that the command that makes it can tell the
- * user, once, with machine_include_note(), to Include it.
- */
-int	machine_ssh_config_new(const char *config);
-
-/*
- * The allocated note, two lines, that tells the user to put
- * "Include "CONFIG"" at the top of their ~/.ssh/config.
- */
-char	*machine_include_note(const char *config);
-
-/*
- * The engine a fragment belongs to. id tells one engine from any other
- * however it is reached (a local socket and TLS to the same dockerd are
- * one engine): GET /info's ID and DockerRootDir ("ID@ROOT"; Docker
- * before 23 gives every dockerd of one host the same ID, but each its
- * own data root), with Podman's host name in place of its ID, which
- * Podman makes anew at every call; an engine without /info is its URL.
- * url is how redock reached it, for messages, and the quick answer: a
- * fragment made through the same URL is this engine's, and the engine
- * is asked for its id (about 5 ms for Docker) only when one is needed.
- */
-struct machine_engine {
-	char		*id;		/* NULL until machine_engine_id() */
-	char		*url;
-	struct engine	*e;		/* what to ask */
-};
-
-/* Fills *me for the engine e, asking it nothing yet. */
-void	machine_engine_init(struct machine_engine *me, struct engine *e);
-
-/* Sets me->id, from the engine the first time. Returns 0, or -1. */
-int	machine_engine_id(struct machine_engine *me, struct error *);
-void	machine_engine_release(struct machine_engine *);
-
-/*
- * The text of the entry name of the directory dfd (AT_FDCWD: name is a
- * path), allocated, or NULL unless it is a regular file of at most 64
- * KiB (redock's fragments are a few hundred bytes) that can be read.
- */
-char	*machine_fragment_read(int dfd, const char *name);
-
-/*
- * Whose is the fragment of alias in config's FILE.d/? 1 when it records
- * another engine than me: *urlp is then the allocated address it was
- * made through. 0 otherwise: no fragment, one of me, or one without an
- * engine line (redock 0.1's), which is taken as the current engine's.
- * One made through another URL needs me's id: an engine that does not
- * say makes it another's, which is then left alone.
- */
-int	machine_fragment_other(const char *config, const char *alias,
-	    struct machine_engine *me, char **urlp);
-
-/*
- * For the text of a fragment: 1 when it records another engine than me,
- * with *urlp as above; else 0.
- */
-int	machine_text_other(const char *text, struct machine_engine *me,
-	    char **urlp);
-
-/*
- * The fragment that makes alias reach 127.0.0.1:port with the keys in
- * redock's home: its allocated name (*namep) and text (*textp), from
- * alias_fragment(), with connection sharing as ALIAS_SHARING_ENV says
- * and the line that records the engine owner (NULL: none; else its id
- * must be known), as start and sync write it.
- */
-int	machine_fragment(const char *home, const char *alias, int port,
-	    const struct machine_engine *owner, char **namep, char **textp,
-	    char **causep);
 
 /* Says whether the container is still worth waiting for (1) or not (0). */
 typedef int machine_alive_fn(void *);
@@ -192,5 +193,292 @@ enum machine_wait machine_wait_banner(int port, int timeout_ms,
  */
 void	machine_log_tail(struct engine *, const char *id, int n,
 	    char **textp);
+
+/*
+ * The alias's side (machine-alias.c).
+ */
+
+/* A file of redock's own for its Host blocks, instead of ~/.ssh/config. */
+#define MACHINE_SSH_CONFIG_ENV	"REDOCK_SSH_CONFIG"
+
+/*
+ * Sets *pathp to the allocated path of the SSH configuration redock
+ * writes (sshconf's FILE, its fragments in FILE.d/):
+ *
+ *   - env's ssh_config (REDOCK_SSH_CONFIG) when it is set and not
+ *     empty: an absolute path that an "Include" line can name (no
+ *     control character, '"', '\', "${" or glob character), not
+ *     ~/.ssh/config itself; ~/.ssh is never looked at.
+ *   - else $HOME/.ssh/config, from env's home as git reads it; it must
+ *     be set and absolute.
+ *
+ * With make, for a command that writes it, the missing directories are
+ * made (0700: REDOCK_SSH_CONFIG's parents, or ~/.ssh), and the file must
+ * be writable where sshconf writes it (the target of a symbolic link,
+ * FILE.d/ or the directory that gets it): a read-only one, such as a
+ * link into /nix/store, is an error that says to set REDOCK_SSH_CONFIG,
+ * before anything is changed. Without make (a command that only reads
+ * it, or sync --dry-run) nothing is made or checked but the path.
+ */
+int	machine_ssh_config(const struct env *env, int make, char **pathp,
+	    struct error *err);
+
+/*
+ * Is config a REDOCK_SSH_CONFIG file that does not exist yet? Asked
+ * before an update, so that the command that makes it can tell the
+ * user, once, with machine_include_note(), to Include it.
+ */
+int	machine_ssh_config_new(const struct env *env, const char *config);
+
+/*
+ * The allocated note, two lines, that tells the user to put
+ * "Include "CONFIG"" at the top of their ~/.ssh/config.
+ */
+char	*machine_include_note(const char *config);
+
+/*
+ * The merges of config.d/ into config, through sshconf, on redock's
+ * behalf (alias_sshconf_options(); "~" in an Include is env's home). machine_ssh_check() fails when
+ * the next update would overwrite a hand edit; machine_ssh_update()
+ * applies the n changes, with flags (SSHCONF_FORCE); and
+ * machine_ssh_preview() says what that update would write, writing
+ * nothing (see sshconf_preview()).
+ */
+int	machine_ssh_check(const struct env *env, const char *config,
+	    struct error *err);
+int	machine_ssh_update(const struct env *env, const char *config,
+	    const struct sshconf_change *changes, size_t n, int flags,
+	    struct error *err);
+int	machine_ssh_preview(const struct env *env, const char *config,
+	    const struct sshconf_change *changes, size_t n, int flags,
+	    char **oldp, size_t *oldlenp, char **newp, size_t *newlenp,
+	    struct error *err);
+
+/*
+ * The engine a fragment belongs to. id tells one engine from any other
+ * however it is reached (a local socket and TLS to the same dockerd are
+ * one engine): GET /info's ID and DockerRootDir ("ID@ROOT"; Docker
+ * before 23 gives every dockerd of one host the same ID, but each its
+ * own data root), with Podman's host name in place of its ID, which
+ * Podman makes anew at every call; an engine without /info is its URL.
+ * url is how redock reached it, for messages, and the quick answer: a
+ * fragment made through the same URL is this engine's, and the engine
+ * is asked for its id (about 5 ms for Docker) only when one is needed.
+ *
+ * The id is a cache that machine_engine_id() fills without a lock:
+ * threads may share a struct machine_engine only once its id is filled,
+ * before they start (start asks for it first).
+ */
+struct machine_engine {
+	char		*id;		/* NULL until machine_engine_id() */
+	char		*url;
+	struct engine	*e;		/* what to ask */
+};
+
+/* Fills *me for the engine e, asking it nothing yet. */
+void	machine_engine_init(struct machine_engine *me, struct engine *e);
+
+/* Sets me->id, from the engine the first time. Returns 0, or -1. */
+int	machine_engine_id(struct machine_engine *me, struct error *);
+void	machine_engine_release(struct machine_engine *);
+
+/* The largest fragment redock reads: its own are a few hundred bytes. */
+#define MACHINE_FRAGMENT_MAX	(64 * 1024)
+
+/*
+ * redock's fragments in config's FILE.d/, those named with
+ * ALIAS_FRAGMENT_PREFIX, through sshconf_list(): each with its text, or
+ * NULL when it cannot be read or is over MACHINE_FRAGMENT_MAX bytes. A
+ * missing FILE.d/ has none. Free *vp with sshconf_fragments_free().
+ */
+struct sshconf_fragment;
+int	machine_fragments(const char *config, struct sshconf_fragment **vp,
+	    size_t *np, struct error *err);
+
+/*
+ * Whose is the fragment of alias in config's FILE.d/? 1 when it records
+ * another engine than me: *urlp is then the allocated address it was
+ * made through. 0 otherwise: no fragment, one of me, or one without an
+ * engine line (redock 0.1's), which is taken as the current engine's.
+ * One made through another URL needs me's id: an engine that does not
+ * say makes it another's, which is then left alone.
+ */
+int	machine_fragment_other(const char *config, const char *alias,
+	    struct machine_engine *me, char **urlp);
+
+/*
+ * For the text of a fragment: 1 when it records another engine than me,
+ * with *urlp as above; else 0.
+ */
+int	machine_text_other(const char *text, struct machine_engine *me,
+	    char **urlp);
+
+/*
+ * The fragment that makes alias reach MACHINE_HOST_IP:port with the
+ * keys in redock's home: its allocated name (*namep) and text (*textp),
+ * from alias_fragment(), with connection sharing as env's sharing
+ * (ALIAS_SHARING_ENV) says and the line that records the engine owner
+ * (NULL: none; else its id must be known), as start and sync write it.
+ */
+int	machine_fragment(const struct env *env, const char *home,
+	    const char *alias, int port, const struct machine_engine *owner,
+	    char **namep, char **textp, struct error *err);
+
+/*
+ * Writes alias's fragment (machine_fragment()) into config and merges:
+ * "ssh ALIAS" reaches MACHINE_HOST_IP:port from then on.
+ */
+int	machine_alias_write(const struct env *env, const char *home,
+	    const char *config, const char *alias, int port,
+	    const struct machine_engine *owner, struct error *err);
+
+/*
+ * Removes alias's fragment from config and merges, unless another
+ * engine than me made it. An alias outside the grammar names no
+ * fragment: there is none to remove.
+ */
+int	machine_alias_drop(const struct env *env, const char *config,
+	    const char *alias, struct machine_engine *me, struct error *err);
+
+/*
+ * Starting (machine-start.c): bringing one NAME to a running container
+ * that "ssh ALIAS" reaches (redock.1, start). For each NAME, in order:
+ * machine_start_init(); machine_start_prepare(), what can be known
+ * before anything is made; machine_start_hold(), its keys and its own
+ * engine connection; then machine_start(), in a thread of its own if
+ * the caller likes, or machine_start_abandon() for one that will not
+ * run; machine_start_release() in the end. The first three run in the
+ * thread that calls them all, before any thread starts.
+ *
+ * A failure is an error whose message follows "cannot start 'NAME': ".
+ * The engine's errors keep their kind and its words; start's own are
+ * ERROR_INPUT for a refusal (the alias is taken) and ERROR_SYSTEM for
+ * the rest (sshd did not answer, interrupted), subjects escaped.
+ */
+
+/* A NAME's settings: what its container is made with. */
+struct machine_settings {
+	const char	*hostname;	/* the container's host name */
+	int		 named;		/* given (-n), not the NAME's TAG */
+};
+
+/*
+ * What machine_start() needs around the NAMEs of one command. Its
+ * threads share it and only read it: all of it is filled before the
+ * first one starts, me's id included (machine_engine_id()), since that
+ * cache has no lock.
+ */
+struct machine_start_context {
+	const struct env	*env;
+	const char		*host;		/* -H, or NULL */
+	const char		*home;		/* redock's home, for the keys */
+	const char		*config;	/* the SSH configuration */
+	struct machine_engine	*me;		/* the caller's engine */
+	int			 timeout;	/* s, to wait for sshd */
+	/*
+	 * Not 0 once the caller's signal handler caught a signal. Each
+	 * thread only reads it, before each step and while it waits; a
+	 * volatile sig_atomic_t is stored and loaded whole, so a thread
+	 * sees the signal at its next look, and stops there.
+	 */
+	const volatile sig_atomic_t *interrupted;
+};
+
+/* How the container of a NAME that machine_start() brought up was. */
+enum machine_started {
+	MACHINE_STARTED_RUNNING,	/* running already */
+	MACHINE_STARTED_CREATED,	/* made from image by this call */
+	MACHINE_STARTED_JOINED,		/* made by another start of the NAME,
+					   from image, at the same time */
+	MACHINE_STARTED_RESUMED,	/* paused */
+	MACHINE_STARTED_AGAIN		/* stopped */
+};
+
+struct tar;
+
+/* One NAME on its way to a running container. */
+struct machine_start {
+	const char		*name;		/* the NAME, as an image name */
+	struct machine_settings	 settings;
+	char			 alias[ALIAS_MAX + 1];
+
+	/* What machine_start_prepare() found. */
+	char			*id;		/* its container, or NULL */
+	char			*stale;		/* one on its way out */
+	int			 running;
+	int			 paused;
+	const char		*image;		/* to make one from, or NULL */
+
+	/* What machine_start_hold() took. */
+	int			 hold;		/* keys_host_hold(), or -1 */
+	int			 keymade;	/* its host key, by this start */
+	struct tar		*keys;		/* to upload */
+	struct engine		*e;		/* its own connection */
+
+	/* What machine_start() did. */
+	int			 created;	/* a container */
+	int			 joined;	/* another start's container */
+	enum machine_started	 started;	/* on success */
+	int			 port;		/* sshd's, on success */
+	struct error		 cleanup;	/* on failure: why the container
+						   it made stayed (ERROR_OK: it
+						   made none, or it went) */
+};
+
+/*
+ * Fills *ms for the NAME name (an image name, which *ms points to, as
+ * to settings' strings) with settings, and its alias from the host
+ * name. Returns 0, or -1 with *err (ERROR_INPUT) when the host name
+ * makes no alias; *ms is then to be released all the same.
+ */
+int	machine_start_init(struct machine_start *ms, const char *name,
+	    const struct machine_settings *settings, struct error *err);
+
+/*
+ * What can be known before anything is made, through ctx's engine and
+ * its n containers cs (machine_list()): the container of the NAME
+ * (then its alias is the one it was made with, which settings' host
+ * name, if named, must make), or that its alias is free (of cs, of the
+ * nearlier NAMEs prepared before it in the same call, of a fragment of
+ * another engine) and the image to make one from: the NAME's own, else
+ * BASE_IMAGE, which may have to be built first. Returns 0, or -1.
+ */
+int	machine_start_prepare(const struct machine_start_context *ctx,
+	    struct machine_start *ms,
+	    const struct machine_start *const *earlier, size_t nearlier,
+	    struct engine_container *cs, size_t n, struct error *err);
+
+/*
+ * Takes the hold of the alias's keys (keys_host_hold(): from here until
+ * the container runs with its alias, or is gone), the keys, made as
+ * needed, and an engine connection of the NAME's own. Returns 0, or -1.
+ */
+int	machine_start_hold(const struct machine_start_context *ctx,
+	    struct machine_start *ms, struct error *err);
+
+/*
+ * Brings the NAME up: waits for a stale container to be gone; creates
+ * its container (labels, named after the alias, the engine's init,
+ * sshd published), or joins another redock's creation of the same NAME;
+ * resumes a paused one; uploads the keys (before every start, so that a
+ * client key made since is let in); starts it; waits for sshd's banner;
+ * then writes the alias's fragment. Stops at its next step once
+ * ctx->interrupted is set. On failure the container this call made is
+ * removed again (else ms->cleanup says why not) and a host key it made
+ * is forgotten, so a failed start leaves what was there before. The
+ * hold is let go either way. Returns 0 with ms->started and ms->port
+ * set, or -1.
+ */
+int	machine_start(const struct machine_start_context *ctx,
+	    struct machine_start *ms, struct error *err);
+
+/*
+ * For a NAME that failed before machine_start() ran: lets go of its
+ * hold and forgets a host key machine_start_hold() made, unless
+ * another start holds it or a container of the alias has it.
+ */
+void	machine_start_abandon(const struct machine_start_context *ctx,
+	    struct machine_start *ms);
+void	machine_start_release(struct machine_start *ms);
 
 #endif /* MACHINE_H */

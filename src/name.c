@@ -12,13 +12,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "error.h"
 #include "name.h"
 #include "xmalloc.h"
 
 static int	lower_alnum(int);
 static int	repository_valid(const char *);
 static int	tag_valid(const char *);
-static int	login_name(char *, size_t, char **);
+static int	login_name(char *, size_t, const char *, struct error *);
 
 static int
 lower_alnum(int c)
@@ -75,25 +76,24 @@ tag_valid(const char *s)
 	return i <= NAME_TAG_MAX;
 }
 
-/* $USER, else the passwd entry of the real user, lower-cased. */
+/* user ($USER), else the passwd entry of the real user, lower-cased. */
 static int
-login_name(char *buf, size_t size, char **cause)
+login_name(char *buf, size_t size, const char *user, struct error *err)
 {
 	struct passwd	*pw;
-	const char	*user;
 	size_t		 i;
 
-	if ((user = getenv("USER")) == NULL || *user == '\0') {
+	if (user == NULL || *user == '\0') {
 		if ((pw = getpwuid(getuid())) == NULL) {
-			*cause = xstrdup("no user name: set USER or write "
-			    "REPOSITORY:TAG");
+			error_set(err, ERROR_INPUT, 0, "no user name: set USER "
+			    "or write REPOSITORY:TAG");
 			return -1;
 		}
 		user = pw->pw_name;
 	}
 	if (strlcpy(buf, user, size) >= size) {
-		*cause = xstrdup("the user name is too long for a repository: "
-		    "write REPOSITORY:TAG");
+		error_set(err, ERROR_INPUT, 0, "the user name is too long for "
+		    "a repository: write REPOSITORY:TAG");
 		return -1;
 	}
 	for (i = 0; buf[i] != '\0'; i++)
@@ -102,31 +102,32 @@ login_name(char *buf, size_t size, char **cause)
 }
 
 int
-name_parse(struct name *n, const char *arg, char **cause)
+name_parse(struct name *n, const char *arg, const char *user,
+    struct error *err)
 {
 	const char	*colon, *tag;
 	char		*shown;
 	size_t		 len;
 	int		 from_user = 0;
 
-	*cause = NULL;
 	memset(n, 0, sizeof *n);
 
 	if ((colon = strchr(arg, ':')) == NULL) {
-		if (login_name(n->repository, sizeof n->repository,
-		    cause) == -1)
+		if (login_name(n->repository, sizeof n->repository, user,
+		    err) == -1)
 			return -1;
 		from_user = 1;
 		tag = arg;
 	} else {
 		len = colon - arg;
 		if (len == 0) {
-			*cause = xstrdup("the repository before ':' is empty");
+			error_set(err, ERROR_INPUT, 0,
+			    "the repository before ':' is empty");
 			return -1;
 		}
 		if (len >= sizeof n->repository) {
-			xasprintf(cause, "the repository is longer than %d "
-			    "characters", NAME_REPOSITORY_MAX);
+			error_set(err, ERROR_INPUT, 0, "the repository is "
+			    "longer than %d characters", NAME_REPOSITORY_MAX);
 			return -1;
 		}
 		memcpy(n->repository, arg, len);
@@ -135,9 +136,9 @@ name_parse(struct name *n, const char *arg, char **cause)
 	}
 	if (!repository_valid(n->repository)) {
 		shown = xvis(n->repository);
-		xasprintf(cause, "repository '%s'%s is not lower-case letters "
-		    "and digits joined by '.', '_', '__' or '-' in parts "
-		    "separated by '/'%s", shown, from_user ?
+		error_set(err, ERROR_INPUT, 0, "repository '%s'%s is not "
+		    "lower-case letters and digits joined by '.', '_', '__' "
+		    "or '-' in parts separated by '/'%s", shown, from_user ?
 		    " (the user name)" : "", from_user ?
 		    ": write REPOSITORY:TAG" : "");
 		free(shown);
@@ -145,18 +146,19 @@ name_parse(struct name *n, const char *arg, char **cause)
 	}
 
 	if (*tag == '\0') {
-		*cause = xstrdup("the tag is empty");
+		error_set(err, ERROR_INPUT, 0, "the tag is empty");
 		return -1;
 	}
 	if (strlen(tag) > NAME_TAG_MAX) {
-		xasprintf(cause, "the tag is longer than %d characters",
-		    NAME_TAG_MAX);
+		error_set(err, ERROR_INPUT, 0, "the tag is longer than %d "
+		    "characters", NAME_TAG_MAX);
 		return -1;
 	}
 	if (!tag_valid(tag)) {
 		shown = xvis(tag);
-		xasprintf(cause, "tag '%s' is not letters, digits, '_', '.' "
-		    "and '-' starting with a letter, digit or '_'", shown);
+		error_set(err, ERROR_INPUT, 0, "tag '%s' is not letters, "
+		    "digits, '_', '.' and '-' starting with a letter, digit "
+		    "or '_'", shown);
 		free(shown);
 		return -1;
 	}
@@ -166,14 +168,13 @@ name_parse(struct name *n, const char *arg, char **cause)
 }
 
 int
-name_alias(const char *hostname, char *buf, size_t size, char **cause)
+name_alias(const char *hostname, char *buf, size_t size, struct error *err)
 {
 	const char	*p;
 	char		*shown;
 	size_t		 len = 0;
 	int		 dash = 0;
 
-	*cause = NULL;
 	for (p = hostname; *p != '\0'; p++) {
 		if (lower_alnum(tolower((unsigned char)*p))) {
 			if (dash && len > 0) {
@@ -190,8 +191,8 @@ name_alias(const char *hostname, char *buf, size_t size, char **cause)
 	}
 	if (len == 0) {
 		shown = xvis(hostname);
-		xasprintf(cause, "host name '%s' has no letter or digit to "
-		    "make an alias of", shown);
+		error_set(err, ERROR_INPUT, 0, "host name '%s' has no letter "
+		    "or digit to make an alias of", shown);
 		free(shown);
 		return -1;
 	}
@@ -202,7 +203,8 @@ name_alias(const char *hostname, char *buf, size_t size, char **cause)
 
 small:
 	shown = xvis(hostname);
-	xasprintf(cause, "host name '%s' is too long for an alias", shown);
+	error_set(err, ERROR_INPUT, 0, "host name '%s' is too long for an "
+	    "alias", shown);
 	free(shown);
 	return -1;
 }

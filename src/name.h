@@ -1,11 +1,13 @@
 /*
- * NAME := [REPOSITORY ":"] TAG, as CLI.md defines it: the image a
- * container is saved as, and the SSH alias it is reached by.
+ * NAME := [REPOSITORY ":"] TAG, as redock.1 defines it (NAMES): the
+ * image a container is saved as, and the SSH alias it is reached by.
  */
 #ifndef NAME_H
 #define NAME_H
 
 #include <stddef.h>
+
+#include "error.h"
 
 #define NAME_REPOSITORY_MAX	255	/* Docker's limit on a name */
 #define NAME_TAG_MAX		128
@@ -18,21 +20,23 @@ struct name {
 };
 
 /*
- * Parses arg into n. Without a colon the repository is the login name
- * ($USER, else the passwd entry), lower-cased. On a NAME outside the
- * grammar returns -1 and sets *cause to an allocated line that names
- * the offending part; n is then undefined.
+ * Parses arg into n. Without a colon the repository is the login name,
+ * lower-cased: user (the caller's $USER), or the passwd entry when user
+ * is NULL or empty. On a NAME outside the grammar returns -1 and sets
+ * *err (ERROR_INPUT) to a line that names the offending part; n is then
+ * undefined.
  */
-int	name_parse(struct name *n, const char *arg, char **cause);
+int	name_parse(struct name *n, const char *arg, const char *user,
+	    struct error *err);
 
 /*
  * Writes the SSH alias of a container with the given host name into buf:
  * the host name lower-cased, each run of characters other than [a-z0-9]
  * turned into one '-', no '-' at either end, then "-container". Returns
- * -1 with *cause set when nothing is left of the host name or buf is too
- * small.
+ * -1 with *err set (ERROR_INPUT) when nothing is left of the host name
+ * or buf is too small.
  */
 int	name_alias(const char *hostname, char *buf, size_t size,
-	    char **cause);
+	    struct error *err);
 
 #endif

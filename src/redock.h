@@ -12,7 +12,7 @@
 #include "env.h"
 #include "error.h"
 
-/* Exit status of a wrong command line (CLI.md). */
+/* Exit status of a wrong command line (redock.1, EXIT STATUS). */
 #define EXIT_USAGE 2
 
 /*
@@ -114,10 +114,13 @@ struct error;
 struct engine	*cmd_engine_open(const struct redock *, int *);
 
 /*
- * Prints an engine error: "redock: WHAT: the engine's message", or just
- * the message when it already names the engine (connection, protocol).
+ * The one printer of a module's error: "redock: WHAT: message", or the
+ * message alone when what is NULL or when it is the engine's failure to
+ * answer at all (ERROR_ADDRESS, _CONNECT, _TIMEOUT, _PROTOCOL, _VERSION:
+ * those name the engine already). The engine's words are escaped for
+ * the terminal; the other modules' messages are safe as they are made.
  */
-void	cmd_engine_error(const char *, const struct error *);
+void	cmd_error(const char *what, const struct error *err);
 
 /*
  * Builds redock:base from parent through the engine e, showing the
@@ -129,27 +132,21 @@ int	cmd_base_build(const struct redock *rd, struct engine *e,
 	    const char *parent, int nocache);
 
 /*
- * Parses a NAME operand into *n. A NAME outside CLI.md's grammar, or
- * the base image's own name, gets one line on stderr naming the
- * offending part; then returns EXIT_USAGE, else 0.
+ * Parses a NAME operand into *n, the repository defaulting to rd's
+ * user. A NAME outside redock.1's grammar (NAMES), or the base image's
+ * own name, gets one line on stderr naming the offending part; then
+ * returns EXIT_USAGE, else 0.
  */
 struct name;
-int	cmd_name(const char *, struct name *);
+int	cmd_name(const struct redock *rd, const char *arg, struct name *n);
 
 /*
- * Prints a failed update of the SSH configuration: "redock: WHAT:
- * message", and for a hand edit the way out.
- */
-struct sshconf_error;
-void	cmd_sshconf_error(const char *, const char *,
-	    const struct sshconf_error *);
-
-/*
- * What kill, delete, commit and ssh-config begin with: their NAME
- * operands, parsed (a repeated one is marked), ~/.ssh/config's path
- * and its check for a hand edit (when the command writes it), the
- * engine, which engine it is (when the command writes the config: its
- * fragments are its own), and every container of redock's (one call).
+ * What kill, delete, commit, ssh-config, shell and exec begin with:
+ * their NAME operands, parsed (a repeated one is marked), the SSH
+ * configuration's path and its check for a hand edit (when the command
+ * writes it), the engine, which engine it is (when the command writes
+ * the config: its fragments are its own), and every container of
+ * redock's (one call).
  */
 struct engine_container;
 struct machine_engine;
@@ -166,8 +163,8 @@ struct cmd_machines {
 
 /*
  * Fills *m for the command called verb; with_config gets and checks
- * ~/.ssh/config. Returns 0, or the exit status after one line on
- * stderr; either way cmd_machines_release() frees *m.
+ * the SSH configuration. Returns 0, or the exit status after one line
+ * on stderr; either way cmd_machines_release() frees *m.
  */
 int	cmd_machines(const struct redock *, const struct args *,
 	    const char *verb, int with_config, struct cmd_machines *m);
@@ -182,27 +179,13 @@ int	cmd_machine_running(const struct cmd_machines *m, const char *what,
 	    int *portp, const char **aliasp);
 
 /*
- * Is c on its way out: being removed ("removing"), or left half removed
- * ("dead")? A redock killed while it removed a container leaves one so;
- * it is of no more use.
+ * What kill does, and delete first: removes c, the container of NAME
+ * name, and then its alias (machine_remove()). Returns 0, or 1 after
+ * one line on stderr, which says so when the container went and only
+ * its alias stays.
  */
-int	cmd_container_going(const struct engine_container *c);
-
-/*
- * Waits until the engine has no container id, removing it again when
- * it is "dead"; gives up after a few seconds. Returns 0 when it is gone,
- * -1 with *err set otherwise.
- */
-int	cmd_container_gone(struct engine *, const char *id,
-	    struct error *err);
-
-/*
- * Removes the container c of NAME name and then its alias from config
- * (~/.ssh/config), unless another engine than me made that alias.
- * Returns 0, or 1 after one line on stderr.
- */
-int	cmd_kill_container(struct engine *, struct machine_engine *me,
-	    const char *config, const struct engine_container *c,
+int	cmd_machine_remove(const struct redock *rd,
+	    const struct cmd_machines *m, const struct engine_container *c,
 	    const char *name);
 
 /*
@@ -216,7 +199,7 @@ int	cmd_session(const struct redock *, const char *arg,
 	    const char *command, int flags);
 
 /* The same for the container of NAME image, reached as alias on port. */
-int	cmd_session_run(const char *image, const char *alias, int port,
-	    const char *command, int flags);
+int	cmd_session_run(const struct redock *, const char *image,
+	    const char *alias, int port, const char *command, int flags);
 
 #endif

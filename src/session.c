@@ -26,6 +26,7 @@
 #include <libssh/libssh.h>
 #include <libssh/callbacks.h>
 
+#include "error.h"
 #include "keys.h"
 #include "machine.h"
 #include "session.h"
@@ -53,11 +54,26 @@ struct session {
 	int		 out_errno;	/* writing fd 1 or 2 failed */
 };
 
+/* One session_run(): its channel and what its loop needs. */
+struct run {
+	ssh_channel	 ch;
+	ssh_event	 event;
+	char		*buf;		/* SESSION_BUF bytes of input */
+	int		 pty;		/* SESSION_PTY was asked for */
+	int		 wfd;		/* the terminal with the window size */
+	int		 cols, rows;
+	int		 in_open;	/* stdin is still passed on */
+	int		 signal;	/* one that ends the run, or 0 */
+};
+
 /*
- * The signals that end or change a run; the handler writes their number.
- * Every signal that would end redock is here, so that none leaves the
- * terminal raw: all but SIGKILL and SIGSTOP, which cannot be caught,
- * SIGPIPE, which only output can bring, and those of a fault.
+ * The signals that end or change a run; the handler writes their number
+ * into signal_pipe. Every signal that would end redock is here, so that
+ * none leaves the terminal raw: all but SIGKILL and SIGSTOP, which cannot
+ * be caught, SIGPIPE, which only output can bring, and those of a fault.
+ * Signal dispositions belong to the process, so one session_run() runs at
+ * a time: exec, shell and start (with one NAME) run it from the main
+ * thread, after start's threads per NAME are done.
  */
 static const int	 run_signals[] = {
 	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH
@@ -78,7 +94,7 @@ static const struct {
 	{ "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ }, { "SYS", SIGSYS },
 };
 
-static void	fail_ssh(struct session *, char **, const char *, ...)
+static void	fail_ssh(struct session *, struct error *, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static void	on_signal(int);
 static int	write_all(int, const void *, size_t);
@@ -91,27 +107,39 @@ static void	send_env(ssh_channel);
 static int	window_fd(void);
 static void	window_size(int, int *, int *);
 static void	raw_mode(struct termios *);
+static int	open_options(struct session *, ssh_key, int, int,
+		    struct error *);
+static int	open_verify(struct session *, ssh_key, const char *,
+		    struct error *);
+static int	open_login(struct session *, ssh_key, struct error *);
+static int	run_signals_catch(int, struct sigaction *, int *,
+		    struct error *);
+static void	run_signals_restore(const struct sigaction *, const int *);
+static int	run_start(struct session *, struct run *, const char *,
+		    const char *, struct error *);
+static void	run_signals_read(struct run *);
+static void	run_input(struct run *, uint32_t);
+static int	run_pump(struct session *, struct run *, struct error *);
+static int	run_status(struct session *, int *, struct error *);
 static int	safe_word(const char *, int);
 
 /*
- * *causep is the line that fmt makes, then libssh's error. That error
- * may quote what the server sent before anyone knew who it was: it is
- * shown escaped, one line whatever it holds.
+ * *err is the line that fmt makes, then libssh's error. That error may
+ * quote what the server sent before anyone knew who it was: it is shown
+ * escaped, one line whatever it holds.
  */
 static void
-fail_ssh(struct session *s, char **causep, const char *fmt, ...)
+fail_ssh(struct session *s, struct error *err, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*what = NULL, *why;
+	char	 what[512], *why;
 
 	va_start(ap, fmt);
-	if (vasprintf(&what, fmt, ap) == -1)
-		what = NULL;
+	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
 	why = xvis_message(ssh_get_error(s->ssh));
-	xasprintf(causep, "%s: %s", what != NULL ? what : "libssh", why);
+	error_set(err, ERROR_SYSTEM, 0, "%s: %s", what, why);
 	free(why);
-	free(what);
 }
 
 static void
@@ -261,37 +289,21 @@ raw_mode(struct termios *t)
 	t->c_cc[VTIME] = 0;
 }
 
-int
-session_open(struct session **sp, const char *home, const char *alias,
-    int port, int timeout_ms, char **causep)
+/*
+ * Nothing from any ssh_config: this connection is redock's. Nagle off:
+ * with it, a small packet of the handshake could wait for the server's
+ * delayed ACK, 40 ms at random (measured by make bench).
+ */
+static int
+open_options(struct session *s, ssh_key pin, int port, int timeout_ms,
+    struct error *err)
 {
-	struct session	*s;
-	ssh_key		 priv = NULL, pin = NULL, key = NULL;
-	unsigned char	*hash = NULL;
-	char		*fp = NULL;
-	size_t		 hlen = 0;
 	unsigned int	 uport = (unsigned int)port;
 	long		 sec = timeout_ms / 1000;
 	long		 usec = (long)(timeout_ms % 1000) * 1000;
 	bool		 no = false;
-	int		 yes = 1, rc;
+	int		 yes = 1;
 
-	*sp = NULL;
-	*causep = NULL;
-	if (keys_session(home, alias, &priv, &pin, causep) == -1)
-		return -1;
-
-	s = xcalloc(1, sizeof *s);
-	xasprintf(&s->where, "%s:%d", MACHINE_HOST_IP, port);
-	if ((s->ssh = ssh_new()) == NULL) {
-		*causep = xstrdup("cannot make an SSH session: libssh failed");
-		goto fail;
-	}
-	/*
-	 * Nothing from any ssh_config: this connection is redock's. Nagle
-	 * off: with it, a small packet of the handshake could wait for the
-	 * server's delayed ACK, 40 ms at random (measured by make bench).
-	 */
 	if (ssh_options_set(s->ssh, SSH_OPTIONS_PROCESS_CONFIG, &no) < 0 ||
 	    ssh_options_set(s->ssh, SSH_OPTIONS_HOST, MACHINE_HOST_IP) < 0 ||
 	    ssh_options_set(s->ssh, SSH_OPTIONS_PORT, &uport) < 0 ||
@@ -308,86 +320,113 @@ session_open(struct session **sp, const char *home, const char *alias,
 	    SESSION_CIPHERS) < 0 ||
 	    ssh_options_set(s->ssh, SSH_OPTIONS_COMPRESSION, "no") < 0 ||
 	    ssh_options_set(s->ssh, SSH_OPTIONS_NODELAY, &yes) < 0) {
-		fail_ssh(s, causep, "cannot set up an SSH session");
-		goto fail;
+		fail_ssh(s, err, "cannot set up an SSH session");
+		return -1;
 	}
-	if (ssh_connect(s->ssh) != SSH_OK) {
-		fail_ssh(s, causep, "cannot connect to %s", s->where);
-		goto fail;
-	}
+	return 0;
+}
 
-	/* Only the pinned key, whatever the server says; nobody is asked. */
+/* Only the pinned key, whatever the server says; nobody is asked. */
+static int
+open_verify(struct session *s, ssh_key pin, const char *alias,
+    struct error *err)
+{
+	ssh_key		 key = NULL;
+	unsigned char	*hash = NULL;
+	char		*fp = NULL;
+	size_t		 hlen = 0;
+	int		 rv = -1;
+
 	if (ssh_get_server_publickey(s->ssh, &key) != SSH_OK) {
-		fail_ssh(s, causep, "%s showed no host key", s->where);
-		goto fail;
+		fail_ssh(s, err, "%s showed no host key", s->where);
+		goto out;
 	}
 	if (ssh_key_cmp(key, pin, SSH_KEY_CMP_PUBLIC) != 0) {
 		if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256,
 		    &hash, &hlen) == 0)
 			fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256,
 			    hash, hlen);
-		xasprintf(causep, "the host key of %s (%s) is not the one "
-		    "pinned for '%s': refusing to connect", s->where,
-		    fp != NULL ? fp : "unknown", alias);
-		goto fail;
+		error_set(err, ERROR_SYSTEM, 0, "the host key of %s (%s) is "
+		    "not the one pinned for '%s': refusing to connect",
+		    s->where, fp != NULL ? fp : "unknown", alias);
+		goto out;
 	}
-
-	rc = ssh_userauth_publickey(s->ssh, NULL, priv);
-	if (rc != SSH_AUTH_SUCCESS) {
-		if (rc == SSH_AUTH_ERROR)
-			fail_ssh(s, causep, "cannot log in to %s", s->where);
-		else
-			xasprintf(causep, "%s refused redock's client key: "
-			    "'redock kill' and 'redock start' install it "
-			    "again, or commit first to keep the files",
-			    s->where);
-		goto fail;
-	}
-	ssh_key_free(priv);
-	ssh_key_free(pin);
-	ssh_key_free(key);
-	*sp = s;
-	return 0;
-
-fail:
+	rv = 0;
+out:
 	ssh_clean_pubkey_hash(&hash);
 	ssh_string_free_char(fp);
-	ssh_key_free(priv);
-	ssh_key_free(pin);
 	ssh_key_free(key);
-	session_free(s);
+	return rv;
+}
+
+static int
+open_login(struct session *s, ssh_key priv, struct error *err)
+{
+	int	rc;
+
+	if ((rc = ssh_userauth_publickey(s->ssh, NULL, priv)) ==
+	    SSH_AUTH_SUCCESS)
+		return 0;
+	if (rc == SSH_AUTH_ERROR)
+		fail_ssh(s, err, "cannot log in to %s", s->where);
+	else
+		error_set(err, ERROR_SYSTEM, 0, "%s refused redock's client "
+		    "key: 'redock kill' and 'redock start' install it again, "
+		    "or commit first to keep the files", s->where);
 	return -1;
 }
 
 int
-session_run(struct session *s, const char *command, int flags, int *statusp,
-    int *signalp, char **causep)
+session_open(struct session **sp, const char *home, const char *alias,
+    int port, int timeout_ms, struct error *err)
 {
-	struct sigaction	 sa, old[RUN_SIGNALS];
-	struct termios		 saved, raw;
-	struct pollfd		 pfd[3];
-	ssh_channel		 ch = NULL;
-	ssh_event		 event = NULL;
-	unsigned char		 sigs[16];
-	char			*buf = NULL;
-	const char		*term;
-	uint32_t		 room;
-	ssize_t			 n;
-	size_t			 i;
-	int			 caught[RUN_SIGNALS] = { 0 };
-	int			 pty = (flags & SESSION_PTY) != 0;
-	int			 wfd = -1, cols, rows, in_open = 1, raw_on = 0;
-	int			 rv = -1;
+	struct session	*s = NULL;
+	ssh_key		 priv = NULL, pin = NULL;
+	int		 rv = -1;
 
-	*statusp = 0;
-	*signalp = 0;
-	*causep = NULL;
-	s->exit_status = -1;
-	s->exit_signal = 0;
-	s->out_errno = 0;
+	*sp = NULL;
+	if (keys_session(home, alias, &priv, &pin, err) == -1)
+		goto out;
+	s = xcalloc(1, sizeof *s);
+	xasprintf(&s->where, "%s:%d", MACHINE_HOST_IP, port);
+	if ((s->ssh = ssh_new()) == NULL) {
+		error_set(err, ERROR_SYSTEM, 0, "cannot make an SSH session: "
+		    "libssh failed");
+		goto out;
+	}
+	if (open_options(s, pin, port, timeout_ms, err) == -1)
+		goto out;
+	if (ssh_connect(s->ssh) != SSH_OK) {
+		fail_ssh(s, err, "cannot connect to %s", s->where);
+		goto out;
+	}
+	if (open_verify(s, pin, alias, err) == -1 ||
+	    open_login(s, priv, err) == -1)
+		goto out;
+	*sp = s;
+	s = NULL;
+	rv = 0;
+out:
+	ssh_key_free(priv);
+	ssh_key_free(pin);
+	session_free(s);
+	return rv;
+}
+
+/*
+ * Catches the signals of a run (SIGWINCH only with a pty), writing them
+ * to signal_pipe. A signal the caller ignores stays ignored. caught[i]
+ * says whether old[i] is to be put back.
+ */
+static int
+run_signals_catch(int pty, struct sigaction *old, int *caught,
+    struct error *err)
+{
+	struct sigaction	sa;
+	size_t			i;
 
 	if (pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
-		xasprintf(causep, "cannot make a pipe: %s", strerror(errno));
+		error_errno(err, "cannot make a pipe");
 		signal_pipe[0] = signal_pipe[1] = -1;
 		return -1;
 	}
@@ -396,150 +435,22 @@ session_run(struct session *s, const char *command, int flags, int *statusp,
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART;
 	for (i = 0; i < RUN_SIGNALS; i++) {
+		caught[i] = 0;
 		if (run_signals[i] == SIGWINCH && !pty)
 			continue;
-		/* A signal the caller ignores stays ignored. */
 		if (sigaction(run_signals[i], NULL, &old[i]) == -1 ||
 		    old[i].sa_handler == SIG_IGN)
 			continue;
 		caught[i] = sigaction(run_signals[i], &sa, NULL) == 0;
 	}
+	return 0;
+}
 
-	if ((ch = ssh_channel_new(s->ssh)) == NULL) {
-		fail_ssh(s, causep, "cannot open a channel on %s", s->where);
-		goto out;
-	}
-	memset(&s->cb, 0, sizeof s->cb);
-	s->cb.userdata = s;
-	s->cb.channel_data_function = on_data;
-	s->cb.channel_exit_status_function = on_exit_status;
-	s->cb.channel_exit_signal_function = on_exit_signal;
-	ssh_callbacks_init(&s->cb);
-	if (ssh_set_channel_callbacks(ch, &s->cb) != SSH_OK ||
-	    ssh_channel_open_session(ch) != SSH_OK) {
-		fail_ssh(s, causep, "cannot open a session on %s", s->where);
-		goto out;
-	}
-	send_env(ch);
-	if (pty) {
-		wfd = window_fd();
-		window_size(wfd, &cols, &rows);
-		if ((term = getenv("TERM")) == NULL || *term == '\0')
-			term = "dumb";
-		if (ssh_channel_request_pty_size(ch, term, cols, rows) !=
-		    SSH_OK) {
-			fail_ssh(s, causep, "%s gave no terminal", s->where);
-			goto out;
-		}
-	}
-	if ((command != NULL ? ssh_channel_request_exec(ch, command) :
-	    ssh_channel_request_shell(ch)) != SSH_OK) {
-		fail_ssh(s, causep, "%s did not run the %s", s->where,
-		    command != NULL ? "command" : "shell");
-		goto out;
-	}
+static void
+run_signals_restore(const struct sigaction *old, const int *caught)
+{
+	size_t	i;
 
-	if (pty && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO,
-	    &saved) == 0) {
-		raw = saved;
-		raw_mode(&raw);
-		raw_on = tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0;
-	}
-
-	if ((event = ssh_event_new()) == NULL ||
-	    ssh_event_add_session(event, s->ssh) != SSH_OK) {
-		xasprintf(causep, "cannot wait for %s: libssh failed",
-		    s->where);
-		goto out;
-	}
-	buf = xmalloc(SESSION_BUF);
-	while (!ssh_channel_is_closed(ch) && ssh_is_connected(s->ssh) &&
-	    s->out_errno == 0) {
-		room = ssh_channel_window_size(ch);
-		pfd[0].fd = ssh_get_fd(s->ssh);
-		pfd[0].events = POLLIN;
-		pfd[1].fd = in_open && room > 0 ? STDIN_FILENO : -1;
-		pfd[1].events = POLLIN;
-		pfd[2].fd = signal_pipe[0];
-		pfd[2].events = POLLIN;
-		if (poll(pfd, 3, -1) == -1) {
-			if (errno == EINTR)
-				continue;
-			xasprintf(causep, "poll: %s", strerror(errno));
-			goto out;
-		}
-
-		if (pfd[2].revents != 0) {
-			while ((n = read(signal_pipe[0], sigs,
-			    sizeof sigs)) > 0) {
-				for (i = 0; i < (size_t)n; i++) {
-					if (sigs[i] != SIGWINCH)
-						*signalp = sigs[i];
-					else if (pty) {
-						window_size(wfd, &cols, &rows);
-						ssh_channel_change_pty_size(ch,
-						    cols, rows);
-					}
-				}
-			}
-			if (*signalp != 0) {
-				*statusp = 128 + *signalp;
-				rv = 0;
-				goto out;
-			}
-		}
-
-		if (pfd[1].revents != 0) {
-			n = read(STDIN_FILENO, buf, room < SESSION_BUF ? room :
-			    SESSION_BUF);
-			if (n > 0) {
-				if (ssh_channel_write(ch, buf, (uint32_t)n) !=
-				    n)
-					in_open = 0;	/* it is closing */
-			} else if (n == 0 || (errno != EINTR &&
-			    errno != EAGAIN)) {
-				/* End of input, or input that is gone. */
-				ssh_channel_send_eof(ch);
-				in_open = 0;
-			}
-		}
-
-		if (pfd[0].revents != 0)
-			(void)ssh_event_dopoll(event, 0);
-	}
-
-	if (s->out_errno != 0) {
-		xasprintf(causep, "cannot write the output of %s: %s",
-		    s->where, strerror(s->out_errno));
-		goto out;
-	}
-	if (s->exit_signal != 0)
-		*statusp = 128 + s->exit_signal;
-	else if (s->exit_status >= 0)
-		*statusp = s->exit_status;
-	else if (!ssh_is_connected(s->ssh)) {
-		fail_ssh(s, causep, "lost the connection to %s", s->where);
-		goto out;
-	} else {
-		xasprintf(causep, "%s closed the session without an exit "
-		    "status", s->where);
-		goto out;
-	}
-	rv = 0;
-
-out:
-	if (raw_on)
-		tcsetattr(STDIN_FILENO, TCSADRAIN, &saved);
-	free(buf);
-	if (event != NULL) {
-		ssh_event_remove_session(event, s->ssh);
-		ssh_event_free(event);
-	}
-	if (ch != NULL) {
-		if (ssh_channel_is_open(ch))
-			ssh_channel_close(ch);
-		ssh_channel_free(ch);
-	}
 	for (i = 0; i < RUN_SIGNALS; i++) {
 		if (caught[i])
 			sigaction(run_signals[i], &old[i], NULL);
@@ -547,6 +458,215 @@ out:
 	close(signal_pipe[0]);
 	close(signal_pipe[1]);
 	signal_pipe[0] = signal_pipe[1] = -1;
+}
+
+/*
+ * Opens r's channel and starts command in it (NULL: the shell), with a
+ * pty of term (NULL or empty: "dumb") when r->pty says so.
+ */
+static int
+run_start(struct session *s, struct run *r, const char *command,
+    const char *term, struct error *err)
+{
+	if ((r->ch = ssh_channel_new(s->ssh)) == NULL) {
+		fail_ssh(s, err, "cannot open a channel on %s", s->where);
+		return -1;
+	}
+	memset(&s->cb, 0, sizeof s->cb);
+	s->cb.userdata = s;
+	s->cb.channel_data_function = on_data;
+	s->cb.channel_exit_status_function = on_exit_status;
+	s->cb.channel_exit_signal_function = on_exit_signal;
+	ssh_callbacks_init(&s->cb);
+	if (ssh_set_channel_callbacks(r->ch, &s->cb) != SSH_OK ||
+	    ssh_channel_open_session(r->ch) != SSH_OK) {
+		fail_ssh(s, err, "cannot open a session on %s", s->where);
+		return -1;
+	}
+	send_env(r->ch);
+	if (r->pty) {
+		r->wfd = window_fd();
+		window_size(r->wfd, &r->cols, &r->rows);
+		if (term == NULL || *term == '\0')
+			term = "dumb";
+		if (ssh_channel_request_pty_size(r->ch, term, r->cols,
+		    r->rows) != SSH_OK) {
+			fail_ssh(s, err, "%s gave no terminal", s->where);
+			return -1;
+		}
+	}
+	if ((command != NULL ? ssh_channel_request_exec(r->ch, command) :
+	    ssh_channel_request_shell(r->ch)) != SSH_OK) {
+		fail_ssh(s, err, "%s did not run the %s",
+		    s->where, command != NULL ? "command" : "shell");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Reads the signals that came: the last one that would end redock goes
+ * to r->signal, a window change goes to the server.
+ */
+static void
+run_signals_read(struct run *r)
+{
+	unsigned char	sigs[16];
+	ssize_t		n, i;
+
+	while ((n = read(signal_pipe[0], sigs, sizeof sigs)) > 0) {
+		for (i = 0; i < n; i++) {
+			if (sigs[i] != SIGWINCH)
+				r->signal = sigs[i];
+			else if (r->pty) {
+				window_size(r->wfd, &r->cols, &r->rows);
+				ssh_channel_change_pty_size(r->ch, r->cols,
+				    r->rows);
+			}
+		}
+	}
+}
+
+/* Passes on what stdin has, at most room bytes; at its end, EOF. */
+static void
+run_input(struct run *r, uint32_t room)
+{
+	ssize_t	n;
+
+	n = read(STDIN_FILENO, r->buf, room < SESSION_BUF ? room :
+	    SESSION_BUF);
+	if (n > 0) {
+		if (ssh_channel_write(r->ch, r->buf, (uint32_t)n) != n)
+			r->in_open = 0;	/* it is closing */
+	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+		/* End of input, or input that is gone. */
+		ssh_channel_send_eof(r->ch);
+		r->in_open = 0;
+	}
+}
+
+/*
+ * Pumps until the channel closes, the connection goes, output cannot be
+ * written or a signal ends the run (r->signal).
+ */
+static int
+run_pump(struct session *s, struct run *r, struct error *err)
+{
+	struct pollfd	pfd[3];
+	uint32_t	room;
+
+	if ((r->event = ssh_event_new()) == NULL ||
+	    ssh_event_add_session(r->event, s->ssh) != SSH_OK) {
+		error_set(err, ERROR_SYSTEM, 0, "cannot wait for %s: libssh "
+		    "failed", s->where);
+		return -1;
+	}
+	r->buf = xmalloc(SESSION_BUF);
+	while (!ssh_channel_is_closed(r->ch) && ssh_is_connected(s->ssh) &&
+	    s->out_errno == 0) {
+		room = ssh_channel_window_size(r->ch);
+		pfd[0].fd = ssh_get_fd(s->ssh);
+		pfd[0].events = POLLIN;
+		pfd[1].fd = r->in_open && room > 0 ? STDIN_FILENO : -1;
+		pfd[1].events = POLLIN;
+		pfd[2].fd = signal_pipe[0];
+		pfd[2].events = POLLIN;
+		if (poll(pfd, 3, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			error_errno(err, "poll");
+			return -1;
+		}
+		if (pfd[2].revents != 0) {
+			run_signals_read(r);
+			if (r->signal != 0)
+				return 0;
+		}
+		if (pfd[1].revents != 0)
+			run_input(r, room);
+		if (pfd[0].revents != 0)
+			(void)ssh_event_dopoll(r->event, 0);
+	}
+	return 0;
+}
+
+/* The status of a run that was not ended by a signal here. */
+static int
+run_status(struct session *s, int *statusp, struct error *err)
+{
+	if (s->out_errno != 0) {
+		error_set(err, ERROR_SYSTEM, 0, "cannot write the output of "
+		    "%s: %s", s->where, strerror(s->out_errno));
+		return -1;
+	}
+	if (s->exit_signal != 0)
+		*statusp = 128 + s->exit_signal;
+	else if (s->exit_status >= 0)
+		*statusp = s->exit_status;
+	else if (!ssh_is_connected(s->ssh)) {
+		fail_ssh(s, err, "lost the connection to %s", s->where);
+		return -1;
+	} else {
+		error_set(err, ERROR_SYSTEM, 0, "%s closed the session "
+		    "without an exit status", s->where);
+		return -1;
+	}
+	return 0;
+}
+
+int
+session_run(struct session *s, const char *command, int flags,
+    const char *term, int *statusp, int *signalp, struct error *err)
+{
+	struct sigaction	 old[RUN_SIGNALS];
+	struct termios		 saved, raw;
+	struct run		 r;
+	int			 caught[RUN_SIGNALS];
+	int			 raw_on = 0, rv = -1;
+
+	*statusp = 0;
+	*signalp = 0;
+	s->exit_status = -1;
+	s->exit_signal = 0;
+	s->out_errno = 0;
+	memset(&r, 0, sizeof r);
+	r.pty = (flags & SESSION_PTY) != 0;
+	r.wfd = -1;
+	r.in_open = 1;
+
+	if (run_signals_catch(r.pty, old, caught, err) == -1)
+		return -1;
+	if (run_start(s, &r, command, term, err) == -1)
+		goto out;
+	if (r.pty && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO,
+	    &saved) == 0) {
+		raw = saved;
+		raw_mode(&raw);
+		raw_on = tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0;
+	}
+	if (run_pump(s, &r, err) == -1)
+		goto out;
+	if (r.signal != 0) {
+		*signalp = r.signal;
+		*statusp = 128 + r.signal;
+	} else if (run_status(s, statusp, err) == -1)
+		goto out;
+	rv = 0;
+
+out:
+	if (raw_on)
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &saved);
+	free(r.buf);
+	if (r.event != NULL) {
+		ssh_event_remove_session(r.event, s->ssh);
+		ssh_event_free(r.event);
+	}
+	if (r.ch != NULL) {
+		if (ssh_channel_is_open(r.ch))
+			ssh_channel_close(r.ch);
+		ssh_channel_free(r.ch);
+	}
+	run_signals_restore(old, caught);
 	return rv;
 }
 

@@ -8,10 +8,15 @@
  * logs in with its own client key alone. No ssh configuration file is
  * read.
  *
- * Functions return 0 or -1 with *causep an allocated line.
+ * Functions return 0, or -1 with *err set to kind ERROR_SYSTEM: the
+ * kinds of a connection that failed (ERROR_CONNECT...) are the engine's,
+ * and cmd_error() shows their messages without the command's words. The
+ * message is one line; what the server said is escaped in it.
  */
 #ifndef SESSION_H
 #define SESSION_H
+
+#include "error.h"
 
 struct session;
 
@@ -22,9 +27,9 @@ struct session;
  * most timeout_ms for the connection and each answer.
  */
 int	session_open(struct session **, const char *home, const char *alias,
-	    int port, int timeout_ms, char **causep);
+	    int port, int timeout_ms, struct error *err);
 
-/* Ask for a pseudo-terminal: the user's TERM and window size. */
+/* Ask for a pseudo-terminal: the user's terminal type and window size. */
 #define SESSION_PTY	0x1
 
 /*
@@ -32,8 +37,9 @@ int	session_open(struct session **, const char *home, const char *alias,
  * on LANG and LC_*, and pumps standard input, output and error until
  * the server closes the channel: stdin is forwarded, with EOF, as fast
  * as the server takes it; output and error go to fds 1 and 2 apart.
- * With SESSION_PTY a pseudo-terminal of the user's TERM and window
- * size is asked for and, when stdin is a terminal, that terminal is put
+ * With SESSION_PTY a pseudo-terminal of type term (the user's TERM;
+ * NULL or empty: "dumb") and the window size of the terminal here is
+ * asked for and, when stdin is a terminal, that terminal is put
  * in raw mode and restored on every way out; window changes (SIGWINCH)
  * are passed on. Nothing is polled in a loop: it waits in poll(2).
  *
@@ -44,7 +50,7 @@ int	session_open(struct session **, const char *home, const char *alias,
  * caller should die of it when it is done.
  */
 int	session_run(struct session *, const char *command, int flags,
-	    int *statusp, int *signalp, char **causep);
+	    const char *term, int *statusp, int *signalp, struct error *err);
 
 /* Closes the connection; accepts NULL. */
 void	session_free(struct session *);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "error.h"
 #include "tar.h"
 #include "xmalloc.h"
 
@@ -46,10 +47,11 @@ struct tar {
 };
 
 static void	octal(char *, size_t, unsigned long long);
-static int	path_split(const char *, int, size_t *, size_t *, char **);
+static int	path_split(const char *, int, size_t *, size_t *,
+		    struct error *);
 static void	grow(struct tar *, size_t);
 static int	entry_add(struct tar *, const char *, int, mode_t,
-		    const void *, size_t, char **);
+		    const void *, size_t, struct error *);
 
 /* Writes v as size - 1 zero-padded octal digits and a NUL. */
 static void
@@ -73,7 +75,7 @@ octal(char *field, size_t size, unsigned long long v)
  */
 static int
 path_split(const char *path, int dir, size_t *plenp, size_t *splitp,
-    char **cause)
+    struct error *err)
 {
 	const char	*why = NULL;
 	char		*shown;
@@ -81,7 +83,7 @@ path_split(const char *path, int dir, size_t *plenp, size_t *splitp,
 
 	plen = strlen(path);
 	if (plen == 0) {
-		*cause = xstrdup("the path is empty");
+		error_set(err, ERROR_INPUT, 0, "the path is empty");
 		return -1;
 	}
 	if (path[0] == '/') {
@@ -127,7 +129,7 @@ path_split(const char *path, int dir, size_t *plenp, size_t *splitp,
 
 bad:
 	shown = xvis(path);
-	xasprintf(cause, "path '%s' %s", shown, why);
+	error_set(err, ERROR_INPUT, 0, "path '%s' %s", shown, why);
 	free(shown);
 	return -1;
 }
@@ -159,7 +161,7 @@ grow(struct tar *t, size_t want)
 
 static int
 entry_add(struct tar *t, const char *path, int dir, mode_t mode,
-    const void *data, size_t len, char **cause)
+    const void *data, size_t len, struct error *err)
 {
 	struct ustar	 h;
 	char		*shown;
@@ -167,16 +169,15 @@ entry_add(struct tar *t, const char *path, int dir, mode_t mode,
 	size_t		 plen, split, n, padded, i;
 	unsigned int	 sum;
 
-	*cause = NULL;
-	if (path_split(path, dir, &plen, &split, cause) == -1)
+	if (path_split(path, dir, &plen, &split, err) == -1)
 		return -1;
 
 	padded = (len + TAR_BLOCK - 1) / TAR_BLOCK * TAR_BLOCK;
 	if ((unsigned long long)len > TAR_SIZE_MAX || padded < len ||
 	    padded > SIZE_MAX - TAR_BLOCK - TAR_END - t->len) {
 		shown = xvis(path);
-		xasprintf(cause, "file '%s' is larger than ustar holds "
-		    "(8 GiB - 1 bytes)", shown);
+		error_set(err, ERROR_INPUT, 0, "file '%s' is larger than ustar "
+		    "holds (8 GiB - 1 bytes)", shown);
 		free(shown);
 		return -1;
 	}
@@ -247,16 +248,16 @@ tar_free(struct tar *t)
 }
 
 int
-tar_add_dir(struct tar *t, const char *path, mode_t mode, char **cause)
+tar_add_dir(struct tar *t, const char *path, mode_t mode, struct error *err)
 {
-	return entry_add(t, path, 1, mode, NULL, 0, cause);
+	return entry_add(t, path, 1, mode, NULL, 0, err);
 }
 
 int
 tar_add_file(struct tar *t, const char *path, mode_t mode, const void *data,
-    size_t len, char **cause)
+    size_t len, struct error *err)
 {
-	return entry_add(t, path, 0, mode, data, len, cause);
+	return entry_add(t, path, 0, mode, data, len, err);
 }
 
 const void *

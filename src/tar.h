@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "error.h"
+
 #define TAR_BLOCK	512
 #define TAR_NAME_MAX	100	/* the name field */
 #define TAR_PREFIX_MAX	155	/* the prefix field, joined to the name by '/' */
@@ -42,22 +44,22 @@ void		 tar_free(struct tar *);
  * trailing '/'). Parent directories are not added implicitly, and
  * nothing checks that a path is added only once.
  *
- * Both functions set *cause to NULL on entry. On a path that breaks
- * these rules, or a file larger than TAR_SIZE_MAX, they return -1 with
- * *cause set to an allocated line naming the path, and leave the
- * archive as it was. Only the permission bits (07777) of mode are kept.
+ * On a path that breaks these rules, or a file larger than
+ * TAR_SIZE_MAX, both functions return -1 with *err set (ERROR_INPUT) to
+ * a line naming the path, and leave the archive as it was. Only the
+ * permission bits (07777) of mode are kept.
  */
 
 /* Adds a directory entry (typeflag '5'), its name ending in '/'. */
 int		 tar_add_dir(struct tar *, const char *path, mode_t mode,
-		    char **cause);
+		    struct error *err);
 
 /*
  * Adds a regular file (typeflag '0') holding the len bytes at data,
  * padded to a whole block; data may be NULL when len is 0.
  */
 int		 tar_add_file(struct tar *, const char *path, mode_t mode,
-		    const void *data, size_t len, char **cause);
+		    const void *data, size_t len, struct error *err);
 
 /*
  * Returns the archive, the entries so far followed by the two zero

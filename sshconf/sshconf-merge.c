@@ -4,17 +4,21 @@
  * also a safe update-dotdee for any OpenSSH-style file.
  */
 #include <err.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#define LIBBSD_NETBSD_VIS	/* strnvis() unused; this one does not warn */
+#include <vis.h>
 
+#include "fileio.h"
 #include "sshconf.h"
-#include "xmalloc.h"
 
 static void	usage(int) __attribute__((noreturn));
 static char	*read_stdin(void);
+static char	*printable(const char *);
 
 static void
 usage(int status)
@@ -47,27 +51,31 @@ usage(int status)
 static char *
 read_stdin(void)
 {
-	char	*buf = NULL;
-	size_t	 len = 0, size = 0, r;
+	char	*buf;
+	size_t	 len;
 
-	for (;;) {
-		if (len == size) {
-			if (size > SSHCONF_FRAGMENT_MAX)
-				errx(1, "standard input is too big for a "
-				    "fragment");
-			size = size == 0 ? 8192 : size * 2;
-			buf = xreallocarray(buf, 1, size + 1);
-		}
-		if ((r = fread(buf + len, 1, size - len, stdin)) == 0)
-			break;
-		len += r;
-	}
-	if (ferror(stdin))
+	if (fileio_read_fd(STDIN_FILENO, SSHCONF_FRAGMENT_MAX, 0, &buf,
+	    &len) == -1) {
+		if (errno == EFBIG)
+			errx(1, "standard input is too big for a fragment");
 		err(1, "cannot read standard input");
+	}
 	if (memchr(buf, '\0', len) != NULL)
 		errx(1, "standard input holds a NUL byte: not a fragment");
-	buf[len] = '\0';
 	return buf;
+}
+
+/* s with control characters, quotes and non-ASCII bytes escaped. */
+static char *
+printable(const char *s)
+{
+	char	*out;
+
+	if ((out = reallocarray(NULL, strlen(s) + 1, 4)) == NULL ||
+	    strsvis(out, s, VIS_CSTYLE | VIS_OCTAL | VIS_TAB | VIS_NL,
+	    "'") == -1)
+		err(1, NULL);
+	return out;
 }
 
 int
@@ -120,9 +128,11 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc != 1)
 		usage(2);
+	/* What "~" means in an Include: the library reads no environment. */
+	o.home = getenv("HOME");
 	if (change.name != NULL && !sshconf_name_valid(change.name))
 		errx(2, "'%s' cannot be the name of a fragment",
-		    xvis(change.name));
+		    printable(change.name));
 	if (set)
 		change.text = text = read_stdin();
 

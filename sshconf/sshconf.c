@@ -24,7 +24,6 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
-#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -32,13 +31,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+#define LIBBSD_NETBSD_VIS	/* strnvis() unused; this one does not warn */
+#include <vis.h>
 
 #include <sha1.h>
 
+#include "fileio.h"
 #include "sshconf.h"
-#include "xmalloc.h"
 
 #define HEADER_1	"# This file is generated from the files in "
 #define HEADER_2	"# Edit those, not this file: a hand edit here stops " \
@@ -61,6 +61,14 @@ struct entry {
 	int			 gone;	/* FILE.d/f.name is to be removed */
 	int			 unrun;	/* an executable not run (yet) */
 	char			*tmp;	/* prepared temporary, if write */
+};
+
+/* The temporaries an update writes before it replaces anything. */
+struct temps {
+	char	*file;		/* FILE's */
+	char	*next;		/* .checksum.next's */
+	char	*sum;		/* .checksum's */
+	char	*mark;		/* .noexec's, when it is to be made */
 };
 
 struct state {
@@ -88,18 +96,27 @@ struct state {
 static int	 fail(struct state *, enum sshconf_kind, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static int	 fail_errno(struct state *, const char *, const char *);
+static void	*need(void *);
+static char	*str_fmt(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+static char	*printable(const char *);
 static char	*path_join(const char *, const char *);
 static char	*path_split(const char *, const char **);
-static int	 read_fd(int, size_t, int, char **, size_t *);
 static int	 write_tmp(struct state *, const char *, const char *,
-		    const char *, const void *, size_t, mode_t, char **);
+		    const char *, const char *, const void *, size_t, mode_t,
+		    char **);
 static int	 put(struct state *, char **, const char *, const char *);
 static int	 fsync_dir(struct state *, const char *);
 static int	 first_use(struct state *);
+static int	 first_use_build(struct state *, const char *, const char *,
+		    size_t, mode_t);
+static void	 first_use_drop(const char *);
+static char	*list_read(int, const char *, size_t, size_t *);
 static int	 lock(struct state *);
 static int	 load_file(struct state *);
 static void	 load_sum(struct state *, const char *, char [41]);
 static int	 load_fragments(struct state *);
+static int	 load_fragment(struct state *, const char *);
 static int	 run_fragment(struct state *, const char *, char **, size_t *);
 static int	 run_entry(struct state *, struct entry *);
 static int	 resolve(struct state *);
@@ -119,6 +136,9 @@ static int	 begin(struct state *, const char *,
 static int	 plan(struct state *, const struct sshconf_change *, size_t,
 		    int *);
 static int	 first_use_dry(struct state *);
+static int	 stage(struct state *, const char *, const char *,
+		    const char *, size_t, const char *, struct temps *);
+static int	 commit(struct state *, const char *, struct temps *);
 static int	 line_scope(const char *, size_t, int *);
 static int	 skipped(const char *);
 static int	 is_space(char);
@@ -143,13 +163,51 @@ fail_errno(struct state *st, const char *what, const char *path)
 	    strerror(errno));
 }
 
+/*
+ * Memory: the library has no way to go on without it, and no message
+ * would reach the user from here, so exhaustion aborts.
+ */
+static void *
+need(void *p)
+{
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+static char *
+str_fmt(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*p;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&p, fmt, ap);
+	va_end(ap);
+	return need(n == -1 ? NULL : p);
+}
+
+/*
+ * s as it can be shown in '...' on one line: control characters, quotes
+ * and bytes outside printable ASCII escaped, C-style or octal.
+ */
+static char *
+printable(const char *s)
+{
+	char	*out;
+
+	out = need(reallocarray(NULL, strlen(s) + 1, 4));
+	if (strsvis(out, s, VIS_CSTYLE | VIS_OCTAL | VIS_TAB | VIS_NL,
+	    "'") == -1)
+		abort();
+	return out;
+}
+
 static char *
 path_join(const char *dir, const char *name)
 {
-	char	*p;
-
-	xasprintf(&p, "%s/%s", dir, name);
-	return p;
+	return str_fmt("%s/%s", dir, name);
 }
 
 /* The directory part of path (allocated) and, in *basep, its last name. */
@@ -161,133 +219,42 @@ path_split(const char *path, const char **basep)
 
 	if ((slash = strrchr(path, '/')) == NULL) {
 		*basep = path;
-		return xstrdup(".");
+		return need(strdup("."));
 	}
 	*basep = slash + 1;
 	if (slash == path)
-		return xstrdup("/");
-	dir = xstrdup(path);
+		return need(strdup("/"));
+	dir = need(strdup(path));
 	dir[slash - path] = '\0';
 	return dir;
 }
 
 /*
- * Reads fd to its end, allocating a NUL-terminated copy. More than max
- * bytes fails with EFBIG; with seconds > 0, taking longer than that fails
- * with ETIMEDOUT.
- */
-static int
-read_fd(int fd, size_t max, int seconds, char **bufp, size_t *lenp)
-{
-	struct pollfd	 pfd = { fd, POLLIN, 0 };
-	struct timespec	 now, end;
-	char		*buf = NULL;
-	size_t		 len = 0, size = 0;
-	ssize_t		 r;
-	int		 ms;
-
-	*bufp = NULL;
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += seconds;
-	for (;;) {
-		if (seconds > 0) {
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			ms = (int)((end.tv_sec - now.tv_sec) * 1000 +
-			    (end.tv_nsec - now.tv_nsec) / 1000000);
-			if (ms <= 0) {
-				errno = ETIMEDOUT;
-				goto bad;
-			}
-			if ((r = poll(&pfd, 1, ms)) <= 0) {
-				if (r == -1 && errno != EINTR)
-					goto bad;
-				continue;
-			}
-		}
-		if (len == size) {
-			if (size > max) {
-				errno = EFBIG;
-				goto bad;
-			}
-			size = size == 0 ? 8192 : size * 2;
-			buf = xreallocarray(buf, 1, size + 1);
-		}
-		if ((r = read(fd, buf + len, size - len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			goto bad;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	if (len > max) {
-		errno = EFBIG;
-		goto bad;
-	}
-	if (buf == NULL)
-		buf = xmalloc(1);
-	buf[len] = '\0';
-	*bufp = buf;
-	*lenp = len;
-	return 0;
-
-bad:
-	free(buf);
-	return -1;
-}
-
-/*
- * Writes data to a new hidden temporary in dir (named after base, so a
- * leftover can be recognised) with the given mode, and fsyncs it. A
- * failure names dest, the file the temporary is to become: the user
- * knows that one, and the temporary is gone by the time they read it.
+ * Writes data to a new hidden temporary in dir (".BASE.sshconf-XXXXXX",
+ * so a leftover can be recognised) with the given mode, fsync'ed. A
+ * failure names TO/NAME (TO itself when name is NULL), the file the
+ * temporary is to become: the user knows that one, and the temporary is
+ * gone by the time they read it.
  */
 static int
 write_tmp(struct state *st, const char *dir, const char *base,
-    const char *dest, const void *data, size_t len, mode_t mode,
-    char **tmpp)
+    const char *to, const char *name, const void *data, size_t len,
+    mode_t mode, char **tmpp)
 {
-	const char	*p = data;
-	char		*tmp;
-	ssize_t		 w;
-	int		 fd, saved;
+	char	*pattern, *dest;
+	int	 rv, saved;
 
-	*tmpp = NULL;
-	xasprintf(&tmp, "%s/.%s%s" TMP_TAG "XXXXXX", dir, base,
+	pattern = str_fmt("%s/.%s%s" TMP_TAG "XXXXXX", dir, base,
 	    *base != '\0' ? "." : "");
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+	if ((rv = fileio_tmp_write(pattern, data, len, mode, tmpp)) == -1) {
+		saved = errno;
+		dest = name != NULL ? path_join(to, name) : need(strdup(to));
+		errno = saved;
 		fail_errno(st, "write", dest);
-		free(tmp);
-		return -1;
+		free(dest);
 	}
-	while (len > 0) {
-		if ((w = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			goto bad;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	if (fchmod(fd, mode) == -1 || fsync(fd) == -1)
-		goto bad;
-	if (close(fd) == -1) {
-		fd = -1;
-		goto bad;
-	}
-	*tmpp = tmp;
-	return 0;
-
-bad:
-	saved = errno;
-	if (fd != -1)
-		close(fd);
-	unlink(tmp);
-	errno = saved;
-	fail_errno(st, "write", dest);
-	free(tmp);
-	return -1;
+	free(pattern);
+	return rv;
 }
 
 /*
@@ -300,13 +267,9 @@ put(struct state *st, char **tmpp, const char *dir, const char *name)
 	char	*path;
 	int	 rv = 0;
 
-	path = name != NULL ? path_join(dir, name) : xstrdup(dir);
-	if (rename(*tmpp, path) == -1)
+	path = name != NULL ? path_join(dir, name) : need(strdup(dir));
+	if (fileio_rename(tmpp, path) == -1)
 		rv = fail_errno(st, "write", path);
-	else {
-		free(*tmpp);
-		*tmpp = NULL;
-	}
 	free(path);
 	return rv;
 }
@@ -314,13 +277,7 @@ put(struct state *st, char **tmpp, const char *dir, const char *name)
 static int
 fsync_dir(struct state *st, const char *dir)
 {
-	int	fd, r;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return fail_errno(st, "open", dir);
-	r = fsync(fd);
-	close(fd);
-	if (r == -1 && errno != EINVAL)	/* some file systems cannot */
+	if (fileio_dir_sync(dir) == -1)
 		return fail_errno(st, "sync", dir);
 	return 0;
 }
@@ -339,11 +296,9 @@ first_use(struct state *st)
 {
 	struct stat	 sb;
 	const char	*base;
-	char		*parent = NULL, *tmpdir = NULL, *tmp = NULL;
-	char		*bytes = NULL, *path, *dest = NULL;
-	char		 hex[41];
+	char		*parent = NULL, *tmpdir = NULL, *bytes = NULL;
 	size_t		 len;
-	int		 fd = -1, rv = -1;
+	int		 rv = -1;
 
 	if (stat(st->file, &sb) == -1) {
 		if (errno != ENOENT)
@@ -360,32 +315,17 @@ first_use(struct state *st)
 	if (!S_ISREG(sb.st_mode))
 		return fail(st, SSHCONF_ESYSTEM, "'%s' is not a regular file",
 		    st->file);
-	if ((fd = open(st->file, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    read_fd(fd, SSHCONF_FRAGMENT_MAX, 0, &bytes, &len) == -1) {
-		fail_errno(st, "read", st->file);
-		goto out;
-	}
+	if (fileio_read(st->file, 0, SSHCONF_FRAGMENT_MAX, &bytes,
+	    &len) == -1)
+		return fail_errno(st, "read", st->file);
 
 	parent = path_split(st->dir, &base);
-	xasprintf(&tmpdir, "%s/.%s." TMP_TAG "XXXXXX", parent, base);
+	tmpdir = str_fmt("%s/.%s." TMP_TAG "XXXXXX", parent, base);
 	if (mkdtemp(tmpdir) == NULL) {
 		fail_errno(st, "create a directory beside", st->file);
 		goto out;
 	}
-	dest = path_join(st->dir, SSHCONF_LOCAL);
-	/* FILE is text to OpenSSH: "local" is never run, whatever its mode. */
-	if (write_tmp(st, tmpdir, "local", dest, bytes, len,
-	    sb.st_mode & 07777 & ~X_BITS, &tmp) == -1)
-		goto out;
-	if (put(st, &tmp, tmpdir, SSHCONF_LOCAL) == -1)
-		goto out;
-	sshconf_sha1(bytes, len, hex);
-	free(dest);
-	dest = path_join(st->dir, CHECKSUM);
-	if (write_tmp(st, tmpdir, "checksum", dest, hex, 40, 0600,
-	    &tmp) == -1 || put(st, &tmp, tmpdir, CHECKSUM) == -1)
-		goto out;
-	if (fsync_dir(st, tmpdir) == -1)
+	if (first_use_build(st, tmpdir, bytes, len, sb.st_mode) == -1)
 		goto out;
 	if (rename(tmpdir, st->dir) == -1) {
 		if (errno != EEXIST && errno != ENOTEMPTY) {
@@ -403,56 +343,72 @@ first_use(struct state *st)
 	rv = 0;
 
 out:
-	if (fd != -1)
-		close(fd);
-	if (tmp != NULL)
-		unlink(tmp);
-	if (tmpdir != NULL) {
-		path = path_join(tmpdir, SSHCONF_LOCAL);
-		unlink(path);
-		free(path);
-		path = path_join(tmpdir, CHECKSUM);
-		unlink(path);
-		free(path);
-		rmdir(tmpdir);
-	}
-	free(dest);
-	free(tmp);
+	if (tmpdir != NULL)
+		first_use_drop(tmpdir);
 	free(tmpdir);
 	free(parent);
 	free(bytes);
 	return rv;
 }
 
+/*
+ * Fills tmpdir, the FILE.d/ to be, with FILE's bytes as "local" and
+ * .checksum saying FILE is what the fragments give; then syncs it.
+ */
+static int
+first_use_build(struct state *st, const char *tmpdir, const char *bytes,
+    size_t len, mode_t mode)
+{
+	char	*tmp = NULL, hex[41];
+	int	 rv = -1;
+
+	sshconf_sha1(bytes, len, hex);
+	/* FILE is text to OpenSSH: "local" is never run, whatever its mode. */
+	if (write_tmp(st, tmpdir, "local", st->dir, SSHCONF_LOCAL, bytes, len,
+	    mode & 07777 & ~X_BITS, &tmp) == 0 &&
+	    put(st, &tmp, tmpdir, SSHCONF_LOCAL) == 0 &&
+	    write_tmp(st, tmpdir, "checksum", st->dir, CHECKSUM, hex, 40,
+	    0600, &tmp) == 0 && put(st, &tmp, tmpdir, CHECKSUM) == 0)
+		rv = fsync_dir(st, tmpdir);
+	fileio_tmp_drop(&tmp);
+	return rv;
+}
+
+/* Removes a FILE.d/ to be that was not renamed into place. */
+static void
+first_use_drop(const char *tmpdir)
+{
+	char	*path;
+
+	path = path_join(tmpdir, SSHCONF_LOCAL);
+	unlink(path);
+	free(path);
+	path = path_join(tmpdir, CHECKSUM);
+	unlink(path);
+	free(path);
+	rmdir(tmpdir);
+}
+
+/*
+ * The exclusive lock on FILE.d/.lock. A preview takes it only when the
+ * file is there, and makes nothing: no lock file is no other process to
+ * wait for.
+ */
 static int
 lock(struct state *st)
 {
 	char	*path;
+	int	 rv = 0;
 
 	path = path_join(st->dir, LOCK);
-	if (st->dry) {
-		/* No lock file is no other process to wait for. */
-		st->lock = open(path, O_RDONLY | O_CLOEXEC);
-		if (st->lock == -1 && errno == ENOENT) {
-			free(path);
-			return 0;
-		}
-	} else
-		st->lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (st->lock == -1) {
-		fail_errno(st, st->dry ? "read" : "create", path);
-		free(path);
-		return -1;
-	}
-	while (flock(st->lock, LOCK_EX) == -1) {
-		if (errno != EINTR) {
-			fail_errno(st, "lock", path);
-			free(path);
-			return -1;
-		}
-	}
+	if (st->dry)
+		st->lock = fileio_lock(path, O_RDONLY, LOCK_EX);
+	else
+		st->lock = fileio_lock(path, O_RDWR | O_CREAT, LOCK_EX);
+	if (st->lock == -1 && !(st->dry && errno == ENOENT))
+		rv = fail_errno(st, st->dry ? "read" : "create", path);
 	free(path);
-	return 0;
+	return rv;
 }
 
 /* FILE, through a symbolic link to its target, and its contents. */
@@ -460,12 +416,11 @@ static int
 load_file(struct state *st)
 {
 	struct stat	sb;
-	int		fd;
 
 	if (lstat(st->file, &sb) == -1) {
 		if (errno != ENOENT)
 			return fail_errno(st, "read", st->file);
-		st->target = xstrdup(st->file);
+		st->target = need(strdup(st->file));
 		return 0;
 	}
 	if (S_ISLNK(sb.st_mode)) {
@@ -474,20 +429,15 @@ load_file(struct state *st)
 			    "link to nothing readable: %s", st->file,
 			    strerror(errno));
 	} else
-		st->target = xstrdup(st->file);
+		st->target = need(strdup(st->file));
 	if (stat(st->target, &st->sb) == -1)
 		return fail_errno(st, "read", st->target);
 	if (!S_ISREG(st->sb.st_mode))
 		return fail(st, SSHCONF_ESYSTEM, "'%s' is not a regular file",
 		    st->target);
-	if ((fd = open(st->target, O_RDONLY | O_CLOEXEC)) == -1)
+	if (fileio_read(st->target, 0, SIZE_MAX / 2, &st->bytes,
+	    &st->len) == -1)
 		return fail_errno(st, "read", st->target);
-	if (read_fd(fd, SIZE_MAX / 2, 0, &st->bytes, &st->len) == -1) {
-		fail_errno(st, "read", st->target);
-		close(fd);
-		return -1;
-	}
-	close(fd);
 	st->exists = 1;
 	return 0;
 }
@@ -559,10 +509,10 @@ entry_add(struct state *st, const char *name)
 {
 	struct entry	*e;
 
-	st->v = xreallocarray(st->v, st->n + 1, sizeof *st->v);
+	st->v = need(reallocarray(st->v, st->n + 1, sizeof *st->v));
 	e = &st->v[st->n++];
 	memset(e, 0, sizeof *e);
-	e->f.name = xstrdup(name);
+	e->f.name = need(strdup(name));
 	return e;
 }
 
@@ -573,7 +523,7 @@ entry_local(struct state *st)
 	struct entry	*e;
 
 	e = entry_add(st, SSHCONF_LOCAL);
-	e->f.text = xmalloc(st->len + 1);
+	e->f.text = need(malloc(st->len + 1));
 	memcpy(e->f.text, st->bytes, st->len);
 	e->f.text[st->len] = '\0';
 	e->f.len = st->len;
@@ -591,10 +541,7 @@ load_fragments(struct state *st)
 {
 	DIR		*d;
 	struct dirent	*de;
-	struct stat	 sb;
-	struct entry	*e;
-	char		*path;
-	int		 fd, rv = -1;
+	int		 rv = -1;
 
 	if ((d = opendir(st->dir)) == NULL)
 		return fail_errno(st, "read", st->dir);
@@ -607,54 +554,53 @@ load_fragments(struct state *st)
 			}
 			break;
 		}
-		path = path_join(st->dir, de->d_name);
-		if (!st->dry && de->d_name[0] == '.' && strstr(de->d_name,
-		    TMP_TAG) != NULL && lstat(path, &sb) == 0 &&
-		    S_ISREG(sb.st_mode)) {
-			unlink(path);
-			free(path);
-			continue;
-		}
-		if (skipped(de->d_name)) {
-			free(path);
-			continue;
-		}
-		if (stat(path, &sb) == -1) {
-			fail(st, SSHCONF_EFRAGMENT, "cannot read fragment "
-			    "'%s': %s", path, strerror(errno));
-			free(path);
+		if (load_fragment(st, de->d_name) == -1)
 			goto out;
-		}
-		if (!S_ISREG(sb.st_mode)) {
-			fail(st, SSHCONF_EFRAGMENT, "fragment '%s' is %s, not "
-			    "a file", path, S_ISDIR(sb.st_mode) ?
-			    "a directory" : "something else");
-			free(path);
-			goto out;
-		}
-		e = entry_add(st, de->d_name);
-		e->mode = sb.st_mode & 07777;
-		if ((sb.st_mode & X_BITS) && !st->noexec) {
-			/* Run by resolve(), unless OpenSSH reads it. */
-			e->f.text = xstrdup("");
-			e->unrun = 1;
-		} else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-		    read_fd(fd, SSHCONF_FRAGMENT_MAX, 0, &e->f.text,
-		    &e->f.len) == -1) {
-			fail(st, SSHCONF_EFRAGMENT, "cannot read fragment "
-			    "'%s': %s", path, strerror(errno));
-			if (fd != -1)
-				close(fd);
-			free(path);
-			goto out;
-		} else
-			close(fd);
-		free(path);
 	}
 	rv = 0;
 
 out:
 	closedir(d);
+	return rv;
+}
+
+/* The entry name of FILE.d/: a fragment, a name skipped, or a leftover. */
+static int
+load_fragment(struct state *st, const char *name)
+{
+	struct stat	 sb;
+	struct entry	*e;
+	char		*path;
+	int		 rv = -1;
+
+	path = path_join(st->dir, name);
+	if (!st->dry && name[0] == '.' && strstr(name, TMP_TAG) != NULL &&
+	    lstat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		unlink(path);
+		rv = 0;
+	} else if (skipped(name))
+		rv = 0;
+	else if (stat(path, &sb) == -1)
+		fail(st, SSHCONF_EFRAGMENT, "cannot read fragment '%s': %s",
+		    path, strerror(errno));
+	else if (!S_ISREG(sb.st_mode))
+		fail(st, SSHCONF_EFRAGMENT, "fragment '%s' is %s, not a file",
+		    path, S_ISDIR(sb.st_mode) ? "a directory" :
+		    "something else");
+	else {
+		e = entry_add(st, name);
+		e->mode = sb.st_mode & 07777;
+		rv = 0;
+		if ((sb.st_mode & X_BITS) && !st->noexec) {
+			/* Run by resolve(), unless OpenSSH reads it. */
+			e->f.text = need(strdup(""));
+			e->unrun = 1;
+		} else if (fileio_read(path, 0, SSHCONF_FRAGMENT_MAX,
+		    &e->f.text, &e->f.len) == -1)
+			rv = fail(st, SSHCONF_EFRAGMENT, "cannot read fragment "
+			    "'%s': %s", path, strerror(errno));
+	}
+	free(path);
 	return rv;
 }
 
@@ -670,7 +616,7 @@ run_entry(struct state *st, struct entry *e)
 	e->f.len = 0;
 	rv = run_fragment(st, path, &e->f.text, &e->f.len);
 	if (rv == -1)
-		e->f.text = xstrdup("");
+		e->f.text = need(strdup(""));
 	e->unrun = 0;
 	free(path);
 	return rv;
@@ -695,9 +641,9 @@ resolve(struct state *st)
 		any |= st->v[i].unrun && !st->v[i].gone;
 	if (!any)
 		return 0;
-	v = xreallocarray(NULL, st->n + 1, sizeof *v);
-	ev = xreallocarray(NULL, st->n + 1, sizeof *ev);
-	covered = xreallocarray(NULL, st->n + 1, sizeof *covered);
+	v = need(reallocarray(NULL, st->n + 1, sizeof *v));
+	ev = need(reallocarray(NULL, st->n + 1, sizeof *ev));
+	covered = need(reallocarray(NULL, st->n + 1, sizeof *covered));
 	for (i = 0; i < st->n; i++) {
 		if (!st->v[i].gone) {
 			ev[n] = &st->v[i];
@@ -745,8 +691,8 @@ run_fragment(struct state *st, const char *path, char **textp, size_t *lenp)
 		_exit(errno == ENOENT ? 127 : 126);
 	}
 	close(p[1]);
-	if (read_fd(p[0], SSHCONF_FRAGMENT_MAX, SSHCONF_RUN_TIMEOUT, &buf,
-	    &len) == -1)
+	if (fileio_read_fd(p[0], SSHCONF_FRAGMENT_MAX, SSHCONF_RUN_TIMEOUT,
+	    &buf, &len) == -1)
 		why = errno;
 	close(p[0]);
 	if (why != 0)
@@ -885,7 +831,7 @@ include_split(const char *s, size_t len, size_t off,
 		if (n == INCLUDE_ARGS_MAX)
 			goto bad;
 		a[n].start = i;
-		w = a[n].word = xmalloc(len - i + 1);
+		w = a[n].word = need(malloc(len - i + 1));
 		n++;
 		quote = 0;
 		for (j = 0; i < len; i++) {
@@ -947,17 +893,18 @@ include_keyword(const char *s, size_t len)
 	return k;
 }
 
-/* The home directory "~" stands for, or NULL. */
+/*
+ * The home directory "~" stands for, or NULL: the caller's, else the
+ * passwd entry's. The library reads no environment: a program's main()
+ * passes $HOME.
+ */
 static const char *
 include_home(const struct sshconf_options *o)
 {
 	struct passwd	*pw;
-	const char	*h;
 
-	if (o != NULL && o->home != NULL)
+	if (o != NULL && o->home != NULL && *o->home != '\0')
 		return o->home;
-	if ((h = getenv("HOME")) != NULL && *h != '\0')
-		return h;
 	if ((pw = getpwuid(getuid())) != NULL)
 		return pw->pw_dir;
 	return NULL;
@@ -992,12 +939,12 @@ include_resolve(const char *word, const char *home)
 	if (strchr(word, '%') != NULL || strstr(word, "${") != NULL)
 		return NULL;
 	if (word[0] == '/')
-		p = xstrdup(word);
+		p = need(strdup(word));
 	else if (word[0] == '~') {
 		if ((slash = strchr(word, '/')) == NULL)
 			slash = word + strlen(word);
 		if (slash != word + 1) {
-			xasprintf(&user, "%.*s", (int)(slash - word - 1),
+			user = str_fmt("%.*s", (int)(slash - word - 1),
 			    word + 1);
 			pw = getpwnam(user);
 			free(user);
@@ -1005,11 +952,11 @@ include_resolve(const char *word, const char *home)
 		}
 		if (h == NULL)
 			return NULL;
-		xasprintf(&p, "%s%s", h, slash);
+		p = str_fmt("%s%s", h, slash);
 	} else {
 		if (h == NULL)
 			return NULL;
-		xasprintf(&p, "%s/.ssh/%s", h, word);
+		p = str_fmt("%s/.ssh/%s", h, word);
 	}
 	path_squeeze(p);
 	return p;
@@ -1050,7 +997,7 @@ buf_add(struct buf *b, const char *p, size_t len)
 {
 	if (b->len + len + 1 > b->size) {
 		b->size = b->len + len + 1 + b->size;
-		b->p = xreallocarray(b->p, 1, b->size);
+		b->p = need(reallocarray(b->p, 1, b->size));
 	}
 	memcpy(b->p + b->len, p, len);
 	b->len += len;
@@ -1071,12 +1018,12 @@ include_args(struct buf *out, const char *s, struct include_arg *a, int na,
 	size_t	 i, np, nmatch;
 	int	 j, kept = 0;
 
-	paths = xreallocarray(NULL, n + 1, sizeof *paths);
+	paths = need(reallocarray(NULL, n + 1, sizeof *paths));
 	for (j = 0; j < na; j++) {
 		pat = include_resolve(a[j].word, home);
 		np = nmatch = 0;
 		for (i = 0; pat != NULL && i < n; i++) {
-			xasprintf(&path, "%s/%s", sdir, v[i].name);
+			path = str_fmt("%s/%s", sdir, v[i].name);
 			if (fnmatch(pat, path, FNM_PATHNAME | FNM_PERIOD) !=
 			    0) {
 				free(path);
@@ -1138,11 +1085,11 @@ include_rewrite(const char *dir, const struct sshconf_fragment *v,
 		return NULL;
 	home = include_home(o);
 	if (dir[0] == '/')
-		sdir = xstrdup(dir);
+		sdir = need(strdup(dir));
 	else if ((cwd = getcwd(NULL, 0)) == NULL)
 		return NULL;
 	else {
-		xasprintf(&sdir, "%s/%s", cwd, dir);
+		sdir = str_fmt("%s/%s", cwd, dir);
 		free(cwd);
 	}
 	path_squeeze(sdir);
@@ -1268,13 +1215,13 @@ sshconf_join(const char *dir, const struct sshconf_fragment *v, size_t n,
 	int		 open = 0, first, last, seen, scope, directive;
 	int		*covered;
 
-	covered = xreallocarray(NULL, n + 1, sizeof *covered);
+	covered = need(reallocarray(NULL, n + 1, sizeof *covered));
 	local = include_plan(dir, v, n, opts, covered, &llen);
 	size = strlen(HEADER_1) + strlen(dir) + 3 + strlen(HEADER_2) + 1 +
 	    llen;
 	for (i = 0; i < n; i++)
 		size += v[i].len + sizeof "\nMatch all\n\n";
-	out = xmalloc(size);
+	out = need(malloc(size));
 	off = (size_t)snprintf(out, size, HEADER_1 "%s/.\n" HEADER_2, dir);
 
 	for (i = 0; i < n; i++) {
@@ -1351,7 +1298,7 @@ join_entries(struct state *st, size_t *lenp)
 
 	if (resolve(st) == -1)
 		return NULL;
-	v = xreallocarray(NULL, st->n + 1, sizeof *v);
+	v = need(reallocarray(NULL, st->n + 1, sizeof *v));
 	for (i = 0; i < st->n; i++) {
 		if (!st->v[i].gone)
 			v[n++] = st->v[i].f;
@@ -1394,7 +1341,7 @@ lines_split(const char *s, size_t len, size_t *np)
 	while (off < len) {
 		if ((nl = memchr(s + off, '\n', len - off)) == NULL)
 			nl = s + len;
-		v = xreallocarray(v, n + 1, sizeof *v);
+		v = need(reallocarray(v, n + 1, sizeof *v));
 		v[n].p = s + off;
 		v[n].len = (size_t)(nl - s) - off;
 		v[n].idx = n;
@@ -1414,8 +1361,8 @@ lines_match(struct line *a, size_t na, struct line *b, size_t nb)
 	size_t		  i, j = 0;
 	int		  c;
 
-	pa = xreallocarray(NULL, na + 1, sizeof *pa);
-	pb = xreallocarray(NULL, nb + 1, sizeof *pb);
+	pa = need(reallocarray(NULL, na + 1, sizeof *pa));
+	pb = need(reallocarray(NULL, nb + 1, sizeof *pb));
 	for (i = 0; i < na; i++)
 		pa[i] = &a[i];
 	for (i = 0; i < nb; i++)
@@ -1455,7 +1402,7 @@ lines_first(struct line *v, size_t n, size_t *countp)
 			buf[l] = '\0';
 			if (v[i].len > SHOWN_MAX)
 				strlcpy(buf + l, "...", 4);
-			shown = xvis(buf);
+			shown = printable(buf);
 		}
 	}
 	*countp = count;
@@ -1475,7 +1422,7 @@ describe_edit(struct state *st, const char *want, size_t wantlen)
 	lines_match(have, nh, gen, ng);
 	a = lines_first(have, nh, &added);
 	r = lines_first(gen, ng, &removed);
-	file = xvis(st->file);
+	file = printable(st->file);
 	if (added == 0 && removed == 0) {
 		fail(st, SSHCONF_EEDITED, "'%s' was edited by hand: its lines "
 		    "were moved or its white space changed", file);
@@ -1548,11 +1495,11 @@ begin(struct state *st, const char *file,
 	st->err = err;
 	err->kind = SSHCONF_OK;
 	err->message[0] = '\0';
-	xasprintf(&st->dir, "%s.d", file);
+	st->dir = str_fmt("%s.d", file);
 
 	for (i = 0; i < nchanges; i++) {
 		if (!sshconf_name_valid(changes[i].name)) {
-			shown = xvis(changes[i].name);
+			shown = printable(changes[i].name);
 			fail(st, SSHCONF_ENAME, "'%s' cannot be the name of a "
 			    "fragment", shown);
 			free(shown);
@@ -1592,10 +1539,7 @@ state_release(struct state *st)
 	size_t	i;
 
 	for (i = 0; i < st->n; i++) {
-		if (st->v[i].tmp != NULL) {
-			unlink(st->v[i].tmp);
-			free(st->v[i].tmp);
-		}
+		fileio_tmp_drop(&st->v[i].tmp);
 		free(st->v[i].f.name);
 		free(st->v[i].f.text);
 	}
@@ -1611,18 +1555,13 @@ state_release(struct state *st)
 static int
 prepare(struct state *st)
 {
-	char	*dest;
-	size_t	 i;
-	int	 r;
+	struct entry	*e;
+	size_t		 i;
 
 	for (i = 0; i < st->n; i++) {
-		if (!st->v[i].write)
-			continue;
-		dest = path_join(st->dir, st->v[i].f.name);
-		r = write_tmp(st, st->dir, "", dest, st->v[i].f.text,
-		    st->v[i].f.len, st->v[i].mode, &st->v[i].tmp);
-		free(dest);
-		if (r == -1)
+		e = &st->v[i];
+		if (e->write && write_tmp(st, st->dir, "", st->dir, e->f.name,
+		    e->f.text, e->f.len, e->mode, &e->tmp) == -1)
 			return -1;
 	}
 	return 0;
@@ -1640,7 +1579,7 @@ clean_target_dir(const char *dir, const char *base)
 
 	if ((d = opendir(dir)) == NULL)
 		return;
-	xasprintf(&prefix, ".%s." TMP_TAG, base);
+	prefix = str_fmt(".%s." TMP_TAG, base);
 	plen = strlen(prefix);
 	while ((de = readdir(d)) != NULL) {
 		if (strncmp(de->d_name, prefix, plen) != 0 ||
@@ -1711,7 +1650,7 @@ plan(struct state *st, const struct sshconf_change *changes,
 	    ((e = entry_find(st, SSHCONF_LOCAL)) != NULL && e->write)) {
 		for (i = 0; i < nchanges; i++) {
 			if (strcmp(changes[i].name, SSHCONF_LOCAL) == 0) {
-				path = xvis(st->file);
+				path = printable(st->file);
 				fail(st, SSHCONF_EEDITED, "'%s' was not made "
 				    "from its fragments and would replace "
 				    "'%s'", path, SSHCONF_LOCAL);
@@ -1739,7 +1678,7 @@ plan(struct state *st, const struct sshconf_change *changes,
 		if (e == NULL)
 			e = entry_add(st, changes[i].name);
 		free(e->f.text);
-		e->f.text = xstrdup(changes[i].text);
+		e->f.text = need(strdup(changes[i].text));
 		e->f.len = len;
 		e->mode = 0600;
 		e->write = 1;
@@ -1769,7 +1708,7 @@ sshconf_preview(const char *file, const struct sshconf_change *changes,
 	if ((out = join_entries(&st, &len)) == NULL)
 		goto out;
 	if (st.bytes == NULL)
-		st.bytes = xstrdup("");
+		st.bytes = need(strdup(""));
 	*oldp = st.bytes;
 	*oldlenp = st.len;
 	st.bytes = NULL;
@@ -1784,19 +1723,86 @@ out:
 	return rv;
 }
 
+/*
+ * Everything an update writes, as fsync'ed temporaries, before anything
+ * is replaced: .noexec when it is to be made, the fragments that
+ * change, FILE (with its mode and, for root, its owner) and both sums.
+ */
+static int
+stage(struct state *st, const char *tdir, const char *tbase,
+    const char *out, size_t len, const char *hex, struct temps *t)
+{
+	mode_t	mode;
+
+	mode = st->exists ? st->sb.st_mode & 07777 : 0600;
+	if ((st->noexec && !st->marker && write_tmp(st, st->dir, "noexec",
+	    st->dir, NOEXEC, NOEXEC_TEXT, strlen(NOEXEC_TEXT), 0600,
+	    &t->mark) == -1) ||
+	    prepare(st) == -1 ||
+	    write_tmp(st, tdir, tbase, st->target, NULL, out, len, mode,
+	    &t->file) == -1 ||
+	    write_tmp(st, st->dir, "checksum", st->dir, CHECKSUM_NEXT, hex, 40,
+	    0600, &t->next) == -1 ||
+	    write_tmp(st, st->dir, "checksum", st->dir, CHECKSUM, hex, 40, 0600,
+	    &t->sum) == -1)
+		return -1;
+	if (st->exists && (st->sb.st_uid != geteuid() ||
+	    st->sb.st_gid != getegid()))
+		if (chown(t->file, st->sb.st_uid, st->sb.st_gid) == -1) {
+			/* only root can, and root is who needs it */
+		}
+	return 0;
+}
+
+/*
+ * Renames the temporaries into place, in the order the top of this
+ * file gives: .checksum.next, the fragments, FILE, then .checksum.
+ */
+static int
+commit(struct state *st, const char *tdir, struct temps *t)
+{
+	struct entry	*e;
+	char		*path;
+	size_t		 i;
+
+	if ((t->mark != NULL && put(st, &t->mark, st->dir, NOEXEC) == -1) ||
+	    put(st, &t->next, st->dir, CHECKSUM_NEXT) == -1)
+		return -1;
+	for (i = 0; i < st->n; i++) {
+		e = &st->v[i];
+		if (e->write && put(st, &e->tmp, st->dir, e->f.name) == -1)
+			return -1;
+		if (e->gone) {
+			path = path_join(st->dir, e->f.name);
+			if (unlink(path) == -1 && errno != ENOENT) {
+				fail_errno(st, "remove", path);
+				free(path);
+				return -1;
+			}
+			free(path);
+		}
+	}
+	if (fsync_dir(st, st->dir) == -1 ||
+	    put(st, &t->file, st->target, NULL) == -1 ||
+	    fsync_dir(st, tdir) == -1 ||
+	    put(st, &t->sum, st->dir, CHECKSUM) == -1)
+		return -1;
+	path = path_join(st->dir, CHECKSUM_NEXT);
+	unlink(path);
+	free(path);
+	return fsync_dir(st, st->dir);
+}
+
 int
 sshconf_update(const char *file, const struct sshconf_change *changes,
     size_t nchanges, const struct sshconf_options *opts,
     struct sshconf_error *err)
 {
 	struct state	 st;
-	struct entry	*e;
+	struct temps	 t = { NULL, NULL, NULL, NULL };
 	const char	*tbase;
-	char		*out = NULL, *tdir = NULL, *next = NULL, *sum = NULL;
-	char		*tmp_file = NULL, *tmp_next = NULL, *tmp_sum = NULL;
-	char		*mark = NULL, *tmp_mark = NULL, *path, hex[41];
-	size_t		 i, len;
-	mode_t		 mode;
+	char		*out = NULL, *tdir = NULL, hex[41];
+	size_t		 len;
 	int		 rv = -1, dirty = 0;
 
 	if (begin(&st, file, changes, nchanges, opts, 0, err) == -1 ||
@@ -1814,72 +1820,93 @@ sshconf_update(const char *file, const struct sshconf_change *changes,
 		rv = 0;		/* nothing to do, and nothing done */
 		goto out;
 	}
-
-	mode = st.exists ? st.sb.st_mode & 07777 : 0600;
-
-	/* Everything written before anything is replaced. */
-	next = path_join(st.dir, CHECKSUM_NEXT);
-	sum = path_join(st.dir, CHECKSUM);
-	mark = path_join(st.dir, NOEXEC);
-	if ((st.noexec && !st.marker && write_tmp(&st, st.dir, "noexec", mark,
-	    NOEXEC_TEXT, strlen(NOEXEC_TEXT), 0600, &tmp_mark) == -1) ||
-	    prepare(&st) == -1 ||
-	    write_tmp(&st, tdir, tbase, st.target, out, len, mode,
-	    &tmp_file) == -1 ||
-	    write_tmp(&st, st.dir, "checksum", next, hex, 40, 0600,
-	    &tmp_next) == -1 ||
-	    write_tmp(&st, st.dir, "checksum", sum, hex, 40, 0600,
-	    &tmp_sum) == -1)
-		goto out;
-	if (st.exists && (st.sb.st_uid != geteuid() ||
-	    st.sb.st_gid != getegid()))
-		if (chown(tmp_file, st.sb.st_uid, st.sb.st_gid) == -1) {
-			/* only root can, and root is who needs it */
-		}
-
-	if ((tmp_mark != NULL && put(&st, &tmp_mark, st.dir, NOEXEC) == -1) ||
-	    put(&st, &tmp_next, st.dir, CHECKSUM_NEXT) == -1)
-		goto out;
-	for (i = 0; i < st.n; i++) {
-		e = &st.v[i];
-		if (e->write && put(&st, &e->tmp, st.dir, e->f.name) == -1)
-			goto out;
-		if (e->gone) {
-			path = path_join(st.dir, e->f.name);
-			if (unlink(path) == -1 && errno != ENOENT) {
-				fail_errno(&st, "remove", path);
-				free(path);
-				goto out;
-			}
-			free(path);
-		}
-	}
-	if (fsync_dir(&st, st.dir) == -1 ||
-	    put(&st, &tmp_file, st.target, NULL) == -1 ||
-	    fsync_dir(&st, tdir) == -1 ||
-	    put(&st, &tmp_sum, st.dir, CHECKSUM) == -1)
-		goto out;
-	unlink(next);
-	rv = fsync_dir(&st, st.dir);
+	if (stage(&st, tdir, tbase, out, len, hex, &t) == 0)
+		rv = commit(&st, tdir, &t);
 
 out:
-	if (tmp_file != NULL)
-		unlink(tmp_file);
-	if (tmp_next != NULL)
-		unlink(tmp_next);
-	if (tmp_sum != NULL)
-		unlink(tmp_sum);
-	if (tmp_mark != NULL)
-		unlink(tmp_mark);
-	free(tmp_mark);
-	free(mark);
-	free(tmp_file);
-	free(tmp_next);
-	free(tmp_sum);
-	free(next);
-	free(sum);
+	fileio_tmp_drop(&t.file);
+	fileio_tmp_drop(&t.next);
+	fileio_tmp_drop(&t.sum);
+	fileio_tmp_drop(&t.mark);
 	free(tdir);
 	free(out);
 	state_release(&st);
 	return rv;
+}
+
+/* The text of name in the directory dfd, or NULL: see sshconf_list(). */
+static char *
+list_read(int dfd, const char *name, size_t max, size_t *lenp)
+{
+	struct stat	 sb;
+	char		*text = NULL;
+	int		 fd;
+
+	*lenp = 0;
+	/* O_NONBLOCK: a FIFO put there must not block the open. */
+	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1)
+		return NULL;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    (uintmax_t)sb.st_size <= max &&
+	    fileio_read_fd(fd, max, 0, &text, lenp) == -1)
+		text = NULL;
+	close(fd);
+	return text;
+}
+
+int
+sshconf_list(const char *file, const char *prefix, size_t max,
+    struct sshconf_fragment **vp, size_t *np, struct sshconf_error *err)
+{
+	DIR			*d;
+	struct dirent		*de;
+	struct sshconf_fragment	*v = NULL;
+	char			*dir, *path;
+	size_t			 n = 0, plen = strlen(prefix);
+	int			 saved;
+
+	err->kind = SSHCONF_OK;
+	err->message[0] = '\0';
+	dir = str_fmt("%s.d", file);
+	if ((d = opendir(dir)) != NULL) {
+		while (errno = 0, (de = readdir(d)) != NULL) {
+			if (strncmp(de->d_name, prefix, plen) != 0 ||
+			    !sshconf_name_valid(de->d_name))
+				continue;
+			v = need(reallocarray(v, n + 1, sizeof *v));
+			v[n].name = need(strdup(de->d_name));
+			v[n].text = list_read(dirfd(d), de->d_name, max,
+			    &v[n].len);
+			n++;
+		}
+		saved = errno;
+		closedir(d);
+	} else
+		saved = errno == ENOENT ? 0 : errno;
+	if (saved != 0) {
+		path = printable(dir);
+		err->kind = SSHCONF_ESYSTEM;
+		snprintf(err->message, sizeof err->message, "cannot read "
+		    "'%s': %s", path, strerror(saved));
+		free(path);
+		sshconf_fragments_free(v, n);
+	} else {
+		*vp = v;
+		*np = n;
+	}
+	free(dir);
+	return saved != 0 ? -1 : 0;
+}
+
+void
+sshconf_fragments_free(struct sshconf_fragment *v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].text);
+	}
+	free(v);
 }

@@ -34,7 +34,7 @@
  *     "Include=ARG", arguments split at blanks with quotes and escapes,
  *     at the top level or in a Host or Match block). An argument is
  *     resolved as for a user's config ("~" and "~/" under opts->home or
- *     $HOME, "~USER/" under that user's home, a relative one under
+ *     the passwd entry's home, "~USER/" under that user's home, a relative one under
  *     HOME/.ssh); one that matches (fnmatch(3), as glob(3) would) the
  *     path FILE.d/NAME of some fragment names fragments. The fragments
  *     it matches, but "local" and those named with opts->own_prefix, are
@@ -57,6 +57,10 @@
  *     gets 0600. A FILE that is a symbolic link is written through to its
  *     target. A crash at any point leaves either the old or the new FILE,
  *     and never makes the next update see a hand edit.
+ *
+ * The library stands alone (libsshconf.a needs only the C library,
+ * libbsd and libmd). It never prints and never exits; it aborts when
+ * memory runs out. fileio.h, part of it, is its file kit.
  */
 #ifndef SSHCONF_H
 #define SSHCONF_H
@@ -101,12 +105,13 @@ struct sshconf_change {
 
 /*
  * How to merge. A NULL struct sshconf_options * means all zero: no
- * flags, home from $HOME, no own prefix.
+ * flags, home from the passwd entry, no own prefix. (The library reads
+ * no environment variable: a program passes $HOME itself.)
  */
 struct sshconf_options {
 	int		 flags;		/* SSHCONF_FORCE */
-	const char	*home;		/* what "~" means in an Include; NULL:
-					   $HOME (else the passwd entry's) */
+	const char	*home;		/* what "~" means in an Include; NULL
+					   or "": the passwd entry's home */
 	const char	*own_prefix;	/* fragments named with it are the
 					   caller's: always merged at the top
 					   level, never included through the
@@ -168,6 +173,22 @@ struct sshconf_fragment {
 void	sshconf_sort(struct sshconf_fragment *, size_t);
 char	*sshconf_join(const char *dir, const struct sshconf_fragment *,
 	    size_t n, const struct sshconf_options *opts, size_t *lenp);
+
+/*
+ * The fragments of FILE.d/ whose names start with prefix ("" for all)
+ * and pass sshconf_name_valid(), in directory order, without taking the
+ * lock and without running any: each one's text is read as it is (not
+ * through a symbolic link), NUL-terminated, or NULL when it cannot be
+ * read, is not a regular file or is over max bytes. A missing FILE.d/
+ * is an empty list. *vp and *np are set only on success. Returns 0, or
+ * -1 with *err (SSHCONF_ESYSTEM).
+ */
+int	sshconf_list(const char *file, const char *prefix, size_t max,
+	    struct sshconf_fragment **vp, size_t *np,
+	    struct sshconf_error *err);
+
+/* Frees the n fragments of v, their names and texts, and v; NULL ok. */
+void	sshconf_fragments_free(struct sshconf_fragment *v, size_t n);
 
 /* Writes the 40 hex digits of the SHA-1 of data, and a NUL, into hex. */
 void	sshconf_sha1(const void *data, size_t len, char hex[41]);

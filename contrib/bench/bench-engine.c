@@ -11,6 +11,7 @@
 
 #include "bench.h"
 #include "engine.h"
+#include "env.h"
 
 static void
 fail(const struct error *err)
@@ -24,6 +25,10 @@ main(int argc, char **argv)
 {
 	struct engine		*e;
 	struct error	 err;
+	struct env		 env = { .home = getenv("HOME"),
+	    .docker_host = getenv("DOCKER_HOST"),
+	    .docker_tls_verify = getenv("DOCKER_TLS_VERIFY"),
+	    .docker_cert_path = getenv("DOCKER_CERT_PATH") };
 	struct engine_labels	 filter = { NULL, NULL, 0 };
 	struct engine_container	*v;
 	size_t			 n;
@@ -39,14 +44,14 @@ main(int argc, char **argv)
 	engine_labels_add(&filter, "io.redock.name", NULL);
 
 	/* Once untimed, so that the engine and the caches are warm. */
-	if (engine_open(&e, NULL, &err) == -1)
+	if (engine_open(&e, NULL, &env, &err) == -1)
 		fail(&err);
 	printf("engine %s, API %s\n", engine_host(e), engine_api_version(e));
 	engine_free(e);
 
 	for (i = 0; i < runs; i++) {
 		t0 = bench_now_ms();
-		if (engine_open(&e, NULL, &err) == -1 ||
+		if (engine_open(&e, NULL, &env, &err) == -1 ||
 		    engine_container_list(e, &filter, &v, &n, &err) == -1)
 			fail(&err);
 		t[i] = bench_now_ms() - t0;
@@ -55,7 +60,7 @@ main(int argc, char **argv)
 	}
 	bench_report("open (connect + ping) + container list", t, runs);
 
-	if (engine_open(&e, NULL, &err) == -1)
+	if (engine_open(&e, NULL, &env, &err) == -1)
 		fail(&err);
 	for (i = 0; i < runs; i++) {
 		t0 = bench_now_ms();

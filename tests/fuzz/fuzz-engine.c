@@ -1,5 +1,5 @@
 /*
- * fuzz-engine: the engine's answers as src/engine.c maps them. The
+ * fuzz-engine: the engine's answers as src/engine-json.c maps them. The
  * engine is not to be trusted to be Docker: anything that listens on
  * DOCKER_HOST may answer, so each parser must take any body, return 0
  * or -1 with ERROR_PROTOCOL, and leave nothing allocated after its
@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "engine.h"
+#include "engine-json.h"
 #include "fuzz.h"
 #include "xmalloc.h"
 
@@ -25,6 +26,9 @@ enum parser {
 	LOGS,
 	TIME,
 	VERSION_CMP,
+	ID,
+	INFO,
+	MIN_VERSION,
 	NPARSERS
 };
 
@@ -142,8 +146,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct error	 err;
 	struct engine_container	 c, *cv;
 	struct engine_image	 im, *iv;
+	struct engine_info	 info;
 	const char		*p;
-	char			*body, *s, *t, *out;
+	char			*body, *s, *t, *out, min[16];
 	size_t			 len, n, i;
 	time_t			 when;
 	int			 rv, ab, ba;
@@ -216,6 +221,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(engine_version_cmp(s, s) == 0);
 		free(s);
 		free(t);
+		break;
+	case ID:
+		rv = engine_parse_id(body, len, len % 2, &s, &err);
+		check_error(rv, &err);
+		FUZZ_ASSERT((rv == 0) == (s != NULL));
+		free(s);
+		break;
+	case INFO:
+		rv = engine_parse_info(body, len, &info, &err);
+		check_error(rv, &err);
+		engine_info_release(&info);
+		break;
+	case MIN_VERSION:
+		rv = engine_parse_min_version(body, len, min, sizeof min, &err);
+		check_error(rv, &err);
+		FUZZ_ASSERT(rv == -1 || memchr(min, '\0', sizeof min) != NULL);
 		break;
 	}
 	free(body);

@@ -1,5 +1,5 @@
 /*
- * fuzz-known-hosts: keys_known_hosts_pin() (src/keys.h) on any text of
+ * fuzz-known-hosts: known_hosts_pin() (src/known_hosts.h) on any text of
  * redock's known_hosts, which the user may have edited, with what its
  * callers can give it: an alias that alias_valid() takes (keys_host()
  * and keys_host_remove() refuse any other) and a key line of the form
@@ -23,7 +23,7 @@
 
 #include "alias.h"
 #include "fuzz.h"
-#include "keys.h"
+#include "known_hosts.h"
 #include "xmalloc.h"
 
 #define KEY_TYPE	"ssh-ed25519"
@@ -65,7 +65,7 @@ names_alias(const char *s, size_t n, const char *alias)
 }
 
 /*
- * What keys_known_hosts_pin() must give, *lenp bytes (not terminated).
+ * What known_hosts_pin() must give, *lenp bytes (not terminated).
  */
 static char *
 expected(const char *text, size_t len, const char *alias,
@@ -144,16 +144,16 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in	 in = { data, size };
-	char		*alias, *b64, *keyline = NULL, *text, *cause = NULL;
+	struct error	 err;
+	char		*alias, *b64, *keyline = NULL, *text;
 	char		*got, *again, *want, *gone;
-	size_t		 len, wantlen, gonelen;
+	size_t		 len, gotlen, wantlen, gonelen;
 	int		 unpin;
 
 	unpin = fuzz_byte(&in) & 1;
 	alias = fuzz_str(&in);
 	b64 = fuzz_str(&in);
-	if (!alias_valid(alias, &cause)) {
-		free(cause);
+	if (alias_valid(alias, &err) == -1) {
 		free(alias);
 		free(b64);
 		return 0;
@@ -166,18 +166,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (len > 0)
 		memcpy(text, in.p, len);
 
-	got = keys_known_hosts_pin(text, len, alias, keyline);
+	got = known_hosts_pin(text, len, alias, keyline, &gotlen);
 	want = expected(text, len, alias, keyline, &wantlen);
+	FUZZ_ASSERT(gotlen == wantlen);
 	FUZZ_ASSERT(memcmp(got, want, wantlen) == 0);
 	FUZZ_ASSERT(got[wantlen] == '\0');
 	FUZZ_ASSERT(count_named(got, wantlen, alias) == (keyline != NULL));
 
 	/* Pinning what is pinned changes nothing. */
-	again = keys_known_hosts_pin(got, wantlen, alias, keyline);
+	again = known_hosts_pin(got, wantlen, alias, keyline, NULL);
 	FUZZ_ASSERT(memcmp(again, got, wantlen + 1) == 0);
 
 	/* Unpinning leaves no line of alias, and the other lines. */
-	gone = keys_known_hosts_pin(got, wantlen, alias, NULL);
+	gone = known_hosts_pin(got, wantlen, alias, NULL, NULL);
 	free(want);
 	want = expected(text, len, alias, NULL, &gonelen);
 	FUZZ_ASSERT(memcmp(gone, want, gonelen) == 0);

@@ -17,15 +17,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "error.h"
 #include "fuzz.h"
 #include "name.h"
 #include "xmalloc.h"
 
-/* USER as set below, and the repository it makes, lower-cased. */
+/* USER as name_parse() is given it, and the repository it makes. */
 #define USER		"Fuzz.User"
 #define USER_REPOSITORY	"fuzz.user"
 
-/* Docker's path components, as name.h and CLI.md give them. */
+/* Docker's path components, as name.h and redock.1 give them. */
 #define COMPONENT	"[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*"
 #define REPOSITORY_RE	"^" COMPONENT "(/" COMPONENT ")*$"
 #define TAG_RE		"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
@@ -42,9 +43,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	/* The repository of a NAME without a colon. */
-	if (setenv("USER", USER, 1) == -1)
-		abort();
 	if (regcomp(&repository_re, REPOSITORY_RE, REG_EXTENDED | REG_NOSUB)
 	    != 0 || regcomp(&tag_re, TAG_RE, REG_EXTENDED | REG_NOSUB) != 0)
 		abort();
@@ -92,8 +90,9 @@ static void
 check_parse(const char *arg)
 {
 	struct name	 n;
+	struct error	 err;
 	const char	*colon, *tag;
-	char		*repository, *image, *cause = NULL;
+	char		*repository, *image;
 	int		 rv, want;
 
 	if ((colon = strchr(arg, ':')) != NULL) {
@@ -109,11 +108,11 @@ check_parse(const char *arg)
 	    matches(&repository_re, repository) &&
 	    strlen(tag) <= NAME_TAG_MAX && matches(&tag_re, tag);
 
-	rv = name_parse(&n, arg, &cause);
+	error_clear(&err);
+	rv = name_parse(&n, arg, USER, &err);
 	FUZZ_ASSERT(rv == 0 || rv == -1);
 	FUZZ_ASSERT(want == (rv == 0));
 	if (rv == 0) {
-		FUZZ_ASSERT(cause == NULL);
 		FUZZ_ASSERT(strcmp(n.repository, repository) == 0);
 		FUZZ_ASSERT(strcmp(n.tag, tag) == 0);
 		FUZZ_ASSERT(strchr(n.tag, '/') == NULL);
@@ -122,10 +121,10 @@ check_parse(const char *arg)
 		free(image);
 	} else {
 		/* One line, for "redock: invalid NAME '...': CAUSE". */
-		FUZZ_ASSERT(cause != NULL && *cause != '\0');
-		FUZZ_ASSERT(strchr(cause, '\n') == NULL);
+		FUZZ_ASSERT(err.kind == ERROR_INPUT);
+		FUZZ_ASSERT(err.message[0] != '\0');
+		FUZZ_ASSERT(strchr(err.message, '\n') == NULL);
 	}
-	free(cause);
 	free(repository);
 }
 
@@ -133,8 +132,9 @@ static void
 check_alias(const char *hostname)
 {
 	const size_t	 suffix = strlen(NAME_ALIAS_SUFFIX);
+	struct error	 err;
 	size_t		 sizes[6], need, i, j;
-	char		*want, *buf, *cause;
+	char		*want, *buf;
 	int		 rv;
 
 	want = slug(hostname);
@@ -148,15 +148,14 @@ check_alias(const char *hostname)
 	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
 		/* Exactly the size given: a byte past it is ASan's. */
 		buf = xmalloc(sizes[i]);
-		cause = NULL;
-		rv = name_alias(hostname, buf, sizes[i], &cause);
+		error_clear(&err);
+		rv = name_alias(hostname, buf, sizes[i], &err);
 		if (*want == '\0' || sizes[i] < need) {
 			FUZZ_ASSERT(rv == -1);
-			FUZZ_ASSERT(cause != NULL && *cause != '\0');
-			FUZZ_ASSERT(strchr(cause, '\n') == NULL);
+			FUZZ_ASSERT(err.message[0] != '\0');
+			FUZZ_ASSERT(strchr(err.message, '\n') == NULL);
 		} else {
 			FUZZ_ASSERT(rv == 0);
-			FUZZ_ASSERT(cause == NULL);
 			FUZZ_ASSERT(strlen(buf) == need - 1);
 			FUZZ_ASSERT(memcmp(buf, want, need - 1 - suffix) == 0);
 			FUZZ_ASSERT(strcmp(buf + need - 1 - suffix,
@@ -169,7 +168,6 @@ check_alias(const char *hostname)
 				    buf[j] == '-');
 			FUZZ_ASSERT(strstr(buf, "--") == NULL);
 		}
-		free(cause);
 		free(buf);
 	}
 	free(want);

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "error.h"
 #include "fuzz.h"
 #include "tar.h"
 #include "xmalloc.h"
@@ -39,7 +40,7 @@ static int	 path_ok(const char *, int);
 static unsigned long long field_octal(const unsigned char *, size_t);
 static void	 check_archive(const unsigned char *, size_t,
 		    const struct want *, size_t, long long);
-static void	 check_cause(int, const char *);
+static void	 check_cause(int, const struct error *);
 
 /* Is path one that tar.h says is taken? */
 static int
@@ -150,15 +151,15 @@ check_archive(const unsigned char *a, size_t len, const struct want *w,
 		FUZZ_ASSERT(a[k] == 0);
 }
 
+/* A refusal says why, in one line. */
 static void
-check_cause(int rv, const char *cause)
+check_cause(int rv, const struct error *err)
 {
 	FUZZ_ASSERT(rv == 0 || rv == -1);
-	if (rv == 0)
-		FUZZ_ASSERT(cause == NULL);
-	else {
-		FUZZ_ASSERT(cause != NULL && *cause != '\0');
-		FUZZ_ASSERT(strchr(cause, '\n') == NULL);
+	if (rv == -1) {
+		FUZZ_ASSERT(err->kind == ERROR_INPUT);
+		FUZZ_ASSERT(err->message[0] != '\0');
+		FUZZ_ASSERT(strchr(err->message, '\n') == NULL);
 	}
 }
 
@@ -168,9 +169,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fuzz_in	 in = { data, size };
 	struct want	 w[ENTRIES_MAX];
 	struct tar	*t;
+	struct error	 err;
 	const void	*p;
 	unsigned char	*before = NULL;
-	char		*path, *cause;
+	char		*path;
 	size_t		 n = 0, len, beforelen = 0, flen, plen, i;
 	uint64_t	 u = 0;
 	long long	 mtime;
@@ -209,13 +211,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		before = xmalloc(beforelen);
 		memcpy(before, p, beforelen);
 
-		cause = NULL;
+		error_clear(&err);
 		if (dir)
-			rv = tar_add_dir(t, path, mode, &cause);
+			rv = tar_add_dir(t, path, mode, &err);
 		else
 			rv = tar_add_file(t, path, mode, flen > 0 ? in.p :
-			    NULL, flen, &cause);
-		check_cause(rv, cause);
+			    NULL, flen, &err);
+		check_cause(rv, &err);
 		ok = path_ok(path, dir);
 		FUZZ_ASSERT(ok == (rv == 0));
 		if (rv == 0) {
@@ -240,7 +242,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		in.p += flen;
 		in.len -= flen;
-		free(cause);
 		free(before);
 		free(path);
 	}

@@ -33,6 +33,8 @@
 #include <cmocka.h>
 
 #include "engine.h"
+#include "engine-json.h"
+#include "env.h"
 #include "tar.h"
 #include "xmalloc.h"
 
@@ -69,6 +71,7 @@ struct progress {
 };
 
 static int	live_new(void **);
+static const struct env *live_env(void);
 static int	live_free(void **);
 static int	extras_remove(void **);
 static void	extra_add(struct live *, const char *);
@@ -92,6 +95,19 @@ static char	**unlabelled_ids(struct live *, size_t *);
 static void	ids_free(char **, size_t);
 static void	assert_no_new_unlabelled(struct live *, char **, size_t);
 
+/* The engine's variables as redock's main() reads them. */
+static const struct env *
+live_env(void)
+{
+	static struct env	env;
+
+	env.docker_host = getenv("DOCKER_HOST");
+	env.docker_tls_verify = getenv("DOCKER_TLS_VERIFY");
+	env.docker_cert_path = getenv("DOCKER_CERT_PATH");
+	env.home = getenv("HOME");
+	return &env;
+}
+
 static int
 live_new(void **state)
 {
@@ -106,7 +122,7 @@ live_new(void **state)
 		xasprintf(&L->run, "rtlive%ld", (long)getpid());
 	xasprintf(&L->repo, "%s-engine", L->run);
 	xasprintf(&L->name, "%s-engine-1", L->run);
-	if (engine_open(&L->e, NULL, &err) == -1) {
+	if (engine_open(&L->e, NULL, live_env(), &err) == -1) {
 		fprintf(stderr, "# %s\n", err.message);
 		free(L->run);
 		free(L->repo);
@@ -393,14 +409,14 @@ static struct tar *
 context_new(const char *dockerfile)
 {
 	struct tar	*t;
-	char		*cause;
+	struct error	 err;
 
 	t = tar_new(time(NULL));
 	if (dockerfile != NULL && tar_add_file(t, "Dockerfile", 0644,
-	    dockerfile, strlen(dockerfile), &cause) == -1)
-		fail_msg("%s", cause);
-	if (tar_add_file(t, "README", 0644, "context\n", 8, &cause) == -1)
-		fail_msg("%s", cause);
+	    dockerfile, strlen(dockerfile), &err) == -1)
+		fail_msg("%s", err.message);
+	if (tar_add_file(t, "README", 0644, "context\n", 8, &err) == -1)
+		fail_msg("%s", err.message);
 	return t;
 }
 
@@ -476,7 +492,7 @@ the_local_engine_answers_with_an_api_version_redock_speaks(void **state)
 	const char		*v, *host;
 
 	(void)state;
-	if (engine_open(&e, NULL, &err) == -1)
+	if (engine_open(&e, NULL, live_env(), &err) == -1)
 		fail_msg("engine_open failed: %s", err.message);
 	assert_int_equal(err.kind, ERROR_OK);
 	v = engine_api_version(e);
@@ -551,17 +567,16 @@ a_tar_archive_unpacks_into_a_created_container(void **state)
 	struct error	 err;
 	struct tar		*t;
 	const void		*data;
-	char			*cause;
 	size_t			 len;
 
 	if (L->id == NULL)
 		skip();
 	t = tar_new(time(NULL));
-	assert_int_equal(tar_add_dir(t, "root/.ssh/", 0700, &cause), 0);
+	assert_int_equal(tar_add_dir(t, "root/.ssh/", 0700, &err), 0);
 	assert_int_equal(tar_add_file(t, "root/.ssh/authorized_keys", 0600,
-	    key_text, sizeof key_text - 1, &cause), 0);
+	    key_text, sizeof key_text - 1, &err), 0);
 	assert_int_equal(tar_add_file(t, "etc/redock-test", 0644, etc_text,
-	    sizeof etc_text - 1, &cause), 0);
+	    sizeof etc_text - 1, &err), 0);
 	data = tar_data(t, &len);
 	if (engine_container_upload(L->e, L->id, "/", data, len, &err) == -1)
 		fail_msg("upload failed: %s", err.message);
@@ -1137,7 +1152,7 @@ a_socket_that_is_not_there_cannot_be_reached_and_says_so(void **state)
 	(void)state;
 	e = (struct engine *)&err;	/* not NULL: engine_open must clear it */
 	assert_int_equal(engine_open(&e, "unix:///nonexistent/docker.sock",
-	    &err), -1);
+	    live_env(), &err), -1);
 	assert_null(e);
 	assert_int_equal(err.kind, ERROR_CONNECT);
 	assert_int_equal(err.status, 0);
@@ -1154,7 +1169,7 @@ an_address_that_is_neither_unix_nor_tcp_is_refused(void **state)
 
 	(void)state;
 	e = (struct engine *)&err;
-	assert_int_equal(engine_open(&e, "bogus://x", &err), -1);
+	assert_int_equal(engine_open(&e, "bogus://x", live_env(), &err), -1);
 	assert_null(e);
 	assert_int_equal(err.kind, ERROR_ADDRESS);
 	assert_non_null(strstr(err.message, "'bogus://x'"));

@@ -1,8 +1,8 @@
 /*
  * alias-fragment: prints the fragment redock writes for one alias, for
  * the bats tests to merge and show to the real ssh. The control
- * directory comes from alias_control_dir(), so REDOCK_SSH_SHARING and
- * XDG_RUNTIME_DIR apply as they do to redock.
+ * directory comes from alias_control_dir(), given REDOCK_SSH_SHARING and
+ * XDG_RUNTIME_DIR as main.c gives them to redock.
  *
  * usage: alias-fragment ALIAS PORT IDENTITY KNOWN_HOSTS
  * Exit status 0, 1 (one line on stderr) or 2 (usage).
@@ -11,8 +11,11 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "alias.h"
+#include "env.h"
+#include "error.h"
 #include "xmalloc.h"
 
 static void	usage(void) __attribute__((noreturn));
@@ -29,11 +32,17 @@ int
 main(int argc, char **argv)
 {
 	struct alias	 a;
+	struct env	 env;
+	struct error	 e;
 	const char	*errstr;
-	char		*dir = NULL, *text = NULL, *cause = NULL;
+	char		*dir = NULL, *text = NULL;
 
 	if (argc != 5)
 		usage();
+	memset(&a, 0, sizeof a);
+	memset(&env, 0, sizeof env);
+	env.sharing = getenv(ALIAS_SHARING_ENV);
+	env.xdg_runtime_dir = getenv("XDG_RUNTIME_DIR");
 	/* Any int: alias_fragment() is what judges the range. */
 	a.port = strtonum(argv[2], INT_MIN, INT_MAX, &errstr);
 	if (errstr != NULL) {
@@ -44,11 +53,11 @@ main(int argc, char **argv)
 	a.identity = argv[3];
 	a.known_hosts = argv[4];
 
-	if (alias_control_dir(&dir, &cause) == -1)
-		errx(1, "%s", cause);
+	if (alias_control_dir(&env, &dir, &e) == -1)
+		errx(1, "%s", e.message);
 	a.control_dir = dir;
-	if (alias_fragment(&a, &text, &cause) == -1)
-		errx(1, "%s", cause);
+	if (alias_fragment(&a, &text, &e) == -1)
+		errx(1, "%s", e.message);
 
 	fputs(text, stdout);
 	if (fflush(stdout) == EOF || ferror(stdout) || fclose(stdout) == EOF)

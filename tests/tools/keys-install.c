@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "engine.h"
+#include "env.h"
 #include "keys.h"
 #include "tar.h"
 
@@ -30,18 +31,24 @@ main(int argc, char **argv)
 {
 	struct error	 e;
 	struct engine		*engine = NULL;
+	struct env		 env = { .home = getenv("HOME"),
+	    .docker_host = getenv("DOCKER_HOST"),
+	    .docker_tls_verify = getenv("DOCKER_TLS_VERIFY"),
+	    .docker_cert_path = getenv("DOCKER_CERT_PATH") };
 	struct tar		*t = NULL;
 	const void		*data;
-	char			*home = NULL, *cause = NULL;
+	char			*home = NULL;
 	size_t			 len;
 
 	if (argc != 3 || *argv[1] == '\0')
 		usage();
 
-	if (keys_home(&home, &cause) == -1 ||
-	    keys_archive(home, argv[2], &t, &cause) == -1)
-		errx(1, "%s", cause);
-	if (engine_open(&engine, NULL, &e) == -1)
+	env.redock_home = getenv("REDOCK_HOME");
+	env.xdg_data_home = getenv("XDG_DATA_HOME");
+	if (keys_home(&env, &home, &e) == -1 ||
+	    keys_archive(home, argv[2], &t, &e) == -1)
+		errx(1, "%s", e.message);
+	if (engine_open(&engine, NULL, &env, &e) == -1)
 		errx(1, "%s", e.message);
 	data = tar_data(t, &len);
 	if (engine_container_upload(engine, argv[1], "/", data, len, &e) == -1)

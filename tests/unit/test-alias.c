@@ -17,15 +17,22 @@
 #include <cmocka.h>
 
 #include "alias.h"
+#include "env.h"
+#include "error.h"
 #include "testutil.h"
 
 #define ID	"/home/u/.local/share/redock/id_ed25519"
 #define KH	"/home/u/.local/share/redock/known_hosts"
 #define RUN	"/run/user/1000/redock"
 
-/* A scratch directory, short enough to be an XDG_RUNTIME_DIR. */
+/*
+ * A scratch directory, short enough to be an XDG_RUNTIME_DIR, and the
+ * environment alias_control_dir() is given: XDG_RUNTIME_DIR the
+ * directory, REDOCK_SSH_SHARING unset.
+ */
 struct scratch {
-	char	dir[32];
+	char		dir[32];
+	struct env	env;
 };
 
 static const struct alias good = {
@@ -40,11 +47,11 @@ static const struct alias good = {
 static char *
 render_ok(const struct alias *a)
 {
-	char	*text = NULL, *cause = NULL;
+	struct error	 err;
+	char		*text = NULL;
 
-	if (alias_fragment(a, &text, &cause) != 0)
-		fail_msg("alias '%s' refused: %s", a->alias, cause);
-	assert_null(cause);
+	if (alias_fragment(a, &text, &err) != 0)
+		fail_msg("alias '%s' refused: %s", a->alias, err.message);
 	assert_non_null(text);
 	return text;
 }
@@ -53,16 +60,16 @@ render_ok(const struct alias *a)
 static void
 render_refused(const struct alias *a, const char *what)
 {
-	char	*text = NULL, *cause = NULL;
+	struct error	 err;
+	char		*text = NULL;
 
-	if (alias_fragment(a, &text, &cause) == 0)
+	if (alias_fragment(a, &text, &err) == 0)
 		fail_msg("accepted:\n%s", text);
 	assert_null(text);
-	assert_non_null(cause);
-	if (strstr(cause, what) == NULL)
-		fail_msg("cause is \"%s\", lacks \"%s\"", cause, what);
-	assert_null(strchr(cause, '\n'));
-	free(cause);
+	assert_int_equal(err.kind, ERROR_INPUT);
+	if (strstr(err.message, what) == NULL)
+		fail_msg("cause is \"%s\", lacks \"%s\"", err.message, what);
+	assert_null(strchr(err.message, '\n'));
 }
 
 static int
@@ -78,8 +85,7 @@ scratch_setup(void **state)
 		free(s);
 		return -1;
 	}
-	setenv("XDG_RUNTIME_DIR", s->dir, 1);
-	unsetenv(ALIAS_SHARING_ENV);
+	s->env.xdg_runtime_dir = s->dir;
 	*state = s;
 	return 0;
 }
@@ -93,37 +99,34 @@ scratch_teardown(void **state)
 	chmod(s->dir, 0700);
 	tree_remove(s->dir);
 	free(s);
-	unsetenv("XDG_RUNTIME_DIR");
-	unsetenv(ALIAS_SHARING_ENV);
 	return 0;
 }
 
 /* alias_control_dir(), expecting success; the caller frees the path. */
 static char *
-control_dir_ok(void)
+control_dir_ok(const struct scratch *s)
 {
-	char	*dir = NULL, *cause = NULL;
+	struct error	 err;
+	char		*dir = NULL;
 
-	if (alias_control_dir(&dir, &cause) != 0)
-		fail_msg("refused: %s", cause);
-	assert_null(cause);
+	if (alias_control_dir(&s->env, &dir, &err) != 0)
+		fail_msg("refused: %s", err.message);
 	return dir;
 }
 
 /* alias_control_dir(), expecting a one-line refusal mentioning what. */
 static void
-control_dir_refused(const char *what)
+control_dir_refused(const struct scratch *s, const char *what)
 {
-	char	*dir = NULL, *cause = NULL;
+	struct error	 err;
+	char		*dir = NULL;
 
-	if (alias_control_dir(&dir, &cause) == 0)
+	if (alias_control_dir(&s->env, &dir, &err) == 0)
 		fail_msg("accepted '%s'", dir);
 	assert_null(dir);
-	assert_non_null(cause);
-	if (strstr(cause, what) == NULL)
-		fail_msg("cause is \"%s\", lacks \"%s\"", cause, what);
-	assert_null(strchr(cause, '\n'));
-	free(cause);
+	if (strstr(err.message, what) == NULL)
+		fail_msg("cause is \"%s\", lacks \"%s\"", err.message, what);
+	assert_null(strchr(err.message, '\n'));
 }
 
 static void
@@ -205,7 +208,8 @@ static void
 an_alias_is_at_most_as_long_as_a_file_name_allows(void **state)
 {
 	struct alias	 a = good;
-	char		 buf[ALIAS_MAX + 2], *text, *name, *cause;
+	struct error	 err;
+	char		 buf[ALIAS_MAX + 2], *text, *name;
 
 	(void)state;
 	assert_int_equal(ALIAS_MAX, 245);
@@ -213,7 +217,7 @@ an_alias_is_at_most_as_long_as_a_file_name_allows(void **state)
 	buf[ALIAS_MAX] = '\0';
 	a.alias = buf;
 	free(render_ok(&a));
-	assert_int_equal(alias_fragment_name(buf, &name, &cause), 0);
+	assert_int_equal(alias_fragment_name(buf, &name, &err), 0);
 	assert_int_equal(strlen(name), 255);
 	free(name);
 
@@ -221,9 +225,8 @@ an_alias_is_at_most_as_long_as_a_file_name_allows(void **state)
 	buf[ALIAS_MAX + 1] = '\0';
 	render_refused(&a, "longer than 245");
 	text = NULL;
-	assert_int_equal(alias_fragment_name(buf, &text, &cause), -1);
+	assert_int_equal(alias_fragment_name(buf, &text, &err), -1);
 	assert_null(text);
-	free(cause);
 }
 
 static void
@@ -336,22 +339,21 @@ a_percent_is_doubled_and_a_lone_dollar_kept(void **state)
 static void
 the_fragment_is_named_to_sort_before_local(void **state)
 {
-	char	*name = NULL, *cause = NULL;
+	struct error	 err;
+	char		*name = NULL;
 
 	(void)state;
-	assert_int_equal(alias_fragment_name("web-container", &name, &cause),
+	assert_int_equal(alias_fragment_name("web-container", &name, &err),
 	    0);
-	assert_null(cause);
 	assert_string_equal(name, "10-redock-web-container");
 	free(name);
 
 	name = NULL;
-	assert_int_equal(alias_fragment_name("../local", &name, &cause), -1);
+	assert_int_equal(alias_fragment_name("../local", &name, &err), -1);
 	assert_null(name);
-	assert_non_null(strstr(cause, "alias '../local'"));
-	free(cause);
-	assert_int_equal(alias_fragment_name("", &name, &cause), -1);
-	free(cause);
+	assert_non_null(strstr(err.message, "alias '../local'"));
+	assert_int_equal(alias_fragment_name("", &name, &err), -1);
+	assert_string_equal(err.message, "the alias is empty");
 }
 
 static void
@@ -364,7 +366,7 @@ the_control_dir_is_made_0700_under_xdg_runtime_dir(void **state)
 	mode_t		 old;
 
 	old = umask(0);
-	dir = control_dir_ok();
+	dir = control_dir_ok(s);
 	umask(old);
 	snprintf(want, sizeof want, "%s/redock", s->dir);
 	assert_string_equal(dir, want);
@@ -385,13 +387,13 @@ the_control_dir_is_made_0700_under_xdg_runtime_dir(void **state)
 static void
 an_existing_control_dir_is_reused(void **state)
 {
+	struct scratch	*s = *state;
 	struct stat	 before, after;
 	char		*dir1, *dir2;
 
-	(void)state;
-	dir1 = control_dir_ok();
+	dir1 = control_dir_ok(s);
 	assert_int_equal(lstat(dir1, &before), 0);
-	dir2 = control_dir_ok();
+	dir2 = control_dir_ok(s);
 	assert_string_equal(dir1, dir2);
 	assert_int_equal(lstat(dir2, &after), 0);
 	assert_int_equal(before.st_ino, after.st_ino);
@@ -408,13 +410,13 @@ a_control_dir_open_to_others_is_refused(void **state)
 	snprintf(path, sizeof path, "%s/redock", s->dir);
 	assert_int_equal(mkdir(path, 0700), 0);
 	assert_int_equal(chmod(path, 0755), 0);
-	control_dir_refused("has mode 0755");
+	control_dir_refused(s, "has mode 0755");
 	assert_int_equal(chmod(path, 0710), 0);
-	control_dir_refused("has mode 0710");
+	control_dir_refused(s, "has mode 0710");
 	assert_int_equal(chmod(path, 0701), 0);
-	control_dir_refused("has mode 0701");
+	control_dir_refused(s, "has mode 0701");
 	assert_int_equal(chmod(path, 0700), 0);
-	free(control_dir_ok());
+	free(control_dir_ok(s));
 }
 
 static void
@@ -427,11 +429,11 @@ a_symbolic_link_as_control_dir_is_refused(void **state)
 	snprintf(path, sizeof path, "%s/redock", s->dir);
 	assert_int_equal(mkdir(target, 0700), 0);
 	assert_int_equal(symlink(target, path), 0);
-	control_dir_refused("is a symbolic link");
+	control_dir_refused(s, "is a symbolic link");
 	assert_int_equal(unlink(path), 0);
 	/* A link to nothing is no better. */
 	assert_int_equal(symlink("/nonexistent/redock", path), 0);
-	control_dir_refused("is a symbolic link");
+	control_dir_refused(s, "is a symbolic link");
 }
 
 static void
@@ -444,7 +446,7 @@ a_file_as_control_dir_is_refused(void **state)
 	snprintf(path, sizeof path, "%s/redock", s->dir);
 	assert_non_null(f = fopen(path, "w"));
 	fclose(f);
-	control_dir_refused("is not a directory");
+	control_dir_refused(s, "is not a directory");
 }
 
 static void
@@ -458,15 +460,16 @@ a_control_dir_of_another_user_is_refused(void **state)
 	snprintf(path, sizeof path, "%s/redock", s->dir);
 	assert_int_equal(mkdir(path, 0700), 0);
 	assert_int_equal(chown(path, 1, (gid_t)-1), 0);
-	control_dir_refused("is owned by uid 1, not by you");
+	control_dir_refused(s, "is owned by uid 1, not by you");
 }
 
 static void
 a_control_dir_that_cannot_be_made_is_a_clear_error(void **state)
 {
-	(void)state;
-	setenv("XDG_RUNTIME_DIR", "/nonexistent/run", 1);
-	control_dir_refused("cannot make control directory "
+	struct scratch	*s = *state;
+
+	s->env.xdg_runtime_dir = "/nonexistent/run";
+	control_dir_refused(s, "cannot make control directory "
 	    "'/nonexistent/run/redock': No such file or directory");
 }
 
@@ -492,33 +495,32 @@ an_unusable_xdg_runtime_dir_falls_back_to_tmp(void **state)
 	memset(fits + strlen(fits), 'a', 41 - strlen(fits));
 	fits[41] = '\0';
 	assert_int_equal(mkdir(fits, 0700), 0);
-	setenv("XDG_RUNTIME_DIR", fits, 1);
-	dir = control_dir_ok();
+	s->env.xdg_runtime_dir = fits;
+	dir = control_dir_ok(s);
 	assert_int_equal(strncmp(dir, fits, strlen(fits)), 0);
 	free(dir);
 
 	/* One byte more and it does not. */
 	strcat(fits, "b");
 	assert_int_equal(mkdir(fits, 0700), 0);
-	setenv("XDG_RUNTIME_DIR", fits, 1);
-	dir = control_dir_ok();
+	dir = control_dir_ok(s);
 	assert_string_equal(dir, want);
 	free(dir);
 
-	setenv("XDG_RUNTIME_DIR", "run/user/1000", 1);
-	dir = control_dir_ok();
+	s->env.xdg_runtime_dir = "run/user/1000";
+	dir = control_dir_ok(s);
 	assert_string_equal(dir, want);
 	free(dir);
-	setenv("XDG_RUNTIME_DIR", "", 1);
-	dir = control_dir_ok();
+	s->env.xdg_runtime_dir = "";
+	dir = control_dir_ok(s);
 	assert_string_equal(dir, want);
 	free(dir);
-	setenv("XDG_RUNTIME_DIR", "/run/a\"b", 1);
-	dir = control_dir_ok();
+	s->env.xdg_runtime_dir = "/run/a\"b";
+	dir = control_dir_ok(s);
 	assert_string_equal(dir, want);
 	free(dir);
-	unsetenv("XDG_RUNTIME_DIR");
-	dir = control_dir_ok();
+	s->env.xdg_runtime_dir = NULL;
+	dir = control_dir_ok(s);
 	assert_string_equal(dir, want);
 	free(dir);
 
@@ -534,12 +536,12 @@ redock_ssh_sharing_no_turns_sharing_off(void **state)
 {
 	struct scratch	*s = *state;
 	struct stat	 sb;
-	char		 path[64], *dir = NULL, *cause = NULL;
+	struct error	 err;
+	char		 path[64], *dir = NULL;
 
-	setenv(ALIAS_SHARING_ENV, "no", 1);
-	assert_int_equal(alias_control_dir(&dir, &cause), 0);
+	s->env.sharing = "no";
+	assert_int_equal(alias_control_dir(&s->env, &dir, &err), 0);
 	assert_null(dir);
-	assert_null(cause);
 	/* Nothing is made for sockets that will never be. */
 	snprintf(path, sizeof path, "%s/redock", s->dir);
 	assert_int_equal(lstat(path, &sb), -1);
@@ -552,12 +554,12 @@ redock_ssh_sharing_yes_or_empty_turns_sharing_on(void **state)
 	char		 want[64], *dir;
 
 	snprintf(want, sizeof want, "%s/redock", s->dir);
-	setenv(ALIAS_SHARING_ENV, "yes", 1);
-	dir = control_dir_ok();
+	s->env.sharing = "yes";
+	dir = control_dir_ok(s);
 	assert_string_equal(dir, want);
 	free(dir);
-	setenv(ALIAS_SHARING_ENV, "", 1);
-	dir = control_dir_ok();
+	s->env.sharing = "";
+	dir = control_dir_ok(s);
 	assert_string_equal(dir, want);
 	free(dir);
 }
@@ -565,14 +567,15 @@ redock_ssh_sharing_yes_or_empty_turns_sharing_on(void **state)
 static void
 another_redock_ssh_sharing_is_refused(void **state)
 {
-	(void)state;
-	setenv(ALIAS_SHARING_ENV, "bogus", 1);
-	control_dir_refused("REDOCK_SSH_SHARING is 'bogus': set it to 'yes' "
+	struct scratch	*s = *state;
+
+	s->env.sharing = "bogus";
+	control_dir_refused(s, "REDOCK_SSH_SHARING is 'bogus': set it to 'yes' "
 	    "or 'no'");
-	setenv(ALIAS_SHARING_ENV, "No", 1);
-	control_dir_refused("REDOCK_SSH_SHARING is 'No'");
-	setenv(ALIAS_SHARING_ENV, "no\n", 1);
-	control_dir_refused("REDOCK_SSH_SHARING is 'no\\n'");
+	s->env.sharing = "No";
+	control_dir_refused(s, "REDOCK_SSH_SHARING is 'No'");
+	s->env.sharing = "no\n";
+	control_dir_refused(s, "REDOCK_SSH_SHARING is 'no\\n'");
 }
 
 static void
@@ -580,43 +583,46 @@ the_engine_line_is_one_line_whatever_the_engine_says(void **state)
 {
 	const char	*id = "ID:1 2\n\tHost *%\x01\xff@/var/lib/docker";
 	const char	*url = "unix:///tmp/a b\n.sock";
-	char		*line, *cause, *text, *gid, *gurl;
+	const char	*want = "# redock: engine "
+	    "ID:1%202%0A%09Host%20*%25%01%FF@/var/lib/docker via "
+	    "unix:///tmp/a%20b%0A.sock\n";
+	struct alias	 a = good;
+	char		*line, *text, *moved, *gid, *gurl;
 
 	(void)state;
-	assert_int_equal(alias_engine_line(id, url, &line, &cause), 0);
-	assert_null(cause);
-	assert_int_equal(strncmp(line, "# redock: engine ", 17), 0);
-	/* One line: only its own newline, nothing outside '!'..'~'. */
-	assert_ptr_equal(strchr(line, '\n'), line + strlen(line) - 1);
-	assert_string_equal(line, "# redock: engine "
-	    "ID:1%202%0A%09Host%20*%25%01%FF@/var/lib/docker via "
-	    "unix:///tmp/a%20b%0A.sock\n");
+	a.engine_id = id;
+	a.engine_url = url;
+	text = render_ok(&a);
+	/* One line of its own, after the first and before the Host line. */
+	line = strchr(text, '\n') + 1;
+	assert_int_equal(strncmp(line, want, strlen(want)), 0);
+	assert_int_equal(strncmp(line + strlen(want), "Host web-container\n",
+	    19), 0);
 
-	/* Read back from a fragment, before its Host line. */
-	assert_true(asprintf(&text, "# redock: container alias a\n%s"
-	    "Host a\n\tPort 1\n", line) > 0);
+	/* Read back from the fragment, before its Host line. */
 	assert_int_equal(alias_fragment_engine(text, &gid, &gurl), 1);
 	assert_string_equal(gid, id);
 	assert_string_equal(gurl, url);
 	free(gid);
 	free(gurl);
-	free(text);
 
 	/* After the Host line it is not the fragment's own. */
-	assert_true(asprintf(&text, "Host a\n%s", line) > 0);
-	assert_int_equal(alias_fragment_engine(text, &gid, &gurl), 0);
+	assert_true(asprintf(&moved, "Host a\n%s", want) > 0);
+	assert_int_equal(alias_fragment_engine(moved, &gid, &gurl), 0);
 	assert_null(gid);
 	assert_null(gurl);
+	free(moved);
 	free(text);
 	assert_int_equal(alias_fragment_engine("", &gid, &gurl), 0);
 	assert_int_equal(alias_fragment_engine("# redock: engine x\n", &gid,
 	    &gurl), 0);
-	free(line);
 
-	assert_int_equal(alias_engine_line("", url, &line, &cause), -1);
-	assert_null(line);
-	assert_non_null(cause);
-	free(cause);
+	/* An engine without a name or an address is not recorded. */
+	a.engine_id = "";
+	render_refused(&a, "the engine has no name to record in a fragment");
+	a.engine_id = id;
+	a.engine_url = NULL;
+	render_refused(&a, "the engine has no name to record in a fragment");
 }
 
 int

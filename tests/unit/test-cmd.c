@@ -1,6 +1,7 @@
 /*
  * Unit tests of the command table's parsing (src/cmd.c), run against a
- * table of test commands so that they hold whatever commands exist.
+ * table of test commands so that they hold whatever commands exist, and
+ * of the one printer of errors.
  */
 #include <getopt.h>
 #include <setjmp.h>
@@ -56,8 +57,30 @@ static const struct cmd_entry bare_entry = {
 	.exec = frob_exec,
 };
 
+/* What "say" prints through cmd_error(). */
+static const char	*say_what;
+static struct error	 say_err;
+
+static int
+say_exec(const struct redock *rd, const struct args *args)
+{
+	(void)rd;
+	(void)args;
+	cmd_error(say_what, &say_err);
+	return 1;
+}
+
+static const struct cmd_entry say_entry = {
+	.name = "say",
+	.usage = "",
+	.summary = "print say_err",
+	.lower = 0,
+	.upper = 0,
+	.exec = say_exec,
+};
+
 static const struct cmd_entry *const table[] = {
-	&frob_entry, &bare_entry, NULL
+	&frob_entry, &bare_entry, &say_entry, NULL
 };
 
 /* What a run wrote to stdout and stderr, and its status. */
@@ -337,6 +360,53 @@ an_option_with_control_characters_is_shown_escaped(void **state)
 	assert_usage_error(&r, "unknown option '-\\033'");
 }
 
+/* The line "say" prints for what and an error of kind with message. */
+static void
+assert_says(const char *what, enum error_kind kind, long status,
+    const char *message, const char *line)
+{
+	struct run	r;
+	const char	*colon;
+
+	say_what = what;
+	error_set(&say_err, kind, status, "%s", message);
+	r = run("say", NULL);
+	assert_int_equal(r.status, 1);
+	/* After warnx()'s "PROGRAM: ". */
+	colon = strstr(r.err, ": ");
+	assert_non_null(colon);
+	assert_string_equal(colon + 2, line);
+	run_free(&r);
+}
+
+static void
+one_printer_shows_each_kind_as_the_commands_did(void **state)
+{
+	(void)state;
+	/* The engine's refusal: what failed, then its words, escaped. */
+	assert_says("cannot kill 'u:a'", ERROR_HTTP, 409,
+	    "removal of \x1b[31mx is already in progress",
+	    "cannot kill 'u:a': removal of \\033[31mx is already in "
+	    "progress\n");
+	assert_says("cannot build", ERROR_BUILD, 0, "step failed",
+	    "cannot build: step failed\n");
+	/* No engine to ask: its message names it, and stands alone. */
+	assert_says("cannot list containers", ERROR_CONNECT, 0,
+	    "cannot connect to the engine at unix:///x.sock",
+	    "cannot connect to the engine at unix:///x.sock\n");
+	assert_says("cannot start", ERROR_VERSION, 0, "too old\n",
+	    "too old\n");
+	/* The modules' messages are safe already: not escaped twice. */
+	assert_says("cannot sync", ERROR_EDITED, 0,
+	    "'/h/a\\033b' was edited by hand: move your change",
+	    "cannot sync: '/h/a\\033b' was edited by hand: move your "
+	    "change\n");
+	assert_says(NULL, ERROR_INPUT, 0, "HOME is not set",
+	    "HOME is not set\n");
+	assert_says("cannot reach 'u:a'", ERROR_SYSTEM, 0, "refused",
+	    "cannot reach 'u:a': refused\n");
+}
+
 int
 main(void)
 {
@@ -355,6 +425,8 @@ main(void)
 		cmocka_unit_test(operands_outside_the_bounds_are_status_2),
 		cmocka_unit_test(
 		    an_option_with_control_characters_is_shown_escaped),
+		cmocka_unit_test(
+		    one_printer_shows_each_kind_as_the_commands_did),
 	};
 
 	return cmocka_run_group_tests_name("cmd", tests, NULL, NULL);

@@ -24,7 +24,12 @@
 #include <cmocka.h>
 
 #include "engine.h"
+#include "engine-json.h"
+#include "env.h"
 #include "xmalloc.h"
+
+/* No variable set: the tests name their engine themselves. */
+static const struct env	noenv;
 
 static const char *
 tests_dir(void)
@@ -429,7 +434,7 @@ fake_open(struct fake *f)
 	struct engine		*e;
 	struct error	 err;
 
-	if (engine_open(&e, f->host, &err) == -1)
+	if (engine_open(&e, f->host, &noenv, &err) == -1)
 		fail_msg("engine_open: %s", err.message);
 	return e;
 }
@@ -507,7 +512,7 @@ no_common_version_is_a_clear_error(void **state)
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		f = fake_start(cases[i][0], cases[i][1], cases[i][2],
 		    cases[i][3], NULL);
-		assert_int_equal(engine_open(&e, f->host, &err), -1);
+		assert_int_equal(engine_open(&e, f->host, &noenv, &err), -1);
 		assert_null(e);
 		assert_int_equal(err.kind, ERROR_VERSION);
 		if (strstr(err.message, cases[i][4]) == NULL ||
@@ -528,7 +533,7 @@ an_engine_that_is_not_there_is_one_clear_sentence(void **state)
 
 	(void)state;
 	assert_int_equal(engine_open(&e, "unix:///nonexistent/docker.sock",
-	    &err), -1);
+	    &noenv, &err), -1);
 	assert_int_equal(err.kind, ERROR_CONNECT);
 	assert_string_equal(err.message, "cannot reach the Docker engine at "
 	    "unix:///nonexistent/docker.sock: no such file or directory: is "
@@ -543,7 +548,7 @@ an_engine_that_is_not_there_is_one_clear_sentence(void **state)
 	assert_int_equal(bind(s, (struct sockaddr *)&sun, sizeof sun), 0);
 	close(s);
 	xasprintf(&host, "unix://%s", sun.sun_path);
-	assert_int_equal(engine_open(&e, host, &err), -1);
+	assert_int_equal(engine_open(&e, host, &noenv, &err), -1);
 	assert_int_equal(err.kind, ERROR_CONNECT);
 	assert_non_null(strstr(err.message, ": connection refused: is dockerd "
 	    "running?"));
@@ -566,17 +571,80 @@ a_malformed_address_is_refused_before_connecting(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		if (engine_new(&e, bad[i], &err) != -1)
+		if (engine_new(&e, bad[i], &noenv, &err) != -1)
 			fail_msg("'%s' was accepted", bad[i]);
 		assert_null(e);
 		assert_int_equal(err.kind, ERROR_ADDRESS);
 		assert_non_null(strstr(err.message, bad[i]));
 	}
-	assert_int_equal(engine_new(&e, "tcp://127.0.0.1:2375", &err), 0);
+	assert_int_equal(engine_new(&e, "tcp://127.0.0.1:2375", &noenv, &err),
+	    0);
 	assert_string_equal(engine_host(e), "tcp://127.0.0.1:2375");
 	engine_free(e);
-	assert_int_equal(engine_new(&e, "tcp://[::1]", &err), 0);
+	assert_int_equal(engine_new(&e, "tcp://[::1]", &noenv, &err), 0);
 	engine_free(e);
+}
+
+static void
+the_given_address_wins_then_docker_host_then_the_socket(void **state)
+{
+	struct env	 env;
+	struct engine	*e;
+	struct error	 err;
+
+	(void)state;
+	memset(&env, 0, sizeof env);
+	env.docker_host = "tcp://docker.example:2375";
+	assert_int_equal(engine_new(&e, "unix:///run/x.sock", &env, &err), 0);
+	assert_string_equal(engine_host(e), "unix:///run/x.sock");
+	engine_free(e);
+	assert_int_equal(engine_new(&e, "", &env, &err), 0);
+	assert_string_equal(engine_host(e), "tcp://docker.example:2375");
+	engine_free(e);
+	env.docker_host = "";
+	assert_int_equal(engine_new(&e, NULL, &env, &err), 0);
+	assert_string_equal(engine_host(e), ENGINE_DEFAULT_HOST);
+	engine_free(e);
+	env.docker_host = "tcp://";
+	assert_int_equal(engine_new(&e, NULL, &env, &err), -1);
+	assert_int_equal(err.kind, ERROR_ADDRESS);
+}
+
+static void
+ids_and_the_engines_identity_come_from_their_answers(void **state)
+{
+	static const char	 info[] = "{\"ID\": \"X:Y\", \"Name\": \"h\", "
+	    "\"DockerRootDir\": \"/var/lib/docker\", \"BuildahVersion\": 1}";
+	static const char	 hex[] = "0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef";
+	struct engine_info	 in;
+	struct error		 err;
+	char			*s, *id;
+
+	(void)state;
+	xasprintf(&s, "{\"Id\": \"%s\", \"Warnings\": []}", hex);
+	assert_int_equal(engine_parse_id(s, strlen(s), 0, &id, &err), 0);
+	assert_string_equal(id, hex);
+	free(id);
+	assert_int_equal(engine_parse_id(s, strlen(s), 1, &id, &err), 0);
+	assert_true(strncmp(id, "sha256:", 7) == 0);
+	assert_string_equal(id + 7, hex);
+	free(id);
+	free(s);
+	assert_int_equal(engine_parse_id("{}", 2, 0, &id, &err), -1);
+	assert_null(id);
+	assert_int_equal(err.kind, ERROR_PROTOCOL);
+	assert_string_equal(err.message, "no Id");
+
+	assert_int_equal(engine_parse_info(info, strlen(info), &in, &err), 0);
+	assert_string_equal(in.id, "X:Y");
+	assert_string_equal(in.name, "h");
+	assert_string_equal(in.root, "/var/lib/docker");
+	assert_true(in.podman);
+	engine_info_release(&in);
+	assert_int_equal(engine_parse_info("[]", 2, &in, &err), -1);
+	assert_int_equal(err.kind, ERROR_PROTOCOL);
+	engine_info_release(&in);
 }
 
 static void
@@ -663,13 +731,13 @@ a_broken_answer_is_a_protocol_error(void **state)
 	fake_stop(f);
 
 	f = fake_start("--ping", "garbage", NULL);
-	assert_int_equal(engine_open(&e, f->host, &err), -1);
+	assert_int_equal(engine_open(&e, f->host, &noenv, &err), -1);
 	assert_int_equal(err.kind, ERROR_PROTOCOL);
 	assert_non_null(strstr(err.message, "not HTTP"));
 	fake_stop(f);
 
 	f = fake_start("--ping", "close", NULL);
-	assert_int_equal(engine_open(&e, f->host, &err), -1);
+	assert_int_equal(engine_open(&e, f->host, &noenv, &err), -1);
 	assert_int_equal(err.kind, ERROR_PROTOCOL);
 	assert_non_null(strstr(err.message, "closed the connection"));
 	fake_stop(f);
@@ -699,7 +767,7 @@ an_engine_that_never_answers_times_out(void **state)
 
 	(void)state;
 	f = fake_start("--ping", "hang", NULL);
-	assert_int_equal(engine_new(&e, f->host, &err), 0);
+	assert_int_equal(engine_new(&e, f->host, &noenv, &err), 0);
 	engine_set_timeouts(e, 1000, 500);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(engine_ping(e, &err), -1);
@@ -835,6 +903,10 @@ main(void)
 		    an_engine_that_is_not_there_is_one_clear_sentence),
 		cmocka_unit_test(
 		    a_malformed_address_is_refused_before_connecting),
+		cmocka_unit_test(
+		    the_given_address_wins_then_docker_host_then_the_socket),
+		cmocka_unit_test(
+		    ids_and_the_engines_identity_come_from_their_answers),
 		cmocka_unit_test(
 		    the_engines_own_message_comes_back_with_the_status),
 		cmocka_unit_test(a_broken_answer_is_a_protocol_error),

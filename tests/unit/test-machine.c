@@ -4,7 +4,8 @@
  * something else or drop the connection as the engine's proxy does; the
  * time-out setting; ~/.ssh/config's place, or REDOCK_SSH_CONFIG's, and
  * a read-only one refused; finding containers by label; the fragment
- * that records its engine, and telling another engine's from ours.
+ * that records its engine, and telling another engine's from ours;
+ * writing and dropping an alias, and a hand edit's way out.
  */
 #include <sys/types.h>
 #include <sys/mount.h>
@@ -28,8 +29,15 @@
 #include <cmocka.h>
 
 #include "engine.h"
+#include "env.h"
+#include "error.h"
 #include "machine.h"
+#include "sshconf.h"
 #include "testutil.h"
+
+/* The engine at hand, as a fragment made on it records it. */
+#define ENGINE_HERE { (char *)"ID1@/var/lib/docker", \
+	(char *)"unix:///var/run/docker.sock", NULL }
 
 /* A server in a child process on a port of 127.0.0.1. */
 struct server {
@@ -226,44 +234,45 @@ the_timeout_comes_from_the_environment(void **state)
 {
 	static const char *const bad[] = { "0", "-1", "abc", "3601", "5s",
 	    " 5", "99999999999999999999" };
-	char	*cause;
-	size_t	 i;
-	int	 s;
+	struct env	 env;
+	struct error	 err;
+	size_t		 i;
+	int		 s;
 
 	(void)state;
-	unsetenv(MACHINE_TIMEOUT_ENV);
-	assert_int_equal(machine_timeout(&s, &cause), 0);
-	assert_int_equal(s, MACHINE_TIMEOUT);
-	assert_null(cause);
-
-	setenv(MACHINE_TIMEOUT_ENV, "", 1);
-	assert_int_equal(machine_timeout(&s, &cause), 0);
+	memset(&env, 0, sizeof env);
+	assert_int_equal(machine_timeout(&env, &s, &err), 0);
 	assert_int_equal(s, MACHINE_TIMEOUT);
 
-	setenv(MACHINE_TIMEOUT_ENV, "7", 1);
-	assert_int_equal(machine_timeout(&s, &cause), 0);
+	env.start_timeout = "";
+	assert_int_equal(machine_timeout(&env, &s, &err), 0);
+	assert_int_equal(s, MACHINE_TIMEOUT);
+
+	env.start_timeout = "7";
+	assert_int_equal(machine_timeout(&env, &s, &err), 0);
 	assert_int_equal(s, 7);
 
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		setenv(MACHINE_TIMEOUT_ENV, bad[i], 1);
-		assert_int_equal(machine_timeout(&s, &cause), -1);
-		assert_non_null(strstr(cause, MACHINE_TIMEOUT_ENV));
-		free(cause);
+		env.start_timeout = bad[i];
+		assert_int_equal(machine_timeout(&env, &s, &err), -1);
+		assert_non_null(strstr(err.message, MACHINE_TIMEOUT_ENV));
 	}
-	unsetenv(MACHINE_TIMEOUT_ENV);
 }
 
 static void
 the_ssh_config_is_under_home_and_ssh_is_made_private(void **state)
 {
-	char	*dir, *path, *cause, *ssh, *want;
-	FILE	*fp;
+	struct env	 env;
+	struct error	 err;
+	char		*dir, *path, *ssh, *want;
+	FILE		*fp;
 
 	(void)state;
 	dir = scratch_dir("machine");
-	setenv("HOME", dir, 1);
+	memset(&env, 0, sizeof env);
+	env.home = dir;
 	umask(022);
-	assert_int_equal(machine_ssh_config(1, &path, &cause), 0);
+	assert_int_equal(machine_ssh_config(&env, 1, &path, &err), 0);
 	want = NULL;
 	assert_true(asprintf(&want, "%s/.ssh/config", dir) > 0);
 	assert_string_equal(path, want);
@@ -273,25 +282,22 @@ the_ssh_config_is_under_home_and_ssh_is_made_private(void **state)
 	free(want);
 
 	/* An existing ~/.ssh is used as it is. */
-	assert_int_equal(machine_ssh_config(1, &path, &cause), 0);
+	assert_int_equal(machine_ssh_config(&env, 1, &path, &err), 0);
 	free(path);
 
 	/* ~/.ssh that is a file is an error, not something to replace. */
 	tree_remove(ssh);
 	assert_non_null(fp = fopen(ssh, "w"));
 	fclose(fp);
-	assert_int_equal(machine_ssh_config(1, &path, &cause), -1);
+	assert_int_equal(machine_ssh_config(&env, 1, &path, &err), -1);
 	assert_null(path);
-	assert_non_null(strstr(cause, "not a directory"));
-	free(cause);
+	assert_non_null(strstr(err.message, "not a directory"));
 
-	setenv("HOME", "relative", 1);
-	assert_int_equal(machine_ssh_config(1, &path, &cause), -1);
-	assert_non_null(strstr(cause, "HOME"));
-	free(cause);
-	unsetenv("HOME");
-	assert_int_equal(machine_ssh_config(1, &path, &cause), -1);
-	free(cause);
+	env.home = "relative";
+	assert_int_equal(machine_ssh_config(&env, 1, &path, &err), -1);
+	assert_non_null(strstr(err.message, "HOME"));
+	env.home = NULL;
+	assert_int_equal(machine_ssh_config(&env, 1, &path, &err), -1);
 
 	free(ssh);
 	tree_remove(dir);
@@ -328,12 +334,15 @@ containers_are_found_by_their_labels(void **state)
 static void
 the_fragment_reaches_the_port_with_redocks_keys(void **state)
 {
-	char	*name, *text, *cause;
+	struct env	 env;
+	struct error	 err;
+	char		*name, *text;
 
 	(void)state;
-	setenv("REDOCK_SSH_SHARING", "no", 1);
-	assert_int_equal(machine_fragment("/h/redock", "web-container", 2222,
-	    NULL, &name, &text, &cause), 0);
+	memset(&env, 0, sizeof env);
+	env.sharing = "no";
+	assert_int_equal(machine_fragment(&env, "/h/redock", "web-container",
+	    2222, NULL, &name, &text, &err), 0);
 	assert_string_equal(name, "10-redock-web-container");
 	assert_non_null(strstr(text, "Host web-container\n"));
 	assert_non_null(strstr(text, "\tPort 2222\n"));
@@ -346,65 +355,60 @@ the_fragment_reaches_the_port_with_redocks_keys(void **state)
 	free(text);
 
 	/* What the engine's label says is checked before it is written. */
-	assert_int_equal(machine_fragment("/h/redock", "web\nHost *", 2222,
-	    NULL, &name, &text, &cause), -1);
+	assert_int_equal(machine_fragment(&env, "/h/redock", "web\nHost *",
+	    2222, NULL, &name, &text, &err), -1);
 	assert_null(name);
 	assert_null(text);
-	free(cause);
-	assert_int_equal(machine_fragment("/h/redock", "web", 0, NULL, &name,
-	    &text, &cause), -1);
-	free(cause);
-	unsetenv("REDOCK_SSH_SHARING");
+	assert_int_equal(machine_fragment(&env, "/h/redock", "web", 0, NULL,
+	    &name, &text, &err), -1);
 }
 
 static void
 redock_ssh_config_is_used_and_ssh_is_left_alone(void **state)
 {
-	char	*dir, *path, *cause, *file, *ssh;
+	struct env	 env;
+	struct error	 err;
+	char		*dir, *path, *file, *ssh;
 
 	(void)state;
 	dir = scratch_dir("machine");
-	setenv("HOME", dir, 1);
+	memset(&env, 0, sizeof env);
+	env.home = dir;
 	assert_true(asprintf(&file, "%s/state/redock/ssh_config", dir) > 0);
 	assert_true(asprintf(&ssh, "%s/.ssh", dir) > 0);
-	setenv(MACHINE_SSH_CONFIG_ENV, file, 1);
-	assert_true(machine_ssh_config_new(file));
-	assert_int_equal(machine_ssh_config(1, &path, &cause), 0);
+	env.ssh_config = file;
+	assert_true(machine_ssh_config_new(&env, file));
+	assert_int_equal(machine_ssh_config(&env, 1, &path, &err), 0);
 	assert_string_equal(path, file);
 	free(path);
 	/* Its directories are made, private; ~/.ssh is not. */
 	assert_int_equal(mode_of(ssh), -1);
 	file[strlen(file) - strlen("/ssh_config")] = '\0';
 	assert_int_equal(mode_of(file), 0700);
-	free(file);
 
 	/* Only a path an Include line can name. */
-	setenv(MACHINE_SSH_CONFIG_ENV, "relative/config", 1);
-	assert_int_equal(machine_ssh_config(1, &path, &cause), -1);
+	env.ssh_config = "relative/config";
+	assert_int_equal(machine_ssh_config(&env, 1, &path, &err), -1);
 	assert_null(path);
-	assert_non_null(strstr(cause, "not an absolute path"));
-	assert_non_null(strstr(cause, MACHINE_SSH_CONFIG_ENV));
-	free(cause);
-	setenv(MACHINE_SSH_CONFIG_ENV, "/tmp/a\"b", 1);
-	assert_int_equal(machine_ssh_config(1, &path, &cause), -1);
-	free(cause);
-	setenv(MACHINE_SSH_CONFIG_ENV, "/tmp/conf*", 1);
-	assert_int_equal(machine_ssh_config(1, &path, &cause), -1);
-	free(cause);
-	assert_true(asprintf(&file, "%s/.ssh/config", dir) > 0);
-	setenv(MACHINE_SSH_CONFIG_ENV, file, 1);
-	assert_int_equal(machine_ssh_config(1, &path, &cause), -1);
-	assert_non_null(strstr(cause, "your own ~/.ssh/config"));
-	free(cause);
+	assert_non_null(strstr(err.message, "not an absolute path"));
+	assert_non_null(strstr(err.message, MACHINE_SSH_CONFIG_ENV));
+	env.ssh_config = "/tmp/a\"b";
+	assert_int_equal(machine_ssh_config(&env, 1, &path, &err), -1);
+	env.ssh_config = "/tmp/conf*";
+	assert_int_equal(machine_ssh_config(&env, 1, &path, &err), -1);
 	free(file);
+	assert_true(asprintf(&file, "%s/.ssh/config", dir) > 0);
+	env.ssh_config = file;
+	assert_int_equal(machine_ssh_config(&env, 1, &path, &err), -1);
+	assert_non_null(strstr(err.message, "your own ~/.ssh/config"));
 	assert_int_equal(mode_of(ssh), -1);
 
 	/* Empty: as if unset. */
-	setenv(MACHINE_SSH_CONFIG_ENV, "", 1);
-	assert_int_equal(machine_ssh_config(1, &path, &cause), 0);
-	assert_false(machine_ssh_config_new(path));
+	env.ssh_config = "";
+	assert_int_equal(machine_ssh_config(&env, 1, &path, &err), 0);
+	assert_false(machine_ssh_config_new(&env, path));
 	free(path);
-	unsetenv(MACHINE_SSH_CONFIG_ENV);
+	free(file);
 	free(ssh);
 	tree_remove(dir);
 	free(dir);
@@ -430,9 +434,11 @@ the_include_note_names_the_file(void **state)
 static void
 a_read_only_config_is_refused_before_anything_changes(void **state)
 {
-	char	*dir, *mnt, *msg, *link, *path, *cause = NULL, *ssh;
-	pid_t	 pid;
-	int	 status;
+	struct env	 env;
+	struct error	 err;
+	char		*dir, *mnt, *msg, *link, *path, *ssh;
+	pid_t		 pid;
+	int		 status;
 
 	(void)state;
 	dir = scratch_dir("machine");
@@ -454,14 +460,15 @@ a_read_only_config_is_refused_before_anything_changes(void **state)
 		link = path_of(ssh, "config");
 		if (symlink(path, link) == -1)
 			_exit(2);
-		setenv("HOME", dir, 1);
-		unsetenv(MACHINE_SSH_CONFIG_ENV);
-		if (machine_ssh_config(1, &path, &cause) != -1 || path != NULL)
+		memset(&env, 0, sizeof env);
+		env.home = dir;
+		if (machine_ssh_config(&env, 1, &path, &err) != -1 ||
+		    path != NULL)
 			_exit(3);
-		if (strstr(cause, MACHINE_SSH_CONFIG_ENV) == NULL ||
-		    strstr(cause, "a link to") == NULL ||
-		    strchr(cause, '\n') != NULL) {
-			fprintf(stderr, "%s\n", cause);
+		if (strstr(err.message, MACHINE_SSH_CONFIG_ENV) == NULL ||
+		    strstr(err.message, "a link to") == NULL ||
+		    strchr(err.message, '\n') != NULL) {
+			fprintf(stderr, "%s\n", err.message);
 			_exit(4);
 		}
 		/* Nothing made next to it. */
@@ -483,21 +490,22 @@ a_read_only_config_is_refused_before_anything_changes(void **state)
 static void
 a_fragment_records_its_engine(void **state)
 {
-	struct machine_engine	 me = { (char *)"ID1@/var/lib/docker",
-				    (char *)"unix:///var/run/docker.sock",
-				    NULL };
+	struct machine_engine	 me = ENGINE_HERE;
 	struct machine_engine	 other = { (char *)"ID2@/srv/d 2",
 				    (char *)"unix:///tmp/x y.sock", NULL };
 	/* Reached as other is, not asked who it is, and none to ask. */
 	struct machine_engine	 unasked = { NULL,
 				    (char *)"unix:///tmp/x y.sock", NULL };
-	char			*name, *text, *cause, *url, *dir, *config;
+	struct env		 env;
+	struct error		 err;
+	char			*name, *text, *url, *dir, *config;
 	char			*frag;
 
 	(void)state;
-	setenv("REDOCK_SSH_SHARING", "no", 1);
-	assert_int_equal(machine_fragment("/h/redock", "web-container",
-	    2222, &other, &name, &text, &cause), 0);
+	memset(&env, 0, sizeof env);
+	env.sharing = "no";
+	assert_int_equal(machine_fragment(&env, "/h/redock", "web-container",
+	    2222, &other, &name, &text, &err), 0);
 	assert_string_equal(name, "10-redock-web-container");
 	/* After the first comment line, before the Host block. */
 	assert_non_null(strstr(text, "do not edit\n# redock: engine "
@@ -538,8 +546,8 @@ a_fragment_records_its_engine(void **state)
 	free(name);
 
 	/* redock 0.1's fragments have no engine line: anybody's. */
-	assert_int_equal(machine_fragment("/h/redock", "web-container", 2222,
-	    NULL, &name, &text, &cause), 0);
+	assert_int_equal(machine_fragment(&env, "/h/redock", "web-container",
+	    2222, NULL, &name, &text, &err), 0);
 	file_put(frag, text, 0600);
 	assert_int_equal(machine_fragment_other(config, "web-container", &me,
 	    &url), 0);
@@ -551,7 +559,169 @@ a_fragment_records_its_engine(void **state)
 	free(config);
 	tree_remove(dir);
 	free(dir);
-	unsetenv("REDOCK_SSH_SHARING");
+}
+
+/*
+ * A scratch directory, returned, as the HOME of *env (sharing off) with
+ * *configp its SSH configuration.
+ */
+static char *
+scratch_env(struct env *env, char **configp)
+{
+	char	*dir;
+
+	dir = scratch_dir("machine");
+	*configp = path_of(dir, "config");
+	memset(env, 0, sizeof *env);
+	env->home = dir;
+	env->sharing = "no";
+	return dir;
+}
+
+/* The text of alias's fragment among the n of v ("" if unreadable). */
+static const char *
+listed(struct sshconf_fragment *v, size_t n, const char *alias)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(v[i].name + strlen("10-redock-"), alias) == 0)
+			return v[i].text != NULL ? v[i].text : "";
+	}
+	return NULL;
+}
+
+static void
+an_alias_is_written_and_dropped_but_never_another_engines(void **state)
+{
+	struct machine_engine	 me = ENGINE_HERE;
+	struct machine_engine	 other = { (char *)"ID2@/srv/d",
+				    (char *)"tcp://10.0.0.2:2376", NULL };
+	struct sshconf_fragment	*v;
+	struct env		 env;
+	struct error		 err;
+	char			*dir, *config, *text, *local;
+	size_t			 n;
+
+	(void)state;
+	dir = scratch_env(&env, &config);
+
+	assert_int_equal(machine_fragments(config, &v, &n, &err), 0);
+	assert_int_equal(n, 0);
+	sshconf_fragments_free(v, n);
+	assert_int_equal(machine_alias_write(&env, "/h/redock", config,
+	    "web-container", 2222, &me, &err), 0);
+	assert_int_equal(machine_alias_write(&env, "/h/redock", config,
+	    "db-container", 2223, &me, &err), 0);
+	text = file_load(config, NULL);
+	assert_non_null(strstr(text, "Host web-container\n"));
+	assert_non_null(strstr(text, "\tPort 2223\n"));
+	free(text);
+	local = path_of(dir, "config.d/local");
+	file_put(local, "Host mine\n", 0600);
+	free(local);
+	assert_int_equal(machine_fragments(config, &v, &n, &err), 0);
+	assert_int_equal(n, 2);	/* redock's alone */
+	assert_non_null(strstr(listed(v, n, "web-container"), "Port 2222"));
+	sshconf_fragments_free(v, n);
+
+	/* Made on me: another engine leaves it, me drops it. */
+	assert_int_equal(machine_alias_drop(&env, config, "web-container",
+	    &other, &err), 0);
+	assert_int_equal(machine_fragments(config, &v, &n, &err), 0);
+	assert_non_null(listed(v, n, "web-container"));
+	sshconf_fragments_free(v, n);
+	assert_int_equal(machine_alias_drop(&env, config, "web-container",
+	    &me, &err), 0);
+	assert_int_equal(machine_alias_drop(&env, config, "../x", &me,
+	    &err), 0);
+	assert_int_equal(machine_fragments(config, &v, &n, &err), 0);
+	assert_null(listed(v, n, "web-container"));
+	assert_non_null(listed(v, n, "db-container"));
+	sshconf_fragments_free(v, n);
+	text = file_load(config, NULL);
+	assert_null(strstr(text, "web-container"));
+	assert_non_null(strstr(text, "Host mine\n"));
+	free(text);
+
+	free(config);
+	tree_remove(dir);
+	free(dir);
+}
+
+static void
+a_hand_edit_stops_a_change_and_names_the_way_out(void **state)
+{
+	struct machine_engine	 me = ENGINE_HERE;
+	struct env		 env;
+	struct error		 err;
+	char			*dir, *config, *text, *edited, *want;
+
+	(void)state;
+	dir = scratch_env(&env, &config);
+	assert_int_equal(machine_alias_write(&env, "/h/redock", config,
+	    "web-container", 2222, &me, &err), 0);
+	assert_int_equal(machine_ssh_check(&env, config, &err), 0);
+	text = file_load(config, NULL);
+	assert_true(asprintf(&edited, "%sHost edited\n", text) > 0);
+	file_put(config, edited, 0600);
+
+	assert_int_equal(machine_ssh_check(&env, config, &err), -1);
+	assert_int_equal(err.kind, ERROR_EDITED);
+	assert_true(asprintf(&want, ": move your change into '%s.d/local', "
+	    "then run 'redock sync --force'", config) > 0);
+	assert_non_null(strstr(err.message, want));
+	assert_null(strchr(err.message, '\n'));
+	/* Nothing dropped, nothing written. */
+	assert_int_equal(machine_alias_drop(&env, config, "web-container",
+	    &me, &err), -1);
+	assert_int_equal(err.kind, ERROR_EDITED);
+	assert_int_equal(machine_alias_write(&env, "/h/redock", config,
+	    "db-container", 2223, &me, &err), -1);
+	free(text);
+	text = file_load(config, NULL);
+	assert_string_equal(text, edited);
+	/* --force takes the edit out. */
+	assert_int_equal(machine_ssh_update(&env, config, NULL, 0,
+	    SSHCONF_FORCE, &err), 0);
+	assert_int_equal(machine_ssh_check(&env, config, &err), 0);
+
+	free(want);
+	free(text);
+	free(edited);
+	free(config);
+	tree_remove(dir);
+	free(dir);
+}
+
+static void
+containers_going_and_their_port(void **state)
+{
+	struct engine_container	c;
+	struct engine_port	p;
+
+	(void)state;
+	memset(&c, 0, sizeof c);
+	assert_false(machine_going(&c));
+	c.state = (char *)"running";
+	assert_false(machine_going(&c));
+	c.state = (char *)"removing";
+	assert_true(machine_going(&c));
+	c.state = (char *)"dead";
+	assert_true(machine_going(&c));
+
+	assert_int_equal(machine_port(&c), 0);
+	memset(&p, 0, sizeof p);
+	p.private_port = MACHINE_SSH_PORT;
+	p.public_port = 32768;
+	strlcpy(p.proto, "tcp", sizeof p.proto);
+	strlcpy(p.host_ip, "0.0.0.0", sizeof p.host_ip);
+	c.ports = &p;
+	c.nports = 1;
+	/* Only the loopback address counts. */
+	assert_int_equal(machine_port(&c), 0);
+	strlcpy(p.host_ip, MACHINE_HOST_IP, sizeof p.host_ip);
+	assert_int_equal(machine_port(&c), 32768);
 }
 
 int
@@ -574,6 +744,11 @@ main(void)
 		cmocka_unit_test(
 		    a_read_only_config_is_refused_before_anything_changes),
 		cmocka_unit_test(a_fragment_records_its_engine),
+		cmocka_unit_test(
+		    an_alias_is_written_and_dropped_but_never_another_engines),
+		cmocka_unit_test(
+		    a_hand_edit_stops_a_change_and_names_the_way_out),
+		cmocka_unit_test(containers_going_and_their_port),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -1,4 +1,4 @@
-/* Unit tests of the NAME grammar (src/name.c) against CLI.md. */
+/* Unit tests of the NAME grammar (src/name.c) against redock.1's NAMES. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,18 +8,21 @@
 
 #include <cmocka.h>
 
+#include "error.h"
 #include "name.h"
+
+/* $USER as the parses below see it: NULL is unset. */
+static const char	*user = "peter";
 
 /* Parses arg, expecting success; returns the struct for inspection. */
 static struct name
 parse_ok(const char *arg)
 {
 	struct name	 n;
-	char		*cause = NULL;
+	struct error	 err;
 
-	if (name_parse(&n, arg, &cause) != 0)
-		fail_msg("'%s' refused: %s", arg, cause);
-	assert_null(cause);
+	if (name_parse(&n, arg, user, &err) != 0)
+		fail_msg("'%s' refused: %s", arg, err.message);
 	return n;
 }
 
@@ -28,16 +31,15 @@ static void
 parse_refused(const char *arg, const char *what)
 {
 	struct name	 n;
-	char		*cause = NULL;
+	struct error	 err;
 
-	if (name_parse(&n, arg, &cause) == 0)
+	if (name_parse(&n, arg, user, &err) == 0)
 		fail_msg("'%s' accepted as %s", arg, n.image);
-	assert_non_null(cause);
-	if (strstr(cause, what) == NULL)
-		fail_msg("cause for '%s' is \"%s\", lacks \"%s\"", arg, cause,
-		    what);
-	assert_null(strchr(cause, '\n'));
-	free(cause);
+	assert_int_equal(err.kind, ERROR_INPUT);
+	if (strstr(err.message, what) == NULL)
+		fail_msg("cause for '%s' is \"%s\", lacks \"%s\"", arg,
+		    err.message, what);
+	assert_null(strchr(err.message, '\n'));
 }
 
 static void
@@ -46,11 +48,12 @@ a_name_without_colon_takes_the_user_lower_cased(void **state)
 	struct name	n;
 
 	(void)state;
-	setenv("USER", "Peter.Odding", 1);
+	user = "Peter.Odding";
 	n = parse_ok("web");
 	assert_string_equal(n.repository, "peter.odding");
 	assert_string_equal(n.tag, "web");
 	assert_string_equal(n.image, "peter.odding:web");
+	user = "peter";
 }
 
 static void
@@ -59,23 +62,24 @@ without_user_the_passwd_entry_is_used(void **state)
 	struct name	n;
 
 	(void)state;
-	unsetenv("USER");
+	user = NULL;
 	n = parse_ok("web");
 	assert_true(strlen(n.repository) > 0);
 	assert_string_equal(n.tag, "web");
-	setenv("USER", "", 1);
+	user = "";
 	n = parse_ok("web");
 	assert_true(strlen(n.repository) > 0);
+	user = "peter";
 }
 
 static void
 a_user_name_outside_the_grammar_is_refused(void **state)
 {
 	(void)state;
-	setenv("USER", "john doe", 1);
+	user = "john doe";
 	parse_refused("web", "repository 'john doe' (the user name)");
 	parse_refused("web", "write REPOSITORY:TAG");
-	setenv("USER", "peter", 1);
+	user = "peter";
 }
 
 static void
@@ -115,7 +119,6 @@ repositories_outside_the_grammar_name_the_repository(void **state)
 	size_t	i;
 
 	(void)state;
-	setenv("USER", "peter", 1);
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		parse_refused(bad[i], "repository '");
 	parse_refused(":t", "repository before ':' is empty");
@@ -145,7 +148,6 @@ tags_outside_the_grammar_name_the_tag(void **state)
 	size_t	i;
 
 	(void)state;
-	setenv("USER", "peter", 1);
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		parse_refused(bad[i], "tag '");
 	parse_refused("peter:", "tag is empty");
@@ -172,15 +174,13 @@ static void
 control_characters_in_a_cause_are_escaped(void **state)
 {
 	struct name	 n;
-	char		*cause = NULL;
+	struct error	 err;
 
 	(void)state;
-	assert_int_equal(name_parse(&n, "a\nb:web", &cause), -1);
-	assert_non_null(strstr(cause, "'a\\nb'"));
-	free(cause);
-	assert_int_equal(name_parse(&n, "r:x'y", &cause), -1);
-	assert_non_null(strstr(cause, "'x\\'y'"));
-	free(cause);
+	assert_int_equal(name_parse(&n, "a\nb:web", user, &err), -1);
+	assert_non_null(strstr(err.message, "'a\\nb'"));
+	assert_int_equal(name_parse(&n, "r:x'y", user, &err), -1);
+	assert_non_null(strstr(err.message, "'x\\'y'"));
 }
 
 static void
@@ -193,44 +193,44 @@ an_alias_is_the_slugged_host_name_plus_container(void **state)
 		{ "a..b--c", "a-b-c-container" },
 		{ "v1.2", "v1-2-container" },
 	};
-	char	 buf[64], *cause;
-	size_t	 i;
+	struct error	err;
+	char		buf[64];
+	size_t		i;
 
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		assert_int_equal(name_alias(cases[i][0], buf, sizeof buf,
-		    &cause), 0);
+		    &err), 0);
 		assert_string_equal(buf, cases[i][1]);
-		assert_null(cause);
 	}
 }
 
 static void
 a_host_name_without_letters_or_digits_has_no_alias(void **state)
 {
-	char	 buf[64], *cause;
+	struct error	err;
+	char		buf[64];
 
 	(void)state;
-	assert_int_equal(name_alias("_.-", buf, sizeof buf, &cause), -1);
-	assert_non_null(strstr(cause, "no letter or digit"));
-	free(cause);
+	assert_int_equal(name_alias("_.-", buf, sizeof buf, &err), -1);
+	assert_non_null(strstr(err.message, "no letter or digit"));
 }
 
 static void
 an_alias_never_overflows_its_buffer(void **state)
 {
-	char	 buf[14], *cause;
+	struct error	err;
+	char		buf[14];
 
 	(void)state;
 	/* "abc-container" is 13 characters and its NUL the 14th. */
-	assert_int_equal(name_alias("abc", buf, sizeof buf, &cause), 0);
+	assert_int_equal(name_alias("abc", buf, sizeof buf, &err), 0);
 	assert_string_equal(buf, "abc-container");
-	assert_int_equal(name_alias("abcd", buf, sizeof buf, &cause), -1);
-	assert_non_null(strstr(cause, "too long"));
-	free(cause);
+	assert_int_equal(name_alias("abcd", buf, sizeof buf, &err), -1);
+	assert_non_null(strstr(err.message, "too long"));
 	assert_int_equal(name_alias("a_b_c_d_e_f_g", buf, sizeof buf,
-	    &cause), -1);
-	free(cause);
+	    &err), -1);
+	assert_non_null(strstr(err.message, "too long"));
 }
 
 int

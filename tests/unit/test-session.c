@@ -38,6 +38,7 @@
 #include <libssh/callbacks.h>
 #include <libssh/server.h>
 
+#include "error.h"
 #include "keys.h"
 #include "session.h"
 #include "testutil.h"
@@ -68,6 +69,7 @@ struct sshd {
 	char		*cmd;		/* the exec request */
 	char		*in;		/* what came on the channel */
 	size_t		 inlen;
+	char		*term;		/* the pty request's, or NULL */
 	int		 eof;
 };
 
@@ -85,7 +87,8 @@ static int	 scratch_free(void **);
 static ssh_key	 host_pub(const char *);
 static char	*key_line(ssh_key);
 static void	 pin_put(const char *, const char *);
-static void	 assert_refused(int, ssh_key, ssh_key, char *, const char *);
+static void	 assert_refused(int, ssh_key, ssh_key, const struct error *,
+		    const char *);
 static void	 assert_one_line(const char *);
 static void	 assert_same_key(ssh_key, ssh_key);
 static char	*sh_output(const char *, size_t *);
@@ -101,6 +104,8 @@ static void	 sshd_eof(ssh_session, ssh_channel, void *);
 static int	 sshd_exec(ssh_session, ssh_channel, const char *, void *);
 static int	 sshd_env(ssh_session, ssh_channel, const char *, const char *,
 		    void *);
+static int	 sshd_pty(ssh_session, ssh_channel, const char *, int, int,
+		    int, int, void *);
 static ssh_channel sshd_open(ssh_session, void *);
 static void	 sshd_serve(int, const char *, int);
 static int	 sshd_command(ssh_session, struct sshd *);
@@ -109,22 +114,22 @@ static void	 assert_open_fails(const char *, const char *, int, int,
 		    const char *, const char *);
 static char	*connect_failed(int);
 static void	 assert_server_fails(void **, enum behaviour);
-static char	*run_captured(struct session *, const char *, const char *,
-		    int *, int *, char **, char **);
+static char	*run_captured(struct session *, const char *, int,
+		    const char *, const char *, int *, int *, char **);
 
 static int
 scratch_new(void **state)
 {
 	struct scratch	*s;
-	char		*cause = NULL;
+	struct error	 err;
 
 	s = xcalloc(1, sizeof *s);
 	s->dir = scratch_dir("test-session");
 	xasprintf(&s->home, "%s/redock", s->dir);
 	s->umask = umask(022);
-	if (keys_client(s->home, NULL, &cause) != 0 ||
-	    keys_host(s->home, ALIAS, NULL, &cause) != 0)
-		fail_msg("cannot make the keys: %s", cause);
+	if (keys_client(s->home, NULL, &err) != 0 ||
+	    keys_host(s->home, ALIAS, NULL, &err) != 0)
+		fail_msg("cannot make the keys: %s", err.message);
 	*state = s;
 	return 0;
 }
@@ -189,20 +194,18 @@ pin_put(const char *home, const char *text)
 
 /*
  * keys_session() said rv: it must be -1 with both keys NULL and a one-line
- * cause holding want. Frees the cause.
+ * *err holding want.
  */
 static void
-assert_refused(int rv, ssh_key priv, ssh_key pin, char *cause,
+assert_refused(int rv, ssh_key priv, ssh_key pin, const struct error *err,
     const char *want)
 {
 	assert_int_equal(rv, -1);
 	assert_null(priv);
 	assert_null(pin);
-	assert_non_null(cause);
-	if (strstr(cause, want) == NULL)
-		fail_msg("cause '%s' does not say '%s'", cause, want);
-	assert_one_line(cause);
-	free(cause);
+	if (strstr(err->message, want) == NULL)
+		fail_msg("cause '%s' does not say '%s'", err->message, want);
+	assert_one_line(err->message);
 }
 
 static void
@@ -403,10 +406,10 @@ a_session_gets_the_client_key_and_the_pinned_host_key(void **state)
 {
 	struct scratch	*s = *state;
 	ssh_key		 priv = NULL, pin = NULL, want, pub = NULL;
-	char		*cause = (char *)"unset", *path;
+	struct error	 err;
+	char		*path;
 
-	assert_int_equal(keys_session(s->home, ALIAS, &priv, &pin, &cause), 0);
-	assert_null(cause);
+	assert_int_equal(keys_session(s->home, ALIAS, &priv, &pin, &err), 0);
 	assert_non_null(priv);
 	assert_true(ssh_key_is_private(priv));
 	assert_int_equal(ssh_key_type(priv), SSH_KEYTYPE_ED25519);
@@ -434,16 +437,16 @@ a_missing_client_key_is_an_error_and_is_not_made(void **state)
 	struct scratch	*s = *state;
 	ssh_key		 priv = (ssh_key)s, pin = (ssh_key)s;
 	struct stat	 sb;
-	char		*cause = NULL, *path, *before, *after;
+	struct error	 err;
+	char		*path, *before, *after;
 	int		 rv;
 
 	path = path_of(s->home, KEYS_CLIENT);
 	assert_int_equal(unlink(path), 0);
 	assert_non_null(before = dir_list(s->home, NULL));
-	rv = keys_session(s->home, ALIAS, &priv, &pin, &cause);
-	assert_non_null(cause);
-	assert_non_null(strstr(cause, path));
-	assert_refused(rv, priv, pin, cause, "missing");
+	rv = keys_session(s->home, ALIAS, &priv, &pin, &err);
+	assert_non_null(strstr(err.message, path));
+	assert_refused(rv, priv, pin, &err, "missing");
 	assert_int_equal(lstat(path, &sb), -1);
 	assert_int_equal(errno, ENOENT);
 	/* Nor anything else. */
@@ -460,21 +463,21 @@ a_home_or_known_hosts_others_may_change_is_refused(void **state)
 {
 	struct scratch	*s = *state;
 	ssh_key		 priv = (ssh_key)s, pin = (ssh_key)s;
-	char		*cause = NULL, *kh, *other;
+	struct error	 err;
+	char		*kh, *other;
 	int		 rv;
 
 	assert_int_equal(chmod(s->home, 0777), 0);
-	rv = keys_session(s->home, ALIAS, &priv, &pin, &cause);
-	assert_refused(rv, priv, pin, cause, "bad permissions on redock's "
+	rv = keys_session(s->home, ALIAS, &priv, &pin, &err);
+	assert_refused(rv, priv, pin, &err, "bad permissions on redock's "
 	    "home");
 	assert_int_equal(chmod(s->home, 0700), 0);
 
 	kh = path_of(s->home, KEYS_KNOWN_HOSTS);
 	assert_int_equal(chmod(kh, 0666), 0);
 	priv = pin = (ssh_key)s;
-	cause = NULL;
-	rv = keys_session(s->home, ALIAS, &priv, &pin, &cause);
-	assert_refused(rv, priv, pin, cause, "may be changed by others");
+	rv = keys_session(s->home, ALIAS, &priv, &pin, &err);
+	assert_refused(rv, priv, pin, &err, "may be changed by others");
 	assert_int_equal(mode_of(kh), 0666);	/* refused as it is */
 
 	/* A symbolic link to a file of the same text: refused too. */
@@ -483,16 +486,14 @@ a_home_or_known_hosts_others_may_change_is_refused(void **state)
 	assert_int_equal(chmod(other, 0644), 0);
 	assert_int_equal(symlink(other, kh), 0);
 	priv = pin = (ssh_key)s;
-	cause = NULL;
-	rv = keys_session(s->home, ALIAS, &priv, &pin, &cause);
-	assert_refused(rv, priv, pin, cause, "is not a regular file");
+	rv = keys_session(s->home, ALIAS, &priv, &pin, &err);
+	assert_refused(rv, priv, pin, &err, "is not a regular file");
 
 	/* The file itself back: the session's keys are there again. */
 	assert_int_equal(unlink(kh), 0);
 	assert_int_equal(rename(other, kh), 0);
 	priv = pin = NULL;
-	cause = NULL;
-	assert_int_equal(keys_session(s->home, ALIAS, &priv, &pin, &cause),
+	assert_int_equal(keys_session(s->home, ALIAS, &priv, &pin, &err),
 	    0);
 	ssh_key_free(priv);
 	ssh_key_free(pin);
@@ -505,13 +506,14 @@ a_client_key_others_may_read_is_refused(void **state)
 {
 	struct scratch	*s = *state;
 	ssh_key		 priv = (ssh_key)s, pin = (ssh_key)s;
-	char		*cause = NULL, *path;
+	struct error	 err;
+	char		*path;
 	int		 rv;
 
 	path = path_of(s->home, KEYS_CLIENT);
 	assert_int_equal(chmod(path, 0644), 0);
-	rv = keys_session(s->home, ALIAS, &priv, &pin, &cause);
-	assert_refused(rv, priv, pin, cause, "bad permissions");
+	rv = keys_session(s->home, ALIAS, &priv, &pin, &err);
+	assert_refused(rv, priv, pin, &err, "bad permissions");
 	/* Refused as it is: not fixed behind the user's back. */
 	assert_int_equal(mode_of(path), 0644);
 	free(path);
@@ -522,13 +524,14 @@ an_alias_without_a_pin_is_an_error(void **state)
 {
 	struct scratch	*s = *state;
 	ssh_key		 priv = (ssh_key)s, pin = (ssh_key)s;
-	char		*cause = NULL, *path, *before, *after;
+	struct error	 err;
+	char		*path, *before, *after;
 	int		 rv;
 
 	path = path_of(s->home, KEYS_KNOWN_HOSTS);
 	assert_non_null(before = file_load(path, NULL));
-	rv = keys_session(s->home, NO_PIN_ALIAS, &priv, &pin, &cause);
-	assert_refused(rv, priv, pin, cause,
+	rv = keys_session(s->home, NO_PIN_ALIAS, &priv, &pin, &err);
+	assert_refused(rv, priv, pin, &err,
 	    "no host key is pinned for '" NO_PIN_ALIAS "'");
 	/* Nothing was pinned on the way. */
 	assert_non_null(after = file_load(path, NULL));
@@ -538,8 +541,8 @@ an_alias_without_a_pin_is_an_error(void **state)
 
 	/* A known_hosts that is not there at all says the same. */
 	assert_int_equal(unlink(path), 0);
-	rv = keys_session(s->home, ALIAS, &priv, &pin, &cause);
-	assert_refused(rv, priv, pin, cause,
+	rv = keys_session(s->home, ALIAS, &priv, &pin, &err);
+	assert_refused(rv, priv, pin, &err,
 	    "no host key is pinned for '" ALIAS "'");
 	free(path);
 }
@@ -556,16 +559,16 @@ a_damaged_pin_is_an_error(void **state)
 	};
 	struct scratch	*s = *state;
 	ssh_key		 priv, pin, host;
-	char		*cause, *line, *text;
+	struct error	 err;
+	char		*line, *text;
 	size_t		 i;
 	int		 rv;
 
 	for (i = 0; i < NELEM(damaged); i++) {
 		pin_put(s->home, damaged[i]);
 		priv = pin = (ssh_key)s;
-		cause = NULL;
-		rv = keys_session(s->home, ALIAS, &priv, &pin, &cause);
-		assert_refused(rv, priv, pin, cause, "damaged");
+		rv = keys_session(s->home, ALIAS, &priv, &pin, &err);
+		assert_refused(rv, priv, pin, &err, "damaged");
 	}
 
 	/* A damaged first line is not passed over for a good one. */
@@ -574,8 +577,8 @@ a_damaged_pin_is_an_error(void **state)
 	xasprintf(&text, "%s%s %s\n", damaged[0], ALIAS, line);
 	pin_put(s->home, text);
 	priv = pin = (ssh_key)s;
-	rv = keys_session(s->home, ALIAS, &priv, &pin, &cause);
-	assert_refused(rv, priv, pin, cause, "damaged");
+	rv = keys_session(s->home, ALIAS, &priv, &pin, &err);
+	assert_refused(rv, priv, pin, &err, "damaged");
 	free(text);
 	free(line);
 	ssh_key_free(host);
@@ -610,7 +613,8 @@ the_pin_is_found_among_comments_and_other_hosts(void **state)
 	};
 	struct scratch	*s = *state;
 	ssh_key		 priv, pin, host, other = NULL;
-	char		*cause, *line, *oline, *text;
+	struct error	 err;
+	char		*line, *oline, *text;
 	size_t		 i;
 	int		 rv;
 
@@ -627,11 +631,9 @@ the_pin_is_found_among_comments_and_other_hosts(void **state)
 #pragma GCC diagnostic pop
 		pin_put(s->home, text);
 		priv = pin = NULL;
-		cause = NULL;
-		rv = keys_session(s->home, ALIAS, &priv, &pin, &cause);
+		rv = keys_session(s->home, ALIAS, &priv, &pin, &err);
 		if (rv != 0)
-			fail_msg("case %zu: %s", i, cause);
-		assert_null(cause);
+			fail_msg("case %zu: %s", i, err.message);
 		assert_non_null(priv);
 		assert_same_key(pin, host);
 		ssh_key_free(priv);
@@ -649,7 +651,8 @@ of_two_lines_for_the_alias_the_first_wins(void **state)
 {
 	struct scratch	*s = *state;
 	ssh_key		 priv = NULL, pin = NULL, host, other = NULL;
-	char		*cause = NULL, *line, *oline, *text;
+	struct error	 err;
+	char		*line, *oline, *text;
 
 	host = host_pub(s->home);
 	line = key_line(host);
@@ -661,7 +664,7 @@ of_two_lines_for_the_alias_the_first_wins(void **state)
 	xasprintf(&text, "%s %s\n%s %s\n", ALIAS, oline, ALIAS, line);
 	pin_put(s->home, text);
 	free(text);
-	assert_int_equal(keys_session(s->home, ALIAS, &priv, &pin, &cause), 0);
+	assert_int_equal(keys_session(s->home, ALIAS, &priv, &pin, &err), 0);
 	assert_same_key(pin, other);
 	assert_int_not_equal(ssh_key_cmp(pin, host, SSH_KEY_CMP_PUBLIC), 0);
 	ssh_key_free(priv);
@@ -671,7 +674,7 @@ of_two_lines_for_the_alias_the_first_wins(void **state)
 	xasprintf(&text, "x,%s %s\n%s %s\n", ALIAS, line, ALIAS, oline);
 	pin_put(s->home, text);
 	free(text);
-	assert_int_equal(keys_session(s->home, ALIAS, &priv, &pin, &cause), 0);
+	assert_int_equal(keys_session(s->home, ALIAS, &priv, &pin, &err), 0);
 	assert_same_key(pin, host);
 	ssh_key_free(priv);
 	ssh_key_free(pin);
@@ -832,6 +835,23 @@ sshd_env(ssh_session ss, ssh_channel ch, const char *name,
 	return -1;	/* as sshd without AcceptEnv */
 }
 
+static int
+sshd_pty(ssh_session ss, ssh_channel ch, const char *term, int cols,
+    int rows, int pxwidth, int pxheight, void *arg)
+{
+	struct sshd	*d = arg;
+
+	(void)ss;
+	(void)ch;
+	(void)cols;
+	(void)rows;
+	(void)pxwidth;
+	(void)pxheight;
+	free(d->term);
+	d->term = xstrdup(term);
+	return 0;
+}
+
 static ssh_channel
 sshd_open(ssh_session ss, void *arg)
 {
@@ -846,6 +866,7 @@ sshd_open(ssh_session ss, void *arg)
 	d->ccb.channel_eof_function = sshd_eof;
 	d->ccb.channel_exec_request_function = sshd_exec;
 	d->ccb.channel_env_request_function = sshd_env;
+	d->ccb.channel_pty_request_function = sshd_pty;
 	ssh_callbacks_init(&d->ccb);
 	ssh_set_channel_callbacks(d->ch, &d->ccb);
 	return d->ch;
@@ -916,13 +937,16 @@ out:
 	ssh_key_free(d.client);
 	free(d.cmd);
 	free(d.in);
+	free(d.term);
 }
 
 /*
  * What the pretend sshd runs: "echo" writes "out:echo\n" then its input
  * back on stdout and "err\n" on stderr, and exits 3; "die" is killed by
- * SIGTERM; anything else exits 0 and says nothing. But "vanish" hangs up
- * without an exit status: then it returns -1.
+ * SIGTERM; "term" writes "term:TERM\n", the terminal type of the pty
+ * asked for ("term:none" without one); anything else exits 0 and says
+ * nothing. But "vanish" hangs up without an exit status: then it returns
+ * -1.
  */
 static int
 sshd_command(ssh_session ss, struct sshd *d)
@@ -939,6 +963,12 @@ sshd_command(ssh_session ss, struct sshd *d)
 			ssh_channel_write(d->ch, d->in, (uint32_t)d->inlen);
 		ssh_channel_write_stderr(d->ch, "err\n", 4);
 		ssh_channel_request_send_exit_status(d->ch, 3);
+	} else if (strcmp(d->cmd, "term") == 0) {
+		ssh_channel_write(d->ch, "term:", 5);
+		ssh_channel_write(d->ch, d->term != NULL ? d->term : "none",
+		    (uint32_t)strlen(d->term != NULL ? d->term : "none"));
+		ssh_channel_write(d->ch, "\n", 1);
+		ssh_channel_request_send_exit_status(d->ch, 0);
 	} else
 		ssh_channel_request_send_exit_status(d->ch, 0);
 	ssh_channel_send_eof(d->ch);
@@ -965,17 +995,17 @@ assert_open_fails(const char *home, const char *alias, int port,
     int timeout_ms, const char *prefix, const char *want)
 {
 	struct session	*sp = (struct session *)&sp;
-	char		*cause = NULL;
+	struct error	 err;
+	const char	*cause = err.message;
 
 	assert_int_equal(session_open(&sp, home, alias, port, timeout_ms,
-	    &cause), -1);
+	    &err), -1);
 	assert_null(sp);
 	assert_one_line(cause);
 	if (prefix != NULL && strncmp(cause, prefix, strlen(prefix)) != 0)
 		fail_msg("cause '%s' does not start with '%s'", cause, prefix);
 	if (want != NULL && strstr(cause, want) == NULL)
 		fail_msg("cause '%s' does not say '%s'", cause, want);
-	free(cause);
 }
 
 /* What a cause starts with when the connection itself failed. */
@@ -1038,11 +1068,12 @@ a_servers_words_are_shown_escaped(void **state)
 	struct scratch	*s = *state;
 	struct server	 srv;
 	struct session	*sp = NULL;
-	char		*cause = NULL;
+	struct error	 err;
+	const char	*cause = err.message;
 
 	server_start(&srv, EVIL_BANNER, NULL);
 	assert_int_equal(session_open(&sp, s->home, ALIAS, srv.port, 2000,
-	    &cause), -1);
+	    &err), -1);
 	assert_null(sp);
 	assert_one_line(cause);
 	if (strchr(cause, '\x1b') != NULL || strchr(cause, '\r') != NULL)
@@ -1050,7 +1081,6 @@ a_servers_words_are_shown_escaped(void **state)
 	/* It still says what came, escaped. */
 	if (strstr(cause, "red") == NULL)
 		fail_msg("cause '%s' does not show the banner", cause);
-	free(cause);
 	server_stop(&srv);
 }
 
@@ -1164,13 +1194,15 @@ a_server_that_refuses_the_client_key_is_an_error(void **state)
 }
 
 /*
- * session_run() of command with input on stdin; returns what it wrote
- * on fd 1 and sets *errp to what it wrote on fd 2.
+ * session_run() of command with flags, term and input on stdin; returns
+ * what it wrote on fd 1 and sets *errp to what it wrote on fd 2.
  */
 static char *
-run_captured(struct session *sp, const char *command, const char *input,
-    int *statusp, int *signalp, char **causep, char **errp)
+run_captured(struct session *sp, const char *command, int flags,
+    const char *term, const char *input, int *statusp, int *signalp,
+    char **errp)
 {
+	struct error	 err;
 	char	*dir, *outp, *errpath, *inp, *out;
 	int	 saved[3], fd[3], i, rv;
 
@@ -1189,14 +1221,13 @@ run_captured(struct session *sp, const char *command, const char *input,
 		assert_int_equal(dup2(fd[i], i), i);
 		close(fd[i]);
 	}
-	rv = session_run(sp, command, 0, statusp, signalp, causep);
+	rv = session_run(sp, command, flags, term, statusp, signalp, &err);
 	for (i = 0; i < 3; i++) {
 		dup2(saved[i], i);
 		close(saved[i]);
 	}
 	if (rv != 0)
-		fail_msg("session_run failed: %s", *causep);
-	assert_null(*causep);
+		fail_msg("session_run failed: %s", err.message);
 	assert_non_null(out = file_load(outp, NULL));
 	assert_non_null(*errp = file_load(errpath, NULL));
 	tree_remove(dir);
@@ -1212,11 +1243,11 @@ static struct session *
 sshd_session(struct scratch *s, struct server *srv)
 {
 	struct session	*sp = NULL;
-	char		*cause = NULL;
+	struct error	 err;
 
 	server_start(srv, SSHD, s->home);
-	if (session_open(&sp, s->home, ALIAS, srv->port, 5000, &cause) != 0)
-		fail_msg("session_open failed: %s", cause);
+	if (session_open(&sp, s->home, ALIAS, srv->port, 5000, &err) != 0)
+		fail_msg("session_open failed: %s", err.message);
 	return sp;
 }
 
@@ -1259,14 +1290,13 @@ a_command_runs_with_its_input_output_and_status(void **state)
 	struct scratch	*s = *state;
 	struct server	 srv;
 	struct session	*sp = NULL;
-	char		*cause = NULL, *out, *err;
+	char		*out, *err;
 	int		 status = -1, sig = -1;
 
 	sp = sshd_session(s, &srv);
 	assert_non_null(sp);
-	assert_null(cause);
-	out = run_captured(sp, "echo", "line one\nline two\n", &status, &sig,
-	    &cause, &err);
+	out = run_captured(sp, "echo", 0, NULL, "line one\nline two\n",
+	    &status, &sig, &err);
 	assert_string_equal(out, "out:echo\nline one\nline two\n");
 	assert_string_equal(err, "err\n");
 	assert_int_equal(status, 3);
@@ -1283,11 +1313,11 @@ a_command_killed_by_a_signal_has_status_128_plus_it(void **state)
 	struct scratch	*s = *state;
 	struct server	 srv;
 	struct session	*sp = NULL;
-	char		*cause = NULL, *out, *err;
+	char		*out, *err;
 	int		 status = -1, sig = -1;
 
 	sp = sshd_session(s, &srv);
-	out = run_captured(sp, "die", "", &status, &sig, &cause, &err);
+	out = run_captured(sp, "die", 0, NULL, "", &status, &sig, &err);
 	assert_int_equal(status, 128 + SIGTERM);
 	assert_int_equal(sig, 0);	/* nothing was sent to us */
 	assert_string_equal(out, "");
@@ -1298,13 +1328,46 @@ a_command_killed_by_a_signal_has_status_128_plus_it(void **state)
 	server_stop(&srv);
 }
 
+/* The terminal type comes from the caller (TERM); without one, "dumb". */
+static void
+a_pty_has_the_terminal_type_it_is_given(void **state)
+{
+	static const struct {
+		int		 flags;
+		const char	*term, *want;
+	} cases[] = {
+		{ SESSION_PTY, "xterm-256color", "term:xterm-256color\n" },
+		{ SESSION_PTY, NULL, "term:dumb\n" },
+		{ SESSION_PTY, "", "term:dumb\n" },
+		{ 0, "xterm", "term:none\n" },
+	};
+	struct scratch	*s = *state;
+	struct server	 srv;
+	struct session	*sp;
+	char		*out, *err;
+	size_t		 i;
+	int		 status, sig;
+
+	for (i = 0; i < NELEM(cases); i++) {
+		sp = sshd_session(s, &srv);
+		out = run_captured(sp, "term", cases[i].flags, cases[i].term,
+		    "", &status, &sig, &err);
+		assert_string_equal(out, cases[i].want);
+		assert_int_equal(status, 0);
+		free(out);
+		free(err);
+		session_free(sp);
+		server_stop(&srv);
+	}
+}
+
 static void
 a_server_that_goes_without_a_status_is_an_error(void **state)
 {
 	struct scratch	*s = *state;
 	struct server	 srv;
 	struct session	*sp = NULL;
-	char		*cause = NULL;
+	struct error	 err;
 	int		 status = -1, sig = -1, saved, null;
 
 	sp = sshd_session(s, &srv);
@@ -1313,13 +1376,12 @@ a_server_that_goes_without_a_status_is_an_error(void **state)
 	assert_true((null = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0);
 	assert_int_equal(dup2(null, STDIN_FILENO), STDIN_FILENO);
 	close(null);
-	assert_int_equal(session_run(sp, "vanish", 0, &status, &sig, &cause),
-	    -1);
+	assert_int_equal(session_run(sp, "vanish", 0, NULL, &status, &sig,
+	    &err), -1);
 	dup2(saved, STDIN_FILENO);
 	close(saved);
-	assert_one_line(cause);
-	assert_non_null(strstr(cause, "127.0.0.1"));
-	free(cause);
+	assert_one_line(err.message);
+	assert_non_null(strstr(err.message, "127.0.0.1"));
 	session_free(sp);
 	server_stop(&srv);
 }
@@ -1355,6 +1417,7 @@ main(void)
 		SCRATCH(the_connection_sends_at_once),
 		SCRATCH(a_command_runs_with_its_input_output_and_status),
 		SCRATCH(a_command_killed_by_a_signal_has_status_128_plus_it),
+		SCRATCH(a_pty_has_the_terminal_type_it_is_given),
 		SCRATCH(a_server_that_goes_without_a_status_is_an_error),
 	};
 

@@ -8,6 +8,7 @@
  * Forked children never call cmocka: they say what went wrong through a
  * pipe (struct child) and the parent fails the test.
  */
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -30,6 +31,7 @@
 
 #include <cmocka.h>
 
+#include "fileio.h"
 #include "sshconf.h"
 #include "testutil.h"
 #include "xmalloc.h"
@@ -86,7 +88,6 @@ static void	 assert_made(const char *, const char *);
 static void	 assert_generated(const char *);
 static char	*join_fragments(const char *, struct sshconf_fragment *,
 		    size_t, size_t *);
-static void	 fragments_free(struct sshconf_fragment *, size_t);
 static char	*join_changes(const char *, const struct sshconf_change *,
 		    size_t, size_t *);
 static void	 assert_join(const char *const [], size_t, const char *);
@@ -102,6 +103,7 @@ static char	*read_only_body(struct scratch *, void *);
 static char	*full_disk_body(struct scratch *, void *);
 static char	*racer_body(struct scratch *, void *);
 static char	*flipper_body(struct scratch *, void *);
+static int	 listed_cmp(const void *, const void *);
 
 /* dir_list() filters: the entries a merge reads, and all but the lock. */
 static int
@@ -326,7 +328,7 @@ assert_generated(const char *file)
 	got = file_read(file, &glen);
 	assert_text(file, got, glen, want, len);
 	assert_checksum(file);
-	fragments_free(v, n);
+	sshconf_fragments_free(v, n);
 	free(got);
 	free(want);
 	free(names);
@@ -347,18 +349,6 @@ join_fragments(const char *dir, struct sshconf_fragment *v, size_t n,
 	return out;
 }
 
-static void
-fragments_free(struct sshconf_fragment *v, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++) {
-		free(v[i].name);
-		free(v[i].text);
-	}
-	free(v);
-}
-
 /* The FILE that these name and text pairs give. */
 static char *
 join_changes(const char *dir, const struct sshconf_change *c, size_t n,
@@ -375,7 +365,7 @@ join_changes(const char *dir, const struct sshconf_change *c, size_t n,
 		v[i].len = strlen(c[i].text);
 	}
 	out = join_fragments(dir, v, n, lenp);
-	fragments_free(v, n);
+	sshconf_fragments_free(v, n);
 	return out;
 }
 
@@ -396,7 +386,7 @@ assert_join(const char *const texts[], size_t n, const char *body)
 	got = join_fragments(JOIN_DIR, v, n, &len);
 	xasprintf(&want, HEADER "%s", JOIN_DIR, body);
 	assert_text("the join", got, len, want, strlen(want));
-	fragments_free(v, n);
+	sshconf_fragments_free(v, n);
 	free(got);
 	free(want);
 }
@@ -1545,7 +1535,7 @@ join_local(const char *text, size_t *lenp)
 	v[3].len = strlen(text);
 	sshconf_sort(v, 4);
 	out = sshconf_join(JOIN_DIR, v, 4, &o, lenp);
-	fragments_free(v, 4);
+	sshconf_fragments_free(v, 4);
 	return out;
 }
 
@@ -1823,6 +1813,150 @@ a_preview_refuses_a_hand_edit_as_update_does(void **state)
 	free(text);
 }
 
+static int
+listed_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct sshconf_fragment *)a)->name,
+	    ((const struct sshconf_fragment *)b)->name);
+}
+
+/*
+ * What redock's sync reads: its own fragments (by their prefix) with
+ * their texts, NULL for what is not a small regular file of their own
+ * (a directory, a link, a file over the bound); names that are never
+ * merged, and others' fragments, are not listed. Nothing is run or
+ * written, not even the lock.
+ */
+static void
+a_listing_gives_the_fragments_of_a_prefix_with_their_texts(void **state)
+{
+	struct scratch		*s = *state;
+	struct sshconf_fragment	*v = NULL;
+	struct sshconf_error	 err;
+	char			*path;
+	size_t			 n = 0;
+
+	make_dir(s->d, 0700);
+	frag_put(s, "10-redock-a", "Host a\n", 0600);
+	frag_put(s, "10-redock-run", "#!/bin/sh\necho Host ran\n", 0700);
+	frag_put(s, "10-redock-big", "Host big, over thirty-two bytes long\n",
+	    0600);
+	frag_put(s, "10-redock-a~", "Host leftover\n", 0600);
+	frag_put(s, "work", "Host work\n", 0600);
+	path = frag_path(s, "10-redock-dir");
+	make_dir(path, 0700);
+	free(path);
+	path = frag_path(s, "10-redock-link");
+	if (symlink("10-redock-a", path) == -1)
+		fail_msg("cannot link '%s': %s", path, strerror(errno));
+	free(path);
+
+	if (sshconf_list(s->file, "10-redock-", 32, &v, &n, &err) == -1)
+		fail_msg("%s", err.message);
+	assert_int_equal(n, 5);
+	qsort(v, n, sizeof *v, listed_cmp);
+	assert_string_equal(v[0].name, "10-redock-a");
+	assert_string_equal(v[0].text, "Host a\n");
+	assert_int_equal(v[0].len, 7);
+	assert_string_equal(v[1].name, "10-redock-big");
+	assert_null(v[1].text);
+	assert_string_equal(v[2].name, "10-redock-dir");
+	assert_null(v[2].text);
+	assert_string_equal(v[3].name, "10-redock-link");
+	assert_null(v[3].text);
+	assert_string_equal(v[4].name, "10-redock-run");
+	assert_string_equal(v[4].text, "#!/bin/sh\necho Host ran\n");
+	sshconf_fragments_free(v, n);
+
+	if (sshconf_list(s->file, "", 1024, &v, &n, &err) == -1)
+		fail_msg("%s", err.message);
+	assert_int_equal(n, 6);		/* work too, never "a~" or "." */
+	sshconf_fragments_free(v, n);
+	assert_int_equal(access(s->file, F_OK), -1);
+	path = frag_path(s, ".lock");
+	assert_int_equal(access(path, F_OK), -1);
+	free(path);
+}
+
+/* No FILE.d/ is no fragment; a file in its place says so. */
+static void
+a_listing_of_no_directory_is_empty_and_of_a_file_refused(void **state)
+{
+	struct scratch		*s = *state;
+	struct sshconf_fragment	*v = NULL;
+	struct sshconf_error	 err;
+	size_t			 n = 99;
+	char			*want;
+
+	assert_int_equal(sshconf_list(s->file, "", 1, &v, &n, &err), 0);
+	assert_null(v);
+	assert_int_equal(n, 0);
+	file_write(s->d, "not a directory\n", 0600);
+	assert_int_equal(sshconf_list(s->file, "", 1, &v, &n, &err), -1);
+	assert_int_equal(err.kind, SSHCONF_ESYSTEM);
+	xasprintf(&want, "cannot read '%s': %s", s->d, strerror(ENOTDIR));
+	assert_string_equal(err.message, want);
+	free(want);
+}
+
+/*
+ * The file kit: a read within its bound and not one byte over it; a
+ * temporary with the caller's name and mode whatever the umask, renamed
+ * into place; a lock file made 0600 whatever the umask, held shared by
+ * two and refused to one who would hold it alone.
+ */
+static void
+the_file_kit_reads_bounded_writes_whole_and_locks(void **state)
+{
+	struct scratch	*s = *state;
+	char		*path, *pattern, *tmp, *buf = NULL;
+	size_t		 len;
+	mode_t		 old;
+	int		 a, b;
+
+	path = path_of(s->dir, "f");
+	file_write(path, "0123456789", 0600);
+	assert_int_equal(fileio_read(path, O_NOFOLLOW, 9, &buf, &len), -1);
+	assert_int_equal(errno, EFBIG);
+	assert_null(buf);
+	assert_int_equal(fileio_read(path, O_NOFOLLOW, 10, &buf, &len), 0);
+	assert_int_equal(len, 10);
+	assert_string_equal(buf, "0123456789");
+	fileio_free(buf, len);
+
+	old = umask(0277);
+	xasprintf(&pattern, "%s/.f.test-XXXXXX", s->dir);
+	assert_int_equal(fileio_tmp_write(pattern, "new", 3, 0640, &tmp), 0);
+	assert_int_equal(strncmp(tmp, pattern, strlen(pattern) - 6), 0);
+	assert_int_equal(mode_of(tmp), 0640);
+	assert_int_equal(fileio_rename(&tmp, path), 0);
+	assert_null(tmp);
+	assert_int_equal(fileio_dir_sync(s->dir), 0);
+	buf = file_read(path, &len);
+	assert_string_equal(buf, "new");
+	free(buf);
+	xasprintf(&tmp, "%s/no/such/.f.XXXXXX", s->dir);
+	assert_int_equal(fileio_tmp_write(tmp, "x", 1, 0600, &buf), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_null(buf);
+	free(tmp);
+	free(pattern);
+	free(path);
+
+	path = path_of(s->dir, ".lock");
+	a = fileio_lock(path, O_RDONLY | O_CREAT | O_NOFOLLOW, LOCK_SH);
+	umask(old);
+	assert_true(a != -1);
+	assert_int_equal(mode_of(path), 0600);
+	b = fileio_lock(path, O_RDONLY, LOCK_SH | LOCK_NB);
+	assert_true(b != -1);
+	close(b);
+	assert_int_equal(fileio_lock(path, O_RDONLY, LOCK_EX | LOCK_NB), -1);
+	assert_int_equal(errno, EWOULDBLOCK);
+	close(a);
+	free(path);
+}
+
 /* A test in a scratch directory of its own. */
 #define T(f)	cmocka_unit_test_setup_teardown(f, scratch_new, scratch_free)
 
@@ -1874,6 +2008,9 @@ main(void)
 		T(first_use_makes_local_without_an_execute_bit),
 		T(a_preview_writes_nothing_and_shows_what_update_writes),
 		T(a_preview_refuses_a_hand_edit_as_update_does),
+		T(a_listing_gives_the_fragments_of_a_prefix_with_their_texts),
+		T(a_listing_of_no_directory_is_empty_and_of_a_file_refused),
+		T(the_file_kit_reads_bounded_writes_whole_and_locks),
 		T(racing_processes_lose_no_fragment),
 		T(sigkill_at_any_moment_leaves_a_whole_file_and_no_hand_edit),
 	};

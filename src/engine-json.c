@@ -1,0 +1,698 @@
+/*
+ * The engine's JSON: what its answers become (engine-json.h), and the
+ * small objects of engine.h they fill. Nothing here does I/O, so the
+ * unit tests and fuzz-engine give it any body they like.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "engine.h"
+#include "engine-json.h"
+#include "xmalloc.h"
+
+static char	*json_strdup(const json_t *, const char *);
+static json_t	*json_path(json_t *, const char *, const char *);
+static void	 labels_from_json(struct engine_labels *, const json_t *);
+static char	*name_strip(const char *);
+static int	 container_from_list(struct engine_container *, json_t *,
+		    struct error *);
+static int	 port_key(const char *, struct engine_port *);
+static void	 ports_from_inspect(struct engine_container *, json_t *);
+static void	 tags_from_json(struct engine_image *, json_t *);
+static int	 image_from_json(struct engine_image *, json_t *, int,
+		    struct error *);
+
+/* Labels. */
+
+void
+engine_labels_add(struct engine_labels *l, const char *key, const char *value)
+{
+	l->keys = xreallocarray(l->keys, l->n + 1, sizeof *l->keys);
+	l->values = xreallocarray(l->values, l->n + 1, sizeof *l->values);
+	l->keys[l->n] = xstrdup(key);
+	l->values[l->n] = xstrdup(value == NULL ? "" : value);
+	l->n++;
+}
+
+const char *
+engine_labels_get(const struct engine_labels *l, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++) {
+		if (strcmp(l->keys[i], key) == 0)
+			return l->values[i];
+	}
+	return NULL;
+}
+
+void
+engine_labels_release(struct engine_labels *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->keys[i]);
+		free(l->values[i]);
+	}
+	free(l->keys);
+	free(l->values);
+	memset(l, 0, sizeof *l);
+}
+
+void
+engine_container_release(struct engine_container *c)
+{
+	if (c == NULL)
+		return;
+	free(c->id);
+	free(c->name);
+	free(c->image);
+	free(c->image_id);
+	free(c->hostname);
+	free(c->state);
+	engine_labels_release(&c->labels);
+	free(c->ports);
+	memset(c, 0, sizeof *c);
+}
+
+void
+engine_containers_free(struct engine_container *v, size_t n)
+{
+	size_t	i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		engine_container_release(&v[i]);
+	free(v);
+}
+
+int
+engine_container_port(const struct engine_container *c, int private_port,
+    const char *host_ip)
+{
+	size_t	i;
+
+	for (i = 0; i < c->nports; i++) {
+		if (c->ports[i].private_port != private_port ||
+		    strcmp(c->ports[i].proto, "tcp") != 0 ||
+		    c->ports[i].public_port == 0)
+			continue;
+		if (host_ip == NULL || strcmp(c->ports[i].host_ip, host_ip) == 0)
+			return c->ports[i].public_port;
+	}
+	return 0;
+}
+
+void
+engine_image_release(struct engine_image *im)
+{
+	size_t	i;
+
+	if (im == NULL)
+		return;
+	free(im->id);
+	for (i = 0; i < im->ntags; i++)
+		free(im->tags[i]);
+	free(im->tags);
+	engine_labels_release(&im->labels);
+	memset(im, 0, sizeof *im);
+}
+
+void
+engine_images_free(struct engine_image *v, size_t n)
+{
+	size_t	i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		engine_image_release(&v[i]);
+	free(v);
+}
+
+/* Versions and times. */
+
+int
+engine_parse_version(const char *s, long *major, long *minor)
+{
+	char	*end;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	*major = strtol(s, &end, 10);
+	if (errno != 0 || *end != '.' || !isdigit((unsigned char)end[1]))
+		return -1;
+	*minor = strtol(end + 1, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	return 0;
+}
+
+int
+engine_version_cmp(const char *a, const char *b)
+{
+	long	amaj, amin, bmaj, bmin;
+
+	if (engine_parse_version(a, &amaj, &amin) == -1)
+		amaj = amin = -1;
+	if (engine_parse_version(b, &bmaj, &bmin) == -1)
+		bmaj = bmin = -1;
+	if (amaj != bmaj)
+		return amaj < bmaj ? -1 : 1;
+	if (amin != bmin)
+		return amin < bmin ? -1 : 1;
+	return 0;
+}
+
+time_t
+engine_parse_time(const char *s)
+{
+	struct tm	 tm;
+	const char	*p;
+	time_t		 t;
+	int		 off;
+
+	memset(&tm, 0, sizeof tm);
+	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (p == NULL)
+		return -1;
+	if (*p == '.') {
+		for (p++; isdigit((unsigned char)*p); p++)
+			;
+	}
+	off = 0;
+	if ((p[0] == '+' || p[0] == '-') && isdigit((unsigned char)p[1]) &&
+	    isdigit((unsigned char)p[2]) && p[3] == ':' &&
+	    isdigit((unsigned char)p[4]) && isdigit((unsigned char)p[5]) &&
+	    p[6] == '\0') {
+		off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 +
+		    ((p[4] - '0') * 10 + (p[5] - '0')) * 60;
+		if (p[0] == '-')
+			off = -off;
+	} else if (strcmp(p, "Z") != 0)
+		return -1;
+	t = timegm(&tm);
+	if (t == -1)
+		return -1;
+	return t - off;
+}
+
+/* JSON mapping. */
+
+json_t *
+engine_json_load(const char *s, size_t len, json_type want,
+    struct error *err)
+{
+	json_error_t	 jerr;
+	json_t		*j;
+
+	if (s == NULL)
+		s = "";		/* an empty body */
+	j = json_loadb(s, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (j == NULL) {
+		error_set(err, ERROR_PROTOCOL, 0, "not JSON: %s", jerr.text);
+		return NULL;
+	}
+	if (json_typeof(j) != want) {
+		error_set(err, ERROR_PROTOCOL, 0, "JSON of the wrong shape: %s "
+		    "expected", want == JSON_ARRAY ? "an array" : "an object");
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* A copy of the string at key of o, or NULL when there is none. */
+static char *
+json_strdup(const json_t *o, const char *key)
+{
+	const char	*s;
+
+	s = json_string_value(json_object_get(o, key));
+	return s == NULL ? NULL : xstrdup(s);
+}
+
+/*
+ * An image ID as Docker writes it: Podman leaves out the "sha256:" of
+ * some, and IDs are compared.
+ */
+char *
+engine_image_id(const char *s)
+{
+	char	*id;
+
+	if (s == NULL)
+		return NULL;
+	if (strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64) {
+		xasprintf(&id, "sha256:%s", s);
+		return id;
+	}
+	return xstrdup(s);
+}
+
+static json_t *
+json_path(json_t *o, const char *a, const char *b)
+{
+	return json_object_get(json_object_get(o, a), b);
+}
+
+static void
+labels_from_json(struct engine_labels *l, const json_t *o)
+{
+	const char	*key;
+	json_t		*value;
+
+	if (!json_is_object(o))
+		return;
+	json_object_foreach((json_t *)o, key, value) {
+		if (json_is_string(value))
+			engine_labels_add(l, key, json_string_value(value));
+	}
+}
+
+json_t *
+engine_json_labels(const struct engine_labels *l)
+{
+	json_t	*o;
+	size_t	 i;
+
+	o = json_object();
+	for (i = 0; l != NULL && i < l->n; i++)
+		json_object_set_new(o, l->keys[i], json_string(l->values[i]));
+	return o;
+}
+
+static char *
+name_strip(const char *s)
+{
+	return xstrdup(s[0] == '/' ? s + 1 : s);
+}
+
+/* One element of GET /containers/json. */
+static int
+container_from_list(struct engine_container *c, json_t *o,
+    struct error *err)
+{
+	json_t		*ports, *p, *names;
+	const char	*s;
+	size_t		 i;
+	json_int_t	 n;
+
+	memset(c, 0, sizeof *c);
+	if (!json_is_object(o) || (c->id = json_strdup(o, "Id")) == NULL) {
+		error_set(err, ERROR_PROTOCOL, 0, "a container without an Id");
+		return -1;
+	}
+	names = json_object_get(o, "Names");
+	if ((s = json_string_value(json_array_get(names, 0))) != NULL)
+		c->name = name_strip(s);
+	c->image = json_strdup(o, "Image");
+	c->image_id = engine_image_id(json_string_value(json_object_get(o,
+	    "ImageID")));
+	c->state = json_strdup(o, "State");
+	c->running = c->state != NULL && strcmp(c->state, "running") == 0;
+	c->created = (time_t)json_integer_value(json_object_get(o, "Created"));
+	labels_from_json(&c->labels, json_object_get(o, "Labels"));
+
+	ports = json_object_get(o, "Ports");
+	if (json_is_array(ports) && json_array_size(ports) > 0) {
+		c->ports = xcalloc(json_array_size(ports), sizeof *c->ports);
+		json_array_foreach(ports, i, p) {
+			struct engine_port	*pp = &c->ports[c->nports];
+
+			n = json_integer_value(json_object_get(p, "PrivatePort"));
+			if (n < 1 || n > 65535)
+				continue;
+			pp->private_port = (int)n;
+			n = json_integer_value(json_object_get(p, "PublicPort"));
+			pp->public_port = n >= 1 && n <= 65535 ? (int)n : 0;
+			s = json_string_value(json_object_get(p, "Type"));
+			strlcpy(pp->proto, s == NULL ? "tcp" : s,
+			    sizeof pp->proto);
+			s = json_string_value(json_object_get(p, "IP"));
+			strlcpy(pp->host_ip, s == NULL ? "" : s,
+			    sizeof pp->host_ip);
+			c->nports++;
+		}
+	}
+	return 0;
+}
+
+/* Parses "22/tcp" into its port and protocol. */
+static int
+port_key(const char *key, struct engine_port *p)
+{
+	const char	*slash, *errstr;
+	char		 num[8];
+
+	slash = strchr(key, '/');
+	if (slash == NULL || (size_t)(slash - key) >= sizeof num)
+		return -1;
+	memcpy(num, key, slash - key);
+	num[slash - key] = '\0';
+	p->private_port = (int)strtonum(num, 1, 65535, &errstr);
+	if (errstr != NULL)
+		return -1;
+	if (strlcpy(p->proto, slash + 1, sizeof p->proto) >= sizeof p->proto)
+		return -1;
+	return 0;
+}
+
+/* The ports of inspect: {"22/tcp": [{"HostIp": ..., "HostPort": ...}]}. */
+static void
+ports_from_inspect(struct engine_container *c, json_t *o)
+{
+	const char	*key, *s, *errstr;
+	json_t		*bindings, *b;
+	size_t		 i, total;
+
+	if (!json_is_object(o))
+		return;
+	total = 0;
+	json_object_foreach(o, key, bindings)
+		total += json_is_array(bindings) ? json_array_size(bindings) : 0;
+	if (total == 0)
+		return;
+	c->ports = xcalloc(total, sizeof *c->ports);
+	json_object_foreach(o, key, bindings) {
+		if (!json_is_array(bindings))
+			continue;
+		json_array_foreach(bindings, i, b) {
+			struct engine_port	*p = &c->ports[c->nports];
+
+			if (port_key(key, p) == -1)
+				continue;
+			s = json_string_value(json_object_get(b, "HostPort"));
+			if (s == NULL)
+				continue;
+			p->public_port = (int)strtonum(s, 1, 65535, &errstr);
+			if (errstr != NULL)
+				continue;
+			s = json_string_value(json_object_get(b, "HostIp"));
+			strlcpy(p->host_ip, s == NULL ? "" : s,
+			    sizeof p->host_ip);
+			c->nports++;
+		}
+	}
+}
+
+int
+engine_parse_container_inspect(const char *s, size_t len,
+    struct engine_container *c, struct error *err)
+{
+	json_t		*o, *state;
+	const char	*t;
+
+	memset(c, 0, sizeof *c);
+	error_clear(err);
+	if ((o = engine_json_load(s, len, JSON_OBJECT, err)) == NULL)
+		return -1;
+	if ((c->id = json_strdup(o, "Id")) == NULL) {
+		error_set(err, ERROR_PROTOCOL, 0, "a container without an Id");
+		json_decref(o);
+		return -1;
+	}
+	if ((t = json_string_value(json_object_get(o, "Name"))) != NULL)
+		c->name = name_strip(t);
+	c->image = json_strdup(json_object_get(o, "Config"), "Image");
+	c->image_id = engine_image_id(json_string_value(json_object_get(o,
+	    "Image")));
+	c->hostname = json_strdup(json_object_get(o, "Config"), "Hostname");
+	state = json_object_get(o, "State");
+	c->state = json_strdup(state, "Status");
+	c->running = json_is_true(json_object_get(state, "Running"));
+	if ((t = json_string_value(json_object_get(o, "Created"))) != NULL &&
+	    (c->created = engine_parse_time(t)) == -1)
+		c->created = 0;
+	labels_from_json(&c->labels, json_path(o, "Config", "Labels"));
+	ports_from_inspect(c, json_path(o, "NetworkSettings", "Ports"));
+	json_decref(o);
+	return 0;
+}
+
+int
+engine_parse_container_list(const char *s, size_t len,
+    struct engine_container **vp, size_t *np, struct error *err)
+{
+	struct engine_container	*v;
+	json_t			*a, *o;
+	size_t			 i;
+
+	*vp = NULL;
+	*np = 0;
+	error_clear(err);
+	if ((a = engine_json_load(s, len, JSON_ARRAY, err)) == NULL)
+		return -1;
+	v = xcalloc(json_array_size(a) + 1, sizeof *v);
+	json_array_foreach(a, i, o) {
+		if (container_from_list(&v[i], o, err) == -1) {
+			engine_containers_free(v, i + 1);
+			json_decref(a);
+			return -1;
+		}
+	}
+	*vp = v;
+	*np = json_array_size(a);
+	json_decref(a);
+	return 0;
+}
+
+static void
+tags_from_json(struct engine_image *im, json_t *tags)
+{
+	const char	*s;
+	json_t		*t;
+	size_t		 i;
+
+	if (!json_is_array(tags) || json_array_size(tags) == 0)
+		return;
+	im->tags = xcalloc(json_array_size(tags), sizeof *im->tags);
+	json_array_foreach(tags, i, t) {
+		s = json_string_value(t);
+		if (s != NULL && strcmp(s, "<none>:<none>") != 0)
+			im->tags[im->ntags++] = xstrdup(s);
+	}
+}
+
+static int
+image_from_json(struct engine_image *im, json_t *o, int inspect,
+    struct error *err)
+{
+	const char	*t;
+
+	memset(im, 0, sizeof *im);
+	if (!json_is_object(o) || (im->id = engine_image_id(json_string_value(
+	    json_object_get(o, "Id")))) == NULL) {
+		error_set(err, ERROR_PROTOCOL, 0, "an image without an Id");
+		return -1;
+	}
+	tags_from_json(im, json_object_get(o, "RepoTags"));
+	im->size = json_integer_value(json_object_get(o, "Size"));
+	if (inspect) {
+		t = json_string_value(json_object_get(o, "Created"));
+		if (t != NULL && (im->created = engine_parse_time(t)) == -1)
+			im->created = 0;
+		labels_from_json(&im->labels, json_path(o, "Config", "Labels"));
+	} else {
+		im->created = (time_t)json_integer_value(
+		    json_object_get(o, "Created"));
+		labels_from_json(&im->labels, json_object_get(o, "Labels"));
+	}
+	return 0;
+}
+
+int
+engine_parse_image_inspect(const char *s, size_t len, struct engine_image *im,
+    struct error *err)
+{
+	json_t	*o;
+	int	 rc;
+
+	memset(im, 0, sizeof *im);
+	error_clear(err);
+	if ((o = engine_json_load(s, len, JSON_OBJECT, err)) == NULL)
+		return -1;
+	rc = image_from_json(im, o, 1, err);
+	json_decref(o);
+	return rc;
+}
+
+int
+engine_parse_image_list(const char *s, size_t len, struct engine_image **vp,
+    size_t *np, struct error *err)
+{
+	struct engine_image	*v;
+	json_t			*a, *o;
+	size_t			 i;
+
+	*vp = NULL;
+	*np = 0;
+	error_clear(err);
+	if ((a = engine_json_load(s, len, JSON_ARRAY, err)) == NULL)
+		return -1;
+	v = xcalloc(json_array_size(a) + 1, sizeof *v);
+	json_array_foreach(a, i, o) {
+		if (image_from_json(&v[i], o, 0, err) == -1) {
+			engine_images_free(v, i + 1);
+			json_decref(a);
+			return -1;
+		}
+	}
+	*vp = v;
+	*np = json_array_size(a);
+	json_decref(a);
+	return 0;
+}
+
+/*
+ * Without a terminal the engine sends logs multiplexed: frames of an
+ * 8-byte header (stream, 0, 0, 0, big-endian length) and the bytes.
+ * A body that is not a clean run of such frames is taken as it is.
+ */
+char *
+engine_parse_logs(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	char			*out;
+	size_t			 i, o, n;
+
+	for (i = 0; i < len; i += 8 + n) {
+		if (len - i < 8 || p[i] > 2 || p[i + 1] != 0 ||
+		    p[i + 2] != 0 || p[i + 3] != 0)
+			break;
+		n = (size_t)p[i + 4] << 24 | (size_t)p[i + 5] << 16 |
+		    (size_t)p[i + 6] << 8 | (size_t)p[i + 7];
+		if (n > len - i - 8)
+			break;
+	}
+	out = xmalloc(len + 1);
+	if (i != len) {
+		memcpy(out, s, len);
+		out[len] = '\0';
+		return out;
+	}
+	for (i = o = 0; i < len; i += 8 + n) {
+		n = (size_t)p[i + 4] << 24 | (size_t)p[i + 5] << 16 |
+		    (size_t)p[i + 6] << 8 | (size_t)p[i + 7];
+		memcpy(out + o, s + i + 8, n);
+		o += n;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+int
+engine_parse_id(const char *s, size_t len, int image, char **idp,
+    struct error *err)
+{
+	json_t		*o;
+	const char	*id;
+
+	*idp = NULL;
+	error_clear(err);
+	if ((o = engine_json_load(s, len, JSON_OBJECT, err)) == NULL)
+		return -1;
+	if ((id = json_string_value(json_object_get(o, "Id"))) == NULL) {
+		error_set(err, ERROR_PROTOCOL, 0, "no Id");
+		json_decref(o);
+		return -1;
+	}
+	*idp = image ? engine_image_id(id) : xstrdup(id);
+	json_decref(o);
+	return 0;
+}
+
+/*
+ * GET /info. A Podman service says who it is with members Docker has
+ * not, such as BuildahVersion.
+ */
+int
+engine_parse_info(const char *s, size_t len, struct engine_info *info,
+    struct error *err)
+{
+	json_t	*o;
+
+	memset(info, 0, sizeof *info);
+	error_clear(err);
+	if ((o = engine_json_load(s, len, JSON_OBJECT, err)) == NULL)
+		return -1;
+	info->id = json_strdup(o, "ID");
+	info->name = json_strdup(o, "Name");
+	info->root = json_strdup(o, "DockerRootDir");
+	info->podman = json_object_get(o, "BuildahVersion") != NULL;
+	json_decref(o);
+	return 0;
+}
+
+void
+engine_info_release(struct engine_info *info)
+{
+	free(info->id);
+	free(info->name);
+	free(info->root);
+	memset(info, 0, sizeof *info);
+}
+
+int
+engine_parse_min_version(const char *s, size_t len, char *min, size_t size,
+    struct error *err)
+{
+	json_t		*o;
+	const char	*v;
+
+	error_clear(err);
+	if ((o = engine_json_load(s, len, JSON_OBJECT, err)) == NULL)
+		return -1;
+	v = json_string_value(json_object_get(o, "MinAPIVersion"));
+	strlcpy(min, v != NULL ? v : ENGINE_API_MIN, size);
+	json_decref(o);
+	return 0;
+}
+
+/* The body of POST /containers/create, as text. */
+char *
+engine_json_create(const struct engine_create *cr)
+{
+	json_t	*o, *host, *a;
+	char	*s, *port;
+	size_t	 i;
+
+	o = json_pack("{s:s}", "Image", cr->image);
+	host = json_object();
+	if (cr->hostname != NULL)
+		json_object_set_new(o, "Hostname", json_string(cr->hostname));
+	if (cr->labels != NULL)
+		json_object_set_new(o, "Labels", engine_json_labels(cr->labels));
+	if (cr->cmd != NULL) {
+		a = json_array();
+		for (i = 0; cr->cmd[i] != NULL; i++)
+			json_array_append_new(a, json_string(cr->cmd[i]));
+		json_object_set_new(o, "Cmd", a);
+	}
+	if (cr->init)
+		json_object_set_new(host, "Init", json_true());
+	if (cr->publish > 0) {
+		/* 127.0.0.1 only: the container's sshd is for this host. */
+		xasprintf(&port, "%d/tcp", cr->publish);
+		json_object_set_new(o, "ExposedPorts",
+		    json_pack("{s:{}}", port));
+		json_object_set_new(host, "PortBindings", json_pack(
+		    "{s:[{s:s,s:s}]}", port, "HostIp", "127.0.0.1",
+		    "HostPort", ""));
+		free(port);
+	}
+	json_object_set_new(o, "HostConfig", host);
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return s;
+}

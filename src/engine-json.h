@@ -1,0 +1,66 @@
+/*
+ * engine-json: the engine's JSON, private to the engine module (made
+ * by engine-json.c). Only engine.c, tests/unit/test-engine.c,
+ * tests/live/test-engine.c and tests/fuzz/fuzz-engine.c include it;
+ * commands see engine.h alone.
+ *
+ * The engine is not to be trusted to be Docker: anything that listens
+ * on DOCKER_HOST may answer. Each parser takes one response body with
+ * its exact length (no NUL after it is needed) and returns 0, or -1
+ * with ERROR_PROTOCOL and a message that engine.c wraps into one that
+ * names the engine and the call. What a parser fills, the caller
+ * releases, whatever it returned.
+ */
+#ifndef ENGINE_JSON_H
+#define ENGINE_JSON_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "engine.h"
+#include "error.h"
+
+/* GET /containers/ID/json and GET /containers/json. */
+int	engine_parse_container_inspect(const char *, size_t,
+	    struct engine_container *, struct error *);
+int	engine_parse_container_list(const char *, size_t,
+	    struct engine_container **, size_t *, struct error *);
+/* GET /images/NAME/json and GET /images/json. */
+int	engine_parse_image_inspect(const char *, size_t,
+	    struct engine_image *, struct error *);
+int	engine_parse_image_list(const char *, size_t, struct engine_image **,
+	    size_t *, struct error *);
+/*
+ * The "Id" of the answer to POST /containers/create (image 0) or
+ * POST /commit (image 1: written as Docker writes an image's ID).
+ */
+int	engine_parse_id(const char *, size_t, int, char **, struct error *);
+/* GET /info. */
+int	engine_parse_info(const char *, size_t, struct engine_info *,
+	    struct error *);
+/* GET /version: its MinAPIVersion, else ENGINE_API_MIN, into a buffer. */
+int	engine_parse_min_version(const char *, size_t, char *, size_t,
+	    struct error *);
+/* Turns a logs body, multiplexed or raw, into text. */
+char	*engine_parse_logs(const char *, size_t);
+/* Parses an RFC 3339 time as the engine writes it; -1 if it is not one. */
+time_t	 engine_parse_time(const char *);
+/* Parses "MAJOR.MINOR" (an Api-Version header); -1 if it is not one. */
+int	 engine_parse_version(const char *, long *, long *);
+/* Compares "1.41" and "1.9" as versions. */
+int	 engine_version_cmp(const char *, const char *);
+
+/* The body of POST /containers/create, as text (free() it). */
+char	*engine_json_create(const struct engine_create *);
+/*
+ * For what engine.c writes and streams: a body of the wanted type (-1
+ * with ERROR_PROTOCOL else), labels as a JSON object, and an image ID
+ * as Docker writes it ("sha256:" added to a bare one, as Podman sends).
+ */
+json_t	*engine_json_load(const char *, size_t, json_type, struct error *);
+json_t	*engine_json_labels(const struct engine_labels *);
+char	*engine_image_id(const char *);
+
+#endif /* ENGINE_JSON_H */

@@ -1,0 +1,509 @@
+/*
+ * machine: starting one NAME (machine.h, "Starting"), the steps of
+ * redock start (redock.1) that the later verbs share.
+ *
+ * A start that fails removes the container it made and forgets the
+ * host key it made, so that it leaves what was there before; the alias
+ * is written only once sshd has answered.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alias.h"
+#include "base.h"
+#include "engine.h"
+#include "keys.h"
+#include "machine.h"
+#include "name.h"
+#include "tar.h"
+#include "xmalloc.h"
+
+#define LOG_LINES	3	/* of the container's log in an error */
+#define OWNER_TRIES	40	/* 50 ms apart: a container being made */
+
+/* What start_alive() asks about. */
+struct start_alive {
+	const struct machine_start_context	*ctx;
+	const struct machine_start		*ms;
+};
+
+static int	start_existing(const struct machine_start_context *,
+		    struct machine_start *, struct engine_container *,
+		    struct error *);
+static int	start_free(const struct machine_start_context *,
+		    struct machine_start *, const struct machine_start *const *,
+		    size_t, struct engine_container *, struct engine_container *,
+		    size_t, struct error *);
+static void	start_taken(const struct machine_start *, const char *,
+		    struct error *);
+static int	start_other(const struct machine_start_context *,
+		    const struct machine_start *, struct error *);
+static int	start_make(const struct machine_start_context *,
+		    struct machine_start *, struct error *);
+static int	start_join(const struct machine_start_context *,
+		    struct machine_start *, struct error *);
+static int	start_owner_wait(const struct machine_start_context *,
+		    const struct machine_start *, struct engine_container *,
+		    struct error *);
+static int	start_boot(const struct machine_start_context *,
+		    struct machine_start *, int *, struct error *);
+static int	start_reach(const struct machine_start_context *,
+		    struct machine_start *, int, struct error *);
+static int	start_alive(void *);
+static int	start_interrupted(const struct machine_start_context *,
+		    struct error *);
+static void	start_let_go(struct machine_start *);
+static void	start_forget_key(const struct machine_start_context *,
+		    struct machine_start *, struct engine *);
+
+int
+machine_start_init(struct machine_start *ms, const char *name,
+    const struct machine_settings *settings, struct error *err)
+{
+	memset(ms, 0, sizeof *ms);
+	ms->name = name;
+	ms->settings = *settings;
+	ms->hold = -1;
+	return name_alias(settings->hostname, ms->alias, sizeof ms->alias,
+	    err);
+}
+
+void
+machine_start_release(struct machine_start *ms)
+{
+	start_let_go(ms);
+	free(ms->id);
+	free(ms->stale);
+	tar_free(ms->keys);
+	engine_free(ms->e);
+	ms->id = ms->stale = NULL;
+	ms->keys = NULL;
+	ms->e = NULL;
+}
+
+/* Fails with: the alias of ms belongs to the container of NAME owner. */
+static void
+start_taken(const struct machine_start *ms, const char *owner,
+    struct error *err)
+{
+	char	*shown;
+
+	shown = xvis(owner != NULL ? owner : "?");
+	error_set(err, ERROR_INPUT, 0, "alias '%s' is taken by '%s': give "
+	    "this one another host name with -n", ms->alias, shown);
+	free(shown);
+}
+
+/*
+ * Fails when the fragment of the alias records another engine: the
+ * alias reaches a container there, which start must not take over.
+ */
+static int
+start_other(const struct machine_start_context *ctx,
+    const struct machine_start *ms, struct error *err)
+{
+	char	*url = NULL, *shown;
+
+	if (!machine_fragment_other(ctx->config, ms->alias, ctx->me, &url))
+		return 0;
+	shown = xvis(url);
+	error_set(err, ERROR_INPUT, 0, "its alias '%s' belongs to a container "
+	    "of the engine at %s: kill that one there first, or give this one "
+	    "another host name with -n", ms->alias, shown);
+	free(shown);
+	free(url);
+	return -1;
+}
+
+int
+machine_start_prepare(const struct machine_start_context *ctx,
+    struct machine_start *ms, const struct machine_start *const *earlier,
+    size_t nearlier, struct engine_container *cs, size_t n,
+    struct error *err)
+{
+	struct engine_container	*c, *stale = NULL;
+
+	/* A kill cut short leaves one being removed: a new one follows. */
+	if ((c = machine_by_name(cs, n, ms->name)) != NULL &&
+	    machine_going(c)) {
+		ms->stale = xstrdup(c->id);
+		stale = c;
+		c = NULL;
+	}
+	if (c != NULL)
+		return start_existing(ctx, ms, c, err);
+	return start_free(ctx, ms, earlier, nearlier, stale, cs, n, err);
+}
+
+/* The NAME has the container c: its alias is the one c was made with. */
+static int
+start_existing(const struct machine_start_context *ctx,
+    struct machine_start *ms, struct engine_container *c, struct error *err)
+{
+	const char	*alias;
+	char		*shown;
+
+	alias = machine_alias(c);
+	if (alias_valid(alias, err) == -1) {
+		shown = xstrdup(err->message);
+		error_set(err, ERROR_INPUT, 0, "its container has a bad %s "
+		    "label: %s", MACHINE_LABEL_ALIAS, shown);
+		free(shown);
+		return -1;
+	}
+	if (ms->settings.named && strcmp(alias, ms->alias) != 0) {
+		shown = xvis(ms->settings.hostname);
+		error_set(err, ERROR_INPUT, 0, "its container exists with the "
+		    "alias '%s', not '%s-container': 'redock kill' it first to "
+		    "change its host name", alias, shown);
+		free(shown);
+		return -1;
+	}
+	strlcpy(ms->alias, alias, sizeof ms->alias);
+	if (start_other(ctx, ms, err) == -1)
+		return -1;
+	ms->id = xstrdup(c->id);
+	ms->running = c->running;
+	ms->paused = c->state != NULL && strcmp(c->state, "paused") == 0;
+	return 0;
+}
+
+/*
+ * The NAME has no container (stale, if not NULL, is on its way out):
+ * its alias must be free, and the image to make one from is its own or
+ * else BASE_IMAGE.
+ */
+static int
+start_free(const struct machine_start_context *ctx,
+    struct machine_start *ms, const struct machine_start *const *earlier,
+    size_t nearlier, struct engine_container *stale,
+    struct engine_container *cs, size_t n, struct error *err)
+{
+	struct engine_container	*c;
+	struct engine_image	 im;
+	size_t			 i;
+
+	if ((c = machine_by_alias(cs, n, ms->alias)) != NULL && c != stale) {
+		start_taken(ms, machine_name(c), err);
+		return -1;
+	}
+	for (i = 0; i < nearlier; i++) {
+		if (strcmp(earlier[i]->alias, ms->alias) == 0) {
+			start_taken(ms, earlier[i]->name, err);
+			return -1;
+		}
+	}
+	if (start_other(ctx, ms, err) == -1)
+		return -1;
+
+	if (engine_image_inspect(ctx->me->e, ms->name, &im, err) == 0) {
+		engine_image_release(&im);
+		ms->image = ms->name;
+		return 0;
+	}
+	if (!ERROR_NOTFOUND(err))
+		return -1;
+	ms->image = BASE_IMAGE;
+	return 0;
+}
+
+int
+machine_start_hold(const struct machine_start_context *ctx,
+    struct machine_start *ms, struct error *err)
+{
+	/*
+	 * Held until the container is running with its alias, or gone:
+	 * sync takes a container that was never started, and that no
+	 * start holds, for one an interrupted start left, and removes it;
+	 * delete and a failed start forget a key only when no start holds
+	 * it.
+	 */
+	if ((ms->hold = keys_host_hold(ctx->home, ms->alias, err)) == -1)
+		return -1;
+	ms->keymade = !keys_host_exists(ctx->home, ms->alias);
+	if (keys_archive(ctx->home, ms->alias, &ms->keys, err) == -1)
+		return -1;
+	/* Here, before any thread: the first engine_new() sets up curl. */
+	return engine_new(&ms->e, ctx->host, ctx->env, err);
+}
+
+void
+machine_start_abandon(const struct machine_start_context *ctx,
+    struct machine_start *ms)
+{
+	start_forget_key(ctx, ms, ctx->me != NULL ? ctx->me->e : NULL);
+	start_let_go(ms);
+}
+
+static void
+start_let_go(struct machine_start *ms)
+{
+	if (ms->hold != -1) {
+		close(ms->hold);
+		ms->hold = -1;
+	}
+}
+
+/*
+ * A failed start that made the host key of its alias and leaves no
+ * container forgets the key again, unless another start holds it or a
+ * container of the alias has it: refused starts leave no keys behind.
+ * It lets go of its own hold first.
+ */
+static void
+start_forget_key(const struct machine_start_context *ctx,
+    struct machine_start *ms, struct engine *e)
+{
+	struct engine_container	 c;
+	struct error		 err;
+	const char		*label;
+	int			 idle;
+
+	start_let_go(ms);
+	if (!ms->keymade || e == NULL ||
+	    (idle = keys_host_idle(ctx->home, ms->alias)) == -1)
+		return;
+	/* A container of that name that is not redock's has no key. */
+	if (engine_container_inspect(e, ms->alias, &c, &err) == 0) {
+		label = machine_alias(&c);
+		if (label == NULL || strcmp(label, ms->alias) != 0)
+			keys_host_remove(ctx->home, ms->alias, &err);
+		engine_container_release(&c);
+	} else if (ERROR_NOTFOUND(&err))
+		keys_host_remove(ctx->home, ms->alias, &err);
+	close(idle);
+}
+
+int
+machine_start(const struct machine_start_context *ctx,
+    struct machine_start *ms, struct error *err)
+{
+	int	ret, port = 0, gone = 0;
+
+	error_clear(&ms->cleanup);
+	if ((ret = start_make(ctx, ms, err)) == 0 &&
+	    (ret = start_boot(ctx, ms, &port, err)) == 0)
+		ret = start_reach(ctx, ms, port, err);
+	if (ret == -1 && ms->created) {
+		if (engine_container_remove(ms->e, ms->id, 1,
+		    &ms->cleanup) == 0) {
+			error_clear(&ms->cleanup);
+			gone = 1;
+		}
+	}
+	if (ret == -1 && (ms->id == NULL || gone))
+		start_forget_key(ctx, ms, ms->e);
+	start_let_go(ms);
+	return ret;
+}
+
+static int
+start_interrupted(const struct machine_start_context *ctx,
+    struct error *err)
+{
+	if (!*ctx->interrupted)
+		return 0;
+	error_set(err, ERROR_SYSTEM, 0, "interrupted");
+	return -1;
+}
+
+/* The container: a stale one gone, and one made or joined if none. */
+static int
+start_make(const struct machine_start_context *ctx,
+    struct machine_start *ms, struct error *err)
+{
+	struct engine_create	 cr;
+	struct engine_labels	 labels = { NULL, NULL, 0 };
+	int			 ret;
+
+	if (ms->stale != NULL &&
+	    machine_wait_gone(ms->e, ms->stale, err) == -1)
+		return -1;
+	if (ms->id != NULL)
+		return 0;
+	engine_labels_add(&labels, MACHINE_LABEL_NAME, ms->name);
+	engine_labels_add(&labels, MACHINE_LABEL_ALIAS, ms->alias);
+	engine_labels_add(&labels, MACHINE_LABEL_VERSION, REDOCK_VERSION);
+	memset(&cr, 0, sizeof cr);
+	cr.name = ms->alias;
+	cr.image = ms->image;
+	cr.hostname = ms->settings.hostname;
+	cr.labels = &labels;
+	cr.init = 1;
+	cr.publish = MACHINE_SSH_PORT;
+	ret = engine_container_create(ms->e, &cr, &ms->id, err);
+	engine_labels_release(&labels);
+	if (ret == 0) {
+		ms->created = 1;
+		return 0;
+	}
+	if (!ERROR_CONFLICT(err))
+		return -1;
+	return start_join(ctx, ms, err);
+}
+
+/*
+ * Someone made a container of the alias's name meanwhile: the engine
+ * reserves the name before the container can be inspected, so it may
+ * take a moment to see whose it is. Another redock's start of the same
+ * NAME is joined; anything else is refused.
+ */
+static int
+start_join(const struct machine_start_context *ctx,
+    struct machine_start *ms, struct error *err)
+{
+	struct engine_container	 c;
+	const char		*owner;
+	int			 ret = -1;
+
+	memset(&c, 0, sizeof c);
+	if (start_owner_wait(ctx, ms, &c, err) == -1)
+		goto out;
+	if ((owner = machine_name(&c)) == NULL)
+		error_set(err, ERROR_INPUT, 0, "the engine has a container "
+		    "called '%s' that redock did not make: remove or rename "
+		    "it, or give this one another host name with -n",
+		    ms->alias);
+	else if (strcmp(owner, ms->name) != 0)
+		start_taken(ms, owner, err);
+	else {
+		ms->id = xstrdup(c.id);
+		ms->running = c.running;
+		ms->joined = 1;
+		ret = 0;
+	}
+out:
+	engine_container_release(&c);
+	return ret;
+}
+
+/* Inspects the container called ms->alias, waiting while it is 404. */
+static int
+start_owner_wait(const struct machine_start_context *ctx,
+    const struct machine_start *ms, struct engine_container *c,
+    struct error *err)
+{
+	struct timespec	pause = { 0, 50 * 1000000L };
+	int		tries;
+
+	for (tries = 0; tries < OWNER_TRIES; tries++) {
+		if (engine_container_inspect(ms->e, ms->alias, c, err) == 0)
+			return 0;
+		if (!ERROR_NOTFOUND(err) || *ctx->interrupted)
+			return -1;
+		nanosleep(&pause, NULL);
+	}
+	return -1;
+}
+
+/* Keys in, the container started, and *portp its sshd's port. */
+static int
+start_boot(const struct machine_start_context *ctx,
+    struct machine_start *ms, int *portp, struct error *err)
+{
+	struct engine_container	 c;
+	const void		*data;
+	char			*log = NULL;
+	size_t			 len;
+
+	/*
+	 * The keys go in before every start, so a client key made anew
+	 * since is let in, and a container made outside redock gets them.
+	 */
+	if (start_interrupted(ctx, err) == -1)
+		return -1;
+	/* Resumed first: the engine changes no files of a paused one. */
+	if (ms->paused && engine_container_unpause(ms->e, ms->id, err) == -1 &&
+	    !ERROR_CONFLICT(err))
+		return -1;
+	data = tar_data(ms->keys, &len);
+	if (engine_container_upload(ms->e, ms->id, "/", data, len, err) == -1)
+		return -1;
+	if (!ms->running && !ms->paused &&
+	    engine_container_start(ms->e, ms->id, err) == -1)
+		return -1;
+	if (engine_container_inspect(ms->e, ms->id, &c, err) == -1)
+		return -1;
+	if ((*portp = machine_port(&c)) == 0) {
+		if (!c.running) {
+			machine_log_tail(ms->e, ms->id, LOG_LINES, &log);
+			error_set(err, ERROR_SYSTEM, 0, "the container stopped "
+			    "at once; its log ends: %s", log);
+		} else
+			error_set(err, ERROR_SYSTEM, 0, "its container does not "
+			    "publish port %d on %s: 'redock kill' it and start "
+			    "it again", MACHINE_SSH_PORT, MACHINE_HOST_IP);
+	}
+	engine_container_release(&c);
+	free(log);
+	return *portp == 0 ? -1 : 0;
+}
+
+/* Asked while waiting for sshd: is the container still running? */
+static int
+start_alive(void *arg)
+{
+	struct start_alive	*a = arg;
+	struct engine_container	 c;
+	struct error		 err;
+	int			 running;
+
+	if (*a->ctx->interrupted)
+		return 0;
+	if (engine_container_inspect(a->ms->e, a->ms->id, &c, &err) == -1)
+		return !ERROR_NOTFOUND(&err);
+	running = c.running;
+	engine_container_release(&c);
+	return running;
+}
+
+/* sshd's banner on port, and then the alias that reaches it. */
+static int
+start_reach(const struct machine_start_context *ctx,
+    struct machine_start *ms, int port, struct error *err)
+{
+	struct start_alive	 alive = { ctx, ms };
+	char			*log = NULL;
+	int			 ret = -1;
+
+	switch (machine_wait_banner(port, ctx->timeout * 1000, start_alive,
+	    &alive)) {
+	case MACHINE_READY:
+		break;
+	case MACHINE_TIMEDOUT:
+		machine_log_tail(ms->e, ms->id, LOG_LINES, &log);
+		error_set(err, ERROR_SYSTEM, 0, "sshd did not answer on %s:%d "
+		    "within %d s; the container's log ends: %s",
+		    MACHINE_HOST_IP, port, ctx->timeout, log);
+		goto out;
+	case MACHINE_DEAD:
+		if (start_interrupted(ctx, err) == -1)
+			goto out;
+		machine_log_tail(ms->e, ms->id, LOG_LINES, &log);
+		error_set(err, ERROR_SYSTEM, 0, "the container stopped before "
+		    "sshd answered; its log ends: %s", log);
+		goto out;
+	}
+	if (start_interrupted(ctx, err) == -1 ||
+	    machine_alias_write(ctx->env, ctx->home, ctx->config, ms->alias,
+	    port, ctx->me, err) == -1)
+		goto out;
+
+	ms->port = port;
+	if (ms->created)
+		ms->started = MACHINE_STARTED_CREATED;
+	else if (ms->joined)
+		ms->started = MACHINE_STARTED_JOINED;
+	else if (ms->paused)
+		ms->started = MACHINE_STARTED_RESUMED;
+	else if (!ms->running)
+		ms->started = MACHINE_STARTED_AGAIN;
+	else
+		ms->started = MACHINE_STARTED_RUNNING;
+	ret = 0;
+out:
+	free(log);
+	return ret;
+}
