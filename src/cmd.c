@@ -411,7 +411,7 @@ cmd_session_run(const struct redock *rd, const char *image,
 	if (keys_home(&rd->env, &home, &err) == -1 ||
 	    session_open(&s, home, alias, port, SESSION_TIMEOUT_MS,
 	    &err) == -1 ||
-	    session_run(s, command, flags, rd->env.term, &status, &sig,
+	    session_run(s, command, flags, &rd->env, &status, &sig,
 	    &err) == -1) {
 		xasprintf(&what, "cannot reach '%s'", image);
 		cmd_error(what, &err);

@@ -116,11 +116,14 @@ keys_file_write(const char *dir, const char *name, const void *data,
 
 	path = path_join(dir, name);
 	xasprintf(&pattern, "%s/.%s.XXXXXX", dir, name);
-	if (fileio_tmp_write(pattern, data, len, mode, &tmp) == -1 ||
-	    fileio_rename(&tmp, path) == -1)
+	if (fileio_tmp_write(pattern, data, len, mode, &tmp) == -1 &&
+	    fileio_failed() == FILEIO_OPEN)
+		fail_errno(err, "write a file in", dir);
+	else if (tmp == NULL || fileio_rename(&tmp, path) == -1)
 		fail_errno(err, "write", path);
 	else if (fileio_dir_sync(dir) == -1)
-		fail_errno(err, "sync", dir);
+		fail_errno(err, fileio_failed() == FILEIO_OPEN ? "open" :
+		    "sync", dir);
 	else
 		rv = 0;
 	fileio_tmp_drop(&tmp);
@@ -228,7 +231,8 @@ lock_take(const char *home, int *fdp, struct error *err)
 	path = path_join(home, KEYS_LOCK);
 	if ((*fdp = fileio_lock(path, O_RDONLY | O_CREAT | O_NOFOLLOW,
 	    LOCK_EX)) == -1)
-		fail_errno(err, "create", path);
+		fail_errno(err, fileio_failed() == FILEIO_LOCK ? "lock" :
+		    "create", path);
 	free(path);
 	return *fdp == -1 ? -1 : 0;
 }
@@ -730,11 +734,13 @@ host_dir_remove(const char *home, const char *alias, struct error *err)
 		goto out;
 	}
 	if (fileio_dir_sync(hosts) == -1) {
-		fail_errno(err, "sync", hosts);
+		fail_errno(err, fileio_failed() == FILEIO_OPEN ? "open" :
+		    "sync", hosts);
 		goto out;
 	}
 	if (rmdir(hosts) == 0 && fileio_dir_sync(home) == -1) {
-		fail_errno(err, "sync", home);
+		fail_errno(err, fileio_failed() == FILEIO_OPEN ? "open" :
+		    "sync", home);
 		goto out;
 	}
 	rv = 0;
@@ -888,7 +894,8 @@ keys_host_hold(const char *home, const char *alias, struct error *err)
 		    O_NOFOLLOW, LOCK_SH)) == -1) {
 			if (errno == ENOENT)
 				continue;
-			fail_errno(err, "open", dir);
+			fail_errno(err, fileio_failed() == FILEIO_LOCK ?
+			    "lock" : "open", dir);
 			goto out;
 		}
 		/* keys_host_remove() may have taken it away meanwhile. */

@@ -238,11 +238,11 @@ char	*machine_include_note(const char *config);
 
 /*
  * The merges of config.d/ into config, through sshconf, on redock's
- * behalf (alias_sshconf_options(); "~" in an Include is env's home). machine_ssh_check() fails when
- * the next update would overwrite a hand edit; machine_ssh_update()
- * applies the n changes, with flags (SSHCONF_FORCE); and
- * machine_ssh_preview() says what that update would write, writing
- * nothing (see sshconf_preview()).
+ * behalf (alias_sshconf_options(); "~" in an Include is env's home).
+ * machine_ssh_check() fails when the next update would overwrite a hand
+ * edit; machine_ssh_update() applies the n changes, with flags
+ * (SSHCONF_FORCE); and machine_ssh_preview() says what that update would
+ * write, writing nothing (see sshconf_preview()).
  */
 int	machine_ssh_check(const struct env *env, const char *config,
 	    struct error *err);
@@ -439,7 +439,7 @@ int	machine_start_init(struct machine_start *ms, const char *name,
  * its n containers cs (machine_list()): the container of the NAME
  * (then its alias is the one it was made with, which settings' host
  * name, if named, must make), or that its alias is free (of cs, of the
- * nearlier NAMEs prepared before it in the same call, of a fragment of
+ * NAMEs prepared before it in the same call, of a fragment of
  * another engine) and the image to make one from: the NAME's own, else
  * BASE_IMAGE, which may have to be built first. Returns 0, or -1.
  */

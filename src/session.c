@@ -26,6 +26,7 @@
 #include <libssh/libssh.h>
 #include <libssh/callbacks.h>
 
+#include "env.h"
 #include "error.h"
 #include "keys.h"
 #include "machine.h"
@@ -41,7 +42,6 @@
 #define SESSION_USER	"root"
 #define SESSION_BUF	(64 * 1024)
 
-extern char **environ;
 
 struct session {
 	ssh_session	 ssh;
@@ -103,7 +103,7 @@ static int	on_data(ssh_session, ssh_channel, void *, uint32_t, int,
 static void	on_exit_status(ssh_session, ssh_channel, int, void *);
 static void	on_exit_signal(ssh_session, ssh_channel, const char *, int,
 		    const char *, const char *, void *);
-static void	send_env(ssh_channel);
+static void	send_env(ssh_channel, char *const *);
 static int	window_fd(void);
 static void	window_size(int, int *, int *);
 static void	raw_mode(struct termios *);
@@ -116,7 +116,7 @@ static int	run_signals_catch(int, struct sigaction *, int *,
 		    struct error *);
 static void	run_signals_restore(const struct sigaction *, const int *);
 static int	run_start(struct session *, struct run *, const char *,
-		    const char *, struct error *);
+		    const struct env *, struct error *);
 static void	run_signals_read(struct run *);
 static void	run_input(struct run *, uint32_t);
 static int	run_pump(struct session *, struct run *, struct error *);
@@ -226,12 +226,13 @@ on_exit_signal(ssh_session ssh, ssh_channel channel, const char *name,
 
 /* LANG and LC_*, as OpenSSH's SendEnv; sshd may refuse them. */
 static void
-send_env(ssh_channel channel)
+send_env(ssh_channel channel, char *const *vars)
 {
-	char		**e, *name;
-	const char	 *eq;
+	char *const	*e;
+	char		*name;
+	const char	*eq;
 
-	for (e = environ; *e != NULL; e++) {
+	for (e = vars; e != NULL && *e != NULL; e++) {
 		if (strncmp(*e, "LANG=", 5) != 0 && strncmp(*e, "LC_", 3) != 0)
 			continue;
 		if ((eq = strchr(*e, '=')) == NULL)
@@ -461,13 +462,16 @@ run_signals_restore(const struct sigaction *old, const int *caught)
 }
 
 /*
- * Opens r's channel and starts command in it (NULL: the shell), with a
- * pty of term (NULL or empty: "dumb") when r->pty says so.
+ * Opens r's channel and starts command in it (NULL: the shell), with
+ * env's locale, and a pty of env's term (NULL or empty: "dumb") when
+ * r->pty says so.
  */
 static int
 run_start(struct session *s, struct run *r, const char *command,
-    const char *term, struct error *err)
+    const struct env *env, struct error *err)
 {
+	const char	*term = env->term;
+
 	if ((r->ch = ssh_channel_new(s->ssh)) == NULL) {
 		fail_ssh(s, err, "cannot open a channel on %s", s->where);
 		return -1;
@@ -483,7 +487,7 @@ run_start(struct session *s, struct run *r, const char *command,
 		fail_ssh(s, err, "cannot open a session on %s", s->where);
 		return -1;
 	}
-	send_env(r->ch);
+	send_env(r->ch, env->vars);
 	if (r->pty) {
 		r->wfd = window_fd();
 		window_size(r->wfd, &r->cols, &r->rows);
@@ -616,7 +620,7 @@ run_status(struct session *s, int *statusp, struct error *err)
 
 int
 session_run(struct session *s, const char *command, int flags,
-    const char *term, int *statusp, int *signalp, struct error *err)
+    const struct env *env, int *statusp, int *signalp, struct error *err)
 {
 	struct sigaction	 old[RUN_SIGNALS];
 	struct termios		 saved, raw;
@@ -636,7 +640,7 @@ session_run(struct session *s, const char *command, int flags,
 
 	if (run_signals_catch(r.pty, old, caught, err) == -1)
 		return -1;
-	if (run_start(s, &r, command, term, err) == -1)
+	if (run_start(s, &r, command, env, err) == -1)
 		goto out;
 	if (r.pty && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO,
 	    &saved) == 0) {

@@ -18,6 +18,7 @@
 
 #include "error.h"
 
+struct env;
 struct session;
 
 /*
@@ -34,10 +35,10 @@ int	session_open(struct session **, const char *home, const char *alias,
 
 /*
  * Runs command (NULL: root's login shell) in its own channel, passing
- * on LANG and LC_*, and pumps standard input, output and error until
+ * on LANG and LC_* of env's vars, and pumps standard input, output and error until
  * the server closes the channel: stdin is forwarded, with EOF, as fast
  * as the server takes it; output and error go to fds 1 and 2 apart.
- * With SESSION_PTY a pseudo-terminal of type term (the user's TERM;
+ * With SESSION_PTY a pseudo-terminal of type env's term (TERM;
  * NULL or empty: "dumb") and the window size of the terminal here is
  * asked for and, when stdin is a terminal, that terminal is put
  * in raw mode and restored on every way out; window changes (SIGWINCH)
@@ -50,7 +51,8 @@ int	session_open(struct session **, const char *home, const char *alias,
  * caller should die of it when it is done.
  */
 int	session_run(struct session *, const char *command, int flags,
-	    const char *term, int *statusp, int *signalp, struct error *err);
+	    const struct env *env, int *statusp, int *signalp,
+	    struct error *err);
 
 /* Closes the connection; accepts NULL. */
 void	session_free(struct session *);

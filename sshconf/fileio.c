@@ -19,6 +19,9 @@
 
 #define READ_FIRST	8192	/* bytes, the first buffer of a read */
 
+/* What fileio_failed() says: set before every failure, as errno is. */
+static _Thread_local enum fileio_step	failed;
+
 static int	wait_readable(int, const struct timespec *);
 static int	grow(char **, size_t *, size_t);
 
@@ -78,6 +81,7 @@ fileio_read_fd(int fd, size_t max, int seconds, char **bufp, size_t *lenp)
 	ssize_t		 r;
 	int		 saved;
 
+	failed = FILEIO_DATA;
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	end.tv_sec += seconds;
 	for (;;) {
@@ -126,6 +130,7 @@ fileio_read(const char *path, int oflags, size_t max, char **bufp,
 {
 	int	fd, rv, saved;
 
+	failed = FILEIO_OPEN;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | oflags)) == -1)
 		return -1;
 	rv = fileio_read_fd(fd, max, 0, bufp, lenp);
@@ -142,6 +147,12 @@ fileio_free(char *buf, size_t len)
 		freezero(buf, len + 1);
 }
 
+enum fileio_step
+fileio_failed(void)
+{
+	return failed;
+}
+
 int
 fileio_tmp_write(const char *pattern, const void *data, size_t len,
     mode_t mode, char **tmpp)
@@ -152,6 +163,7 @@ fileio_tmp_write(const char *pattern, const void *data, size_t len,
 	int		 fd, saved;
 
 	*tmpp = NULL;
+	failed = FILEIO_OPEN;
 	if ((tmp = strdup(pattern)) == NULL)
 		return -1;
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
@@ -160,6 +172,7 @@ fileio_tmp_write(const char *pattern, const void *data, size_t len,
 		errno = saved;
 		return -1;
 	}
+	failed = FILEIO_DATA;
 	if (fchmod(fd, mode) == -1)
 		goto bad;
 	while (len > 0) {
@@ -192,6 +205,7 @@ bad:
 int
 fileio_rename(char **tmpp, const char *path)
 {
+	failed = FILEIO_DATA;
 	if (rename(*tmpp, path) == -1)
 		return -1;
 	free(*tmpp);
@@ -217,8 +231,10 @@ fileio_dir_sync(const char *dir)
 {
 	int	fd, r, saved;
 
+	failed = FILEIO_OPEN;
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return -1;
+	failed = FILEIO_DATA;
 	r = fsync(fd);
 	saved = errno;
 	close(fd);
@@ -234,11 +250,13 @@ fileio_lock(const char *path, int oflags, int op)
 	struct stat	sb;
 	int		fd, saved;
 
+	failed = FILEIO_OPEN;
 	if ((fd = open(path, oflags | O_CLOEXEC, 0600)) == -1)
 		return -1;
 	if ((oflags & O_CREAT) && (fstat(fd, &sb) == -1 ||
 	    ((sb.st_mode & 07777) != 0600 && fchmod(fd, 0600) == -1)))
 		goto bad;
+	failed = FILEIO_LOCK;
 	while (flock(fd, op) == -1)
 		if (errno != EINTR)
 			goto bad;

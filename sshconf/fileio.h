@@ -92,4 +92,19 @@ int	fileio_dir_sync(const char *dir);
  */
 int	fileio_lock(const char *path, int oflags, int op);
 
+/*
+ * Which step of this thread's last failed fileio call failed, beside
+ * errno's why, for callers whose messages tell them apart ("cannot open
+ * 'DIR'" and "cannot sync 'DIR'"): FILEIO_OPEN, the file, temporary or
+ * directory could not be opened or made (nor, with O_CREAT, given its
+ * mode); FILEIO_DATA, reading, writing, syncing or renaming it failed;
+ * FILEIO_LOCK, flock(2) refused.
+ */
+enum fileio_step {
+	FILEIO_OPEN,
+	FILEIO_DATA,
+	FILEIO_LOCK
+};
+enum fileio_step fileio_failed(void);
+
 #endif

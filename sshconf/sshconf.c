@@ -278,7 +278,8 @@ static int
 fsync_dir(struct state *st, const char *dir)
 {
 	if (fileio_dir_sync(dir) == -1)
-		return fail_errno(st, "sync", dir);
+		return fail_errno(st, fileio_failed() == FILEIO_OPEN ?
+		    "open" : "sync", dir);
 	return 0;
 }
 
@@ -406,7 +407,8 @@ lock(struct state *st)
 	else
 		st->lock = fileio_lock(path, O_RDWR | O_CREAT, LOCK_EX);
 	if (st->lock == -1 && !(st->dry && errno == ENOENT))
-		rv = fail_errno(st, st->dry ? "read" : "create", path);
+		rv = fail_errno(st, fileio_failed() == FILEIO_LOCK ? "lock" :
+		    st->dry ? "read" : "create", path);
 	free(path);
 	return rv;
 }
@@ -1064,8 +1066,9 @@ include_args(struct buf *out, const char *s, struct include_arg *a, int na,
  * Rewrites the text of "local" (v[local]) for FILE: each argument of an
  * Include that matches the path of a fragment in dir (FILE.d; a relative
  * one is taken from the working directory) becomes the quoted paths of
- * the fragments it covers, in glob(3)'s order; an Include left without arguments becomes a comment. Sets
- * covered[i] for each fragment taken in so. Returns the allocated text
+ * the fragments it covers, in glob(3)'s order; an Include left without
+ * arguments becomes a comment. Sets covered[i] for each fragment taken
+ * in so. Returns the allocated text
  * (*lenp bytes, NUL-terminated), or NULL when nothing changes.
  */
 static char *

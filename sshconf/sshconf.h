@@ -34,8 +34,8 @@
  *     "Include=ARG", arguments split at blanks with quotes and escapes,
  *     at the top level or in a Host or Match block). An argument is
  *     resolved as for a user's config ("~" and "~/" under opts->home or
- *     the passwd entry's home, "~USER/" under that user's home, a relative one under
- *     HOME/.ssh); one that matches (fnmatch(3), as glob(3) would) the
+ *     the passwd entry's home, "~USER/" under that user's home, a
+ *     relative one under HOME/.ssh); one that matches (fnmatch(3), as glob(3) would) the
  *     path FILE.d/NAME of some fragment names fragments. The fragments
  *     it matches, but "local" and those named with opts->own_prefix, are
  *     "taken in": they are not merged at the top level, and in FILE the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The command line as CLI.md has it: help, version, and a wrong command
+# The command line as redock.1 has it: help, version, and a wrong command
 # line answered with one line on stderr and exit status 2.
 
 load helper

@@ -110,7 +110,8 @@ slurp(FILE *fp)
 static struct run
 run(const char *word, ...)
 {
-	static const struct redock rd = { "unix:///x.sock", 1, { NULL } };
+	static const struct redock rd = { .host = "unix:///x.sock",
+	    .verbosity = 1 };
 	const struct cmd_entry	*entry;
 	struct run		 r;
 	va_list			 ap;

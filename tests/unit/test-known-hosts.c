@@ -28,7 +28,8 @@
 #define ALIAS		"web-container"
 #define KEY		"ssh-ed25519 KEY"	/* a keyline for pure tests */
 /* A real ed25519 public key, for the file tests. */
-#define B64		"AAAAC3NzaC1lZDI1NTE5AAAAICQDtZykxcD+/fjNA1hmk/dGdzI9Ej4Xl/oCz19Vj8ZB"
+#define B64		"AAAAC3NzaC1lZDI1NTE5AAAAICQDtZykxcD+/fjNA1hmk/" \
+			"dGdzI9Ej4Xl/oCz19Vj8ZB"
 #define REAL		"ssh-ed25519 " B64
 
 static int	 home_new(void **);

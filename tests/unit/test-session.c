@@ -38,6 +38,7 @@
 #include <libssh/callbacks.h>
 #include <libssh/server.h>
 
+#include "env.h"
 #include "error.h"
 #include "keys.h"
 #include "session.h"
@@ -1203,6 +1204,7 @@ run_captured(struct session *sp, const char *command, int flags,
     char **errp)
 {
 	struct error	 err;
+	struct env	 env;
 	char	*dir, *outp, *errpath, *inp, *out;
 	int	 saved[3], fd[3], i, rv;
 
@@ -1221,7 +1223,10 @@ run_captured(struct session *sp, const char *command, int flags,
 		assert_int_equal(dup2(fd[i], i), i);
 		close(fd[i]);
 	}
-	rv = session_run(sp, command, flags, term, statusp, signalp, &err);
+	memset(&env, 0, sizeof env);
+	env.term = term;
+	env.vars = environ;
+	rv = session_run(sp, command, flags, &env, statusp, signalp, &err);
 	for (i = 0; i < 3; i++) {
 		dup2(saved[i], i);
 		close(saved[i]);
@@ -1368,6 +1373,7 @@ a_server_that_goes_without_a_status_is_an_error(void **state)
 	struct server	 srv;
 	struct session	*sp = NULL;
 	struct error	 err;
+	struct env	 env = { 0 };
 	int		 status = -1, sig = -1, saved, null;
 
 	sp = sshd_session(s, &srv);
@@ -1376,7 +1382,7 @@ a_server_that_goes_without_a_status_is_an_error(void **state)
 	assert_true((null = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0);
 	assert_int_equal(dup2(null, STDIN_FILENO), STDIN_FILENO);
 	close(null);
-	assert_int_equal(session_run(sp, "vanish", 0, NULL, &status, &sig,
+	assert_int_equal(session_run(sp, "vanish", 0, &env, &status, &sig,
 	    &err), -1);
 	dup2(saved, STDIN_FILENO);
 	close(saved);

@@ -1614,8 +1614,8 @@ an_include_is_left_alone_without_home_or_elsewhere(void **state)
 
 /*
  * The issue's user: an Include of every file of config.d/ in FILE, a
- * fragment of theirs beside it. First use makes FILE "local"; FILE then includes
- * the user's fragment where the Include stood, and neither "local"
+ * fragment of theirs beside it. First use makes FILE "local"; FILE then
+ * includes the user's fragment where the Include stood, and neither "local"
  * (which would include itself) nor redock's.
  */
 static void
