@@ -75,11 +75,19 @@ static int	request_do(struct engine *, struct request *, struct buf *,
 static int	call(struct engine *, const char *, const char *,
 		    const char *, const void *, size_t, long, struct buf *,
 		    struct error *);
-typedef int	parse_fn(const char *, size_t, void *, size_t *,
+/* What the answer of a GET is mapped into (engine-json.h). */
+enum mapping {
+	MAP_CONTAINER,		/* struct engine_container */
+	MAP_CONTAINERS,		/* a list of them */
+	MAP_IMAGE,		/* struct engine_image */
+	MAP_IMAGES,		/* a list of them */
+	MAP_INFO,		/* struct engine_info */
+};
+
+static int	map(enum mapping, const struct buf *, void *, size_t *,
 		    struct error *);
 static int	get_mapped(struct engine *, const char *, const char *,
-		    parse_fn *, void *, size_t *, struct error *);
-static parse_fn	parse_info;
+		    enum mapping, void *, size_t *, struct error *);
 
 /* Wraps a parser's message into one that names the engine and the call. */
 static void
@@ -846,7 +854,7 @@ engine_info(struct engine *e, struct engine_info *info,
     struct error *err)
 {
 	memset(info, 0, sizeof *info);
-	return get_mapped(e, "/info", "/info", parse_info, info, NULL, err);
+	return get_mapped(e, "/info", "/info", MAP_INFO, info, NULL, err);
 }
 
 /* Containers. */
@@ -953,13 +961,6 @@ engine_container_stop(struct engine *e, const char *id, int grace,
 }
 
 int
-engine_container_kill(struct engine *e, const char *id,
-    struct error *err)
-{
-	return container_action(e, "POST", id, "/kill", "", 0, err);
-}
-
-int
 engine_container_remove(struct engine *e, const char *id, int force,
     struct error *err)
 {
@@ -967,14 +968,37 @@ engine_container_remove(struct engine *e, const char *id, int force,
 	    force ? "?v=1&force=1" : "?v=1", 0, err);
 }
 
-/*
- * GET path and map the answer with parse into out (and *np for lists);
- * shown is the path an error names, without the query.
- */
+/* Maps body into out (and *np for a list), as m says out is. */
+static int
+map(enum mapping m, const struct buf *body, void *out, size_t *np,
+    struct error *err)
+{
+	switch (m) {
+	case MAP_CONTAINER:
+		return engine_parse_container_inspect(body->data, body->len,
+		    out, err);
+	case MAP_CONTAINERS:
+		return engine_parse_container_list(body->data, body->len, out,
+		    np, err);
+	case MAP_IMAGE:
+		return engine_parse_image_inspect(body->data, body->len, out,
+		    err);
+	case MAP_IMAGES:
+		return engine_parse_image_list(body->data, body->len, out, np,
+		    err);
+	case MAP_INFO:
+		break;
+	}
+	return engine_parse_info(body->data, body->len, out, err);
+}
 
+/*
+ * GET path and map the answer into out (and *np for lists); shown is
+ * the path an error names, without the query.
+ */
 static int
 get_mapped(struct engine *e, const char *path, const char *shown,
-    parse_fn *parse, void *out, size_t *np, struct error *err)
+    enum mapping m, void *out, size_t *np, struct error *err)
 {
 	struct buf	 body;
 	int		 ret = -1;
@@ -982,7 +1006,7 @@ get_mapped(struct engine *e, const char *path, const char *shown,
 	buf_init(&body, BODY_MAX);
 	if (call(e, "GET", path, NULL, NULL, 0, 0, &body, err) == -1)
 		goto out;
-	if (parse(body.data, body.len, out, np, err) == -1) {
+	if (map(m, &body, out, np, err) == -1) {
 		error_protocol(e, "GET", shown, err);
 		goto out;
 	}
@@ -992,55 +1016,17 @@ out:
 	return ret;
 }
 
-static int
-parse_container(const char *s, size_t len, void *out, size_t *np,
-    struct error *err)
-{
-	(void)np;
-	return engine_parse_container_inspect(s, len, out, err);
-}
-
-static int
-parse_containers(const char *s, size_t len, void *out, size_t *np,
-    struct error *err)
-{
-	return engine_parse_container_list(s, len, out, np, err);
-}
-
-static int
-parse_image(const char *s, size_t len, void *out, size_t *np,
-    struct error *err)
-{
-	(void)np;
-	return engine_parse_image_inspect(s, len, out, err);
-}
-
-static int
-parse_images(const char *s, size_t len, void *out, size_t *np,
-    struct error *err)
-{
-	return engine_parse_image_list(s, len, out, np, err);
-}
-
-static int
-parse_info(const char *s, size_t len, void *out, size_t *np,
-    struct error *err)
-{
-	(void)np;
-	return engine_parse_info(s, len, out, err);
-}
-
-/* GET /KIND/NAME/json (NAME escaped) and map it with parse into out. */
+/* GET /KIND/NAME/json (NAME escaped) and map it into out. */
 static int
 get_inspect(struct engine *e, const char *kind, const char *name,
-    parse_fn *parse, void *out, struct error *err)
+    enum mapping m, void *out, struct error *err)
 {
 	char	*path, *ename;
 	int	 ret;
 
 	ename = url_escape(e, name);
 	xasprintf(&path, "/%s/%s/json", kind, ename);
-	ret = get_mapped(e, path, path, parse, out, NULL, err);
+	ret = get_mapped(e, path, path, m, out, NULL, err);
 	free(path);
 	free(ename);
 	return ret;
@@ -1049,7 +1035,7 @@ get_inspect(struct engine *e, const char *kind, const char *name,
 /* GET shown?query, with the label filters, and map the list into vp, np. */
 static int
 get_list(struct engine *e, const char *shown, const char *query,
-    const struct engine_labels *filter, parse_fn *parse, void *vp,
+    const struct engine_labels *filter, enum mapping m, void *vp,
     size_t *np, struct error *err)
 {
 	char	*path, *q;
@@ -1058,7 +1044,7 @@ get_list(struct engine *e, const char *shown, const char *query,
 	q = label_filters(e, filter);
 	xasprintf(&path, "%s?%s%s", shown, query,
 	    q + (query[0] == '\0' && q[0] == '&'));
-	ret = get_mapped(e, path, shown, parse, vp, np, err);
+	ret = get_mapped(e, path, shown, m, vp, np, err);
 	free(q);
 	free(path);
 	return ret;
@@ -1069,7 +1055,7 @@ engine_container_inspect(struct engine *e, const char *id,
     struct engine_container *c, struct error *err)
 {
 	memset(c, 0, sizeof *c);
-	return get_inspect(e, "containers", id, parse_container, c, err);
+	return get_inspect(e, "containers", id, MAP_CONTAINER, c, err);
 }
 
 int
@@ -1079,7 +1065,7 @@ engine_container_list(struct engine *e, const struct engine_labels *filter,
 	*vp = NULL;
 	*np = 0;
 	return get_list(e, "/containers/json", "all=1", filter,
-	    parse_containers, vp, np, err);
+	    MAP_CONTAINERS, vp, np, err);
 }
 
 int
@@ -1136,7 +1122,7 @@ engine_image_inspect(struct engine *e, const char *name,
     struct engine_image *im, struct error *err)
 {
 	memset(im, 0, sizeof *im);
-	return get_inspect(e, "images", name, parse_image, im, err);
+	return get_inspect(e, "images", name, MAP_IMAGE, im, err);
 }
 
 int
@@ -1145,7 +1131,7 @@ engine_image_list(struct engine *e, const struct engine_labels *filter,
 {
 	*vp = NULL;
 	*np = 0;
-	return get_list(e, "/images/json", "", filter, parse_images, vp, np,
+	return get_list(e, "/images/json", "", filter, MAP_IMAGES, vp, np,
 	    err);
 }
 

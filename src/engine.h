@@ -170,8 +170,6 @@ int	engine_container_unpause(struct engine *, const char *,
 /* Stops after a grace time in seconds (SIGTERM, then SIGKILL). */
 int	engine_container_stop(struct engine *, const char *, int,
 	    struct error *);
-int	engine_container_kill(struct engine *, const char *,
-	    struct error *);
 /* Removes a container and its anonymous volumes; force kills it first. */
 int	engine_container_remove(struct engine *, const char *, int,
 	    struct error *);

@@ -64,7 +64,6 @@ static int	 pair_make(const char *, const char *, const char *,
 		    struct pair *, struct error *);
 static int	 pair_get(const char *, const char *, const char *,
 		    struct pair *, struct error *);
-static void	 pair_give(struct pair *, char **);
 static void	 pair_release(struct pair *);
 static int	 host_get(const char *, const char *, struct pair *,
 		    struct error *);
@@ -525,16 +524,6 @@ out:
 	return rv;
 }
 
-/* Hands the public line of p to *pubp, when pubp is not NULL. */
-static void
-pair_give(struct pair *p, char **pubp)
-{
-	if (pubp == NULL)
-		return;
-	*pubp = p->pub;
-	p->pub = NULL;
-}
-
 static void
 pair_release(struct pair *p)
 {
@@ -622,51 +611,6 @@ keys_home(const struct env *env, char **dirp, struct error *err)
 		dir[--n] = '\0';
 	*dirp = dir;
 	return 0;
-}
-
-int
-keys_client(const char *home, char **pubp, struct error *err)
-{
-	struct pair	 p = { NULL, 0, NULL, NULL };
-	int		 lock = -1, rv = -1;
-
-	if (pubp != NULL)
-		*pubp = NULL;
-	error_clear(err);
-	if (home_lock(home, &lock, err) == -1 ||
-	    pair_get(home, KEYS_CLIENT, CLIENT_COMMENT, &p, err) == -1)
-		goto out;
-	pair_give(&p, pubp);
-	rv = 0;
-
-out:
-	pair_release(&p);
-	lock_release(lock);
-	return rv;
-}
-
-int
-keys_host(const char *home, const char *alias, char **pubp,
-    struct error *err)
-{
-	struct pair	 p = { NULL, 0, NULL, NULL };
-	int		 lock = -1, rv = -1;
-
-	if (pubp != NULL)
-		*pubp = NULL;
-	error_clear(err);
-	if (alias_valid(alias, err) == -1)
-		return -1;
-	if (home_lock(home, &lock, err) == -1 ||
-	    host_get(home, alias, &p, err) == -1)
-		goto out;
-	pair_give(&p, pubp);
-	rv = 0;
-
-out:
-	pair_release(&p);
-	lock_release(lock);
-	return rv;
 }
 
 /*

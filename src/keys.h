@@ -62,23 +62,6 @@ int	keys_home(const struct env *env, char **dirp, struct error *err);
 int	keys_home_make(const char *home, struct error *err);
 
 /*
- * The client key pair in home: made (with home and its missing parents,
- * 0700) when the private key is missing; .pub rewritten from the private
- * key when it is missing or does not match. *pubp (may be NULL) is set
- * to the allocated public key line, "ssh-ed25519 AAAA... redock".
- */
-int	keys_client(const char *home, char **pubp, struct error *err);
-
-/*
- * The host key pair of alias (struct alias grammar): made when missing,
- * and pinned: afterwards known_hosts holds exactly one line for alias,
- * holding that key; other lines are kept as they were. *pubp (may be
- * NULL) is set to the allocated public key line.
- */
-int	keys_host(const char *home, const char *alias, char **pubp,
-	    struct error *err);
-
-/*
  * Does home hold a host key of alias? 1 when yes, 0 when not (or when
  * alias is not in the grammar of struct alias). Makes nothing.
  */
@@ -109,19 +92,27 @@ int	keys_host_remove(const char *home, const char *alias,
 	    struct error *err);
 
 /*
- * What a container of alias needs, made with keys_client() and
- * keys_host() as needed: an archive to unpack at "/", holding
- * etc/ssh/ssh_host_ed25519_key (0600), etc/ssh/ssh_host_ed25519_key.pub
- * (0644), root/.ssh/ (0700) and root/.ssh/authorized_keys (0600, the
- * client's public key), all owned by root. The caller tar_free()s
- * *tarp, which wipes it.
+ * What a container of alias (struct alias grammar) needs: an archive to
+ * unpack at "/", holding etc/ssh/ssh_host_ed25519_key (0600),
+ * etc/ssh/ssh_host_ed25519_key.pub (0644), root/.ssh/ (0700) and
+ * root/.ssh/authorized_keys (0600, the client's public key), all owned
+ * by root. The caller tar_free()s *tarp, which wipes it.
+ *
+ * The keys are home's, made as needed. The client key pair,
+ * KEYS_CLIENT: made (with home and its missing parents, 0700) when the
+ * private key is missing; its .pub rewritten from the private key when
+ * it is missing or does not match, so that it holds the public line,
+ * "ssh-ed25519 AAAA... redock". The host key pair of alias, in
+ * KEYS_HOSTS/ALIAS/KEYS_HOST_KEY and its .pub alike: made when missing,
+ * and pinned: afterwards known_hosts holds exactly one line for alias,
+ * holding that key; other lines are kept as they were.
  */
 int	keys_archive(const char *home, const char *alias, struct tar **tarp,
 	    struct error *err);
 
 /*
  * What a session to alias needs, made by nothing: the client's private
- * key (*privp), refused as keys_client() refuses it, and the key pinned
+ * key (*privp), refused as keys_archive() refuses it, and the key pinned
  * for alias in known_hosts (*pinp), from the first line that names it.
  * A missing key or pin is an error that says so. The caller frees both
  * with ssh_key_free().

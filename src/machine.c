@@ -34,6 +34,8 @@ static const struct engine_labels *name_filter(struct engine_labels *);
 static int	alias_after(struct machine_engine *, const struct env *,
 		    const char *, const struct engine_container *, int *,
 		    struct error *);
+static struct engine_container *by_label(struct engine_container *, size_t,
+		    const char *, const char *);
 static long	now_ms(void);
 static int	banner_once(int, long);
 
@@ -87,31 +89,32 @@ machine_images(struct engine *e, struct engine_image **isp, size_t *np,
 	return ret;
 }
 
-struct engine_container *
-machine_by_name(struct engine_container *cs, size_t n, const char *name)
+/* The first of cs whose label key is value. */
+static struct engine_container *
+by_label(struct engine_container *cs, size_t n, const char *key,
+    const char *value)
 {
 	const char	*v;
 	size_t		 i;
 
 	for (i = 0; i < n; i++) {
-		if ((v = machine_name(&cs[i])) != NULL && strcmp(v, name) == 0)
+		if ((v = engine_labels_get(&cs[i].labels, key)) != NULL &&
+		    strcmp(v, value) == 0)
 			return &cs[i];
 	}
 	return NULL;
 }
 
 struct engine_container *
+machine_by_name(struct engine_container *cs, size_t n, const char *name)
+{
+	return by_label(cs, n, MACHINE_LABEL_NAME, name);
+}
+
+struct engine_container *
 machine_by_alias(struct engine_container *cs, size_t n, const char *alias)
 {
-	const char	*v;
-	size_t		 i;
-
-	for (i = 0; i < n; i++) {
-		if ((v = machine_alias(&cs[i])) != NULL &&
-		    strcmp(v, alias) == 0)
-			return &cs[i];
-	}
-	return NULL;
+	return by_label(cs, n, MACHINE_LABEL_ALIAS, alias);
 }
 
 const char *

@@ -124,9 +124,7 @@ ssh_to2() {
 @test "a start whose alias the other engine holds is refused in one line naming that engine" {
 	redock start --no-shell web
 	before=$(snapshot)
-	run --separate-stderr redock2 start --no-shell web
-	[ "$status" -eq 1 ]
-	assert_one_line_stderr
+	exits_one_line 1 redock2 start --no-shell web
 	stderr_has "cannot start '$USER:web': its alias 'web-container'" \
 	    "the engine at unix:///var/run/docker.sock"
 	[ -z "$(docker -H "$E2" ps -a -q)" ]
@@ -135,9 +133,7 @@ ssh_to2() {
 
 	# And the other way round.
 	redock2 start --no-shell db
-	run --separate-stderr redock start --no-shell db
-	[ "$status" -eq 1 ]
-	assert_one_line_stderr
+	exits_one_line 1 redock start --no-shell db
 	stderr_has "the engine at $E2"
 	[ -z "$(docker ps -a -q --filter "label=io.redock.name=$USER:db")" ]
 }

@@ -143,44 +143,30 @@ start() {
 }
 
 @test "exec: wrong command lines exit 2 with one line" {
-	run --separate-stderr redock exec eonly
-	[ "$status" -eq 2 ]
-	assert_one_line_stderr
+	exits_one_line 2 redock exec eonly
 	[[ $stderr == *"missing argument for 'exec'"* ]]
 
-	run --separate-stderr redock exec eonly --
-	[ "$status" -eq 2 ]
-	assert_one_line_stderr
+	exits_one_line 2 redock exec eonly --
 
-	run --separate-stderr redock exec 'Bad Name' true
-	[ "$status" -eq 2 ]
-	assert_one_line_stderr
+	exits_one_line 2 redock exec 'Bad Name' true
 	[[ $stderr == *"invalid NAME"* ]]
 
-	run --separate-stderr redock exec -x eonly true
-	[ "$status" -eq 2 ]
-	assert_one_line_stderr
+	exits_one_line 2 redock exec -x eonly true
 }
 
 @test "exec and shell: an unknown NAME, a stopped container: one line, exit 1" {
 	mkdir -p -m 0700 "$HOME/.ssh"
-	before=$(engine_objects)
+	before=$(engine_objects 'e*-container')
 	ssh_before=$(snapshot)
-	run --separate-stderr redock exec enone true
-	[ "$status" -eq 1 ]
-	assert_one_line_stderr
+	exits_one_line 1 redock exec enone true
 	[[ $stderr == *"'$USER:enone'"*"has no container"* ]]
-	run --separate-stderr redock shell enone
-	[ "$status" -eq 1 ]
-	assert_one_line_stderr
-	[ "$(engine_objects)" = "$before" ]
+	exits_one_line 1 redock shell enone
+	[ "$(engine_objects 'e*-container')" = "$before" ]
 	[ "$(snapshot)" = "$ssh_before" ]
 
 	start estopped
 	docker stop -t 1 estopped-container >/dev/null
-	run --separate-stderr redock exec estopped true
-	[ "$status" -eq 1 ]
-	assert_one_line_stderr
+	exits_one_line 1 redock exec estopped true
 	[[ $stderr == *"not running"* ]]
 }
 
@@ -193,9 +179,7 @@ start() {
 	sed -i "s|^ehostkey-container .*|ehostkey-container $(cut -d' ' -f1,2 \
 	    "$BATS_TEST_TMPDIR/other.pub")|" "$kh"
 	! cmp -s "$kh" "$BATS_TEST_TMPDIR/kh" || false
-	run --separate-stderr redock exec ehostkey touch /tmp/ran
-	[ "$status" -eq 1 ]
-	assert_one_line_stderr
+	exits_one_line 1 redock exec ehostkey touch /tmp/ran
 	[[ $stderr == *"is not the one pinned for 'ehostkey-container'"* ]]
 	[[ $stderr == *"SHA256:"* ]]
 	# Refused before the command could run.
@@ -204,9 +188,7 @@ start() {
 
 	# No pin at all: refused too, never trusted on first use.
 	sed -i '/^ehostkey-container /d' "$kh"
-	run --separate-stderr redock exec ehostkey touch /tmp/ran
-	[ "$status" -eq 1 ]
-	assert_one_line_stderr
+	exits_one_line 1 redock exec ehostkey touch /tmp/ran
 	[[ $stderr == *"no host key is pinned for 'ehostkey-container'"* ]]
 	run docker exec ehostkey-container test -e /tmp/ran
 	[ "$status" -eq 1 ]
@@ -221,16 +203,12 @@ start() {
 	start eauth
 	rm "$REDOCK_HOME/id_ed25519" "$REDOCK_HOME/id_ed25519.pub"
 	ssh-keygen -q -t ed25519 -N '' -C redock -f "$REDOCK_HOME/id_ed25519"
-	run --separate-stderr redock exec eauth true
-	[ "$status" -eq 1 ]
-	assert_one_line_stderr
+	exits_one_line 1 redock exec eauth true
 	[[ $stderr == *"refused redock's client key"* ]]
 
 	# A key readable by others is not used at all.
 	chmod 0644 "$REDOCK_HOME/id_ed25519"
-	run --separate-stderr redock exec eauth true
-	[ "$status" -eq 1 ]
-	assert_one_line_stderr
+	exits_one_line 1 redock exec eauth true
 	[[ $stderr == *"bad permissions"* ]]
 }
 
@@ -240,9 +218,7 @@ start() {
 	# engine's proxy still accepts, then drops the connection.
 	docker exec enosshd-container sh -c \
 	    'kill -STOP $(pgrep -o -x sshd)' || true
-	run --separate-stderr timeout 60 "$REDOCK" exec enosshd true
-	[ "$status" -eq 1 ]
-	assert_one_line_stderr
+	exits_one_line 1 timeout 60 "$REDOCK" exec enosshd true
 	[[ $stderr == *"cannot reach '$USER:enosshd'"* ]]
 }
 

@@ -57,6 +57,18 @@ kill_at_random() {
 	wait "$pid" 2>/dev/null || true
 }
 
+# kill_at_random $1 with the arguments after $2, then counts in seen[]
+# where that left alias $2 (w) and asserts that the config is whole.
+killed_at_random() {
+	local max=$1 alias=$2
+
+	shift 2
+	kill_at_random "$max" "$@"
+	w=$(where "$alias")
+	seen[$w]=$((${seen[$w]:-0} + 1))
+	assert_whole
+}
+
 # ~/.ssh/config is whole: the user's lines are all there, ssh reads it
 # and still gives them their meaning, and nobody but the user may write.
 assert_whole() {
@@ -169,10 +181,7 @@ tally() {
 	redock kill qa
 
 	for i in $(seq "$RUNS"); do
-		kill_at_random $((t * 12 / 10)) start --no-shell qa
-		w=$(where qa-container)
-		seen[$w]=$((${seen[$w]:-0} + 1))
-		assert_whole
+		killed_at_random $((t * 12 / 10)) qa-container start --no-shell qa
 
 		if ((i % 2)); then
 			# sync cleans up, then start works.
@@ -206,10 +215,7 @@ tally() {
 
 	for i in $(seq "$RUNS"); do
 		redock start --no-shell qk >/dev/null
-		kill_at_random $((t * 12 / 10)) kill qk
-		w=$(where qk-container)
-		seen[$w]=$((${seen[$w]:-0} + 1))
-		assert_whole
+		killed_at_random $((t * 12 / 10)) qk-container kill qk
 
 		if ((i % 2)); then
 			must sync
@@ -278,13 +284,9 @@ tally() {
 	run --separate-stderr redock list
 	[ "$status" -eq 0 ]
 	[[ $output != *"$USER:qr"* ]]
-	run --separate-stderr redock kill qr
-	[ "$status" -eq 1 ]
-	assert_one_line_stderr
+	exits_one_line 1 redock kill qr
 	[ "$stderr" = "redock: cannot kill '$USER:qr': it has no container" ]
-	run --separate-stderr redock exec qr true
-	[ "$status" -eq 1 ]
-	assert_one_line_stderr
+	exits_one_line 1 redock exec qr true
 	run --separate-stderr redock commit qr
 	[ "$status" -eq 1 ]
 	assert_one_line_stderr
@@ -316,9 +318,7 @@ tally() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "deleted the host key of 'qi-container': nothing else of '$USER:qi' was left" ]
 	[ -z "$stderr" ]
-	run --separate-stderr redock delete qi
-	[ "$status" -eq 1 ]
-	assert_one_line_stderr
+	exits_one_line 1 redock delete qi
 	[ "$(snapshot)" = "$before" ]
 
 	run --separate-stderr redock start --no-shell qi
@@ -335,9 +335,7 @@ tally() {
 	docker rmi -f "$USER:qi" >/dev/null
 	run ssh_to qi-container true
 	[ "$status" -eq 0 ]
-	run --separate-stderr redock delete qi
-	[ "$status" -eq 1 ]
-	assert_one_line_stderr
+	exits_one_line 1 redock delete qi
 	run --separate-stderr redock kill qi
 	[ "$status" -eq 0 ]
 	[ "$(where qi-container)" = none ]

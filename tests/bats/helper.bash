@@ -132,17 +132,76 @@ assert_one_line_stderr() {
 	fi
 }
 
-# Everything under ~/.ssh but sshconf's lock, one line each: name, mode
-# and, for a file, its SHA-1. Equal snapshots: nothing there changed.
-snapshot() {
-	(cd "$HOME/.ssh" && find . -path ./config.d/.lock -prune -o -print |
-	    LC_ALL=C sort | while read -r f; do
-		if [ -f "$f" ]; then
+# Runs the rest of the arguments and asserts exit status $1 and one line
+# on stderr.
+exits_one_line() {
+	local want=$1
+
+	shift
+	run --separate-stderr "$@"
+	[ "$status" -eq "$want" ]
+	assert_one_line_stderr
+}
+
+# Runs the rest of the arguments and asserts exit status 0 and that the
+# output (stdout and stderr) is exactly $1.
+prints() {
+	local want=$1
+
+	shift
+	run "$@"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$want" ]
+}
+
+# Runs redock with the rest of the arguments and asserts exit status $1,
+# nothing on stdout and one line on stderr, "redock: ...".
+fails_with() {
+	local want=$1
+
+	shift
+	run --separate-stderr "$REDOCK" "$@"
+	if [ "$status" -ne "$want" ]; then
+		printf 'redock %q: exit status %s, not %s; stderr:\n' "$*" \
+		    "$status" "$want" >&2
+		printf '%s\n' "$stderr" >&2
+		return 1
+	fi
+	if [ -n "$output" ]; then
+		printf 'redock %q: output on stdout: %s\n' "$*" "$output" >&2
+		return 1
+	fi
+	assert_one_line_stderr
+	[[ $stderr == "redock: "* ]] || {
+		printf 'redock %q: the line is not "redock: ...": %s\n' "$*" \
+		    "$stderr" >&2
+		return 1
+	}
+}
+
+# What find prints for the arguments after $1, sorted, one line each:
+# its path and mode and, for a file, its SHA-1; with $1 "links", a
+# symbolic link is its target instead.
+find_state() {
+	local links=$1 f
+
+	shift
+	find "$@" | LC_ALL=C sort | while IFS= read -r f; do
+		if [ "$links" = links ] && [ -L "$f" ]; then
+			echo "$f -> $(readlink "$f")"
+		elif [ -f "$f" ]; then
 			echo "$f $(stat -c %a "$f") $(sha1sum <"$f")"
 		else
 			echo "$f $(stat -c %a "$f")"
 		fi
-	done)
+	done
+}
+
+# Everything under ~/.ssh but sshconf's lock, one line each: name, mode
+# and, for a file, its SHA-1. Equal snapshots: nothing there changed.
+snapshot() {
+	(cd "$HOME/.ssh" &&
+	    find_state - . -path ./config.d/.lock -prune -o -print)
 }
 
 # Waits (10 s at most) until an SSH server answers on 127.0.0.1:$1.
@@ -159,13 +218,30 @@ wait_ssh_banner() {
 	return 1
 }
 
-# Every image and every container in the engine, one ID a line: equal
-# before and after means a command left nothing behind.
+# What this run has in the engine, one "container ID" or "image ID" line
+# each: all that tests/objects finds for $REDOCK_TEST_RUN (the test label,
+# a redock name label or a repository of $USER, which starts with it;
+# an image it finds by name with that name's ID), and every container
+# whose name matches the glob $1 (the test's aliases, "e*-container"
+# say), whoever made it. Equal before and after: a command left nothing
+# of the test's behind. Whatever else the engine holds (another redock's
+# machines, the shared base image) does not count.
 engine_objects() {
+	local kind id rest
+
 	{
-		docker images -a -q --no-trunc
-		docker ps -a -q --no-trunc
-	} | LC_ALL=C sort
+		"$TOP/tests/objects" "$REDOCK_TEST_RUN" |
+		    while read -r kind id rest; do
+			[ "$kind" = container ] || [[ $id == sha256:* ]] ||
+			    id="$id $(docker image inspect -f '{{.Id}}' "$id")"
+			echo "$kind $id"
+		done
+		[ -z "${1:-}" ] ||
+		    docker ps -a --no-trunc --format '{{.ID}} {{.Names}}' |
+		    while read -r id rest; do
+			[[ $rest != $1 ]] || echo "container $id"
+		done
+	} | LC_ALL=C sort -u
 }
 
 # Asserts that the stderr of the last run has every argument in it.

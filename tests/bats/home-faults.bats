@@ -80,16 +80,8 @@ fill() {
 # look may make them, empty. Equal states: nothing there changed.
 state_of() {
 	[ -e "$1" ] || [ -L "$1" ] || { echo "(none)"; return 0; }
-	(cd "$(dirname "$1")" && find "$(basename "$1")" -name .lock -prune \
-	    -o -print | LC_ALL=C sort | while IFS= read -r f; do
-		if [ -L "$f" ]; then
-			echo "$f -> $(readlink "$f")"
-		elif [ -f "$f" ]; then
-			echo "$f $(stat -c %a "$f") $(sha1sum <"$f")"
-		else
-			echo "$f $(stat -c %a "$f")"
-		fi
-	done)
+	(cd "$(dirname "$1")" &&
+	    find_state links "$(basename "$1")" -name .lock -prune -o -print)
 }
 
 # Records the state of HOME and REDOCK_HOME.
@@ -145,23 +137,7 @@ assert_keys_kept() {
 # Runs redock with the rest of the arguments and asserts exit status 1,
 # nothing on stdout and one line on stderr, "redock: ...".
 fails() {
-	run --separate-stderr "$REDOCK" "$@"
-	if [ "$status" -ne 1 ]; then
-		printf 'redock %s: exit status %s, not 1; stderr:\n' "$*" \
-		    "$status" >&2
-		printf '%s\n' "$stderr" >&2
-		return 1
-	fi
-	if [ -n "$output" ]; then
-		printf 'redock %s: output on stdout: %s\n' "$*" "$output" >&2
-		return 1
-	fi
-	assert_one_line_stderr
-	[[ $stderr == "redock: "* ]] || {
-		printf 'redock %s: the line is not "redock: ...": %s\n' "$*" \
-		    "$stderr" >&2
-		return 1
-	}
+	fails_with 1 "$@"
 }
 
 # Runs redock with the rest of the arguments and asserts exit status 0.

@@ -29,56 +29,29 @@ require_base() {
 
 # Records the engine and ~/.ssh as they are now.
 record() {
-	ENGINE_BEFORE=$(engine_objects)
+	ENGINE_BEFORE=$(engine_objects 'b*-container')
 	SSH_BEFORE=$(snapshot)
 }
 
-# Asserts that the engine is as record found it: every image and
-# container the same.
-assert_engine_unchanged() {
-	local now
-
-	now=$(engine_objects)
-	[ "$now" = "$ENGINE_BEFORE" ] && return 0
-	echo "the engine changed:" >&2
-	diff <(printf '%s\n' "$ENGINE_BEFORE") <(printf '%s\n' "$now") >&2
+# Asserts that $2 (what record found in $1) is what $3 says now, or
+# shows the difference.
+assert_same() {
+	[ "$3" = "$2" ] && return 0
+	echo "$1 changed:" >&2
+	diff <(printf '%s\n' "$2") <(printf '%s\n' "$3") >&2
 	return 1
+}
+
+# Asserts that the engine is as record found it: every image and
+# container of the test's the same.
+assert_engine_unchanged() {
+	assert_same "the engine" "$ENGINE_BEFORE" \
+	    "$(engine_objects 'b*-container')"
 }
 
 # Asserts that ~/.ssh is as record found it.
 assert_ssh_unchanged() {
-	local now
-
-	now=$(snapshot)
-	[ "$now" = "$SSH_BEFORE" ] && return 0
-	echo "~/.ssh changed:" >&2
-	diff <(printf '%s\n' "$SSH_BEFORE") <(printf '%s\n' "$now") >&2
-	return 1
-}
-
-# Runs redock with the rest of the arguments and asserts exit status $1,
-# nothing on stdout and one line on stderr.
-fails_with() {
-	local want=$1
-
-	shift
-	run --separate-stderr "$REDOCK" "$@"
-	if [ "$status" -ne "$want" ]; then
-		printf 'redock %q: exit status %s, not %s; stderr:\n' "$*" \
-		    "$status" "$want" >&2
-		printf '%s\n' "$stderr" >&2
-		return 1
-	fi
-	if [ -n "$output" ]; then
-		printf 'redock %q: output on stdout: %s\n' "$*" "$output" >&2
-		return 1
-	fi
-	assert_one_line_stderr
-	[[ $stderr == "redock: "* ]] || {
-		printf 'redock %q: the line is not "redock: ...": %s\n' "$*" \
-		    "$stderr" >&2
-		return 1
-	}
+	assert_same "~/.ssh" "$SSH_BEFORE" "$(snapshot)"
 }
 
 # Asserts that grep with these arguments finds nothing ("! grep" would

@@ -55,13 +55,10 @@ assert_reachable() {
 }
 
 @test "a started container answers ssh through its alias, on 127.0.0.1 only, named and labelled" {
-	run redock start --no-shell aweb
-	[ "$status" -eq 0 ]
-	[ "$output" = "started '$USER:aweb' from redock:base: ssh aweb-container" ]
+	prints "started '$USER:aweb' from redock:base: ssh aweb-container" \
+	    redock start --no-shell aweb
 
-	run ssh_to aweb-container echo ok
-	[ "$status" -eq 0 ]
-	[ "$output" = ok ]
+	prints ok ssh_to aweb-container echo ok
 
 	# The engine's name is the alias, with redock's two labels.
 	[ "$(docker inspect -f '{{.Name}}' aweb-container)" = /aweb-container ]
@@ -101,9 +98,7 @@ assert_reachable() {
 	assert_reachable aweb-container
 	[ "$(host_lines aweb-container)" = 1 ]
 
-	run redock kill aweb
-	[ "$status" -eq 0 ]
-	[ "$output" = "killed '$USER:aweb'" ]
+	prints "killed '$USER:aweb'" redock kill aweb
 	run docker inspect aweb-container
 	[ "$status" -ne 0 ]
 	[ "$(containers_named "$USER:aweb")" -eq 0 ]
@@ -112,9 +107,8 @@ assert_reachable() {
 	# The pin stays for the next container of the alias.
 	[ "$(pin_line aweb-container)" = "$pin1" ]
 
-	run redock start --no-shell aweb
-	[ "$status" -eq 0 ]
-	[ "$output" = "started '$USER:aweb' from redock:base: ssh aweb-container" ]
+	prints "started '$USER:aweb' from redock:base: ssh aweb-container" \
+	    redock start --no-shell aweb
 	id2=$(container_id aweb-container)
 	[ "$id2" != "$id1" ]
 	[ "$(pin_line aweb-container)" = "$pin1" ]
@@ -190,9 +184,7 @@ assert_reachable() {
 
 	# Made after the commit: lost with the container.
 	ssh_to aweb-container 'echo lost >/root/lost'
-	run redock kill aweb
-	[ "$status" -eq 0 ]
-	[ "$output" = "killed '$USER:aweb'" ]
+	prints "killed '$USER:aweb'" redock kill aweb
 	run redock start --no-shell aweb
 	[ "$status" -eq 0 ]
 	[ "$output" = "started '$USER:aweb' from $USER:aweb: ssh aweb-container" ]
@@ -211,9 +203,8 @@ assert_reachable() {
 	[ "$(containers_named "$USER:aweb")" -eq 0 ]
 	[ ! -e "$(fragment aweb-container)" ]
 
-	run redock start --no-shell aweb
-	[ "$status" -eq 0 ]
-	[ "$output" = "started '$USER:aweb' from redock:base: ssh aweb-container" ]
+	prints "started '$USER:aweb' from redock:base: ssh aweb-container" \
+	    redock start --no-shell aweb
 	run ssh_to aweb-container 'test ! -e /root/kept && echo gone'
 	[ "$status" -eq 0 ]
 	[ "$output" = gone ]
@@ -226,18 +217,15 @@ assert_reachable() {
 	docker stop aweb-container >/dev/null
 	[ "$(docker inspect -f '{{.State.Running}}' aweb-container)" = false ]
 
-	run redock start --no-shell aweb
-	[ "$status" -eq 0 ]
-	[ "$output" = "started '$USER:aweb' again: ssh aweb-container" ]
+	prints "started '$USER:aweb' again: ssh aweb-container" \
+	    redock start --no-shell aweb
 	[ "$(container_id aweb-container)" = "$id" ]
 	[ "$(containers_named "$USER:aweb")" -eq 1 ]
 	[ "$(docker inspect -f '{{.State.Running}}' aweb-container)" = true ]
 	# The port may have changed: the fragment follows the engine.
 	[ "$(fragment_port aweb-container)" = "$(docker_port aweb-container)" ]
 	[ "$(host_lines aweb-container)" = 1 ]
-	run ssh_to aweb-container 'cat /root/mark'
-	[ "$status" -eq 0 ]
-	[ "$output" = mine ]
+	prints mine ssh_to aweb-container 'cat /root/mark'
 }
 
 @test "starting a running container says it is running and changes nothing" {
@@ -246,9 +234,8 @@ assert_reachable() {
 	port=$(docker_port aweb-container)
 	frag=$(sha1sum <"$(fragment aweb-container)")
 
-	run redock start --no-shell aweb
-	[ "$status" -eq 0 ]
-	[ "$output" = "'$USER:aweb' is running: ssh aweb-container" ]
+	prints "'$USER:aweb' is running: ssh aweb-container" \
+	    redock start --no-shell aweb
 	[ "$(container_id aweb-container)" = "$id" ]
 	[ "$(containers_named "$USER:aweb")" -eq 1 ]
 	[ "$(docker_port aweb-container)" = "$port" ]
@@ -329,9 +316,8 @@ in_parallel() {
 	chmod 0600 "$HOME/.ssh/config"
 	cp "$HOME/.ssh/config" "$BATS_TEST_TMPDIR/user-config"
 
-	run redock start --no-shell aweb
-	[ "$status" -eq 0 ]
-	[ "$output" = "started '$USER:aweb' from redock:base: ssh aweb-container" ]
+	prints "started '$USER:aweb' from redock:base: ssh aweb-container" \
+	    redock start --no-shell aweb
 	assert_reachable aweb-container
 
 	# The user's lines are kept, in config and in config.d/local.
@@ -353,9 +339,8 @@ in_parallel() {
 }
 
 @test "-n HOSTNAME names the alias and the container's host name" {
-	run redock start --no-shell -n Other.Box aweb
-	[ "$status" -eq 0 ]
-	[ "$output" = "started '$USER:aweb' from redock:base: ssh other-box-container" ]
+	prints "started '$USER:aweb' from redock:base: ssh other-box-container" \
+	    redock start --no-shell -n Other.Box aweb
 	[ "$(docker inspect -f '{{.Name}}' other-box-container)" = /other-box-container ]
 	[ "$(docker inspect -f '{{index .Config.Labels "io.redock.alias"}}' \
 	    other-box-container)" = other-box-container ]
@@ -495,9 +480,8 @@ in_parallel() {
 	chmod 0700 "$SHARE_DIR"
 	export XDG_RUNTIME_DIR=$SHARE_DIR
 
-	run redock start --no-shell aweb
-	[ "$status" -eq 0 ]
-	[ "$output" = "started '$USER:aweb' from redock:base: ssh aweb-container" ]
+	prints "started '$USER:aweb' from redock:base: ssh aweb-container" \
+	    redock start --no-shell aweb
 	frag=$(fragment aweb-container)
 	grep -q -x $'\tControlMaster auto' "$frag"
 	grep -q -x $'\tControlPath "'"$SHARE_DIR"'/redock/%C"' "$frag"
@@ -506,9 +490,7 @@ in_parallel() {
 	[ "$output" = 0 ]
 	[ "$(stat -c %a "$SHARE_DIR/redock")" = 700 ]
 
-	run ssh_to aweb-container echo one
-	[ "$status" -eq 0 ]
-	[ "$output" = one ]
+	prints one ssh_to aweb-container echo one
 	run ssh_to aweb-container echo two
 	[ "$status" -eq 0 ]
 	[ "$output" = two ]
@@ -590,9 +572,7 @@ images_named() {
 	run docker image inspect "$first"
 	[ "$status" -ne 0 ]
 	redock kill aweb >/dev/null
-	run redock delete aweb
-	[ "$status" -eq 0 ]
-	[ "$output" = "deleted image '$USER:aweb'" ]
+	prints "deleted image '$USER:aweb'" redock delete aweb
 	[ "$(images_named "$USER:aweb")" = 0 ]
 
 	# Made from the image NAME: the container still uses the one the

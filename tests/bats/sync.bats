@@ -124,9 +124,7 @@ containers() {
 	run --separate-stderr redock sync
 	[ "$status" -eq 1 ]
 	refusal=$stderr
-	run --separate-stderr redock sync --dry-run
-	[ "$status" -eq 1 ]
-	assert_one_line_stderr
+	exits_one_line 1 redock sync --dry-run
 	[ "$stderr" = "$refusal" ]
 	[ -z "$output" ]
 	[ "$(snapshot)" = "$before" ]
@@ -187,18 +185,14 @@ containers() {
 
 @test "REDOCK_SSH_CONFIG must be an absolute path an Include line can name: one line, exit 1, nothing made" {
 	for bad in relative/config '/tmp/x"y' "/tmp/$USER/conf*"; do
-		run --separate-stderr env REDOCK_SSH_CONFIG="$bad" \
+		exits_one_line 1 env REDOCK_SSH_CONFIG="$bad" \
 		    "$REDOCK" start --no-shell web
-		[ "$status" -eq 1 ]
-		assert_one_line_stderr
 		stderr_has "REDOCK_SSH_CONFIG"
 		[ -z "$(containers web)" ]
 		[ ! -e "$HOME/.ssh" ]
 	done
 	[ ! -e "/tmp/$USER" ]
-	run --separate-stderr env REDOCK_SSH_CONFIG=relative "$REDOCK" sync
-	[ "$status" -eq 1 ]
-	assert_one_line_stderr
+	exits_one_line 1 env REDOCK_SSH_CONFIG=relative "$REDOCK" sync
 }
 
 @test "without REDOCK_SSH_CONFIG a read-only ~/.ssh/config stops start in one line that names it, and leaves no container" {
@@ -207,9 +201,7 @@ containers() {
 	mkdir -p -m 0700 "$HOME/.ssh"
 	ln -s "$RO/config" "$HOME/.ssh/config"
 	before=$(snapshot)
-	run --separate-stderr redock start --no-shell web
-	[ "$status" -eq 1 ]
-	assert_one_line_stderr
+	exits_one_line 1 redock start --no-shell web
 	stderr_has "cannot write '$HOME/.ssh/config' (a link to '$RO/config')" \
 	    "REDOCK_SSH_CONFIG"
 	[ -z "$(containers web)" ]
@@ -221,12 +213,8 @@ containers() {
 	ro_config
 	rmdir "$HOME/.ssh"
 	ln -s "$RO" "$HOME/.ssh"
-	run --separate-stderr redock start --no-shell web
-	[ "$status" -eq 1 ]
-	assert_one_line_stderr
+	exits_one_line 1 redock start --no-shell web
 	stderr_has "REDOCK_SSH_CONFIG"
 	[ -z "$(containers web)" ]
-	run --separate-stderr redock sync
-	[ "$status" -eq 1 ]
-	assert_one_line_stderr
+	exits_one_line 1 redock sync
 }

@@ -117,6 +117,19 @@ show() {
 	    "$stderr"
 }
 
+# Runs "redock -H $ENGINE list" in the caller's environment, shows what
+# it did, and asserts exit status $1; when that is not 0, nothing on
+# stdout and one line on stderr too.
+list_exits() {
+	run --separate-stderr redock -H "$ENGINE" list
+	show
+	[ "$status" -eq "$1" ]
+	if [ "$1" -ne 0 ]; then
+		[ -z "$output" ]
+		assert_one_line_stderr
+	fi
+}
+
 # Asserts that the fake engine was asked for /_ping and the container list.
 assert_requests_logged() {
 	grep -q '^GET /_ping$' "$LOG" &&
@@ -128,10 +141,7 @@ assert_requests_logged() {
 }
 
 @test "TLS with a client certificate from DOCKER_CERT_PATH: list works" {
-	DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$PKI/good \
-	    run --separate-stderr redock -H "$ENGINE" list
-	show
-	[ "$status" -eq 0 ]
+	DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$PKI/good list_exits 0
 	# Nothing of redock's there: the header alone.
 	[ "$output" = "NAME  STATE  ALIAS  PORT  IMAGE  CREATED" ]
 	[ -z "$stderr" ]
@@ -139,48 +149,26 @@ assert_requests_logged() {
 }
 
 @test "a server certificate from another CA: one TLS line, exit 1" {
-	DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$PKI/wrong-ca \
-	    run --separate-stderr redock -H "$ENGINE" list
-	show
-	[ "$status" -eq 1 ]
-	[ -z "$output" ]
-	assert_one_line_stderr
+	DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$PKI/wrong-ca list_exits 1
 	[[ $stderr == "redock: cannot reach the Docker engine at $ENGINE: TLS: "* ]]
 	# The failed handshake did not stop the engine.
-	DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$PKI/good \
-	    run --separate-stderr redock -H "$ENGINE" list
-	show
-	[ "$status" -eq 0 ]
+	DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$PKI/good list_exits 0
 }
 
 @test "a certificate directory without the client certificate: one line, exit 1" {
-	DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$PKI/no-cert \
-	    run --separate-stderr redock -H "$ENGINE" list
-	show
-	[ "$status" -eq 1 ]
-	[ -z "$output" ]
-	assert_one_line_stderr
+	DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$PKI/no-cert list_exits 1
 	[[ $stderr == "redock: cannot reach the Docker engine at $ENGINE: "* ]]
 }
 
 @test "plain http to a TLS engine (no DOCKER_TLS_VERIFY): one line, exit 1" {
-	DOCKER_CERT_PATH=$PKI/good run --separate-stderr redock -H "$ENGINE" list
-	show
-	[ "$status" -eq 1 ]
-	[ -z "$output" ]
-	assert_one_line_stderr
+	DOCKER_CERT_PATH=$PKI/good list_exits 1
 	[[ $stderr == "redock: "* ]]
-	DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$PKI/good \
-	    run --separate-stderr redock -H "$ENGINE" list
-	show
-	[ "$status" -eq 0 ]
+	DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$PKI/good list_exits 0
 }
 
 @test "DOCKER_TLS_VERIFY without DOCKER_CERT_PATH takes \$HOME/.docker" {
 	cp -R "$PKI/good" "$HOME/.docker"
-	DOCKER_TLS_VERIFY=1 run --separate-stderr redock -H "$ENGINE" list
-	show
-	[ "$status" -eq 0 ]
+	DOCKER_TLS_VERIFY=1 list_exits 0
 	# Nothing of redock's there: the header alone.
 	[ "$output" = "NAME  STATE  ALIAS  PORT  IMAGE  CREATED" ]
 	[ -z "$stderr" ]

@@ -1,7 +1,7 @@
 /*
  * fuzz-known-hosts: known_hosts_pin() (src/known_hosts.h) on any text of
  * redock's known_hosts, which the user may have edited, with what its
- * callers can give it: an alias that alias_valid() takes (keys_host()
+ * callers can give it: an alias that alias_valid() takes (keys_archive()
  * and keys_host_remove() refuse any other) and a key line of the form
  * host_get() cuts from libssh's public key, "TYPE BASE64", or NULL.
  *

@@ -850,22 +850,6 @@ a_stopped_container_no_longer_runs_nor_publishes_its_port(void **state)
 }
 
 static void
-killing_a_stopped_container_is_refused_with_409(void **state)
-{
-	struct live		*L = *state;
-	struct error	 err;
-
-	if (L->id == NULL)
-		skip();
-	assert_int_equal(engine_container_kill(L->e, L->id, &err), -1);
-	assert_int_equal(err.kind, ERROR_HTTP);
-	assert_int_equal(err.status, 409);
-	assert_false(ERROR_NOTFOUND(&err));
-	assert_true(err.message[0] != '\0');
-	assert_non_null(strstr(err.message, "not running"));
-}
-
-static void
 a_removed_container_is_not_found_by_name_or_id(void **state)
 {
 	struct live		*L = *state;
@@ -1200,8 +1184,6 @@ main(void)
 		cmocka_unit_test(the_committed_image_is_listed_by_its_label),
 		cmocka_unit_test(
 		    a_stopped_container_no_longer_runs_nor_publishes_its_port),
-		cmocka_unit_test(
-		    killing_a_stopped_container_is_refused_with_409),
 		cmocka_unit_test(
 		    a_removed_container_is_not_found_by_name_or_id),
 		cmocka_unit_test(a_removed_image_is_not_found_by_tag_or_id),

@@ -43,6 +43,26 @@ static const struct alias good = {
 	.control_dir = RUN,
 };
 
+/* The text of good up to its connection-sharing lines. */
+#define GOOD_HEAD \
+	"# redock: container alias web-container; written by redock, " \
+	"do not edit\n" \
+	"Host web-container\n" \
+	"\tHostName 127.0.0.1\n" \
+	"\tPort 49153\n" \
+	"\tUser root\n" \
+	"\tIdentityFile \"" ID "\"\n" \
+	"\tIdentitiesOnly yes\n" \
+	"\tHostKeyAlias web-container\n" \
+	"\tUserKnownHostsFile \"" KH "\"\n" \
+	"\tStrictHostKeyChecking yes\n"
+
+/* A value of a field of struct alias, and what its refusal says. */
+struct refusal {
+	const char	*value;
+	const char	*cause;
+};
+
 /* Renders a, expecting success; the caller frees the text. */
 static char *
 render_ok(const struct alias *a)
@@ -54,6 +74,17 @@ render_ok(const struct alias *a)
 		fail_msg("alias '%s' refused: %s", a->alias, err.message);
 	assert_non_null(text);
 	return text;
+}
+
+/* Renders a, expecting success and a text that holds want. */
+static void
+render_holds(const struct alias *a, const char *want)
+{
+	char	*text;
+
+	text = render_ok(a);
+	assert_non_null(strstr(text, want));
+	free(text);
 }
 
 /* Renders a, expecting a one-line refusal that mentions what. */
@@ -102,6 +133,19 @@ scratch_teardown(void **state)
 	return 0;
 }
 
+/* good with these three paths, expecting a refusal that mentions what. */
+static void
+paths_refused(const char *identity, const char *known_hosts,
+    const char *control_dir, const char *what)
+{
+	struct alias	a = good;
+
+	a.identity = identity;
+	a.known_hosts = known_hosts;
+	a.control_dir = control_dir;
+	render_refused(&a, what);
+}
+
 /* alias_control_dir(), expecting success; the caller frees the path. */
 static char *
 control_dir_ok(const struct scratch *s)
@@ -129,6 +173,17 @@ control_dir_refused(const struct scratch *s, const char *what)
 	assert_null(strchr(err.message, '\n'));
 }
 
+/* alias_control_dir(), expecting success with the path want. */
+static void
+control_dir_is(const struct scratch *s, const char *want)
+{
+	char	*dir;
+
+	dir = control_dir_ok(s);
+	assert_string_equal(dir, want);
+	free(dir);
+}
+
 static void
 a_good_alias_is_rendered_exactly(void **state)
 {
@@ -136,18 +191,7 @@ a_good_alias_is_rendered_exactly(void **state)
 
 	(void)state;
 	text = render_ok(&good);
-	assert_string_equal(text,
-	    "# redock: container alias web-container; written by redock, "
-	    "do not edit\n"
-	    "Host web-container\n"
-	    "\tHostName 127.0.0.1\n"
-	    "\tPort 49153\n"
-	    "\tUser root\n"
-	    "\tIdentityFile \"" ID "\"\n"
-	    "\tIdentitiesOnly yes\n"
-	    "\tHostKeyAlias web-container\n"
-	    "\tUserKnownHostsFile \"" KH "\"\n"
-	    "\tStrictHostKeyChecking yes\n"
+	assert_string_equal(text, GOOD_HEAD
 	    "\tControlMaster auto\n"
 	    "\tControlPath \"" RUN "/%C\"\n"
 	    "\tControlPersist 10m\n");
@@ -163,18 +207,7 @@ without_a_control_dir_connections_are_not_shared(void **state)
 	(void)state;
 	a.control_dir = NULL;
 	text = render_ok(&a);
-	assert_string_equal(text,
-	    "# redock: container alias web-container; written by redock, "
-	    "do not edit\n"
-	    "Host web-container\n"
-	    "\tHostName 127.0.0.1\n"
-	    "\tPort 49153\n"
-	    "\tUser root\n"
-	    "\tIdentityFile \"" ID "\"\n"
-	    "\tIdentitiesOnly yes\n"
-	    "\tHostKeyAlias web-container\n"
-	    "\tUserKnownHostsFile \"" KH "\"\n"
-	    "\tStrictHostKeyChecking yes\n"
+	assert_string_equal(text, GOOD_HEAD
 	    "\tControlMaster no\n"
 	    "\tControlPath none\n");
 	free(text);
@@ -183,25 +216,24 @@ without_a_control_dir_connections_are_not_shared(void **state)
 static void
 an_alias_outside_the_grammar_is_refused_and_named(void **state)
 {
+	static const struct refusal bad[] = {
+		{ "web\ncontainer", "alias 'web\\ncontainer'" },
+		{ "Web-container", "alias 'Web-container'" },
+		{ "web container", "alias 'web container'" },
+		{ "-web", "alias '-web'" },
+		{ "web_container", "alias 'web_container'" },
+		{ "web\xc3\xa9", "alias 'web\\303\\251'" },
+		{ "web'x", "alias 'web\\'x'" },
+		{ "", "alias is empty" },
+	};
 	struct alias	a = good;
+	size_t		i;
 
 	(void)state;
-	a.alias = "web\ncontainer";
-	render_refused(&a, "alias 'web\\ncontainer'");
-	a.alias = "Web-container";
-	render_refused(&a, "alias 'Web-container'");
-	a.alias = "web container";
-	render_refused(&a, "alias 'web container'");
-	a.alias = "-web";
-	render_refused(&a, "alias '-web'");
-	a.alias = "web_container";
-	render_refused(&a, "alias 'web_container'");
-	a.alias = "web\xc3\xa9";
-	render_refused(&a, "alias 'web\\303\\251'");
-	a.alias = "web'x";
-	render_refused(&a, "alias 'web\\'x'");
-	a.alias = "";
-	render_refused(&a, "alias is empty");
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		a.alias = bad[i].value;
+		render_refused(&a, bad[i].cause);
+	}
 }
 
 static void
@@ -232,8 +264,7 @@ an_alias_is_at_most_as_long_as_a_file_name_allows(void **state)
 static void
 ports_outside_1_to_65535_are_refused(void **state)
 {
-	struct alias	 a = good;
-	char		*text;
+	struct alias	a = good;
 
 	(void)state;
 	a.port = 0;
@@ -243,37 +274,23 @@ ports_outside_1_to_65535_are_refused(void **state)
 	a.port = -22;
 	render_refused(&a, "port -22 ");
 	a.port = 1;
-	text = render_ok(&a);
-	assert_non_null(strstr(text, "\n\tPort 1\n"));
-	free(text);
+	render_holds(&a, "\n\tPort 1\n");
 	a.port = 65535;
-	text = render_ok(&a);
-	assert_non_null(strstr(text, "\n\tPort 65535\n"));
-	free(text);
+	render_holds(&a, "\n\tPort 65535\n");
 }
 
 static void
 a_relative_path_is_refused(void **state)
 {
-	struct alias	a = good;
-
 	(void)state;
-	a.identity = "id_ed25519";
-	render_refused(&a, "identity file 'id_ed25519' is not an absolute "
-	    "path");
-	a = good;
-	a.known_hosts = "~/.local/share/redock/known_hosts";
-	render_refused(&a, "known hosts file '~/");
-	a = good;
-	a.control_dir = "run/redock";
-	render_refused(&a, "control directory 'run/redock' is not an "
-	    "absolute path");
-	a = good;
-	a.identity = "";
-	render_refused(&a, "identity file '' is not an absolute path");
-	a = good;
-	a.known_hosts = NULL;
-	render_refused(&a, "no known hosts file");
+	paths_refused("id_ed25519", KH, RUN, "identity file 'id_ed25519' is "
+	    "not an absolute path");
+	paths_refused(ID, "~/.local/share/redock/known_hosts", RUN,
+	    "known hosts file '~/");
+	paths_refused(ID, KH, "run/redock", "control directory 'run/redock' "
+	    "is not an absolute path");
+	paths_refused("", KH, RUN, "identity file '' is not an absolute path");
+	paths_refused(ID, NULL, RUN, "no known hosts file");
 }
 
 /*
@@ -283,10 +300,7 @@ a_relative_path_is_refused(void **state)
 static void
 a_path_that_could_change_the_config_is_refused(void **state)
 {
-	static const struct {
-		const char	*path;
-		const char	*cause;
-	} bad[] = {
+	static const struct refusal bad[] = {
 		{ "/x/a\"b", "'/x/a\"b' holds a '\"'" },
 		{ "/x/a\nIdentityFile /tmp/k", "'/x/a\\nIdentityFile /tmp/k' "
 		    "holds a control character" },
@@ -297,43 +311,33 @@ a_path_that_could_change_the_config_is_refused(void **state)
 		{ "/x/a\\", "holds a '\\'" },
 		{ "/x/a\\\\b", "holds a '\\'" },
 	};
-	struct alias	a;
-	size_t		i;
+	const char	*p;
+	size_t		 i;
 
 	(void)state;
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		a = good;
-		a.identity = bad[i].path;
-		render_refused(&a, "identity file '");
-		render_refused(&a, bad[i].cause);
-		a = good;
-		a.known_hosts = bad[i].path;
-		render_refused(&a, "known hosts file '");
-		render_refused(&a, bad[i].cause);
-		a = good;
-		a.control_dir = bad[i].path;
-		render_refused(&a, "control directory '");
-		render_refused(&a, bad[i].cause);
+		p = bad[i].value;
+		paths_refused(p, KH, RUN, "identity file '");
+		paths_refused(p, KH, RUN, bad[i].cause);
+		paths_refused(ID, p, RUN, "known hosts file '");
+		paths_refused(ID, p, RUN, bad[i].cause);
+		paths_refused(ID, KH, p, "control directory '");
+		paths_refused(ID, KH, p, bad[i].cause);
 	}
 }
 
 static void
 a_percent_is_doubled_and_a_lone_dollar_kept(void **state)
 {
-	struct alias	 a = good;
-	char		*text;
+	struct alias	a = good;
 
 	(void)state;
 	a.identity = "/x/100% sure/$id {}'";
 	a.known_hosts = "/x/%h%%/kh";
 	a.control_dir = "/run/%d";
-	text = render_ok(&a);
-	assert_non_null(strstr(text,
-	    "\n\tIdentityFile \"/x/100%% sure/$id {}'\"\n"));
-	assert_non_null(strstr(text,
-	    "\n\tUserKnownHostsFile \"/x/%%h%%%%/kh\"\n"));
-	assert_non_null(strstr(text, "\n\tControlPath \"/run/%%d/%C\"\n"));
-	free(text);
+	render_holds(&a, "\n\tIdentityFile \"/x/100%% sure/$id {}'\"\n");
+	render_holds(&a, "\n\tUserKnownHostsFile \"/x/%%h%%%%/kh\"\n");
+	render_holds(&a, "\n\tControlPath \"/run/%%d/%C\"\n");
 }
 
 static void
@@ -481,9 +485,13 @@ a_control_dir_that_cannot_be_made_is_a_clear_error(void **state)
 static void
 an_unusable_xdg_runtime_dir_falls_back_to_tmp(void **state)
 {
+	static const char *const unusable[] = {
+		"run/user/1000", "", "/run/a\"b", NULL
+	};
 	struct scratch	*s = *state;
 	struct stat	 sb;
 	char		 want[64], fits[128], *dir;
+	size_t		 i;
 	int		 existed;
 
 	snprintf(want, sizeof want, "/tmp/redock-%lu",
@@ -503,26 +511,12 @@ an_unusable_xdg_runtime_dir_falls_back_to_tmp(void **state)
 	/* One byte more and it does not. */
 	strcat(fits, "b");
 	assert_int_equal(mkdir(fits, 0700), 0);
-	dir = control_dir_ok(s);
-	assert_string_equal(dir, want);
-	free(dir);
+	control_dir_is(s, want);
 
-	s->env.xdg_runtime_dir = "run/user/1000";
-	dir = control_dir_ok(s);
-	assert_string_equal(dir, want);
-	free(dir);
-	s->env.xdg_runtime_dir = "";
-	dir = control_dir_ok(s);
-	assert_string_equal(dir, want);
-	free(dir);
-	s->env.xdg_runtime_dir = "/run/a\"b";
-	dir = control_dir_ok(s);
-	assert_string_equal(dir, want);
-	free(dir);
-	s->env.xdg_runtime_dir = NULL;
-	dir = control_dir_ok(s);
-	assert_string_equal(dir, want);
-	free(dir);
+	for (i = 0; i < sizeof unusable / sizeof unusable[0]; i++) {
+		s->env.xdg_runtime_dir = unusable[i];
+		control_dir_is(s, want);
+	}
 
 	assert_int_equal(lstat(want, &sb), 0);
 	assert_true(S_ISDIR(sb.st_mode));
@@ -550,32 +544,34 @@ redock_ssh_sharing_no_turns_sharing_off(void **state)
 static void
 redock_ssh_sharing_yes_or_empty_turns_sharing_on(void **state)
 {
+	static const char *const on[] = { "yes", "" };
 	struct scratch	*s = *state;
-	char		 want[64], *dir;
+	char		 want[64];
+	size_t		 i;
 
 	snprintf(want, sizeof want, "%s/redock", s->dir);
-	s->env.sharing = "yes";
-	dir = control_dir_ok(s);
-	assert_string_equal(dir, want);
-	free(dir);
-	s->env.sharing = "";
-	dir = control_dir_ok(s);
-	assert_string_equal(dir, want);
-	free(dir);
+	for (i = 0; i < sizeof on / sizeof on[0]; i++) {
+		s->env.sharing = on[i];
+		control_dir_is(s, want);
+	}
 }
 
 static void
 another_redock_ssh_sharing_is_refused(void **state)
 {
+	static const struct refusal bad[] = {
+		{ "bogus", "REDOCK_SSH_SHARING is 'bogus': set it to 'yes' "
+		    "or 'no'" },
+		{ "No", "REDOCK_SSH_SHARING is 'No'" },
+		{ "no\n", "REDOCK_SSH_SHARING is 'no\\n'" },
+	};
 	struct scratch	*s = *state;
+	size_t		 i;
 
-	s->env.sharing = "bogus";
-	control_dir_refused(s, "REDOCK_SSH_SHARING is 'bogus': set it to 'yes' "
-	    "or 'no'");
-	s->env.sharing = "No";
-	control_dir_refused(s, "REDOCK_SSH_SHARING is 'No'");
-	s->env.sharing = "no\n";
-	control_dir_refused(s, "REDOCK_SSH_SHARING is 'no\\n'");
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		s->env.sharing = bad[i].value;
+		control_dir_refused(s, bad[i].cause);
+	}
 }
 
 static void

@@ -48,14 +48,12 @@ static const struct cmd_entry frob_entry = {
 	.exec = frob_exec,
 };
 
-static const struct cmd_entry bare_entry = {
-	.name = "frobnicate",
-	.usage = "",
-	.summary = "no options, no operands",
-	.lower = 0,
-	.upper = 0,
-	.exec = frob_exec,
-};
+/* An entry with no options and no operands. */
+#define BARE_ENTRY(n, s, fn)	{ .name = (n), .usage = "", .summary = (s), \
+				    .lower = 0, .upper = 0, .exec = (fn) }
+
+static const struct cmd_entry bare_entry = BARE_ENTRY("frobnicate",
+    "no options, no operands", frob_exec);
 
 /* What "say" prints through cmd_error(). */
 static const char	*say_what;
@@ -70,14 +68,8 @@ say_exec(const struct redock *rd, const struct args *args)
 	return 1;
 }
 
-static const struct cmd_entry say_entry = {
-	.name = "say",
-	.usage = "",
-	.summary = "print say_err",
-	.lower = 0,
-	.upper = 0,
-	.exec = say_exec,
-};
+static const struct cmd_entry say_entry = BARE_ENTRY("say",
+    "print say_err", say_exec);
 
 static const struct cmd_entry *const table[] = {
 	&frob_entry, &bare_entry, &say_entry, NULL
@@ -106,24 +98,21 @@ slurp(FILE *fp)
 	return buf;
 }
 
-/* Runs the entry named by the first word on a NULL-terminated argv. */
+/* Runs the entry named by word on the NULL-terminated argv after it. */
 static struct run
-run(const char *word, ...)
+vrun(const char *word, va_list ap)
 {
 	static const struct redock rd = { .host = "unix:///x.sock",
 	    .verbosity = 1 };
 	const struct cmd_entry	*entry;
 	struct run		 r;
-	va_list			 ap;
 	char			*argv[16];
 	FILE			*out, *err;
 	int			 argc = 0, saved_out, saved_err;
 
-	va_start(ap, word);
 	argv[argc++] = (char *)word;
 	while ((argv[argc] = va_arg(ap, char *)) != NULL)
 		argc++;
-	va_end(ap);
 
 	entry = cmd_find(table, word);
 	assert_non_null(entry);
@@ -154,6 +143,19 @@ run(const char *word, ...)
 	return r;
 }
 
+/* Runs the entry named by the first word on a NULL-terminated argv. */
+static struct run
+run(const char *word, ...)
+{
+	struct run	r;
+	va_list		ap;
+
+	va_start(ap, word);
+	r = vrun(word, ap);
+	va_end(ap);
+	return r;
+}
+
 static void
 run_free(struct run *r)
 {
@@ -175,6 +177,19 @@ assert_usage_error(struct run *r, const char *says)
 	if (strstr(r->err, says) == NULL)
 		fail_msg("stderr \"%s\" lacks \"%s\"", r->err, says);
 	run_free(r);
+}
+
+/* Runs word on the NULL-terminated argv after it: a usage error. */
+static void
+usage_error(const char *says, const char *word, ...)
+{
+	struct run	r;
+	va_list		ap;
+
+	va_start(ap, word);
+	r = vrun(word, ap);
+	va_end(ap);
+	assert_usage_error(&r, says);
 }
 
 static void
@@ -259,57 +274,47 @@ options_and_operands_reach_the_command(void **state)
 	run_free(&r);
 }
 
+/* frob w1 w2 runs with argc operands, "-x" the one at i, and no -x. */
 static void
-options_end_at_the_first_operand(void **state)
+x_is_an_operand(const char *w1, const char *w2, int argc, int i)
 {
 	struct run	r;
 
-	(void)state;
-	r = run("frob", "a", "-x", NULL);
+	r = run("frob", w1, w2, NULL);
 	assert_int_equal(r.status, 42);
 	assert_null(seen.flag['x']);
-	assert_int_equal(seen.argc, 2);
-	assert_string_equal(seen.argv[1], "-x");
+	assert_int_equal(seen.argc, argc);
+	assert_string_equal(seen.argv[i], "-x");
 	run_free(&r);
+}
 
-	r = run("frob", "--", "-x", NULL);
-	assert_int_equal(r.status, 42);
-	assert_null(seen.flag['x']);
-	assert_int_equal(seen.argc, 1);
-	assert_string_equal(seen.argv[0], "-x");
-	run_free(&r);
+static void
+options_end_at_the_first_operand(void **state)
+{
+	(void)state;
+	x_is_an_operand("a", "-x", 2, 1);
+	x_is_an_operand("--", "-x", 1, 0);
 }
 
 static void
 an_unknown_option_is_one_line_and_status_2(void **state)
 {
-	struct run	r;
-
 	(void)state;
-	r = run("frob", "-y", "a", NULL);
-	assert_usage_error(&r, "unknown option '-y': see 'redock frob --help'");
-	r = run("frob", "-xy", "a", NULL);
-	assert_usage_error(&r, "unknown option '-y'");
-	r = run("frob", "--frob", "a", NULL);
-	assert_usage_error(&r, "unknown option '--frob'");
-	r = run("frob", "-S", "a", NULL);
-	assert_usage_error(&r, "unknown option '-S'");
-	r = run("frobnicate", "-x", NULL);
-	assert_usage_error(&r, "unknown option '-x'");
+	usage_error("unknown option '-y': see 'redock frob --help'", "frob",
+	    "-y", "a", NULL);
+	usage_error("unknown option '-y'", "frob", "-xy", "a", NULL);
+	usage_error("unknown option '--frob'", "frob", "--frob", "a", NULL);
+	usage_error("unknown option '-S'", "frob", "-S", "a", NULL);
+	usage_error("unknown option '-x'", "frobnicate", "-x", NULL);
 }
 
 static void
 a_long_option_is_never_abbreviated(void **state)
 {
-	struct run	r;
-
 	(void)state;
-	r = run("frob", "--no-sh", "a", NULL);
-	assert_usage_error(&r, "unknown option '--no-sh'");
-	r = run("frob", "--host=box", "a", NULL);
-	assert_usage_error(&r, "unknown option '--host'");
-	r = run("frob", "--hel", NULL);
-	assert_usage_error(&r, "unknown option '--hel'");
+	usage_error("unknown option '--no-sh'", "frob", "--no-sh", "a", NULL);
+	usage_error("unknown option '--host'", "frob", "--host=box", "a", NULL);
+	usage_error("unknown option '--hel'", "frob", "--hel", NULL);
 }
 
 static void
@@ -321,12 +326,11 @@ a_missing_or_extra_option_argument_is_status_2(void **state)
 	r = run("frob", "a", "-n", NULL);
 	assert_int_equal(r.status, 42);	/* after an operand: an operand */
 	run_free(&r);
-	r = run("frob", "-n", NULL);
-	assert_usage_error(&r, "option '-n' needs an argument");
-	r = run("frob", "--hostname", NULL);
-	assert_usage_error(&r, "option '--hostname' needs an argument");
-	r = run("frob", "--no-shell=yes", "a", NULL);
-	assert_usage_error(&r, "option '--no-shell' takes no argument");
+	usage_error("option '-n' needs an argument", "frob", "-n", NULL);
+	usage_error("option '--hostname' needs an argument", "frob",
+	    "--hostname", NULL);
+	usage_error("option '--no-shell' takes no argument", "frob",
+	    "--no-shell=yes", "a", NULL);
 }
 
 static void
@@ -335,15 +339,13 @@ operands_outside_the_bounds_are_status_2(void **state)
 	struct run	r;
 
 	(void)state;
-	r = run("frob", NULL);
-	assert_usage_error(&r, "missing argument for 'frob': usage: redock "
-	    "frob [-x]");
-	r = run("frob", "-x", NULL);
-	assert_usage_error(&r, "missing argument for 'frob'");
-	r = run("frob", "a", "b", "c", NULL);
-	assert_usage_error(&r, "too many arguments for 'frob'");
-	r = run("frobnicate", "a", NULL);
-	assert_usage_error(&r, "too many arguments for 'frobnicate'");
+	usage_error("missing argument for 'frob': usage: redock frob [-x]",
+	    "frob", NULL);
+	usage_error("missing argument for 'frob'", "frob", "-x", NULL);
+	usage_error("too many arguments for 'frob'", "frob", "a", "b", "c",
+	    NULL);
+	usage_error("too many arguments for 'frobnicate'", "frobnicate", "a",
+	    NULL);
 	r = run("frobnicate", NULL);
 	assert_int_equal(r.status, 42);
 	run_free(&r);
@@ -352,13 +354,9 @@ operands_outside_the_bounds_are_status_2(void **state)
 static void
 an_option_with_control_characters_is_shown_escaped(void **state)
 {
-	struct run	r;
-
 	(void)state;
-	r = run("frob", "--a\nb", "a", NULL);
-	assert_usage_error(&r, "unknown option '--a\\nb'");
-	r = run("frob", "-\x1b", "a", NULL);
-	assert_usage_error(&r, "unknown option '-\\033'");
+	usage_error("unknown option '--a\\nb'", "frob", "--a\nb", "a", NULL);
+	usage_error("unknown option '-\\033'", "frob", "-\x1b", "a", NULL);
 }
 
 /* The line "say" prints for what and an error of kind with message. */

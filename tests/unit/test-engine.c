@@ -26,6 +26,7 @@
 #include "engine.h"
 #include "engine-json.h"
 #include "env.h"
+#include "testutil.h"
 #include "xmalloc.h"
 
 /* No variable set: the tests name their engine themselves. */
@@ -743,16 +744,6 @@ a_broken_answer_is_a_protocol_error(void **state)
 	fake_stop(f);
 }
 
-static long
-elapsed_ms(const struct timespec *t0)
-{
-	struct timespec	t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0->tv_sec) * 1000 +
-	    (t1.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
 static void
 an_engine_that_never_answers_times_out(void **state)
 {
@@ -771,7 +762,7 @@ an_engine_that_never_answers_times_out(void **state)
 	engine_set_timeouts(e, 1000, 500);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(engine_ping(e, &err), -1);
-	assert_true(elapsed_ms(&t0) < 5000);
+	assert_true(ms_since(&t0) < 5000);
 	assert_int_equal(err.kind, ERROR_TIMEOUT);
 	assert_non_null(strstr(err.message, "did not answer GET /_ping in "
 	    "time"));
@@ -783,7 +774,7 @@ an_engine_that_never_answers_times_out(void **state)
 	engine_set_timeouts(e, 1000, 500);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(engine_container_inspect(e, "hang", &c, &err), -1);
-	assert_true(elapsed_ms(&t0) < 5000);
+	assert_true(ms_since(&t0) < 5000);
 	assert_int_equal(err.kind, ERROR_TIMEOUT);
 
 	/* A build has no limit as a whole, but its answer must begin. */
@@ -792,7 +783,7 @@ an_engine_that_never_answers_times_out(void **state)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(engine_image_build(e, context, sizeof context, &b, &id,
 	    &err), -1);
-	assert_true(elapsed_ms(&t0) < 5000);
+	assert_true(ms_since(&t0) < 5000);
 	assert_int_equal(err.kind, ERROR_TIMEOUT);
 	assert_non_null(strstr(err.message, "did not answer POST /build"));
 	assert_null(id);

@@ -105,15 +105,15 @@ scratch_free(void **state)
 	return 0;
 }
 
-/* keys_client(), expecting success; the caller frees the line. */
+/* The client key, expecting success; the caller frees the line. */
 static char *
 client_ok(const char *home)
 {
 	struct error	 err;
 	char		*pub = NULL;
 
-	if (keys_client(home, &pub, &err) != 0)
-		fail_msg("keys_client refused: %s", err.message);
+	if (archive_keys(home, ALIAS, &pub, NULL, &err) != 0)
+		fail_msg("the client key was refused: %s", err.message);
 	assert_ok(&err);
 	assert_non_null(pub);
 	return pub;
@@ -125,8 +125,9 @@ host_ok(const char *home, const char *alias)
 	struct error	 err;
 	char		*pub = NULL;
 
-	if (keys_host(home, alias, &pub, &err) != 0)
-		fail_msg("keys_host '%s' refused: %s", alias, err.message);
+	if (archive_keys(home, alias, NULL, &pub, &err) != 0)
+		fail_msg("the host key of '%s' was refused: %s", alias,
+		    err.message);
 	assert_ok(&err);
 	assert_non_null(pub);
 	return pub;
@@ -407,8 +408,8 @@ the_client_key_is_stable_across_calls(void **state)
 	assert_string_equal(first, second);
 	after = file_load(path, NULL);
 	assert_string_equal(before, after);
-	/* pubp may be NULL. */
-	assert_int_equal(keys_client(s->home, NULL, &err), 0);
+	/* Asking for no line. */
+	assert_int_equal(archive_keys(s->home, ALIAS, NULL, NULL, &err), 0);
 	assert_ok(&err);
 	free(after);
 	free(before);
@@ -480,8 +481,8 @@ a_loose_private_key_is_refused_and_left_alone(void **state)
 		    "key must be readable by you alone; run: chmod 600 '%s'",
 		    path, (unsigned int)modes[i], path);
 		got = NULL;
-		assert_refused(keys_client(s->home, &got, &err), &err,
-		    what);
+		assert_refused(archive_keys(s->home, ALIAS, &got, NULL, &err),
+		    &err, what);
 		assert_null(got);
 		assert_int_equal(mode_of(path), modes[i]);
 		after = file_load(path, NULL);
@@ -513,7 +514,8 @@ a_private_key_of_another_user_is_refused(void **state)
 	assert_int_equal(chown(path, 1, (gid_t)-1), 0);
 	xasprintf(&what, "private key '%s' belongs to uid 1, not to you "
 	    "(uid 0)", path);
-	assert_refused(keys_client(s->home, NULL, &err), &err, what);
+	assert_refused(archive_keys(s->home, ALIAS, NULL, NULL, &err),
+	    &err, what);
 	free(what);
 	free(path);
 }
@@ -531,13 +533,15 @@ a_symbolic_link_as_private_key_is_refused(void **state)
 	assert_int_equal(rename(path, elsewhere), 0);
 	assert_int_equal(symlink(elsewhere, path), 0);
 	xasprintf(&what, "private key '%s' is a symbolic link", path);
-	assert_refused(keys_client(s->home, NULL, &err), &err, what);
+	assert_refused(archive_keys(s->home, ALIAS, NULL, NULL, &err),
+	    &err, what);
 	free(what);
 
 	/* Dangling, it is still not made anew through the link. */
 	assert_int_equal(unlink(elsewhere), 0);
 	xasprintf(&what, "private key '%s' is a symbolic link", path);
-	assert_refused(keys_client(s->home, NULL, &err), &err, what);
+	assert_refused(archive_keys(s->home, ALIAS, NULL, NULL, &err),
+	    &err, what);
 	assert_int_equal(access(elsewhere, F_OK), -1);
 	free(what);
 
@@ -545,7 +549,8 @@ a_symbolic_link_as_private_key_is_refused(void **state)
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(mkdir(path, 0700), 0);
 	xasprintf(&what, "private key '%s' is not a regular file", path);
-	assert_refused(keys_client(s->home, NULL, &err), &err, what);
+	assert_refused(archive_keys(s->home, ALIAS, NULL, NULL, &err),
+	    &err, what);
 	free(what);
 	free(elsewhere);
 	free(path);
@@ -624,7 +629,8 @@ a_corrupt_private_key_is_refused_and_never_overwritten(void **state)
 	file_put(path, "hello\n", 0600);
 	xasprintf(&what, "cannot read the private key '%s': it is not an "
 	    "OpenSSH private key", path);
-	assert_refused(keys_client(s->home, NULL, &err), &err, what);
+	assert_refused(archive_keys(s->home, ALIAS, NULL, NULL, &err),
+	    &err, what);
 	after = file_load(path, NULL);
 	assert_string_equal(after, "hello\n");
 	free(after);
@@ -632,7 +638,7 @@ a_corrupt_private_key_is_refused_and_never_overwritten(void **state)
 
 	/* An empty file. */
 	file_put(path, "", 0600);
-	assert_refused(keys_client(s->home, NULL, &err), &err,
+	assert_refused(archive_keys(s->home, ALIAS, NULL, NULL, &err), &err,
 	    "it is not an OpenSSH private key");
 	assert_int_equal(mode_of(path), 0600);
 
@@ -642,7 +648,8 @@ a_corrupt_private_key_is_refused_and_never_overwritten(void **state)
 	file_put(path, cut, 0600);
 	xasprintf(&what, "cannot read the private key '%s': it is damaged, "
 	    "or protected by a passphrase", path);
-	assert_refused(keys_client(s->home, NULL, &err), &err, what);
+	assert_refused(archive_keys(s->home, ALIAS, NULL, NULL, &err),
+	    &err, what);
 	after = file_load(path, NULL);
 	assert_string_equal(after, cut);
 	free(after);
@@ -656,7 +663,8 @@ a_corrupt_private_key_is_refused_and_never_overwritten(void **state)
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		fail_msg("ssh-keygen failed (status %#x): %s", status, out);
 	free(out);
-	assert_refused(keys_client(s->home, NULL, &err), &err, what);
+	assert_refused(archive_keys(s->home, ALIAS, NULL, NULL, &err),
+	    &err, what);
 	free(what);
 
 	/* A good key of another type. */
@@ -674,7 +682,8 @@ a_corrupt_private_key_is_refused_and_never_overwritten(void **state)
 	after = file_load(path, NULL);
 	xasprintf(&what, "private key '%s' is of type ecdsa-sha2-nistp256: "
 	    "redock uses ed25519 keys only", path);
-	assert_refused(keys_client(s->home, NULL, &err), &err, what);
+	assert_refused(archive_keys(s->home, ALIAS, NULL, NULL, &err),
+	    &err, what);
 	cut = file_load(path, NULL);
 	assert_string_equal(cut, after);
 	free(cut);
@@ -696,18 +705,19 @@ an_unsafe_home_is_refused(void **state)
 	assert_int_equal(chmod(s->home, 0770), 0);
 	xasprintf(&what, "bad permissions on redock's home '%s' (0770): "
 	    "it must be yours alone; run: chmod 700 '%s'", s->home, s->home);
-	assert_refused(keys_client(s->home, &pub, &err), &err, what);
+	assert_refused(archive_keys(s->home, ALIAS, &pub, NULL, &err),
+	    &err, what);
 	assert_null(pub);
 	free(what);
-	assert_refused(keys_host(s->home, ALIAS, &pub, &err), &err,
+	assert_refused(archive_keys(s->home, ALIAS, NULL, &pub, &err), &err,
 	    "(0770)");
 	assert_null(pub);
 	/* Nor may others read or list it, as with ~/.ssh. */
 	assert_int_equal(chmod(s->home, 0755), 0);
-	assert_refused(keys_client(s->home, &pub, &err), &err,
+	assert_refused(archive_keys(s->home, ALIAS, &pub, NULL, &err), &err,
 	    "(0755)");
 	assert_null(pub);
-	assert_refused(keys_host(s->home, ALIAS, &pub, &err), &err,
+	assert_refused(archive_keys(s->home, ALIAS, NULL, &pub, &err), &err,
 	    "(0755)");
 	assert_int_equal(chmod(s->home, 0700), 0);
 	free(client_ok(s->home));
@@ -716,14 +726,16 @@ an_unsafe_home_is_refused(void **state)
 	file = path_of(s->dir, "file");
 	file_put(file, "", 0600);
 	xasprintf(&what, "redock's home '%s' is not a directory", file);
-	assert_refused(keys_client(file, NULL, &err), &err, what);
+	assert_refused(archive_keys(file, ALIAS, NULL, NULL, &err),
+	    &err, what);
 	free(what);
 	free(file);
 
 	/* Its parent is a file. */
 	xasprintf(&file, "%s/file/redock", s->dir);
 	xasprintf(&what, "cannot make '%s': Not a directory", file);
-	assert_refused(keys_client(file, NULL, &err), &err, what);
+	assert_refused(archive_keys(file, ALIAS, NULL, NULL, &err),
+	    &err, what);
 	free(what);
 	free(file);
 
@@ -733,7 +745,8 @@ an_unsafe_home_is_refused(void **state)
 	assert_int_equal(chown(s->home, 1, (gid_t)-1), 0);
 	xasprintf(&what, "redock's home '%s' belongs to uid 1, not to you "
 	    "(uid 0)", s->home);
-	assert_refused(keys_client(s->home, NULL, &err), &err, what);
+	assert_refused(archive_keys(s->home, ALIAS, NULL, NULL, &err),
+	    &err, what);
 	free(what);
 }
 
@@ -1005,7 +1018,7 @@ a_bad_alias_is_refused_with_nothing_made(void **state)
 
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		pub = NULL;
-		assert_refused(keys_host(s->home, bad[i], &pub, &err),
+		assert_refused(archive_keys(s->home, bad[i], NULL, &pub, &err),
 		    &err, "alias");
 		assert_null(pub);
 		assert_refused(keys_host_remove(s->home, bad[i], &err),
@@ -1015,7 +1028,7 @@ a_bad_alias_is_refused_with_nothing_made(void **state)
 		    &err, "alias");
 		assert_null(t);
 	}
-	assert_refused(keys_host(s->home, NULL, NULL, &err), &err,
+	assert_refused(archive_keys(s->home, NULL, NULL, NULL, &err), &err,
 	    "alias");
 	/* Not even home. */
 	assert_int_equal(access(s->home, F_OK), -1);
@@ -1085,7 +1098,7 @@ removing_an_unknown_alias_is_not_an_error(void **state)
 	assert_int_equal(access(s->home, F_OK), -1);
 
 	/* A home without known_hosts. */
-	free(client_ok(s->home));
+	assert_int_equal(keys_home_make(s->home, &err), 0);
 	assert_int_equal(keys_host_remove(s->home, ALIAS, &err), 0);
 	assert_ok(&err);
 	kh = path_of(s->home, KEYS_KNOWN_HOSTS);
@@ -1201,10 +1214,8 @@ racer(const char *home, int gate)
 
 	while (read(gate, &c, 1) == -1 && errno == EINTR)
 		/* nothing */;
-	if (keys_client(home, &client, &err) == -1)
-		return why("ERR keys_client: %s", err.message);
-	if (keys_host(home, ALIAS, &host, &err) == -1)
-		return why("ERR keys_host: %s", err.message);
+	if (archive_keys(home, ALIAS, &client, &host, &err) == -1)
+		return why("ERR keys: %s", err.message);
 	msg = why("%s\n%s\n", client, host);
 	free(client);
 	free(host);
@@ -1327,8 +1338,8 @@ full_disk_body(struct scratch *s)
 		/* nothing */;
 	close(fd);
 
-	if (keys_client(home, &pub, &err) == 0)
-		return why("keys_client succeeded on a full disk");
+	if (archive_keys(home, ALIAS, &pub, NULL, &err) == 0)
+		return why("the keys were made on a full disk");
 	if (pub != NULL)
 		return why("pub set on failure");
 	/* It names the key, not the temporary that is gone. */
@@ -1343,7 +1354,7 @@ full_disk_body(struct scratch *s)
 	free(list);
 
 	unlink(filler);
-	if (keys_client(home, &pub, &err) == -1)
+	if (archive_keys(home, ALIAS, &pub, NULL, &err) == -1)
 		return why("with room again: %s", err.message);
 	free(pub);
 	free(filler);

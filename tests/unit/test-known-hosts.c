@@ -2,7 +2,7 @@
  * Unit tests of known_hosts (src/known_hosts.c): the pinning rules on
  * text, by cases and on random texts, and the file in a scratch home:
  * written only when a pin changes it, read only when nobody else may
- * change it. Keys made by keys.c and pinned through keys_host() are
+ * change it. Keys made by keys.c and pinned through keys_archive() are
  * test-keys.c's.
  */
 #include <sys/stat.h>

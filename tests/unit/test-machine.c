@@ -52,32 +52,13 @@ enum behaviour {
 	OTHER,		/* say something that is not SSH */
 };
 
-static int
-listener(int *portp)
-{
-	struct sockaddr_in	sin;
-	socklen_t		len = sizeof sin;
-	int			fd;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(fd >= 0);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	assert_int_equal(listen(fd, 16), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	*portp = ntohs(sin.sin_port);
-	return fd;
-}
-
 static void
 server_start(struct server *s, enum behaviour b)
 {
 	const char	*what;
 	int		 fd, c, n = 0;
 
-	fd = listener(&s->port);
+	fd = tcp_listener(&s->port);
 	if ((s->pid = fork()) != 0) {
 		assert_true(s->pid > 0);
 		close(fd);
@@ -119,16 +100,6 @@ server_stop(struct server *s)
 {
 	kill(s->pid, SIGKILL);
 	waitpid(s->pid, NULL, 0);
-}
-
-static long
-ms_since(const struct timespec *t0)
-{
-	struct timespec	t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0->tv_sec) * 1000L +
-	    (t1.tv_nsec - t0->tv_nsec) / 1000000L;
 }
 
 static void
@@ -208,12 +179,11 @@ a_dead_container_ends_the_wait_early(void **state)
 {
 	struct timespec	t0;
 	long		ms;
-	int		fd, port;
+	int		port;
 
 	(void)state;
 	/* A port nobody listens on: refused at once, every time. */
-	fd = listener(&port);
-	close(fd);
+	port = tcp_closed_port();
 
 	alive_calls = 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -93,8 +93,6 @@ static void	 assert_refused(int, ssh_key, ssh_key, const struct error *,
 static void	 assert_one_line(const char *);
 static void	 assert_same_key(ssh_key, ssh_key);
 static char	*sh_output(const char *, size_t *);
-static int	 listener(int *);
-static int	 closed_port(void);
 static void	 server_start(struct server *, enum behaviour, const char *);
 static void	 server_stop(struct server *);
 static int	 sshd_auth_pubkey(ssh_session, const char *, ssh_key, char,
@@ -110,7 +108,6 @@ static int	 sshd_pty(ssh_session, ssh_channel, const char *, int, int,
 static ssh_channel sshd_open(ssh_session, void *);
 static void	 sshd_serve(int, const char *, int);
 static int	 sshd_command(ssh_session, struct sshd *);
-static long	 ms_since(const struct timespec *);
 static void	 assert_open_fails(const char *, const char *, int, int,
 		    const char *, const char *);
 static char	*connect_failed(int);
@@ -128,8 +125,7 @@ scratch_new(void **state)
 	s->dir = scratch_dir("test-session");
 	xasprintf(&s->home, "%s/redock", s->dir);
 	s->umask = umask(022);
-	if (keys_client(s->home, NULL, &err) != 0 ||
-	    keys_host(s->home, ALIAS, NULL, &err) != 0)
+	if (archive_keys(s->home, ALIAS, NULL, NULL, &err) != 0)
 		fail_msg("cannot make the keys: %s", err.message);
 	*state = s;
 	return 0;
@@ -148,7 +144,7 @@ scratch_free(void **state)
 	return 0;
 }
 
-/* The public host key of ALIAS as keys_host() wrote it. */
+/* The public host key of ALIAS as keys_archive() wrote it. */
 static ssh_key
 host_pub(const char *home)
 {
@@ -686,36 +682,6 @@ of_two_lines_for_the_alias_the_first_wins(void **state)
 	ssh_key_free(host);
 }
 
-static int
-listener(int *portp)
-{
-	struct sockaddr_in	sin;
-	socklen_t		len = sizeof sin;
-	int			fd;
-
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(fd >= 0);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	assert_int_equal(listen(fd, 16), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	*portp = ntohs(sin.sin_port);
-	return fd;
-}
-
-/* A port of 127.0.0.1 nobody listens on: connections are refused. */
-static int
-closed_port(void)
-{
-	int	fd, port;
-
-	fd = listener(&port);
-	close(fd);
-	return port;
-}
-
 static void
 server_start(struct server *s, enum behaviour b, const char *home)
 {
@@ -724,7 +690,7 @@ server_start(struct server *s, enum behaviour b, const char *home)
 	pid_t			 parent = getpid();
 	int			 fd, c;
 
-	fd = listener(&s->port);
+	fd = tcp_listener(&s->port);
 	fflush(NULL);
 	if ((s->pid = fork()) != 0) {
 		assert_true(s->pid > 0);
@@ -977,16 +943,6 @@ sshd_command(ssh_session ss, struct sshd *d)
 	return 0;
 }
 
-static long
-ms_since(const struct timespec *t0)
-{
-	struct timespec	t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0->tv_sec) * 1000L +
-	    (t1.tv_nsec - t0->tv_nsec) / 1000000L;
-}
-
 /*
  * session_open() must fail with *sp NULL and a one-line cause that starts
  * with prefix (if not NULL) and holds want (if not NULL).
@@ -1026,7 +982,7 @@ nothing_listening_cannot_be_connected_to(void **state)
 	char		*prefix;
 	int		 port;
 
-	port = closed_port();
+	port = tcp_closed_port();
 	prefix = connect_failed(port);
 	assert_open_fails(s->home, ALIAS, port, 2000, prefix, NULL);
 	free(prefix);
@@ -1115,11 +1071,11 @@ an_alias_without_a_pin_is_refused_before_connecting(void **state)
 	int		 fd, port, c, flags;
 
 	/* Had it tried to connect, the cause would be that it could not. */
-	assert_open_fails(s->home, NO_PIN_ALIAS, closed_port(), 2000,
+	assert_open_fails(s->home, NO_PIN_ALIAS, tcp_closed_port(), 2000,
 	    "no host key is pinned for '" NO_PIN_ALIAS "'", NULL);
 
 	/* A listener that nobody accepts for sees no connection queued. */
-	fd = listener(&port);
+	fd = tcp_listener(&port);
 	assert_open_fails(s->home, NO_PIN_ALIAS, port, 2000,
 	    "no host key is pinned", NULL);
 	flags = fcntl(fd, F_GETFL);
@@ -1139,7 +1095,7 @@ a_missing_client_key_is_refused_before_connecting(void **state)
 
 	path = path_of(s->home, KEYS_CLIENT);
 	assert_int_equal(unlink(path), 0);
-	assert_open_fails(s->home, ALIAS, closed_port(), 2000,
+	assert_open_fails(s->home, ALIAS, tcp_closed_port(), 2000,
 	    "redock's client key '", "' is missing");
 	free(path);
 }
@@ -1289,18 +1245,35 @@ the_connection_sends_at_once(void **state)
 	server_stop(&srv);
 }
 
-static void
-a_command_runs_with_its_input_output_and_status(void **state)
+/*
+ * run_captured() on a session of its own to the pretend sshd, which is
+ * stopped again before it returns.
+ */
+static char *
+sshd_run(struct scratch *s, const char *command, int flags,
+    const char *term, const char *input, int *statusp, int *signalp,
+    char **errp)
 {
-	struct scratch	*s = *state;
 	struct server	 srv;
-	struct session	*sp = NULL;
-	char		*out, *err;
-	int		 status = -1, sig = -1;
+	struct session	*sp;
+	char		*out;
 
 	sp = sshd_session(s, &srv);
 	assert_non_null(sp);
-	out = run_captured(sp, "echo", 0, NULL, "line one\nline two\n",
+	out = run_captured(sp, command, flags, term, input, statusp, signalp,
+	    errp);
+	session_free(sp);
+	server_stop(&srv);
+	return out;
+}
+
+static void
+a_command_runs_with_its_input_output_and_status(void **state)
+{
+	char	*out, *err;
+	int	 status = -1, sig = -1;
+
+	out = sshd_run(*state, "echo", 0, NULL, "line one\nline two\n",
 	    &status, &sig, &err);
 	assert_string_equal(out, "out:echo\nline one\nline two\n");
 	assert_string_equal(err, "err\n");
@@ -1308,29 +1281,21 @@ a_command_runs_with_its_input_output_and_status(void **state)
 	assert_int_equal(sig, 0);
 	free(out);
 	free(err);
-	session_free(sp);
-	server_stop(&srv);
 }
 
 static void
 a_command_killed_by_a_signal_has_status_128_plus_it(void **state)
 {
-	struct scratch	*s = *state;
-	struct server	 srv;
-	struct session	*sp = NULL;
-	char		*out, *err;
-	int		 status = -1, sig = -1;
+	char	*out, *err;
+	int	 status = -1, sig = -1;
 
-	sp = sshd_session(s, &srv);
-	out = run_captured(sp, "die", 0, NULL, "", &status, &sig, &err);
+	out = sshd_run(*state, "die", 0, NULL, "", &status, &sig, &err);
 	assert_int_equal(status, 128 + SIGTERM);
 	assert_int_equal(sig, 0);	/* nothing was sent to us */
 	assert_string_equal(out, "");
 	assert_string_equal(err, "");
 	free(out);
 	free(err);
-	session_free(sp);
-	server_stop(&srv);
 }
 
 /* The terminal type comes from the caller (TERM); without one, "dumb". */
@@ -1346,23 +1311,17 @@ a_pty_has_the_terminal_type_it_is_given(void **state)
 		{ SESSION_PTY, "", "term:dumb\n" },
 		{ 0, "xterm", "term:none\n" },
 	};
-	struct scratch	*s = *state;
-	struct server	 srv;
-	struct session	*sp;
 	char		*out, *err;
 	size_t		 i;
 	int		 status, sig;
 
 	for (i = 0; i < NELEM(cases); i++) {
-		sp = sshd_session(s, &srv);
-		out = run_captured(sp, "term", cases[i].flags, cases[i].term,
+		out = sshd_run(*state, "term", cases[i].flags, cases[i].term,
 		    "", &status, &sig, &err);
 		assert_string_equal(out, cases[i].want);
 		assert_int_equal(status, 0);
 		free(out);
 		free(err);
-		session_free(sp);
-		server_stop(&srv);
 	}
 }
 

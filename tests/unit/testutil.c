@@ -2,8 +2,11 @@
  * testutil: what the C tests share (see testutil.h).
  */
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+
+#include <netinet/in.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -17,10 +20,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "error.h"
+#include "keys.h"
+#include "tar.h"
 #include "testutil.h"
 #include "xmalloc.h"
 
@@ -205,6 +212,45 @@ file_put(const char *path, const char *text, mode_t mode)
 		fail_msg("cannot close '%s': %s", path, strerror(errno));
 }
 
+int
+tcp_listener(int *portp)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof sin;
+	int			fd;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_int_equal(listen(fd, 16), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	*portp = ntohs(sin.sin_port);
+	return fd;
+}
+
+int
+tcp_closed_port(void)
+{
+	int	fd, port;
+
+	fd = tcp_listener(&port);
+	close(fd);
+	return port;
+}
+
+long
+ms_since(const struct timespec *t0)
+{
+	struct timespec	t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000L +
+	    (t1.tv_nsec - t0->tv_nsec) / 1000000L;
+}
+
 char *
 path_of(const char *dir, const char *name)
 {
@@ -212,4 +258,53 @@ path_of(const char *dir, const char *name)
 
 	xasprintf(&p, "%s/%s", dir, name);
 	return p;
+}
+
+/*
+ * *linep: the public line in home/name, without its newline. No cmocka
+ * call: forked children use it.
+ */
+static int
+pub_line(const char *home, const char *name, char **linep,
+    struct error *err)
+{
+	char	*path;
+
+	path = path_of(home, name);
+	if ((*linep = file_load(path, NULL)) == NULL)
+		error_errno(err, "cannot read '%s'", path);
+	else
+		(*linep)[strcspn(*linep, "\n")] = '\0';
+	free(path);
+	return *linep == NULL ? -1 : 0;
+}
+
+int
+archive_keys(const char *home, const char *alias, char **clientp,
+    char **hostp, struct error *err)
+{
+	struct tar	*t;
+	char		*name;
+	int		 rv = 0;
+
+	if (clientp != NULL)
+		*clientp = NULL;
+	if (hostp != NULL)
+		*hostp = NULL;
+	if (keys_archive(home, alias, &t, err) == -1)
+		return -1;
+	tar_free(t);
+	if (clientp != NULL &&
+	    pub_line(home, KEYS_CLIENT ".pub", clientp, err) == -1)
+		rv = -1;
+	if (hostp != NULL && rv == 0) {
+		xasprintf(&name, KEYS_HOSTS "/%s/" KEYS_HOST_KEY ".pub", alias);
+		rv = pub_line(home, name, hostp, err);
+		free(name);
+	}
+	if (rv == -1 && clientp != NULL) {
+		free(*clientp);
+		*clientp = NULL;
+	}
+	return rv;
 }

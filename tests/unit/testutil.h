@@ -9,6 +9,9 @@
 #include <sys/types.h>
 
 #include <stddef.h>
+#include <time.h>
+
+struct error;
 
 /* What tmpfs_mount()'s message starts with: no tmpfs could be had. */
 #define NO_TMPFS	"no tmpfs: "
@@ -44,6 +47,18 @@ char	*dir_list(const char *dir, int (*keep)(const char *name));
  */
 char	*scratch_dir(const char *name);
 
+/*
+ * A TCP socket listening on 127.0.0.1 at a port the kernel picks
+ * (*portp), close-on-exec; fails the test when it cannot be had.
+ */
+int	 tcp_listener(int *portp);
+
+/* A port of 127.0.0.1 nobody listens on: connections are refused. */
+int	 tcp_closed_port(void);
+
+/* Milliseconds of CLOCK_MONOTONIC since *t0. */
+long	 ms_since(const struct timespec *t0);
+
 /* Removes dir and all under it, whatever the modes tests left there. */
 void	 tree_remove(const char *dir);
 
@@ -54,5 +69,16 @@ void	 tree_remove(const char *dir);
  * starts with NO_TMPFS.
  */
 char	*tmpfs_mount(const char *mnt, const char *opts);
+
+/*
+ * The keys of alias as start gets them, through keys_archive(): made in
+ * home when missing. *clientp and *hostp (either may be NULL) are set
+ * to the allocated public lines read back from home (id_ed25519.pub,
+ * hosts/ALIAS/ssh_host_ed25519_key.pub), without their newline.
+ * Returns 0, or -1 with *err set (by keys_archive(), or when a line
+ * cannot be read). Calls no cmocka function: forked children use it.
+ */
+int	 archive_keys(const char *home, const char *alias, char **clientp,
+	    char **hostp, struct error *err);
 
 #endif /* TESTUTIL_H */
