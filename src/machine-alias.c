@@ -7,7 +7,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,7 +24,6 @@ static int	config_writable(const char *, int, struct error *);
 static int	parents_make(const char *, struct error *);
 static int	own_config(const char *, const char *, int, char **,
 		    struct error *);
-static char	*fragment_read(const char *);
 static int	ssh_error(const char *, const struct sshconf_error *,
 		    struct error *);
 
@@ -324,35 +322,6 @@ machine_text_other(const char *text, struct machine_engine *me,
 	return 1;
 }
 
-/*
- * The text of the fragment at path, allocated, or NULL unless it is a
- * regular file of at most MACHINE_FRAGMENT_MAX bytes that can be read.
- */
-static char *
-fragment_read(const char *path)
-{
-	struct stat	 sb;
-	char		*text;
-	ssize_t		 r;
-	size_t		 len = 0;
-	int		 fd;
-
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		return NULL;
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
-	    sb.st_size > MACHINE_FRAGMENT_MAX) {
-		close(fd);
-		return NULL;
-	}
-	text = xmalloc((size_t)sb.st_size + 1);
-	while (len < (size_t)sb.st_size &&
-	    (r = read(fd, text + len, (size_t)sb.st_size - len)) > 0)
-		len += (size_t)r;
-	close(fd);
-	text[len] = '\0';
-	return text;
-}
-
 int
 machine_fragments(const char *config, struct sshconf_fragment **vp,
     size_t *np, struct error *err)
@@ -372,18 +341,17 @@ machine_fragment_other(const char *config, const char *alias,
     struct machine_engine *me, char **urlp)
 {
 	struct error	 err;
-	char		*path = NULL, *text, *name = NULL;
+	char		*text, *name = NULL;
+	size_t		 len;
 	int		 other;
 
 	*urlp = NULL;
 	if (alias_fragment_name(alias, &name, &err) == -1)
 		return 0;	/* names no fragment */
-	xasprintf(&path, "%s.d/%s", config, name);
 	/* NULL: none, or none of redock's (they are small files). */
-	text = fragment_read(path);
+	text = sshconf_fragment_read(config, name, MACHINE_FRAGMENT_MAX, &len);
 	other = machine_text_other(text, me, urlp);
 	free(text);
-	free(path);
 	free(name);
 	return other;
 }

@@ -1858,6 +1858,18 @@ list_read(int dfd, const char *name, size_t max, size_t *lenp)
 	return text;
 }
 
+char *
+sshconf_fragment_read(const char *file, const char *name, size_t max,
+    size_t *lenp)
+{
+	char	*path, *text;
+
+	path = str_fmt("%s.d/%s", file, name);
+	text = list_read(AT_FDCWD, path, max, lenp);
+	free(path);
+	return text;
+}
+
 int
 sshconf_list(const char *file, const char *prefix, size_t max,
     struct sshconf_fragment **vp, size_t *np, struct sshconf_error *err)

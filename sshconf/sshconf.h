@@ -187,6 +187,14 @@ int	sshconf_list(const char *file, const char *prefix, size_t max,
 	    struct sshconf_fragment **vp, size_t *np,
 	    struct sshconf_error *err);
 
+/*
+ * The text of the one fragment FILE.d/NAME, read as sshconf_list() reads
+ * each (allocated, NUL-terminated, *lenp bytes), or NULL when there is
+ * none or it cannot be used.
+ */
+char	*sshconf_fragment_read(const char *file, const char *name,
+	    size_t max, size_t *lenp);
+
 /* Frees the n fragments of v, their names and texts, and v; NULL ok. */
 void	sshconf_fragments_free(struct sshconf_fragment *v, size_t n);
 

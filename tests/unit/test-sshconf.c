@@ -1825,7 +1825,8 @@ listed_cmp(const void *a, const void *b)
  * their texts, NULL for what is not a small regular file of their own
  * (a directory, a link, a file over the bound); names that are never
  * merged, and others' fragments, are not listed. Nothing is run or
- * written, not even the lock.
+ * written, not even the lock. sshconf_fragment_read() reads one the same
+ * way.
  */
 static void
 a_listing_gives_the_fragments_of_a_prefix_with_their_texts(void **state)
@@ -1833,8 +1834,8 @@ a_listing_gives_the_fragments_of_a_prefix_with_their_texts(void **state)
 	struct scratch		*s = *state;
 	struct sshconf_fragment	*v = NULL;
 	struct sshconf_error	 err;
-	char			*path;
-	size_t			 n = 0;
+	char			*path, *text;
+	size_t			 n = 0, len;
 
 	make_dir(s->d, 0700);
 	frag_put(s, "10-redock-a", "Host a\n", 0600);
@@ -1867,6 +1868,19 @@ a_listing_gives_the_fragments_of_a_prefix_with_their_texts(void **state)
 	assert_string_equal(v[4].name, "10-redock-run");
 	assert_string_equal(v[4].text, "#!/bin/sh\necho Host ran\n");
 	sshconf_fragments_free(v, n);
+
+	/* One fragment, read the same way. */
+	text = sshconf_fragment_read(s->file, "10-redock-a", 32, &len);
+	assert_non_null(text);
+	assert_string_equal(text, "Host a\n");
+	assert_int_equal(len, 7);
+	free(text);
+	assert_null(sshconf_fragment_read(s->file, "10-redock-big", 32, &len));
+	assert_null(sshconf_fragment_read(s->file, "10-redock-dir", 32, &len));
+	assert_null(sshconf_fragment_read(s->file, "10-redock-link", 32,
+	    &len));
+	assert_null(sshconf_fragment_read(s->file, "10-redock-none", 32,
+	    &len));
 
 	if (sshconf_list(s->file, "", 1024, &v, &n, &err) == -1)
 		fail_msg("%s", err.message);
