@@ -49,6 +49,8 @@ struct alias {
 	const char	*control_dir;
 	const char	*engine_id;
 	const char	*engine_url;
+	const char	*user;		/* the login user; NULL: root */
+	int		 forward_agent;	/* ForwardAgent yes */
 };
 
 /*

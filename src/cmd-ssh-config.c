@@ -45,7 +45,7 @@ cmd_ssh_config_exec(const struct redock *rd, const struct args *args)
 	status = 1;
 	image = m.names[0].image;
 	if (keys_home(&rd->env, &home, &err) == -1 ||
-	    machine_fragment(&rd->env, home, alias, port, NULL, &fname,
+	    machine_fragment(&rd->env, home, alias, port, NULL, NULL, &fname,
 	    &text, &err) == -1) {
 		xasprintf(&what, "cannot show the SSH configuration of '%s'",
 		    image);

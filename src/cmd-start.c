@@ -191,7 +191,7 @@ job_run(void *arg)
 static int
 start_operands(struct start *s, const struct args *args)
 {
-	struct machine_settings	 settings;
+	struct settings		 asked;
 	struct error		 err;
 	struct job		*j;
 	const char		*hostname = args->flag['n'];
@@ -222,10 +222,13 @@ start_operands(struct start *s, const struct args *args)
 			    "with -n", j->name.image, HOSTNAME_MAX);
 			return EXIT_USAGE;
 		}
-		settings.hostname = hostname != NULL ? hostname : j->name.tag;
-		settings.named = hostname != NULL;
-		if (machine_start_init(&j->ms, j->name.image, &settings,
-		    &err) == -1) {
+		settings_init(&asked);
+		if (hostname != NULL) {
+			asked.hostname = (char *)hostname;
+			asked.given |= SETTINGS_HOSTNAME;
+		}
+		if (machine_start_init(&j->ms, j->name.image, j->name.tag,
+		    &asked, &err) == -1) {
 			warnx("invalid NAME '%s': %s", j->name.image,
 			    err.message);
 			return EXIT_USAGE;
@@ -259,7 +262,7 @@ start_setup(struct start *s)
 	}
 	/* A path that no fragment can hold stops start before ~/.ssh. */
 	if (machine_fragment(env, s->home, s->jobs[0].ms.alias,
-	    MACHINE_SSH_PORT, NULL, &fragment, &text, &err) == -1) {
+	    MACHINE_SSH_PORT, NULL, NULL, &fragment, &text, &err) == -1) {
 		cmd_error("cannot start", &err);
 		goto out;
 	}

@@ -246,12 +246,13 @@ static int
 container_sync(struct sync *s, const struct engine_container *c)
 {
 	struct machine_engine	 owner;
+	struct settings		 settings;
 	struct error		 err;
 	struct have		*h;
 	struct change		*ch;
 	const char		*alias = machine_alias(c);
 	char			*fname, *text, *shown, *url;
-	int			 port;
+	int			 port, ret = -1;
 
 	if (container_skipped(s, c, alias))
 		return 0;
@@ -296,8 +297,12 @@ container_sync(struct sync *s, const struct engine_container *c)
 		return -1;
 	} else
 		owner = s->me;
-	if (machine_fragment(&s->rd->env, s->home, alias, port, &owner,
-	    &fname, &text, &err) == -1) {
+	if (machine_settings(c, &settings, &err) == 0) {
+		ret = machine_fragment(&s->rd->env, s->home, alias, port,
+		    &owner, &settings, &fname, &text, &err);
+		settings_release(&settings);
+	}
+	if (ret == -1) {
 		xasprintf(&shown, "cannot sync '%s'", alias);
 		cmd_error(shown, &err);
 		free(shown);

@@ -409,7 +409,7 @@ cmd_session_run(const struct redock *rd, const char *image,
 	int		 status = 1, sig = 0;
 
 	if (keys_home(&rd->env, &home, &err) == -1 ||
-	    session_open(&s, home, alias, port, SESSION_TIMEOUT_MS,
+	    session_open(&s, home, alias, NULL, port, SESSION_TIMEOUT_MS,
 	    &err) == -1 ||
 	    session_run(s, command, flags, &rd->env, &status, &sig,
 	    &err) == -1) {

@@ -148,6 +148,13 @@ int		 engine_info(struct engine *, struct engine_info *,
 		    struct error *);
 void		 engine_info_release(struct engine_info *);
 
+/* A bind mount of a host directory or file (HostConfig.Mounts). */
+struct engine_mount {
+	const char	*source;	/* absolute, on the engine's host */
+	const char	*target;	/* absolute, in the container */
+	int		 readonly;
+};
+
 /* What container create needs. NULL and 0 fields are left out. */
 struct engine_create {
 	const char			*name;
@@ -157,6 +164,8 @@ struct engine_create {
 	char *const			*cmd;		/* NULL-terminated */
 	int				 init;		/* the engine's init as PID 1 */
 	int				 publish;	/* this tcp port on 127.0.0.1 */
+	const struct engine_mount	*mounts;
+	size_t				 nmounts;
 };
 
 /* Creates a container; *idp is its ID (the caller frees it). */
@@ -188,6 +197,21 @@ int	engine_container_logs(struct engine *, const char *, int, char **,
 /* Unpacks a tar archive into the container's file system at path. */
 int	engine_container_upload(struct engine *, const char *, const char *,
 	    const void *, size_t, struct error *);
+
+/* The most of a command's output engine_container_exec() keeps. */
+#define ENGINE_EXEC_OUTPUT_MAX	(64 * 1024)
+
+/*
+ * Runs argv (NULL-terminated, no shell in between) in the running
+ * container id as user (NULL: the image's, root for redock's), as
+ * "docker exec" does without a terminal or stdin, and waits until it
+ * ends: *statusp is its exit code, *outputp (may be NULL) its stdout
+ * and stderr as they came, the last ENGINE_EXEC_OUTPUT_MAX bytes, in
+ * an allocated string. Returns 0 (whatever the exit code), or -1.
+ */
+int	engine_container_exec(struct engine *, const char *id,
+	    const char *user, char *const *argv, int *statusp, char **outputp,
+	    struct error *);
 
 int	engine_image_inspect(struct engine *, const char *,
 	    struct engine_image *, struct error *);

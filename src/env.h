@@ -20,6 +20,7 @@ struct env {
 	const char	*docker_host;		/* DOCKER_HOST */
 	const char	*docker_tls_verify;	/* DOCKER_TLS_VERIFY */
 	const char	*docker_cert_path;	/* DOCKER_CERT_PATH */
+	const char	*ssh_auth_sock;		/* SSH_AUTH_SOCK, the agent */
 	char *const	*vars;			/* all of them, for the locale
 						   (LANG, LC_*) a session
 						   passes on; may be NULL */

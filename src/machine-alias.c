@@ -359,7 +359,8 @@ machine_fragment_other(const char *config, const char *alias,
 int
 machine_fragment(const struct env *env, const char *home,
     const char *alias, int port, const struct machine_engine *owner,
-    char **namep, char **textp, struct error *err)
+    const struct settings *settings, char **namep, char **textp,
+    struct error *err)
 {
 	struct alias	 a;
 	char		*identity = NULL, *known_hosts = NULL;
@@ -378,6 +379,8 @@ machine_fragment(const struct env *env, const char *home,
 	a.identity = identity;
 	a.known_hosts = known_hosts;
 	a.control_dir = control_dir;
+	a.user = settings_login(settings);
+	a.forward_agent = settings != NULL && settings->forward_agent;
 	a.engine_id = owner != NULL ? owner->id : NULL;
 	a.engine_url = owner != NULL ? owner->url : NULL;
 	if (alias_fragment(&a, textp, err) == -1)
@@ -460,14 +463,15 @@ machine_ssh_preview(const struct env *env, const char *config,
 int
 machine_alias_write(const struct env *env, const char *home,
     const char *config, const char *alias, int port,
-    const struct machine_engine *owner, struct error *err)
+    const struct machine_engine *owner, const struct settings *settings,
+    struct error *err)
 {
 	struct sshconf_change	 change = { NULL, NULL };
 	char			*name = NULL, *text = NULL;
 	int			 ret = -1;
 
-	if (machine_fragment(env, home, alias, port, owner, &name, &text,
-	    err) == -1)
+	if (machine_fragment(env, home, alias, port, owner, settings, &name,
+	    &text, err) == -1)
 		goto out;
 	change.name = name;
 	change.text = text;

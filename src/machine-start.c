@@ -6,6 +6,8 @@
  * host key it made, so that it leaves what was there before; the alias
  * is written only once sshd has answered.
  */
+#include <sys/stat.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -36,6 +38,10 @@ static int	start_free(const struct machine_start_context *,
 		    struct machine_start *, const struct machine_start *const *,
 		    size_t, struct engine_container *, struct engine_container *,
 		    size_t, struct error *);
+static int	start_image(const struct machine_start_context *,
+		    struct machine_start *, struct error *);
+static int	start_mounts(const struct machine_start_context *,
+		    const struct settings *, struct error *);
 static void	start_taken(const struct machine_start *, const char *,
 		    struct error *);
 static int	start_other(const struct machine_start_context *,
@@ -60,14 +66,16 @@ static void	start_forget_key(const struct machine_start_context *,
 
 int
 machine_start_init(struct machine_start *ms, const char *name,
-    const struct machine_settings *settings, struct error *err)
+    const char *tag, const struct settings *asked, struct error *err)
 {
 	memset(ms, 0, sizeof *ms);
 	ms->name = name;
-	ms->settings = *settings;
+	ms->tag = tag;
+	settings_copy(&ms->asked, asked);
+	settings_init(&ms->settings);
 	ms->hold = -1;
-	return name_alias(settings->hostname, ms->alias, sizeof ms->alias,
-	    err);
+	return name_alias(asked->hostname != NULL ? asked->hostname : tag,
+	    ms->alias, sizeof ms->alias, err);
 }
 
 void
@@ -78,6 +86,8 @@ machine_start_release(struct machine_start *ms)
 	free(ms->stale);
 	tar_free(ms->keys);
 	engine_free(ms->e);
+	settings_release(&ms->asked);
+	settings_release(&ms->settings);
 	ms->id = ms->stale = NULL;
 	ms->keys = NULL;
 	ms->e = NULL;
@@ -153,8 +163,9 @@ start_existing(const struct machine_start_context *ctx,
 		free(shown);
 		return -1;
 	}
-	if (ms->settings.named && strcmp(alias, ms->alias) != 0) {
-		shown = xvis(ms->settings.hostname);
+	if ((ms->asked.given & SETTINGS_HOSTNAME) &&
+	    strcmp(alias, ms->alias) != 0) {
+		shown = xvis(ms->asked.hostname);
 		error_set(err, ERROR_INPUT, 0, "its container exists with the "
 		    "alias '%s', not '%s-container': 'redock kill' it first to "
 		    "change its host name", alias, shown);
@@ -162,6 +173,16 @@ start_existing(const struct machine_start_context *ctx,
 		return -1;
 	}
 	strlcpy(ms->alias, alias, sizeof ms->alias);
+	if (machine_settings(c, &ms->settings, err) == -1)
+		return -1;
+	if (settings_check(&ms->settings, &ms->asked, err) == -1) {
+		shown = xstrdup(err->message);
+		error_set(err, ERROR_INPUT, 0, "%s: 'redock kill %s' and start "
+		    "it again to apply them ('redock commit' it first if its "
+		    "changes matter)", shown, ms->name);
+		free(shown);
+		return -1;
+	}
 	if (start_other(ctx, ms, err) == -1)
 		return -1;
 	ms->id = xstrdup(c->id);
@@ -182,9 +203,10 @@ start_free(const struct machine_start_context *ctx,
     struct engine_container *cs, size_t n, struct error *err)
 {
 	struct engine_container	*c;
-	struct engine_image	 im;
 	size_t			 i;
 
+	if (start_image(ctx, ms, err) == -1)
+		return -1;
 	if ((c = machine_by_alias(cs, n, ms->alias)) != NULL && c != stale) {
 		start_taken(ms, machine_name(c), err);
 		return -1;
@@ -195,17 +217,77 @@ start_free(const struct machine_start_context *ctx,
 			return -1;
 		}
 	}
-	if (start_other(ctx, ms, err) == -1)
-		return -1;
+	return start_other(ctx, ms, err);
+}
 
+/*
+ * The image to make the NAME's container from, its own or else
+ * BASE_IMAGE, and the settings it gets: those asked for in place of
+ * the image's; its alias follows their host name.
+ */
+static int
+start_image(const struct machine_start_context *ctx,
+    struct machine_start *ms, struct error *err)
+{
+	struct engine_image	 im;
+	struct settings		 base;
+	int			 ret;
+
+	settings_init(&base);
 	if (engine_image_inspect(ctx->me->e, ms->name, &im, err) == 0) {
+		ret = machine_image_settings(&im, &base, err);
 		engine_image_release(&im);
+		if (ret == -1)
+			return -1;
 		ms->image = ms->name;
-		return 0;
-	}
-	if (!ERROR_NOTFOUND(err))
+	} else if (ERROR_NOTFOUND(err))
+		ms->image = BASE_IMAGE;
+	else
 		return -1;
-	ms->image = BASE_IMAGE;
+	settings_release(&ms->settings);
+	settings_merge(&base, &ms->asked, &ms->settings);
+	settings_release(&base);
+	if (ms->settings.hostname != NULL && name_alias(ms->settings.hostname,
+	    ms->alias, sizeof ms->alias, err) == -1)
+		return -1;
+	return start_mounts(ctx, &ms->settings, err);
+}
+
+/*
+ * Mounts are of the user's file system: refused on an engine of
+ * another host, and when a source is gone (an image's may be).
+ */
+static int
+start_mounts(const struct machine_start_context *ctx,
+    const struct settings *s, struct error *err)
+{
+	struct stat	 st;
+	const char	*host = engine_host(ctx->me->e);
+	char		*shown;
+	size_t		 i;
+
+	if (s->nmounts == 0)
+		return 0;
+	if (strncmp(host, "unix://", 7) != 0 &&
+	    strncmp(host, "tcp://127.", 10) != 0 &&
+	    strncmp(host, "tcp://localhost:", 16) != 0 &&
+	    strncmp(host, "tcp://[::1]:", 12) != 0) {
+		shown = xvis(host);
+		error_set(err, ERROR_INPUT, 0, "the engine at %s is on another "
+		    "host, whose file system is not yours: mounts are for a "
+		    "local engine", shown);
+		free(shown);
+		return -1;
+	}
+	for (i = 0; i < s->nmounts; i++) {
+		if (stat(s->mounts[i].source, &st) == 0)
+			continue;
+		shown = xvis(s->mounts[i].source);
+		error_errno(err, "its mount of '%s'", shown);
+		err->kind = ERROR_INPUT;
+		free(shown);
+		return -1;
+	}
 	return 0;
 }
 
@@ -316,6 +398,9 @@ start_make(const struct machine_start_context *ctx,
 {
 	struct engine_create	 cr;
 	struct engine_labels	 labels = { NULL, NULL, 0 };
+	struct engine_mount	*mounts = NULL;
+	char			*json;
+	size_t			 i;
 	int			 ret;
 
 	if (ms->stale != NULL &&
@@ -326,15 +411,28 @@ start_make(const struct machine_start_context *ctx,
 	engine_labels_add(&labels, MACHINE_LABEL_NAME, ms->name);
 	engine_labels_add(&labels, MACHINE_LABEL_ALIAS, ms->alias);
 	engine_labels_add(&labels, MACHINE_LABEL_VERSION, REDOCK_VERSION);
+	json = settings_to_json(&ms->settings);
+	engine_labels_add(&labels, SETTINGS_LABEL, json);
+	free(json);
+	mounts = xreallocarray(NULL, ms->settings.nmounts + 1, sizeof *mounts);
+	for (i = 0; i < ms->settings.nmounts; i++) {
+		mounts[i].source = ms->settings.mounts[i].source;
+		mounts[i].target = ms->settings.mounts[i].target;
+		mounts[i].readonly = !ms->settings.mounts[i].rw;
+	}
 	memset(&cr, 0, sizeof cr);
 	cr.name = ms->alias;
 	cr.image = ms->image;
-	cr.hostname = ms->settings.hostname;
+	cr.hostname = ms->settings.hostname != NULL ? ms->settings.hostname :
+	    ms->tag;
 	cr.labels = &labels;
 	cr.init = 1;
 	cr.publish = MACHINE_SSH_PORT;
+	cr.mounts = mounts;
+	cr.nmounts = ms->settings.nmounts;
 	ret = engine_container_create(ms->e, &cr, &ms->id, err);
 	engine_labels_release(&labels);
+	free(mounts);
 	if (ret == 0) {
 		ms->created = 1;
 		return 0;
@@ -424,6 +522,10 @@ start_boot(const struct machine_start_context *ctx,
 	if (!ms->running && !ms->paused &&
 	    engine_container_start(ms->e, ms->id, err) == -1)
 		return -1;
+	/* The user before sshd lets anyone in as it; again after a stop. */
+	if (ms->settings.user != NULL && !ms->running && !ms->paused &&
+	    machine_user_apply(ms->e, ms->id, ms->settings.user, err) == -1)
+		return -1;
 	if (engine_container_inspect(ms->e, ms->id, &c, err) == -1)
 		return -1;
 	if ((*portp = machine_port(&c)) == 0) {
@@ -488,7 +590,7 @@ start_reach(const struct machine_start_context *ctx,
 	}
 	if (start_interrupted(ctx, err) == -1 ||
 	    machine_alias_write(ctx->env, ctx->home, ctx->config, ms->alias,
-	    port, ctx->me, err) == -1)
+	    port, ctx->me, &ms->settings, err) == -1)
 		goto out;
 
 	ms->port = port;

@@ -422,3 +422,19 @@ machine_log_tail(struct engine *e, const char *id, int n, char **textp)
 	free(log);
 	*textp = text != NULL ? text : xstrdup("(empty)");
 }
+
+int
+machine_settings(const struct engine_container *c, struct settings *s,
+    struct error *err)
+{
+	return settings_from_json(engine_labels_get(&c->labels,
+	    SETTINGS_LABEL), s, err);
+}
+
+int
+machine_image_settings(const struct engine_image *im, struct settings *s,
+    struct error *err)
+{
+	return settings_from_json(engine_labels_get(&im->labels,
+	    SETTINGS_LABEL), s, err);
+}

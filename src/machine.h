@@ -29,6 +29,7 @@
 
 #include "alias.h"
 #include "error.h"
+#include "settings.h"
 
 struct engine;
 struct engine_container;
@@ -195,6 +196,35 @@ void	machine_log_tail(struct engine *, const char *id, int n,
 	    char **textp);
 
 /*
+ * The settings a container c or an image im carries (SETTINGS_LABEL),
+ * into *s (initialised by this call); none: empty settings. Returns 0,
+ * or -1 with *err (ERROR_INPUT) when the label is not valid JSON of
+ * settings.
+ */
+int	machine_settings(const struct engine_container *c, struct settings *s,
+	    struct error *err);
+int	machine_image_settings(const struct engine_image *im,
+	    struct settings *s, struct error *err);
+
+/*
+ * The host user in the container (machine-user.c, redock.1 --user):
+ * run as root through the engine in the running container id, before
+ * anyone logs in. Makes u's login name with u's uid and primary gid
+ * (the group of that gid where one exists, else a new one named as
+ * the host names it, or otherwise free), renaming a user of the image
+ * that has the uid, never a "groupadd -f" that picks another gid; its
+ * home path u->home, made (mode 0755, owned by it) when missing, and
+ * only that directory taken over when the engine made it, empty or
+ * holding mount points, never a "chown -R"; a shell that exists in the
+ * image (u's, else bash, else sh); passwordless sudo through a file of
+ * sudoers.d (mode 0440). Idempotent: a second run changes nothing.
+ * Returns 0, or -1 with *err (ERROR_SYSTEM) ending in the last line
+ * the set-up printed.
+ */
+int	machine_user_apply(struct engine *, const char *id,
+	    const struct settings_user *u, struct error *err);
+
+/*
  * The alias's side (machine-alias.c).
  */
 
@@ -317,12 +347,15 @@ int	machine_text_other(const char *text, struct machine_engine *me,
  * The fragment that makes alias reach MACHINE_HOST_IP:port with the
  * keys in redock's home: its allocated name (*namep) and text (*textp),
  * from alias_fragment(), with connection sharing as env's sharing
- * (ALIAS_SHARING_ENV) says and the line that records the engine owner
- * (NULL: none; else its id must be known), as start and sync write it.
+ * (ALIAS_SHARING_ENV) says, the line that records the engine owner
+ * (NULL: none; else its id must be known), and the login user and
+ * agent forwarding of settings (NULL: root, none), as start and sync
+ * write it.
  */
 int	machine_fragment(const struct env *env, const char *home,
 	    const char *alias, int port, const struct machine_engine *owner,
-	    char **namep, char **textp, struct error *err);
+	    const struct settings *settings, char **namep, char **textp,
+	    struct error *err);
 
 /*
  * Writes alias's fragment (machine_fragment()) into config and merges:
@@ -330,7 +363,8 @@ int	machine_fragment(const struct env *env, const char *home,
  */
 int	machine_alias_write(const struct env *env, const char *home,
 	    const char *config, const char *alias, int port,
-	    const struct machine_engine *owner, struct error *err);
+	    const struct machine_engine *owner, const struct settings *settings,
+	    struct error *err);
 
 /*
  * Removes alias's fragment from config and merges, unless another
@@ -355,12 +389,6 @@ int	machine_alias_drop(const struct env *env, const char *config,
  * ERROR_INPUT for a refusal (the alias is taken) and ERROR_SYSTEM for
  * the rest (sshd did not answer, interrupted), subjects escaped.
  */
-
-/* A NAME's settings: what its container is made with. */
-struct machine_settings {
-	const char	*hostname;	/* the container's host name */
-	int		 named;		/* given (-n), not the NAME's TAG */
-};
 
 /*
  * What machine_start() needs around the NAMEs of one command. Its
@@ -399,7 +427,12 @@ struct tar;
 /* One NAME on its way to a running container. */
 struct machine_start {
 	const char		*name;		/* the NAME, as an image name */
-	struct machine_settings	 settings;
+	const char		*tag;		/* its TAG, the default host name */
+	struct settings		 asked;		/* by the command line */
+	struct settings		 settings;	/* its container's, once
+						   machine_start_prepare() found
+						   them (its own, or asked
+						   merged into its image's) */
 	char			 alias[ALIAS_MAX + 1];
 
 	/* What machine_start_prepare() found. */
@@ -426,13 +459,14 @@ struct machine_start {
 };
 
 /*
- * Fills *ms for the NAME name (an image name, which *ms points to, as
- * to settings' strings) with settings, and its alias from the host
- * name. Returns 0, or -1 with *err (ERROR_INPUT) when the host name
- * makes no alias; *ms is then to be released all the same.
+ * Fills *ms for the NAME name with TAG tag (both of which *ms points
+ * to), with a copy of the settings asked, and its alias from the host
+ * name asked, else the TAG (machine_start_prepare() may take the
+ * image's). Returns 0, or -1 with *err (ERROR_INPUT) when the host
+ * name makes no alias; *ms is then to be released all the same.
  */
 int	machine_start_init(struct machine_start *ms, const char *name,
-	    const struct machine_settings *settings, struct error *err);
+	    const char *tag, const struct settings *asked, struct error *err);
 
 /*
  * What can be known before anything is made, through ctx's engine and

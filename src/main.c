@@ -71,6 +71,7 @@ env_read(struct env *env)
 	env->docker_host = getenv("DOCKER_HOST");
 	env->docker_tls_verify = getenv("DOCKER_TLS_VERIFY");
 	env->docker_cert_path = getenv("DOCKER_CERT_PATH");
+	env->ssh_auth_sock = getenv("SSH_AUTH_SOCK");
 	env->vars = environ;
 }
 

@@ -107,7 +107,7 @@ static void	send_env(ssh_channel, char *const *);
 static int	window_fd(void);
 static void	window_size(int, int *, int *);
 static void	raw_mode(struct termios *);
-static int	open_options(struct session *, ssh_key, int, int,
+static int	open_options(struct session *, ssh_key, const char *, int, int,
 		    struct error *);
 static int	open_verify(struct session *, ssh_key, const char *,
 		    struct error *);
@@ -296,8 +296,8 @@ raw_mode(struct termios *t)
  * delayed ACK, 40 ms at random (measured by make bench).
  */
 static int
-open_options(struct session *s, ssh_key pin, int port, int timeout_ms,
-    struct error *err)
+open_options(struct session *s, ssh_key pin, const char *user, int port,
+    int timeout_ms, struct error *err)
 {
 	unsigned int	 uport = (unsigned int)port;
 	long		 sec = timeout_ms / 1000;
@@ -308,7 +308,7 @@ open_options(struct session *s, ssh_key pin, int port, int timeout_ms,
 	if (ssh_options_set(s->ssh, SSH_OPTIONS_PROCESS_CONFIG, &no) < 0 ||
 	    ssh_options_set(s->ssh, SSH_OPTIONS_HOST, MACHINE_HOST_IP) < 0 ||
 	    ssh_options_set(s->ssh, SSH_OPTIONS_PORT, &uport) < 0 ||
-	    ssh_options_set(s->ssh, SSH_OPTIONS_USER, SESSION_USER) < 0 ||
+	    ssh_options_set(s->ssh, SSH_OPTIONS_USER, user) < 0 ||
 	    ssh_options_set(s->ssh, SSH_OPTIONS_TIMEOUT, &sec) < 0 ||
 	    ssh_options_set(s->ssh, SSH_OPTIONS_TIMEOUT_USEC, &usec) < 0 ||
 	    ssh_options_set(s->ssh, SSH_OPTIONS_HOSTKEYS,
@@ -379,7 +379,7 @@ open_login(struct session *s, ssh_key priv, struct error *err)
 
 int
 session_open(struct session **sp, const char *home, const char *alias,
-    int port, int timeout_ms, struct error *err)
+    const char *user, int port, int timeout_ms, struct error *err)
 {
 	struct session	*s = NULL;
 	ssh_key		 priv = NULL, pin = NULL;
@@ -395,7 +395,8 @@ session_open(struct session **sp, const char *home, const char *alias,
 		    "libssh failed");
 		goto out;
 	}
-	if (open_options(s, pin, port, timeout_ms, err) == -1)
+	if (open_options(s, pin, user != NULL ? user : SESSION_USER, port,
+	    timeout_ms, err) == -1)
 		goto out;
 	if (ssh_connect(s->ssh) != SSH_OK) {
 		fail_ssh(s, err, "cannot connect to %s", s->where);

@@ -22,16 +22,23 @@ struct env;
 struct session;
 
 /*
- * Connects to MACHINE_HOST_IP:port, checks the server's key against the
+ * Connects to MACHINE_HOST_IP:port as user (NULL: root), checks the server's key against the
  * one pinned for alias in home's known_hosts and logs in with home's
  * client key; the keys are read as keys_session() reads them. Waits at
  * most timeout_ms for the connection and each answer.
  */
 int	session_open(struct session **, const char *home, const char *alias,
-	    int port, int timeout_ms, struct error *err);
+	    const char *user, int port, int timeout_ms, struct error *err);
 
 /* Ask for a pseudo-terminal: the user's terminal type and window size. */
 #define SESSION_PTY	0x1
+/*
+ * Forward the agent of env's ssh_auth_sock (SSH_AUTH_SOCK), as
+ * "ssh -A" does: the server's auth-agent@openssh.com channels are
+ * joined to a new connection to that socket each. Without an agent
+ * there, nothing is forwarded and nothing fails.
+ */
+#define SESSION_AGENT	0x2
 
 /*
  * Runs command (NULL: root's login shell) in its own channel, passing
@@ -46,9 +53,13 @@ int	session_open(struct session **, const char *home, const char *alias,
  *
  * *statusp is the command's exit status, or 128+N when a signal N
  * killed it. A signal that would end redock (SIGINT, SIGTERM, SIGHUP,
- * SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM; unless ignored) ends the run
- * early, the terminal restored, with *signalp the signal (else 0); the
- * caller should die of it when it is done.
+ * SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM; unless ignored) is passed on to
+ * the remote command (the SSH "signal" request: sshd signals its
+ * process group), and the run goes on until the command ends, so that
+ * nothing is left running there; a second such signal, or the first
+ * when the server does not end the command within a few seconds, ends
+ * the run early, the terminal restored, with *signalp the signal (else
+ * 0); the caller should die of it when it is done.
  */
 int	session_run(struct session *, const char *command, int flags,
 	    const struct env *env, int *statusp, int *signalp,

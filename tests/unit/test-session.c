@@ -955,7 +955,7 @@ assert_open_fails(const char *home, const char *alias, int port,
 	struct error	 err;
 	const char	*cause = err.message;
 
-	assert_int_equal(session_open(&sp, home, alias, port, timeout_ms,
+	assert_int_equal(session_open(&sp, home, alias, NULL, port, timeout_ms,
 	    &err), -1);
 	assert_null(sp);
 	assert_one_line(cause);
@@ -1029,7 +1029,7 @@ a_servers_words_are_shown_escaped(void **state)
 	const char	*cause = err.message;
 
 	server_start(&srv, EVIL_BANNER, NULL);
-	assert_int_equal(session_open(&sp, s->home, ALIAS, srv.port, 2000,
+	assert_int_equal(session_open(&sp, s->home, ALIAS, NULL, srv.port, 2000,
 	    &err), -1);
 	assert_null(sp);
 	assert_one_line(cause);
@@ -1207,7 +1207,7 @@ sshd_session(struct scratch *s, struct server *srv)
 	struct error	 err;
 
 	server_start(srv, SSHD, s->home);
-	if (session_open(&sp, s->home, ALIAS, srv->port, 5000, &err) != 0)
+	if (session_open(&sp, s->home, ALIAS, NULL, srv->port, 5000, &err) != 0)
 		fail_msg("session_open failed: %s", err.message);
 	return sp;
 }
