@@ -35,6 +35,7 @@
 static int	 path_valid(const char *, const char *, struct error *);
 static char	*path_quoted(const char *);
 static int	 runtime_usable(const char *);
+static int	 user_valid(const char *, const char *, struct error *);
 static char	*word_encode(const char *);
 static char	*word_decode(const char *, size_t);
 static int	 engine_line(const char *, const char *, char **,
@@ -146,6 +147,32 @@ runtime_usable(const char *runtime)
 	    CONTROL_NAME_LEN <= SOCKET_PATH_MAX;
 }
 
+/*
+ * A login name that stands in the config as one word and means itself:
+ * POSIX's portable user names (letters, digits, '.', '_', '-', not
+ * starting with '-'), at most 32 bytes as useradd takes them.
+ */
+static int
+user_valid(const char *user, const char *alias, struct error *err)
+{
+	size_t	i;
+
+	for (i = 0; user[i] != '\0'; i++) {
+		if ((user[i] >= 'a' && user[i] <= 'z') ||
+		    (user[i] >= 'A' && user[i] <= 'Z') ||
+		    (user[i] >= '0' && user[i] <= '9') || user[i] == '_' ||
+		    user[i] == '.' || (i > 0 && user[i] == '-'))
+			continue;
+		break;
+	}
+	if (i > 0 && i <= 32 && user[i] == '\0')
+		return 0;
+	error_set(err, ERROR_INPUT, 0, "the user of alias '%s' is not a "
+	    "portable user name (letters, digits, '.', '_' and '-', at most "
+	    "32)", alias);
+	return -1;
+}
+
 int
 alias_fragment(const struct alias *a, char **textp, struct error *err)
 {
@@ -171,6 +198,8 @@ alias_fragment(const struct alias *a, char **textp, struct error *err)
 	if (a->engine_id != NULL && engine_line(a->engine_id,
 	    a->engine_url, &engine, err) == -1)
 		goto out;
+	if (a->user != NULL && user_valid(a->user, a->alias, err) == -1)
+		goto out;
 
 	identity = path_quoted(a->identity);
 	known_hosts = path_quoted(a->known_hosts);
@@ -192,15 +221,18 @@ alias_fragment(const struct alias *a, char **textp, struct error *err)
 	    "Host %s\n"
 	    "\tHostName 127.0.0.1\n"
 	    "\tPort %d\n"
-	    "\tUser root\n"
+	    "\tUser %s\n"
 	    "\tIdentityFile \"%s\"\n"
 	    "\tIdentitiesOnly yes\n"
 	    "\tHostKeyAlias %s\n"
 	    "\tUserKnownHostsFile \"%s\"\n"
 	    "\tStrictHostKeyChecking yes\n"
+	    "%s"
 	    "%s",
 	    a->alias, engine != NULL ? engine : "", a->alias, a->port,
-	    identity, a->alias, known_hosts, control);
+	    a->user != NULL ? a->user : "root", identity, a->alias,
+	    known_hosts, control,
+	    a->forward_agent ? "\tForwardAgent yes\n" : "");
 	ret = 0;
 
 out:

@@ -19,6 +19,7 @@
 #include "engine.h"
 #include "machine.h"
 #include "redock.h"
+#include "settings.h"
 #include "xmalloc.h"
 
 #define SHORT_ID	12	/* hex digits of an image ID shown */
@@ -53,6 +54,7 @@ struct row {
 	const char	*image;
 	char		*shown;		/* the image, when it is not image */
 	time_t		 created;
+	const char	*settings;	/* its SETTINGS_LABEL, or NULL */
 };
 
 /* What list gathers from the engine, and the rows made of it. */
@@ -75,6 +77,7 @@ static const char *image_name(const struct engine_image *, size_t,
 		    const char *, const char *);
 static void	when_rfc3339(time_t, char *, size_t);
 static void	when_relative(time_t, time_t, char *, size_t);
+static json_t	*settings_json(const char *);
 static void	print_json(const struct row *, size_t);
 static void	print_table(const struct row *, size_t);
 static int	row_image(struct listing *, const struct engine_container *,
@@ -173,6 +176,27 @@ when_relative(time_t t, time_t now, char *buf, size_t size)
 	    v == 1 ? "" : "s");
 }
 
+/*
+ * A label's settings as list shows them: every key, in settings.h's
+ * order, whatever redock wrote them; null when they are not valid.
+ */
+static json_t *
+settings_json(const char *label)
+{
+	struct settings	 s;
+	struct error	 err;
+	json_t		*o;
+	char		*text;
+
+	if (settings_from_json(label, &s, &err) == -1)
+		return json_null();
+	text = settings_to_json(&s);
+	o = json_loads(text, 0, NULL);
+	free(text);
+	settings_release(&s);
+	return o != NULL ? o : json_null();
+}
+
 static void
 print_json(const struct row *rows, size_t n)
 {
@@ -183,12 +207,13 @@ print_json(const struct row *rows, size_t n)
 	a = json_array();
 	for (i = 0; i < n; i++) {
 		when_rfc3339(rows[i].created, when, sizeof when);
-		o = json_pack("{s:s,s:s,s:s?,s:o,s:s,s:s}",
+		o = json_pack("{s:s,s:s,s:s?,s:o,s:s,s:s,s:o}",
 		    "name", rows[i].name, "state", rows[i].state,
 		    "alias", rows[i].alias,
 		    "port", rows[i].port > 0 ? json_integer(rows[i].port) :
 		    json_null(), "image", rows[i].shown != NULL ?
-		    rows[i].shown : rows[i].image, "created", when);
+		    rows[i].shown : rows[i].image, "created", when,
+		    "settings", settings_json(rows[i].settings));
 		json_array_append_new(a, o);
 	}
 	json_dumpf(a, stdout, JSON_INDENT(2));
@@ -300,6 +325,7 @@ rows_containers(struct listing *l)
 		r->port = machine_port(c);
 		r->image = c->image != NULL ? c->image : "-";
 		r->created = c->created;
+		r->settings = engine_labels_get(&c->labels, SETTINGS_LABEL);
 		if (row_image(l, c, r) == -1)
 			return -1;
 	}
@@ -333,6 +359,7 @@ rows_images(struct listing *l)
 		r->port = 0;
 		r->image = image_name(im, 1, im->id, name);
 		r->created = im->created;
+		r->settings = engine_labels_get(&im->labels, SETTINGS_LABEL);
 	}
 }
 

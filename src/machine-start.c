@@ -254,8 +254,9 @@ start_image(const struct machine_start_context *ctx,
 }
 
 /*
- * Mounts are of the user's file system: refused on an engine of
- * another host, and when a source is gone (an image's may be).
+ * Mounts are of the user's file system: refused on an engine reached
+ * other than through a local socket (tcp:// goes to another host, or
+ * may), and when a source is gone (an image's may be).
  */
 static int
 start_mounts(const struct machine_start_context *ctx,
@@ -268,14 +269,11 @@ start_mounts(const struct machine_start_context *ctx,
 
 	if (s->nmounts == 0)
 		return 0;
-	if (strncmp(host, "unix://", 7) != 0 &&
-	    strncmp(host, "tcp://127.", 10) != 0 &&
-	    strncmp(host, "tcp://localhost:", 16) != 0 &&
-	    strncmp(host, "tcp://[::1]:", 12) != 0) {
+	if (strncmp(host, "unix://", 7) != 0) {
 		shown = xvis(host);
-		error_set(err, ERROR_INPUT, 0, "the engine at %s is on another "
-		    "host, whose file system is not yours: mounts are for a "
-		    "local engine", shown);
+		error_set(err, ERROR_INPUT, 0, "the engine at %s is not reached "
+		    "through a local socket, and its host's file system may "
+		    "not be yours: mounts are for a local engine", shown);
 		free(shown);
 		return -1;
 	}

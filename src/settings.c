@@ -437,28 +437,34 @@ settings_login(const struct settings *s)
 char *
 settings_map_path(const struct settings *s, const char *path)
 {
-	const struct settings_mount	*m;
-	const char			*rest;
+	const struct settings_mount	*m, *best = NULL;
+	const char			*rest = NULL, *r;
 	char				*mapped;
-	size_t				 i, len;
+	size_t				 i, len, bestlen = 0;
 
-	/* The last mount wins, as the engine stacks them in order. */
-	for (i = s->nmounts; i-- > 0;) {
+	/* The mount of the longest source that holds path. */
+	for (i = 0; i < s->nmounts; i++) {
 		m = &s->mounts[i];
 		len = strlen(m->source);
 		if (strcmp(m->source, "/") == 0)
-			rest = path;
+			r = path;
 		else if (strncmp(path, m->source, len) == 0 &&
 		    (path[len] == '\0' || path[len] == '/'))
-			rest = path + len;
+			r = path + len;
 		else
 			continue;
-		if (rest[0] == '\0')
-			return xstrdup(m->target);
-		if (strcmp(m->target, "/") == 0)
-			return xstrdup(rest);
-		xasprintf(&mapped, "%s%s", m->target, rest);
-		return mapped;
+		if (best == NULL || len > bestlen) {
+			best = m;
+			bestlen = len;
+			rest = r;
+		}
 	}
-	return NULL;
+	if (best == NULL)
+		return NULL;
+	if (rest[0] == '\0')
+		return xstrdup(best->target);
+	if (strcmp(best->target, "/") == 0)
+		return xstrdup(rest);
+	xasprintf(&mapped, "%s%s", best->target, rest);
+	return mapped;
 }

@@ -125,7 +125,8 @@ const char *settings_login(const struct settings *s);
  * Maps the host path path (absolute, symbolic links resolved) through
  * s's mounts: the allocated path inside the container when path is a
  * mount's source or lies under it, by whole path components ("/home/al"
- * is not under "/home/alice"); else NULL.
+ * is not under "/home/alice"), through the mount of the longest such
+ * source; else NULL.
  */
 char	*settings_map_path(const struct settings *s, const char *path);
 

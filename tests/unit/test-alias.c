@@ -621,11 +621,60 @@ the_engine_line_is_one_line_whatever_the_engine_says(void **state)
 	render_refused(&a, "the engine has no name to record in a fragment");
 }
 
+/* --user: the alias logs in as the mapped user, root otherwise. */
+static void
+the_mapped_user_is_the_alias_user(void **state)
+{
+	struct alias	a = good;
+	char		*text;
+
+	(void)state;
+	a.user = "al.ice_2-x";
+	render_holds(&a, "\tUser al.ice_2-x\n");
+	text = render_ok(&good);
+	assert_null(strstr(text, "ForwardAgent"));
+	free(text);
+}
+
+/* A user name must stay one word of the config that means itself. */
+static void
+a_user_name_outside_the_portable_set_is_refused(void **state)
+{
+	static const char *const bad[] = {
+		"", "-al", "al ice", "al\"", "al%u", "al\nHost *", "al\\",
+		"abcdefghijklmnopqrstuvwxyz0123456",	/* 33 */
+	};
+	struct alias	a = good;
+	size_t		i;
+
+	(void)state;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		a.user = bad[i];
+		render_refused(&a, "user");
+	}
+}
+
+/* --forward-agent: ForwardAgent yes, after the rest of the block. */
+static void
+forward_agent_adds_its_line(void **state)
+{
+	struct alias	a = good;
+
+	(void)state;
+	a.forward_agent = 1;
+	render_holds(&a, "\tStrictHostKeyChecking yes\n");
+	render_holds(&a, "\tForwardAgent yes\n");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_good_alias_is_rendered_exactly),
+		cmocka_unit_test(the_mapped_user_is_the_alias_user),
+		cmocka_unit_test(
+		    a_user_name_outside_the_portable_set_is_refused),
+		cmocka_unit_test(forward_agent_adds_its_line),
 		cmocka_unit_test(
 		    without_a_control_dir_connections_are_not_shared),
 		cmocka_unit_test(
