@@ -3,11 +3,8 @@
  * not committed is gone; the image stays, and so does the host key, so
  * the next start of NAME is reached with the same pinned key.
  */
-#include <err.h>
 #include <stdio.h>
 
-#include "machine.h"
-#include "name.h"
 #include "redock.h"
 
 static int	cmd_kill_exec(const struct redock *, const struct args *);
@@ -26,28 +23,24 @@ const struct cmd_entry cmd_kill_entry = {
 };
 
 static int
+cmd_kill_one(const struct redock *rd, const struct cmd_machines *m,
+    const struct engine_container *c, const char *name)
+{
+	if (cmd_machine_remove(rd, m, c, name) != 0)
+		return 1;
+	if (rd->verbosity >= 0)
+		printf("killed '%s'\n", name);
+	return 0;
+}
+
+static int
 cmd_kill_exec(const struct redock *rd, const struct args *args)
 {
 	struct cmd_machines	 m;
-	struct engine_container	*c;
-	int			 i, status;
+	int			 status;
 
-	if ((status = cmd_machines(rd, args, "kill", 1, &m)) != 0)
-		goto out;
-	for (i = 0; i < m.n; i++) {
-		if (m.repeated[i])
-			continue;
-		if ((c = machine_by_name(m.cs, m.nc, m.names[i].image)) ==
-		    NULL) {
-			warnx("cannot kill '%s': it has no container",
-			    m.names[i].image);
-			status = 1;
-		} else if (cmd_machine_remove(rd, &m, c, m.names[i].image) != 0)
-			status = 1;
-		else if (rd->verbosity >= 0)
-			printf("killed '%s'\n", m.names[i].image);
-	}
-out:
+	if ((status = cmd_machines(rd, args, "kill", 1, &m)) == 0)
+		status = cmd_machines_each(rd, &m, "kill", cmd_kill_one);
 	cmd_machines_release(&m);
 	return status;
 }

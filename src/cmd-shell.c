@@ -1,6 +1,6 @@
 /*
  * redock shell NAME: an interactive session in NAME's running container
- * through redock's own SSH client (cmd_session()).
+ * through redock's own SSH client (cmd_session()), as its login user.
  */
 #include <unistd.h>
 
@@ -28,6 +28,6 @@ const struct cmd_entry cmd_shell_entry = {
 static int
 cmd_shell_exec(const struct redock *rd, const struct args *args)
 {
-	return cmd_session(rd, args->argv[0], NULL,
+	return cmd_session(rd, args->argv[0], 0, NULL,
 	    isatty(STDIN_FILENO) ? SESSION_PTY : 0);
 }

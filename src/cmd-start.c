@@ -1,6 +1,7 @@
 /*
- * redock start [--no-shell] [-n HOSTNAME] NAME...: make each NAME a
- * running container that "ssh ALIAS" reaches (redock.1, start).
+ * redock start [--no-shell] [-n HOSTNAME] [--user] [--mount MOUNT]...
+ * [--forward-agent] NAME...: make each NAME a running container that
+ * "ssh ALIAS" reaches (redock.1, start), with the settings asked for.
  *
  * Everything that can be checked is checked before anything is made:
  * the NAMEs, the SSH configuration (a hand edit stops start before a
@@ -12,6 +13,7 @@
  */
 #include <err.h>
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,18 +32,27 @@
 
 #define HOSTNAME_MAX	63	/* a label of a host name, and Linux's */
 
-enum { OPT_NO_SHELL = 'S' };
+enum {
+	OPT_AGENT = 'A',
+	OPT_MOUNT = 'M',
+	OPT_NO_SHELL = 'S',
+	OPT_USER = 'U'
+};
 
 static const struct option start_longopts[] = {
-	{ "no-shell",	no_argument,	NULL,	OPT_NO_SHELL },
-	{ NULL,		0,		NULL,	0 }
+	{ "no-shell",		no_argument,		NULL,	OPT_NO_SHELL },
+	{ "user",		no_argument,		NULL,	OPT_USER },
+	{ "mount",		required_argument,	NULL,	OPT_MOUNT },
+	{ "forward-agent",	no_argument,		NULL,	OPT_AGENT },
+	{ NULL,			0,			NULL,	0 }
 };
 
 static int	cmd_start_exec(const struct redock *, const struct args *);
 
 const struct cmd_entry cmd_start_entry = {
 	.name = "start",
-	.usage = "[--no-shell] [-n HOSTNAME] NAME...",
+	.usage = "[--no-shell] [-n HOSTNAME] [--user] [--mount MOUNT]... "
+	    "[--forward-agent] NAME...",
 	.summary = "start containers and make them reachable as "
 	    "'ssh HOSTNAME-container'",
 	.options =
@@ -51,7 +62,20 @@ const struct cmd_entry cmd_start_entry = {
 	    "      --no-shell    do not open a shell: with one NAME on a "
 	    "terminal,\n"
 	    "                    start opens one when the container is "
-	    "ready\n",
+	    "ready\n"
+	    "      --user        log in as you: your login name, uid, group "
+	    "and home\n"
+	    "                    (root: nothing is mapped)\n"
+	    "      --mount HOST[:CONTAINER][:rw]\n"
+	    "                    mount the host's HOST at CONTAINER (default: "
+	    "the same\n"
+	    "                    path), read-only unless ':rw'; may repeat\n"
+	    "      --forward-agent\n"
+	    "                    forward your SSH agent through the alias, "
+	    "shell and exec\n"
+	    "  A new container keeps these settings (and commit, in its "
+	    "image);\n"
+	    "  an existing one that has others is refused.\n",
 	.getopt = "n:",
 	.longopts = start_longopts,
 	.lower = 1,
@@ -108,6 +132,9 @@ static void	on_signal(int);
 static int	hostname_valid(const char *);
 static void	job_fail(struct job *, const struct error *);
 static void	*job_run(void *);
+static int	start_asked(const struct start *, const struct args *,
+		    struct settings *);
+static int	start_mount(struct settings *, const char *, const char *);
 static int	start_operands(struct start *, const struct args *);
 static int	start_setup(struct start *);
 static int	start_prepare(struct start *);
@@ -187,7 +214,86 @@ job_run(void *arg)
 	return NULL;
 }
 
-/* The NAMEs and -n, checked: returns 0, or the exit status. */
+/* One --mount into asked: returns 0, or the exit status. */
+static int
+start_mount(struct settings *asked, const char *arg, const char *cwd)
+{
+	struct settings_mount	 m;
+	struct error		 err;
+	char			*shown;
+	size_t			 i;
+	int			 status = EXIT_USAGE;
+
+	if (asked->nmounts == SETTINGS_MOUNTS_MAX) {
+		warnx("too many mounts: at most %d", SETTINGS_MOUNTS_MAX);
+		return EXIT_USAGE;
+	}
+	if (settings_mount_parse(arg, cwd, &m, &err) == -1) {
+		cmd_error(NULL, &err);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < asked->nmounts; i++) {
+		if (strcmp(asked->mounts[i].target, m.target) == 0)
+			break;
+	}
+	if (i < asked->nmounts) {
+		shown = xvis(m.target);
+		warnx("invalid mount '%s': '%s' is mounted twice", arg, shown);
+		free(shown);
+	} else {
+		settings_mount_add(asked, &m);
+		status = 0;
+	}
+	free(m.source);
+	free(m.target);
+	return status;
+}
+
+/*
+ * The settings the options ask for (redock.1, start): --user maps the
+ * user who runs redock, none when that is root; --mount's paths are
+ * relative to the working directory. Returns 0, or the exit status.
+ */
+static int
+start_asked(const struct start *s, const struct args *args,
+    struct settings *asked)
+{
+	struct error	 err;
+	char		 cwd[PATH_MAX];
+	int		 i, status;
+
+	if (args->flag['n'] != NULL) {
+		asked->hostname = xstrdup(args->flag['n']);
+		asked->given |= SETTINGS_HOSTNAME;
+	}
+	if (args->flag[OPT_USER] != NULL) {
+		asked->given |= SETTINGS_USER;
+		if (geteuid() != 0 && settings_user_host((long)getuid(),
+		    s->rd->env.home, &asked->user, &err) == -1) {
+			cmd_error("cannot map your user", &err);
+			return 1;
+		}
+	}
+	if (args->flag[OPT_AGENT] != NULL) {
+		asked->forward_agent = 1;
+		asked->given |= SETTINGS_AGENT;
+	}
+	if (args->flag[OPT_MOUNT] == NULL)
+		return 0;
+	asked->given |= SETTINGS_MOUNTS;
+	if (getcwd(cwd, sizeof cwd) == NULL) {
+		warn("cannot mount: the working directory");
+		return 1;
+	}
+	for (i = 0; i < args->nopts; i++) {
+		if (args->optc[i] == OPT_MOUNT &&
+		    (status = start_mount(asked, args->optv[i], cwd)) != 0)
+			return status;
+	}
+	return 0;
+}
+
+/* The NAMEs, -n and the settings, checked: returns 0, or the exit status. */
 static int
 start_operands(struct start *s, const struct args *args)
 {
@@ -212,33 +318,39 @@ start_operands(struct start *s, const struct args *args)
 		free(shown);
 		return EXIT_USAGE;
 	}
+	settings_init(&asked);
 	for (i = 0; i < s->n; i++) {
 		j = &s->jobs[i];
 		if ((status = cmd_name(s->rd, args->argv[i], &j->name)) != 0)
-			return status;
+			goto out;
 		if (hostname == NULL && !hostname_valid(j->name.tag)) {
 			warnx("invalid NAME '%s': the tag is longer than %d "
 			    "characters, too long for a host name: give one "
 			    "with -n", j->name.image, HOSTNAME_MAX);
-			return EXIT_USAGE;
+			status = EXIT_USAGE;
+			goto out;
 		}
-		settings_init(&asked);
-		if (hostname != NULL) {
-			asked.hostname = (char *)hostname;
-			asked.given |= SETTINGS_HOSTNAME;
-		}
+	}
+	/* After the NAMEs: a bad one is a wrong command line all the same. */
+	if ((status = start_asked(s, args, &asked)) != 0)
+		goto out;
+	for (i = 0; i < s->n; i++) {
+		j = &s->jobs[i];
 		if (machine_start_init(&j->ms, j->name.image, j->name.tag,
 		    &asked, &err) == -1) {
 			warnx("invalid NAME '%s': %s", j->name.image,
 			    err.message);
-			return EXIT_USAGE;
+			status = EXIT_USAGE;
+			goto out;
 		}
 		for (k = 0; k < i; k++) {
 			if (strcmp(s->jobs[k].name.image, j->name.image) == 0)
 				j->skip = 1;
 		}
 	}
-	return 0;
+out:
+	settings_release(&asked);
+	return status;
 }
 
 /*
@@ -439,11 +551,13 @@ cmd_start_exec(const struct redock *rd, const struct args *args)
 	struct start	 s;
 	char		 image[sizeof s.jobs->name.image];
 	char		 alias[sizeof s.jobs->ms.alias];
+	struct settings	 settings;	/* for the shell: its login user */
 	char		*note;
 	size_t		 i;
 	int		 status, shell = 0, port = 0;
 
 	memset(&s, 0, sizeof s);
+	settings_init(&settings);
 	s.rd = rd;
 	s.n = args->argc;
 	s.jobs = xcalloc(s.n, sizeof *s.jobs);
@@ -480,6 +594,7 @@ cmd_start_exec(const struct redock *rd, const struct args *args)
 		strlcpy(image, s.jobs[0].name.image, sizeof image);
 		strlcpy(alias, s.jobs[0].ms.alias, sizeof alias);
 		port = s.jobs[0].ms.port;
+		settings_copy(&settings, &s.jobs[0].ms.settings);
 	}
 out:
 	start_release(&s);
@@ -489,8 +604,9 @@ out:
 	}
 	if (shell) {
 		fflush(stdout);
-		status = cmd_session_run(rd, image, alias, port, NULL,
-		    SESSION_PTY);
+		status = cmd_session_run(rd, image, alias, port, &settings,
+		    NULL, SESSION_PTY);
 	}
+	settings_release(&settings);
 	return status;
 }

@@ -9,6 +9,7 @@
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "name.h"
 #include "redock.h"
 #include "session.h"
+#include "settings.h"
 #include "xmalloc.h"
 
 /* How long connecting and each answer of sshd may take. */
@@ -33,12 +35,16 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_start_entry,
 	&cmd_shell_entry,
 	&cmd_exec_entry,
+	&cmd_stop_entry,
 	&cmd_commit_entry,
 	&cmd_kill_entry,
 	&cmd_delete_entry,
 	&cmd_list_entry,
 	&cmd_sync_entry,
 	&cmd_ssh_config_entry,
+	&cmd_link_entry,
+	&cmd_unlink_entry,
+	&cmd_links_entry,
 	&cmd_base_entry,
 	NULL
 };
@@ -182,6 +188,12 @@ cmd_exec(const struct cmd_entry *entry, const struct redock *rd, int argc,
 			goto out;
 		}
 		args.flag[ch] = optarg != NULL ? optarg : "";
+		args.optc = xreallocarray(args.optc, args.nopts + 1,
+		    sizeof *args.optc);
+		args.optv = xreallocarray(args.optv, args.nopts + 1,
+		    sizeof *args.optv);
+		args.optc[args.nopts] = ch;
+		args.optv[args.nopts++] = args.flag[ch];
 	}
 	args.argc = argc - optind;
 	args.argv = argv + optind;
@@ -200,6 +212,8 @@ cmd_exec(const struct cmd_entry *entry, const struct redock *rd, int argc,
 	}
 	status = entry->exec(rd, &args);
 out:
+	free(args.optc);
+	free(args.optv);
 	free(help);
 	free(optstring);
 	free(longopts);
@@ -335,11 +349,13 @@ cmd_machines(const struct redock *rd, const struct args *args,
 
 int
 cmd_machine_running(const struct cmd_machines *m, const char *what,
-    int *portp, const char **aliasp)
+    int *portp, const char **aliasp, struct settings *s)
 {
 	struct engine_container	*c;
+	struct error		 err;
 	const char		*image = m->names[0].image;
 
+	settings_init(s);
 	if ((c = machine_by_name(m->cs, m->nc, image)) == NULL) {
 		warnx("%s '%s': it has no container: 'redock start' makes one",
 		    what, image);
@@ -361,7 +377,33 @@ cmd_machine_running(const struct cmd_machines *m, const char *what,
 		    image);
 		return 1;
 	}
+	if (machine_settings(c, s, &err) == -1) {
+		warnx("%s '%s': its settings label: %s", what, image,
+		    err.message);
+		return 1;
+	}
 	return 0;
+}
+
+int
+cmd_machines_each(const struct redock *rd, const struct cmd_machines *m,
+    const char *verb, cmd_machine_fn *fn)
+{
+	const struct engine_container	*c;
+	int				 i, status = 0;
+
+	for (i = 0; i < m->n; i++) {
+		if (m->repeated[i])
+			continue;
+		if ((c = machine_by_name(m->cs, m->nc,
+		    m->names[i].image)) == NULL) {
+			warnx("cannot %s '%s': it has no container", verb,
+			    m->names[i].image);
+			status = 1;
+		} else if (fn(rd, m, c, m->names[i].image) != 0)
+			status = 1;
+	}
+	return status;
 }
 
 void
@@ -401,16 +443,19 @@ cmd_machine_remove(const struct redock *rd, const struct cmd_machines *m,
 
 int
 cmd_session_run(const struct redock *rd, const char *image,
-    const char *alias, int port, const char *command, int flags)
+    const char *alias, int port, const struct settings *settings,
+    const char *command, int flags)
 {
 	struct session	*s = NULL;
 	struct error	 err;
 	char		*home = NULL, *what;
 	int		 status = 1, sig = 0;
 
+	if (settings != NULL && settings->forward_agent)
+		flags |= SESSION_AGENT;
 	if (keys_home(&rd->env, &home, &err) == -1 ||
-	    session_open(&s, home, alias, NULL, port, SESSION_TIMEOUT_MS,
-	    &err) == -1 ||
+	    session_open(&s, home, alias, settings_login(settings), port,
+	    SESSION_TIMEOUT_MS, &err) == -1 ||
 	    session_run(s, command, flags, &rd->env, &status, &sig,
 	    &err) == -1) {
 		xasprintf(&what, "cannot reach '%s'", image);
@@ -429,26 +474,106 @@ cmd_session_run(const struct redock *rd, const char *image,
 }
 
 int
-cmd_session(const struct redock *rd, const char *arg, const char *command,
+cmd_start_one(const struct redock *rd, const char *arg)
+{
+	struct redock	 quiet = *rd;
+	char		 verb[] = "start", noshell[] = "--no-shell";
+	char		 end[] = "--", *argv[5];
+
+	/* Its lines would mix with the command's output: none but with -v. */
+	if (quiet.verbosity <= 0)
+		quiet.verbosity = -1;
+	argv[0] = verb;
+	argv[1] = noshell;
+	argv[2] = end;
+	argv[3] = (char *)arg;
+	argv[4] = NULL;
+	return cmd_exec(&cmd_start_entry, &quiet, 4, argv);
+}
+
+/* Is the container of m's first NAME running, its sshd published? */
+static int
+cmd_machine_up(const struct cmd_machines *m)
+{
+	const struct engine_container	*c;
+
+	c = machine_by_name(m->cs, m->nc, m->names[0].image);
+	return c != NULL && c->running && machine_port(c) != 0 &&
+	    (c->state == NULL || strcmp(c->state, "paused") != 0);
+}
+
+/*
+ * The command line of argc words: each quoted (session_quote()), and
+ * with CMD_SESSION_HERE run in the working directory as s's mounts map
+ * it (redock.1, exec --here), else in the login user's home, where sshd
+ * starts it. getcwd(3) is the physical path, as the mounts' sources
+ * are: a path through a symbolic link maps as its target does.
+ */
+static char *
+cmd_command(const struct settings *s, int argc, char *const *argv,
     int flags)
 {
-	struct cmd_machines	 m;
-	struct args		 one;
-	const char		*alias;
-	char			*argv[2] = { (char *)arg, NULL };
-	int			 port, status;
+	char	*words, *dir = NULL, *quoted, *command, cwd[PATH_MAX];
+
+	if (argc == 0)
+		return NULL;
+	words = session_quote(argc, argv);
+	if ((flags & CMD_SESSION_HERE) && getcwd(cwd, sizeof cwd) != NULL)
+		dir = settings_map_path(s, cwd);
+	if (dir == NULL)
+		return words;
+	quoted = session_quote(1, &dir);
+	xasprintf(&command, "cd %s && exec %s", quoted, words);
+	free(quoted);
+	free(words);
+	free(dir);
+	return command;
+}
+
+/* cmd_machines() of the one NAME arg. */
+static int
+cmd_machines_one(const struct redock *rd, const char *arg,
+    struct cmd_machines *m)
+{
+	struct args	 one;
+	char		*argv[2] = { (char *)arg, NULL };
 
 	memset(&one, 0, sizeof one);
 	one.argc = 1;
 	one.argv = argv;
-	if ((status = cmd_machines(rd, &one, "reach", 0, &m)) != 0 ||
-	    (status = cmd_machine_running(&m, "cannot reach", &port,
-	    &alias)) != 0)
+	return cmd_machines(rd, &one, "reach", 0, m);
+}
+
+int
+cmd_session(const struct redock *rd, const char *arg, int argc,
+    char *const *argv, int flags)
+{
+	struct cmd_machines	 m;
+	struct settings		 s;
+	const char		*alias;
+	char			*command = NULL;
+	int			 port, status;
+
+	settings_init(&s);
+	if ((status = cmd_machines_one(rd, arg, &m)) != 0)
 		goto out;
-	status = cmd_session_run(rd, m.names[0].image, alias, port, command,
-	    flags);
+	/* The fast path, a running container, costs no more calls. */
+	if ((flags & CMD_SESSION_START) && !cmd_machine_up(&m)) {
+		cmd_machines_release(&m);
+		if ((status = cmd_start_one(rd, arg)) != 0 ||
+		    (status = cmd_machines_one(rd, arg, &m)) != 0)
+			goto out;
+	}
+	if ((status = cmd_machine_running(&m, "cannot reach", &port,
+	    &alias, &s)) != 0)
+		goto out;
+	command = cmd_command(&s, argc, argv, flags);
+	status = cmd_session_run(rd, m.names[0].image, alias, port, &s,
+	    command, flags & ~(CMD_SESSION_HERE | CMD_SESSION_START));
 out:
 	cmd_machines_release(&m);
+	settings_release(&s);
+	free(command);
 	return status;
 }
 

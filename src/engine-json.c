@@ -555,10 +555,21 @@ engine_parse_image_list(const char *s, size_t len, struct engine_image **vp,
 }
 
 /*
- * Without a terminal the engine sends logs multiplexed: frames of an
- * 8-byte header (stream, 0, 0, 0, big-endian length) and the bytes.
- * A body that is not a clean run of such frames is taken as it is.
+ * Without a terminal the engine sends logs and an exec's output
+ * multiplexed: frames of an 8-byte header (stream, 0, 0, 0, big-endian
+ * length) and the bytes.
  */
+static int
+frame_head(const unsigned char *p, size_t *lenp)
+{
+	if (p[0] > 2 || p[1] != 0 || p[2] != 0 || p[3] != 0)
+		return -1;
+	*lenp = (size_t)p[4] << 24 | (size_t)p[5] << 16 |
+	    (size_t)p[6] << 8 | (size_t)p[7];
+	return 0;
+}
+
+/* A logs body that is not a clean run of frames is taken as it is. */
 char *
 engine_parse_logs(const char *s, size_t len)
 {
@@ -567,12 +578,8 @@ engine_parse_logs(const char *s, size_t len)
 	size_t			 i, o, n;
 
 	for (i = 0; i < len; i += 8 + n) {
-		if (len - i < 8 || p[i] > 2 || p[i + 1] != 0 ||
-		    p[i + 2] != 0 || p[i + 3] != 0)
-			break;
-		n = (size_t)p[i + 4] << 24 | (size_t)p[i + 5] << 16 |
-		    (size_t)p[i + 6] << 8 | (size_t)p[i + 7];
-		if (n > len - i - 8)
+		if (len - i < 8 || frame_head(p + i, &n) == -1 ||
+		    n > len - i - 8)
 			break;
 	}
 	out = xmalloc(len + 1);
@@ -582,13 +589,113 @@ engine_parse_logs(const char *s, size_t len)
 		return out;
 	}
 	for (i = o = 0; i < len; i += 8 + n) {
-		n = (size_t)p[i + 4] << 24 | (size_t)p[i + 5] << 16 |
-		    (size_t)p[i + 6] << 8 | (size_t)p[i + 7];
+		frame_head(p + i, &n);
 		memcpy(out + o, s + i + 8, n);
 		o += n;
 	}
 	out[o] = '\0';
 	return out;
+}
+
+void
+engine_demux_init(struct engine_demux *d, size_t max)
+{
+	memset(d, 0, sizeof *d);
+	d->max = max > 0 ? max : 1;
+	d->data = xmalloc(2 * d->max);
+}
+
+void
+engine_demux_release(struct engine_demux *d)
+{
+	free(d->data);
+	memset(d, 0, sizeof *d);
+}
+
+/* Keeps n more bytes of payload: at most the last 2 * max, trimmed. */
+static void
+demux_keep(struct engine_demux *d, const char *p, size_t n)
+{
+	size_t	keep;
+
+	if (n >= d->max) {
+		p += n - d->max;
+		n = d->max;
+		d->len = 0;
+	}
+	if (d->len + n > 2 * d->max) {
+		keep = d->max - n;
+		memmove(d->data, d->data + d->len - keep, keep);
+		d->len = keep;
+	}
+	memcpy(d->data + d->len, p, n);
+	d->len += n;
+}
+
+void
+engine_demux_add(struct engine_demux *d, const char *p, size_t n)
+{
+	size_t	take;
+
+	while (n > 0) {
+		if (d->raw) {
+			demux_keep(d, p, n);
+			return;
+		}
+		if (d->left > 0) {
+			take = n < d->left ? n : d->left;
+			demux_keep(d, p, take);
+			d->left -= take;
+			p += take;
+			n -= take;
+			continue;
+		}
+		take = 8 - d->nhead < n ? 8 - d->nhead : n;
+		memcpy(d->head + d->nhead, p, take);
+		d->nhead += take;
+		p += take;
+		n -= take;
+		if (d->nhead < 8)
+			return;
+		d->nhead = 0;
+		if (frame_head(d->head, &d->left) == -1) {
+			d->raw = 1;
+			demux_keep(d, (const char *)d->head, 8);
+		}
+	}
+}
+
+char *
+engine_demux_text(const struct engine_demux *d)
+{
+	size_t	 n = d->len < d->max ? d->len : d->max;
+	char	*s;
+
+	s = xmalloc(n + 1);
+	memcpy(s, d->data + d->len - n, n);
+	s[n] = '\0';
+	return s;
+}
+
+int
+engine_parse_exec(const char *s, size_t len, int *runningp, int *codep,
+    struct error *err)
+{
+	json_t		*o, *code;
+	json_int_t	 n;
+
+	*runningp = 0;
+	*codep = -1;
+	error_clear(err);
+	if ((o = engine_json_load(s, len, JSON_OBJECT, err)) == NULL)
+		return -1;
+	*runningp = json_is_true(json_object_get(o, "Running"));
+	code = json_object_get(o, "ExitCode");
+	if (json_is_integer(code) && (n = json_integer_value(code)) >= 0 &&
+	    n <= 255)
+		*codep = (int)n;
+	json_decref(o);
+	return 0;
 }
 
 int
@@ -659,16 +766,20 @@ engine_parse_min_version(const char *s, size_t len, char *min, size_t size,
 	return 0;
 }
 
-/* The body of POST /containers/create, as text. */
+/*
+ * The body of POST /containers/create, as text, or NULL when a mount's
+ * path is not UTF-8, which JSON cannot carry: none is left out.
+ */
 char *
 engine_json_create(const struct engine_create *cr)
 {
 	json_t	*o, *host, *a;
-	char	*s, *port;
+	char	*s = NULL, *port;
 	size_t	 i;
 
 	o = json_pack("{s:s}", "Image", cr->image);
 	host = json_object();
+	json_object_set_new(o, "HostConfig", host);
 	if (cr->hostname != NULL)
 		json_object_set_new(o, "Hostname", json_string(cr->hostname));
 	if (cr->labels != NULL)
@@ -681,6 +792,18 @@ engine_json_create(const struct engine_create *cr)
 	}
 	if (cr->init)
 		json_object_set_new(host, "Init", json_true());
+	if (cr->nmounts > 0) {
+		a = json_array();
+		json_object_set_new(host, "Mounts", a);
+		for (i = 0; i < cr->nmounts; i++) {
+			if (json_array_append_new(a, json_pack(
+			    "{s:s,s:s,s:s,s:b}", "Type", "bind",
+			    "Source", cr->mounts[i].source,
+			    "Target", cr->mounts[i].target,
+			    "ReadOnly", cr->mounts[i].readonly != 0)) == -1)
+				goto out;
+		}
+	}
 	if (cr->publish > 0) {
 		/* 127.0.0.1 only: the container's sshd is for this host. */
 		xasprintf(&port, "%d/tcp", cr->publish);
@@ -691,8 +814,35 @@ engine_json_create(const struct engine_create *cr)
 		    "HostPort", ""));
 		free(port);
 	}
-	json_object_set_new(o, "HostConfig", host);
 	s = json_dumps(o, JSON_COMPACT);
+out:
+	json_decref(o);
+	return s;
+}
+
+/*
+ * The body of POST /containers/ID/exec: no terminal, no stdin. NULL
+ * when a string is not UTF-8, which JSON cannot carry.
+ */
+char *
+engine_json_exec(char *const *argv, const char *user)
+{
+	json_t	*o, *a;
+	char	*s = NULL;
+	size_t	 i;
+
+	a = json_array();
+	o = json_pack("{s:b,s:b,s:b,s:b,s:o}", "AttachStdin", 0,
+	    "AttachStdout", 1, "AttachStderr", 1, "Tty", 0, "Cmd", a);
+	for (i = 0; argv[i] != NULL; i++) {
+		if (json_array_append_new(a, json_string(argv[i])) == -1)
+			goto out;
+	}
+	if (user != NULL && json_object_set_new(o, "User",
+	    json_string(user)) == -1)
+		goto out;
+	s = json_dumps(o, JSON_COMPACT);
+out:
 	json_decref(o);
 	return s;
 }

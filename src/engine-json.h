@@ -45,6 +45,35 @@ int	engine_parse_min_version(const char *, size_t, char *, size_t,
 	    struct error *);
 /* Turns a logs body, multiplexed or raw, into text. */
 char	*engine_parse_logs(const char *, size_t);
+/*
+ * GET /exec/ID/json: whether the command still runs, and its exit
+ * code once it has ended (-1 when the engine gives none).
+ */
+int	engine_parse_exec(const char *, size_t, int *, int *,
+	    struct error *);
+
+/*
+ * A multiplexed stream (POST /exec/ID/start without a terminal) taken
+ * as it comes, in pieces cut anywhere: frames of an 8-byte header
+ * (stream 0, 1 or 2, three zeros, a big-endian length) and that many
+ * bytes. The payload's last max bytes are kept. From a header that is
+ * not one on, the rest is taken as it is.
+ */
+struct engine_demux {
+	unsigned char	 head[8];
+	size_t		 nhead;		/* of head, so far */
+	size_t		 left;		/* of the frame's payload */
+	int		 raw;
+	char		*data;
+	size_t		 len;
+	size_t		 max;
+};
+
+void	engine_demux_init(struct engine_demux *, size_t);
+void	engine_demux_add(struct engine_demux *, const char *, size_t);
+/* The bytes kept, as an allocated string. */
+char	*engine_demux_text(const struct engine_demux *);
+void	engine_demux_release(struct engine_demux *);
 /* Parses an RFC 3339 time as the engine writes it; -1 if it is not one. */
 time_t	 engine_parse_time(const char *);
 /* Parses "MAJOR.MINOR" (an Api-Version header); -1 if it is not one. */
@@ -52,8 +81,13 @@ int	 engine_parse_version(const char *, long *, long *);
 /* Compares "1.41" and "1.9" as versions. */
 int	 engine_version_cmp(const char *, const char *);
 
-/* The body of POST /containers/create, as text (free() it). */
+/*
+ * The bodies of POST /containers/create and POST /containers/ID/exec
+ * (argv as user, NULL: the image's), as text (free() it), or NULL when
+ * a path, an argument or the user is not UTF-8, which JSON cannot carry.
+ */
 char	*engine_json_create(const struct engine_create *);
+char	*engine_json_exec(char *const *, const char *);
 /*
  * For what engine.c writes and streams: a body of the wanted type (-1
  * with ERROR_PROTOCOL else), labels as a JSON object, and an image ID

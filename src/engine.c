@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -31,6 +32,8 @@
 #define SLOW_MS		600000L		/* commit: copies a whole file system */
 #define BODY_MAX	(64UL << 20)	/* the most redock keeps of an answer */
 #define LINE_MAX_LEN	(1UL << 20)	/* one line of a build's output */
+#define EXEC_POLL_MS	20L		/* asking for an exec's exit code */
+#define EXEC_POLLS	250		/* 5 s of that */
 
 struct engine {
 	CURL	*curl;
@@ -886,32 +889,52 @@ label_filters(struct engine *e, const struct engine_labels *l)
 	return q;
 }
 
-int
-engine_container_create(struct engine *e, const struct engine_create *cr,
-    char **idp, struct error *err)
+/*
+ * POSTs the JSON json to path and sets *idp to the "Id" of the answer
+ * (image: written as an image's); shown is the path an error names.
+ */
+static int
+post_id(struct engine *e, const char *path, const char *shown,
+    const char *json, long timeout_ms, int image, char **idp,
+    struct error *err)
 {
 	struct buf	 body;
-	char		*path, *q, *s;
 	int		 ret = -1;
 
-	*idp = NULL;
 	buf_init(&body, BODY_MAX);
-	s = engine_json_create(cr);
-	q = cr->name != NULL ? query_param(e, "name", cr->name) : xstrdup("");
-	xasprintf(&path, "/containers/create?%s", q + (q[0] == '&'));
-	free(q);
-	if (call(e, "POST", path, "application/json", s, strlen(s), 0, &body,
-	    err) == -1)
+	if (call(e, "POST", path, "application/json", json, strlen(json),
+	    timeout_ms, &body, err) == -1)
 		goto out;
-	if (engine_parse_id(body.data, body.len, 0, idp, err) == -1) {
-		error_protocol(e, "POST", "/containers/create", err);
+	if (engine_parse_id(body.data, body.len, image, idp, err) == -1) {
+		error_protocol(e, "POST", shown, err);
 		goto out;
 	}
 	ret = 0;
 out:
+	buf_release(&body);
+	return ret;
+}
+
+int
+engine_container_create(struct engine *e, const struct engine_create *cr,
+    char **idp, struct error *err)
+{
+	char	*path, *q, *s;
+	int	 ret;
+
+	*idp = NULL;
+	error_clear(err);
+	if ((s = engine_json_create(cr)) == NULL) {
+		error_set(err, ERROR_INPUT, 0, "cannot create a container: a "
+		    "mount's path is not UTF-8, which the engine cannot take");
+		return -1;
+	}
+	q = cr->name != NULL ? query_param(e, "name", cr->name) : xstrdup("");
+	xasprintf(&path, "/containers/create?%s", q + (q[0] == '&'));
+	free(q);
+	ret = post_id(e, path, "/containers/create", s, 0, 0, idp, err);
 	free(s);
 	free(path);
-	buf_release(&body);
 	return ret;
 }
 
@@ -1115,6 +1138,165 @@ engine_container_upload(struct engine *e, const char *id, const char *dir,
 	return ret;
 }
 
+/*
+ * An exec: made (POST /containers/ID/exec), run with its output read
+ * to the end (POST /exec/ID/start), and asked for its exit code
+ * (GET /exec/ID/json).
+ */
+struct exec {
+	struct engine		*e;
+	struct engine_demux	 out;
+	struct buf		 errbody;	/* of an HTTP error */
+};
+
+static size_t
+exec_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct exec	*x = arg;
+	long		 status = 0;
+
+	curl_easy_getinfo(x->e->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status < 200 || status > 299)
+		return buf_add(&x->errbody, p, size * n) == -1 ? 0 : size * n;
+	engine_demux_add(&x->out, p, size * n);
+	return size * n;
+}
+
+/* POST /containers/ID/exec; *execidp is the exec's ID. */
+static int
+exec_create(struct engine *e, const char *id, const char *user,
+    char *const *argv, char **execidp, struct error *err)
+{
+	char	*path, *eid, *s;
+	int	 ret;
+
+	*execidp = NULL;
+	error_clear(err);
+	if ((s = engine_json_exec(argv, user)) == NULL) {
+		error_set(err, ERROR_INPUT, 0, "cannot run a command in a "
+		    "container: an argument is not UTF-8, which the engine "
+		    "cannot take");
+		return -1;
+	}
+	eid = url_escape(e, id);
+	xasprintf(&path, "/containers/%s/exec", eid);
+	ret = post_id(e, path, "/containers/ID/exec", s, 0, 0, execidp, err);
+	free(s);
+	free(path);
+	free(eid);
+	return ret;
+}
+
+/*
+ * POST /exec/ID/start, attached: the engine answers at once and sends
+ * the output until the command ends, however long that takes.
+ */
+static int
+exec_start(struct engine *e, const char *execid, struct exec *x,
+    struct error *err)
+{
+	static const char	 body[] = "{\"Detach\":false,\"Tty\":false}";
+	struct request		 rq;
+	long			 status;
+	char			*path, *eid;
+	int			 ret = -1;
+
+	eid = url_escape(e, execid);
+	xasprintf(&path, "/exec/%s/start", eid);
+	memset(&rq, 0, sizeof rq);
+	rq.method = "POST";
+	rq.path = path;
+	rq.ctype = "application/json";
+	rq.body = body;
+	rq.bodylen = sizeof body - 1;
+	rq.timeout_ms = -1;
+	rq.write = exec_write;
+	rq.arg = x;
+	if (request_do(e, &rq, NULL, &status, err) == -1)
+		goto out;
+	if (status < 200 || status > 299) {
+		error_http(e, "POST", "/exec/ID/start", status, &x->errbody,
+		    err);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(rq.apiversion);
+	free(path);
+	free(eid);
+	return ret;
+}
+
+/*
+ * GET /exec/ID/json until the command no longer runs: the output may
+ * end a moment before the engine has its exit code.
+ */
+static int
+exec_wait(struct engine *e, const char *execid, int *statusp,
+    struct error *err)
+{
+	struct timespec	 pause = { 0, EXEC_POLL_MS * 1000000L };
+	struct buf	 body;
+	char		*path, *eid;
+	int		 tries, running = 1, ret = -1;
+
+	buf_init(&body, BODY_MAX);
+	eid = url_escape(e, execid);
+	xasprintf(&path, "/exec/%s/json", eid);
+	for (tries = 0; running && tries < EXEC_POLLS; tries++) {
+		if (tries > 0)
+			nanosleep(&pause, NULL);
+		body.len = 0;
+		if (call(e, "GET", path, NULL, NULL, 0, 0, &body, err) == -1)
+			goto out;
+		if (engine_parse_exec(body.data, body.len, &running, statusp,
+		    err) == -1) {
+			error_protocol(e, "GET", "/exec/ID/json", err);
+			goto out;
+		}
+	}
+	if (running || *statusp == -1) {
+		error_set(err, ERROR_PROTOCOL, 0, "the Docker engine at %s "
+		    "gives no exit code of a command it ran", e->host);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(path);
+	free(eid);
+	buf_release(&body);
+	return ret;
+}
+
+int
+engine_container_exec(struct engine *e, const char *id, const char *user,
+    char *const *argv, int *statusp, char **outputp, struct error *err)
+{
+	struct exec	 x;
+	char		*execid = NULL;
+	int		 ret = -1;
+
+	*statusp = -1;
+	if (outputp != NULL)
+		*outputp = NULL;
+	memset(&x, 0, sizeof x);
+	x.e = e;
+	engine_demux_init(&x.out, ENGINE_EXEC_OUTPUT_MAX);
+	buf_init(&x.errbody, BODY_MAX);
+	if (exec_create(e, id, user, argv, &execid, err) == -1 ||
+	    exec_start(e, execid, &x, err) == -1 ||
+	    exec_wait(e, execid, statusp, err) == -1)
+		goto out;
+	if (outputp != NULL)
+		*outputp = engine_demux_text(&x.out);
+	ret = 0;
+out:
+	free(execid);
+	engine_demux_release(&x.out);
+	buf_release(&x.errbody);
+	return ret;
+}
+
 /* Images. */
 
 int
@@ -1154,14 +1336,12 @@ int
 engine_image_commit(struct engine *e, const char *id,
     const struct engine_commit *cm, char **idp, struct error *err)
 {
-	struct buf	 body;
 	json_t		*o;
 	char		*path = NULL, *s, *q[5];
 	size_t		 i;
-	int		 ret = -1;
+	int		 ret;
 
 	*idp = NULL;
-	buf_init(&body, BODY_MAX);
 	q[0] = query_param(e, "container", id);
 	q[1] = query_param(e, "repo", cm->repository != NULL ?
 	    cm->repository : "");
@@ -1180,18 +1360,9 @@ engine_image_commit(struct engine *e, const char *id,
 		json_object_set_new(o, "Labels", engine_json_labels(cm->labels));
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
-	if (call(e, "POST", path, "application/json", s, strlen(s), SLOW_MS,
-	    &body, err) == -1)
-		goto out;
-	if (engine_parse_id(body.data, body.len, 1, idp, err) == -1) {
-		error_protocol(e, "POST", "/commit", err);
-		goto out;
-	}
-	ret = 0;
-out:
+	ret = post_id(e, path, "/commit", s, SLOW_MS, 1, idp, err);
 	free(s);
 	free(path);
-	buf_release(&body);
 	return ret;
 }
 

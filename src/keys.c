@@ -32,6 +32,16 @@
 #include "xmalloc.h"
 
 #define CLIENT_COMMENT		"redock"
+
+/*
+ * The mapped user (redock.1, --user) logs in with the client key
+ * through a file of redock's, not one in its home, which may be the
+ * host's own, mounted. Debian's sshd_config includes sshd_config.d/
+ * first, and sshd keeps the first value it reads.
+ */
+static const char sshd_keys_conf[] =
+    "# redock: the client key logs in as any user, from a file of its own.\n"
+    "AuthorizedKeysFile .ssh/authorized_keys /" KEYS_AUTHORIZED "\n";
 #define KEY_FILE_MAX		(64 * 1024)
 #define OPENSSH_BEGIN		"-----BEGIN OPENSSH PRIVATE KEY-----"
 #define HOLD_TRIES		100	/* a directory removed while we wait */
@@ -757,7 +767,11 @@ keys_archive(const char *home, const char *alias, struct tar **tarp,
 	xasprintf(&line, "%s\n", client.pub);
 	if (tar_add_dir(t, "root/.ssh/", 0700, err) == -1 ||
 	    tar_add_file(t, "root/.ssh/authorized_keys", 0600, line,
-	    strlen(line), err) == -1)
+	    strlen(line), err) == -1 ||
+	    tar_add_file(t, KEYS_AUTHORIZED, 0644, line, strlen(line),
+	    err) == -1 ||
+	    tar_add_file(t, KEYS_SSHD_CONF, 0644, sshd_keys_conf,
+	    sizeof sshd_keys_conf - 1, err) == -1)
 		goto out;
 	*tarp = t;
 	t = NULL;

@@ -45,6 +45,10 @@ struct ssh_key_struct;
 #define KEYS_HOST_KEY		"ssh_host_ed25519_key"
 #define KEYS_LOCK		".lock"
 
+/* In a container's archive: the client key for every user, and its sshd. */
+#define KEYS_AUTHORIZED		"etc/ssh/redock_authorized_keys"
+#define KEYS_SSHD_CONF		"etc/ssh/sshd_config.d/redock-keys.conf"
+
 /*
  * Sets *dirp to the allocated path of redock's home: $REDOCK_HOME, else
  * $XDG_DATA_HOME/redock, else $HOME/.local/share/redock. A relative or
@@ -94,9 +98,12 @@ int	keys_host_remove(const char *home, const char *alias,
 /*
  * What a container of alias (struct alias grammar) needs: an archive to
  * unpack at "/", holding etc/ssh/ssh_host_ed25519_key (0600),
- * etc/ssh/ssh_host_ed25519_key.pub (0644), root/.ssh/ (0700) and
- * root/.ssh/authorized_keys (0600, the client's public key), all owned
- * by root. The caller tar_free()s *tarp, which wipes it.
+ * etc/ssh/ssh_host_ed25519_key.pub (0644), root/.ssh/ (0700),
+ * root/.ssh/authorized_keys (0600, the client's public key), and for
+ * any other user (--user) KEYS_AUTHORIZED (0644, the same key) and
+ * KEYS_SSHD_CONF (0644), which makes sshd read it: "AuthorizedKeysFile
+ * .ssh/authorized_keys /KEYS_AUTHORIZED". All are owned by root. The
+ * caller tar_free()s *tarp, which wipes it.
  *
  * The keys are home's, made as needed. The client key pair,
  * KEYS_CLIENT: made (with home and its missing parents, 0700) when the

@@ -36,6 +36,10 @@ struct args {
 	const char	*flag[ARGS_FLAGS];
 	int		 argc;
 	char	       **argv;
+	/* Every option given, in order, for one that may repeat. */
+	int		 nopts;
+	int		*optc;		/* its index in flag */
+	const char     **optv;		/* its argument, as in flag */
 };
 
 /*
@@ -63,11 +67,15 @@ extern const struct cmd_entry cmd_commit_entry;
 extern const struct cmd_entry cmd_delete_entry;
 extern const struct cmd_entry cmd_exec_entry;
 extern const struct cmd_entry cmd_kill_entry;
+extern const struct cmd_entry cmd_link_entry;
+extern const struct cmd_entry cmd_links_entry;
 extern const struct cmd_entry cmd_list_entry;
 extern const struct cmd_entry cmd_shell_entry;
 extern const struct cmd_entry cmd_ssh_config_entry;
 extern const struct cmd_entry cmd_start_entry;
+extern const struct cmd_entry cmd_stop_entry;
 extern const struct cmd_entry cmd_sync_entry;
+extern const struct cmd_entry cmd_unlink_entry;
 
 /*
  * The entry called exactly name, or NULL. There is no prefix matching:
@@ -141,7 +149,7 @@ struct name;
 int	cmd_name(const struct redock *rd, const char *arg, struct name *n);
 
 /*
- * What kill, delete, commit, ssh-config, shell and exec begin with:
+ * What kill, stop, delete, commit, ssh-config, shell and exec begin with:
  * their NAME operands, parsed (a repeated one is marked), the SSH
  * configuration's path and its check for a hand edit (when the command
  * writes it), the engine, which engine it is (when the command writes
@@ -171,12 +179,27 @@ int	cmd_machines(const struct redock *, const struct args *,
 void	cmd_machines_release(struct cmd_machines *);
 
 /*
- * The running container of m's first NAME: its sshd's port on
- * MACHINE_HOST_IP and its alias. Returns 0, or 1 after one line on
- * stderr, "WHAT 'NAME': " and why there is none.
+ * What kill and stop do for each NAME of m, once each: fn with its
+ * container c, or for a NAME without one, one line on stderr, "cannot
+ * VERB 'NAME': it has no container". fn returns 0, or 1 after its own
+ * line. Returns 0, or 1 when a NAME failed.
  */
+typedef int cmd_machine_fn(const struct redock *rd,
+    const struct cmd_machines *m, const struct engine_container *c,
+    const char *name);
+int	cmd_machines_each(const struct redock *rd,
+	    const struct cmd_machines *m, const char *verb,
+	    cmd_machine_fn *fn);
+
+/*
+ * The running container of m's first NAME: its sshd's port on
+ * MACHINE_HOST_IP, its alias and its settings (*s, initialised by this
+ * call and to be released by the caller either way). Returns 0, or 1
+ * after one line on stderr, "WHAT 'NAME': " and why there is none.
+ */
+struct settings;
 int	cmd_machine_running(const struct cmd_machines *m, const char *what,
-	    int *portp, const char **aliasp);
+	    int *portp, const char **aliasp, struct settings *s);
 
 /*
  * What kill does, and delete first: removes c, the container of NAME
@@ -188,18 +211,50 @@ int	cmd_machine_remove(const struct redock *rd,
 	    const struct cmd_machines *m, const struct engine_container *c,
 	    const char *name);
 
+/* cmd_session()'s own flags, beside session_run()'s SESSION_*. */
+#define CMD_SESSION_HERE	0x100	/* in the working directory, mapped */
+#define CMD_SESSION_START	0x200	/* a container not running: start it */
+
 /*
- * Runs command (NULL: a login shell) with session_run()'s flags in the
- * running container of the NAME arg, found through the engine, over
- * redock's own SSH client. Returns the command's exit status, or 1 (2
- * for a bad NAME) after one line on stderr. A signal that would end
- * redock ends the session first, and then redock, of that signal.
+ * Runs the argc words of argv (none: a login shell) with session_run()'s
+ * flags in the running container of the NAME arg, found through the
+ * engine, over redock's own SSH client, logged in as its settings' user
+ * (settings_login()), the agent forwarded when they say so. With
+ * CMD_SESSION_HERE the command runs in the working directory as the
+ * container's mounts map it, else in the login user's home; with
+ * CMD_SESSION_START a container that is stopped, paused or missing is
+ * started first, as "redock start --no-shell NAME" would, quietly. Returns
+ * the command's exit status, or 1 (2 for a bad NAME) after one line on
+ * stderr. A signal that would end redock ends the session first, and
+ * then redock, of that signal.
  */
-int	cmd_session(const struct redock *, const char *arg,
+int	cmd_session(const struct redock *, const char *arg, int argc,
+	    char *const *argv, int flags);
+
+/*
+ * Runs command (NULL: a login shell) in the container of NAME image,
+ * reached as alias on port, as settings' login user (NULL: root).
+ */
+int	cmd_session_run(const struct redock *, const char *image,
+	    const char *alias, int port, const struct settings *settings,
 	    const char *command, int flags);
 
-/* The same for the container of NAME image, reached as alias on port. */
-int	cmd_session_run(const struct redock *, const char *image,
-	    const char *alias, int port, const char *command, int flags);
+/*
+ * "redock start --no-shell NAME" for the NAME arg, printing nothing but
+ * errors unless rd says -v. Returns start's exit status.
+ */
+int	cmd_start_one(const struct redock *rd, const char *arg);
+
+/*
+ * What link, unlink and links share: their options --dir and --as, by
+ * the index of args->flag they fill; the directory of the wrappers
+ * (--dir, else ~/.local/bin), allocated into *dirp; and the check of a
+ * WRAPPER, a file name. Each returns 0, or the exit status after one
+ * line on stderr.
+ */
+#define CMD_OPT_DIR	'D'
+#define CMD_OPT_AS	'A'
+int	cmd_link_dir(const struct redock *, const struct args *, char **dirp);
+int	cmd_link_wrapper(const char *wrapper);
 
 #endif

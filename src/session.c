@@ -5,10 +5,14 @@
  * it grants the server follows what was written; input is read only
  * while the server's window has room and never more than it has, so a
  * write never waits for the server, and the server never waits for us
- * while we wait for it.
+ * while we wait for it. The agent's connections, when it is forwarded,
+ * are pumped the same way in the same loop.
  */
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libssh/libssh.h>
@@ -41,7 +46,24 @@
 #define SESSION_CIPHERS	"aes128-gcm@openssh.com,chacha20-poly1305@openssh.com"
 #define SESSION_USER	"root"
 #define SESSION_BUF	(64 * 1024)
-
+/* How long a command that was passed a signal has to end. */
+#define SESSION_SIGNAL_WAIT_MS	5000
+/*
+ * OpenSSH's sshd before 9.8 refuses to signal a session of root ("session
+ * signalling requires privilege separation"). There, this command, run
+ * beside ours on the same connection, signals instead the process group
+ * of each of its siblings: the children of the sshd process that runs
+ * both, each the leader of a group of its own (sshd calls setsid()).
+ * POSIX sh, builtins only: no ps or pkill in every image.
+ */
+#define SIGNAL_SIBLINGS	\
+	"for d in /proc/[0-9]*; do p=${d#/proc/}; [ \"$p\" = $$ ] && " \
+	"continue; { read -r s <\"$d/stat\"; } 2>/dev/null || continue; " \
+	"s=${s##*) }; set -- $s; [ \"$2\" = $PPID ] && [ \"$3\" = \"$p\" ] " \
+	"&& kill -s %s -- -\"$p\"; done 2>/dev/null; exit 0"
+#define SIGNAL_OPENSSH	SSH_VERSION_INT(9, 8, 0)
+/* The agent's connections at a time: ssh-add makes one at a time. */
+#define RUN_AGENTS	8
 
 struct session {
 	ssh_session	 ssh;
@@ -49,9 +71,18 @@ struct session {
 
 	/* What one run gathers through the channel's callbacks. */
 	struct ssh_channel_callbacks_struct cb;
+	struct ssh_callbacks_struct scb;	/* the agent's channels */
 	int		 exit_status;	/* -1 until the server says */
 	int		 exit_signal;	/* 0, or the signal that killed it */
 	int		 out_errno;	/* writing fd 1 or 2 failed */
+	int		 siblings;	/* signal_siblings(), not "signal" */
+};
+
+/* A channel the server opened to the agent, and our connection to it. */
+struct agent {
+	ssh_channel	 ch;		/* NULL: a free slot */
+	int		 fd;		/* to the agent; -1 once it is done */
+	struct ssh_channel_callbacks_struct cb;
 };
 
 /* One session_run(): its channel and what its loop needs. */
@@ -64,6 +95,12 @@ struct run {
 	int		 cols, rows;
 	int		 in_open;	/* stdin is still passed on */
 	int		 signal;	/* one that ends the run, or 0 */
+	int		 sent;		/* the signal passed on, or 0 */
+	int		 sent_as;	/* the one its name says there */
+	ssh_channel	 killer;	/* the channel of SIGNAL_SIBLINGS */
+	struct timespec	 deadline;	/* for the end after it */
+	const char	*agent;		/* the agent's socket, or NULL */
+	struct agent	 agents[RUN_AGENTS];
 };
 
 /*
@@ -81,7 +118,11 @@ static const int	 run_signals[] = {
 #define RUN_SIGNALS	(sizeof run_signals / sizeof run_signals[0])
 static int		 signal_pipe[2] = { -1, -1 };
 
-/* RFC 4254's names of signals, without "SIG", and the local numbers. */
+/*
+ * RFC 4254's names of signals, without "SIG", and the local numbers.
+ * OpenSSH's sshd passes on HUP, INT, KILL, QUIT, TERM, USR1 and USR2
+ * alone: a SIGALRM here goes there as TERM (signal_as()).
+ */
 static const struct {
 	const char	*name;
 	int		 number;
@@ -97,7 +138,7 @@ static const struct {
 static void	fail_ssh(struct session *, struct error *, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static void	on_signal(int);
-static int	write_all(int, const void *, size_t);
+static int	write_all(int, const void *, size_t, int);
 static int	on_data(ssh_session, ssh_channel, void *, uint32_t, int,
 		    void *);
 static void	on_exit_status(ssh_session, ssh_channel, int, void *);
@@ -117,10 +158,30 @@ static int	run_signals_catch(int, struct sigaction *, int *,
 static void	run_signals_restore(const struct sigaction *, const int *);
 static int	run_start(struct session *, struct run *, const char *,
 		    const struct env *, struct error *);
-static void	run_signals_read(struct run *);
+static int	signal_as(int);
+static const char *signal_name(int);
+static void	signal_siblings(struct session *, struct run *,
+		    const char *);
+static void	run_forward(struct session *, struct run *, int);
+static void	run_signals_read(struct session *, struct run *);
 static void	run_input(struct run *, uint32_t);
+static int	run_wait(struct session *, struct run *);
+static int	run_fds(struct session *, struct run *, struct pollfd *,
+		    int *);
+static void	run_io(struct run *, const struct pollfd *, const int *);
 static int	run_pump(struct session *, struct run *, struct error *);
 static int	run_status(struct session *, int *, struct error *);
+static int	run_end(struct session *, const struct run *, int *, int *,
+		    struct error *);
+static void	run_release(struct session *, struct run *);
+static const char *agent_socket(int, const struct env *);
+static int	agent_connect(const char *);
+static ssh_channel agent_open(ssh_session, void *);
+static int	agent_data(ssh_session, ssh_channel, void *, uint32_t, int,
+		    void *);
+static void	agent_eof(ssh_session, ssh_channel, void *);
+static void	agent_input(struct run *, struct agent *);
+static void	agent_free(struct agent *);
 static int	safe_word(const char *, int);
 
 /*
@@ -154,16 +215,20 @@ on_signal(int sig)
 	errno = saved;
 }
 
-/* Writes all of data to fd, waiting in poll(2) when fd is non-blocking. */
+/*
+ * Writes all of data to fd, waiting in poll(2) when fd is non-blocking;
+ * to a socket, when sock says so, without a SIGPIPE when it is closed.
+ */
 static int
-write_all(int fd, const void *data, size_t len)
+write_all(int fd, const void *data, size_t len, int sock)
 {
 	const char	*p = data;
 	struct pollfd	 pfd;
 	ssize_t		 w;
 
 	while (len > 0) {
-		if ((w = write(fd, p, len)) == -1) {
+		w = sock ? send(fd, p, len, MSG_NOSIGNAL) : write(fd, p, len);
+		if (w == -1) {
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
@@ -189,7 +254,7 @@ on_data(ssh_session ssh, ssh_channel channel, void *data, uint32_t len,
 	(void)ssh;
 	(void)channel;
 	if (s->out_errno == 0 && write_all(is_stderr ? STDERR_FILENO :
-	    STDOUT_FILENO, data, len) == -1)
+	    STDOUT_FILENO, data, len, 0) == -1)
 		s->out_errno = errno;
 	return (int)len;	/* taken, even what could not be written */
 }
@@ -405,6 +470,9 @@ session_open(struct session **sp, const char *home, const char *alias,
 	if (open_verify(s, pin, alias, err) == -1 ||
 	    open_login(s, priv, err) == -1)
 		goto out;
+	s->siblings = (user == NULL || strcmp(user, SESSION_USER) == 0) &&
+	    ssh_get_openssh_version(s->ssh) != 0 &&
+	    ssh_get_openssh_version(s->ssh) < SIGNAL_OPENSSH;
 	*sp = s;
 	s = NULL;
 	rv = 0;
@@ -489,6 +557,16 @@ run_start(struct session *s, struct run *r, const char *command,
 		return -1;
 	}
 	send_env(r->ch, env->vars);
+	if (r->agent != NULL) {
+		/* The server's agent channels come to agent_open(). */
+		memset(&s->scb, 0, sizeof s->scb);
+		s->scb.userdata = r;
+		s->scb.channel_open_request_auth_agent_function = agent_open;
+		ssh_callbacks_init(&s->scb);
+		/* No answer is asked for: a refusal leaves no agent there. */
+		if (ssh_set_callbacks(s->ssh, &s->scb) == SSH_OK)
+			(void)ssh_channel_request_auth_agent(r->ch);
+	}
 	if (r->pty) {
 		r->wfd = window_fd();
 		window_size(r->wfd, &r->cols, &r->rows);
@@ -509,12 +587,72 @@ run_start(struct session *s, struct run *r, const char *command,
 	return 0;
 }
 
+/* The signal that sig goes as to OpenSSH's sshd. */
+static int
+signal_as(int sig)
+{
+	return sig == SIGALRM ? SIGTERM : sig;
+}
+
+/* RFC 4254's name of sig, or NULL. */
+static const char *
+signal_name(int sig)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof signal_names / sizeof signal_names[0]; i++) {
+		if (signal_names[i].number == sig)
+			return signal_names[i].name;
+	}
+	return NULL;
+}
+
+/* SIGNAL_SIBLINGS with the signal called name, on a channel of its own. */
+static void
+signal_siblings(struct session *s, struct run *r, const char *name)
+{
+	char	*cmd;
+
+	if ((r->killer = ssh_channel_new(s->ssh)) == NULL)
+		return;
+	xasprintf(&cmd, SIGNAL_SIBLINGS, name);
+	/* Failing, it leaves the command to the wait and its end. */
+	if (ssh_channel_open_session(r->killer) == SSH_OK)
+		(void)ssh_channel_request_exec(r->killer, cmd);
+	free(cmd);
+}
+
 /*
- * Reads the signals that came: the last one that would end redock goes
- * to r->signal, a window change goes to the server.
+ * The first signal that would end redock goes to the remote command,
+ * which has SESSION_SIGNAL_WAIT_MS to end; a second one ends the run.
  */
 static void
-run_signals_read(struct run *r)
+run_forward(struct session *s, struct run *r, int sig)
+{
+	const char	*name;
+
+	if (r->sent != 0) {
+		r->signal = sig;
+		return;
+	}
+	r->sent = sig;
+	r->sent_as = signal_as(sig);
+	clock_gettime(CLOCK_MONOTONIC, &r->deadline);
+	r->deadline.tv_sec += SESSION_SIGNAL_WAIT_MS / 1000;
+	if ((name = signal_name(r->sent_as)) == NULL)
+		return;
+	if (s->siblings)
+		signal_siblings(s, r, name);
+	else
+		(void)ssh_channel_request_send_signal(r->ch, name);
+}
+
+/*
+ * Reads the signals that came: one that would end redock goes to
+ * run_forward(), a window change goes to the server.
+ */
+static void
+run_signals_read(struct session *s, struct run *r)
 {
 	unsigned char	sigs[16];
 	ssize_t		n, i;
@@ -522,7 +660,7 @@ run_signals_read(struct run *r)
 	while ((n = read(signal_pipe[0], sigs, sizeof sigs)) > 0) {
 		for (i = 0; i < n; i++) {
 			if (sigs[i] != SIGWINCH)
-				r->signal = sigs[i];
+				run_forward(s, r, sigs[i]);
 			else if (r->pty) {
 				window_size(r->wfd, &r->cols, &r->rows);
 				ssh_channel_change_pty_size(r->ch, r->cols,
@@ -551,14 +689,97 @@ run_input(struct run *r, uint32_t room)
 }
 
 /*
+ * How long poll(2) may wait, in ms: without end (-1) until a signal was
+ * passed on, then until its deadline. When that has passed, the run
+ * ends: with the command's status if the server has said it, else as
+ * ended by the signal; then -2.
+ */
+static int
+run_wait(struct session *s, struct run *r)
+{
+	struct timespec	now;
+	long		ms;
+
+	if (r->sent == 0)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (r->deadline.tv_sec - now.tv_sec) * 1000 +
+	    (r->deadline.tv_nsec - now.tv_nsec) / 1000000;
+	if (ms > 0)
+		return (int)ms;
+	if (s->exit_status < 0 && s->exit_signal == 0)
+		r->signal = r->sent;
+	return -2;
+}
+
+/*
+ * Fills pfd: the connection, stdin while the server's window has room,
+ * the signals, then the agent's sockets that have room there; agent[i]
+ * is the index in pfd of r->agents[i], or -1. Returns how many.
+ */
+static int
+run_fds(struct session *s, struct run *r, struct pollfd *pfd, int *agent)
+{
+	struct agent	*a;
+	int		 i, n = 3;
+
+	pfd[0].fd = ssh_get_fd(s->ssh);
+	pfd[1].fd = r->in_open && ssh_channel_window_size(r->ch) > 0 ?
+	    STDIN_FILENO : -1;
+	pfd[2].fd = signal_pipe[0];
+	for (i = 0; i < RUN_AGENTS; i++) {
+		a = &r->agents[i];
+		agent[i] = -1;
+		if (a->ch == NULL || a->fd == -1 ||
+		    ssh_channel_window_size(a->ch) == 0)
+			continue;
+		agent[i] = n;
+		pfd[n++].fd = a->fd;
+	}
+	for (i = 0; i < n; i++) {
+		pfd[i].events = POLLIN;
+		pfd[i].revents = 0;
+	}
+	return n;
+}
+
+/*
+ * What poll(2) found, but the signals: stdin, the agent's sockets and
+ * the connection; then the agent's connections that are done go.
+ */
+static void
+run_io(struct run *r, const struct pollfd *pfd, const int *agent)
+{
+	struct agent	*a;
+	int		 i;
+
+	if (pfd[1].revents != 0)
+		run_input(r, ssh_channel_window_size(r->ch));
+	for (i = 0; i < RUN_AGENTS; i++) {
+		if (agent[i] != -1 && pfd[agent[i]].revents != 0)
+			agent_input(r, &r->agents[i]);
+	}
+	if (pfd[0].revents != 0)
+		(void)ssh_event_dopoll(r->event, 0);
+	for (i = 0; i < RUN_AGENTS; i++) {
+		a = &r->agents[i];
+		if (a->ch != NULL && (a->fd == -1 ||
+		    ssh_channel_is_closed(a->ch)))
+			agent_free(a);
+	}
+}
+
+/*
  * Pumps until the channel closes, the connection goes, output cannot be
- * written or a signal ends the run (r->signal).
+ * written, or the run ends early (r->signal) or its wait after a signal
+ * passed on is over.
  */
 static int
 run_pump(struct session *s, struct run *r, struct error *err)
 {
-	struct pollfd	pfd[3];
-	uint32_t	room;
+	struct pollfd	pfd[3 + RUN_AGENTS];
+	int		agent[RUN_AGENTS];
+	int		n, wait;
 
 	if ((r->event = ssh_event_new()) == NULL ||
 	    ssh_event_add_session(r->event, s->ssh) != SSH_OK) {
@@ -569,28 +790,21 @@ run_pump(struct session *s, struct run *r, struct error *err)
 	r->buf = xmalloc(SESSION_BUF);
 	while (!ssh_channel_is_closed(r->ch) && ssh_is_connected(s->ssh) &&
 	    s->out_errno == 0) {
-		room = ssh_channel_window_size(r->ch);
-		pfd[0].fd = ssh_get_fd(s->ssh);
-		pfd[0].events = POLLIN;
-		pfd[1].fd = r->in_open && room > 0 ? STDIN_FILENO : -1;
-		pfd[1].events = POLLIN;
-		pfd[2].fd = signal_pipe[0];
-		pfd[2].events = POLLIN;
-		if (poll(pfd, 3, -1) == -1) {
+		if ((wait = run_wait(s, r)) == -2)
+			return 0;
+		n = run_fds(s, r, pfd, agent);
+		if (poll(pfd, (nfds_t)n, wait) == -1) {
 			if (errno == EINTR)
 				continue;
 			error_errno(err, "poll");
 			return -1;
 		}
 		if (pfd[2].revents != 0) {
-			run_signals_read(r);
+			run_signals_read(s, r);
 			if (r->signal != 0)
 				return 0;
 		}
-		if (pfd[1].revents != 0)
-			run_input(r, room);
-		if (pfd[0].revents != 0)
-			(void)ssh_event_dopoll(r->event, 0);
+		run_io(r, pfd, agent);
 	}
 	return 0;
 }
@@ -619,6 +833,191 @@ run_status(struct session *s, int *statusp, struct error *err)
 	return 0;
 }
 
+/*
+ * How the run ended. A command that died of the signal passed on to it
+ * makes redock die of that signal too, as a shell expects of a program
+ * that it sent one (a loop over the command stops at its ^C); one that
+ * caught it and exited gives its status. A command that went without a
+ * word after the signal is taken as ended by it.
+ */
+static int
+run_end(struct session *s, const struct run *r, int *statusp, int *signalp,
+    struct error *err)
+{
+	int	sig = r->signal;
+
+	if (sig == 0 && r->sent != 0 && s->out_errno == 0 &&
+	    s->exit_status < 0 && s->exit_signal == 0)
+		sig = r->sent;
+	if (sig == 0 && run_status(s, statusp, err) == -1)
+		return -1;
+	if (sig == 0 && r->sent != 0 && s->exit_signal == r->sent_as)
+		sig = r->sent;
+	if (sig != 0) {
+		*signalp = sig;
+		*statusp = 128 + sig;
+	}
+	return 0;
+}
+
+/* Whatever a run holds goes; the terminal is the caller's. */
+static void
+run_release(struct session *s, struct run *r)
+{
+	size_t	i;
+
+	s->scb.channel_open_request_auth_agent_function = NULL;
+	s->scb.userdata = NULL;
+	for (i = 0; i < RUN_AGENTS; i++)
+		agent_free(&r->agents[i]);
+	free(r->buf);
+	if (r->event != NULL) {
+		ssh_event_remove_session(r->event, s->ssh);
+		ssh_event_free(r->event);
+	}
+	if (r->ch != NULL) {
+		if (ssh_channel_is_open(r->ch))
+			ssh_channel_close(r->ch);
+		ssh_channel_free(r->ch);
+	}
+	ssh_channel_free(r->killer);
+}
+
+/* The agent's socket, with SESSION_AGENT and one there; else NULL. */
+static const char *
+agent_socket(int flags, const struct env *env)
+{
+	const char	*path = env->ssh_auth_sock;
+	struct stat	 sb;
+
+	if ((flags & SESSION_AGENT) == 0 || path == NULL || *path == '\0' ||
+	    stat(path, &sb) == -1 || !S_ISSOCK(sb.st_mode))
+		return NULL;
+	return path;
+}
+
+/* A new connection to the agent at path, non-blocking; or -1. */
+static int
+agent_connect(const char *path)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, path, sizeof sun.sun_path) >=
+	    sizeof sun.sun_path ||
+	    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1 ||
+	    fcntl(fd, F_SETFL, O_NONBLOCK) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * The server opens a channel to the agent (a program there connected to
+ * the socket sshd made for it): joined to a new connection to the agent
+ * here, or refused when there is none.
+ */
+static ssh_channel
+agent_open(ssh_session ssh, void *arg)
+{
+	struct run	*r = arg;
+	struct agent	*a = NULL;
+	size_t		 i;
+
+	for (i = 0; r != NULL && r->agent != NULL && i < RUN_AGENTS; i++) {
+		if (r->agents[i].ch == NULL) {
+			a = &r->agents[i];
+			break;
+		}
+	}
+	if (a == NULL || (a->fd = agent_connect(r->agent)) == -1)
+		return NULL;
+	if ((a->ch = ssh_channel_new(ssh)) == NULL) {
+		close(a->fd);
+		a->fd = -1;
+		return NULL;
+	}
+	memset(&a->cb, 0, sizeof a->cb);
+	a->cb.userdata = a;
+	a->cb.channel_data_function = agent_data;
+	a->cb.channel_eof_function = agent_eof;
+	ssh_callbacks_init(&a->cb);
+	if (ssh_set_channel_callbacks(a->ch, &a->cb) != SSH_OK) {
+		agent_free(a);
+		return NULL;
+	}
+	return a->ch;
+}
+
+/* What the server's side says goes to the agent. */
+static int
+agent_data(ssh_session ssh, ssh_channel channel, void *data, uint32_t len,
+    int is_stderr, void *arg)
+{
+	struct agent	*a = arg;
+
+	(void)ssh;
+	(void)channel;
+	(void)is_stderr;
+	if (a->fd != -1 && write_all(a->fd, data, len, 1) == -1) {
+		close(a->fd);	/* the agent went: run_io() frees it */
+		a->fd = -1;
+	}
+	return (int)len;
+}
+
+/* The server's side is done talking: so is ours, to the agent. */
+static void
+agent_eof(ssh_session ssh, ssh_channel channel, void *arg)
+{
+	struct agent	*a = arg;
+
+	(void)ssh;
+	(void)channel;
+	if (a->fd != -1)
+		(void)shutdown(a->fd, SHUT_WR);
+}
+
+/* Passes on what the agent says, as much as the server's window takes. */
+static void
+agent_input(struct run *r, struct agent *a)
+{
+	uint32_t	room = ssh_channel_window_size(a->ch);
+	ssize_t		n;
+
+	n = read(a->fd, r->buf, room < SESSION_BUF ? room : SESSION_BUF);
+	if (n > 0 && ssh_channel_write(a->ch, r->buf, (uint32_t)n) == n)
+		return;
+	if (n == -1 && (errno == EINTR || errno == EAGAIN))
+		return;
+	/* The agent is done, or the channel is: run_io() frees it. */
+	close(a->fd);
+	a->fd = -1;
+}
+
+/*
+ * Closes a's connection and channel (libssh sends what is due to close
+ * it), its callbacks off first: the channel may outlive the slot until
+ * the server's close comes.
+ */
+static void
+agent_free(struct agent *a)
+{
+	if (a->ch == NULL)
+		return;
+	if (a->fd != -1)
+		close(a->fd);
+	a->fd = -1;
+	ssh_remove_channel_callbacks(a->ch, &a->cb);
+	ssh_channel_free(a->ch);
+	a->ch = NULL;
+}
+
 int
 session_run(struct session *s, const char *command, int flags,
     const struct env *env, int *statusp, int *signalp, struct error *err)
@@ -638,6 +1037,7 @@ session_run(struct session *s, const char *command, int flags,
 	r.pty = (flags & SESSION_PTY) != 0;
 	r.wfd = -1;
 	r.in_open = 1;
+	r.agent = agent_socket(flags, env);
 
 	if (run_signals_catch(r.pty, old, caught, err) == -1)
 		return -1;
@@ -649,28 +1049,15 @@ session_run(struct session *s, const char *command, int flags,
 		raw_mode(&raw);
 		raw_on = tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0;
 	}
-	if (run_pump(s, &r, err) == -1)
-		goto out;
-	if (r.signal != 0) {
-		*signalp = r.signal;
-		*statusp = 128 + r.signal;
-	} else if (run_status(s, statusp, err) == -1)
+	if (run_pump(s, &r, err) == -1 ||
+	    run_end(s, &r, statusp, signalp, err) == -1)
 		goto out;
 	rv = 0;
 
 out:
 	if (raw_on)
 		tcsetattr(STDIN_FILENO, TCSADRAIN, &saved);
-	free(r.buf);
-	if (r.event != NULL) {
-		ssh_event_remove_session(r.event, s->ssh);
-		ssh_event_free(r.event);
-	}
-	if (r.ch != NULL) {
-		if (ssh_channel_is_open(r.ch))
-			ssh_channel_close(r.ch);
-		ssh_channel_free(r.ch);
-	}
+	run_release(s, &r);
 	run_signals_restore(old, caught);
 	return rv;
 }

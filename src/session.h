@@ -35,8 +35,9 @@ int	session_open(struct session **, const char *home, const char *alias,
 /*
  * Forward the agent of env's ssh_auth_sock (SSH_AUTH_SOCK), as
  * "ssh -A" does: the server's auth-agent@openssh.com channels are
- * joined to a new connection to that socket each. Without an agent
- * there, nothing is forwarded and nothing fails.
+ * joined to a new connection to that socket each (8 at a time), pumped
+ * in the run's own loop. Without an agent there (no such socket), or
+ * with a server that refuses, nothing is forwarded and nothing fails.
  */
 #define SESSION_AGENT	0x2
 
@@ -54,12 +55,15 @@ int	session_open(struct session **, const char *home, const char *alias,
  * *statusp is the command's exit status, or 128+N when a signal N
  * killed it. A signal that would end redock (SIGINT, SIGTERM, SIGHUP,
  * SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM; unless ignored) is passed on to
- * the remote command (the SSH "signal" request: sshd signals its
- * process group), and the run goes on until the command ends, so that
- * nothing is left running there; a second such signal, or the first
- * when the server does not end the command within a few seconds, ends
- * the run early, the terminal restored, with *signalp the signal (else
- * 0); the caller should die of it when it is done.
+ * the remote command (the SSH "signal" request: OpenSSH's sshd signals
+ * its process group; SIGALRM goes as TERM, which sshd knows), and the
+ * run goes on until the command ends, so that nothing is left running
+ * there. A second such signal, or the first when the command has not
+ * ended within 5 seconds, ends the run early, the terminal restored.
+ * *signalp is then that signal; it is the signal passed on, too, when
+ * the command died of it (else 0): the caller should die of it when it
+ * is done, as a shell expects of a program that it signalled. A command
+ * that caught the signal and exited gives its own status.
  */
 int	session_run(struct session *, const char *command, int flags,
 	    const struct env *env, int *statusp, int *signalp,

@@ -235,3 +235,93 @@ start() {
 	run timeout 60 "$REDOCK" shell eshellpipe </dev/null
 	[ "$status" -eq 0 ]
 }
+
+# Runs "redock exec TAG ARGS..." in the background (job control on, so
+# that SIGINT is not ignored), waits until the remote process that
+# "pgrep -f $PAT" finds runs, and sets PID to redock's.
+exec_bg() {
+	local tag=$1 i
+
+	shift
+	set -m
+	"$REDOCK" exec "$tag" "$@" 2>"$BATS_TEST_TMPDIR/err" &
+	PID=$!
+	set +m
+	for i in $(seq 100); do
+		docker exec "$tag-container" pgrep -f "$PAT" >/dev/null && return
+		sleep 0.1
+	done
+	echo "the remote '$PAT' never ran: $(cat "$BATS_TEST_TMPDIR/err")" >&2
+	return 1
+}
+
+# Sends signal $1 to $PID and asserts that redock ends with status $2
+# within $3 seconds (5 unless given).
+signal_ends() {
+	local sig=$1 want=$2 limit=${3:-5} status=0 t0=$SECONDS
+
+	kill -"$sig" "$PID"
+	wait "$PID" || status=$?
+	echo "SIG$sig: status $status after $((SECONDS - t0)) s;" \
+	    "stderr: $(cat "$BATS_TEST_TMPDIR/err")"
+	[ "$status" -eq "$want" ]
+	[ "$((SECONDS - t0))" -le "$limit" ]
+}
+
+@test "exec: SIGTERM, SIGHUP and SIGINT reach the remote command: nothing is left running" {
+	start esigfwd
+	# sh forks sleep, which is not its last command: two processes, one
+	# process group, both must go (distrobox #966 left them running).
+	PAT='sleep 301'
+	exec_bg esigfwd sh -c 'sleep 301; echo not-reached'
+	signal_ends TERM 143
+	run docker exec esigfwd-container pgrep -f "$PAT"
+	[ "$status" -eq 1 ]
+	run docker exec esigfwd-container pgrep -f not-reached
+	[ "$status" -eq 1 ]
+
+	PAT='sleep 302'
+	exec_bg esigfwd sleep 302
+	signal_ends HUP 129
+	run docker exec esigfwd-container pgrep -f "$PAT"
+	[ "$status" -eq 1 ]
+
+	PAT='sleep 303'
+	exec_bg esigfwd sh -c 'sleep 303; echo not-reached'
+	signal_ends INT 130
+	run docker exec esigfwd-container pgrep -f "$PAT"
+	[ "$status" -eq 1 ]
+	[ ! -s "$BATS_TEST_TMPDIR/err" ]
+}
+
+@test "exec: a remote command that catches the signal gives its own status" {
+	start esigtrap
+	PAT='sleep 304'
+	# The output after the trap arrives: redock waits for the end.
+	exec_bg esigtrap sh -c 'trap "echo caught; exit 3" TERM; sleep 304 & wait' \
+	    >"$BATS_TEST_TMPDIR/out"
+	signal_ends TERM 3
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = caught ]
+	run docker exec esigtrap-container pgrep -f "$PAT"
+	[ "$status" -eq 1 ]
+}
+
+@test "exec: a remote command that ignores the signal: redock ends after 5 s, or at a second signal" {
+	start esigign
+	PAT='sleep 305'
+	exec_bg esigign sh -c 'trap "" TERM; sleep 305'
+	t0=$SECONDS
+	signal_ends TERM 143 9
+	# It waited for the command's end first.
+	[ "$((SECONDS - t0))" -ge 4 ]
+	# The command ignored it: it still runs.
+	docker exec esigign-container pkill -KILL -f "$PAT"
+
+	PAT='sleep 306'
+	exec_bg esigign sh -c 'trap "" TERM; sleep 306'
+	kill -TERM "$PID"
+	sleep 0.5
+	# The second ends redock at once.
+	signal_ends TERM 143 2
+	docker exec esigign-container pkill -KILL -f "$PAT"
+}

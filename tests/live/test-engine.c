@@ -1045,6 +1045,63 @@ a_context_without_a_dockerfile_is_refused_with_a_message(
 }
 
 static void
+exec_runs_a_command_with_its_exit_code_output_and_user(void **state)
+{
+	static char *const	 sleeper[] = { (char *)"sleep", (char *)"600",
+				    NULL };
+	static char *const	 both[] = { (char *)"sh", (char *)"-c",
+				    (char *)"echo out; echo err >&2; exit 3",
+				    NULL };
+	static char *const	 who[] = { (char *)"id", (char *)"-un", NULL };
+	static char *const	 lots[] = { (char *)"sh", (char *)"-c",
+				    (char *)"head -c 200000 /dev/zero | "
+				    "tr '\\0' a; printf END", NULL };
+	static char *const	 none[] = { (char *)"/no/such/program", NULL };
+	struct live		*L = *state;
+	struct error		 err;
+	const char		*id;
+	char			*out;
+	size_t			 len;
+	int			 status;
+
+	id = container_new(L, "exec", BASE_IMAGE, sleeper);
+	/* Not running yet: the engine refuses, and says so. */
+	assert_int_equal(engine_container_exec(L->e, id, NULL, who, &status,
+	    &out, &err), -1);
+	assert_int_equal(err.kind, ERROR_HTTP);
+	assert_int_equal(err.status, 409);
+	assert_null(out);
+	if (engine_container_start(L->e, id, &err) == -1)
+		fail_msg("start failed: %s", err.message);
+
+	assert_int_equal(engine_container_exec(L->e, id, NULL, both, &status,
+	    &out, &err), 0);
+	assert_int_equal(status, 3);
+	assert_string_equal(out, "out\nerr\n");
+	free(out);
+
+	assert_int_equal(engine_container_exec(L->e, id, "nobody", who,
+	    &status, &out, &err), 0);
+	assert_int_equal(status, 0);
+	assert_string_equal(out, "nobody\n");
+	free(out);
+
+	/* More than is kept: the end of it. */
+	assert_int_equal(engine_container_exec(L->e, id, "root", lots,
+	    &status, &out, &err), 0);
+	assert_int_equal(status, 0);
+	len = strlen(out);
+	assert_int_equal(len, ENGINE_EXEC_OUTPUT_MAX);
+	assert_string_equal(out + len - 4, "aEND");
+	free(out);
+
+	/* A program that is not there: a failure of its own, not of redock. */
+	assert_int_equal(engine_container_exec(L->e, id, NULL, none, &status,
+	    NULL, &err), 0);
+	assert_int_not_equal(status, 0);
+}
+
+static void
 inspecting_a_container_that_does_not_exist_is_not_found(void **state)
 {
 	struct live		*L = *state;
@@ -1165,6 +1222,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(
 		    the_local_engine_answers_with_an_api_version_redock_speaks),
+		cmocka_unit_test_teardown(
+		    exec_runs_a_command_with_its_exit_code_output_and_user,
+		    extras_remove),
 		cmocka_unit_test(
 		    a_created_container_is_not_running_and_has_its_settings),
 		cmocka_unit_test(

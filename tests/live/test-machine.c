@@ -2,7 +2,9 @@
  * Integration tests of the lifecycle verbs (src/machine.c) against the
  * real local Docker engine: stop keeps a container and what changed in
  * it while its alias goes; remove takes both; a verb that the engine
- * refuses leaves the alias that reaches the container.
+ * refuses leaves the alias that reaches the container; the host user
+ * (machine-user.c) is made once, renames a user of the image that has
+ * its uid, and fails in one line where it cannot be made.
  *
  * Each test's container carries the labels io.redock.test=RUN and
  * io.redock.name=RUN:..., RUN being $REDOCK_TEST_RUN or "rtmachine<pid>",
@@ -140,7 +142,7 @@ machine_up(struct live *L, struct engine_container *c)
 	if (engine_container_start(L->e, L->id, &err) == -1)
 		fail_msg("start failed: %s", err.message);
 	if (machine_alias_write(&L->env, "/h/redock", L->config, L->alias,
-	    2222, &L->me, &err) == -1)
+	    2222, &L->me, NULL, &err) == -1)
 		fail_msg("alias write failed: %s", err.message);
 	if (engine_container_inspect(L->e, L->id, c, &err) == -1)
 		fail_msg("inspect failed: %s", err.message);
@@ -270,6 +272,141 @@ a_refused_stop_leaves_the_alias(void **state)
 	engine_container_release(&c);
 }
 
+/* What sh -c command prints in L's container, run as root; status 0. */
+static char *
+sh_out(const struct live *L, const char *command)
+{
+	char		*argv[] = { (char *)"sh", (char *)"-c", (char *)command,
+			    NULL };
+	struct error	 err;
+	char		*out;
+	int		 status;
+
+	if (engine_container_exec(L->e, L->id, "root", argv, &status, &out,
+	    &err) == -1)
+		fail_msg("exec of '%s' failed: %s", command, err.message);
+	if (status != 0)
+		fail_msg("'%s' exited %d: %s", command, status, out);
+	return out;
+}
+
+static void
+assert_sh(const struct live *L, const char *command, const char *want)
+{
+	char	*out;
+
+	out = sh_out(L, command);
+	assert_string_equal(out, want);
+	free(out);
+}
+
+/* Everything the set-up may change, modes and times to the nanosecond. */
+#define USER_STATE "md5sum /etc/passwd /etc/group /etc/shadow " \
+	"/etc/gshadow /etc/sudoers.d/redock; stat -c '%n %u %g %a %y' " \
+	"/home/al /home/al/.bashrc /etc/sudoers.d/redock /etc/passwd"
+
+static struct settings_user al = { (char *)"al", 1234, 1234, (char *)"al",
+    (char *)"/home/al/", (char *)"/bin/no-such-shell" };
+
+static void
+the_host_user_is_made_once_and_a_second_run_changes_nothing(void **state)
+{
+	struct live		*L = *state;
+	struct engine_container	 c;
+	struct error		 err;
+	char			*before, *after;
+
+	machine_up(L, &c);
+	assert_int_equal(machine_user_apply(L->e, L->id, &al, &err), 0);
+	/* The shell the image has; the home without its trailing '/'. */
+	assert_sh(L, "getent passwd al; getent group 1234",
+	    "al:x:1234:1234::/home/al:/bin/bash\nal:x:1234:\n");
+	assert_sh(L, "stat -c '%u:%g %a' /home/al /home/al/.bashrc",
+	    "1234:1234 755\n1234:1234 644\n");
+	assert_sh(L, "stat -c '%a %u' /etc/sudoers.d/redock; "
+	    "cat /etc/sudoers.d/redock; "
+	    "ls -a /etc/sudoers.d | grep -c '^\\.r' || true",
+	    "440 0\nal ALL=(ALL:ALL) NOPASSWD: ALL\n0\n");
+	before = sh_out(L, USER_STATE);
+	assert_int_equal(machine_user_apply(L->e, L->id, &al, &err), 0);
+	after = sh_out(L, USER_STATE);
+	assert_string_equal(after, before);
+	free(before);
+	free(after);
+	engine_container_release(&c);
+}
+
+static void
+an_image_user_with_the_uid_is_renamed_a_gid_reused(void **state)
+{
+	struct live		*L = *state;
+	struct engine_container	 c;
+	struct error		 err;
+	char			*out;
+
+	machine_up(L, &c);
+	/* ubuntu's uid-1000 'ubuntu', with a gid that 'users' has. */
+	free(sh_out(L, "useradd -m -u 1234 -g users someone && "
+	    "mkdir /home/al && touch /home/al/root-file"));
+	al.gid = 100;
+	assert_int_equal(machine_user_apply(L->e, L->id, &al, &err), 0);
+	al.gid = 1234;
+	assert_sh(L, "getent passwd al; getent passwd someone || echo none; "
+	    "getent group 100 | cut -d: -f1",
+	    "al:x:1234:100::/home/al:/bin/bash\nnone\nusers\n");
+	/* Its old home stays; the home the engine made is taken, alone. */
+	assert_sh(L, "stat -c '%n %u' /home/someone /home/al "
+	    "/home/al/root-file", "/home/someone 1234\n/home/al 1234\n"
+	    "/home/al/root-file 0\n");
+	out = sh_out(L, "grep -c '^redock' /etc/group || true");
+	assert_string_equal(out, "0\n");
+	free(out);
+	engine_container_release(&c);
+}
+
+static void
+a_taken_login_name_or_no_useradd_fails_in_one_line(void **state)
+{
+	struct live		*L = *state;
+	struct engine_container	 c;
+	struct error		 err;
+
+	machine_up(L, &c);
+	free(sh_out(L, "useradd -u 1500 al"));
+	assert_int_equal(machine_user_apply(L->e, L->id, &al, &err), -1);
+	assert_string_equal(err.message, "cannot map the user 'al' into its "
+	    "container: the image has a user 'al' with uid 1500, not 1234: "
+	    "rename or remove it in the image, or start without --user");
+	assert_null(strchr(err.message, '\n'));
+
+	free(sh_out(L, "rm /usr/sbin/useradd"));
+	assert_int_equal(machine_user_apply(L->e, L->id, &al, &err), -1);
+	assert_string_equal(err.message, "cannot map the user 'al' into its "
+	    "container: the image has no useradd: --user needs Debian's "
+	    "passwd (useradd, groupadd, usermod)");
+	engine_container_release(&c);
+}
+
+static void
+a_user_passwd_cannot_hold_is_refused_before_any_exec(void **state)
+{
+	struct settings_user	 u = al;
+	struct error		 err;
+
+	(void)state;
+	u.name = (char *)"al ALL=(ALL) ALL";
+	assert_int_equal(machine_user_apply(NULL, "x", &u, &err), -1);
+	assert_int_equal(err.kind, ERROR_INPUT);
+	u = al;
+	u.uid = 0;
+	assert_int_equal(machine_user_apply(NULL, "x", &u, &err), -1);
+	u = al;
+	u.home = (char *)"//";
+	assert_int_equal(machine_user_apply(NULL, "x", &u, &err), -1);
+	u.home = (char *)"/home/a:b";
+	assert_int_equal(machine_user_apply(NULL, "x", &u, &err), -1);
+}
+
 int
 main(void)
 {
@@ -283,6 +420,17 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    a_refused_stop_leaves_the_alias,
 		    live_setup, live_teardown),
+		cmocka_unit_test_setup_teardown(
+		    the_host_user_is_made_once_and_a_second_run_changes_nothing,
+		    live_setup, live_teardown),
+		cmocka_unit_test_setup_teardown(
+		    an_image_user_with_the_uid_is_renamed_a_gid_reused,
+		    live_setup, live_teardown),
+		cmocka_unit_test_setup_teardown(
+		    a_taken_login_name_or_no_useradd_fails_in_one_line,
+		    live_setup, live_teardown),
+		cmocka_unit_test(
+		    a_user_passwd_cannot_hold_is_refused_before_any_exec),
 	};
 
 	return cmocka_run_group_tests_name("machine (live)", tests, NULL,

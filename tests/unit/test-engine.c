@@ -225,6 +225,135 @@ logs_are_taken_out_of_their_frames(void **state)
 	free(text);
 }
 
+/* One frame of a multiplexed stream: stream, three zeros, length, bytes. */
+static size_t
+frame(char *to, int stream, const char *bytes, size_t n)
+{
+	to[0] = (char)stream;
+	to[1] = to[2] = to[3] = 0;
+	to[4] = (char)(n >> 24);
+	to[5] = (char)(n >> 16);
+	to[6] = (char)(n >> 8);
+	to[7] = (char)n;
+	memcpy(to + 8, bytes, n);
+	return 8 + n;
+}
+
+static void
+an_execs_output_is_taken_out_of_frames_cut_anywhere(void **state)
+{
+	struct engine_demux	 d;
+	char			 body[64], *text;
+	size_t			 len, cut, i;
+
+	(void)state;
+	len = frame(body, 1, "out\n", 4);
+	len += frame(body + len, 2, "err\n", 4);
+	len += frame(body + len, 1, "", 0);
+	len += frame(body + len, 1, "end", 3);
+	/* However the transport cuts it, the same text comes out. */
+	for (cut = 1; cut <= len; cut++) {
+		engine_demux_init(&d, 1024);
+		for (i = 0; i < len; i += cut)
+			engine_demux_add(&d, body + i,
+			    len - i < cut ? len - i : cut);
+		text = engine_demux_text(&d);
+		assert_string_equal(text, "out\nerr\nend");
+		free(text);
+		engine_demux_release(&d);
+	}
+
+	/* A header that is not one: from there on, the bytes as they are. */
+	engine_demux_init(&d, 1024);
+	len = frame(body, 1, "ok ", 3);
+	memcpy(body + len, "raw bytes", 9);
+	engine_demux_add(&d, body, len + 9);
+	text = engine_demux_text(&d);
+	assert_string_equal(text, "ok raw bytes");
+	free(text);
+	engine_demux_release(&d);
+}
+
+static void
+an_execs_output_keeps_its_last_bytes(void **state)
+{
+	struct engine_demux	 d;
+	char			 body[8 + 100], want[11], *text;
+	size_t			 i, len;
+
+	(void)state;
+	engine_demux_init(&d, 10);
+	/* 1000 frames of "0123456789" less one byte each, 9 * 1000 in all. */
+	for (i = 0; i < 1000; i++) {
+		len = frame(body, 1, "0123456789" + i % 2, 9);
+		engine_demux_add(&d, body, len);
+	}
+	text = engine_demux_text(&d);
+	/* The last ten: "1234567890"'s tail of the last two frames. */
+	memcpy(want, "012345678" + 8, 1);
+	memcpy(want + 1, "123456789", 9);
+	want[10] = '\0';
+	assert_string_equal(text, want);
+	free(text);
+	/* And one frame larger than what is kept. */
+	len = frame(body, 2, "abcdefghijklmnopqrstuvwxyz", 26);
+	engine_demux_add(&d, body, len);
+	text = engine_demux_text(&d);
+	assert_string_equal(text, "qrstuvwxyz");
+	free(text);
+	engine_demux_release(&d);
+}
+
+static void
+an_execs_exit_code_and_bodies_map_as_the_engine_has_them(void **state)
+{
+	struct engine_mount	 mounts[2] = {
+		{ "/home/al/src", "/src", 0 }, { "/tmp/x", "/tmp/x", 1 } };
+	struct engine_create	 cr;
+	struct error		 err;
+	char			*argv[] = { (char *)"sh", (char *)"-c",
+				    (char *)"exit 3", NULL };
+	char			*s, bad[] = "\xff";
+	int			 running, code;
+
+	(void)state;
+	s = (char *)"{\"Running\":false,\"ExitCode\":3}";
+	assert_int_equal(engine_parse_exec(s, strlen(s), &running, &code,
+	    &err), 0);
+	assert_int_equal(running, 0);
+	assert_int_equal(code, 3);
+	s = (char *)"{\"Running\":true,\"ExitCode\":null}";
+	assert_int_equal(engine_parse_exec(s, strlen(s), &running, &code,
+	    &err), 0);
+	assert_int_equal(running, 1);
+	assert_int_equal(code, -1);
+	assert_int_equal(engine_parse_exec("[]", 2, &running, &code, &err),
+	    -1);
+	assert_int_equal(err.kind, ERROR_PROTOCOL);
+
+	s = engine_json_exec(argv, "root");
+	assert_string_equal(s, "{\"AttachStdin\":false,\"AttachStdout\":true,"
+	    "\"AttachStderr\":true,\"Tty\":false,\"Cmd\":[\"sh\",\"-c\","
+	    "\"exit 3\"],\"User\":\"root\"}");
+	free(s);
+	argv[2] = bad;
+	assert_null(engine_json_exec(argv, NULL));
+
+	memset(&cr, 0, sizeof cr);
+	cr.image = "redock:base";
+	cr.mounts = mounts;
+	cr.nmounts = 2;
+	s = engine_json_create(&cr);
+	assert_non_null(strstr(s, "\"Mounts\":[{\"Type\":\"bind\","
+	    "\"Source\":\"/home/al/src\",\"Target\":\"/src\","
+	    "\"ReadOnly\":false},{\"Type\":\"bind\",\"Source\":\"/tmp/x\","
+	    "\"Target\":\"/tmp/x\",\"ReadOnly\":true}]"));
+	free(s);
+	/* A path JSON cannot carry: no body, rather than a mount left out. */
+	mounts[1].source = bad;
+	assert_null(engine_json_create(&cr));
+}
+
 static void
 malformed_answers_are_errors_not_crashes(void **state)
 {
@@ -880,6 +1009,11 @@ main(void)
 		cmocka_unit_test(
 		    an_image_maps_the_same_from_inspect_and_from_list),
 		cmocka_unit_test(logs_are_taken_out_of_their_frames),
+		cmocka_unit_test(
+		    an_execs_output_is_taken_out_of_frames_cut_anywhere),
+		cmocka_unit_test(an_execs_output_keeps_its_last_bytes),
+		cmocka_unit_test(
+		    an_execs_exit_code_and_bodies_map_as_the_engine_has_them),
 		cmocka_unit_test(malformed_answers_are_errors_not_crashes),
 		cmocka_unit_test(
 		    image_ids_carry_their_digest_name_as_docker_writes_them),

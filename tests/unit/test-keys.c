@@ -1121,7 +1121,7 @@ removing_an_unknown_alias_is_not_an_error(void **state)
  */
 
 static void
-the_archive_holds_exactly_the_four_entries(void **state)
+the_archive_holds_exactly_the_six_entries(void **state)
 {
 	struct scratch	*s = *state;
 	struct entry	 v[8];
@@ -1140,7 +1140,7 @@ the_archive_holds_exactly_the_four_entries(void **state)
 
 	data = tar_data(t, &len);
 	n = tar_parse(data, len, v, 8);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 6);
 
 	assert_string_equal(v[0].name, "etc/ssh/ssh_host_ed25519_key");
 	assert_int_equal(v[0].type, '0');
@@ -1174,6 +1174,21 @@ the_archive_holds_exactly_the_four_entries(void **state)
 	assert_string_equal(text, line);
 	assert_int_equal(v[3].size, strlen(line));
 	assert_memory_equal(v[3].data, line, v[3].size);
+
+	/* Any user's key (--user), in a file sshd is told to read. */
+	assert_string_equal(v[4].name, "etc/ssh/redock_authorized_keys");
+	assert_int_equal(v[4].type, '0');
+	assert_int_equal(v[4].mode, 0644);
+	assert_int_equal(v[4].size, strlen(line));
+	assert_memory_equal(v[4].data, line, v[4].size);
+	assert_string_equal(v[5].name,
+	    "etc/ssh/sshd_config.d/redock-keys.conf");
+	assert_int_equal(v[5].type, '0');
+	assert_int_equal(v[5].mode, 0644);
+	free(line);
+	xasprintf(&line, "%.*s", (int)v[5].size, (const char *)v[5].data);
+	assert_non_null(strstr(line, "\nAuthorizedKeysFile "
+	    ".ssh/authorized_keys /etc/ssh/redock_authorized_keys\n"));
 	free(line);
 	free(text);
 	free(path);
@@ -1435,7 +1450,7 @@ main(void)
 		SCRATCH(a_bad_alias_is_refused_with_nothing_made),
 		SCRATCH(removing_a_host_forgets_only_that_alias),
 		SCRATCH(removing_an_unknown_alias_is_not_an_error),
-		SCRATCH(the_archive_holds_exactly_the_four_entries),
+		SCRATCH(the_archive_holds_exactly_the_six_entries),
 		SCRATCH(the_archive_refuses_what_keys_refuse),
 		SCRATCH(processes_racing_on_a_fresh_home_agree_on_one_key),
 		SCRATCH(a_full_disk_leaves_no_key_and_no_temporary),
