@@ -25,6 +25,7 @@
 #include "redock.h"
 #include "session.h"
 #include "settings.h"
+#include "start.h"
 #include "xmalloc.h"
 
 /* How long connecting and each answer of sshd may take. */
@@ -476,19 +477,23 @@ cmd_session_run(const struct redock *rd, const char *image,
 int
 cmd_start_one(const struct redock *rd, const char *arg)
 {
-	struct redock	 quiet = *rd;
-	char		 verb[] = "start", noshell[] = "--no-shell";
-	char		 end[] = "--", *argv[5];
+	struct start_request	 req;
+	struct settings		 asked;
+	struct name		 n;
+	int			 status;
 
+	if ((status = start_name(rd, arg, 0, &n)) != 0)
+		return status;
+	settings_init(&asked);
+	memset(&req, 0, sizeof req);
+	req.names = &n;
+	req.n = 1;
+	req.asked = &asked;
 	/* Its lines would mix with the command's output: none but with -v. */
-	if (quiet.verbosity <= 0)
-		quiet.verbosity = -1;
-	argv[0] = verb;
-	argv[1] = noshell;
-	argv[2] = end;
-	argv[3] = (char *)arg;
-	argv[4] = NULL;
-	return cmd_exec(&cmd_start_entry, &quiet, 4, argv);
+	req.quiet = rd->verbosity <= 0;
+	status = start_names(rd, &req, NULL);
+	settings_release(&asked);
+	return status;
 }
 
 /* Is the container of m's first NAME running, its sshd published? */

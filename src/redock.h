@@ -240,8 +240,9 @@ int	cmd_session_run(const struct redock *, const char *image,
 	    const char *command, int flags);
 
 /*
- * "redock start --no-shell NAME" for the NAME arg, printing nothing but
- * errors unless rd says -v. Returns start's exit status.
+ * What "redock start --no-shell NAME" does for the NAME arg, with no
+ * settings asked (start_names(), start.h), printing nothing but errors
+ * unless rd says -v. Returns start's exit status.
  */
 int	cmd_start_one(const struct redock *rd, const char *arg);
 

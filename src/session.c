@@ -62,8 +62,11 @@
 	"s=${s##*) }; set -- $s; [ \"$2\" = $PPID ] && [ \"$3\" = \"$p\" ] " \
 	"&& kill -s %s -- -\"$p\"; done 2>/dev/null; exit 0"
 #define SIGNAL_OPENSSH	SSH_VERSION_INT(9, 8, 0)
-/* The agent's connections at a time: ssh-add makes one at a time. */
-#define RUN_AGENTS	8
+/*
+ * The agent's connections at a time (ssh-add makes one, a parallel git
+ * a few); one more is refused, which there is the same as no agent.
+ */
+#define RUN_AGENTS	64
 
 struct session {
 	ssh_session	 ssh;
@@ -715,7 +718,9 @@ run_wait(struct session *s, struct run *r)
 /*
  * Fills pfd: the connection, stdin while the server's window has room,
  * the signals, then the agent's sockets that have room there; agent[i]
- * is the index in pfd of r->agents[i], or -1. Returns how many.
+ * is the index in pfd of r->agents[i], or -1. Returns how many. What
+ * libssh could not write at once (a request that wants no answer is not
+ * flushed) waits for the connection to take it.
  */
 static int
 run_fds(struct session *s, struct run *r, struct pollfd *pfd, int *agent)
@@ -740,6 +745,8 @@ run_fds(struct session *s, struct run *r, struct pollfd *pfd, int *agent)
 		pfd[i].events = POLLIN;
 		pfd[i].revents = 0;
 	}
+	if (ssh_get_poll_flags(s->ssh) & SSH_WRITE_PENDING)
+		pfd[0].events |= POLLOUT;
 	return n;
 }
 

@@ -1,8 +1,9 @@
 /*
- * session: redock's own SSH client, on libssh, for exec and shell.
+ * session: redock's own SSH client, on libssh, for exec, shell and
+ * the linked programs.
  *
- * It reaches one machine's sshd on MACHINE_HOST_IP:port as root and
- * trusts nothing it was not told in advance: the server must show the
+ * It reaches one machine's sshd on MACHINE_HOST_IP:port as its login
+ * user and trusts nothing it was not told in advance: the server must show the
  * host key pinned for the alias in redock's known_hosts (a missing or
  * different key ends the connection; nobody is ever asked), and redock
  * logs in with its own client key alone. No ssh configuration file is
@@ -35,7 +36,7 @@ int	session_open(struct session **, const char *home, const char *alias,
 /*
  * Forward the agent of env's ssh_auth_sock (SSH_AUTH_SOCK), as
  * "ssh -A" does: the server's auth-agent@openssh.com channels are
- * joined to a new connection to that socket each (8 at a time), pumped
+ * joined to a new connection to that socket each (64 at a time), pumped
  * in the run's own loop. Without an agent there (no such socket), or
  * with a server that refuses, nothing is forwarded and nothing fails.
  */

@@ -3,7 +3,7 @@
 # what is typed has a colon). Needs no bash-completion package.
 # Installed as $(PREFIX)/share/bash-completion/completions/redock.
 
-_redock_commands="start shell exec commit kill delete list sync ssh-config base"
+_redock_commands="start shell exec stop commit kill delete list sync ssh-config link unlink links base"
 _redock_global_options="-H --host -v --verbose -q --quiet -h --help --version"
 
 # The NAMEs redock knows of, those of the user's own repository as their
@@ -67,8 +67,11 @@ _redock_ltrim_colon() {
 
 _redock_options() {
 	case $1 in
-	start)		echo "--no-shell -n -h --help" ;;
-	exec)		echo "-t -h --help" ;;
+	start)		echo "--no-shell -n --user --mount --forward-agent -h --help" ;;
+	exec)		echo "-t --here --start -h --help" ;;
+	link)		echo "--dir --as -h --help" ;;
+	unlink)		echo "--dir -h --help" ;;
+	links)		echo "--json --dir -h --help" ;;
 	commit)		echo "-m -h --help" ;;
 	list)		echo "--json -h --help" ;;
 	sync)		echo "--dry-run --force -h --help" ;;
@@ -103,22 +106,32 @@ _redock() {
 		return 0
 	fi
 
-	# Options that take an argument: nothing to offer for it.
+	# Options that take an argument: directories for those that name
+	# one, nothing for the others.
 	case $cmd:$prev in
-	start:-n|commit:-m|base:--from) return 0 ;;
+	start:--mount|link:--dir|unlink:--dir|links:--dir)
+		COMPREPLY=($(compgen -d -- "$cur"))
+		return 0 ;;
+	start:-n|commit:-m|base:--from|link:--as) return 0 ;;
 	esac
 	for ((i = cmdi + 1; i < cword; i++)); do
 		case $cmd:${words[i]} in
-		start:-n|commit:-m|base:--from) ((i++)) ;;
+		start:-n|start:--mount|commit:-m|base:--from) ((i++)) ;;
+		link:--dir|link:--as|unlink:--dir|links:--dir) ((i++)) ;;
 		*:--) ;;
 		*:-*) ;;
 		*) ((operands++)) ;;
 		esac
 	done
-	# After exec's NAME come the command's own words: files.
+	# After exec's NAME come the command's own words: files; after
+	# link's, programs.
 	if [ "$cmd" = exec ] && [ "$operands" -ge 1 ]; then
 		COMPREPLY=($(compgen -f -- "$cur"))
 		_redock_ltrim_colon "$cur"
+		return 0
+	fi
+	if [ "$cmd" = link ] && [ "$operands" -ge 1 ]; then
+		COMPREPLY=($(compgen -c -- "$cur"))
 		return 0
 	fi
 	if [[ $cur == -* ]]; then
@@ -126,9 +139,9 @@ _redock() {
 		return 0
 	fi
 	case $cmd in
-	shell|exec|ssh-config)
+	shell|exec|ssh-config|link)
 		[ "$operands" -eq 0 ] || return 0 ;;
-	start|commit|kill|delete) ;;
+	start|stop|commit|kill|delete) ;;
 	*)	return 0 ;;
 	esac
 	COMPREPLY=($(compgen -W "$(_redock_names "$cur" "${host[@]}")" \

@@ -48,8 +48,14 @@ teardown() {
 
 # The option column (the first 18 characters) of a help text's options.
 help_options() {
-	sed -n '/^options:/,/^$/p' | sed 1d | cut -c1-18 |
-	    grep -oE -- '--?[a-zA-Z][a-zA-Z-]*' | LC_ALL=C sort -u
+	sed -n '/^options:/,/^$/p' | sed 1d |
+	    awk '/^ +-/ {
+		for (i = 1; i <= NF && $i ~ /^-/; i++) {
+			o = $i
+			sub(/,$/, "", o)
+			print o
+		}
+	    }' | grep -oE -- '^--?[a-zA-Z][a-zA-Z-]*' | LC_ALL=C sort -u
 }
 
 # The commands of "redock --help", one a line, sorted.

@@ -6,8 +6,11 @@
  * are not there, hang up, talk something else or stay silent, and
  * against a small sshd made with libssh's server functions that shows
  * the pinned key or another, takes the client key or refuses it, and
- * runs a pretend command for session_run(). Every server is a forked
- * child on a port of 127.0.0.1, killed and reaped by its test.
+ * runs a pretend command for session_run(): one that signals the test
+ * (its parent) and answers the signal passed on as told, one that asks
+ * the agent forwarded to it (a real ssh-agent here) for its keys. Every
+ * server is a forked child on a port of 127.0.0.1, killed and reaped by
+ * its test.
  *
  * Forked children never call cmocka: they _exit() or are killed.
  */
@@ -48,6 +51,8 @@
 #define ALIAS		"web-container"
 #define NO_PIN_ALIAS	"x-container"
 #define NELEM(a)	(sizeof (a) / sizeof (a)[0])
+/* More agent channels in a row than the client keeps at a time (64). */
+#define AGENT_ROUNDS	70
 
 /* A scratch home with a client key and the host key of ALIAS. */
 struct scratch {
@@ -72,6 +77,15 @@ struct sshd {
 	size_t		 inlen;
 	char		*term;		/* the pty request's, or NULL */
 	int		 eof;
+	char		*sig;		/* the signal request's, or NULL */
+	int		 agent;		/* agent forwarding was asked for */
+};
+
+/* A real ssh-agent, with one key, for the forwarding tests. */
+struct agent {
+	pid_t	 pid;
+	char	*dir;
+	char	*sock;
 };
 
 enum behaviour {
@@ -105,15 +119,26 @@ static int	 sshd_env(ssh_session, ssh_channel, const char *, const char *,
 		    void *);
 static int	 sshd_pty(ssh_session, ssh_channel, const char *, int, int,
 		    int, int, void *);
+static void	 sshd_signal(ssh_session, ssh_channel, const char *, void *);
+static void	 sshd_agent_req(ssh_session, ssh_channel, void *);
 static ssh_channel sshd_open(ssh_session, void *);
 static void	 sshd_serve(int, const char *, int);
-static int	 sshd_command(ssh_session, struct sshd *);
+static int	 sshd_command(ssh_session, ssh_event, struct sshd *);
+static int	 signal_number(const char *);
+static int	 sshd_signalled(ssh_event, struct sshd *);
+static void	 sshd_ask_agent(ssh_session, struct sshd *);
+static int	 sshd_agent_keys(ssh_session, char *, size_t);
+static void	 run_program(const char *, char *const *);
+static void	 agent_start(struct agent *);
+static void	 agent_stop(struct agent *);
 static void	 assert_open_fails(const char *, const char *, int, int,
 		    const char *, const char *);
 static char	*connect_failed(int);
 static void	 assert_server_fails(void **, enum behaviour);
 static char	*run_captured(struct session *, const char *, int,
-		    const char *, const char *, int *, int *, char **);
+		    const struct env *, const char *, int *, int *, char **);
+static char	*sshd_run(struct scratch *, const char *, int,
+		    const struct env *, const char *, int *, int *, char **);
 
 static int
 scratch_new(void **state)
@@ -819,6 +844,27 @@ sshd_pty(ssh_session ss, ssh_channel ch, const char *term, int cols,
 	return 0;
 }
 
+static void
+sshd_signal(ssh_session ss, ssh_channel ch, const char *name, void *arg)
+{
+	struct sshd	*d = arg;
+
+	(void)ss;
+	(void)ch;
+	free(d->sig);
+	d->sig = xstrdup(name);
+}
+
+static void
+sshd_agent_req(ssh_session ss, ssh_channel ch, void *arg)
+{
+	struct sshd	*d = arg;
+
+	(void)ss;
+	(void)ch;
+	d->agent = 1;
+}
+
 static ssh_channel
 sshd_open(ssh_session ss, void *arg)
 {
@@ -834,6 +880,8 @@ sshd_open(ssh_session ss, void *arg)
 	d->ccb.channel_exec_request_function = sshd_exec;
 	d->ccb.channel_env_request_function = sshd_env;
 	d->ccb.channel_pty_request_function = sshd_pty;
+	d->ccb.channel_signal_function = sshd_signal;
+	d->ccb.channel_auth_agent_req_function = sshd_agent_req;
 	ssh_callbacks_init(&d->ccb);
 	ssh_set_channel_callbacks(d->ch, &d->ccb);
 	return d->ch;
@@ -886,7 +934,7 @@ sshd_serve(int c, const char *home, int take_key)
 		if (ssh_event_dopoll(ev, -1) == SSH_ERROR)
 			goto out;	/* the client went */
 	}
-	if (sshd_command(ss, &d) == 0) {
+	if (sshd_command(ss, ev, &d) == 0) {
 		/* Until the client goes. */
 		while (ssh_event_dopoll(ev, -1) != SSH_ERROR)
 			/* nothing */;
@@ -905,24 +953,31 @@ out:
 	free(d.cmd);
 	free(d.in);
 	free(d.term);
+	free(d.sig);
 }
 
 /*
  * What the pretend sshd runs: "echo" writes "out:echo\n" then its input
  * back on stdout and "err\n" on stderr, and exits 3; "die" is killed by
  * SIGTERM; "term" writes "term:TERM\n", the terminal type of the pty
- * asked for ("term:none" without one); anything else exits 0 and says
- * nothing. But "vanish" hangs up without an exit status: then it returns
- * -1.
+ * asked for ("term:none" without one); "signal-me" and "agent" are
+ * sshd_signalled()'s and sshd_ask_agent()'s; anything else exits 0 and
+ * says nothing. But "vanish" hangs up without an exit status: then it
+ * returns -1.
  */
 static int
-sshd_command(ssh_session ss, struct sshd *d)
+sshd_command(ssh_session ss, ssh_event ev, struct sshd *d)
 {
 	if (strcmp(d->cmd, "vanish") == 0) {
 		ssh_disconnect(ss);
 		return -1;
 	}
-	if (strcmp(d->cmd, "die") == 0)
+	if (strncmp(d->cmd, "signal-me ", 10) == 0) {
+		if (sshd_signalled(ev, d) == -1)
+			return 0;	/* it runs on until the client goes */
+	} else if (strcmp(d->cmd, "agent") == 0)
+		sshd_ask_agent(ss, d);
+	else if (strcmp(d->cmd, "die") == 0)
 		ssh_channel_request_send_exit_signal(d->ch, "TERM", 0, "", "");
 	else if (strcmp(d->cmd, "echo") == 0) {
 		ssh_channel_write(d->ch, "out:echo\n", 9);
@@ -940,6 +995,121 @@ sshd_command(ssh_session ss, struct sshd *d)
 		ssh_channel_request_send_exit_status(d->ch, 0);
 	ssh_channel_send_eof(d->ch);
 	ssh_channel_close(d->ch);
+	return 0;
+}
+
+static int
+signal_number(const char *name)
+{
+	static const struct {
+		const char	*name;
+		int		 number;
+	} sigs[] = {
+		{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT },
+		{ "TERM", SIGTERM }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
+		{ "ALRM", SIGALRM },
+	};
+	size_t	i;
+
+	for (i = 0; i < NELEM(sigs); i++) {
+		if (strcmp(name, sigs[i].name) == 0)
+			return sigs[i].number;
+	}
+	_exit(4);
+}
+
+/*
+ * "signal-me SIG HOW": sends SIG to the test, which runs session_run(),
+ * and waits a second for the signal request that should come back; it
+ * writes "got:NAME\n" of what came ("got:none\n" if nothing did), then,
+ * as HOW says: "die" dies of it, "trap" exits 3, "ignore" runs on, and
+ * "twice" sends SIG again and runs on. Nothing coming, it exits 0.
+ * Returns -1 when it runs on.
+ */
+static int
+sshd_signalled(ssh_event ev, struct sshd *d)
+{
+	struct timespec	 t0;
+	char		 name[16], how[16], *got;
+
+	if (sscanf(d->cmd, "signal-me %15s %15s", name, how) != 2)
+		_exit(4);
+	kill(getppid(), signal_number(name));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (d->sig == NULL && ms_since(&t0) < 1000 &&
+	    ssh_event_dopoll(ev, 100) != SSH_ERROR)
+		/* nothing */;
+	xasprintf(&got, "got:%s\n", d->sig != NULL ? d->sig : "none");
+	ssh_channel_write(d->ch, got, (uint32_t)strlen(got));
+	free(got);
+	if (d->sig == NULL)
+		ssh_channel_request_send_exit_status(d->ch, 0);
+	else if (strcmp(how, "die") == 0)
+		ssh_channel_request_send_exit_signal(d->ch, d->sig, 0, "", "");
+	else if (strcmp(how, "trap") == 0)
+		ssh_channel_request_send_exit_status(d->ch, 3);
+	else {
+		if (strcmp(how, "twice") == 0)
+			kill(getppid(), signal_number(name));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * "agent": without agent forwarding asked for, writes "agent:none\n";
+ * else, AGENT_ROUNDS times in a row, opens a channel to the agent, asks it for its keys and writes
+ * "agent:keys N\n" with how many it has, or "agent:refused\n" when the
+ * client refuses the channel. Exits 0.
+ */
+static void
+sshd_ask_agent(ssh_session ss, struct sshd *d)
+{
+	char	line[64];
+	int	i;
+
+	for (i = 0; i < AGENT_ROUNDS; i++) {
+		if (!d->agent)
+			snprintf(line, sizeof line, "agent:none\n");
+		else if (sshd_agent_keys(ss, line, sizeof line) == -1)
+			snprintf(line, sizeof line, "agent:refused\n");
+		ssh_channel_write(d->ch, line, (uint32_t)strlen(line));
+		if (!d->agent)
+			break;
+	}
+	ssh_channel_request_send_exit_status(d->ch, 0);
+}
+
+/*
+ * One agent channel: SSH2_AGENTC_REQUEST_IDENTITIES (11) and its answer,
+ * SSH2_AGENT_IDENTITIES_ANSWER (12) with the number of keys first.
+ */
+static int
+sshd_agent_keys(ssh_session ss, char *line, size_t size)
+{
+	static const unsigned char	 ask[] = { 0, 0, 0, 1, 11 };
+	unsigned char			 got[9];
+	ssh_channel			 ach;
+	uint32_t			 n = 0;
+	int				 r;
+
+	if ((ach = ssh_channel_new(ss)) == NULL ||
+	    ssh_channel_open_auth_agent(ach) != SSH_OK) {
+		ssh_channel_free(ach);
+		return -1;
+	}
+	ssh_channel_write(ach, ask, sizeof ask);
+	while (n < sizeof got && (r = ssh_channel_read_timeout(ach, got + n,
+	    (uint32_t)(sizeof got - n), 0, 5000)) > 0)
+		n += (uint32_t)r;
+	if (n < sizeof got || got[4] != 12)
+		snprintf(line, size, "agent:bad answer\n");
+	else
+		snprintf(line, size, "agent:keys %u\n", (unsigned)got[5] << 24 |
+		    (unsigned)got[6] << 16 | (unsigned)got[7] << 8 | got[8]);
+	ssh_channel_send_eof(ach);
+	ssh_channel_close(ach);
+	ssh_channel_free(ach);
 	return 0;
 }
 
@@ -1151,12 +1321,13 @@ a_server_that_refuses_the_client_key_is_an_error(void **state)
 }
 
 /*
- * session_run() of command with flags, term and input on stdin; returns
- * what it wrote on fd 1 and sets *errp to what it wrote on fd 2.
+ * session_run() of command with flags, env (NULL: none; the vars are
+ * environ) and input on stdin; returns what it wrote on fd 1 and sets
+ * *errp to what it wrote on fd 2.
  */
 static char *
 run_captured(struct session *sp, const char *command, int flags,
-    const char *term, const char *input, int *statusp, int *signalp,
+    const struct env *e, const char *input, int *statusp, int *signalp,
     char **errp)
 {
 	struct error	 err;
@@ -1180,7 +1351,8 @@ run_captured(struct session *sp, const char *command, int flags,
 		close(fd[i]);
 	}
 	memset(&env, 0, sizeof env);
-	env.term = term;
+	if (e != NULL)
+		env = *e;
 	env.vars = environ;
 	rv = session_run(sp, command, flags, &env, statusp, signalp, &err);
 	for (i = 0; i < 3; i++) {
@@ -1251,7 +1423,7 @@ the_connection_sends_at_once(void **state)
  */
 static char *
 sshd_run(struct scratch *s, const char *command, int flags,
-    const char *term, const char *input, int *statusp, int *signalp,
+    const struct env *env, const char *input, int *statusp, int *signalp,
     char **errp)
 {
 	struct server	 srv;
@@ -1260,7 +1432,7 @@ sshd_run(struct scratch *s, const char *command, int flags,
 
 	sp = sshd_session(s, &srv);
 	assert_non_null(sp);
-	out = run_captured(sp, command, flags, term, input, statusp, signalp,
+	out = run_captured(sp, command, flags, env, input, statusp, signalp,
 	    errp);
 	session_free(sp);
 	server_stop(&srv);
@@ -1311,13 +1483,16 @@ a_pty_has_the_terminal_type_it_is_given(void **state)
 		{ SESSION_PTY, "", "term:dumb\n" },
 		{ 0, "xterm", "term:none\n" },
 	};
+	struct env	 env;
 	char		*out, *err;
 	size_t		 i;
 	int		 status, sig;
 
 	for (i = 0; i < NELEM(cases); i++) {
-		out = sshd_run(*state, "term", cases[i].flags, cases[i].term,
-		    "", &status, &sig, &err);
+		memset(&env, 0, sizeof env);
+		env.term = cases[i].term;
+		out = sshd_run(*state, "term", cases[i].flags, &env, "",
+		    &status, &sig, &err);
 		assert_string_equal(out, cases[i].want);
 		assert_int_equal(status, 0);
 		free(out);
@@ -1349,6 +1524,282 @@ a_server_that_goes_without_a_status_is_an_error(void **state)
 	assert_non_null(strstr(err.message, "127.0.0.1"));
 	session_free(sp);
 	server_stop(&srv);
+}
+
+/*
+ * A signal that would end redock goes to the remote command; one that
+ * died of it makes session_run() say so, for redock to die of it too.
+ */
+static void
+a_signal_is_passed_on_and_the_command_that_dies_of_it_ends_the_run(
+    void **state)
+{
+	static const struct {
+		const char	*name;
+		int		 number;
+	} cases[] = {
+		{ "TERM", SIGTERM }, { "HUP", SIGHUP }, { "INT", SIGINT },
+		{ "QUIT", SIGQUIT }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
+	};
+	struct sigaction	 sa;
+	char			*cmd, *want, *out, *err;
+	size_t			 i;
+	int			 status, sig;
+
+	for (i = 0; i < NELEM(cases); i++) {
+		xasprintf(&cmd, "signal-me %s die", cases[i].name);
+		xasprintf(&want, "got:%s\n", cases[i].name);
+		out = sshd_run(*state, cmd, 0, NULL, "", &status, &sig, &err);
+		assert_string_equal(out, want);
+		assert_int_equal(status, 128 + cases[i].number);
+		assert_int_equal(sig, cases[i].number);
+		/* The caller's disposition is back. */
+		assert_int_equal(sigaction(cases[i].number, NULL, &sa), 0);
+		assert_true(sa.sa_handler == SIG_DFL);
+		free(cmd);
+		free(want);
+		free(out);
+		free(err);
+	}
+}
+
+/* OpenSSH's sshd signals HUP, INT, KILL, QUIT, TERM, USR1, USR2 alone. */
+static void
+a_sigalrm_goes_as_term(void **state)
+{
+	char	*out, *err;
+	int	 status, sig;
+
+	out = sshd_run(*state, "signal-me ALRM die", 0, NULL, "", &status,
+	    &sig, &err);
+	assert_string_equal(out, "got:TERM\n");
+	assert_int_equal(sig, SIGALRM);
+	assert_int_equal(status, 128 + SIGALRM);
+	free(out);
+	free(err);
+	alarm(120);	/* main()'s, which the kill took */
+}
+
+static void
+a_command_that_catches_the_signal_gives_its_own_status(void **state)
+{
+	char	*out, *err;
+	int	 status, sig;
+
+	out = sshd_run(*state, "signal-me TERM trap", 0, NULL, "", &status,
+	    &sig, &err);
+	assert_string_equal(out, "got:TERM\n");
+	assert_int_equal(status, 3);
+	assert_int_equal(sig, 0);
+	free(out);
+	free(err);
+}
+
+static void
+a_command_that_ignores_the_signal_ends_the_run_after_5_seconds(
+    void **state)
+{
+	struct timespec	 t0;
+	char		*out, *err;
+	long		 ms;
+	int		 status, sig;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	out = sshd_run(*state, "signal-me TERM ignore", SESSION_PTY, NULL, "",
+	    &status, &sig, &err);
+	ms = ms_since(&t0);
+	assert_string_equal(out, "got:TERM\n");
+	assert_int_equal(status, 128 + SIGTERM);
+	assert_int_equal(sig, SIGTERM);
+	if (ms < 4900 || ms > 8000)
+		fail_msg("the run ended after %ld ms, not 5 s", ms);
+	free(out);
+	free(err);
+}
+
+static void
+a_second_signal_ends_the_run_at_once(void **state)
+{
+	struct timespec	 t0;
+	char		*out, *err;
+	long		 ms;
+	int		 status, sig;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	out = sshd_run(*state, "signal-me INT twice", 0, NULL, "", &status,
+	    &sig, &err);
+	ms = ms_since(&t0);
+	assert_string_equal(out, "got:INT\n");
+	assert_int_equal(status, 128 + SIGINT);
+	assert_int_equal(sig, SIGINT);
+	if (ms > 3000)
+		fail_msg("the run ended after %ld ms", ms);
+	free(out);
+	free(err);
+}
+
+static void
+a_signal_the_caller_ignores_is_not_passed_on(void **state)
+{
+	struct sigaction	 sa;
+	char			*out, *err;
+	int			 status, sig;
+
+	signal(SIGUSR1, SIG_IGN);
+	out = sshd_run(*state, "signal-me USR1 die", 0, NULL, "", &status,
+	    &sig, &err);
+	assert_int_equal(sigaction(SIGUSR1, NULL, &sa), 0);
+	signal(SIGUSR1, SIG_DFL);
+	assert_true(sa.sa_handler == SIG_IGN);
+	assert_string_equal(out, "got:none\n");
+	assert_int_equal(status, 0);
+	assert_int_equal(sig, 0);
+	free(out);
+	free(err);
+}
+
+/* Runs argv (a program on PATH) to its end, which must be exit 0. */
+static void
+run_program(const char *sock, char *const *argv)
+{
+	pid_t	pid;
+	int	status, null;
+
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		if ((null = open("/dev/null", O_RDWR)) == -1 ||
+		    dup2(null, STDIN_FILENO) == -1 ||
+		    dup2(null, STDOUT_FILENO) == -1 ||
+		    (sock != NULL && setenv("SSH_AUTH_SOCK", sock, 1) == -1))
+			_exit(126);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("%s failed: status %#x", argv[0], status);
+}
+
+/* A real ssh-agent on a socket of a scratch directory, with one key. */
+static void
+agent_start(struct agent *a)
+{
+	const char	*keygen[] = { "ssh-keygen", "-q", "-t", "ed25519", "-N",
+			    "", "-f", NULL, NULL };
+	const char	*add[] = { "ssh-add", "-q", NULL, NULL };
+	struct timespec	 t0;
+	struct stat	 sb;
+	char		*key;
+	int		 null;
+
+	a->dir = scratch_dir("test-session-agent");
+	a->sock = path_of(a->dir, "agent.sock");
+	key = path_of(a->dir, "key");
+	fflush(NULL);
+	if ((a->pid = fork()) == 0) {
+		if ((null = open("/dev/null", O_RDWR)) == -1 ||
+		    dup2(null, STDOUT_FILENO) == -1)
+			_exit(126);
+		execlp("ssh-agent", "ssh-agent", "-D", "-a", a->sock,
+		    (char *)NULL);
+		_exit(127);
+	}
+	assert_true(a->pid > 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (stat(a->sock, &sb) == -1 && ms_since(&t0) < 5000)
+		usleep(10000);
+	assert_true(S_ISSOCK(sb.st_mode));
+	keygen[7] = add[2] = key;
+	run_program(NULL, (char *const *)keygen);
+	run_program(a->sock, (char *const *)add);
+	free(key);
+}
+
+static void
+agent_stop(struct agent *a)
+{
+	assert_int_equal(kill(a->pid, SIGTERM), 0);
+	assert_int_equal(waitpid(a->pid, NULL, 0), a->pid);
+	tree_remove(a->dir);
+	free(a->dir);
+	free(a->sock);
+}
+
+/*
+ * With SESSION_AGENT, the server's channels to the agent reach the one
+ * at ssh_auth_sock, AGENT_ROUNDS of them in a row.
+ */
+static void
+the_agent_is_forwarded_to_the_server(void **state)
+{
+	struct agent	 a;
+	struct env	 env;
+	char		*out, *err, *want = NULL, *p;
+	int		 status, sig, i;
+
+	agent_start(&a);
+	memset(&env, 0, sizeof env);
+	env.ssh_auth_sock = a.sock;
+	out = sshd_run(*state, "agent", SESSION_AGENT, &env, "", &status,
+	    &sig, &err);
+	for (i = 0; i < AGENT_ROUNDS; i++) {
+		xasprintf(&p, "%sagent:keys 1\n", want != NULL ? want : "");
+		free(want);
+		want = p;
+	}
+	assert_string_equal(out, want);
+	assert_string_equal(err, "");
+	assert_int_equal(status, 0);
+	assert_int_equal(sig, 0);
+	free(out);
+	free(err);
+	free(want);
+	agent_stop(&a);
+}
+
+/*
+ * Without the flag, or without an agent there, nothing is forwarded and
+ * nothing fails; an agent that went refuses the server's channel.
+ */
+static void
+without_an_agent_nothing_is_forwarded_and_nothing_fails(void **state)
+{
+	struct scratch	*s = *state;
+	struct agent	 a;
+	struct env	 env;
+	char		*out, *err, *file;
+	int		 status, sig, i;
+
+	agent_start(&a);
+	file = path_of(s->dir, "not-a-socket");
+	file_put(file, "", 0600);
+	for (i = 0; i < 4; i++) {
+		memset(&env, 0, sizeof env);
+		env.ssh_auth_sock = i == 0 ? a.sock : i == 1 ? NULL :
+		    i == 2 ? file : "";
+		out = sshd_run(s, "agent", i == 0 ? 0 : SESSION_AGENT, &env,
+		    "", &status, &sig, &err);
+		assert_string_equal(out, "agent:none\n");
+		assert_int_equal(status, 0);
+		free(out);
+		free(err);
+	}
+
+	/* The agent gone, its socket left: the channel is refused. */
+	env.ssh_auth_sock = a.sock;
+	assert_int_equal(kill(a.pid, SIGKILL), 0);
+	assert_int_equal(waitpid(a.pid, NULL, 0), a.pid);
+	out = sshd_run(s, "agent", SESSION_AGENT, &env, "", &status, &sig,
+	    &err);
+	assert_non_null(strstr(out, "agent:refused\n"));
+	assert_int_equal(status, 0);
+	free(out);
+	free(err);
+	tree_remove(a.dir);
+	free(a.dir);
+	free(a.sock);
+	free(file);
 }
 
 #define SCRATCH(f)	cmocka_unit_test_setup_teardown(f, scratch_new, \
@@ -1384,6 +1835,16 @@ main(void)
 		SCRATCH(a_command_killed_by_a_signal_has_status_128_plus_it),
 		SCRATCH(a_pty_has_the_terminal_type_it_is_given),
 		SCRATCH(a_server_that_goes_without_a_status_is_an_error),
+		SCRATCH(
+		    a_signal_is_passed_on_and_the_command_that_dies_of_it_ends_the_run),
+		SCRATCH(a_sigalrm_goes_as_term),
+		SCRATCH(a_command_that_catches_the_signal_gives_its_own_status),
+		SCRATCH(
+		    a_command_that_ignores_the_signal_ends_the_run_after_5_seconds),
+		SCRATCH(a_second_signal_ends_the_run_at_once),
+		SCRATCH(a_signal_the_caller_ignores_is_not_passed_on),
+		SCRATCH(the_agent_is_forwarded_to_the_server),
+		SCRATCH(without_an_agent_nothing_is_forwarded_and_nothing_fails),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

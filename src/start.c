@@ -1,0 +1,445 @@
+/*
+ * What start does for its NAMEs (start.h). Everything that can be
+ * checked is checked before anything is made: the NAMEs, the SSH
+ * configuration (a hand edit stops start before a container exists),
+ * the aliases, the images, the keys. Then each NAME has a thread of its
+ * own with its own engine connection, since most of a start is waiting:
+ * for the engine, then for sshd. The steps are the lifecycle module's
+ * (machine_start(), machine.h); this file holds the order, the signals
+ * and what is printed.
+ */
+#include <err.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base.h"
+#include "engine.h"
+#include "keys.h"
+#include "machine.h"
+#include "name.h"
+#include "redock.h"
+#include "start.h"
+#include "xmalloc.h"
+
+/* The signals that interrupt start, and what they did before. */
+static const int	start_signals[] = { SIGINT, SIGTERM, SIGHUP };
+#define START_NSIGNALS	(sizeof start_signals / sizeof start_signals[0])
+
+struct start;
+
+/* One NAME of the request. */
+struct job {
+	struct machine_start	 ms;
+	const struct name	*name;
+	const struct start	*s;
+	int			 skip;		/* a NAME given twice */
+	int			 failed;
+	int			 started;	/* its thread runs */
+	pthread_t		 thread;
+};
+
+/*
+ * One start. Its threads read s->ctx and s->rd and write only their own
+ * job, which the main thread reads again after pthread_join().
+ */
+struct start {
+	struct redock			 rd;	/* the caller's, quiet or not */
+	struct job			*jobs;
+	size_t				 n;
+	struct machine_start_context	 ctx;
+	struct machine_engine		 me;
+	struct engine			*e;
+	struct engine_container		*cs;
+	size_t				 nc;
+	char				*home;
+	char				*config;
+	int				 fresh;	/* config is a new file */
+	int				 caught;	/* old holds the handlers */
+	struct sigaction		 old[START_NSIGNALS];
+};
+
+/*
+ * The signal that interrupted start, or 0: set by on_signal(), which
+ * may run on any thread, and only read elsewhere, through ctx's
+ * interrupted by the threads (machine.h says how).
+ */
+static volatile sig_atomic_t	interrupted;
+
+static void	on_signal(int);
+static void	job_fail(struct job *, const struct error *);
+static void	*job_run(void *);
+static int	start_jobs(struct start *, const struct start_request *);
+static int	start_setup(struct start *);
+static int	start_prepare(struct start *);
+static void	start_hold(struct start *);
+static void	start_catch(struct start *);
+static int	start_run(struct start *);
+static void	start_release(struct start *);
+
+static void
+on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+int
+start_hostname_valid(const char *s)
+{
+	size_t	i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if ((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		    (i > 0 && (s[i] == '-' || s[i] == '.')))
+			continue;
+		return 0;
+	}
+	return i > 0 && i <= START_HOSTNAME_MAX;
+}
+
+int
+start_name(const struct redock *rd, const char *arg, int named,
+    struct name *n)
+{
+	int	status;
+
+	if ((status = cmd_name(rd, arg, n)) != 0)
+		return status;
+	if (!named && !start_hostname_valid(n->tag)) {
+		warnx("invalid NAME '%s': the tag is longer than %d "
+		    "characters, too long for a host name: give one "
+		    "with -n", n->image, START_HOSTNAME_MAX);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static void
+job_fail(struct job *j, const struct error *err)
+{
+	char	*what;
+
+	xasprintf(&what, "cannot start '%s'", j->name->image);
+	cmd_error(what, err);
+	free(what);
+	j->failed = 1;
+}
+
+/* One NAME's thread: its start, and the line that says how it went. */
+static void *
+job_run(void *arg)
+{
+	struct job		*j = arg;
+	struct machine_start	*ms = &j->ms;
+	struct error		 err;
+
+	if (machine_start(&j->s->ctx, ms, &err) == -1) {
+		job_fail(j, &err);
+		if (ms->cleanup.kind != ERROR_OK)
+			cmd_error("cannot remove the container it left",
+			    &ms->cleanup);
+		return NULL;
+	}
+	if (j->s->rd.verbosity < 0)
+		return NULL;
+	switch (ms->started) {
+	case MACHINE_STARTED_CREATED:
+	case MACHINE_STARTED_JOINED:
+		printf("started '%s' from %s: ssh %s\n", j->name->image,
+		    ms->image, ms->alias);
+		break;
+	case MACHINE_STARTED_RESUMED:
+		printf("resumed '%s': ssh %s\n", j->name->image, ms->alias);
+		break;
+	case MACHINE_STARTED_AGAIN:
+		printf("started '%s' again: ssh %s\n", j->name->image,
+		    ms->alias);
+		break;
+	case MACHINE_STARTED_RUNNING:
+		printf("'%s' is running: ssh %s\n", j->name->image, ms->alias);
+		break;
+	}
+	return NULL;
+}
+
+/*
+ * A job for each NAME of req, with the settings asked, and a NAME
+ * given twice marked. Returns 0, or the exit status.
+ */
+static int
+start_jobs(struct start *s, const struct start_request *req)
+{
+	struct error	 err;
+	struct job	*j;
+	size_t		 i, k;
+
+	s->n = req->n;
+	s->jobs = xcalloc(s->n, sizeof *s->jobs);
+	for (i = 0; i < s->n; i++) {
+		s->jobs[i].s = s;
+		s->jobs[i].name = &req->names[i];
+		s->jobs[i].ms.hold = -1;
+	}
+	for (i = 0; i < s->n; i++) {
+		j = &s->jobs[i];
+		if (machine_start_init(&j->ms, j->name->image, j->name->tag,
+		    req->asked, &err) == -1) {
+			warnx("invalid NAME '%s': %s", j->name->image,
+			    err.message);
+			return EXIT_USAGE;
+		}
+		for (k = 0; k < i; k++) {
+			if (strcmp(s->jobs[k].name->image, j->name->image) == 0)
+				j->skip = 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * What every NAME needs: the timeout, redock's home, the SSH
+ * configuration (checked for a hand edit), the engine, its containers
+ * and which engine it is. Returns 0, or the exit status.
+ */
+static int
+start_setup(struct start *s)
+{
+	const struct env	*env = &s->rd.env;
+	struct error		 err;
+	char			*fragment = NULL, *text = NULL;
+	int			 status = 1;
+
+	if (machine_timeout(env, &s->ctx.timeout, &err) == -1 ||
+	    keys_home(env, &s->home, &err) == -1 ||
+	    machine_ssh_config(env, 1, &s->config, &err) == -1) {
+		cmd_error(NULL, &err);
+		goto out;
+	}
+	/* A path that no fragment can hold stops start before ~/.ssh. */
+	if (machine_fragment(env, s->home, s->jobs[0].ms.alias,
+	    MACHINE_SSH_PORT, NULL, NULL, &fragment, &text, &err) == -1) {
+		cmd_error("cannot start", &err);
+		goto out;
+	}
+	s->fresh = machine_ssh_config_new(env, s->config);
+	if (machine_ssh_check(env, s->config, &err) == -1) {
+		cmd_error("cannot start", &err);
+		goto out;
+	}
+	if ((s->e = cmd_engine_open(&s->rd, &status)) == NULL)
+		goto out;
+	status = 1;
+	if (machine_list(s->e, &s->cs, &s->nc, &err) == -1) {
+		cmd_error("cannot list containers", &err);
+		goto out;
+	}
+	/*
+	 * Asked here, before any thread: the threads read me's id when
+	 * they write a fragment, and machine_engine_id() fills that cache
+	 * without a lock.
+	 */
+	machine_engine_init(&s->me, s->e);
+	if (machine_engine_id(&s->me, &err) == -1) {
+		cmd_error("cannot start: cannot tell which engine it is",
+		    &err);
+		goto out;
+	}
+	status = 0;
+out:
+	free(fragment);
+	free(text);
+	return status;
+}
+
+/*
+ * Each NAME prepared, and redock:base built when one needs it. Returns
+ * 0, or 1 when nothing can go on.
+ */
+static int
+start_prepare(struct start *s)
+{
+	const struct machine_start	**earlier;
+	struct base_info		  info;
+	struct error			  err;
+	struct job			 *j;
+	size_t				  i, nearlier = 0;
+	int				  need_base = 0;
+
+	earlier = xcalloc(s->n, sizeof *earlier);
+	for (i = 0; i < s->n; i++) {
+		j = &s->jobs[i];
+		if (j->skip)
+			continue;
+		if (machine_start_prepare(&s->ctx, &j->ms, earlier, nearlier,
+		    s->cs, s->nc, &err) == -1)
+			job_fail(j, &err);
+		else if (j->ms.image != NULL &&
+		    strcmp(j->ms.image, BASE_IMAGE) == 0)
+			need_base = 1;
+		earlier[nearlier++] = &j->ms;
+	}
+	free(earlier);
+	if (!need_base)
+		return 0;
+
+	if (base_inspect(s->e, &info, &err) == 0)
+		base_info_release(&info);
+	else if (!ERROR_NOTFOUND(&err)) {
+		cmd_error("cannot start: cannot inspect '" BASE_IMAGE "'", &err);
+		return 1;
+	} else if (cmd_base_build(&s->rd, s->e, BASE_PARENT, 0) != 0) {
+		for (i = 0; i < s->n; i++) {
+			if (s->jobs[i].ms.image != NULL &&
+			    strcmp(s->jobs[i].ms.image, BASE_IMAGE) == 0)
+				s->jobs[i].failed = 1;
+		}
+	}
+	return 0;
+}
+
+/* The keys and an engine connection for each NAME that goes on. */
+static void
+start_hold(struct start *s)
+{
+	struct error	 err;
+	struct job	*j;
+	size_t		 i;
+
+	for (i = 0; i < s->n; i++) {
+		j = &s->jobs[i];
+		if (!j->skip && !j->failed &&
+		    machine_start_hold(&s->ctx, &j->ms, &err) == -1)
+			job_fail(j, &err);
+	}
+}
+
+/*
+ * From here on an interrupt does not end redock at once: each thread
+ * stops at its next step and removes what it made, and then redock
+ * dies of the signal, as the shell expects.
+ */
+static void
+start_catch(struct start *s)
+{
+	struct sigaction	sa;
+	size_t			i;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < START_NSIGNALS; i++) {
+		/* A signal the caller ignores stays ignored. */
+		sigaction(start_signals[i], NULL, &s->old[i]);
+		if (s->old[i].sa_handler != SIG_IGN)
+			sigaction(start_signals[i], &sa, NULL);
+	}
+	s->caught = 1;
+}
+
+/* A thread for each NAME that goes on. Returns the exit status. */
+static int
+start_run(struct start *s)
+{
+	struct job	*j;
+	size_t		 i;
+	int		 status = 0;
+
+	for (i = 0; i < s->n; i++) {
+		j = &s->jobs[i];
+		if (j->skip || j->failed)
+			continue;
+		if ((errno = pthread_create(&j->thread, NULL, job_run,
+		    j)) != 0) {
+			warn("cannot start '%s'", j->name->image);
+			j->failed = 1;
+		} else
+			j->started = 1;
+	}
+	for (i = 0; i < s->n; i++) {
+		j = &s->jobs[i];
+		if (j->started)
+			pthread_join(j->thread, NULL);
+		if (j->failed)
+			status = 1;
+	}
+	return status;
+}
+
+static void
+start_release(struct start *s)
+{
+	size_t	i;
+
+	if (s->caught) {
+		for (i = 0; i < START_NSIGNALS; i++)
+			sigaction(start_signals[i], &s->old[i], NULL);
+	}
+	for (i = 0; i < s->n; i++) {
+		/* A NAME whose thread never ran. */
+		if (s->jobs[i].failed && !s->jobs[i].started)
+			machine_start_abandon(&s->ctx, &s->jobs[i].ms);
+		machine_start_release(&s->jobs[i].ms);
+	}
+	free(s->jobs);
+	engine_containers_free(s->cs, s->nc);
+	engine_free(s->e);
+	machine_engine_release(&s->me);
+	free(s->home);
+	free(s->config);
+}
+
+int
+start_names(const struct redock *rd, const struct start_request *req,
+    struct start_first *first)
+{
+	struct start	 s;
+	char		*note;
+	int		 status;
+
+	if (first != NULL) {
+		memset(first, 0, sizeof *first);
+		settings_init(&first->settings);
+	}
+	memset(&s, 0, sizeof s);
+	s.rd = *rd;
+	if (req->quiet)
+		s.rd.verbosity = -1;
+	if ((status = start_jobs(&s, req)) != 0 ||
+	    (status = start_setup(&s)) != 0)
+		goto out;
+	s.ctx.env = &s.rd.env;
+	s.ctx.host = s.rd.host;
+	s.ctx.home = s.home;
+	s.ctx.config = s.config;
+	s.ctx.me = &s.me;
+	s.ctx.interrupted = &interrupted;
+	if ((status = start_prepare(&s)) != 0)
+		goto out;
+	start_hold(&s);
+	start_catch(&s);
+	status = start_run(&s);
+
+	/* The REDOCK_SSH_CONFIG file this start made: say how to use it. */
+	if (s.fresh && !machine_ssh_config_new(&s.rd.env, s.config)) {
+		note = machine_include_note(s.config);
+		fputs(note, stderr);
+		free(note);
+	}
+	if (status == 0 && !interrupted && first != NULL) {
+		first->port = s.jobs[0].ms.port;
+		strlcpy(first->alias, s.jobs[0].ms.alias, sizeof first->alias);
+		settings_copy(&first->settings, &s.jobs[0].ms.settings);
+	}
+out:
+	start_release(&s);
+	if (interrupted) {
+		fflush(stdout);
+		raise(interrupted);
+	}
+	return status;
+}
