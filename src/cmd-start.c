@@ -157,6 +157,7 @@ cmd_start_asked(const struct redock *rd, const struct args *args,
 	}
 	return 0;
 }
+
 /*
  * The NAMEs into names, -n and the settings into asked, each checked:
  * returns 0, or the exit status.

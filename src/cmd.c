@@ -909,3 +909,45 @@ out:
 	free(id);
 	return status;
 }
+
+int
+cmd_link_dir(const struct redock *rd, const struct args *args, char **dirp)
+{
+	const char	*home = rd->env.home;
+
+	*dirp = NULL;
+	if (args->flag[CMD_OPT_DIR] != NULL) {
+		if (*args->flag[CMD_OPT_DIR] == '\0') {
+			warnx("invalid DIR '': give a directory");
+			return EXIT_USAGE;
+		}
+		*dirp = xstrdup(args->flag[CMD_OPT_DIR]);
+		return 0;
+	}
+	if (home == NULL || *home != '/') {
+		warnx("no directory for the wrappers: HOME is not an absolute "
+		    "path; give --dir");
+		return 1;
+	}
+	xasprintf(dirp, "%s/.local/bin", home);
+	return 0;
+}
+
+int
+cmd_link_wrapper(const char *wrapper)
+{
+	const unsigned char	*c;
+	char			*shown;
+
+	for (c = (const unsigned char *)wrapper; *c != '\0'; c++) {
+		if (*c < 0x20 || *c == 0x7f || *c == '/')
+			break;
+	}
+	if (*c == '\0' && *wrapper != '\0' && *wrapper != '.')
+		return 0;
+	shown = xvis(wrapper);
+	warnx("invalid WRAPPER '%s': give a file name, without '/', control "
+	    "characters or a leading '.'", shown);
+	free(shown);
+	return EXIT_USAGE;
+}

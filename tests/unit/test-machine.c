@@ -312,7 +312,7 @@ the_fragment_reaches_the_port_with_redocks_keys(void **state)
 	memset(&env, 0, sizeof env);
 	env.sharing = "no";
 	assert_int_equal(machine_fragment(&env, "/h/redock", "web-container",
-	    2222, NULL, &name, &text, &err), 0);
+	    2222, NULL, NULL, &name, &text, &err), 0);
 	assert_string_equal(name, "10-redock-web-container");
 	assert_non_null(strstr(text, "Host web-container\n"));
 	assert_non_null(strstr(text, "\tPort 2222\n"));
@@ -326,11 +326,11 @@ the_fragment_reaches_the_port_with_redocks_keys(void **state)
 
 	/* What the engine's label says is checked before it is written. */
 	assert_int_equal(machine_fragment(&env, "/h/redock", "web\nHost *",
-	    2222, NULL, &name, &text, &err), -1);
+	    2222, NULL, NULL, &name, &text, &err), -1);
 	assert_null(name);
 	assert_null(text);
 	assert_int_equal(machine_fragment(&env, "/h/redock", "web", 0, NULL,
-	    &name, &text, &err), -1);
+	    NULL, &name, &text, &err), -1);
 }
 
 static void
@@ -475,7 +475,7 @@ a_fragment_records_its_engine(void **state)
 	memset(&env, 0, sizeof env);
 	env.sharing = "no";
 	assert_int_equal(machine_fragment(&env, "/h/redock", "web-container",
-	    2222, &other, &name, &text, &err), 0);
+	    2222, &other, NULL, &name, &text, &err), 0);
 	assert_string_equal(name, "10-redock-web-container");
 	/* After the first comment line, before the Host block. */
 	assert_non_null(strstr(text, "do not edit\n# redock: engine "
@@ -517,7 +517,7 @@ a_fragment_records_its_engine(void **state)
 
 	/* redock 0.1's fragments have no engine line: anybody's. */
 	assert_int_equal(machine_fragment(&env, "/h/redock", "web-container",
-	    2222, NULL, &name, &text, &err), 0);
+	    2222, NULL, NULL, &name, &text, &err), 0);
 	file_put(frag, text, 0600);
 	assert_int_equal(machine_fragment_other(config, "web-container", &me,
 	    &url), 0);
@@ -580,9 +580,9 @@ an_alias_is_written_and_dropped_but_never_another_engines(void **state)
 	assert_int_equal(n, 0);
 	sshconf_fragments_free(v, n);
 	assert_int_equal(machine_alias_write(&env, "/h/redock", config,
-	    "web-container", 2222, &me, &err), 0);
+	    "web-container", 2222, &me, NULL, &err), 0);
 	assert_int_equal(machine_alias_write(&env, "/h/redock", config,
-	    "db-container", 2223, &me, &err), 0);
+	    "db-container", 2223, &me, NULL, &err), 0);
 	text = file_load(config, NULL);
 	assert_non_null(strstr(text, "Host web-container\n"));
 	assert_non_null(strstr(text, "\tPort 2223\n"));
@@ -630,7 +630,7 @@ a_hand_edit_stops_a_change_and_names_the_way_out(void **state)
 	(void)state;
 	dir = scratch_env(&env, &config);
 	assert_int_equal(machine_alias_write(&env, "/h/redock", config,
-	    "web-container", 2222, &me, &err), 0);
+	    "web-container", 2222, &me, NULL, &err), 0);
 	assert_int_equal(machine_ssh_check(&env, config, &err), 0);
 	text = file_load(config, NULL);
 	assert_true(asprintf(&edited, "%sHost edited\n", text) > 0);
@@ -647,7 +647,7 @@ a_hand_edit_stops_a_change_and_names_the_way_out(void **state)
 	    &me, &err), -1);
 	assert_int_equal(err.kind, ERROR_EDITED);
 	assert_int_equal(machine_alias_write(&env, "/h/redock", config,
-	    "db-container", 2223, &me, &err), -1);
+	    "db-container", 2223, &me, NULL, &err), -1);
 	free(text);
 	text = file_load(config, NULL);
 	assert_string_equal(text, edited);
