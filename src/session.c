@@ -46,6 +46,8 @@
 #define SESSION_CIPHERS	"aes128-gcm@openssh.com,chacha20-poly1305@openssh.com"
 #define SESSION_USER	"root"
 #define SESSION_BUF	(64 * 1024)
+/* How long to wait for sshd's word after the login (session_open()). */
+#define SESSION_HOSTKEYS_WAIT_MS	20
 /* How long a command that was passed a signal has to end. */
 #define SESSION_SIGNAL_WAIT_MS	5000
 /*
@@ -151,6 +153,7 @@ static void	send_env(ssh_channel, char *const *);
 static int	window_fd(void);
 static void	window_size(int, int *, int *);
 static void	raw_mode(struct termios *);
+static void	open_settle(struct session *);
 static int	open_options(struct session *, ssh_key, const char *, int, int,
 		    struct error *);
 static int	open_verify(struct session *, ssh_key, const char *,
@@ -445,6 +448,31 @@ open_login(struct session *s, ssh_key priv, struct error *err)
 	return -1;
 }
 
+/*
+ * sshd's socket has no TCP_NODELAY until a command runs, and OpenSSH's
+ * (6.8 and later) writes twice after the login: its answer, then its
+ * host keys (a global request). A write while the one before is not
+ * yet ACKed waits (Nagle) until the peer ACKs, and the peer, the
+ * engine's proxy, which has nothing to send back, delays its ACK by
+ * 40 ms: twice per connection (measured with strace). Data from us
+ * carries the proxy's ACK to sshd: an SSH_MSG_IGNORE lets the host keys
+ * go, and the channel request, sent once they are here, lets sshd's
+ * answer to it go at once.
+ */
+static void
+open_settle(struct session *s)
+{
+	struct pollfd	pfd;
+
+	if (ssh_get_openssh_version(s->ssh) < SSH_VERSION_INT(6, 8, 0) ||
+	    ssh_send_ignore(s->ssh, "") != SSH_OK)
+		return;
+	pfd.fd = ssh_get_fd(s->ssh);
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	(void)poll(&pfd, 1, SESSION_HOSTKEYS_WAIT_MS);
+}
+
 int
 session_open(struct session **sp, const char *home, const char *alias,
     const char *user, int port, int timeout_ms, struct error *err)
@@ -473,6 +501,7 @@ session_open(struct session **sp, const char *home, const char *alias,
 	if (open_verify(s, pin, alias, err) == -1 ||
 	    open_login(s, priv, err) == -1)
 		goto out;
+	open_settle(s);
 	s->siblings = (user == NULL || strcmp(user, SESSION_USER) == 0) &&
 	    ssh_get_openssh_version(s->ssh) != 0 &&
 	    ssh_get_openssh_version(s->ssh) < SIGNAL_OPENSSH;
@@ -628,13 +657,19 @@ signal_siblings(struct session *s, struct run *r, const char *name)
 /*
  * The first signal that would end redock goes to the remote command,
  * which has SESSION_SIGNAL_WAIT_MS to end; a second one ends the run.
+ * With a pty the run ends at once: the pty's hangup when the channel
+ * closes ends what runs on it, and an interactive shell, which ignores
+ * SIGTERM and SIGINT, would only make redock wait.
  */
 static void
 run_forward(struct session *s, struct run *r, int sig)
 {
 	const char	*name;
 
-	if (r->sent != 0) {
+	if (r->sent != 0 || r->pty) {
+		if (r->pty && (name = signal_name(signal_as(sig))) != NULL &&
+		    !s->siblings)
+			(void)ssh_channel_request_send_signal(r->ch, name);
 		r->signal = sig;
 		return;
 	}

@@ -1605,7 +1605,7 @@ a_command_that_ignores_the_signal_ends_the_run_after_5_seconds(
 	int		 status, sig;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	out = sshd_run(*state, "signal-me TERM ignore", SESSION_PTY, NULL, "",
+	out = sshd_run(*state, "signal-me TERM ignore", 0, NULL, "",
 	    &status, &sig, &err);
 	ms = ms_since(&t0);
 	assert_string_equal(out, "got:TERM\n");
@@ -1613,6 +1613,27 @@ a_command_that_ignores_the_signal_ends_the_run_after_5_seconds(
 	assert_int_equal(sig, SIGTERM);
 	if (ms < 4900 || ms > 8000)
 		fail_msg("the run ended after %ld ms, not 5 s", ms);
+	free(out);
+	free(err);
+}
+
+/* A pty's hangup ends what runs on it: no wait for an interactive shell. */
+static void
+with_a_pty_the_first_signal_ends_the_run_at_once(void **state)
+{
+	struct timespec	 t0;
+	char		*out, *err;
+	long		 ms;
+	int		 status, sig;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	out = sshd_run(*state, "signal-me TERM ignore", SESSION_PTY, NULL, "",
+	    &status, &sig, &err);
+	ms = ms_since(&t0);
+	assert_int_equal(status, 128 + SIGTERM);
+	assert_int_equal(sig, SIGTERM);
+	if (ms > 3000)
+		fail_msg("the run ended after %ld ms, not at once", ms);
 	free(out);
 	free(err);
 }
@@ -1841,6 +1862,7 @@ main(void)
 		SCRATCH(a_command_that_catches_the_signal_gives_its_own_status),
 		SCRATCH(
 		    a_command_that_ignores_the_signal_ends_the_run_after_5_seconds),
+		SCRATCH(with_a_pty_the_first_signal_ends_the_run_at_once),
 		SCRATCH(a_second_signal_ends_the_run_at_once),
 		SCRATCH(a_signal_the_caller_ignores_is_not_passed_on),
 		SCRATCH(the_agent_is_forwarded_to_the_server),
