@@ -42,7 +42,7 @@ import json, sys
 rows = [r for r in json.load(sys.stdin) if r["name"] == sys.argv[1]]
 assert len(rows) == 1, rows
 r = rows[0]
-assert set(r) == {"name", "state", "alias", "port", "image", "created"}, r
+assert set(r) == {"name", "state", "alias", "port", "image", "created", "settings"}, r
 print(r["state"], r["alias"], r["port"], r["image"], r["created"][:4])
 ' "$name" <<<"$output")
 	[ "$got" = "created None None debian:bookworm-slim $(date -u +%Y)" ]

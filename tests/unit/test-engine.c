@@ -285,7 +285,7 @@ an_execs_output_keeps_its_last_bytes(void **state)
 	engine_demux_init(&d, 10);
 	/* 1000 frames of "0123456789" less one byte each, 9 * 1000 in all. */
 	for (i = 0; i < 1000; i++) {
-		len = frame(body, 1, "0123456789" + i % 2, 9);
+		len = frame(body, 1, &"0123456789"[i % 2], 9);
 		engine_demux_add(&d, body, len);
 	}
 	text = engine_demux_text(&d);
