@@ -290,7 +290,7 @@ an_execs_output_keeps_its_last_bytes(void **state)
 	}
 	text = engine_demux_text(&d);
 	/* The last ten: "1234567890"'s tail of the last two frames. */
-	memcpy(want, "012345678" + 8, 1);
+	want[0] = '8';
 	memcpy(want + 1, "123456789", 9);
 	want[10] = '\0';
 	assert_string_equal(text, want);
