@@ -17,10 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alias.h"
 #include "base.h"
 #include "engine.h"
 #include "keys.h"
 #include "machine.h"
+#include "mux.h"
 #include "name.h"
 #include "redock.h"
 #include "session.h"
@@ -442,36 +444,81 @@ cmd_machine_remove(const struct redock *rd, const struct cmd_machines *m,
 	return 1;
 }
 
+/* The engine that -H, DOCKER_HOST or the default name: part of a link. */
+static const char *
+cmd_engine_word(const struct redock *rd)
+{
+	if (rd->host != NULL)
+		return rd->host;
+	return rd->env.docker_host != NULL ? rd->env.docker_host : "";
+}
+
+/*
+ * How a session of NAME image ended: rv -1 is its error on stderr and
+ * exit status 1; a signal passed on is one that redock dies of, as the
+ * shell that sent it expects. Returns the exit status.
+ */
+static int
+cmd_session_end(const char *image, int rv, const struct error *err,
+    int status, int sig)
+{
+	char	*what;
+
+	if (rv == -1) {
+		xasprintf(&what, "cannot reach '%s'", image);
+		cmd_error(what, err);
+		free(what);
+		return 1;
+	}
+	if (sig != 0) {
+		fflush(stdout);
+		raise(sig);
+	}
+	return status;
+}
+
+/*
+ * With sharing on (ALIAS_SHARING_ENV) the command goes through redock's
+ * shared connection (mux.h), which NAME's link then finds, with the
+ * settings for the next command; but with the agent forwarded, which
+ * needs a connection of its own.
+ */
 int
 cmd_session_run(const struct redock *rd, const char *image,
     const char *alias, int port, const struct settings *settings,
     const char *command, int flags)
 {
-	struct session	*s = NULL;
-	struct error	 err;
-	char		*home = NULL, *what;
-	int		 status = 1, sig = 0;
+	struct session		*s = NULL;
+	struct mux_target	 t;
+	struct error		 err;
+	char			*home = NULL, *dir = NULL, *link = NULL;
+	char			*hello = NULL;
+	int			 status = 1, sig = 0, rv;
 
 	if (settings != NULL && settings->forward_agent)
 		flags |= SESSION_AGENT;
-	if (keys_home(&rd->env, &home, &err) == -1 ||
-	    session_open(&s, home, alias, settings_login(settings), port,
-	    SESSION_TIMEOUT_MS, &err) == -1 ||
+	if ((rv = keys_home(&rd->env, &home, &err)) == 0 &&
+	    (flags & SESSION_AGENT) == 0)
+		rv = alias_control_dir(&rd->env, &dir, &err);
+	if (rv == 0 && dir != NULL) {
+		link = mux_link(dir, home, cmd_engine_word(rd), image);
+		hello = settings != NULL ? settings_to_json(settings) : NULL;
+		t = (struct mux_target){ .dir = dir, .home = home,
+		    .alias = alias, .user = settings_login(settings),
+		    .port = port, .timeout_ms = SESSION_TIMEOUT_MS,
+		    .link = link, .hello = hello };
+		rv = mux_run(&t, command, flags, &rd->env, &status, &sig, &err);
+	} else if (rv == 0 && (session_open(&s, home, alias,
+	    settings_login(settings), port, SESSION_TIMEOUT_MS, &err) == -1 ||
 	    session_run(s, command, flags, &rd->env, &status, &sig,
-	    &err) == -1) {
-		xasprintf(&what, "cannot reach '%s'", image);
-		cmd_error(what, &err);
-		free(what);
-		status = 1;
-	}
+	    &err) == -1))
+		rv = -1;
 	session_free(s);
+	free(hello);
+	free(link);
+	free(dir);
 	free(home);
-	if (sig != 0) {
-		/* Die of it, as the shell that sent it expects. */
-		fflush(stdout);
-		raise(sig);
-	}
-	return status;
+	return cmd_session_end(image, rv, &err, status, sig);
 }
 
 int
@@ -549,6 +596,55 @@ cmd_machines_one(const struct redock *rd, const char *arg,
 	return cmd_machines(rd, &one, "reach", 0, m);
 }
 
+/*
+ * The fast way, with sharing on: the master of NAME arg, found by its
+ * link (mux.h), runs the command without a word to the engine. There is
+ * one only while its connection to the container's sshd lasts, so the
+ * container runs; its settings (for --here) come from the master. Sets
+ * *statusp and returns 0, or returns -1 when there is none to use, and
+ * when the master called the run off before it began.
+ */
+static int
+cmd_session_shared(const struct redock *rd, const char *arg, int argc,
+    char *const *argv, int flags, int *statusp)
+{
+	struct mux_client	*c = NULL;
+	struct settings		 s;
+	struct name		 n;
+	struct error		 err;
+	char			*home = NULL, *dir = NULL, *link = NULL;
+	char			*hello = NULL, *command = NULL;
+	int			 rv = -1, r, status, sig;
+
+	settings_init(&s);
+	if (name_parse(&n, arg, rd->env.user, &err) == -1 ||
+	    keys_home(&rd->env, &home, &err) == -1 ||
+	    alias_control_dir(&rd->env, &dir, &err) == -1 || dir == NULL)
+		goto out;
+	link = mux_link(dir, home, cmd_engine_word(rd), n.image);
+	/* A master is never made for a forwarded agent: be sure. */
+	if (mux_find(link, &c, &hello) == 0 ||
+	    settings_from_json(hello, &s, &err) == -1 || s.forward_agent)
+		goto out;
+	command = cmd_command(&s, argc, argv, flags);
+	r = mux_run_found(c, command, flags & ~(CMD_SESSION_HERE |
+	    CMD_SESSION_START), &rd->env, &status, &sig, &err);
+	c = NULL;
+	if (r != 1) {
+		*statusp = cmd_session_end(n.image, r, &err, status, sig);
+		rv = 0;
+	}
+out:
+	mux_client_free(c);
+	settings_release(&s);
+	free(command);
+	free(hello);
+	free(link);
+	free(dir);
+	free(home);
+	return rv;
+}
+
 int
 cmd_session(const struct redock *rd, const char *arg, int argc,
     char *const *argv, int flags)
@@ -559,6 +655,8 @@ cmd_session(const struct redock *rd, const char *arg, int argc,
 	char			*command = NULL;
 	int			 port, status;
 
+	if (cmd_session_shared(rd, arg, argc, argv, flags, &status) == 0)
+		return status;
 	settings_init(&s);
 	if ((status = cmd_machines_one(rd, arg, &m)) != 0)
 		goto out;

@@ -219,11 +219,14 @@ int	cmd_machine_remove(const struct redock *rd,
  * Runs the argc words of argv (none: a login shell) with session_run()'s
  * flags in the running container of the NAME arg, found through the
  * engine, over redock's own SSH client, logged in as its settings' user
- * (settings_login()), the agent forwarded when they say so. With
- * CMD_SESSION_HERE the command runs in the working directory as the
- * container's mounts map it, else in the login user's home; with
- * CMD_SESSION_START a container that is stopped, paused or missing is
- * started first, as "redock start --no-shell NAME" would, quietly. Returns
+ * (settings_login()), the agent forwarded when they say so. With sharing
+ * on (REDOCK_SSH_SHARING) and no agent, through redock's shared
+ * connection (mux.h), whose master for the NAME, once up, is found
+ * without a call to the engine. With CMD_SESSION_HERE the command runs
+ * in the working directory as the container's mounts map it, else in
+ * the login user's home; with CMD_SESSION_START a container that is
+ * stopped, paused or missing is started first, as "redock start
+ * --no-shell NAME" would, quietly. Returns
  * the command's exit status, or 1 (2 for a bad NAME) after one line on
  * stderr. A signal that would end redock ends the session first, and
  * then redock, of that signal.
