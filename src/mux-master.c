@@ -50,11 +50,10 @@
 #include "keys.h"
 #include "machine.h"
 #include "mux.h"
+#include "session.h"
 #include "xmalloc.h"
 
 /* As session.c connects: see there. */
-#define MASTER_KEX	"curve25519-sha256,curve25519-sha256@libssh.org"
-#define MASTER_CIPHERS	"aes128-gcm@openssh.com,chacha20-poly1305@openssh.com"
 #define MASTER_ROOT	"root"
 #define SIGNAL_OPENSSH	SSH_VERSION_INT(9, 8, 0)
 
@@ -148,9 +147,6 @@ static long	persist_ms(const char *);
 static void	fail_ssh(struct master *, struct error *, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static void	detach(int);
-static int	connect_options(struct master *, ssh_key, struct error *);
-static int	connect_verify(struct master *, ssh_key, struct error *);
-static int	connect_login(struct master *, ssh_key, struct error *);
 static int	master_connect(struct master *, struct error *);
 static int	master_listen(struct master *, struct error *);
 static void	master_link(struct master *);
@@ -285,110 +281,17 @@ detach(int ready)
 		(void)mux_signal_catch(SIGTERM);
 }
 
-/* session.c's open_options(), for a non-blocking session. */
-static int
-connect_options(struct master *m, ssh_key pin, struct error *err)
-{
-	const struct mux_target	*t = m->t;
-	unsigned int		 uport = (unsigned int)t->port;
-	long			 sec = t->timeout_ms / 1000;
-	long			 usec = (long)(t->timeout_ms % 1000) * 1000;
-	bool			 no = false;
-	int			 yes = 1;
-
-	if (ssh_options_set(m->ssh, SSH_OPTIONS_PROCESS_CONFIG, &no) < 0 ||
-	    ssh_options_set(m->ssh, SSH_OPTIONS_HOST, MACHINE_HOST_IP) < 0 ||
-	    ssh_options_set(m->ssh, SSH_OPTIONS_PORT, &uport) < 0 ||
-	    ssh_options_set(m->ssh, SSH_OPTIONS_USER, t->user != NULL ?
-	    t->user : MASTER_ROOT) < 0 ||
-	    ssh_options_set(m->ssh, SSH_OPTIONS_TIMEOUT, &sec) < 0 ||
-	    ssh_options_set(m->ssh, SSH_OPTIONS_TIMEOUT_USEC, &usec) < 0 ||
-	    ssh_options_set(m->ssh, SSH_OPTIONS_HOSTKEYS,
-	    ssh_key_type_to_char(ssh_key_type(pin))) < 0 ||
-	    ssh_options_set(m->ssh, SSH_OPTIONS_KEY_EXCHANGE,
-	    MASTER_KEX) < 0 ||
-	    ssh_options_set(m->ssh, SSH_OPTIONS_CIPHERS_C_S,
-	    MASTER_CIPHERS) < 0 ||
-	    ssh_options_set(m->ssh, SSH_OPTIONS_CIPHERS_S_C,
-	    MASTER_CIPHERS) < 0 ||
-	    ssh_options_set(m->ssh, SSH_OPTIONS_COMPRESSION, "no") < 0 ||
-	    ssh_options_set(m->ssh, SSH_OPTIONS_NODELAY, &yes) < 0) {
-		fail_ssh(m, err, "cannot set up an SSH session");
-		return -1;
-	}
-	return 0;
-}
-
-/* session.c's open_verify(): the pinned key only. */
-static int
-connect_verify(struct master *m, ssh_key pin, struct error *err)
-{
-	ssh_key		 key = NULL;
-	unsigned char	*hash = NULL;
-	char		*fp = NULL;
-	size_t		 hlen = 0;
-	int		 rv = -1;
-
-	if (ssh_get_server_publickey(m->ssh, &key) != SSH_OK)
-		fail_ssh(m, err, "%s showed no host key", m->where);
-	else if (ssh_key_cmp(key, pin, SSH_KEY_CMP_PUBLIC) != 0) {
-		if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256,
-		    &hash, &hlen) == 0)
-			fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256,
-			    hash, hlen);
-		error_set(err, ERROR_SYSTEM, 0, "the host key of %s (%s) is "
-		    "not the one pinned for '%s': refusing to connect",
-		    m->where, fp != NULL ? fp : "unknown", m->t->alias);
-	} else
-		rv = 0;
-	ssh_clean_pubkey_hash(&hash);
-	ssh_string_free_char(fp);
-	ssh_key_free(key);
-	return rv;
-}
-
-/* session.c's open_login(). */
-static int
-connect_login(struct master *m, ssh_key priv, struct error *err)
-{
-	int	rc;
-
-	if ((rc = ssh_userauth_publickey(m->ssh, NULL, priv)) ==
-	    SSH_AUTH_SUCCESS)
-		return 0;
-	if (rc == SSH_AUTH_ERROR)
-		fail_ssh(m, err, "cannot log in to %s", m->where);
-	else
-		error_set(err, ERROR_SYSTEM, 0, "%s refused redock's client "
-		    "key: 'redock kill' and 'redock start' install it again, "
-		    "or commit first to keep the files", m->where);
-	return -1;
-}
-
 /* session_open(), then non-blocking, in an event of its own. */
 static int
 master_connect(struct master *m, struct error *err)
 {
-	ssh_key		 priv = NULL, pin = NULL;
+	struct session	*s;
 	const char	*user = m->t->user;
-	int		 rv = -1;
 
-	if (keys_session(m->t->home, m->t->alias, &priv, &pin, err) == -1)
-		goto out;
-	if ((m->ssh = ssh_new()) == NULL) {
-		error_set(err, ERROR_SYSTEM, 0, "cannot make an SSH session: "
-		    "libssh failed");
-		goto out;
-	}
-	if (connect_options(m, pin, err) == -1)
-		goto out;
-	if (ssh_connect(m->ssh) != SSH_OK) {
-		fail_ssh(m, err, "cannot connect to %s", m->where);
-		goto out;
-	}
-	if (connect_verify(m, pin, err) == -1 ||
-	    connect_login(m, priv, err) == -1)
-		goto out;
+	if (session_open(&s, m->t->home, m->t->alias, user, m->t->port,
+	    m->t->timeout_ms, err) == -1)
+		return -1;
+	m->ssh = session_take(s);
 	m->by_pid = (user == NULL || strcmp(user, MASTER_ROOT) == 0) &&
 	    ssh_get_openssh_version(m->ssh) != 0 &&
 	    ssh_get_openssh_version(m->ssh) < SIGNAL_OPENSSH;
@@ -397,13 +300,9 @@ master_connect(struct master *m, struct error *err)
 	    ssh_event_add_session(m->event, m->ssh) != SSH_OK) {
 		error_set(err, ERROR_SYSTEM, 0, "cannot wait for %s: libssh "
 		    "failed", m->where);
-		goto out;
+		return -1;
 	}
-	rv = 0;
-out:
-	ssh_key_free(priv);
-	ssh_key_free(pin);
-	return rv;
+	return 0;
 }
 
 /*
@@ -692,7 +591,7 @@ on_exit_signal(ssh_session ssh, ssh_channel ch, const char *name, int core,
 	(void)errmsg;
 	(void)lang;
 	/* A signal without a number here is still a death by signal. */
-	if ((j->exit_signal = mux_signal_number(name)) == 0)
+	if ((j->exit_signal = session_signal_number(name)) == 0)
 		j->exit_signal = 127;
 }
 
@@ -900,7 +799,7 @@ job_signal(struct job *j, int sig)
 		j->pending = sig;
 		return;
 	}
-	if ((name = mux_signal_name(sig == SIGALRM ? SIGTERM : sig)) == NULL ||
+	if ((name = session_signal_name(sig == SIGALRM ? SIGTERM : sig)) == NULL ||
 	    ssh_channel_is_closed(j->ch) || j->exit_status >= 0 ||
 	    j->exit_signal != 0)
 		return;

@@ -46,19 +46,6 @@ static const int	 client_signals[] = {
 #define CLIENT_SIGNALS	(sizeof client_signals / sizeof client_signals[0])
 static int		 signal_pipe[2] = { -1, -1 };
 
-/* RFC 4254's names of signals, without "SIG", and the local numbers. */
-static const struct {
-	const char	*name;
-	int		 number;
-} signal_names[] = {
-	{ "ABRT", SIGABRT }, { "ALRM", SIGALRM }, { "BUS", SIGBUS },
-	{ "FPE", SIGFPE }, { "HUP", SIGHUP }, { "ILL", SIGILL },
-	{ "INT", SIGINT }, { "KILL", SIGKILL }, { "PIPE", SIGPIPE },
-	{ "QUIT", SIGQUIT }, { "SEGV", SIGSEGV }, { "TERM", SIGTERM },
-	{ "TRAP", SIGTRAP }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
-	{ "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ }, { "SYS", SIGSYS },
-};
-#define SIGNAL_NAMES	(sizeof signal_names / sizeof signal_names[0])
 
 /* One run through a master: mux_run(), or mux_find()'s. */
 struct mux_client {
@@ -298,30 +285,6 @@ mux_request_release(struct mux_request *r)
 	free(r->env);
 	free(r->command);
 	memset(r, 0, sizeof *r);
-}
-
-const char *
-mux_signal_name(int sig)
-{
-	size_t	i;
-
-	for (i = 0; i < SIGNAL_NAMES; i++) {
-		if (signal_names[i].number == sig)
-			return signal_names[i].name;
-	}
-	return NULL;
-}
-
-int
-mux_signal_number(const char *name)
-{
-	size_t	i;
-
-	for (i = 0; name != NULL && i < SIGNAL_NAMES; i++) {
-		if (strcmp(signal_names[i].name, name) == 0)
-			return signal_names[i].number;
-	}
-	return 0;
 }
 
 int

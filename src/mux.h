@@ -203,10 +203,6 @@ int	mux_request_decode(struct mux_cursor *c, struct mux_request *r,
 	    struct error *err);
 void	mux_request_release(struct mux_request *);
 
-/* RFC 4254's name of a local signal number, without "SIG", or NULL. */
-const char *mux_signal_name(int);
-/* The local number of such a name, or 0. */
-int	mux_signal_number(const char *);
 
 /* A socket connected to the unix socket at path, or -1 with errno set. */
 int	mux_connect(const char *path);

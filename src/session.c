@@ -165,7 +165,6 @@ static void	run_signals_restore(const struct sigaction *, const int *);
 static int	run_start(struct session *, struct run *, const char *,
 		    const struct env *, struct error *);
 static int	signal_as(int);
-static const char *signal_name(int);
 static void	signal_siblings(struct session *, struct run *,
 		    const char *);
 static void	run_forward(struct session *, struct run *, int);
@@ -280,7 +279,6 @@ on_exit_signal(ssh_session ssh, ssh_channel channel, const char *name,
     int core, const char *errmsg, const char *lang, void *arg)
 {
 	struct session	*s = arg;
-	size_t		 i;
 
 	(void)ssh;
 	(void)channel;
@@ -288,11 +286,8 @@ on_exit_signal(ssh_session ssh, ssh_channel channel, const char *name,
 	(void)errmsg;
 	(void)lang;
 	/* A signal without a number here is still a death by signal. */
-	s->exit_signal = 127;
-	for (i = 0; i < sizeof signal_names / sizeof signal_names[0]; i++) {
-		if (name != NULL && strcmp(name, signal_names[i].name) == 0)
-			s->exit_signal = signal_names[i].number;
-	}
+	if ((s->exit_signal = session_signal_number(name)) == 0)
+		s->exit_signal = 127;
 }
 
 /* LANG and LC_*, as OpenSSH's SendEnv; sshd may refuse them. */
@@ -626,9 +621,8 @@ signal_as(int sig)
 	return sig == SIGALRM ? SIGTERM : sig;
 }
 
-/* RFC 4254's name of sig, or NULL. */
-static const char *
-signal_name(int sig)
+const char *
+session_signal_name(int sig)
 {
 	size_t	i;
 
@@ -637,6 +631,18 @@ signal_name(int sig)
 			return signal_names[i].name;
 	}
 	return NULL;
+}
+
+int
+session_signal_number(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof signal_names / sizeof signal_names[0]; i++) {
+		if (name != NULL && strcmp(name, signal_names[i].name) == 0)
+			return signal_names[i].number;
+	}
+	return 0;
 }
 
 /* SIGNAL_SIBLINGS with the signal called name, on a channel of its own. */
@@ -667,8 +673,8 @@ run_forward(struct session *s, struct run *r, int sig)
 	const char	*name;
 
 	if (r->sent != 0 || r->pty) {
-		if (r->pty && (name = signal_name(signal_as(sig))) != NULL &&
-		    !s->siblings)
+		if (r->pty && !s->siblings &&
+		    (name = session_signal_name(signal_as(sig))) != NULL)
 			(void)ssh_channel_request_send_signal(r->ch, name);
 		r->signal = sig;
 		return;
@@ -677,7 +683,7 @@ run_forward(struct session *s, struct run *r, int sig)
 	r->sent_as = signal_as(sig);
 	clock_gettime(CLOCK_MONOTONIC, &r->deadline);
 	r->deadline.tv_sec += SESSION_SIGNAL_WAIT_MS / 1000;
-	if ((name = signal_name(r->sent_as)) == NULL)
+	if ((name = session_signal_name(r->sent_as)) == NULL)
 		return;
 	if (s->siblings)
 		signal_siblings(s, r, name);
@@ -1102,6 +1108,16 @@ out:
 	run_release(s, &r);
 	run_signals_restore(old, caught);
 	return rv;
+}
+
+void *
+session_take(struct session *s)
+{
+	ssh_session	ssh = s->ssh;
+
+	s->ssh = NULL;
+	session_free(s);
+	return ssh;
 }
 
 void

@@ -74,6 +74,22 @@ int	session_run(struct session *, const char *command, int flags,
 void	session_free(struct session *);
 
 /*
+ * Frees s but for its connection, open and logged in, which it hands
+ * over as libssh's ssh_session (void * here, to keep libssh out of this
+ * header), for a loop of the caller's own: mux-master.c's. The caller
+ * disconnects and frees it.
+ */
+void	*session_take(struct session *s);
+
+/*
+ * RFC 4254's name of signal sig, without "SIG" ("TERM"), as the SSH
+ * "signal" and "exit-signal" messages carry it, or NULL; and back, 0
+ * for a name it does not know.
+ */
+const char *session_signal_name(int sig);
+int	session_signal_number(const char *name);
+
+/*
  * The argc words of argv as one command line for a POSIX shell, each
  * word arriving as typed: words of safe characters as they are, others
  * in single quotes ("it's" becomes 'it'\''s'), the empty word as ''.

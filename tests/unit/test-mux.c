@@ -20,6 +20,7 @@
 
 #include "error.h"
 #include "mux.h"
+#include "session.h"
 
 /* The message in b, checked whole; its body in *c. */
 static int
@@ -302,13 +303,13 @@ static void
 signal_names_are_rfc_4254s(void **state)
 {
 	(void)state;
-	assert_string_equal(mux_signal_name(SIGTERM), "TERM");
-	assert_string_equal(mux_signal_name(SIGINT), "INT");
-	assert_int_equal(mux_signal_number("HUP"), SIGHUP);
-	assert_int_equal(mux_signal_number("USR2"), SIGUSR2);
-	assert_int_equal(mux_signal_number("NOPE"), 0);
-	assert_int_equal(mux_signal_number(NULL), 0);
-	assert_null(mux_signal_name(SIGWINCH));
+	assert_string_equal(session_signal_name(SIGTERM), "TERM");
+	assert_string_equal(session_signal_name(SIGINT), "INT");
+	assert_int_equal(session_signal_number("HUP"), SIGHUP);
+	assert_int_equal(session_signal_number("USR2"), SIGUSR2);
+	assert_int_equal(session_signal_number("NOPE"), 0);
+	assert_int_equal(session_signal_number(NULL), 0);
+	assert_null(session_signal_name(SIGWINCH));
 }
 
 int
