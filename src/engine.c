@@ -1549,3 +1549,61 @@ out:
 	buf_release(&bs.errbody);
 	return ret;
 }
+
+/* Stubs until the engine helper writes them (issue 23). */
+static int
+engine_stub(const char *what, struct error *err)
+{
+	error_set(err, ERROR_SYSTEM, 0, "%s: not built yet", what);
+	return -1;
+}
+
+int
+engine_container_pause(struct engine *e, const char *id, struct error *err)
+{
+	(void)e; (void)id;
+	return engine_stub("pause", err);
+}
+
+int
+engine_container_rename(struct engine *e, const char *id, const char *name,
+    struct error *err)
+{
+	(void)e; (void)id; (void)name;
+	return engine_stub("rename", err);
+}
+
+int
+engine_container_export(struct engine *e, const char *id, int fd,
+    struct error *err)
+{
+	(void)e; (void)id; (void)fd;
+	return engine_stub("export", err);
+}
+
+int
+engine_container_changes(struct engine *e, const char *id, char ***changesp,
+    size_t *np, struct error *err)
+{
+	(void)e; (void)id;
+	*changesp = NULL;
+	*np = 0;
+	return engine_stub("changes", err);
+}
+
+int
+engine_image_import(struct engine *e, int fd, const struct engine_import *im,
+    char **idp, struct error *err)
+{
+	(void)e; (void)fd; (void)im;
+	*idp = NULL;
+	return engine_stub("import", err);
+}
+
+int
+engine_image_tag(struct engine *e, const char *image, const char *repository,
+    const char *tag, struct error *err)
+{
+	(void)e; (void)image; (void)repository; (void)tag;
+	return engine_stub("tag", err);
+}

@@ -85,6 +85,8 @@ struct engine_image {
 	size_t			 ntags;
 	time_t			 created;
 	long long		 size;
+	int			 layers;	/* inspect only: RootFS.Layers;
+						   else 0 */
 	struct engine_labels	 labels;
 };
 
@@ -173,6 +175,9 @@ int	engine_container_create(struct engine *, const struct engine_create *,
 	    char **, struct error *);
 int	engine_container_start(struct engine *, const char *,
 	    struct error *);
+/* Freezes a running container's processes ("docker pause"). */
+int	engine_container_pause(struct engine *, const char *,
+	    struct error *);
 /* Resumes a paused container ("docker unpause"). */
 int	engine_container_unpause(struct engine *, const char *,
 	    struct error *);
@@ -182,6 +187,12 @@ int	engine_container_stop(struct engine *, const char *, int,
 /* Removes a container and its anonymous volumes; force kills it first. */
 int	engine_container_remove(struct engine *, const char *, int,
 	    struct error *);
+/*
+ * Renames the container id to name; 409 when another container has
+ * that name.
+ */
+int	engine_container_rename(struct engine *, const char *id,
+	    const char *name, struct error *);
 /* Fills *c (the caller releases it); 404 when there is no such one. */
 int	engine_container_inspect(struct engine *, const char *,
 	    struct engine_container *, struct error *);
@@ -213,10 +224,61 @@ int	engine_container_exec(struct engine *, const char *id,
 	    const char *user, char *const *argv, int *statusp, char **outputp,
 	    struct error *);
 
+/*
+ * Writes the container's whole file system, as a tar archive, to the
+ * descriptor fd as it comes ("docker export"): constant memory.
+ */
+int	engine_container_export(struct engine *, const char *id, int fd,
+	    struct error *);
+
+/*
+ * The container's configuration as the Dockerfile instructions that
+ * give an imported image the same one ("CMD [...]", "ENTRYPOINT
+ * [...]", "ENV K=V", "WORKDIR", "USER", "EXPOSE 22/tcp", "VOLUME",
+ * "STOPSIGNAL", "LABEL "K"="V""), for engine_image_import()'s changes:
+ * what "docker commit" would have kept. The words are quoted so that
+ * the engine takes each value as it is ($, \ and " escaped). A value
+ * that no instruction can carry (a newline in it) is ERROR_INPUT.
+ * *changesp is a NULL-terminated allocated array of allocated strings
+ * (free each, then the array); *np how many.
+ */
+int	engine_container_changes(struct engine *, const char *id,
+	    char ***changesp, size_t *np, struct error *);
+
+/* What an image import needs. NULL and 0 fields are left out. */
+struct engine_import {
+	const char	*repository;
+	const char	*tag;
+	const char	*message;
+	char *const	*changes;	/* Dockerfile instructions */
+	size_t		 nchanges;
+};
+
+/*
+ * Makes an image of one layer from the tar archive read from fd until
+ * its end ("docker import"), streamed: constant memory. *idp is the new
+ * image's ID. The engine's error inside its answer (it answers 200 and
+ * tells the failure in the stream) is ERROR_HTTP with its words.
+ */
+int	engine_image_import(struct engine *, int fd,
+	    const struct engine_import *, char **idp, struct error *);
+
+/*
+ * Gives the image (a name or an ID) the name repository:tag as well,
+ * moving that name from the image that had it ("docker tag").
+ */
+int	engine_image_tag(struct engine *, const char *image,
+	    const char *repository, const char *tag, struct error *);
+
 int	engine_image_inspect(struct engine *, const char *,
 	    struct engine_image *, struct error *);
 int	engine_image_list(struct engine *, const struct engine_labels *,
 	    struct engine_image **, size_t *, struct error *);
+/*
+ * Removes an image, by ID or name (force: even when a stopped container
+ * uses it). Given a name of an image that has others, removes that name
+ * alone ("docker rmi" untags).
+ */
 int	engine_image_remove(struct engine *, const char *, int,
 	    struct error *);
 

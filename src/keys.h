@@ -85,6 +85,16 @@ int	keys_host_exists(const char *home, const char *alias);
  */
 int	keys_host_hold(const char *home, const char *alias,
 	    struct error *err);
+/*
+ * Waits until alias is neither held nor locked and locks it: no start,
+ * reset or restore of it runs meanwhile, and no other lock. What
+ * snapshot, snapshot -d and freeze hold from before they read a NAME's
+ * history until they are done with it. Makes home and hosts/ALIAS as
+ * keys_host_hold() does. Returns a descriptor to close(), or -1 with
+ * *err set.
+ */
+int	keys_host_lock(const char *home, const char *alias,
+	    struct error *err);
 int	keys_host_idle(const char *home, const char *alias);
 
 /*

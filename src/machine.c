@@ -132,7 +132,11 @@ machine_alias(const struct engine_container *c)
 const char *
 machine_image_name(const struct engine_image *im)
 {
-	return engine_labels_get(&im->labels, MACHINE_LABEL_NAME);
+	const char	*name;
+
+	/* A snapshot's is empty: it is no NAME's image. */
+	name = engine_labels_get(&im->labels, MACHINE_LABEL_NAME);
+	return name != NULL && *name != '\0' ? name : NULL;
 }
 
 int
@@ -203,16 +207,23 @@ machine_commit(struct engine *e, const struct engine_container *c,
 	struct error		 ignored;
 	int			 ret, removed;
 
-	/* The engine keeps the container's labels on the image too. */
+	/*
+	 * The engine keeps the container's labels on the image too: those
+	 * of the snapshot it was restored from are emptied, so that the
+	 * NAME's image is no snapshot.
+	 */
 	engine_labels_add(&labels, MACHINE_LABEL_NAME, n->image);
 	engine_labels_add(&labels, MACHINE_LABEL_VERSION, REDOCK_VERSION);
+	engine_labels_add(&labels, MACHINE_LABEL_SNAPSHOT_OF, "");
+	engine_labels_add(&labels, MACHINE_LABEL_SNAPSHOT_NUMBER, "");
+	engine_labels_add(&labels, MACHINE_LABEL_SNAPSHOT_MESSAGE, "");
 	memset(&cm, 0, sizeof cm);
 	cm.repository = n->repository;
 	cm.tag = n->tag;
 	cm.message = message;
 	cm.author = author;
 	cm.labels = &labels;
-	ret = engine_image_commit(e, c->id, &cm, idp, err);
+	ret = machine_save(e, c, &cm, idp, err);
 	engine_labels_release(&labels);
 	/* Quietly: what stays, delete removes. */
 	if (ret == 0)
@@ -437,4 +448,23 @@ machine_image_settings(const struct engine_image *im, struct settings *s,
 {
 	return settings_from_json(engine_labels_get(&im->labels,
 	    SETTINGS_LABEL), s, err);
+}
+
+int
+machine_spare(const struct engine_container *c)
+{
+	const char	*alias = machine_alias(c);
+
+	return alias != NULL && c->name != NULL && strcmp(c->name, alias) != 0;
+}
+
+/* A stub until the spares helper writes it (issue 23). */
+int
+machine_settle(struct engine *e, const char *home,
+    struct engine_container *cs, size_t *np, machine_settled_fn *settled,
+    void *arg, struct error *err)
+{
+	(void)e; (void)home; (void)cs; (void)np; (void)settled; (void)arg;
+	(void)err;
+	return 0;
 }

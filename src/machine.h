@@ -26,12 +26,14 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "alias.h"
 #include "error.h"
 #include "settings.h"
 
 struct engine;
+struct engine_commit;
 struct engine_container;
 struct engine_image;
 struct env;
@@ -74,7 +76,10 @@ int	machine_list(struct engine *, struct engine_container **, size_t *,
 int	machine_images(struct engine *, struct engine_image **, size_t *,
 	    struct error *);
 
-/* In the n containers cs: the one labelled with name, or NULL. */
+/*
+ * In the n containers cs: the one labelled with name, or NULL; of a
+ * NAME that has a spare (machine_spare()) too, the other one.
+ */
 struct engine_container *machine_by_name(struct engine_container *cs,
 	    size_t n, const char *name);
 
@@ -88,6 +93,40 @@ const char *machine_alias(const struct engine_container *c);
 
 /* The NAME an image of redock's is of, or NULL. */
 const char *machine_image_name(const struct engine_image *im);
+
+/*
+ * Spares. reset and restore make a NAME's container anew beside the old
+ * one, under the engine name ALIAS MACHINE_SPARE_SUFFIX (never an
+ * alias, which ends in "-container"), and only once it answers remove
+ * the old one and rename the new one to ALIAS: a SIGKILL at any point
+ * leaves the old container or the new one. A spare is a container of
+ * redock's whose engine name is not its alias.
+ */
+#define MACHINE_SPARE_SUFFIX	".new"
+int	machine_spare(const struct engine_container *c);
+
+/*
+ * Tells the caller of machine_settle() what it did with the spare c:
+ * kept, it was renamed to its alias (c->name is that now) and is its
+ * NAME's container; else it was removed.
+ */
+typedef void machine_settled_fn(const struct engine_container *c, int kept,
+	    void *arg);
+
+/*
+ * Settles what a reset or restore cut short left among the n containers
+ * cs (machine_list()), for each spare whose alias no start, reset or
+ * restore holds (keys_host_idle() in redock's home; a spare whose
+ * alias home does not know is another user's, and left alone): a spare
+ * whose NAME has another container that is not going is removed; else
+ * it is the NAME's container, renamed to its alias once the old one is
+ * gone. cs and *np are updated to match (a removed one leaves the
+ * array); settled (may be NULL) is told of each. Returns 0, or -1 with
+ * *err when the engine refused one (the others are settled).
+ */
+int	machine_settle(struct engine *, const char *home,
+	    struct engine_container *cs, size_t *np, machine_settled_fn *settled,
+	    void *arg, struct error *err);
 
 /* The port of c's sshd on MACHINE_HOST_IP, or 0 when it has none. */
 int	machine_port(const struct engine_container *c);
@@ -140,6 +179,22 @@ int	machine_commit(struct engine *, const struct engine_container *c,
 	    char **idp, struct error *err);
 
 /*
+ * Saves the container c as an image with cm's name, message, author and
+ * labels (the engine keeps c's other labels and its configuration):
+ * "docker commit", which pauses a running c meanwhile; or, when c's
+ * image is MACHINE_LAYERS_MAX layers deep or deeper, c's file system
+ * exported (c paused meanwhile if it runs) and imported as an image of
+ * one layer with c's configuration (engine_container_changes()) and
+ * cm's labels over c's. The engine refuses a container of an image
+ * about 125 layers deep (moby #20298); every commit of a container made
+ * from a commit adds one. *idp is the new image's allocated ID.
+ * Returns 0, or -1 with *err.
+ */
+#define MACHINE_LAYERS_MAX	100
+int	machine_save(struct engine *, const struct engine_container *c,
+	    const struct engine_commit *cm, char **idp, struct error *err);
+
+/*
  * Waits until the engine has no container id, removing it again when
  * it is "dead"; gives up after a few seconds. Returns 0 when it is gone,
  * -1 with *err set otherwise (409 when it is still there).
@@ -156,6 +211,105 @@ int	machine_wait_gone(struct engine *, const char *id, struct error *err);
  */
 int	machine_images_prune(struct engine *, const char *name, int *removedp,
 	    struct error *err);
+
+/*
+ * History (machine-history.c): the snapshots of a NAME, numbered 1, 2,
+ * ... and never a number twice, each an image committed from its
+ * container (machine_save()) with the name
+ * MACHINE_SNAPSHOT_REPOSITORY:TAG, where TAG is the NAME's TAG (up to 40
+ * characters of it), a hash of the whole NAME and the number: a handle
+ * that keeps the engine from taking it for an unused image and that no
+ * other NAME's snapshot has. The image's labels say whose snapshot it
+ * is, which, and its message; it keeps its container's settings and
+ * alias, and its MACHINE_LABEL_NAME is empty: it is no NAME's image
+ * (machine_image_name() is NULL), list does not show it. Two more names
+ * of that form are marks: "frozen", on the snapshot that freeze took,
+ * and "last", on an empty image whose label keeps the highest number
+ * given once the snapshot that had it is removed. The engine holds all
+ * of it; redock keeps no record of its own.
+ */
+#define MACHINE_SNAPSHOT_REPOSITORY	"redock-snapshot"
+#define MACHINE_LABEL_SNAPSHOT_OF	"io.redock.snapshot.of"
+#define MACHINE_LABEL_SNAPSHOT_NUMBER	"io.redock.snapshot.number"
+#define MACHINE_LABEL_SNAPSHOT_MESSAGE	"io.redock.snapshot.message"
+#define MACHINE_LABEL_SNAPSHOT_LAST	"io.redock.snapshot.last"
+
+/* The highest snapshot number. */
+#define MACHINE_SNAPSHOT_MAX		999999
+
+struct machine_snapshot {
+	int	 number;
+	time_t	 created;
+	char	*message;	/* "" when none was given */
+	char	*id;		/* its image */
+};
+
+/* What the engine holds of a NAME's history. */
+struct machine_history {
+	struct machine_snapshot	*v;	/* ascending by number */
+	size_t			 n;
+	int			 last;	/* the highest number given, 0: none */
+	int			 frozen;	/* the frozen one's number, or 0 */
+	char			*alias;	/* as the snapshots' label says, or
+					   NULL when there are none */
+	char		       **ids;	/* every image of it: snapshots,
+					   marks, and those left without a
+					   name (snapshot -d of one a
+					   container still uses) */
+	size_t			 nids;
+};
+
+/*
+ * The history of NAME name: one engine call, the images labelled as of
+ * it. Returns 0, or -1 with *err; either way
+ * machine_history_release() frees *h.
+ */
+int	machine_history(struct engine *, const char *name,
+	    struct machine_history *h, struct error *err);
+void	machine_history_release(struct machine_history *h);
+
+/* The snapshot number of h, or NULL. */
+const struct machine_snapshot *machine_history_find(
+	    const struct machine_history *h, int number);
+
+/*
+ * Saves the container c of NAME name (running or stopped) as its next
+ * snapshot, numbered after h->last and every number of h, with message
+ * (NULL: none) and author, through machine_save(). The caller holds
+ * the alias's lock (keys_host_lock()) from before machine_history()
+ * until this returns, so that two snapshots never take one number.
+ * Sets *numberp. Returns 0, or -1 with *err.
+ */
+int	machine_snapshot(struct engine *, const struct engine_container *c,
+	    const char *name, const struct machine_history *h,
+	    const char *message, const char *author, int *numberp,
+	    struct error *err);
+
+/*
+ * Removes the snapshot number of h (of NAME name), and with it the
+ * image unless a container still uses it. Removing the highest number
+ * first leaves the mark that keeps it. The caller holds the alias's
+ * lock. Returns 0, or -1 with *err (404: no such snapshot).
+ */
+int	machine_snapshot_remove(struct engine *, const char *name,
+	    const struct machine_history *h, int number, struct error *err);
+
+/*
+ * Marks NAME frozen at its snapshot number (freeze), or takes the mark
+ * away (unfreeze): h->frozen says which. Returns 0, or -1 with *err.
+ */
+int	machine_freeze(struct engine *, const char *name, int number,
+	    struct error *err);
+int	machine_unfreeze(struct engine *, const char *name,
+	    struct error *err);
+
+/*
+ * Removes all of h (of NAME name): every snapshot, the marks, and what
+ * is left without a name, for delete. *removedp is how many snapshots
+ * went. Returns 0, or -1 with *err when the engine kept one.
+ */
+int	machine_history_remove(struct engine *, const char *name,
+	    const struct machine_history *h, int *removedp, struct error *err);
 
 /*
  * The timeout of env's start_timeout (MACHINE_TIMEOUT_ENV), 1..3600 s,
@@ -419,7 +573,8 @@ enum machine_started {
 	MACHINE_STARTED_JOINED,		/* made by another start of the NAME,
 					   from image, at the same time */
 	MACHINE_STARTED_RESUMED,	/* paused */
-	MACHINE_STARTED_AGAIN		/* stopped */
+	MACHINE_STARTED_AGAIN,		/* stopped */
+	MACHINE_STARTED_ANEW		/* made anew: reset, restore */
 };
 
 struct tar;
@@ -435,9 +590,20 @@ struct machine_start {
 						   merged into its image's) */
 	char			 alias[ALIAS_MAX + 1];
 
+	/*
+	 * Set by the caller after machine_start_init(), for reset and
+	 * restore: the NAME's container is made anew from the image from
+	 * (a snapshot's ID; NULL: the NAME's own, else BASE_IMAGE), with
+	 * the settings of the container it replaces (asked is empty), or
+	 * of from when there is none.
+	 */
+	int			 anew;
+	const char		*from;
+
 	/* What machine_start_prepare() found. */
 	char			*id;		/* its container, or NULL */
 	char			*stale;		/* one on its way out */
+	char			*old;		/* anew: the one it replaces */
 	int			 running;
 	int			 paused;
 	const char		*image;		/* to make one from, or NULL */
@@ -475,7 +641,10 @@ int	machine_start_init(struct machine_start *ms, const char *name,
  * name, if named, must make), or that its alias is free (of cs, of the
  * NAMEs prepared before it in the same call, of a fragment of
  * another engine) and the image to make one from: the NAME's own, else
- * BASE_IMAGE, which may have to be built first. Returns 0, or -1.
+ * BASE_IMAGE, which may have to be built first. Made anew (ms->anew),
+ * an existing container is the one to replace (ms->old), whose alias
+ * and settings the new one takes, and the image is ms->from, else the
+ * NAME's own, else BASE_IMAGE. Returns 0, or -1.
  */
 int	machine_start_prepare(const struct machine_start_context *ctx,
 	    struct machine_start *ms,
@@ -502,6 +671,15 @@ int	machine_start_hold(const struct machine_start_context *ctx,
  * is forgotten, so a failed start leaves what was there before. The
  * hold is let go either way. Returns 0 with ms->started and ms->port
  * set, or -1.
+ *
+ * Made anew (ms->anew) with a container to replace (ms->old), the new
+ * one is made as a spare (machine_spare()), beside the old one, which
+ * stays reachable; once the new one's sshd answers, the old one is
+ * removed, the new one renamed to the alias and the alias written with
+ * its port. Before the old one is gone a failure removes the new one;
+ * after, the new one stays whatever happens (machine_settle() finishes
+ * the rename). A spare of the alias already there is another reset or
+ * restore at work: refused.
  */
 int	machine_start(const struct machine_start_context *ctx,
 	    struct machine_start *ms, struct error *err);

@@ -163,6 +163,10 @@ job_run(void *arg)
 	case MACHINE_STARTED_RUNNING:
 		printf("'%s' is running: ssh %s\n", j->name->image, ms->alias);
 		break;
+	case MACHINE_STARTED_ANEW:
+		printf("made '%s' anew from %s: ssh %s\n", j->name->image,
+		    ms->image, ms->alias);
+		break;
 	}
 	return NULL;
 }

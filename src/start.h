@@ -27,6 +27,14 @@ struct start_request {
 	const struct settings	*asked;		/* by the command line; may be
 						   empty, never NULL */
 	int			 quiet;		/* errors only, as with -q */
+	/*
+	 * reset and restore (machine_start's anew): each NAME's container
+	 * made anew, from the image from (restore: the snapshot, whose
+	 * number is snapshot), else the NAME's own or BASE_IMAGE.
+	 */
+	int			 anew;
+	const char		*from;
+	int			 snapshot;
 };
 
 /* The container of the first NAME, for the shell start opens. */
