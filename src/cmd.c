@@ -42,6 +42,12 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_commit_entry,
 	&cmd_kill_entry,
 	&cmd_delete_entry,
+	&cmd_snapshot_entry,
+	&cmd_snapshots_entry,
+	&cmd_restore_entry,
+	&cmd_reset_entry,
+	&cmd_freeze_entry,
+	&cmd_unfreeze_entry,
 	&cmd_list_entry,
 	&cmd_sync_entry,
 	&cmd_ssh_config_entry,
@@ -292,6 +298,12 @@ cmd_name(const struct redock *rd, const char *arg, struct name *n)
 		    "'redock base --help'", n->image);
 		return EXIT_USAGE;
 	}
+	if (strcmp(n->repository, MACHINE_SNAPSHOT_REPOSITORY) == 0) {
+		warnx("invalid NAME '%s': the repository '%s' holds redock's "
+		    "snapshots; see 'redock snapshots --help'", n->image,
+		    MACHINE_SNAPSHOT_REPOSITORY);
+		return EXIT_USAGE;
+	}
 	return 0;
 }
 
@@ -343,11 +355,48 @@ cmd_machines(const struct redock *rd, const struct args *args,
 		cmd_error("cannot list containers", &err);
 		return 1;
 	}
+	cmd_settle(rd, m->e, m->cs, &m->nc);
 	if (with_config) {
 		m->me = xcalloc(1, sizeof *m->me);
 		machine_engine_init(m->me, m->e);
 	}
 	return 0;
+}
+
+void
+cmd_settle(const struct redock *rd, struct engine *e,
+    struct engine_container *cs, size_t *np)
+{
+	struct error	 err;
+	char		*home = NULL;
+
+	/* Quietly: what stays, the next command or sync settles. */
+	if (keys_home(&rd->env, &home, &err) == 0)
+		(void)machine_settle(e, home, cs, np, NULL, NULL, &err);
+	free(home);
+}
+
+int
+cmd_frozen(const struct redock *rd, struct engine *e, const char *name,
+    const char *verb)
+{
+	struct machine_history	 h;
+	struct error		 err;
+	char			*what;
+	int			 frozen = 1;
+
+	(void)rd;
+	xasprintf(&what, "cannot %s '%s'", verb, name);
+	if (machine_history(e, name, &h, &err) == -1)
+		cmd_error(what, &err);
+	else if (h.frozen != 0)
+		warnx("%s: it is frozen at snapshot %d: 'redock unfreeze %s' "
+		    "first", what, h.frozen, name);
+	else
+		frozen = 0;
+	machine_history_release(&h);
+	free(what);
+	return frozen;
 }
 
 int

@@ -66,15 +66,21 @@ extern const struct cmd_entry cmd_base_entry;
 extern const struct cmd_entry cmd_commit_entry;
 extern const struct cmd_entry cmd_delete_entry;
 extern const struct cmd_entry cmd_exec_entry;
+extern const struct cmd_entry cmd_freeze_entry;
 extern const struct cmd_entry cmd_kill_entry;
 extern const struct cmd_entry cmd_link_entry;
 extern const struct cmd_entry cmd_links_entry;
 extern const struct cmd_entry cmd_list_entry;
+extern const struct cmd_entry cmd_reset_entry;
+extern const struct cmd_entry cmd_restore_entry;
 extern const struct cmd_entry cmd_shell_entry;
+extern const struct cmd_entry cmd_snapshot_entry;
+extern const struct cmd_entry cmd_snapshots_entry;
 extern const struct cmd_entry cmd_ssh_config_entry;
 extern const struct cmd_entry cmd_start_entry;
 extern const struct cmd_entry cmd_stop_entry;
 extern const struct cmd_entry cmd_sync_entry;
+extern const struct cmd_entry cmd_unfreeze_entry;
 extern const struct cmd_entry cmd_unlink_entry;
 
 /*
@@ -200,6 +206,21 @@ int	cmd_machines_each(const struct redock *rd,
 struct settings;
 int	cmd_machine_running(const struct cmd_machines *m, const char *what,
 	    int *portp, const char **aliasp, struct settings *s);
+
+/*
+ * Settles, quietly, what a reset or restore cut short left among the
+ * containers cs (machine_settle()), updating cs and *np.
+ */
+void	cmd_settle(const struct redock *rd, struct engine *e,
+	    struct engine_container *cs, size_t *np);
+
+/*
+ * Is the NAME name (as an image name) frozen? 0 when not; else 1 after
+ * one line on stderr, "cannot VERB 'NAME': it is frozen at snapshot N:
+ * 'redock unfreeze NAME' first", or why the engine cannot tell.
+ */
+int	cmd_frozen(const struct redock *rd, struct engine *e,
+	    const char *name, const char *verb);
 
 /*
  * What kill does, and delete first: removes c, the container of NAME

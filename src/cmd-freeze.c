@@ -1,0 +1,29 @@
+/*
+ * redock freeze: not built yet (issue 23); its helper writes it.
+ */
+#include <err.h>
+
+#include "redock.h"
+
+static int	cmd_freeze_exec(const struct redock *, const struct args *);
+
+const struct cmd_entry cmd_freeze_entry = {
+	.name = "freeze",
+	.usage = "NAME...",
+	.summary = "not built yet",
+	.options = NULL,
+	.getopt = "",
+	.longopts = NULL,
+	.lower = 1,
+	.upper = -1,
+	.exec = cmd_freeze_exec,
+};
+
+static int
+cmd_freeze_exec(const struct redock *rd, const struct args *args)
+{
+	(void)rd;
+	(void)args;
+	warnx("freeze: not built yet");
+	return 1;
+}

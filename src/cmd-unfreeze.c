@@ -1,0 +1,29 @@
+/*
+ * redock unfreeze: not built yet (issue 23); its helper writes it.
+ */
+#include <err.h>
+
+#include "redock.h"
+
+static int	cmd_unfreeze_exec(const struct redock *, const struct args *);
+
+const struct cmd_entry cmd_unfreeze_entry = {
+	.name = "unfreeze",
+	.usage = "NAME...",
+	.summary = "not built yet",
+	.options = NULL,
+	.getopt = "",
+	.longopts = NULL,
+	.lower = 1,
+	.upper = -1,
+	.exec = cmd_unfreeze_exec,
+};
+
+static int
+cmd_unfreeze_exec(const struct redock *rd, const struct args *args)
+{
+	(void)rd;
+	(void)args;
+	warnx("unfreeze: not built yet");
+	return 1;
+}
