@@ -129,8 +129,10 @@ $(UNIT_TESTS): $(TEST_UTIL)
 
 unit: $(UNIT_TESTS)
 
+# Under the sanitizers (REDOCK_SANITIZE=1) a test that only takes long,
+# tests/bats/depth.bats, skips itself.
 check: $(BIN) $(SSHCONF_MERGE) $(TOOLS) $(BENCH_TOOLS) $(UNIT_TESTS)
-	tests/run $(B) $(BIN) $(UNIT_TESTS)
+	$(if $(SANITIZE),REDOCK_SANITIZE=1) tests/run $(B) $(BIN) $(UNIT_TESTS)
 
 sanitize:
 	$(MAKE) B=build/sanitize BIN=build/sanitize/redock SANITIZE=1 check

@@ -3,7 +3,7 @@
  * running or stopped, as the image NAME, from which its next container
  * is made. The images of NAME that commits replaced go when nothing
  * uses them (machine_images_prune()); the one its container was made
- * from stays until kill or delete.
+ * from stays until kill or delete. A frozen NAME is refused.
  */
 #include <sys/types.h>
 
@@ -22,8 +22,10 @@
 
 #define SHORT_ID	12	/* hex digits of an image ID shown */
 
+/* redock.h's, once there (cmd-snapshot.c). */
+char	*cmd_author(const char *user);
+
 static int	cmd_commit_exec(const struct redock *, const struct args *);
-static char	*author(const char *);
 
 const struct cmd_entry cmd_commit_entry = {
 	.name = "commit",
@@ -37,9 +39,12 @@ const struct cmd_entry cmd_commit_entry = {
 	.exec = cmd_commit_exec,
 };
 
-/* user@host, as git would sign it: $USER, else the passwd entry. */
-static char *
-author(const char *user)
+/*
+ * user@host, as git would sign it: user ($USER), else the passwd entry.
+ * What commit and snapshot give the engine as the image's author.
+ */
+char *
+cmd_author(const char *user)
 {
 	struct passwd	*pw;
 	char		 host[256], *s;
@@ -66,7 +71,7 @@ cmd_commit_exec(const struct redock *rd, const struct args *args)
 
 	if ((status = cmd_machines(rd, args, "commit", 0, &m)) != 0)
 		goto out;
-	who = author(rd->env.user);
+	who = cmd_author(rd->env.user);
 	for (i = 0; i < m.n; i++) {
 		n = &m.names[i];
 		if (m.repeated[i])
@@ -74,6 +79,8 @@ cmd_commit_exec(const struct redock *rd, const struct args *args)
 		if ((c = machine_by_name(m.cs, m.nc, n->image)) == NULL) {
 			warnx("cannot commit '%s': it has no container: "
 			    "'redock start' makes one", n->image);
+			status = 1;
+		} else if (cmd_frozen(rd, m.e, n->image, "commit")) {
 			status = 1;
 		} else if (machine_commit(m.e, c, n, args->flag['m'], who,
 		    &newid, &err) == -1) {

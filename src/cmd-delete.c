@@ -1,11 +1,13 @@
 /*
  * redock delete NAME...: remove the image NAME that commit wrote, and
- * first the container of NAME, if it has one; then the images of NAME
- * that later commits replaced, and, once nothing of NAME is left, the
- * host key of its alias and its pin (all that a NAME started and killed,
- * never committed, leaves). Only images that carry redock's
- * name label for that NAME are removed: never redock:base, never an
- * image redock did not make, never one with a name of its own.
+ * first the container of NAME, if it has one; then NAME's snapshots
+ * (machine_history_remove()), the images of NAME that later commits
+ * replaced, and, once nothing of NAME is left, the host key of its
+ * alias and its pin (all that a NAME started and killed, never
+ * committed, leaves). Only images that carry redock's name label for
+ * that NAME are removed: never redock:base, never an image redock did
+ * not make, never one with a name of its own. A frozen NAME is
+ * refused.
  */
 #include <err.h>
 #include <stdio.h>
@@ -29,11 +31,18 @@ static int	delete_key(const struct redock *, struct engine *,
 		    const char *);
 static int	delete_orphan_key(const struct redock *, struct engine *,
 		    const struct name *);
+static int	delete_find(const struct redock *, struct engine *,
+		    const struct name *, const char *, int *, char **,
+		    struct machine_history *);
+static int	delete_none(const struct redock *, struct engine *,
+		    const struct name *, const struct engine_container *,
+		    const char *);
 
 const struct cmd_entry cmd_delete_entry = {
 	.name = "delete",
 	.usage = "NAME...",
-	.summary = "remove saved images, and their containers first",
+	.summary = "remove saved images and snapshots, and their containers "
+	    "first",
 	.options = NULL,
 	.getopt = "",
 	.longopts = NULL,
@@ -126,47 +135,94 @@ delete_orphan_key(const struct redock *rd, struct engine *e,
 	return 0;
 }
 
+/*
+ * What delete finds of the NAME n: its image (*havep), the alias that
+ * image was made with (*aliasp, allocated, or NULL), and its history.
+ * Returns 0, or 1 after one line on stderr: n is frozen, the engine
+ * cannot tell, or the image NAME is not redock's.
+ */
 static int
-delete_one(const struct redock *rd, const struct cmd_machines *m,
-    const struct name *n)
+delete_find(const struct redock *rd, struct engine *e, const struct name *n,
+    const char *what, int *havep, char **aliasp, struct machine_history *h)
 {
-	struct engine		*e = m->e;
-	struct engine_container	*c;
 	struct engine_image	 im;
-	struct error	 err;
+	struct error		 err;
 	const char		*label;
-	char			*what = NULL, *alias = NULL;
-	int			 status = 1, removed;
 
-	xasprintf(&what, "cannot delete '%s'", n->image);
-	c = machine_by_name(m->cs, m->nc, n->image);
+	*havep = 0;
+	*aliasp = NULL;
+	memset(h, 0, sizeof *h);
+	if (cmd_frozen(rd, e, n->image, "delete"))
+		return 1;
+	if (machine_history(e, n->image, h, &err) == -1) {
+		cmd_error(what, &err);
+		return 1;
+	}
 	if (engine_image_inspect(e, n->image, &im, &err) == -1) {
-		if (!ERROR_NOTFOUND(&err))
-			cmd_error(what, &err);
-		else if (c != NULL)
-			warnx("%s: it was never committed, so there is no "
-			    "image to delete; 'redock kill' removes its "
-			    "container", what);
-		else if (delete_orphan_key(rd, e, n) == 0)
-			status = 0;
-		else
-			warnx("%s: there is no such image", what);
-		goto out;
+		if (ERROR_NOTFOUND(&err))
+			return 0;
+		cmd_error(what, &err);
+		return 1;
 	}
 	label = machine_image_name(&im);
 	if (label == NULL || strcmp(label, n->image) != 0) {
 		engine_image_release(&im);
 		warnx("%s: redock did not make that image; 'docker rmi' "
 		    "removes it if you mean it", what);
-		goto out;
+		return 1;
 	}
 	/* The image keeps the labels of the container it was made from. */
-	if (c != NULL && (label = machine_alias(c)) != NULL)
-		alias = xstrdup(label);
-	else if ((label = engine_labels_get(&im.labels,
-	    MACHINE_LABEL_ALIAS)) != NULL)
-		alias = xstrdup(label);
+	if ((label = engine_labels_get(&im.labels, MACHINE_LABEL_ALIAS)) !=
+	    NULL)
+		*aliasp = xstrdup(label);
 	engine_image_release(&im);
+	*havep = 1;
+	return 0;
+}
+
+/*
+ * A NAME with neither an image nor snapshots: a container alone is
+ * kill's to remove, and a host key alone is all there is to delete.
+ */
+static int
+delete_none(const struct redock *rd, struct engine *e, const struct name *n,
+    const struct engine_container *c, const char *what)
+{
+	if (c != NULL)
+		warnx("%s: it was never committed, so there is no image to "
+		    "delete; 'redock kill' removes its container", what);
+	else if (delete_orphan_key(rd, e, n) == 0)
+		return 0;
+	else
+		warnx("%s: there is no such image", what);
+	return 1;
+}
+
+static int
+delete_one(const struct redock *rd, const struct cmd_machines *m,
+    const struct name *n)
+{
+	struct engine		*e = m->e;
+	struct engine_container	*c;
+	struct machine_history	 h;
+	struct error		 err;
+	char			*what = NULL, *alias = NULL;
+	int			 status = 1, have, removed;
+
+	xasprintf(&what, "cannot delete '%s'", n->image);
+	c = machine_by_name(m->cs, m->nc, n->image);
+	if (delete_find(rd, e, n, what, &have, &alias, &h) != 0)
+		goto out;
+	if (!have && h.nids == 0) {
+		status = delete_none(rd, e, n, c, what);
+		goto out;
+	}
+	if (c != NULL && machine_alias(c) != NULL) {
+		free(alias);
+		alias = xstrdup(machine_alias(c));
+	} else if (alias == NULL && h.alias != NULL) {
+		alias = xstrdup(h.alias);
+	}
 
 	if (c != NULL) {
 		if (cmd_machine_remove(rd, m, c, n->image) != 0)
@@ -175,13 +231,21 @@ delete_one(const struct redock *rd, const struct cmd_machines *m,
 			printf("killed '%s' first: its container is gone\n",
 			    n->image);
 	}
-	if (engine_image_remove(e, n->image, 0, &err) == -1) {
+	if (have && engine_image_remove(e, n->image, 0, &err) == -1) {
 		cmd_error(what, &err);
 		goto out;
 	}
-	if (rd->verbosity >= 0)
+	if (have && rd->verbosity >= 0)
 		printf("deleted image '%s'\n", n->image);
 	status = 0;
+	if (h.nids > 0 && machine_history_remove(e, n->image, &h, &removed,
+	    &err) == -1) {
+		cmd_error(what, &err);
+		status = 1;
+	}
+	if (h.nids > 0 && removed > 0 && rd->verbosity >= 0)
+		printf("deleted %d snapshot%s of '%s'\n", removed,
+		    removed == 1 ? "" : "s", n->image);
 	if (machine_images_prune(e, n->image, &removed, &err) == 0 &&
 	    alias != NULL)
 		delete_key(rd, e, alias);
@@ -189,6 +253,7 @@ delete_one(const struct redock *rd, const struct cmd_machines *m,
 		printf("deleted %d older image%s of '%s' that later commits "
 		    "replaced\n", removed, removed == 1 ? "" : "s", n->image);
 out:
+	machine_history_release(&h);
 	free(alias);
 	free(what);
 	return status;

@@ -1,29 +1,108 @@
 /*
- * redock restore: not built yet (issue 23); its helper writes it.
+ * redock restore NAME SNAPSHOT: make NAME's container anew from its
+ * snapshot SNAPSHOT (redock.1, restore): what was not committed goes,
+ * its settings, alias and host key stay, and so does the snapshot. The
+ * old container answers until the new one does (machine_start(),
+ * machine.h). No shell is opened.
  */
 #include <err.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "engine.h"
+#include "machine.h"
+#include "name.h"
 #include "redock.h"
+#include "settings.h"
+#include "start.h"
+#include "xmalloc.h"
 
 static int	cmd_restore_exec(const struct redock *, const struct args *);
 
 const struct cmd_entry cmd_restore_entry = {
 	.name = "restore",
-	.usage = "NAME...",
-	.summary = "not built yet",
+	.usage = "NAME SNAPSHOT",
+	.summary = "make a container anew from a snapshot: changes since "
+	    "it are lost",
 	.options = NULL,
 	.getopt = "",
 	.longopts = NULL,
-	.lower = 1,
-	.upper = -1,
+	.lower = 2,
+	.upper = 2,
 	.exec = cmd_restore_exec,
 };
+
+/*
+ * Finds snapshot number of NAME n in *h (released by the caller), which
+ * must not be frozen. Returns 0, or 1 after one line on stderr.
+ */
+static int
+cmd_restore_find(const struct redock *rd, const struct name *n,
+    int number, struct machine_history *h)
+{
+	struct engine	*e;
+	struct error	 err;
+	char		*what;
+	int		 status = 1;
+
+	memset(h, 0, sizeof *h);
+	if ((e = cmd_engine_open(rd, &status)) == NULL)
+		return status;
+	status = 1;
+	if (cmd_frozen(rd, e, n->image, "restore"))
+		goto out;
+	if (machine_history(e, n->image, h, &err) == -1) {
+		xasprintf(&what, "cannot restore '%s'", n->image);
+		cmd_error(what, &err);
+		free(what);
+	} else if (machine_history_find(h, number) == NULL)
+		warnx("cannot restore '%s': it has no snapshot %d: 'redock "
+		    "snapshots %s' lists them", n->image, number, n->image);
+	else
+		status = 0;
+out:
+	engine_free(e);
+	return status;
+}
 
 static int
 cmd_restore_exec(const struct redock *rd, const struct args *args)
 {
-	(void)rd;
-	(void)args;
-	warnx("restore: not built yet");
-	return 1;
+	struct machine_history	 h;
+	struct start_request	 req;
+	struct settings		 asked;
+	struct name		 n;
+	const char		*errstr;
+	char			*shown;
+	int			 number, status;
+
+	memset(&h, 0, sizeof h);
+	settings_init(&asked);
+	if ((status = start_name(rd, args->argv[0], 0, &n)) != 0)
+		goto out;
+	number = (int)strtonum(args->argv[1], 1, MACHINE_SNAPSHOT_MAX,
+	    &errstr);
+	/* strtonum() would skip leading blanks and take a sign. */
+	if (errstr != NULL || *args->argv[1] < '0' || *args->argv[1] > '9') {
+		shown = xvis(args->argv[1]);
+		warnx("invalid SNAPSHOT '%s': give a number from 1 to %d",
+		    shown, MACHINE_SNAPSHOT_MAX);
+		free(shown);
+		status = EXIT_USAGE;
+		goto out;
+	}
+	if ((status = cmd_restore_find(rd, &n, number, &h)) != 0)
+		goto out;
+	memset(&req, 0, sizeof req);
+	req.names = &n;
+	req.n = 1;
+	req.asked = &asked;
+	req.anew = 1;
+	req.from = machine_history_find(&h, number)->id;
+	req.snapshot = number;
+	status = start_names(rd, &req, NULL);
+out:
+	machine_history_release(&h);
+	settings_release(&asked);
+	return status;
 }

@@ -12,6 +12,11 @@
  * update, so that a sync refused by a hand edit changes nothing.
  * One update of ~/.ssh/config does it all, and each change is printed.
  *
+ * First, what a reset or restore cut short is settled (machine_settle()):
+ * the new container it left is removed while the old one is there, else
+ * renamed to its alias, which it then gets with its port. A new container
+ * that a reset or restore at work holds is left out, its alias kept.
+ *
  * Only the fragments of this engine are touched: each records the
  * engine it was made on (machine_engine_id()), and another engine's
  * fragment is neither updated nor removed, nor taken by a container of
@@ -21,7 +26,8 @@
  *
  * --dry-run writes nothing and removes nothing: the same merge, through
  * sshconf_preview(), printed as a unified diff on stdout, and each
- * change that sync would make on stderr.
+ * change that sync would make on stderr. It settles nothing either, and
+ * leaves every new container of a reset or restore out.
  */
 #include <err.h>
 #include <stdio.h>
@@ -104,9 +110,11 @@ struct sync {
 	size_t			 nch;
 	struct orphan		*orphans;
 	size_t			 no;
+	int			 failed;	/* a spare was not settled */
 };
 
 static int	sync_open(struct sync *);
+static void	sync_settled(const struct engine_container *, int, void *);
 static int	orphan_hold(const char *, const struct engine_container *,
 		    const char *);
 static int	container_skipped(struct sync *,
@@ -147,6 +155,12 @@ sync_open(struct sync *s)
 		cmd_error("cannot list containers", &err);
 		return 1;
 	}
+	if (!s->dry && machine_settle(s->e, s->home, s->cs, &s->nc,
+	    sync_settled, s, &err) == -1) {
+		cmd_error("cannot finish a reset or restore that was cut short",
+		    &err);
+		s->failed = 1;
+	}
 	machine_engine_init(&s->me, s->e);
 	s->have = xcalloc(s->nf + 1, sizeof *s->have);
 	for (k = 0; k < s->nf; k++) {
@@ -159,6 +173,31 @@ sync_open(struct sync *s)
 	s->ch = xcalloc(s->nc + s->nf + 1, sizeof *s->ch);
 	s->orphans = xcalloc(s->nc + 1, sizeof *s->orphans);
 	return 0;
+}
+
+/* Says what machine_settle() did with the new container c. */
+static void
+sync_settled(const struct engine_container *c, int kept, void *arg)
+{
+	struct sync	*s = arg;
+	char		*shown;
+	size_t		 len;
+
+	if (s->rd->verbosity < 0)
+		return;
+	shown = xvis(machine_name(c));
+	len = strlen(c->name);
+	if (kept)
+		printf("finished making '%s' anew: a reset or restore was cut "
+		    "short\n", shown);
+	else if (len >= sizeof MACHINE_OLD_SUFFIX && strcmp(c->name + len -
+	    (sizeof MACHINE_OLD_SUFFIX - 1), MACHINE_OLD_SUFFIX) == 0)
+		printf("removed the old container of '%s' that a reset or "
+		    "restore replaced\n", shown);
+	else
+		printf("removed the new container of '%s' that a cut-short "
+		    "reset or restore left\n", shown);
+	free(shown);
 }
 
 /*
@@ -176,9 +215,10 @@ orphan_hold(const char *home, const struct engine_container *c,
 }
 
 /*
- * Is c left out of the aliases: a bad alias label (said), one that
- * another container has too (said), one on its way out, or one that
- * an interrupted start left (to be removed after the update)?
+ * Is c left out of the aliases: a bad alias label (said), a reset's or
+ * restore's new container at work, one that another container has too
+ * (said), one on its way out, or one that an interrupted start left (to
+ * be removed after the update)?
  */
 static int
 container_skipped(struct sync *s, const struct engine_container *c,
@@ -194,6 +234,11 @@ container_skipped(struct sync *s, const struct engine_container *c,
 		warnx("skipped '%s': its container has a bad %s label: %s",
 		    shown, MACHINE_LABEL_ALIAS, err.message);
 		free(shown);
+		return 1;
+	}
+	if (machine_spare(c)) {
+		/* A reset or restore at work: its alias stays as it is. */
+		(void)container_have(s, alias);
 		return 1;
 	}
 	if (machine_by_alias(s->cs, s->nc, alias) != c) {
@@ -492,6 +537,8 @@ cmd_sync_exec(const struct redock *rd, const struct args *args)
 	}
 	changes_removed(&s);
 	status = s.dry ? sync_dry(&s) : sync_write(&s);
+	if (s.failed)
+		status = 1;
 out:
 	sync_release(&s);
 	return status;

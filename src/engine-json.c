@@ -503,6 +503,8 @@ image_from_json(struct engine_image *im, json_t *o, int inspect,
 		if (t != NULL && (im->created = engine_parse_time(t)) == -1)
 			im->created = 0;
 		labels_from_json(&im->labels, json_path(o, "Config", "Labels"));
+		im->layers = (int)json_array_size(json_path(o, "RootFS",
+		    "Layers"));
 	} else {
 		im->created = (time_t)json_integer_value(
 		    json_object_get(o, "Created"));
@@ -764,6 +766,274 @@ engine_parse_min_version(const char *s, size_t len, char *min, size_t size,
 	strlcpy(min, v != NULL ? v : ENGINE_API_MIN, size);
 	json_decref(o);
 	return 0;
+}
+
+/*
+ * Changes: a container's configuration as the Dockerfile instructions
+ * of an import. The engine joins them into one Dockerfile, one a line,
+ * and substitutes variables in the words of ENV, LABEL, WORKDIR, USER,
+ * EXPOSE and VOLUME: each word goes in double quotes with \, " and $
+ * escaped, which its parser takes as they are. CMD and ENTRYPOINT are
+ * JSON, which it takes as they are. STOPSIGNAL is left out: the engine
+ * refuses it in an import's changes ("not a valid change command",
+ * Docker 20.10 to this day); so are HEALTHCHECK, ONBUILD and SHELL,
+ * which redock's machines do not use.
+ */
+struct changes {
+	char		**v;
+	size_t		  n;
+	const char	 *bad;		/* an instruction that cannot be */
+	const char	 *why;
+};
+
+/* s as one quoted word, or NULL when a line cannot carry it. */
+static char *
+change_word(const char *s)
+{
+	char	*w, *p;
+
+	if (strpbrk(s, "\n\r") != NULL)
+		return NULL;
+	w = p = xmalloc(2 * strlen(s) + 3);
+	*p++ = '"';
+	for (; *s != '\0'; s++) {
+		if (*s == '\\' || *s == '"' || *s == '$')
+			*p++ = '\\';
+		*p++ = *s;
+	}
+	*p++ = '"';
+	*p = '\0';
+	return w;
+}
+
+static void
+changes_push(struct changes *c, char *s)
+{
+	c->v = xreallocarray(c->v, c->n + 2, sizeof *c->v);
+	c->v[c->n++] = s;
+	c->v[c->n] = NULL;
+}
+
+/*
+ * "INSTR WORD", or "INSTR WORD=WORD" when b is not NULL, or INSTR
+ * ["WORD"] (json): VOLUME takes its words whole only in JSON form.
+ */
+static void
+changes_add(struct changes *c, const char *instr, const char *a,
+    const char *b, int json)
+{
+	json_t	*j;
+	char	*qa, *qb = NULL, *s, *t;
+
+	if (c->bad != NULL)
+		return;
+	if ((qa = change_word(a)) == NULL ||
+	    (b != NULL && (qb = change_word(b)) == NULL)) {
+		c->bad = instr;
+		c->why = "a word with a line break";
+		free(qa);
+		return;
+	}
+	if (json) {
+		j = json_pack("[s]", qa);
+		t = json_dumps(j, JSON_COMPACT);
+		xasprintf(&s, "%s %s", instr, t);
+		free(t);
+		json_decref(j);
+	} else if (b != NULL)
+		xasprintf(&s, "%s %s=%s", instr, qa, qb);
+	else
+		xasprintf(&s, "%s %s", instr, qa);
+	changes_push(c, s);
+	free(qa);
+	free(qb);
+}
+
+/* CMD and ENTRYPOINT in JSON form; a null one is left out. */
+static void
+changes_argv(struct changes *c, const char *instr, json_t *a)
+{
+	char	*s, *t;
+
+	if (!json_is_array(a) || c->bad != NULL)
+		return;
+	t = json_dumps(a, JSON_COMPACT);
+	xasprintf(&s, "%s %s", instr, t);
+	free(t);
+	changes_push(c, s);
+}
+
+/* One instruction for each key of the object o (EXPOSE, VOLUME). */
+static void
+changes_keys(struct changes *c, const char *instr, json_t *o, int json)
+{
+	const char	*key;
+	json_t		*v;
+
+	if (!json_is_object(o))
+		return;
+	json_object_foreach(o, key, v)
+		changes_add(c, instr, key, NULL, json);
+}
+
+/* "ENV K=V" for each "K=V" of a, LABEL "K"="V" for each of o. */
+static void
+changes_pairs(struct changes *c, json_t *a, json_t *o)
+{
+	const char	*s, *eq;
+	char		*key;
+	json_t		*v;
+	size_t		 i;
+
+	json_array_foreach(a, i, v) {
+		if ((s = json_string_value(v)) == NULL)
+			continue;
+		if ((eq = strchr(s, '=')) == NULL) {
+			c->bad = "ENV";
+			c->why = "an entry without '='";
+			return;
+		}
+		xasprintf(&key, "%.*s", (int)(eq - s), s);
+		changes_add(c, "ENV", key, eq + 1, 0);
+		free(key);
+	}
+	if (!json_is_object(o))
+		return;
+	json_object_foreach(o, s, v) {
+		if (strchr(s, '=') != NULL) {
+			c->bad = "LABEL";	/* its parser splits at '=' */
+			c->why = "a name with '='";
+			return;
+		}
+		if (json_is_string(v))
+			changes_add(c, "LABEL", s, json_string_value(v), 0);
+	}
+}
+
+/* A string member of o as one instruction, unless it is empty. */
+static void
+changes_one(struct changes *c, const char *instr, json_t *o,
+    const char *key)
+{
+	const char	*s;
+
+	s = json_string_value(json_object_get(o, key));
+	if (s != NULL && *s != '\0')
+		changes_add(c, instr, s, NULL, 0);
+}
+
+int
+engine_parse_changes(const char *s, size_t len, char ***changesp,
+    size_t *np, struct error *err)
+{
+	struct changes	 c;
+	json_t		*o, *config;
+	const char	*name;
+	size_t		 i;
+	int		 ret = -1;
+
+	*changesp = NULL;
+	*np = 0;
+	error_clear(err);
+	memset(&c, 0, sizeof c);
+	if ((o = engine_json_load(s, len, JSON_OBJECT, err)) == NULL)
+		return -1;
+	if (!json_is_object(config = json_object_get(o, "Config"))) {
+		error_set(err, ERROR_PROTOCOL, 0, "a container without a "
+		    "Config");
+		goto out;
+	}
+	changes_argv(&c, "CMD", json_object_get(config, "Cmd"));
+	changes_argv(&c, "ENTRYPOINT", json_object_get(config, "Entrypoint"));
+	changes_pairs(&c, json_object_get(config, "Env"), NULL);
+	changes_one(&c, "WORKDIR", config, "WorkingDir");
+	changes_one(&c, "USER", config, "User");
+	changes_keys(&c, "EXPOSE", json_object_get(config, "ExposedPorts"), 0);
+	changes_keys(&c, "VOLUME", json_object_get(config, "Volumes"), 1);
+	changes_pairs(&c, NULL, json_object_get(config, "Labels"));
+	if (c.bad != NULL) {
+		name = json_string_value(json_object_get(o, "Name"));
+		if (name == NULL || strpbrk(name, "\n\r") != NULL)
+			name = "";
+		error_set(err, ERROR_INPUT, 0, "the configuration of container "
+		    "'%s' cannot go into an image: its %s has %s, which no "
+		    "Dockerfile instruction can carry", name + (name[0] == '/'),
+		    c.bad, c.why);
+		goto out;
+	}
+	if (c.v == NULL)
+		c.v = xcalloc(1, sizeof *c.v);
+	*changesp = c.v;
+	*np = c.n;
+	c.v = NULL;
+	ret = 0;
+out:
+	for (i = 0; c.v != NULL && i < c.n; i++)
+		free(c.v[i]);
+	free(c.v);
+	json_decref(o);
+	return ret;
+}
+
+/* Streams. */
+
+/* An image ID on its own, as an import's last status has it. */
+static int
+stream_image_id(const char *s)
+{
+	if (strncmp(s, "sha256:", 7) == 0)
+		s += 7;
+	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
+int
+engine_stream_line(struct engine_stream *js, const char *line, size_t len,
+    struct error *err)
+{
+	json_t		*o;
+	const char	*s, *status;
+
+	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))
+		len--;
+	if (len == 0)
+		return 0;
+	o = json_loadb(line, len, 0, NULL);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		error_set(err, ERROR_PROTOCOL, 0, "a line that is not a JSON "
+		    "object");
+		return -1;
+	}
+	status = json_string_value(json_object_get(o, "status"));
+	if ((s = json_string_value(json_object_get(o, "stream"))) != NULL ||
+	    (s = status) != NULL) {
+		if (js->progress != NULL)
+			js->progress(s, js->arg);
+	}
+	if ((s = json_string_value(json_path(o, "aux", "ID"))) == NULL &&
+	    status != NULL && stream_image_id(status))
+		s = status;
+	if (s != NULL) {
+		free(js->id);
+		js->id = engine_image_id(s);
+	}
+	if (js->error == NULL && (json_object_get(o, "error") != NULL ||
+	    json_object_get(o, "errorDetail") != NULL)) {
+		s = json_string_value(json_path(o, "errorDetail", "message"));
+		if (s == NULL || *s == '\0')
+			s = json_string_value(json_object_get(o, "error"));
+		js->error = xstrdup(s != NULL ? s : "");
+	}
+	json_decref(o);
+	return 0;
+}
+
+void
+engine_stream_release(struct engine_stream *js)
+{
+	free(js->id);
+	free(js->error);
+	js->id = js->error = NULL;
 }
 
 /*

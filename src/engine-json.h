@@ -43,6 +43,32 @@ int	engine_parse_info(const char *, size_t, struct engine_info *,
 /* GET /version: its MinAPIVersion, else ENGINE_API_MIN, into a buffer. */
 int	engine_parse_min_version(const char *, size_t, char *, size_t,
 	    struct error *);
+/*
+ * GET /containers/ID/json: the container's configuration as the
+ * Dockerfile instructions of engine_container_changes() (engine.h).
+ * A value that no instruction line can carry is ERROR_INPUT.
+ */
+int	engine_parse_changes(const char *, size_t, char ***, size_t *,
+	    struct error *);
+/*
+ * A streamed answer (POST /build, POST /images/create), one JSON object
+ * a line, taken a line at a time: "stream" and "status" are progress,
+ * the image's ID comes in "aux" (a build) or as a status of its own
+ * (an import), and "error" or "errorDetail" tells a failure that the
+ * HTTP status, 200, does not.
+ */
+struct engine_stream {
+	engine_progress_fn	*progress;	/* may be NULL */
+	void			*arg;
+	char			*id;		/* the last ID told */
+	char			*error;		/* the first failure's words,
+						   "" when it has none */
+};
+
+/* One line, without its newline; -1 when it is not a JSON object. */
+int	engine_stream_line(struct engine_stream *, const char *, size_t,
+	    struct error *);
+void	engine_stream_release(struct engine_stream *);
 /* Turns a logs body, multiplexed or raw, into text. */
 char	*engine_parse_logs(const char *, size_t);
 /*

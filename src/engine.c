@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -64,8 +65,14 @@ struct request {
 	const void	*body;
 	size_t		 bodylen;
 	long		 timeout_ms;	/* 0: the engine's, -1: none */
+	int		 upload;	/* the body: read from fd to its end */
+	int		 fd;
+	int		 readerr;	/* errno of a failed read of fd */
+	int		 sent_all;	/* fd is at its end */
 	size_t		(*write)(char *, size_t, size_t, void *);
 	void		*arg;		/* for write */
+	struct buf	 errbody;	/* with write: a failed call's answer */
+	CURL		*curl;
 	char		*apiversion;	/* filled from the Api-Version header */
 	int		 answered;	/* a header came */
 	int		 late;		/* no answer in time to a stream */
@@ -85,6 +92,7 @@ enum mapping {
 	MAP_IMAGE,		/* struct engine_image */
 	MAP_IMAGES,		/* a list of them */
 	MAP_INFO,		/* struct engine_info */
+	MAP_CHANGES,		/* Dockerfile instructions */
 };
 
 static int	map(enum mapping, const struct buf *, void *, size_t *,
@@ -283,7 +291,7 @@ answer_wait(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 
 	(void)dltotal;
 	(void)dlnow;
-	if (rq->answered || ulnow < ultotal)
+	if (rq->answered || ulnow < ultotal || (rq->upload && !rq->sent_all))
 		return 0;
 	if (rq->sent_at == 0)
 		rq->sent_at = now_s();
@@ -328,6 +336,12 @@ error_curl(struct engine *e, struct request *rq, CURLcode rc,
 
 	curl_easy_getinfo(e->curl, CURLINFO_OS_ERRNO, &oserr);
 	curl_easy_getinfo(e->curl, CURLINFO_REQUEST_SIZE, &sent);
+	if (rq->readerr != 0) {
+		errno = rq->readerr;
+		error_errno(err, "cannot read what to send with %s %s to the "
+		    "Docker engine at %s", rq->method, shown, e->host);
+		return -1;
+	}
 	switch (rc) {
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_COULDNT_RESOLVE_HOST:
@@ -453,6 +467,40 @@ request_limit(struct engine *e, struct request *rq)
 }
 
 /*
+ * An answer that rq->write takes as it comes; but the body of a failed
+ * call is kept in rq->errbody, for error_http().
+ */
+static size_t
+request_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct request	*rq = arg;
+	long		 status = 0;
+
+	curl_easy_getinfo(rq->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status < 200 || status > 299)
+		return buf_add(&rq->errbody, p, size * n) == -1 ? 0 : size * n;
+	return rq->write(p, size, n, rq->arg);
+}
+
+/* A body read from rq->fd as curl asks for it, sent chunked. */
+static size_t
+request_read(char *p, size_t size, size_t n, void *arg)
+{
+	struct request	*rq = arg;
+	ssize_t		 r;
+
+	while ((r = read(rq->fd, p, size * n)) == -1 && errno == EINTR)
+		;
+	if (r == -1) {
+		rq->readerr = errno;
+		return CURL_READFUNC_ABORT;
+	}
+	if (r == 0)
+		rq->sent_all = 1;
+	return (size_t)r;
+}
+
+/*
  * The request itself: URL, method, headers and body, and where the
  * answer goes. Returns the headers, which must live until it is done.
  */
@@ -475,8 +523,16 @@ request_message(struct engine *e, struct request *rq, struct buf *body)
 		headers = curl_slist_append(headers, s);
 		free(s);
 	}
+	if (rq->upload) {
+		headers = curl_slist_append(headers,
+		    "Transfer-Encoding: chunked");
+		curl_easy_setopt(e->curl, CURLOPT_POST, 1L);
+		curl_easy_setopt(e->curl, CURLOPT_READFUNCTION, request_read);
+		curl_easy_setopt(e->curl, CURLOPT_READDATA, rq);
+	}
 	curl_easy_setopt(e->curl, CURLOPT_HTTPHEADER, headers);
-	if (strcmp(rq->method, "POST") == 0 || strcmp(rq->method, "PUT") == 0) {
+	if (!rq->upload && (strcmp(rq->method, "POST") == 0 ||
+	    strcmp(rq->method, "PUT") == 0)) {
 		curl_easy_setopt(e->curl, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)rq->bodylen);
 		curl_easy_setopt(e->curl, CURLOPT_POSTFIELDS,
@@ -486,10 +542,11 @@ request_message(struct engine *e, struct request *rq, struct buf *body)
 		curl_easy_setopt(e->curl, CURLOPT_CUSTOMREQUEST, rq->method);
 	curl_easy_setopt(e->curl, CURLOPT_HEADERFUNCTION, header_write);
 	curl_easy_setopt(e->curl, CURLOPT_HEADERDATA, rq);
+	rq->curl = e->curl;
 	curl_easy_setopt(e->curl, CURLOPT_WRITEFUNCTION, rq->write != NULL ?
-	    rq->write : buf_write);
+	    request_write : buf_write);
 	curl_easy_setopt(e->curl, CURLOPT_WRITEDATA, rq->write != NULL ?
-	    rq->arg : (void *)body);
+	    (void *)rq : (void *)body);
 	return headers;
 }
 
@@ -623,6 +680,37 @@ out:
 	free(rq.apiversion);
 	if (out == &local)
 		buf_release(&local);
+	return ret;
+}
+
+/*
+ * A versioned call whose answer rq->write takes as it comes, however
+ * long it takes; any status but 2xx becomes ERROR_HTTP. shown is the
+ * path an error names.
+ */
+static int
+call_stream(struct engine *e, struct request *rq, const char *shown,
+    struct error *err)
+{
+	long	status;
+	int	ret = -1;
+
+	error_clear(err);
+	if (e->version[0] == '\0' && engine_ping(e, err) == -1)
+		return -1;
+	rq->timeout_ms = -1;
+	buf_init(&rq->errbody, BODY_MAX);
+	if (request_do(e, rq, &rq->errbody, &status, err) == -1)
+		goto out;
+	if (status < 200 || status > 299) {
+		error_http(e, rq->method, shown, status, &rq->errbody, err);
+		goto out;
+	}
+	ret = 0;
+out:
+	buf_release(&rq->errbody);
+	free(rq->apiversion);
+	rq->apiversion = NULL;
 	return ret;
 }
 
@@ -963,6 +1051,12 @@ engine_container_start(struct engine *e, const char *id,
 }
 
 int
+engine_container_pause(struct engine *e, const char *id, struct error *err)
+{
+	return container_action(e, "POST", id, "/pause", "", 0, err);
+}
+
+int
 engine_container_unpause(struct engine *e, const char *id,
     struct error *err)
 {
@@ -991,6 +1085,20 @@ engine_container_remove(struct engine *e, const char *id, int force,
 	    force ? "?v=1&force=1" : "?v=1", 0, err);
 }
 
+int
+engine_container_rename(struct engine *e, const char *id, const char *name,
+    struct error *err)
+{
+	char	*q;
+	int	 ret;
+
+	q = query_param(e, "name", name);
+	q[0] = '?';
+	ret = container_action(e, "POST", id, "/rename", q, 0, err);
+	free(q);
+	return ret;
+}
+
 /* Maps body into out (and *np for a list), as m says out is. */
 static int
 map(enum mapping m, const struct buf *body, void *out, size_t *np,
@@ -1008,6 +1116,9 @@ map(enum mapping m, const struct buf *body, void *out, size_t *np,
 		    err);
 	case MAP_IMAGES:
 		return engine_parse_image_list(body->data, body->len, out, np,
+		    err);
+	case MAP_CHANGES:
+		return engine_parse_changes(body->data, body->len, out, np,
 		    err);
 	case MAP_INFO:
 		break;
@@ -1030,7 +1141,8 @@ get_mapped(struct engine *e, const char *path, const char *shown,
 	if (call(e, "GET", path, NULL, NULL, 0, 0, &body, err) == -1)
 		goto out;
 	if (map(m, &body, out, np, err) == -1) {
-		error_protocol(e, "GET", shown, err);
+		if (err->kind == ERROR_PROTOCOL)
+			error_protocol(e, "GET", shown, err);
 		goto out;
 	}
 	ret = 0;
@@ -1039,17 +1151,17 @@ out:
 	return ret;
 }
 
-/* GET /KIND/NAME/json (NAME escaped) and map it into out. */
+/* GET /KIND/NAME/json (NAME escaped) and map it into out (and *np). */
 static int
 get_inspect(struct engine *e, const char *kind, const char *name,
-    enum mapping m, void *out, struct error *err)
+    enum mapping m, void *out, size_t *np, struct error *err)
 {
 	char	*path, *ename;
 	int	 ret;
 
 	ename = url_escape(e, name);
 	xasprintf(&path, "/%s/%s/json", kind, ename);
-	ret = get_mapped(e, path, path, m, out, NULL, err);
+	ret = get_mapped(e, path, path, m, out, np, err);
 	free(path);
 	free(ename);
 	return ret;
@@ -1078,7 +1190,17 @@ engine_container_inspect(struct engine *e, const char *id,
     struct engine_container *c, struct error *err)
 {
 	memset(c, 0, sizeof *c);
-	return get_inspect(e, "containers", id, MAP_CONTAINER, c, err);
+	return get_inspect(e, "containers", id, MAP_CONTAINER, c, NULL, err);
+}
+
+int
+engine_container_changes(struct engine *e, const char *id, char ***changesp,
+    size_t *np, struct error *err)
+{
+	*changesp = NULL;
+	*np = 0;
+	return get_inspect(e, "containers", id, MAP_CHANGES, changesp, np,
+	    err);
 }
 
 int
@@ -1138,27 +1260,70 @@ engine_container_upload(struct engine *e, const char *id, const char *dir,
 	return ret;
 }
 
+/* The export of a container, written whole to fd as it comes. */
+struct export {
+	const char	*id;
+	int		 fd;
+	struct error	*err;
+};
+
+static size_t
+export_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct export	*x = arg;
+	size_t		 len = size * n, done = 0;
+	ssize_t		 w;
+
+	while (done < len) {
+		if ((w = write(x->fd, p + done, len - done)) == -1 &&
+		    errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			error_errno(x->err, "cannot write the file system of "
+			    "container '%s'", x->id);
+			return 0;
+		}
+		done += (size_t)w;
+	}
+	return len;
+}
+
+int
+engine_container_export(struct engine *e, const char *id, int fd,
+    struct error *err)
+{
+	struct request	 rq;
+	struct export	 x;
+	char		*path, *eid;
+	int		 ret;
+
+	x.id = id;
+	x.fd = fd;
+	x.err = err;
+	eid = url_escape(e, id);
+	xasprintf(&path, "/containers/%s/export", eid);
+	memset(&rq, 0, sizeof rq);
+	rq.method = "GET";
+	rq.path = path;
+	rq.write = export_write;
+	rq.arg = &x;
+	ret = call_stream(e, &rq, "/containers/ID/export", err);
+	free(path);
+	free(eid);
+	return ret;
+}
+
 /*
  * An exec: made (POST /containers/ID/exec), run with its output read
  * to the end (POST /exec/ID/start), and asked for its exit code
  * (GET /exec/ID/json).
  */
-struct exec {
-	struct engine		*e;
-	struct engine_demux	 out;
-	struct buf		 errbody;	/* of an HTTP error */
-};
-
 static size_t
 exec_write(char *p, size_t size, size_t n, void *arg)
 {
-	struct exec	*x = arg;
-	long		 status = 0;
-
-	curl_easy_getinfo(x->e->curl, CURLINFO_RESPONSE_CODE, &status);
-	if (status < 200 || status > 299)
-		return buf_add(&x->errbody, p, size * n) == -1 ? 0 : size * n;
-	engine_demux_add(&x->out, p, size * n);
+	engine_demux_add(arg, p, size * n);
 	return size * n;
 }
 
@@ -1192,14 +1357,13 @@ exec_create(struct engine *e, const char *id, const char *user,
  * the output until the command ends, however long that takes.
  */
 static int
-exec_start(struct engine *e, const char *execid, struct exec *x,
+exec_start(struct engine *e, const char *execid, struct engine_demux *out,
     struct error *err)
 {
 	static const char	 body[] = "{\"Detach\":false,\"Tty\":false}";
 	struct request		 rq;
-	long			 status;
 	char			*path, *eid;
-	int			 ret = -1;
+	int			 ret;
 
 	eid = url_escape(e, execid);
 	xasprintf(&path, "/exec/%s/start", eid);
@@ -1209,19 +1373,9 @@ exec_start(struct engine *e, const char *execid, struct exec *x,
 	rq.ctype = "application/json";
 	rq.body = body;
 	rq.bodylen = sizeof body - 1;
-	rq.timeout_ms = -1;
 	rq.write = exec_write;
-	rq.arg = x;
-	if (request_do(e, &rq, NULL, &status, err) == -1)
-		goto out;
-	if (status < 200 || status > 299) {
-		error_http(e, "POST", "/exec/ID/start", status, &x->errbody,
-		    err);
-		goto out;
-	}
-	ret = 0;
-out:
-	free(rq.apiversion);
+	rq.arg = out;
+	ret = call_stream(e, &rq, "/exec/ID/start", err);
 	free(path);
 	free(eid);
 	return ret;
@@ -1272,28 +1426,24 @@ int
 engine_container_exec(struct engine *e, const char *id, const char *user,
     char *const *argv, int *statusp, char **outputp, struct error *err)
 {
-	struct exec	 x;
-	char		*execid = NULL;
-	int		 ret = -1;
+	struct engine_demux	 out;
+	char			*execid = NULL;
+	int			 ret = -1;
 
 	*statusp = -1;
 	if (outputp != NULL)
 		*outputp = NULL;
-	memset(&x, 0, sizeof x);
-	x.e = e;
-	engine_demux_init(&x.out, ENGINE_EXEC_OUTPUT_MAX);
-	buf_init(&x.errbody, BODY_MAX);
+	engine_demux_init(&out, ENGINE_EXEC_OUTPUT_MAX);
 	if (exec_create(e, id, user, argv, &execid, err) == -1 ||
-	    exec_start(e, execid, &x, err) == -1 ||
+	    exec_start(e, execid, &out, err) == -1 ||
 	    exec_wait(e, execid, statusp, err) == -1)
 		goto out;
 	if (outputp != NULL)
-		*outputp = engine_demux_text(&x.out);
+		*outputp = engine_demux_text(&out);
 	ret = 0;
 out:
 	free(execid);
-	engine_demux_release(&x.out);
-	buf_release(&x.errbody);
+	engine_demux_release(&out);
 	return ret;
 }
 
@@ -1304,7 +1454,7 @@ engine_image_inspect(struct engine *e, const char *name,
     struct engine_image *im, struct error *err)
 {
 	memset(im, 0, sizeof *im);
-	return get_inspect(e, "images", name, MAP_IMAGE, im, err);
+	return get_inspect(e, "images", name, MAP_IMAGE, im, NULL, err);
 }
 
 int
@@ -1366,95 +1516,107 @@ engine_image_commit(struct engine *e, const char *id,
 	return ret;
 }
 
-/* Builds. */
+/* Builds and imports. */
 
 /*
- * The engine streams a build as JSON objects, one per line: "stream"
- * and "status" are progress, "aux" carries the image's ID, "error"
- * ends the build with its reason. A failed build is still HTTP 200.
+ * The engine streams a build or an import as JSON objects, one a line
+ * (engine-json.h); a failed one is still HTTP 200 and tells it in the
+ * stream (moby #34416).
  */
-struct build {
-	struct engine			*e;
-	const struct engine_build	*b;
-	struct buf			 line;
-	struct buf			 errbody;	/* of an HTTP error */
-	char				*id;
-	int				 failed;
+struct stream {
+	const char		*shown;		/* the path errors name */
+	enum error_kind		 kind;		/* of a failure it tells */
+	const char		*failed;	/* its words, if it has none */
+	struct engine_stream	 js;
+	struct engine		*e;
+	struct buf		 line;
 	struct error		*err;
 };
 
 static int
-build_line(struct build *bs, char *line, size_t len)
+stream_line(struct stream *st, const char *line, size_t len)
 {
-	json_t		*o, *detail;
-	const char	*s;
-
-	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))
-		len--;
-	if (len == 0)
-		return 0;
-	o = json_loadb(line, len, 0, NULL);
-	if (!json_is_object(o)) {
-		json_decref(o);
-		error_set(bs->err, ERROR_PROTOCOL, 0, "unexpected answer "
-		    "from the Docker engine at %s to POST /build: a line that "
-		    "is not a JSON object", bs->e->host);
+	if (engine_stream_line(&st->js, line, len, st->err) == -1) {
+		error_protocol(st->e, "POST", st->shown, st->err);
 		return -1;
 	}
-	if ((s = json_string_value(json_object_get(o, "stream"))) != NULL ||
-	    (s = json_string_value(json_object_get(o, "status"))) != NULL) {
-		if (bs->b->progress != NULL)
-			bs->b->progress(s, bs->b->arg);
-	}
-	s = json_string_value(json_object_get(json_object_get(o, "aux"),
-	    "ID"));
-	if (s != NULL) {
-		free(bs->id);
-		bs->id = engine_image_id(s);
-	}
-	if (json_object_get(o, "error") != NULL && !bs->failed) {
-		detail = json_object_get(o, "errorDetail");
-		s = json_string_value(json_object_get(detail, "message"));
-		if (s == NULL)
-			s = json_string_value(json_object_get(o, "error"));
-		error_set(bs->err, ERROR_BUILD, 0, "%s",
-		    s != NULL && *s != '\0' ? s : "the build failed");
-		bs->failed = 1;
-	}
-	json_decref(o);
 	return 0;
 }
 
 static size_t
-build_write(char *p, size_t size, size_t n, void *arg)
+stream_write(char *p, size_t size, size_t n, void *arg)
 {
-	struct build	*bs = arg;
+	struct stream	*st = arg;
 	char		*nl;
-	long		 status = 0;
 	size_t		 used;
 
-	curl_easy_getinfo(bs->e->curl, CURLINFO_RESPONSE_CODE, &status);
-	if (status < 200 || status > 299)
-		return buf_add(&bs->errbody, p, size * n) == -1 ? 0 : size * n;
-	if (buf_add(&bs->line, p, size * n) == -1) {
-		error_set(bs->err, ERROR_PROTOCOL, 0, "unexpected answer "
-		    "from the Docker engine at %s to POST /build: a line of "
-		    "more than %lu KiB", bs->e->host, LINE_MAX_LEN >> 10);
+	if (buf_add(&st->line, p, size * n) == -1) {
+		error_set(st->err, ERROR_PROTOCOL, 0, "a line of more than "
+		    "%lu KiB", LINE_MAX_LEN >> 10);
+		error_protocol(st->e, "POST", st->shown, st->err);
 		return 0;
 	}
 	used = 0;
-	while ((nl = memchr(bs->line.data + used, '\n',
-	    bs->line.len - used)) != NULL) {
-		if (build_line(bs, bs->line.data + used,
-		    nl - (bs->line.data + used)) == -1)
+	while ((nl = memchr(st->line.data + used, '\n',
+	    st->line.len - used)) != NULL) {
+		if (stream_line(st, st->line.data + used,
+		    nl - (st->line.data + used)) == -1)
 			return 0;
-		used = nl + 1 - bs->line.data;
+		used = nl + 1 - st->line.data;
 	}
-	memmove(bs->line.data, bs->line.data + used, bs->line.len - used);
-	bs->line.len -= used;
+	memmove(st->line.data, st->line.data + used, st->line.len - used);
+	st->line.len -= used;
 	return size * n;
 }
 
+/*
+ * POSTs rq (its path and body set) and reads the stream of its answer
+ * as st (its first members set) says; *idp is the image's ID, asked of
+ * tag when the stream has none.
+ */
+static int
+post_stream(struct engine *e, struct request *rq, struct stream *st,
+    const char *tag, char **idp, struct error *err)
+{
+	struct engine_image	 im;
+	int			 ret = -1;
+
+	st->e = e;
+	st->err = err;
+	buf_init(&st->line, LINE_MAX_LEN);
+	rq->method = "POST";
+	rq->write = stream_write;
+	rq->arg = st;
+	if (call_stream(e, rq, st->shown, err) == -1 ||
+	    stream_line(st, st->line.data, st->line.len) == -1)
+		goto out;
+	if (st->js.error != NULL) {
+		error_set(err, st->kind, st->kind == ERROR_HTTP ? 200 : 0,
+		    "%s", st->js.error[0] != '\0' ? st->js.error : st->failed);
+		goto out;
+	}
+	if (st->js.id == NULL && tag != NULL) {
+		/* Engines that do not send aux: ask for the tag. */
+		if (engine_image_inspect(e, tag, &im, err) == -1)
+			goto out;
+		st->js.id = im.id;
+		im.id = NULL;
+		engine_image_release(&im);
+	}
+	if (st->js.id == NULL) {
+		error_set(err, ERROR_PROTOCOL, 0, "unexpected answer from the "
+		    "Docker engine at %s to POST %s: no image ID", e->host,
+		    st->shown);
+		goto out;
+	}
+	*idp = st->js.id;
+	st->js.id = NULL;
+	ret = 0;
+out:
+	engine_stream_release(&st->js);
+	buf_release(&st->line);
+	return ret;
+}
 static char *
 build_query(struct engine *e, const struct engine_build *b)
 {
@@ -1490,120 +1652,87 @@ int
 engine_image_build(struct engine *e, const void *tar, size_t len,
     const struct engine_build *b, char **idp, struct error *err)
 {
-	struct request		 rq;
-	struct build		 bs;
-	struct engine_image	 im;
-	long			 status;
-	int			 ret = -1;
+	struct request	 rq;
+	struct stream	 st;
+	int		 ret;
 
 	*idp = NULL;
-	error_clear(err);
-	if (e->version[0] == '\0' && engine_ping(e, err) == -1)
-		return -1;
-	memset(&bs, 0, sizeof bs);
-	bs.e = e;
-	bs.b = b;
-	bs.err = err;
-	buf_init(&bs.line, LINE_MAX_LEN);
-	buf_init(&bs.errbody, BODY_MAX);
+	memset(&st, 0, sizeof st);
+	st.shown = "/build";
+	st.kind = ERROR_BUILD;
+	st.failed = "the build failed";
+	st.js.progress = b->progress;
+	st.js.arg = b->arg;
 	memset(&rq, 0, sizeof rq);
-	rq.method = "POST";
 	rq.path = build_query(e, b);
 	rq.ctype = "application/x-tar";
 	rq.body = tar;
 	rq.bodylen = len;
-	rq.timeout_ms = -1;	/* a build takes what it takes */
-	rq.write = build_write;
-	rq.arg = &bs;
-	if (request_do(e, &rq, NULL, &status, err) == -1)
-		goto out;
-	if (status < 200 || status > 299) {
-		error_http(e, "POST", "/build", status, &bs.errbody, err);
-		goto out;
-	}
-	if (bs.line.len > 0 && build_line(&bs, bs.line.data, bs.line.len) == -1)
-		goto out;
-	if (bs.failed)
-		goto out;
-	if (bs.id == NULL && b->tag != NULL) {
-		/* Engines that do not send aux: ask for the tag. */
-		if (engine_image_inspect(e, b->tag, &im, err) == -1)
-			goto out;
-		bs.id = im.id;
-		im.id = NULL;
-		engine_image_release(&im);
-	}
-	if (bs.id == NULL) {
-		error_set(err, ERROR_PROTOCOL, 0, "unexpected answer from the "
-		    "Docker engine at %s to POST /build: no image ID", e->host);
-		goto out;
-	}
-	*idp = bs.id;
-	bs.id = NULL;
-	ret = 0;
-out:
+	ret = post_stream(e, &rq, &st, b->tag, idp, err);
 	free((char *)rq.path);
-	free(rq.apiversion);
-	free(bs.id);
-	buf_release(&bs.line);
-	buf_release(&bs.errbody);
 	return ret;
 }
 
-/* Stubs until the engine helper writes them (issue 23). */
-static int
-engine_stub(const char *what, struct error *err)
+/* Adds "&key=value" to *pathp, value escaped, unless it is NULL. */
+static void
+query_add(struct engine *e, char **pathp, const char *key,
+    const char *value)
 {
-	error_set(err, ERROR_SYSTEM, 0, "%s: not built yet", what);
-	return -1;
-}
+	char	*q, *s;
 
-int
-engine_container_pause(struct engine *e, const char *id, struct error *err)
-{
-	(void)e; (void)id;
-	return engine_stub("pause", err);
-}
-
-int
-engine_container_rename(struct engine *e, const char *id, const char *name,
-    struct error *err)
-{
-	(void)e; (void)id; (void)name;
-	return engine_stub("rename", err);
-}
-
-int
-engine_container_export(struct engine *e, const char *id, int fd,
-    struct error *err)
-{
-	(void)e; (void)id; (void)fd;
-	return engine_stub("export", err);
-}
-
-int
-engine_container_changes(struct engine *e, const char *id, char ***changesp,
-    size_t *np, struct error *err)
-{
-	(void)e; (void)id;
-	*changesp = NULL;
-	*np = 0;
-	return engine_stub("changes", err);
+	if (value == NULL)
+		return;
+	q = query_param(e, key, value);
+	xasprintf(&s, "%s%s", *pathp, q + (strchr(*pathp, '\0')[-1] == '?'));
+	free(q);
+	free(*pathp);
+	*pathp = s;
 }
 
 int
 engine_image_import(struct engine *e, int fd, const struct engine_import *im,
     char **idp, struct error *err)
 {
-	(void)e; (void)fd; (void)im;
+	struct request	 rq;
+	struct stream	 st;
+	char		*path;
+	size_t		 i;
+	int		 ret;
+
 	*idp = NULL;
-	return engine_stub("import", err);
+	path = xstrdup("/images/create?fromSrc=-");
+	query_add(e, &path, "repo", im->repository);
+	query_add(e, &path, "tag", im->tag);
+	query_add(e, &path, "message", im->message);
+	for (i = 0; i < im->nchanges; i++)
+		query_add(e, &path, "changes", im->changes[i]);
+	memset(&st, 0, sizeof st);
+	st.shown = "/images/create";
+	st.kind = ERROR_HTTP;
+	st.failed = "the import failed";
+	memset(&rq, 0, sizeof rq);
+	rq.path = path;
+	rq.ctype = "application/x-tar";
+	rq.upload = 1;
+	rq.fd = fd;
+	ret = post_stream(e, &rq, &st, NULL, idp, err);
+	free(path);
+	return ret;
 }
 
 int
 engine_image_tag(struct engine *e, const char *image, const char *repository,
     const char *tag, struct error *err)
 {
-	(void)e; (void)image; (void)repository; (void)tag;
-	return engine_stub("tag", err);
+	char	*path, *ename;
+	int	 ret;
+
+	ename = url_escape(e, image);
+	xasprintf(&path, "/images/%s/tag?", ename);
+	query_add(e, &path, "repo", repository);
+	query_add(e, &path, "tag", tag);
+	ret = call(e, "POST", path, NULL, NULL, 0, 0, NULL, err);
+	free(path);
+	free(ename);
+	return ret;
 }

@@ -235,8 +235,10 @@ int	engine_container_export(struct engine *, const char *id, int fd,
  * The container's configuration as the Dockerfile instructions that
  * give an imported image the same one ("CMD [...]", "ENTRYPOINT
  * [...]", "ENV K=V", "WORKDIR", "USER", "EXPOSE 22/tcp", "VOLUME",
- * "STOPSIGNAL", "LABEL "K"="V""), for engine_image_import()'s changes:
- * what "docker commit" would have kept. The words are quoted so that
+ * "LABEL "K"="V""), for engine_image_import()'s changes: what "docker
+ * commit" would have kept, but for what an import cannot take
+ * (STOPSIGNAL, HEALTHCHECK, ONBUILD, SHELL: the engine refuses them
+ * there; redock:base sets none). The words are quoted so that
  * the engine takes each value as it is ($, \ and " escaped). A value
  * that no instruction can carry (a newline in it) is ERROR_INPUT.
  * *changesp is a NULL-terminated allocated array of allocated strings

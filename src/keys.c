@@ -80,6 +80,8 @@ static int	 host_get(const char *, const char *, struct pair *,
 static int	 host_files_remove(const char *, struct error *);
 static int	 host_dir_remove(const char *, const char *, struct error *);
 static int	 host_lock(const char *, const char *, int);
+static int	 host_take(const char *, const char *, int,
+		    struct error *);
 
 /*
  * "cannot WHAT 'PATH': strerror(errno)"; always returns -1, errno
@@ -828,10 +830,11 @@ out:
  * It is taken after the home's lock is let go: whoever holds the
  * directory exclusively takes that lock to remove it. So the directory
  * may be gone by then (ENOENT), or another made in its place: then it
- * is made and held again.
+ * is made and held again. op is LOCK_SH for a start's hold, LOCK_EX
+ * for the lock of snapshot and freeze.
  */
-int
-keys_host_hold(const char *home, const char *alias, struct error *err)
+static int
+host_take(const char *home, const char *alias, int op, struct error *err)
 {
 	struct stat	 sb, fsb;
 	char		*hosts, *dir;
@@ -849,7 +852,7 @@ keys_host_hold(const char *home, const char *alias, struct error *err)
 		lock_release(lock);
 		lock = -1;
 		if ((fd = fileio_lock(dir, O_RDONLY | O_DIRECTORY |
-		    O_NOFOLLOW, LOCK_SH)) == -1) {
+		    O_NOFOLLOW, op)) == -1) {
 			if (errno == ENOENT)
 				continue;
 			fail_errno(err, fileio_failed() == FILEIO_LOCK ?
@@ -871,6 +874,12 @@ out:
 	free(dir);
 	free(hosts);
 	return fd;
+}
+
+int
+keys_host_hold(const char *home, const char *alias, struct error *err)
+{
+	return host_take(home, alias, LOCK_SH, err);
 }
 
 /* flock(2)s the directory of alias as op says; -1 with errno. */
@@ -900,7 +909,5 @@ keys_host_idle(const char *home, const char *alias)
 int
 keys_host_lock(const char *home, const char *alias, struct error *err)
 {
-	(void)home; (void)alias;
-	error_set(err, ERROR_SYSTEM, 0, "keys_host_lock: not built yet");
-	return -1;
+	return host_take(home, alias, LOCK_EX, err);
 }

@@ -31,13 +31,20 @@ struct start_alive {
 	const struct machine_start		*ms;
 };
 
+static int	start_alias(struct machine_start *,
+		    const struct engine_container *, struct error *);
 static int	start_existing(const struct machine_start_context *,
+		    struct machine_start *, struct engine_container *,
+		    struct error *);
+static int	start_anew(const struct machine_start_context *,
 		    struct machine_start *, struct engine_container *,
 		    struct error *);
 static int	start_free(const struct machine_start_context *,
 		    struct machine_start *, const struct machine_start *const *,
 		    size_t, struct engine_container *, struct engine_container *,
 		    size_t, struct error *);
+static int	start_image_pick(const struct machine_start_context *,
+		    struct machine_start *, struct settings *, struct error *);
 static int	start_image(const struct machine_start_context *,
 		    struct machine_start *, struct error *);
 static int	start_mounts(const struct machine_start_context *,
@@ -48,6 +55,8 @@ static int	start_other(const struct machine_start_context *,
 		    const struct machine_start *, struct error *);
 static int	start_make(const struct machine_start_context *,
 		    struct machine_start *, struct error *);
+static int	start_create(struct machine_start *, const char *,
+		    struct error *);
 static int	start_join(const struct machine_start_context *,
 		    struct machine_start *, struct error *);
 static int	start_owner_wait(const struct machine_start_context *,
@@ -55,6 +64,10 @@ static int	start_owner_wait(const struct machine_start_context *,
 		    struct error *);
 static int	start_boot(const struct machine_start_context *,
 		    struct machine_start *, int *, struct error *);
+static int	start_answer(const struct machine_start_context *,
+		    struct machine_start *, int, struct error *);
+static int	start_replace(struct machine_start *, struct error *);
+static void	start_retire(struct machine_start *);
 static int	start_reach(const struct machine_start_context *,
 		    struct machine_start *, int, struct error *);
 static int	start_alive(void *);
@@ -84,11 +97,12 @@ machine_start_release(struct machine_start *ms)
 	start_let_go(ms);
 	free(ms->id);
 	free(ms->stale);
+	free(ms->old);
 	tar_free(ms->keys);
 	engine_free(ms->e);
 	settings_release(&ms->asked);
 	settings_release(&ms->settings);
-	ms->id = ms->stale = NULL;
+	ms->id = ms->stale = ms->old = NULL;
 	ms->keys = NULL;
 	ms->e = NULL;
 }
@@ -142,15 +156,20 @@ machine_start_prepare(const struct machine_start_context *ctx,
 		stale = c;
 		c = NULL;
 	}
+	if (c != NULL && ms->anew)
+		return start_anew(ctx, ms, c, err);
 	if (c != NULL)
 		return start_existing(ctx, ms, c, err);
 	return start_free(ctx, ms, earlier, nearlier, stale, cs, n, err);
 }
 
-/* The NAME has the container c: its alias is the one c was made with. */
+/*
+ * The NAME has the container c: its alias is the one c was made with,
+ * which a host name asked for must make.
+ */
 static int
-start_existing(const struct machine_start_context *ctx,
-    struct machine_start *ms, struct engine_container *c, struct error *err)
+start_alias(struct machine_start *ms, const struct engine_container *c,
+    struct error *err)
 {
 	const char	*alias;
 	char		*shown;
@@ -173,7 +192,18 @@ start_existing(const struct machine_start_context *ctx,
 		return -1;
 	}
 	strlcpy(ms->alias, alias, sizeof ms->alias);
-	if (machine_settings(c, &ms->settings, err) == -1)
+	return 0;
+}
+
+/* The NAME has the container c, which is started as it is. */
+static int
+start_existing(const struct machine_start_context *ctx,
+    struct machine_start *ms, struct engine_container *c, struct error *err)
+{
+	char	*shown;
+
+	if (start_alias(ms, c, err) == -1 ||
+	    machine_settings(c, &ms->settings, err) == -1)
 		return -1;
 	if (settings_check(&ms->settings, &ms->asked, err) == -1) {
 		shown = xstrdup(err->message);
@@ -188,6 +218,25 @@ start_existing(const struct machine_start_context *ctx,
 	ms->id = xstrdup(c->id);
 	ms->running = c->running;
 	ms->paused = c->state != NULL && strcmp(c->state, "paused") == 0;
+	return 0;
+}
+
+/*
+ * Made anew: the NAME's container c is the one to replace, whose alias
+ * and settings the new one takes (none are asked); the image is
+ * ms->from, else the NAME's own, else BASE_IMAGE.
+ */
+static int
+start_anew(const struct machine_start_context *ctx,
+    struct machine_start *ms, struct engine_container *c, struct error *err)
+{
+	if (start_alias(ms, c, err) == -1 ||
+	    machine_settings(c, &ms->settings, err) == -1 ||
+	    start_image_pick(ctx, ms, NULL, err) == -1 ||
+	    start_mounts(ctx, &ms->settings, err) == -1 ||
+	    start_other(ctx, ms, err) == -1)
+		return -1;
+	ms->old = xstrdup(c->id);
 	return 0;
 }
 
@@ -221,29 +270,47 @@ start_free(const struct machine_start_context *ctx,
 }
 
 /*
- * The image to make the NAME's container from, its own or else
- * BASE_IMAGE, and the settings it gets: those asked for in place of
- * the image's; its alias follows their host name.
+ * The image to make the NAME's container from, ms->from (made anew
+ * from a snapshot), else the NAME's own, else BASE_IMAGE; and into *s
+ * (may be NULL) the settings it carries.
+ */
+static int
+start_image_pick(const struct machine_start_context *ctx,
+    struct machine_start *ms, struct settings *s, struct error *err)
+{
+	struct engine_image	 im;
+	const char		*want = ms->from != NULL ? ms->from : ms->name;
+	int			 ret = 0;
+
+	if (engine_image_inspect(ctx->me->e, want, &im, err) == 0) {
+		if (s != NULL)
+			ret = machine_image_settings(&im, s, err);
+		engine_image_release(&im);
+		ms->image = want;
+		return ret;
+	}
+	if (!ERROR_NOTFOUND(err) || ms->from != NULL)
+		return -1;
+	ms->image = BASE_IMAGE;
+	return 0;
+}
+
+/*
+ * The image to make the NAME's container from (start_image_pick()),
+ * and the settings it gets: those asked for in place of the image's;
+ * its alias follows their host name.
  */
 static int
 start_image(const struct machine_start_context *ctx,
     struct machine_start *ms, struct error *err)
 {
-	struct engine_image	 im;
-	struct settings		 base;
-	int			 ret;
+	struct settings	base;
 
 	settings_init(&base);
-	if (engine_image_inspect(ctx->me->e, ms->name, &im, err) == 0) {
-		ret = machine_image_settings(&im, &base, err);
-		engine_image_release(&im);
-		if (ret == -1)
-			return -1;
-		ms->image = ms->name;
-	} else if (ERROR_NOTFOUND(err))
-		ms->image = BASE_IMAGE;
-	else
+	if (start_image_pick(ctx, ms, &base, err) == -1) {
+		settings_release(&base);
 		return -1;
+	}
 	settings_release(&ms->settings);
 	settings_merge(&base, &ms->asked, &ms->settings);
 	settings_release(&base);
@@ -364,8 +431,11 @@ machine_start(const struct machine_start_context *ctx,
 
 	error_clear(&ms->cleanup);
 	if ((ret = start_make(ctx, ms, err)) == 0 &&
-	    (ret = start_boot(ctx, ms, &port, err)) == 0)
+	    (ret = start_boot(ctx, ms, &port, err)) == 0 &&
+	    (ret = start_answer(ctx, ms, port, err)) == 0 &&
+	    (ret = start_replace(ms, err)) == 0)
 		ret = start_reach(ctx, ms, port, err);
+	start_retire(ms);
 	if (ret == -1 && ms->created) {
 		if (engine_container_remove(ms->e, ms->id, 1,
 		    &ms->cleanup) == 0) {
@@ -389,10 +459,45 @@ start_interrupted(const struct machine_start_context *ctx,
 	return -1;
 }
 
-/* The container: a stale one gone, and one made or joined if none. */
+/*
+ * The container: a stale one gone, and one made or joined if none.
+ * Made anew, the new one is a spare beside the old one, which stays
+ * reachable until the new one answers.
+ */
 static int
 start_make(const struct machine_start_context *ctx,
     struct machine_start *ms, struct error *err)
+{
+	char	name[ALIAS_MAX + sizeof MACHINE_SPARE_SUFFIX];
+
+	if (ms->stale != NULL &&
+	    machine_wait_gone(ms->e, ms->stale, err) == -1)
+		return -1;
+	if (ms->id != NULL)
+		return 0;
+	(void)snprintf(name, sizeof name, "%s%s", ms->alias,
+	    ms->old != NULL ? MACHINE_SPARE_SUFFIX : "");
+	if (start_create(ms, name, err) == 0) {
+		ms->created = 1;
+		return 0;
+	}
+	if (!ERROR_CONFLICT(err))
+		return -1;
+	if (ms->old != NULL) {
+		/* Its spare is there: no join, that is not made anew. */
+		error_set(err, ERROR_INPUT, 0, "another reset or restore of "
+		    "'%s' is under way", ms->name);
+		return -1;
+	}
+	return start_join(ctx, ms, err);
+}
+
+/*
+ * Creates the NAME's container under the engine name name: its labels,
+ * the engine's init, its mounts, sshd published.
+ */
+static int
+start_create(struct machine_start *ms, const char *name, struct error *err)
 {
 	struct engine_create	 cr;
 	struct engine_labels	 labels = { NULL, NULL, 0 };
@@ -401,11 +506,6 @@ start_make(const struct machine_start_context *ctx,
 	size_t			 i;
 	int			 ret;
 
-	if (ms->stale != NULL &&
-	    machine_wait_gone(ms->e, ms->stale, err) == -1)
-		return -1;
-	if (ms->id != NULL)
-		return 0;
 	engine_labels_add(&labels, MACHINE_LABEL_NAME, ms->name);
 	engine_labels_add(&labels, MACHINE_LABEL_ALIAS, ms->alias);
 	engine_labels_add(&labels, MACHINE_LABEL_VERSION, REDOCK_VERSION);
@@ -419,7 +519,7 @@ start_make(const struct machine_start_context *ctx,
 		mounts[i].readonly = !ms->settings.mounts[i].rw;
 	}
 	memset(&cr, 0, sizeof cr);
-	cr.name = ms->alias;
+	cr.name = name;
 	cr.image = ms->image;
 	cr.hostname = ms->settings.hostname != NULL ? ms->settings.hostname :
 	    ms->tag;
@@ -431,13 +531,7 @@ start_make(const struct machine_start_context *ctx,
 	ret = engine_container_create(ms->e, &cr, &ms->id, err);
 	engine_labels_release(&labels);
 	free(mounts);
-	if (ret == 0) {
-		ms->created = 1;
-		return 0;
-	}
-	if (!ERROR_CONFLICT(err))
-		return -1;
-	return start_join(ctx, ms, err);
+	return ret;
 }
 
 /*
@@ -559,9 +653,9 @@ start_alive(void *arg)
 	return running;
 }
 
-/* sshd's banner on port, and then the alias that reaches it. */
+/* sshd's banner on port, unless interrupted meanwhile. */
 static int
-start_reach(const struct machine_start_context *ctx,
+start_answer(const struct machine_start_context *ctx,
     struct machine_start *ms, int port, struct error *err)
 {
 	struct start_alive	 alive = { ctx, ms };
@@ -571,28 +665,79 @@ start_reach(const struct machine_start_context *ctx,
 	switch (machine_wait_banner(port, ctx->timeout * 1000, start_alive,
 	    &alive)) {
 	case MACHINE_READY:
+		ret = start_interrupted(ctx, err);
 		break;
 	case MACHINE_TIMEDOUT:
 		machine_log_tail(ms->e, ms->id, LOG_LINES, &log);
 		error_set(err, ERROR_SYSTEM, 0, "sshd did not answer on %s:%d "
 		    "within %d s; the container's log ends: %s",
 		    MACHINE_HOST_IP, port, ctx->timeout, log);
-		goto out;
+		break;
 	case MACHINE_DEAD:
 		if (start_interrupted(ctx, err) == -1)
-			goto out;
+			break;
 		machine_log_tail(ms->e, ms->id, LOG_LINES, &log);
 		error_set(err, ERROR_SYSTEM, 0, "the container stopped before "
 		    "sshd answered; its log ends: %s", log);
-		goto out;
+		break;
 	}
-	if (start_interrupted(ctx, err) == -1 ||
-	    machine_alias_write(ctx->env, ctx->home, ctx->config, ms->alias,
-	    port, ctx->me, &ms->settings, err) == -1)
-		goto out;
+	free(log);
+	return ret;
+}
 
+/*
+ * Made anew, once the new container answers: the old one is renamed
+ * aside, the decision, after which the new one is the NAME's container
+ * and stays whatever happens (no interrupt stops it any more;
+ * machine_settle() finishes what a SIGKILL cuts short); then the new
+ * one takes the alias's name. The old one answers on its port until the
+ * alias is written, and goes after (start_retire()).
+ */
+static int
+start_replace(struct machine_start *ms, struct error *err)
+{
+	char	aside[ALIAS_MAX + sizeof MACHINE_OLD_SUFFIX];
+
+	if (ms->old == NULL)
+		return 0;
+	(void)snprintf(aside, sizeof aside, "%s%s", ms->alias,
+	    MACHINE_OLD_SUFFIX);
+	if (engine_container_rename(ms->e, ms->old, aside, err) == -1) {
+		/* Gone, or renamed: another made it anew meanwhile. */
+		if (ERROR_NOTFOUND(err) || ERROR_CONFLICT(err))
+			error_set(err, ERROR_INPUT, 0, "another reset or "
+			    "restore of '%s' made it anew meanwhile", ms->name);
+		return -1;
+	}
+	ms->created = 0;
+	return engine_container_rename(ms->e, ms->id, ms->alias, err);
+}
+
+/*
+ * Made anew and past start_replace(): the old container goes, quietly;
+ * one that stays, machine_settle() removes.
+ */
+static void
+start_retire(struct machine_start *ms)
+{
+	struct error	ignored;
+
+	if (ms->old != NULL && ms->id != NULL && !ms->created)
+		(void)engine_container_remove(ms->e, ms->old, 1, &ignored);
+}
+
+/* The alias that reaches sshd on port, and how the start went. */
+static int
+start_reach(const struct machine_start_context *ctx,
+    struct machine_start *ms, int port, struct error *err)
+{
+	if (machine_alias_write(ctx->env, ctx->home, ctx->config, ms->alias,
+	    port, ctx->me, &ms->settings, err) == -1)
+		return -1;
 	ms->port = port;
-	if (ms->created)
+	if (ms->anew && !ms->joined)
+		ms->started = MACHINE_STARTED_ANEW;
+	else if (ms->created)
 		ms->started = MACHINE_STARTED_CREATED;
 	else if (ms->joined)
 		ms->started = MACHINE_STARTED_JOINED;
@@ -602,8 +747,5 @@ start_reach(const struct machine_start_context *ctx,
 		ms->started = MACHINE_STARTED_AGAIN;
 	else
 		ms->started = MACHINE_STARTED_RUNNING;
-	ret = 0;
-out:
-	free(log);
-	return ret;
+	return 0;
 }

@@ -19,12 +19,18 @@
 #include "engine.h"
 #include "env.h"
 #include "error.h"
+#include "keys.h"
 #include "machine.h"
 #include "name.h"
 #include "xmalloc.h"
 
 #define RETRY_MS	5	/* between two connections */
 #define ALIVE_MS	250	/* between two questions to alive() */
+
+/* rank(): how a container stands among those of its NAME. */
+#define RANK_OLD	0
+#define RANK_NEW	1
+#define RANK_ALIAS	2
 
 /* How long machine_wait_gone() waits: 10 s. */
 #define GONE_TRIES	200
@@ -36,6 +42,7 @@ static int	alias_after(struct machine_engine *, const struct env *,
 		    struct error *);
 static struct engine_container *by_label(struct engine_container *, size_t,
 		    const char *, const char *);
+static int	rank(const struct engine_container *);
 static long	now_ms(void);
 static int	banner_once(int, long);
 
@@ -89,20 +96,47 @@ machine_images(struct engine *e, struct engine_image **isp, size_t *np,
 	return ret;
 }
 
-/* The first of cs whose label key is value. */
+/*
+ * The first of cs whose label key is value and that ranks highest
+ * (rank()): while a reset or restore is at work, the container under
+ * the alias is the one that answers.
+ */
 static struct engine_container *
 by_label(struct engine_container *cs, size_t n, const char *key,
     const char *value)
 {
-	const char	*v;
-	size_t		 i;
+	struct engine_container	*best = NULL;
+	const char		*v;
+	size_t			 i;
 
 	for (i = 0; i < n; i++) {
 		if ((v = engine_labels_get(&cs[i].labels, key)) != NULL &&
-		    strcmp(v, value) == 0)
-			return &cs[i];
+		    strcmp(v, value) == 0 &&
+		    (best == NULL || rank(&cs[i]) > rank(best)))
+			best = &cs[i];
 	}
-	return NULL;
+	return best;
+}
+
+/*
+ * How c stands among the containers of its NAME while a reset or
+ * restore makes it anew (machine.h, "Spares"): RANK_ALIAS under its
+ * alias, RANK_NEW a spare, RANK_OLD one that a reset or restore
+ * renamed aside to remove it.
+ */
+static int
+rank(const struct engine_container *c)
+{
+	const char	*alias = machine_alias(c);
+	size_t		 len;
+
+	if (!machine_spare(c))
+		return RANK_ALIAS;
+	len = strlen(alias);
+	if (strncmp(c->name, alias, len) == 0 &&
+	    strcmp(c->name + len, MACHINE_OLD_SUFFIX) == 0)
+		return RANK_OLD;
+	return RANK_NEW;
 }
 
 struct engine_container *
@@ -458,13 +492,132 @@ machine_spare(const struct engine_container *c)
 	return alias != NULL && c->name != NULL && strcmp(c->name, alias) != 0;
 }
 
-/* A stub until the spares helper writes it (issue 23). */
+/* Takes cs[k] out of the *np containers cs. */
+static void
+settle_drop(struct engine_container *cs, size_t *np, size_t k)
+{
+	engine_container_release(&cs[k]);
+	memmove(&cs[k], &cs[k + 1], (*np - k - 1) * sizeof *cs);
+	(*np)--;
+}
+
+/*
+ * Removes the container id, and waits while another removal has it
+ * (409): one that a reset or restore cut short began, which looks
+ * "running" until its kill ends.
+ */
+static int
+settle_remove(struct engine *e, const char *id, struct error *err)
+{
+	struct timespec	pause = { 0, GONE_PAUSE_MS * 1000000L };
+	int		tries;
+
+	for (tries = 0; tries < GONE_TRIES; tries++) {
+		if (engine_container_remove(e, id, 1, err) == 0 ||
+		    ERROR_NOTFOUND(err))
+			return 0;
+		if (!ERROR_CONFLICT(err))
+			return -1;
+		nanosleep(&pause, NULL);
+	}
+	return -1;
+}
+
+/*
+ * In the n containers cs: one of c's NAME other than c that is not
+ * going and ranks above c (going 0), or one going under c's alias
+ * (going 1); else NULL.
+ */
+static struct engine_container *
+settle_other(struct engine_container *cs, size_t n,
+    const struct engine_container *c, int going)
+{
+	const char	*name = machine_name(c), *alias = machine_alias(c);
+	const char	*v;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		if (&cs[i] == c || (v = machine_name(&cs[i])) == NULL ||
+		    strcmp(v, name) != 0 || machine_going(&cs[i]) != going)
+			continue;
+		if (going ? strcmp(cs[i].name, alias) == 0 :
+		    rank(&cs[i]) > rank(c))
+			return &cs[i];
+	}
+	return NULL;
+}
+
+/*
+ * Settles the spare cs[*ip], whose alias's lock the caller holds: gone
+ * when its NAME has a container that outranks it, else renamed to its
+ * alias once one going under that name is gone. *ip is the index of
+ * the next container to look at.
+ */
+static int
+settle_spare(struct engine *e, struct engine_container *cs, size_t *np,
+    size_t *ip, machine_settled_fn *settled, void *arg, struct error *err)
+{
+	struct engine_container	*c = &cs[*ip], *other;
+	size_t			 k;
+
+	if (settle_other(cs, *np, c, 0) != NULL) {
+		if (settle_remove(e, c->id, err) == -1) {
+			(*ip)++;
+			return -1;
+		}
+		if (settled != NULL)
+			settled(c, 0, arg);
+		settle_drop(cs, np, *ip);
+		return 0;
+	}
+	if ((other = settle_other(cs, *np, c, 1)) != NULL) {
+		if (machine_wait_gone(e, other->id, err) == -1) {
+			(*ip)++;
+			return -1;
+		}
+		k = (size_t)(other - cs);
+		settle_drop(cs, np, k);
+		if (k < *ip)
+			(*ip)--;
+		c = &cs[*ip];
+	}
+	(*ip)++;
+	if (engine_container_rename(e, c->id, machine_alias(c), err) == -1)
+		return -1;
+	free(c->name);
+	c->name = xstrdup(machine_alias(c));
+	if (settled != NULL)
+		settled(c, 1, arg);
+	return 0;
+}
+
 int
 machine_settle(struct engine *e, const char *home,
     struct engine_container *cs, size_t *np, machine_settled_fn *settled,
     void *arg, struct error *err)
 {
-	(void)e; (void)home; (void)cs; (void)np; (void)settled; (void)arg;
-	(void)err;
-	return 0;
+	struct error	 one;
+	size_t		 i = 0;
+	int		 idle, ret = 0;
+
+	while (i < *np) {
+		/*
+		 * A spare whose alias a start, reset or restore holds is at
+		 * work (or home has no key of it: another user's); one on
+		 * its way out goes by itself.
+		 */
+		if (!machine_spare(&cs[i]) || machine_going(&cs[i]) ||
+		    (idle = keys_host_idle(home,
+		    machine_alias(&cs[i]))) == -1) {
+			i++;
+			continue;
+		}
+		if (settle_spare(e, cs, np, &i, settled, arg, &one) == -1 &&
+		    ret == 0) {
+			*err = one;
+			ret = -1;
+		}
+		close(idle);
+	}
+	return ret;
 }

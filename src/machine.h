@@ -78,7 +78,8 @@ int	machine_images(struct engine *, struct engine_image **, size_t *,
 
 /*
  * In the n containers cs: the one labelled with name, or NULL; of a
- * NAME that has a spare (machine_spare()) too, the other one.
+ * NAME that has a spare (machine_spare()) too, the one under its alias,
+ * else the new one.
  */
 struct engine_container *machine_by_name(struct engine_container *cs,
 	    size_t n, const char *name);
@@ -97,12 +98,15 @@ const char *machine_image_name(const struct engine_image *im);
 /*
  * Spares. reset and restore make a NAME's container anew beside the old
  * one, under the engine name ALIAS MACHINE_SPARE_SUFFIX (never an
- * alias, which ends in "-container"), and only once it answers remove
- * the old one and rename the new one to ALIAS: a SIGKILL at any point
- * leaves the old container or the new one. A spare is a container of
- * redock's whose engine name is not its alias.
+ * alias, which ends in "-container"), and only once it answers rename
+ * the old one to ALIAS MACHINE_OLD_SUFFIX (the decision, one step the
+ * engine makes whole: a removal under way looks "running" until its
+ * kill ends), the new one to ALIAS, and remove the old one: a SIGKILL
+ * at any point leaves the old container or the new one. A spare is a
+ * container of redock's whose engine name is not its alias.
  */
 #define MACHINE_SPARE_SUFFIX	".new"
+#define MACHINE_OLD_SUFFIX	".old"
 int	machine_spare(const struct engine_container *c);
 
 /*
@@ -118,11 +122,13 @@ typedef void machine_settled_fn(const struct engine_container *c, int kept,
  * cs (machine_list()), for each spare whose alias no start, reset or
  * restore holds (keys_host_idle() in redock's home; a spare whose
  * alias home does not know is another user's, and left alone): a spare
- * whose NAME has another container that is not going is removed; else
- * it is the NAME's container, renamed to its alias once the old one is
- * gone. cs and *np are updated to match (a removed one leaves the
- * array); settled (may be NULL) is told of each. Returns 0, or -1 with
- * *err when the engine refused one (the others are settled).
+ * whose NAME has a container that is not going and ranks above it (one
+ * under its alias above a new one, a new one above an old one) is
+ * removed; else it is the NAME's container, renamed to its alias once
+ * one going under that name is gone. cs and *np are updated to match (a
+ * removed one leaves the array); settled (may be NULL) is told of each.
+ * Returns 0, or -1 with *err when the engine refused one (the others
+ * are settled).
  */
 int	machine_settle(struct engine *, const char *home,
 	    struct engine_container *cs, size_t *np, machine_settled_fn *settled,
@@ -675,11 +681,11 @@ int	machine_start_hold(const struct machine_start_context *ctx,
  * Made anew (ms->anew) with a container to replace (ms->old), the new
  * one is made as a spare (machine_spare()), beside the old one, which
  * stays reachable; once the new one's sshd answers, the old one is
- * removed, the new one renamed to the alias and the alias written with
- * its port. Before the old one is gone a failure removes the new one;
- * after, the new one stays whatever happens (machine_settle() finishes
- * the rename). A spare of the alias already there is another reset or
- * restore at work: refused.
+ * renamed aside, the new one renamed to the alias, the alias written
+ * with its port and the old one removed. Before the old one is renamed
+ * a failure removes the new one; after, the new one stays whatever
+ * happens (machine_settle() finishes the rest). A spare of the alias
+ * already there is another reset or restore at work: refused.
  */
 int	machine_start(const struct machine_start_context *ctx,
 	    struct machine_start *ms, struct error *err);

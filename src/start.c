@@ -48,6 +48,9 @@ struct job {
  */
 struct start {
 	struct redock			 rd;	/* the caller's, quiet or not */
+	const struct start_request	*req;
+	const char			*verb;	/* start, reset or restore */
+	char				 what[64];	/* "cannot VERB" */
 	struct job			*jobs;
 	size_t				 n;
 	struct machine_start_context	 ctx;
@@ -124,7 +127,7 @@ job_fail(struct job *j, const struct error *err)
 {
 	char	*what;
 
-	xasprintf(&what, "cannot start '%s'", j->name->image);
+	xasprintf(&what, "cannot %s '%s'", j->s->verb, j->name->image);
 	cmd_error(what, err);
 	free(what);
 	j->failed = 1;
@@ -164,8 +167,12 @@ job_run(void *arg)
 		printf("'%s' is running: ssh %s\n", j->name->image, ms->alias);
 		break;
 	case MACHINE_STARTED_ANEW:
-		printf("made '%s' anew from %s: ssh %s\n", j->name->image,
-		    ms->image, ms->alias);
+		if (j->s->req->from != NULL)
+			printf("restored '%s' from snapshot %d: ssh %s\n",
+			    j->name->image, j->s->req->snapshot, ms->alias);
+		else
+			printf("reset '%s' to %s: ssh %s\n", j->name->image,
+			    ms->image, ms->alias);
 		break;
 	}
 	return NULL;
@@ -197,6 +204,8 @@ start_jobs(struct start *s, const struct start_request *req)
 			    err.message);
 			return EXIT_USAGE;
 		}
+		j->ms.anew = req->anew;
+		j->ms.from = req->from;
 		for (k = 0; k < i; k++) {
 			if (strcmp(s->jobs[k].name->image, j->name->image) == 0)
 				j->skip = 1;
@@ -227,12 +236,12 @@ start_setup(struct start *s)
 	/* A path that no fragment can hold stops start before ~/.ssh. */
 	if (machine_fragment(env, s->home, s->jobs[0].ms.alias,
 	    MACHINE_SSH_PORT, NULL, NULL, &fragment, &text, &err) == -1) {
-		cmd_error("cannot start", &err);
+		cmd_error(s->what, &err);
 		goto out;
 	}
 	s->fresh = machine_ssh_config_new(env, s->config);
 	if (machine_ssh_check(env, s->config, &err) == -1) {
-		cmd_error("cannot start", &err);
+		cmd_error(s->what, &err);
 		goto out;
 	}
 	if ((s->e = cmd_engine_open(&s->rd, &status)) == NULL)
@@ -242,6 +251,7 @@ start_setup(struct start *s)
 		cmd_error("cannot list containers", &err);
 		goto out;
 	}
+	cmd_settle(&s->rd, s->e, s->cs, &s->nc);
 	/*
 	 * Asked here, before any thread: the threads read me's id when
 	 * they write a fragment, and machine_engine_id() fills that cache
@@ -249,8 +259,9 @@ start_setup(struct start *s)
 	 */
 	machine_engine_init(&s->me, s->e);
 	if (machine_engine_id(&s->me, &err) == -1) {
-		cmd_error("cannot start: cannot tell which engine it is",
-		    &err);
+		strlcat(s->what, ": cannot tell which engine it is",
+		    sizeof s->what);
+		cmd_error(s->what, &err);
 		goto out;
 	}
 	status = 0;
@@ -294,7 +305,9 @@ start_prepare(struct start *s)
 	if (base_inspect(s->e, &info, &err) == 0)
 		base_info_release(&info);
 	else if (!ERROR_NOTFOUND(&err)) {
-		cmd_error("cannot start: cannot inspect '" BASE_IMAGE "'", &err);
+		strlcat(s->what, ": cannot inspect '" BASE_IMAGE "'",
+		    sizeof s->what);
+		cmd_error(s->what, &err);
 		return 1;
 	} else if (cmd_base_build(&s->rd, s->e, BASE_PARENT, 0) != 0) {
 		for (i = 0; i < s->n; i++) {
@@ -359,7 +372,7 @@ start_run(struct start *s)
 			continue;
 		if ((errno = pthread_create(&j->thread, NULL, job_run,
 		    j)) != 0) {
-			warn("cannot start '%s'", j->name->image);
+			warn("%s '%s'", s->what, j->name->image);
 			j->failed = 1;
 		} else
 			j->started = 1;
@@ -411,6 +424,10 @@ start_names(const struct redock *rd, const struct start_request *req,
 	}
 	memset(&s, 0, sizeof s);
 	s.rd = *rd;
+	s.req = req;
+	s.verb = !req->anew ? "start" : req->from != NULL ? "restore" :
+	    "reset";
+	(void)snprintf(s.what, sizeof s.what, "cannot %s", s.verb);
 	if (req->quiet)
 		s.rd.verbosity = -1;
 	if ((status = start_jobs(&s, req)) != 0 ||

@@ -1,5 +1,6 @@
-# What the benchmark scripts share (sourced by machines and session):
-# timing one call, a line of figures, a ratio, a target.
+# What the benchmark scripts share (sourced by machines, history and
+# session): timing one call, a line of figures, a ratio, a target; and
+# for the starts by hand, an image ssh reaches and the wait for sshd.
 #
 # Every line of figures has the same columns: what was measured (40
 # characters), then the median, min and max and the number of runs. A
@@ -146,4 +147,48 @@ ratio() {
 		r=$(awk -v a="$2" -v b="$3" 'BEGIN { printf "%.4f", a / b }')
 	fi
 	check "$1" "$r" "$4" "${5:-}" x
+}
+
+now_us() {
+	local t=${EPOCHREALTIME//[!0-9]/}
+	echo "$t"
+}
+
+# Waits for an SSH banner on 127.0.0.1:PORT, as by hand: connect, read
+# four bytes, again 10 ms later until they are "SSH-" (30 s at most).
+wait_banner() {
+	local port=$1 deadline b
+	deadline=$(( $(now_us) + 30000000 ))
+	while [ "$(now_us)" -lt "$deadline" ]; do
+		if { exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null; then
+			b=
+			read -r -N 4 -t 1 b <&3 || :
+			exec 3<&-
+			[ "$b" != SSH- ] || return 0
+		fi
+		sleep 0.01
+	done
+	echo "no SSH banner on 127.0.0.1:$port within 30 s" >&2
+	return 1
+}
+
+# keyed_image IMAGE DIR: makes IMAGE, redock:base with a host key and an
+# authorized key for root added (a layer of three files, made with
+# docker cp and docker commit), for starts by hand that ssh reaches:
+# DIR/id is the client's key, DIR/known_hosts pins the host key as
+# bench-hand.
+keyed_image() {
+	local image=$1 dir=$2 cid
+	ssh-keygen -q -t ed25519 -N '' -C bench-host -f "$dir/hostkey"
+	ssh-keygen -q -t ed25519 -N '' -C bench-client -f "$dir/id"
+	mkdir -m 0700 "$dir/dotssh"
+	cp "$dir/id.pub" "$dir/dotssh/authorized_keys"
+	chmod 0600 "$dir/dotssh/authorized_keys"
+	printf 'bench-hand %s\n' "$(cut -d' ' -f1,2 "$dir/hostkey.pub")" \
+	    >"$dir/known_hosts"
+	cid=$(docker create redock:base)
+	docker cp "$dir/hostkey" "$cid:/etc/ssh/ssh_host_ed25519_key"
+	docker cp "$dir/dotssh" "$cid:/root/.ssh"
+	docker commit "$cid" "$image" >/dev/null
+	docker rm "$cid" >/dev/null
 }

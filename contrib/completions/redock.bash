@@ -1,9 +1,10 @@
-# bash completion for redock(1): commands, their options, and NAMEs from
+# bash completion for redock(1): commands, their options, NAMEs from
 # "redock list" (a NAME of your own repository as its TAG alone, unless
-# what is typed has a colon). Needs no bash-completion package.
+# what is typed has a colon), and a NAME's snapshot numbers from
+# "redock snapshots NAME". Needs no bash-completion package.
 # Installed as $(PREFIX)/share/bash-completion/completions/redock.
 
-_redock_commands="start shell exec stop commit kill delete list sync ssh-config link unlink links base"
+_redock_commands="start shell exec stop commit kill delete snapshot snapshots restore reset freeze unfreeze list sync ssh-config link unlink links base"
 _redock_global_options="-H --host -v --verbose -q --quiet -h --help --version"
 
 # The NAMEs redock knows of, those of the user's own repository as their
@@ -22,6 +23,17 @@ _redock_names() {
 				n = substr(n, length(u) + 2)
 			print n
 		}'
+}
+
+# The snapshot numbers of NAME $1, from the first column of "redock
+# snapshots NAME" (its heading left out); the rest of the arguments is
+# the -H option, if any, to pass on.
+_redock_snapshots() {
+	local name=$1
+
+	shift
+	redock "$@" snapshots "$name" 2>/dev/null |
+	    awk 'NR > 1 && $1 ~ /^[0-9]+$/ { print $1 }'
 }
 
 # Bash splits the line at every character of COMP_WORDBREAKS, ':' among
@@ -73,6 +85,8 @@ _redock_options() {
 	unlink)		echo "--dir -h --help" ;;
 	links)		echo "--json --dir -h --help" ;;
 	commit)		echo "-m -h --help" ;;
+	snapshot)	echo "-m -d -h --help" ;;
+	snapshots)	echo "--json -h --help" ;;
 	list)		echo "--json -h --help" ;;
 	sync)		echo "--dry-run --force -h --help" ;;
 	base)		echo "--rebuild --from --rm -h --help" ;;
@@ -82,7 +96,7 @@ _redock_options() {
 
 _redock() {
 	local -a words
-	local cword cur prev i cmd= cmdi=0 operands=0 host=()
+	local cword cur prev i cmd= cmdi=0 operands=0 host=() name= remove=0
 
 	_redock_words
 	cur=${words[cword]}
@@ -112,17 +126,28 @@ _redock() {
 	start:--mount|link:--dir|unlink:--dir|links:--dir)
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return 0 ;;
-	start:-n|commit:-m|base:--from|link:--as) return 0 ;;
+	start:-n|commit:-m|snapshot:-m|base:--from|link:--as) return 0 ;;
 	esac
 	for ((i = cmdi + 1; i < cword; i++)); do
 		case $cmd:${words[i]} in
 		start:-n|start:--mount|commit:-m|base:--from) ((i++)) ;;
+		snapshot:-m) ((i++)) ;;
 		link:--dir|link:--as|unlink:--dir|links:--dir) ((i++)) ;;
+		snapshot:-d) remove=1 ;;
 		*:--) ;;
 		*:-*) ;;
-		*) ((operands++)) ;;
+		*)	[ "$operands" -ne 0 ] || name=${words[i]}
+			((operands++)) ;;
 		esac
 	done
+	# After restore's NAME, or snapshot -d's, come its snapshots.
+	if [ "$operands" -ge 1 ] && [[ $cur != -* ]] &&
+	    { [ "$cmd" = restore ] || [ "$cmd:$remove" = snapshot:1 ]; }; then
+		[ "$cmd" != restore ] || [ "$operands" -eq 1 ] || return 0
+		COMPREPLY=($(compgen -W "$(_redock_snapshots "$name" \
+		    "${host[@]}")" -- "$cur"))
+		return 0
+	fi
 	# After exec's NAME come the command's own words: files; after
 	# link's, programs.
 	if [ "$cmd" = exec ] && [ "$operands" -ge 1 ]; then
@@ -139,9 +164,9 @@ _redock() {
 		return 0
 	fi
 	case $cmd in
-	shell|exec|ssh-config|link)
+	shell|exec|ssh-config|link|snapshot|snapshots|restore|freeze|unfreeze)
 		[ "$operands" -eq 0 ] || return 0 ;;
-	start|stop|commit|kill|delete) ;;
+	start|stop|commit|kill|delete|reset) ;;
 	*)	return 0 ;;
 	esac
 	COMPREPLY=($(compgen -W "$(_redock_names "$cur" "${host[@]}")" \

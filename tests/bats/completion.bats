@@ -100,13 +100,24 @@ complete_line() {
 	printf '%s\n' "${COMPREPLY[@]}" | LC_ALL=C sort
 }
 
-# A made-up "redock list" for the tests of the parsing, as a script in
+# A made-up "redock list" (and "redock snapshots NAME": snapshots 1 and
+# 3) for the tests of the parsing, as a script in
 # $BATS_TEST_TMPDIR/fake-redock: it appends its arguments to
 # $BATS_TEST_TMPDIR/list-args.
 make_fake_redock() {
 	cat >"$BATS_TEST_TMPDIR/fake-redock" <<EOF
 #!/bin/sh
 echo "\$*" >>'$BATS_TEST_TMPDIR/list-args'
+case " \$* " in
+*" snapshots "*)
+	cat <<'SNAPSHOTS'
+SNAPSHOT  CREATED               MESSAGE
+1         2026-01-01T00:00:00Z  first: a colon
+3         2026-01-02T00:00:00Z
+SNAPSHOTS
+	exit 0
+	;;
+esac
 cat <<'LIST'
 NAME   STATE    ALIAS   PORT  IMAGE  CREATED
 $USER:web running web-container 1 redock:base 2026-01-01 00:00
@@ -251,6 +262,46 @@ zsh_offers() {
 	[ -z "$output" ]
 }
 
+@test "completion: restore and snapshot -d offer the NAME's snapshots, the history commands NAMEs" {
+	make_fake_redock
+	redock() {
+		"$BATS_TEST_TMPDIR/fake-redock" "$@"
+	}
+	: >"$BATS_TEST_TMPDIR/list-args"
+	run complete_words redock restore web ''
+	[ "$output" = $'1\n3' ]
+	[ "$(cat "$BATS_TEST_TMPDIR/list-args")" = "snapshots web" ]
+	run complete_words redock restore web 1 ''
+	[ -z "$output" ]
+	run complete_words redock snapshot -d web ''
+	[ "$output" = $'1\n3' ]
+	run complete_words redock snapshot -d web 1 3
+	[ "$output" = 3 ]
+	# Without -d, one NAME and nothing after it; -m's MESSAGE is no NAME.
+	run complete_words redock snapshot web ''
+	[ -z "$output" ]
+	run complete_words redock snapshot -m ''
+	[ -z "$output" ]
+	run complete_words redock snapshot -m note w
+	[ "$output" = web ]
+	run complete_words redock restore ''
+	[ "$output" = $'aud1:a1c3\ndb\nother:wiki\nweb' ]
+	for cmd in snapshots freeze unfreeze; do
+		run complete_words redock "$cmd" w
+		[ "$output" = web ]
+		run complete_words redock "$cmd" web ''
+		[ -z "$output" ]
+	done
+	run complete_words redock reset web ''
+	[ "$output" = $'aud1:a1c3\ndb\nother:wiki\nweb' ]
+	# A NAME with a colon and -H reach "redock snapshots" whole.
+	: >"$BATS_TEST_TMPDIR/list-args"
+	run complete_line 'redock -H tcp://127.0.0.1:2375 restore aud1:a1c3 '
+	[ "$output" = $'1\n3' ]
+	[ "$(cat "$BATS_TEST_TMPDIR/list-args")" = \
+	    "-H tcp://127.0.0.1:2375 snapshots aud1:a1c3" ]
+}
+
 @test "completion: bash completes a NAME with a colon, and -H's URL is one word" {
 	make_fake_redock
 	redock() {
@@ -349,6 +400,26 @@ zsh_offers() {
 	    'redock --host tcp://127.0.0.1:2375 exec -t web'
 	[ "$(cat "$BATS_TEST_TMPDIR/list-args")" = \
 	    "-H tcp://127.0.0.1:2375 list" ]
+}
+
+@test "completion: zsh offers the NAME's snapshots to restore and snapshot -d" {
+	make_fake_redock
+	start_pane zsh "$BATS_TEST_TMPDIR/fake-redock"
+	run zsh_offers 'redock restore web '
+	[ "$output" = $'1\n3' ]
+	run zsh_offers 'redock snapshot -d web '
+	[ "$output" = $'1\n3' ]
+	run zsh_offers 'redock restore '
+	[ "$output" = $'aud1:a1c3\ndb\nother:wiki\nweb' ]
+	run zsh_offers 'redock snapshot -m note '
+	[ "$output" = $'aud1:a1c3\ndb\nother:wiki\nweb' ]
+	run zsh_offers 'redock reset web '
+	[ "$output" = $'aud1:a1c3\ndb\nother:wiki\nweb' ]
+	: >"$BATS_TEST_TMPDIR/list-args"
+	tab_to 'redock -H tcp://127.0.0.1:2375 restore aud1:a1c3 3' \
+	    'redock -H tcp://127.0.0.1:2375 restore aud1:a1c3 3 '
+	[ "$(cat "$BATS_TEST_TMPDIR/list-args")" = \
+	    "-H tcp://127.0.0.1:2375 snapshots aud1:a1c3" ]
 }
 
 @test "completion: in a real zsh, a NAME with its repository completes whole" {

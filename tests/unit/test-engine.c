@@ -193,6 +193,9 @@ an_image_maps_the_same_from_inspect_and_from_list(void **state)
 	    "fixture:web");
 	assert_string_equal(engine_labels_get(&v[0].labels,
 	    "io.redock.alias"), "web-container");
+	/* Layers: inspect counts RootFS.Layers, the list has none. */
+	assert_int_equal(im.layers, 2);
+	assert_int_equal(v[0].layers, 0);
 
 	engine_image_release(&im);
 	engine_images_free(v, n);
@@ -999,6 +1002,334 @@ a_build_streams_progress_and_reports_its_failure(void **state)
 	fake_stop(f);
 }
 
+/* Changes: a container's configuration as an import's instructions. */
+
+/* Frees a NULL-terminated list of changes. */
+static void
+changes_free(char **v)
+{
+	char	**p;
+
+	for (p = v; *p != NULL; p++)
+		free(*p);
+	free(v);
+}
+
+static void
+a_configuration_becomes_instructions_taken_as_they_are(void **state)
+{
+	static const char	 inspect[] = "{\"Id\": \"c1\", "
+	    "\"Name\": \"/web\", \"Config\": {\"Cmd\": null, "
+	    "\"Entrypoint\": [\"/bin/echo\", \"a b\", \"\\\"q\\\"\", "
+	    "\"back\\\\slash\", \"$HOME\"], "
+	    "\"Env\": [\"PATH=/usr/bin:/bin\", \"A=$HOME and ${USER}\", "
+	    "\"B=say \\\"hi\\\" \\\\ there\", \"C=\", \"D=x=y\"], "
+	    "\"WorkingDir\": \"/srv/my dir\", \"User\": \"\", "
+	    "\"ExposedPorts\": {\"22/tcp\": {}}, "
+	    "\"Volumes\": {\"/data dir\": {}}, \"StopSignal\": \"SIGTERM\", "
+	    "\"Labels\": {\"io.redock.name\": \"\", \"k $x\": \"v \\\\$y\"}}}";
+	static const char *const want[] = {
+		("ENTRYPOINT [\"/bin/echo\",\"a b\",\"\\\"q\\\"\","
+		    "\"back\\\\slash\",\"$HOME\"]"),
+		"ENV \"PATH\"=\"/usr/bin:/bin\"",
+		"ENV \"A\"=\"\\$HOME and \\${USER}\"",
+		"ENV \"B\"=\"say \\\"hi\\\" \\\\ there\"",
+		"ENV \"C\"=\"\"",
+		"ENV \"D\"=\"x=y\"",
+		"WORKDIR \"/srv/my dir\"",
+		"EXPOSE \"22/tcp\"",
+		"VOLUME [\"\\\"/data dir\\\"\"]",
+		"LABEL \"io.redock.name\"=\"\"",
+		"LABEL \"k \\$x\"=\"v \\\\\\$y\"",
+	};
+	static const char	 cmd[] = "{\"Config\": {\"Cmd\": [\"sshd\", "
+	    "\"-D\"], \"Entrypoint\": null, \"Env\": null, "
+	    "\"Labels\": null}}";
+	struct error		 err;
+	char			**v;
+	size_t			 n, i;
+
+	(void)state;
+	assert_int_equal(engine_parse_changes(inspect, strlen(inspect), &v, &n,
+	    &err), 0);
+	for (i = 0; i < n && i < sizeof want / sizeof want[0]; i++)
+		assert_string_equal(v[i], want[i]);
+	assert_int_equal(n, sizeof want / sizeof want[0]);
+	assert_null(v[n]);
+	changes_free(v);
+
+	/* A JSON null is left out; the CMD keeps its words as JSON. */
+	assert_int_equal(engine_parse_changes(cmd, strlen(cmd), &v, &n, &err),
+	    0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0], "CMD [\"sshd\",\"-D\"]");
+	assert_null(v[1]);
+	changes_free(v);
+
+	/* Nothing to keep: an empty list all the same. */
+	assert_int_equal(engine_parse_changes("{\"Config\": {}}", 14, &v, &n,
+	    &err), 0);
+	assert_int_equal(n, 0);
+	assert_non_null(v);
+	assert_null(v[0]);
+	changes_free(v);
+}
+
+static void
+a_value_no_instruction_can_carry_is_refused(void **state)
+{
+	static const char *const input[][2] = {
+		{ "{\"Name\": \"/web\", \"Config\": {\"Env\": [\"A=1\\n2\"]}}",
+		    "its ENV has a word with a line break" },
+		{ "{\"Name\": \"/web\", \"Config\": {\"Labels\": "
+		    "{\"k\": \"a\\rb\"}}}", "its LABEL has a word with a line "
+		    "break" },
+		{ "{\"Name\": \"/web\", \"Config\": {\"Labels\": "
+		    "{\"k=1\": \"v\"}}}", "its LABEL has a name with '='" },
+		{ "{\"Name\": \"/web\", \"Config\": {\"Env\": [\"A\"]}}",
+		    "its ENV has an entry without '='" },
+		{ "{\"Name\": \"/web\", \"Config\": {\"WorkingDir\": "
+		    "\"/a\\nb\"}}",
+		    "its WORKDIR has a word with a line break" },
+	};
+	static const char *const broken[] = {
+		"not json", "[]", "{\"Id\": \"x\"}", "{\"Config\": []}",
+	};
+	struct error	 err;
+	char		**v;
+	size_t		 n, i;
+
+	(void)state;
+	for (i = 0; i < sizeof input / sizeof input[0]; i++) {
+		assert_int_equal(engine_parse_changes(input[i][0],
+		    strlen(input[i][0]), &v, &n, &err), -1);
+		assert_null(v);
+		assert_int_equal(n, 0);
+		assert_int_equal(err.kind, ERROR_INPUT);
+		if (strstr(err.message, "container 'web'") == NULL ||
+		    strstr(err.message, input[i][1]) == NULL ||
+		    strchr(err.message, '\n') != NULL)
+			fail_msg("unexpected message: %s", err.message);
+	}
+	for (i = 0; i < sizeof broken / sizeof broken[0]; i++) {
+		assert_int_equal(engine_parse_changes(broken[i],
+		    strlen(broken[i]), &v, &n, &err), -1);
+		assert_null(v);
+		assert_int_equal(err.kind, ERROR_PROTOCOL);
+	}
+}
+
+/* Streams: a build's or an import's answer, a line at a time. */
+
+static int
+stream_lines(struct engine_stream *js, const char *const *lines,
+    struct error *err)
+{
+	size_t	i;
+
+	for (i = 0; lines[i] != NULL; i++) {
+		if (engine_stream_line(js, lines[i], strlen(lines[i]),
+		    err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+a_stream_tells_the_image_id_or_the_engines_failure(void **state)
+{
+	static const char *const import[] = {
+		"{\"status\":\"Downloading\",\"progressDetail\":{},"
+		    "\"id\":\"0123\"}\r",
+		"",
+		"{\"status\":\"sha256:0123456789abcdef0123456789abcdef"
+		    "0123456789abcdef0123456789abcdef\"}",
+		NULL,
+	};
+	static const char *const build[] = {
+		"{\"stream\":\"Step 1/1 : FROM scratch\\n\"}",
+		"{\"status\":\"Digest: sha256:0123456789abcdef0123456789abcdef"
+		    "0123456789abcdef0123456789abcdef\"}",
+		"{\"aux\":{\"ID\":\"sha256:ab\"}}",
+		NULL,
+	};
+	static const char *const failed[] = {
+		"{\"status\":\"Importing\"}",
+		"{\"errorDetail\":{\"message\":\"Get \\\"http://x\\\": no such "
+		    "host\"},\"error\":\"Get \\\"http://x\\\": no such host\"}",
+		"{\"error\":\"a second failure\"}",
+		NULL,
+	};
+	static const char *const bare[] = { "{\"error\":\"\"}  ", NULL };
+	static const char *const broken[] = { "{\"stream\":\"a\"}",
+	    "}{ not json", NULL };
+	struct engine_stream	 js;
+	struct progress		 p;
+	struct error		 err;
+
+	(void)state;
+	memset(&js, 0, sizeof js);
+	memset(&p, 0, sizeof p);
+	js.progress = progress_collect;
+	js.arg = &p;
+	assert_int_equal(stream_lines(&js, import, &err), 0);
+	assert_string_equal(js.id, "sha256:0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef");
+	assert_null(js.error);
+	assert_int_equal(p.calls, 2);
+	assert_true(strncmp(p.text, "Downloading", 11) == 0);
+	engine_stream_release(&js);
+
+	/* A build's ID is in "aux"; a digest in a status is no ID. */
+	assert_int_equal(stream_lines(&js, build, &err), 0);
+	assert_string_equal(js.id, "sha256:ab");
+	engine_stream_release(&js);
+
+	/* A failure told inside the answer: the first, in its own words. */
+	assert_int_equal(stream_lines(&js, failed, &err), 0);
+	assert_null(js.id);
+	assert_string_equal(js.error, "Get \"http://x\": no such host");
+	engine_stream_release(&js);
+	assert_int_equal(stream_lines(&js, bare, &err), 0);
+	assert_string_equal(js.error, "");
+	engine_stream_release(&js);
+
+	assert_int_equal(stream_lines(&js, broken, &err), -1);
+	assert_int_equal(err.kind, ERROR_PROTOCOL);
+	assert_string_equal(err.message, "a line that is not a JSON object");
+	engine_stream_release(&js);
+	assert_null(js.id);
+}
+
+/* Imports, renames, tags, pauses and exports against the fake. */
+
+static int
+fake_import(struct fake *f, int fd, const char *repo, char **idp,
+    struct error *err)
+{
+	static char		 cmd[] = "CMD [\"a b\"]";
+	static char		 label[] = "LABEL \"k\"=\"\\$v&w\"";
+	char *const		 changes[] = { cmd, label };
+	struct engine		*e;
+	struct engine_import	 im;
+	int			 rc;
+
+	memset(&im, 0, sizeof im);
+	im.repository = repo;
+	im.tag = "t 1";
+	im.message = "from redock";
+	im.changes = changes;
+	im.nchanges = 2;
+	e = fake_open(f);
+	rc = engine_image_import(e, fd, &im, idp, err);
+	engine_free(e);
+	return rc;
+}
+
+static void
+an_import_streams_its_archive_and_tells_a_failure(void **state)
+{
+	char		 path[] = "/tmp/redock-import-XXXXXX", want[80];
+	static char	 block[100000];
+	struct fake	*f;
+	struct error	 err;
+	char		*id;
+	int		 fd, pfd[2];
+
+	(void)state;
+	f = fake_start(NULL);
+	/* More than a pipe holds, from a file; and a little from a pipe. */
+	assert_true((fd = mkstemp(path)) != -1);
+	unlink(path);
+	assert_int_equal(write(fd, block, sizeof block), (ssize_t)sizeof block);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(fake_import(f, fd, "importok", &id, &err), 0);
+	snprintf(want, sizeof want, "sha256:%064zx", sizeof block);
+	assert_string_equal(id, want);
+	free(id);
+	close(fd);
+	assert_int_equal(fake_seen(f, "POST /v1.41/images/create?fromSrc=-&"
+	    "repo=importok&tag=t%201&message=from%20redock&"
+	    "changes=CMD%20%5B%22a%20b%22%5D&"
+	    "changes=LABEL%20%22k%22%3D%22%5C%24v%26w%22"), 1);
+
+	assert_int_equal(pipe(pfd), 0);
+	assert_int_equal(write(pfd[1], block, 1024), 1024);
+	close(pfd[1]);
+	assert_int_equal(fake_import(f, pfd[0], "importok", &id, &err), 0);
+	assert_string_equal(id, "sha256:0000000000000000000000000000000000000"
+	    "000000000000000000000000400");
+	free(id);
+	close(pfd[0]);
+
+	/* HTTP 200, and the failure in the stream (moby #34416). */
+	assert_int_equal(pipe(pfd), 0);
+	close(pfd[1]);
+	assert_int_equal(fake_import(f, pfd[0], "importfail", &id, &err), -1);
+	close(pfd[0]);
+	assert_null(id);
+	assert_int_equal(err.kind, ERROR_HTTP);
+	assert_string_equal(err.message, "Get \"http://nowhere/x.tar\": dial "
+	    "tcp: lookup nowhere: no such host");
+
+	assert_int_equal(fake_import(f, -1, "importok", &id, &err), -1);
+	assert_null(id);
+	assert_int_equal(err.kind, ERROR_SYSTEM);
+	assert_non_null(strstr(err.message, "cannot read what to send with "
+	    "POST /images/create"));
+	assert_non_null(strstr(err.message, "Bad file descriptor"));
+
+	assert_int_equal(pipe(pfd), 0);
+	close(pfd[1]);
+	assert_int_equal(fake_import(f, pfd[0], "boom", &id, &err), -1);
+	close(pfd[0]);
+	assert_int_equal(err.kind, ERROR_HTTP);
+	assert_int_equal(err.status, 500);
+	assert_string_equal(err.message,
+	    "something broke inside the fake engine");
+	fake_stop(f);
+}
+
+static void
+renames_tags_pauses_and_exports_carry_the_engines_refusal(void **state)
+{
+	struct fake	*f;
+	struct engine	*e;
+	struct error	 err;
+	char		 path[] = "/tmp/redock-export-XXXXXX";
+	int		 fd;
+
+	(void)state;
+	f = fake_start(NULL);
+	e = fake_open(f);
+	assert_int_equal(engine_container_rename(e, "conflict", "new name",
+	    &err), -1);
+	assert_true(ERROR_CONFLICT(&err));
+	assert_int_equal(fake_seen(f, "POST /v1.41/containers/conflict/rename?"
+	    "name=new%20name"), 1);
+	assert_int_equal(engine_image_tag(e, "notfound", "repo/x", "t:1",
+	    &err), -1);
+	assert_true(ERROR_NOTFOUND(&err));
+	assert_int_equal(fake_seen(f, "POST /v1.41/images/notfound/tag?"
+	    "repo=repo%2Fx&tag=t%3A1"), 1);
+	assert_int_equal(engine_container_pause(e, "boom", &err), -1);
+	assert_int_equal(err.status, 500);
+	assert_int_equal(fake_seen(f, "POST /v1.41/containers/boom/pause"), 1);
+
+	/* A refused export writes nothing of the engine's words. */
+	assert_true((fd = mkstemp(path)) != -1);
+	assert_int_equal(engine_container_export(e, "notfound", fd, &err), -1);
+	assert_true(ERROR_NOTFOUND(&err));
+	assert_string_equal(err.message, "No such container: notfound");
+	assert_int_equal(lseek(fd, 0, SEEK_END), 0);
+	close(fd);
+	unlink(path);
+	assert_int_equal(fake_seen(f, "GET /v1.41/containers/notfound/export"),
+	    1);
+	engine_free(e);
+	fake_stop(f);
+}
+
 int
 main(void)
 {
@@ -1038,6 +1369,15 @@ main(void)
 		cmocka_unit_test(an_engine_that_never_answers_times_out),
 		cmocka_unit_test(
 		    a_build_streams_progress_and_reports_its_failure),
+		cmocka_unit_test(
+		    a_configuration_becomes_instructions_taken_as_they_are),
+		cmocka_unit_test(a_value_no_instruction_can_carry_is_refused),
+		cmocka_unit_test(
+		    a_stream_tells_the_image_id_or_the_engines_failure),
+		cmocka_unit_test(
+		    an_import_streams_its_archive_and_tells_a_failure),
+		cmocka_unit_test(
+		    renames_tags_pauses_and_exports_carry_the_engines_refusal),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -1,0 +1,229 @@
+#!/usr/bin/env bats
+# reset and restore killed with SIGKILL at random points, fifty times
+# each, against the real engine. A NAME's container is made anew beside
+# the old one and replaces it only once it answers, so whatever the
+# point, sync afterwards leaves exactly one container of the NAME (no
+# spare, none lost), running, reached through its alias with its port
+# and its host key (OpenSSH with strict checking), holding what the old
+# one held (killed before the old one went) or what the new one was made
+# from (after); and the user's ~/.ssh/config is whole.
+#
+# Another run may use the same engine at the same time, and a container's
+# engine name is its alias: every TAG here starts with "hf".
+
+load helper
+
+RUNS=${REDOCK_FAULT_RUNS:-50}
+
+# The user's own configuration, which must come through every fault.
+USER_CONFIG='# the user'"'"'s own
+Host userbox
+    HostName 127.0.0.3
+    User bob'
+
+setup() {
+	redock_setup
+	require_engine
+	mkdir -m 0700 "$HOME/.ssh"
+	printf '%s\n' "$USER_CONFIG" >"$HOME/.ssh/config"
+}
+
+clock_ms() {
+	date +%s%3N
+}
+
+# "ID NAME STATE" of each container of NAME $1, sorted by name.
+containers_of() {
+	docker ps -a --no-trunc --filter "label=io.redock.name=$1" \
+	    --format '{{.ID}} {{.Names}} {{.State}}' | LC_ALL=C sort -k2
+}
+
+# Runs the rest of the arguments (redock's) and kills redock with SIGKILL
+# after a random time of up to $1 ms; then tallies in seen[] what the
+# NAME $NAME had at that moment, its old container being $OLD: "old" or
+# "new" under the alias ("+stale" when the alias lacks its port), and
+# beside it "spare-STATE" (the new one) or "aside-STATE" (the old one).
+kill_anywhere() {
+	local ms=$((RANDOM * $1 / 32768)) id name state port
+
+	shift
+	hf_where=
+	timeout -s KILL "$((ms / 1000)).$(printf %03d $((ms % 1000)))" \
+	    "$REDOCK" "$@" >/dev/null 2>&1 || true
+	while read -r id name state; do
+		case $name in
+		"$ALIAS.old")	hf_where+=+aside-$state ;;
+		"$ALIAS")	;;
+		*)		hf_where+=+spare-$state ;;
+		esac
+		[ "$name" = "$ALIAS" ] || continue
+		if [ "$id" = "$OLD" ]; then
+			hf_where+=+old
+		else
+			hf_where+=+new
+			port=$(docker_port "$ALIAS")
+			[ "$(fragment_port "$ALIAS" 2>/dev/null)" = "$port" ] ||
+			    hf_where+=+stale
+		fi
+	done < <(containers_of "$NAME")
+	hf_where=${hf_where#+}
+	hf_where=${hf_where:-none}
+	seen[$hf_where]=$((${seen[$hf_where]:-0} + 1))
+}
+
+# One container of $NAME, under its alias, running, the alias once in
+# ~/.ssh/config with its port, and the user's configuration still read
+# as it was written. Sets ID to the container's.
+assert_settled() {
+	local out line
+
+	out=$(containers_of "$NAME")
+	if [ "$(wc -l <<<"$out")" -ne 1 ] ||
+	    [ "$(cut -d' ' -f2- <<<"$out")" != "$ALIAS running" ]; then
+		echo "run $hf_run ($hf_where): not one running container:" \
+		    "$out" >&2
+		return 1
+	fi
+	ID=${out%% *}
+	if [ "$(fragment_port "$ALIAS")" != "$(docker_port "$ALIAS")" ] ||
+	    [ "$(grep -cx "Host $ALIAS" "$HOME/.ssh/config")" -ne 1 ]; then
+		echo "run $hf_run ($hf_where): the alias does not reach it:" >&2
+		cat "$HOME/.ssh/config" >&2
+		return 1
+	fi
+	while IFS= read -r line; do
+		grep -qxF -- "$line" "$HOME/.ssh/config" || {
+			echo "run $hf_run ($hf_where): the user's '$line' is" \
+			    "gone" >&2
+			return 1
+		}
+	done <<<"$USER_CONFIG"
+	out=$(ssh -G -F "$HOME/.ssh/config" userbox)
+	grep -qx 'hostname 127.0.0.3' <<<"$out"
+	grep -qx 'user bob' <<<"$out"
+}
+
+# Prints the tally of seen[] as a TAP comment; at least two places hit.
+tally() {
+	local k s=
+
+	for k in "${!seen[@]}"; do
+		s="$s $k: ${seen[$k]},"
+	done
+	echo "# $1 killed $RUNS times, stopped at:${s%,}" >&3
+	[ "${#seen[@]}" -ge 2 ]
+}
+
+# The SIGKILL runs of "redock $1 hf$2 [$3]", each followed by sync and
+# ssh with strict checking: the file /mark holds $4 in a container made
+# anew, the run's number in the old one.
+killed_runs() {
+	local verb=$1 t0 t want mark
+	local -A seen=()
+
+	NAME=$USER:hf$2 ALIAS=hf$2-container
+	t0=$(clock_ms)
+	redock "$verb" "hf$2" ${3:+"$3"} >/dev/null
+	t=$(($(clock_ms) - t0))
+	ssh_to "$ALIAS" "echo 1 >/mark"
+	ID=$(docker inspect -f '{{.Id}}' "$ALIAS")
+	for hf_run in $(seq "$RUNS"); do
+		OLD=$ID
+		kill_anywhere $((t * 13 / 10)) "$verb" "hf$2" ${3:+"$3"}
+		run --separate-stderr redock sync
+		[ "$status" -eq 0 ] || {
+			echo "run $hf_run ($hf_where): sync: $stderr" >&2
+			return 1
+		}
+		assert_settled
+		want=$4
+		[ "$ID" != "$OLD" ] || want=$hf_run
+		mark=$(ssh_to "$ALIAS" \
+		    "cat /mark 2>&1 || :; echo $((hf_run + 1)) >/mark")
+		[ "$mark" = "$want" ] || {
+			echo "run $hf_run ($hf_where): /mark is '$mark', not" \
+			    "'$want'" >&2
+			return 1
+		}
+	done
+	tally "$verb"
+}
+
+@test "reset killed at random points: sync leaves the old container or the new one, reached as before" {
+	redock start --no-shell hfr >/dev/null
+	killed_runs reset r '' 'cat: /mark: No such file or directory'
+}
+
+@test "restore killed at random points: sync leaves the old container or the snapshot's, reached as before" {
+	redock start --no-shell hfs >/dev/null
+	ssh_to hfs-container 'echo snapshot >/mark'
+	[ "$(redock snapshot hfs)" = 1 ]
+	killed_runs restore s 1 snapshot
+}
+
+@test "an interrupted reset leaves the old container as it was, reached through its alias" {
+	local pid status=0 pin frag i
+
+	NAME=$USER:hfi ALIAS=hfi-container
+	redock start --no-shell hfi >/dev/null
+	ssh_to "$ALIAS" 'echo kept >/mark'
+	OLD=$(docker inspect -f '{{.Id}}' "$ALIAS")
+	# NAME's image, whose sshd never comes: reset waits for it.
+	docker commit --change 'CMD ["sleep","infinity"]' "$ALIAS" "$NAME" \
+	    >/dev/null
+	pin=$(cat "$REDOCK_HOME/known_hosts")
+	frag=$(cat "$(fragment "$ALIAS")")
+
+	# Job control: a background job of a script would ignore SIGINT.
+	set -m
+	REDOCK_START_TIMEOUT=60 "$REDOCK" reset hfi 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	set +m
+	for i in $(seq 100); do
+		[ "$(docker inspect -f '{{.State.Status}}' "$ALIAS.new" \
+		    2>/dev/null)" = running ] && break
+		sleep 0.1
+	done
+	sleep 0.3
+	kill -INT "$pid"
+	wait "$pid" || status=$?
+	[ "$status" -eq 130 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/err")" = \
+	    "redock: cannot reset '$NAME': interrupted" ]
+	hf_run=- hf_where=interrupted
+	assert_settled
+	[ "$ID" = "$OLD" ]
+	[ "$(cat "$(fragment "$ALIAS")")" = "$frag" ]
+	[ "$(cat "$REDOCK_HOME/known_hosts")" = "$pin" ]
+	[ "$(ssh_to "$ALIAS" cat /mark)" = kept ]
+}
+
+@test "two resets of one NAME at once: one makes it anew, the other says so; one container, reached" {
+	local k a b pa pb f said
+
+	NAME=$USER:hfc ALIAS=hfc-container
+	redock start --no-shell hfc >/dev/null
+	for k in 1 2 3; do
+		OLD=$(docker inspect -f '{{.Id}}' "$ALIAS")
+		a=0 b=0
+		"$REDOCK" reset hfc >"$BATS_TEST_TMPDIR/a" 2>&1 & pa=$!
+		"$REDOCK" reset hfc >"$BATS_TEST_TMPDIR/b" 2>&1 & pb=$!
+		wait "$pa" || a=$?
+		wait "$pb" || b=$?
+		for f in a b; do
+			said=$(cat "$BATS_TEST_TMPDIR/$f")
+			[ "$said" = "reset '$NAME' to redock:base: ssh $ALIAS" ] ||
+			    [[ $said == "redock: cannot reset '$NAME': "* &&
+			    $said != *$'\n'* ]] || {
+				echo "reset $f said: $said" >&2
+				return 1
+			}
+		done
+		[ "$a" -eq 0 ] || [ "$b" -eq 0 ]
+		[ "$((a + b))" -le 1 ]
+		hf_run=$k hf_where="$a $b"
+		assert_settled
+		[ "$ID" != "$OLD" ]
+		ssh_to "$ALIAS" true
+	done
+}
