@@ -154,7 +154,11 @@ machine_by_alias(struct engine_container *cs, size_t n, const char *alias)
 const char *
 machine_name(const struct engine_container *c)
 {
-	return engine_labels_get(&c->labels, MACHINE_LABEL_NAME);
+	const char	*name;
+
+	/* Empty in a container made by hand from a snapshot: none. */
+	name = engine_labels_get(&c->labels, MACHINE_LABEL_NAME);
+	return name != NULL && *name != '\0' ? name : NULL;
 }
 
 const char *
@@ -549,9 +553,9 @@ settle_other(struct engine_container *cs, size_t n,
 
 /*
  * Settles the spare cs[*ip], whose alias's lock the caller holds: gone
- * when its NAME has a container that outranks it, else renamed to its
- * alias once one going under that name is gone. *ip is the index of
- * the next container to look at.
+ * when on its way out or when its NAME has a container that outranks
+ * it, else renamed to its alias once one going under that name is
+ * gone. *ip is the index of the next container to look at.
  */
 static int
 settle_spare(struct engine *e, struct engine_container *cs, size_t *np,
@@ -560,7 +564,7 @@ settle_spare(struct engine *e, struct engine_container *cs, size_t *np,
 	struct engine_container	*c = &cs[*ip], *other;
 	size_t			 k;
 
-	if (settle_other(cs, *np, c, 0) != NULL) {
+	if (machine_going(c) || settle_other(cs, *np, c, 0) != NULL) {
 		if (settle_remove(e, c->id, err) == -1) {
 			(*ip)++;
 			return -1;
@@ -603,11 +607,9 @@ machine_settle(struct engine *e, const char *home,
 	while (i < *np) {
 		/*
 		 * A spare whose alias a start, reset or restore holds is at
-		 * work (or home has no key of it: another user's); one on
-		 * its way out goes by itself.
+		 * work (or home has no key of it: another user's).
 		 */
-		if (!machine_spare(&cs[i]) || machine_going(&cs[i]) ||
-		    (idle = keys_host_idle(home,
+		if (!machine_spare(&cs[i]) || (idle = keys_host_idle(home,
 		    machine_alias(&cs[i]))) == -1) {
 			i++;
 			continue;

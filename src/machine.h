@@ -122,10 +122,11 @@ typedef void machine_settled_fn(const struct engine_container *c, int kept,
  * cs (machine_list()), for each spare whose alias no start, reset or
  * restore holds (keys_host_idle() in redock's home; a spare whose
  * alias home does not know is another user's, and left alone): a spare
- * whose NAME has a container that is not going and ranks above it (one
- * under its alias above a new one, a new one above an old one) is
- * removed; else it is the NAME's container, renamed to its alias once
- * one going under that name is gone. cs and *np are updated to match (a
+ * on its way out, or whose NAME has a container that is not going and
+ * ranks above it (one under its alias above a new one, a new one above
+ * an old one), is removed (a removal under way waited for); else it is
+ * the NAME's container, renamed to its alias once one going under that
+ * name is gone. cs and *np are updated to match (a
  * removed one leaves the array); settled (may be NULL) is told of each.
  * Returns 0, or -1 with *err when the engine refused one (the others
  * are settled).

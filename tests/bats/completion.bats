@@ -416,8 +416,8 @@ zsh_offers() {
 	run zsh_offers 'redock reset web '
 	[ "$output" = $'aud1:a1c3\ndb\nother:wiki\nweb' ]
 	: >"$BATS_TEST_TMPDIR/list-args"
-	tab_to 'redock -H tcp://127.0.0.1:2375 restore aud1:a1c3 3' \
-	    'redock -H tcp://127.0.0.1:2375 restore aud1:a1c3 3 '
+	run zsh_offers 'redock -H tcp://127.0.0.1:2375 restore aud1:a1c3 '
+	[ "$output" = $'1\n3' ]
 	[ "$(cat "$BATS_TEST_TMPDIR/list-args")" = \
 	    "-H tcp://127.0.0.1:2375 snapshots aud1:a1c3" ]
 }

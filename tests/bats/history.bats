@@ -253,7 +253,8 @@ assert_alias() {
 		}
 		# Made in the last minutes, by this clock.
 		t=$(date -u -d "$created" +%s)
-		[ "$t" -le "$now" ] && [ "$t" -gt $((now - 600)) ]
+		[ "$t" -le "$now" ]
+		[ "$t" -gt $((now - 600)) ]
 	done
 
 	# The table: a heading, then a line each, the message last.
@@ -406,7 +407,8 @@ assert_alias() {
 	p2=$!
 	wait "$p1" && s1=0 || s1=$?
 	wait "$p2" && s2=0 || s2=$?
-	[ "$s1" -eq 0 ] && [ "$s2" -eq 0 ]
+	[ "$s1" -eq 0 ]
+	[ "$s2" -eq 0 ]
 	n1=$(cat "$BATS_TEST_TMPDIR/one")
 	n2=$(cat "$BATS_TEST_TMPDIR/two")
 	[ "$(printf '%s\n' "$n1" "$n2" | sort -n | paste -sd ' ')" = "1 2" ]
