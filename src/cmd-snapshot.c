@@ -166,14 +166,16 @@ out:
 static int
 snapshot_numbers(const struct args *args, int *v)
 {
-	const char	*errstr;
+	const char	*errstr, *s;
 	char		*shown;
 	int		 i;
 
 	for (i = 1; i < args->argc; i++) {
-		v[i - 1] = (int)strtonum(args->argv[i], 1, INT_MAX, &errstr);
-		if (errstr != NULL) {
-			shown = xvis(args->argv[i]);
+		s = args->argv[i];
+		/* Digits alone: strtonum() takes " 1" and "+1" too. */
+		v[i - 1] = (int)strtonum(s, 1, INT_MAX, &errstr);
+		if (errstr != NULL || s[strspn(s, "0123456789")] != '\0') {
+			shown = xvis(s);
 			warnx("not a snapshot number: '%s': they are 1, 2, ...: "
 			    "'redock snapshots %s' lists them", shown,
 			    args->argv[0]);

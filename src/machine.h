@@ -84,7 +84,10 @@ int	machine_images(struct engine *, struct engine_image **, size_t *,
 struct engine_container *machine_by_name(struct engine_container *cs,
 	    size_t n, const char *name);
 
-/* In the n containers cs: the first labelled with alias, or NULL. */
+/*
+ * In the n containers cs: one labelled with alias, or NULL; the one
+ * under its alias before a spare.
+ */
 struct engine_container *machine_by_alias(struct engine_container *cs,
 	    size_t n, const char *alias);
 

@@ -36,8 +36,8 @@ static const struct env	noenv;
 
 /*
  * root:web's images, and one of anna:web with the same TAG: 1 and 3
- * are snapshots, 3 frozen; "2" is labelled 5, one has no name, one has
- * another NAME's hash; the last mark says 7.
+ * are snapshots, 3 frozen; "2" is labelled 5, one labelled 2 has
+ * another name, one has another NAME's hash; the last mark says 7.
  */
 static const char objects[] =
     "{\"containers\": [{\"name\": \"web-container\", \"image\": \"root:web\","
@@ -55,8 +55,7 @@ static const char objects[] =
     "{\"tags\": [\"" WEB "2\"], \"labels\": {"
     "\"io.redock.snapshot.of\": \"root:web\","
     " \"io.redock.snapshot.number\": \"5\"}},"
-    "{\"tags\": [], \"id\": \"" "0123456789abcdef0123456789abcdef"
-    "0123456789abcdef0123456789abcdef\", \"labels\": {"
+    "{\"tags\": [\"someone:else\"], \"labels\": {"
     "\"io.redock.snapshot.of\": \"root:web\","
     " \"io.redock.snapshot.number\": \"2\"}},"
     "{\"tags\": [\"redock-snapshot:web-1cab13d8024eb1cb-4\"], \"labels\": {"
@@ -215,6 +214,7 @@ the_next_snapshot_follows_the_last_number_given(void **state)
 {
 	struct machine_history	 h;
 	struct engine_container	*cs = NULL;
+	struct engine_image	 im;
 	struct fake		*f = fake_up();
 	struct engine		*e = engine_of(f);
 	struct error		 err;
@@ -235,7 +235,12 @@ the_next_snapshot_follows_the_last_number_given(void **state)
 	assert_int_equal(h.v[2].number, 8);
 	assert_string_equal(h.v[2].message, "eight");
 	assert_int_equal(h.last, 8);
-	/* A snapshot is no NAME's image. */
+	/* A snapshot is no NAME's image: list does not show it. */
+	assert_int_equal(engine_image_inspect(e, h.v[2].id, &im, &err), 0);
+	assert_null(machine_image_name(&im));
+	assert_string_equal(engine_labels_get(&im.labels,
+	    MACHINE_LABEL_SNAPSHOT_OF), "root:web");
+	engine_image_release(&im);
 	machine_history_release(&h);
 	engine_containers_free(cs, n);
 	engine_free(e);
