@@ -5,14 +5,11 @@
  * uses them (machine_images_prune()); the one its container was made
  * from stays until kill or delete. A frozen NAME is refused.
  */
-#include <sys/types.h>
 
 #include <err.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "engine.h"
 #include "machine.h"
@@ -23,7 +20,6 @@
 #define SHORT_ID	12	/* hex digits of an image ID shown */
 
 /* redock.h's, once there (cmd-snapshot.c). */
-char	*cmd_author(const char *user);
 
 static int	cmd_commit_exec(const struct redock *, const struct args *);
 
@@ -38,25 +34,6 @@ const struct cmd_entry cmd_commit_entry = {
 	.upper = -1,
 	.exec = cmd_commit_exec,
 };
-
-/*
- * user@host, as git would sign it: user ($USER), else the passwd entry.
- * What commit and snapshot give the engine as the image's author.
- */
-char *
-cmd_author(const char *user)
-{
-	struct passwd	*pw;
-	char		 host[256], *s;
-
-	if (user == NULL || *user == '\0')
-		user = (pw = getpwuid(getuid())) != NULL ? pw->pw_name : "?";
-	if (gethostname(host, sizeof host) == -1)
-		strlcpy(host, "localhost", sizeof host);
-	host[sizeof host - 1] = '\0';
-	xasprintf(&s, "%s@%s", user, host);
-	return s;
-}
 
 static int
 cmd_commit_exec(const struct redock *rd, const struct args *args)

@@ -8,11 +8,7 @@
 
 #include "name.h"
 #include "redock.h"
-
-/* redock.h's, once there (cmd-snapshot.c). */
-int	cmd_snapshot_take(const struct redock *rd,
-	    const struct cmd_machines *m, const char *verb, const char *message,
-	    int freeze, int *numberp);
+#include "snapshot.h"
 
 #define FREEZE_MESSAGE	"frozen by 'redock freeze'"
 
@@ -38,7 +34,7 @@ cmd_freeze_exec(const struct redock *rd, const struct args *args)
 	int			 status, number;
 
 	if ((status = cmd_machines(rd, args, "freeze", 0, &m)) == 0 &&
-	    (status = cmd_snapshot_take(rd, &m, "freeze", FREEZE_MESSAGE, 1,
+	    (status = snapshot_take(rd, &m, "freeze", FREEZE_MESSAGE, 1,
 	    &number)) == 0 && rd->verbosity >= 0)
 		printf("froze '%s' at snapshot %d\n", m.names[0].image, number);
 	cmd_machines_release(&m);

@@ -13,6 +13,7 @@
 #include "machine.h"
 #include "name.h"
 #include "redock.h"
+#include "snapshot.h"
 #include "settings.h"
 #include "start.h"
 #include "xmalloc.h"
@@ -72,26 +73,14 @@ cmd_restore_exec(const struct redock *rd, const struct args *args)
 	struct start_request	 req;
 	struct settings		 asked;
 	struct name		 n;
-	const char		*errstr;
-	char			*shown;
 	int			 number, status;
 
 	memset(&h, 0, sizeof h);
 	settings_init(&asked);
 	if ((status = start_name(rd, args->argv[0], 0, &n)) != 0)
 		goto out;
-	number = (int)strtonum(args->argv[1], 1, MACHINE_SNAPSHOT_MAX,
-	    &errstr);
-	/* strtonum() would skip leading blanks and take a sign. */
-	if (errstr != NULL || *args->argv[1] < '0' || *args->argv[1] > '9') {
-		shown = xvis(args->argv[1]);
-		warnx("invalid SNAPSHOT '%s': give a number from 1 to %d",
-		    shown, MACHINE_SNAPSHOT_MAX);
-		free(shown);
-		status = EXIT_USAGE;
-		goto out;
-	}
-	if ((status = cmd_restore_find(rd, &n, number, &h)) != 0)
+	if ((status = snapshot_number(args->argv[1], &number)) != 0 ||
+	    (status = cmd_restore_find(rd, &n, number, &h)) != 0)
 		goto out;
 	memset(&req, 0, sizeof req);
 	req.names = &n;

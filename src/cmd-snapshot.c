@@ -8,38 +8,23 @@
  * they read its history until they are done, so that two snapshots of
  * one NAME never take one number, and no reset or restore makes its
  * container anew meanwhile. freeze takes its snapshot here too
- * (cmd_snapshot_take()).
+ * (snapshot_take()).
  */
-#include <sys/types.h>
 
 #include <err.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "alias.h"
 #include "engine.h"
-#include "keys.h"
 #include "machine.h"
 #include "name.h"
 #include "redock.h"
+#include "snapshot.h"
 #include "xmalloc.h"
 
-/* redock.h's, once there (cmd-commit.c, cmd-freeze.c). */
-char	*cmd_author(const char *user);
-int	 cmd_snapshot_take(const struct redock *rd,
-	    const struct cmd_machines *m, const char *verb, const char *message,
-	    int freeze, int *numberp);
-
 static int	cmd_snapshot_exec(const struct redock *, const struct args *);
-static int	history_lock(const struct redock *, struct engine *,
-		    const struct name *, const struct engine_container *,
-		    const char *, int *, struct machine_history *);
-static int	history_frozen(const struct machine_history *, const char *,
-		    const char *);
-static int	snapshot_numbers(const struct args *, int *);
 static int	snapshot_delete(const struct redock *, const struct args *);
 
 const struct cmd_entry cmd_snapshot_entry = {
@@ -57,135 +42,6 @@ const struct cmd_entry cmd_snapshot_entry = {
 	.exec = cmd_snapshot_exec,
 };
 
-/*
- * Takes the lock of the NAME n's alias and reads n's history under it
- * into *h: the alias of its container c (may be NULL), else of its
- * snapshots, else the one its TAG makes. Returns 0 with *lockp to
- * close(), or 1 after one line on stderr that begins with what; either
- * way *h is to be released.
- */
-static int
-history_lock(const struct redock *rd, struct engine *e, const struct name *n,
-    const struct engine_container *c, const char *what, int *lockp,
-    struct machine_history *h)
-{
-	struct error	 err;
-	const char	*alias = c != NULL ? machine_alias(c) : NULL;
-	char		 buf[ALIAS_MAX + 1], *home = NULL;
-	int		 status = 1;
-
-	*lockp = -1;
-	memset(h, 0, sizeof *h);
-	if (alias == NULL) {
-		if (machine_history(e, n->image, h, &err) == -1)
-			goto fail;
-		if (h->alias != NULL &&
-		    strlcpy(buf, h->alias, sizeof buf) < sizeof buf)
-			alias = buf;
-		machine_history_release(h);
-	}
-	if (alias == NULL) {
-		if (name_alias(n->tag, buf, sizeof buf, &err) == -1)
-			goto fail;
-		alias = buf;
-	}
-	if (keys_home(&rd->env, &home, &err) == -1 ||
-	    (*lockp = keys_host_lock(home, alias, &err)) == -1 ||
-	    machine_history(e, n->image, h, &err) == -1)
-		goto fail;
-	status = 0;
-	goto out;
-fail:
-	cmd_error(what, &err);
-out:
-	free(home);
-	return status;
-}
-
-/* cmd_frozen()'s line, for a history read already. */
-static int
-history_frozen(const struct machine_history *h, const char *what,
-    const char *name)
-{
-	if (h->frozen == 0)
-		return 0;
-	warnx("%s: it is frozen at snapshot %d: 'redock unfreeze %s' first",
-	    what, h->frozen, name);
-	return 1;
-}
-
-int
-cmd_snapshot_take(const struct redock *rd, const struct cmd_machines *m,
-    const char *verb, const char *message, int freeze, int *numberp)
-{
-	struct machine_history	 h;
-	struct engine_container	*c;
-	struct error		 err;
-	const struct name	*n = &m->names[0];
-	char			*what, *who = NULL;
-	int			 lock = -1, status = 1;
-
-	*numberp = 0;
-	memset(&h, 0, sizeof h);
-	xasprintf(&what, "cannot %s '%s'", verb, n->image);
-	if ((c = machine_by_name(m->cs, m->nc, n->image)) == NULL) {
-		warnx("%s: it has no container: 'redock start' makes one",
-		    what);
-		goto out;
-	}
-	if (history_lock(rd, m->e, n, c, what, &lock, &h) != 0 ||
-	    history_frozen(&h, what, n->image))
-		goto out;
-	who = cmd_author(rd->env.user);
-	if (machine_snapshot(m->e, c, n->image, &h, message, who, numberp,
-	    &err) == -1) {
-		cmd_error(what, &err);
-		goto out;
-	}
-	if (freeze && machine_freeze(m->e, n->image, *numberp, &err) == -1) {
-		free(what);
-		xasprintf(&what, "cannot %s '%s' at its new snapshot %d", verb,
-		    n->image, *numberp);
-		cmd_error(what, &err);
-		goto out;
-	}
-	status = 0;
-out:
-	if (lock != -1)
-		close(lock);
-	machine_history_release(&h);
-	free(who);
-	free(what);
-	return status;
-}
-
-/*
- * The SNAPSHOT operands (after the NAME) into v. Returns 0, or
- * EXIT_USAGE after one line on stderr for one that is no number.
- */
-static int
-snapshot_numbers(const struct args *args, int *v)
-{
-	const char	*errstr, *s;
-	char		*shown;
-	int		 i;
-
-	for (i = 1; i < args->argc; i++) {
-		s = args->argv[i];
-		/* Digits alone: strtonum() takes " 1" and "+1" too. */
-		v[i - 1] = (int)strtonum(s, 1, INT_MAX, &errstr);
-		if (errstr != NULL || s[strspn(s, "0123456789")] != '\0') {
-			shown = xvis(s);
-			warnx("not a snapshot number: '%s': they are 1, 2, ...: "
-			    "'redock snapshots %s' lists them", shown,
-			    args->argv[0]);
-			free(shown);
-			return EXIT_USAGE;
-		}
-	}
-	return 0;
-}
-
 static int
 snapshot_delete(const struct redock *rd, const struct args *args)
 {
@@ -201,14 +57,17 @@ snapshot_delete(const struct redock *rd, const struct args *args)
 	memset(&h, 0, sizeof h);
 	v = xcalloc(args->argc, sizeof *v);
 	one.argc = 1;
-	if ((status = snapshot_numbers(args, v)) != 0 ||
-	    (status = cmd_machines(rd, &one, "snapshot", 0, &m)) != 0)
+	for (i = 1; i < args->argc; i++) {
+		if ((status = snapshot_number(args->argv[i], &v[i - 1])) != 0)
+			goto out;
+	}
+	if ((status = cmd_machines(rd, &one, "snapshot", 0, &m)) != 0)
 		goto out;
 	name = m.names[0].image;
 	xasprintf(&what, "cannot remove snapshots of '%s'", name);
 	status = 1;
-	if (history_lock(rd, m.e, &m.names[0], machine_by_name(m.cs, m.nc,
-	    name), what, &lock, &h) != 0 || history_frozen(&h, what, name))
+	if (snapshot_lock(rd, m.e, &m.names[0], machine_by_name(m.cs, m.nc,
+	    name), what, &lock, &h) != 0 || snapshot_frozen(&h, what, name))
 		goto out;
 	/* Every number first: one it does not have removes none. */
 	for (i = 0; i < args->argc - 1; i++) {
@@ -272,7 +131,7 @@ cmd_snapshot_exec(const struct redock *rd, const struct args *args)
 		return EXIT_USAGE;
 	}
 	if ((status = cmd_machines(rd, args, "snapshot", 0, &m)) == 0 &&
-	    (status = cmd_snapshot_take(rd, &m, "snapshot", message, 0,
+	    (status = snapshot_take(rd, &m, "snapshot", message, 0,
 	    &number)) == 0)
 		printf("%d\n", number);	/* the result, also with -q */
 	cmd_machines_release(&m);

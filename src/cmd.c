@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include "mux.h"
 #include "name.h"
 #include "redock.h"
+#include "snapshot.h"
 #include "session.h"
 #include "settings.h"
 #include "start.h"
@@ -376,6 +378,25 @@ cmd_settle(const struct redock *rd, struct engine *e,
 	free(home);
 }
 
+/*
+ * user@host, as git would sign it: user ($USER), else the passwd entry.
+ * What commit and snapshot give the engine as the image's author.
+ */
+char *
+cmd_author(const char *user)
+{
+	struct passwd	*pw;
+	char		 host[256], *s;
+
+	if (user == NULL || *user == '\0')
+		user = (pw = getpwuid(getuid())) != NULL ? pw->pw_name : "?";
+	if (gethostname(host, sizeof host) == -1)
+		strlcpy(host, "localhost", sizeof host);
+	host[sizeof host - 1] = '\0';
+	xasprintf(&s, "%s@%s", user, host);
+	return s;
+}
+
 int
 cmd_frozen(const struct redock *rd, struct engine *e, const char *name,
     const char *verb)
@@ -389,11 +410,8 @@ cmd_frozen(const struct redock *rd, struct engine *e, const char *name,
 	xasprintf(&what, "cannot %s '%s'", verb, name);
 	if (machine_history(e, name, &h, &err) == -1)
 		cmd_error(what, &err);
-	else if (h.frozen != 0)
-		warnx("%s: it is frozen at snapshot %d: 'redock unfreeze %s' "
-		    "first", what, h.frozen, name);
 	else
-		frozen = 0;
+		frozen = snapshot_frozen(&h, what, name);
 	machine_history_release(&h);
 	free(what);
 	return frozen;

@@ -208,6 +208,13 @@ int	cmd_machine_running(const struct cmd_machines *m, const char *what,
 	    int *portp, const char **aliasp, struct settings *s);
 
 /*
+ * user@host, as git would sign it: user ($USER), else the passwd
+ * entry; what commit and snapshot give the engine as the image's author.
+ * Allocated.
+ */
+char	*cmd_author(const char *user);
+
+/*
  * Settles, quietly, what a reset or restore cut short left among the
  * containers cs (machine_settle()), updating cs and *np.
  */
