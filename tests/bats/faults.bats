@@ -160,18 +160,6 @@ where() {
 	fi
 }
 
-# Prints the tally of where[] as a TAP comment.
-tally() {
-	local k s=
-
-	for k in "${!seen[@]}"; do
-		s="$s $k: ${seen[$k]},"
-	done
-	echo "# $1 killed $RUNS times, stopped at:${s%,}" >&3
-	# Random points, not one: at least two different places were hit.
-	[ "${#seen[@]}" -ge 2 ]
-}
-
 @test "start killed at random points: the config stays whole, sync or the next start repairs" {
 	local -A seen=()
 

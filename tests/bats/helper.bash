@@ -280,3 +280,16 @@ fragment_port() {
 docker_port() {
 	docker port "$1" 22/tcp | sed -n 's/^127\.0\.0\.1://p'
 }
+
+# For the fault tests: prints the tally of the caller's seen[] (where a
+# killed command stopped, how often) as a TAP comment, and fails unless
+# the random points hit at least two different places.
+tally() {
+	local k s=
+
+	for k in "${!seen[@]}"; do
+		s="$s $k: ${seen[$k]},"
+	done
+	echo "# $1 killed $RUNS times, stopped at:${s%,}" >&3
+	[ "${#seen[@]}" -ge 2 ]
+}

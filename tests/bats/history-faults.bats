@@ -103,17 +103,6 @@ assert_settled() {
 	grep -qx 'user bob' <<<"$out"
 }
 
-# Prints the tally of seen[] as a TAP comment; at least two places hit.
-tally() {
-	local k s=
-
-	for k in "${!seen[@]}"; do
-		s="$s $k: ${seen[$k]},"
-	done
-	echo "# $1 killed $RUNS times, stopped at:${s%,}" >&3
-	[ "${#seen[@]}" -ge 2 ]
-}
-
 # The SIGKILL runs of "redock $1 hf$2 [$3]", each followed by sync and
 # ssh with strict checking: the file /mark holds $4 in a container made
 # anew, the run's number in the old one.
