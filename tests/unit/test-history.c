@@ -5,18 +5,13 @@
  * of a long TAG, and the next number never one given before. The
  * hashes in the names were computed apart (FNV-1a, 64 bits, in Python).
  */
-#include <sys/types.h>
-#include <sys/wait.h>
 
 #include <setjmp.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -31,8 +26,6 @@
 #define WEB	"redock-snapshot:web-d8360a78713d97a9-"
 #define LONG40	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 #define LONGREF	"redock-snapshot:" LONG40 "-0de20b0b86fffdf5-"
-
-static const struct env	noenv;
 
 /*
  * root:web's images, and one of anna:web with the same TAG: 1 and 3
@@ -72,80 +65,36 @@ static const char objects[] =
     " \"io.redock.snapshot.number\": \"2\"}}"
     "]}";
 
-struct fake {
-	char	*dir;
-	char	*host;
-	pid_t	 pid;
-};
-
-/* tests/fake-engine holding objects, on a socket of its own. */
+/* tests/fake-engine holding objects. */
 static struct fake *
-fake_up(void)
+fake_up(char **dirp)
 {
-	struct fake		*f = xcalloc(1, sizeof *f);
-	posix_spawn_file_actions_t fa;
-	const char		*tests = getenv("REDOCK_TESTS");
-	char			*prog, *sock, *file, *argv[5], line[16];
-	int			 fd[2];
-	FILE			*fp;
+	struct fake	*f;
+	char		*file;
 
-	f->dir = scratch_dir("history");
-	file = path_of(f->dir, "objects.json");
-	sock = path_of(f->dir, "docker.sock");
+	*dirp = scratch_dir("history");
+	file = path_of(*dirp, "objects.json");
 	file_put(file, objects, 0600);
-	xasprintf(&prog, "%s/fake-engine", tests != NULL ? tests : "tests");
-	xasprintf(&f->host, "unix://%s", sock);
-	argv[0] = prog;
-	argv[1] = sock;
-	argv[2] = (char *)"--objects";
-	argv[3] = file;
-	argv[4] = NULL;
-	assert_int_equal(pipe(fd), 0);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fd[1], STDOUT_FILENO);
-	posix_spawn_file_actions_addclose(&fa, fd[0]);
-	assert_int_equal(posix_spawn(&f->pid, prog, &fa, NULL, argv,
-	    NULL), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	close(fd[1]);
-	fp = fdopen(fd[0], "r");
-	assert_non_null(fgets(line, sizeof line, fp));
-	assert_string_equal(line, "ready\n");
-	fclose(fp);
-	free(prog);
-	free(sock);
+	f = fake_start("--objects", file, NULL);
 	free(file);
 	return f;
 }
 
 static void
-fake_down(struct fake *f)
+fake_down(struct fake *f, char *dir)
 {
-	kill(f->pid, SIGTERM);
-	waitpid(f->pid, NULL, 0);
-	tree_remove(f->dir);
-	free(f->dir);
-	free(f->host);
-	free(f);
-}
-
-static struct engine *
-engine_of(struct fake *f)
-{
-	struct engine	*e;
-	struct error	 err;
-
-	if (engine_open(&e, f->host, &noenv, &err) == -1)
-		fail_msg("engine_open: %s", err.message);
-	return e;
+	fake_stop(f);
+	tree_remove(dir);
+	free(dir);
 }
 
 static void
 snapshots_are_images_whose_name_and_labels_agree(void **state)
 {
 	struct machine_history	 h;
-	struct fake		*f = fake_up();
-	struct engine		*e = engine_of(f);
+	char			*dir;
+	struct fake		*f = fake_up(&dir);
+	struct engine		*e = fake_open(f);
 	struct error		 err;
 
 	(void)state;
@@ -166,15 +115,16 @@ snapshots_are_images_whose_name_and_labels_agree(void **state)
 	assert_int_equal(h.nids, 6);
 	machine_history_release(&h);
 	engine_free(e);
-	fake_down(f);
+	fake_down(f, dir);
 }
 
 static void
 a_long_tag_is_cut_to_forty_characters(void **state)
 {
 	struct machine_history	 h;
-	struct fake		*f = fake_up();
-	struct engine		*e = engine_of(f);
+	char			*dir;
+	struct fake		*f = fake_up(&dir);
+	struct engine		*e = fake_open(f);
 	struct error		 err;
 
 	(void)state;
@@ -187,15 +137,16 @@ a_long_tag_is_cut_to_forty_characters(void **state)
 	assert_null(h.alias);
 	machine_history_release(&h);
 	engine_free(e);
-	fake_down(f);
+	fake_down(f, dir);
 }
 
 static void
 a_name_without_history_has_none(void **state)
 {
 	struct machine_history	 h;
-	struct fake		*f = fake_up();
-	struct engine		*e = engine_of(f);
+	char			*dir;
+	struct fake		*f = fake_up(&dir);
+	struct engine		*e = fake_open(f);
 	struct error		 err;
 
 	(void)state;
@@ -206,7 +157,7 @@ a_name_without_history_has_none(void **state)
 	assert_null(h.alias);
 	machine_history_release(&h);
 	engine_free(e);
-	fake_down(f);
+	fake_down(f, dir);
 }
 
 static void
@@ -215,8 +166,9 @@ the_next_snapshot_follows_the_last_number_given(void **state)
 	struct machine_history	 h;
 	struct engine_container	*cs = NULL;
 	struct engine_image	 im;
-	struct fake		*f = fake_up();
-	struct engine		*e = engine_of(f);
+	char			*dir;
+	struct fake		*f = fake_up(&dir);
+	struct engine		*e = fake_open(f);
 	struct error		 err;
 	size_t			 n = 0;
 	int			 number;
@@ -244,7 +196,7 @@ the_next_snapshot_follows_the_last_number_given(void **state)
 	machine_history_release(&h);
 	engine_containers_free(cs, n);
 	engine_free(e);
-	fake_down(f);
+	fake_down(f, dir);
 }
 
 int

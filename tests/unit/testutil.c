@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <netinet/in.h>
 
@@ -14,6 +15,7 @@
 #include <ftw.h>
 #include <sched.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,6 +27,8 @@
 
 #include <cmocka.h>
 
+#include "engine.h"
+#include "env.h"
 #include "error.h"
 #include "keys.h"
 #include "tar.h"
@@ -307,4 +311,105 @@ archive_keys(const char *home, const char *alias, char **clientp,
 		*clientp = NULL;
 	}
 	return rv;
+}
+
+/* No variable set: the tests name their engine themselves. */
+static const struct env	fake_noenv;
+
+static const char *
+fake_tests_dir(void)
+{
+	const char	*d = getenv("REDOCK_TESTS");
+
+	return d != NULL ? d : "tests";
+}
+
+/* Starts tests/fake-engine with extra arguments, NULL-terminated. */
+struct fake *
+fake_start(const char *arg, ...)
+{
+	struct fake	*f;
+	const char	*argv[16];
+	char		*prog, line[64];
+	va_list		 ap;
+	int		 fd[2], n = 0;
+	FILE		*fp;
+
+	f = xcalloc(1, sizeof *f);
+	strlcpy(f->dir, "/tmp/redock-fake-XXXXXX", sizeof f->dir);
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->sock, sizeof f->sock, "%s/docker.sock", f->dir);
+	snprintf(f->log, sizeof f->log, "%s/requests", f->dir);
+	xasprintf(&f->host, "unix://%s", f->sock);
+	xasprintf(&prog, "%s/fake-engine", fake_tests_dir());
+
+	argv[n++] = prog;
+	argv[n++] = f->sock;
+	argv[n++] = "--log";
+	argv[n++] = f->log;
+	va_start(ap, arg);
+	for (; arg != NULL && n < 15; arg = va_arg(ap, const char *))
+		argv[n++] = arg;
+	va_end(ap);
+	argv[n] = NULL;
+
+	assert_int_equal(pipe(fd), 0);
+	f->pid = fork();
+	assert_true(f->pid != -1);
+	if (f->pid == 0) {
+		dup2(fd[1], 1);
+		close(fd[0]);
+		close(fd[1]);
+		execv(prog, (char *const *)argv);
+		_exit(127);
+	}
+	close(fd[1]);
+	fp = fdopen(fd[0], "r");
+	if (fgets(line, sizeof line, fp) == NULL ||
+	    strcmp(line, "ready\n") != 0)
+		fail_msg("%s did not start", prog);
+	fclose(fp);
+	free(prog);
+	return f;
+}
+
+void
+fake_stop(struct fake *f)
+{
+	int	status;
+
+	kill(f->pid, SIGTERM);
+	waitpid(f->pid, &status, 0);
+	unlink(f->log);
+	unlink(f->sock);
+	rmdir(f->dir);
+	free(f->host);
+	free(f);
+}
+
+/* How many requests the fake saw whose line contains s. */
+int
+fake_seen(struct fake *f, const char *s)
+{
+	char	 line[1024];
+	FILE	*fp;
+	int	 n = 0;
+
+	if ((fp = fopen(f->log, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof line, fp) != NULL)
+		n += strstr(line, s) != NULL;
+	fclose(fp);
+	return n;
+}
+
+struct engine *
+fake_open(struct fake *f)
+{
+	struct engine		*e;
+	struct error	 err;
+
+	if (engine_open(&e, f->host, &fake_noenv, &err) == -1)
+		fail_msg("engine_open: %s", err.message);
+	return e;
 }

@@ -1,7 +1,8 @@
 /*
  * testutil: what the C tests share: scratch directories, whole files,
- * modes, directory listings, and a tmpfs of their own for disk-full
- * tests. Linked into every program of tests/unit and tests/live.
+ * modes, directory listings, the fake engine, and a tmpfs of their own
+ * for disk-full tests. Linked into every program of tests/unit and
+ * tests/live.
  */
 #ifndef TESTUTIL_H
 #define TESTUTIL_H
@@ -11,7 +12,27 @@
 #include <stddef.h>
 #include <time.h>
 
+struct engine;
 struct error;
+
+/*
+ * tests/fake-engine ($REDOCK_TESTS, else tests/) on a socket of its own
+ * in a directory of its own, logging each request it sees: started
+ * with extra arguments (NULL-terminated), asked how many requests whose
+ * line contains s it saw, opened as an engine, stopped.
+ */
+struct fake {
+	char	 dir[64];
+	char	 sock[128];
+	char	 log[128];
+	char	*host;
+	pid_t	 pid;
+};
+
+struct fake	*fake_start(const char *arg, ...);
+void		 fake_stop(struct fake *f);
+int		 fake_seen(struct fake *f, const char *s);
+struct engine	*fake_open(struct fake *f);
 
 /* What tmpfs_mount()'s message starts with: no tmpfs could be had. */
 #define NO_TMPFS	"no tmpfs: "
