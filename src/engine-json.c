@@ -876,6 +876,20 @@ changes_keys(struct changes *c, const char *instr, json_t *o, int json)
 		changes_add(c, instr, key, NULL, json);
 }
 
+/* LABEL "K"="V"; a K with '=' cannot be (its parser splits there). */
+static void
+changes_label(struct changes *c, const char *key, const char *value)
+{
+	if (c->bad != NULL)
+		return;
+	if (strchr(key, '=') != NULL) {
+		c->bad = "LABEL";
+		c->why = "a name with '='";
+		return;
+	}
+	changes_add(c, "LABEL", key, value, 0);
+}
+
 /* "ENV K=V" for each "K=V" of a, LABEL "K"="V" for each of o. */
 static void
 changes_pairs(struct changes *c, json_t *a, json_t *o)
@@ -900,13 +914,8 @@ changes_pairs(struct changes *c, json_t *a, json_t *o)
 	if (!json_is_object(o))
 		return;
 	json_object_foreach(o, s, v) {
-		if (strchr(s, '=') != NULL) {
-			c->bad = "LABEL";	/* its parser splits at '=' */
-			c->why = "a name with '='";
-			return;
-		}
 		if (json_is_string(v))
-			changes_add(c, "LABEL", s, json_string_value(v), 0);
+			changes_label(c, s, json_string_value(v));
 	}
 }
 
@@ -973,6 +982,31 @@ out:
 	free(c.v);
 	json_decref(o);
 	return ret;
+}
+
+int
+engine_label_changes(const struct engine_labels *l, char ***changesp,
+    size_t *np, struct error *err)
+{
+	struct changes	 c;
+	size_t		 i;
+
+	*changesp = NULL;
+	*np = 0;
+	memset(&c, 0, sizeof c);
+	for (i = 0; l != NULL && i < l->n; i++)
+		changes_label(&c, l->keys[i], l->values[i]);
+	if (c.bad != NULL) {
+		error_set(err, ERROR_INPUT, 0, "a label cannot go into an "
+		    "image: %s", c.why);
+		for (i = 0; i < c.n; i++)
+			free(c.v[i]);
+		free(c.v);
+		return -1;
+	}
+	*changesp = c.v != NULL ? c.v : xcalloc(1, sizeof *c.v);
+	*np = c.n;
+	return 0;
 }
 
 /* Streams. */

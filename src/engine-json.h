@@ -51,6 +51,13 @@ int	engine_parse_min_version(const char *, size_t, char *, size_t,
 int	engine_parse_changes(const char *, size_t, char ***, size_t *,
 	    struct error *);
 /*
+ * The labels as LABEL instructions, quoted as engine_parse_changes()
+ * quotes them; one that no instruction can carry is ERROR_INPUT.
+ */
+struct engine_labels;
+int	engine_label_changes(const struct engine_labels *, char ***, size_t *,
+	    struct error *);
+/*
  * A streamed answer (POST /build, POST /images/create), one JSON object
  * a line, taken a line at a time: "stream" and "status" are progress,
  * the image's ID comes in "aux" (a build) or as a status of its own

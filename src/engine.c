@@ -1689,23 +1689,38 @@ query_add(struct engine *e, char **pathp, const char *key,
 	*pathp = s;
 }
 
+void
+engine_changes_free(char **changes, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; changes != NULL && i < n; i++)
+		free(changes[i]);
+	free(changes);
+}
+
 int
 engine_image_import(struct engine *e, int fd, const struct engine_import *im,
     char **idp, struct error *err)
 {
 	struct request	 rq;
 	struct stream	 st;
-	char		*path;
-	size_t		 i;
+	char		*path, **labels;
+	size_t		 i, nl;
 	int		 ret;
 
 	*idp = NULL;
+	if (engine_label_changes(im->labels, &labels, &nl, err) == -1)
+		return -1;
 	path = xstrdup("/images/create?fromSrc=-");
 	query_add(e, &path, "repo", im->repository);
 	query_add(e, &path, "tag", im->tag);
 	query_add(e, &path, "message", im->message);
 	for (i = 0; i < im->nchanges; i++)
 		query_add(e, &path, "changes", im->changes[i]);
+	for (i = 0; i < nl; i++)
+		query_add(e, &path, "changes", labels[i]);
+	engine_changes_free(labels, nl);
 	memset(&st, 0, sizeof st);
 	st.shown = "/images/create";
 	st.kind = ERROR_HTTP;

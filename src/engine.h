@@ -241,19 +241,29 @@ int	engine_container_export(struct engine *, const char *id, int fd,
  * there; redock:base sets none). The words are quoted so that
  * the engine takes each value as it is ($, \ and " escaped). A value
  * that no instruction can carry (a newline in it) is ERROR_INPUT.
- * *changesp is a NULL-terminated allocated array of allocated strings
- * (free each, then the array); *np how many.
+ * *changesp is a NULL-terminated allocated array of allocated strings,
+ * *np of them, for engine_changes_free().
  */
 int	engine_container_changes(struct engine *, const char *id,
 	    char ***changesp, size_t *np, struct error *);
 
-/* What an image import needs. NULL and 0 fields are left out. */
+void	engine_changes_free(char **changes, size_t n);
+
+/*
+ * What an image import needs. NULL and 0 fields are left out. labels
+ * go in as LABEL instructions after the changes, quoted as
+ * engine_container_changes() quotes (the last LABEL of a key is the
+ * one that counts); a key or value no instruction can carry is
+ * ERROR_INPUT, before anything is sent.
+ */
 struct engine_import {
-	const char	*repository;
-	const char	*tag;
-	const char	*message;
-	char *const	*changes;	/* Dockerfile instructions */
-	size_t		 nchanges;
+	const char			*repository;
+	const char			*tag;
+	const char			*message;
+	char *const			*changes;	/* Dockerfile
+							   instructions */
+	size_t				 nchanges;
+	const struct engine_labels	*labels;
 };
 
 /*

@@ -48,9 +48,6 @@ static void	history_add(struct machine_history *, const char *,
 		    const char *, const struct engine_image *);
 static int	snapshot_cmp(const void *, const void *);
 static int	temp_open(struct error *);
-static int	label_change(const char *, const char *, char **,
-		    struct error *);
-static void	changes_free(char **, size_t);
 static int	save_flat(struct engine *, const struct engine_container *,
 		    const struct engine_commit *, char **, struct error *);
 static int	mark_last(struct engine *, const char *, int, const char *,
@@ -267,54 +264,6 @@ temp_open(struct error *err)
 }
 
 /*
- * The instruction LABEL "key"="value" for an import's changes, each
- * word quoted as a Dockerfile takes it ($, \ and " escaped). No
- * instruction carries a newline.
- */
-static int
-label_change(const char *key, const char *value, char **changep,
-    struct error *err)
-{
-	const char	*words[2] = { key, value }, *s;
-	char		*out, *p;
-	size_t		 i;
-
-	*changep = NULL;
-	out = p = xcalloc(1, sizeof "LABEL " + 2 * (strlen(key) +
-	    strlen(value)) + sizeof "\"\"=\"\"");
-	p = stpcpy(p, "LABEL ");
-	for (i = 0; i < 2; i++) {
-		*p++ = i == 0 ? '"' : '=';
-		if (i == 1)
-			*p++ = '"';
-		for (s = words[i]; *s != '\0'; s++) {
-			if (*s == '\n' || *s == '\r') {
-				free(out);
-				error_set(err, ERROR_INPUT, 0, "the label '%s' "
-				    "holds a line break", key);
-				return -1;
-			}
-			if (*s == '$' || *s == '\\' || *s == '"')
-				*p++ = '\\';
-			*p++ = *s;
-		}
-		*p++ = '"';
-	}
-	*changep = out;
-	return 0;
-}
-
-static void
-changes_free(char **changes, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		free(changes[i]);
-	free(changes);
-}
-
-/*
  * machine_save() of a container whose image is deep: its file system,
  * exported into a temporary file while it is paused, imported as an
  * image of one layer with its configuration, cm's labels after its own
@@ -327,8 +276,7 @@ save_flat(struct engine *e, const struct engine_container *c,
 	struct engine_import	 im;
 	struct error		 uerr;
 	char		       **changes = NULL;
-	size_t			 n = 0, i;
-	size_t			 nl = cm->labels != NULL ? cm->labels->n : 0;
+	size_t			 n = 0;
 	int			 fd, paused = 0, rv = -1;
 
 	if ((fd = temp_open(err)) == -1)
@@ -348,13 +296,6 @@ save_flat(struct engine *e, const struct engine_container *c,
 	if (rv == -1 || (rv = engine_container_changes(e, c->id, &changes,
 	    &n, err)) == -1)
 		goto out;
-	changes = xreallocarray(changes, n + nl + 1, sizeof *changes);
-	for (i = 0; i < nl; i++, n++) {
-		if ((rv = label_change(cm->labels->keys[i],
-		    cm->labels->values[i], &changes[n], err)) == -1)
-			goto out;
-	}
-	changes[n] = NULL;
 	if (lseek(fd, 0, SEEK_SET) == -1) {
 		error_errno(err, "cannot read the export of '%s'", c->name);
 		rv = -1;
@@ -366,9 +307,10 @@ save_flat(struct engine *e, const struct engine_container *c,
 	im.message = cm->message;
 	im.changes = changes;
 	im.nchanges = n;
+	im.labels = cm->labels;
 	rv = engine_image_import(e, fd, &im, idp, err);
 out:
-	changes_free(changes, n);
+	engine_changes_free(changes, n);
 	close(fd);
 	return rv;
 }
@@ -449,25 +391,20 @@ mark_last(struct engine *e, const char *name, int number, const char *alias,
     struct error *err)
 {
 	static const char	 zeros[EMPTY_TAR_SIZE];
+	struct engine_labels	 labels = { NULL, NULL, 0 };
 	struct engine_image	 old;
 	struct engine_import	 im;
 	struct error		 ignored;
 	char			 tag[SNAPSHOT_TAG_MAX + 1], num[16];
 	char			 ref[SNAPSHOT_REF_MAX];
-	char			*changes[3] = { NULL }, *oldid = NULL, *id = NULL;
-	size_t			 n = 0;
-	int			 fd = -1, rv = -1;
+	char			*oldid = NULL, *id = NULL;
+	int			 fd, rv = -1;
 
 	snapshot_tag(name, MARK_LAST, tag, sizeof tag);
 	snapshot_ref(name, MARK_LAST, ref, sizeof ref);
 	snprintf(num, sizeof num, "%d", number);
-	if (label_change(MACHINE_LABEL_SNAPSHOT_OF, name, &changes[n++],
-	    err) == -1 || label_change(MACHINE_LABEL_SNAPSHOT_LAST, num,
-	    &changes[n++], err) == -1 || (alias != NULL &&
-	    label_change(MACHINE_LABEL_ALIAS, alias, &changes[n++], err) == -1))
-		goto out;
 	if ((fd = temp_open(err)) == -1)
-		goto out;
+		return -1;
 	if (write(fd, zeros, sizeof zeros) != (ssize_t)sizeof zeros ||
 	    lseek(fd, 0, SEEK_SET) == -1) {
 		error_errno(err, "cannot write an empty archive");
@@ -477,21 +414,22 @@ mark_last(struct engine *e, const char *name, int number, const char *alias,
 		oldid = xstrdup(old.id);
 		engine_image_release(&old);
 	}
+	engine_labels_add(&labels, MACHINE_LABEL_SNAPSHOT_OF, name);
+	engine_labels_add(&labels, MACHINE_LABEL_SNAPSHOT_LAST, num);
+	if (alias != NULL)
+		engine_labels_add(&labels, MACHINE_LABEL_ALIAS, alias);
 	memset(&im, 0, sizeof im);
 	im.repository = MACHINE_SNAPSHOT_REPOSITORY;
 	im.tag = tag;
-	im.changes = changes;
-	im.nchanges = n;
+	im.labels = &labels;
 	if (engine_image_import(e, fd, &im, &id, err) == -1)
 		goto out;
 	if (oldid != NULL && strcmp(oldid, id) != 0)
 		(void)engine_image_remove(e, oldid, 0, &ignored);
 	rv = 0;
 out:
-	if (fd != -1)
-		close(fd);
-	for (n = 0; n < 3; n++)
-		free(changes[n]);
+	close(fd);
+	engine_labels_release(&labels);
 	free(oldid);
 	free(id);
 	return rv;

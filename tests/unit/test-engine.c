@@ -1108,22 +1108,62 @@ fake_import(struct fake *f, int fd, const char *repo, char **idp,
     struct error *err)
 {
 	static char		 cmd[] = "CMD [\"a b\"]";
-	static char		 label[] = "LABEL \"k\"=\"\\$v&w\"";
-	char *const		 changes[] = { cmd, label };
+	char *const		 changes[] = { cmd };
+	struct engine_labels	 labels = { NULL, NULL, 0 };
 	struct engine		*e;
 	struct engine_import	 im;
 	int			 rc;
 
+	/* The labels follow the changes, quoted: LABEL "k"="\$v&w". */
+	engine_labels_add(&labels, "k", "$v&w");
 	memset(&im, 0, sizeof im);
 	im.repository = repo;
 	im.tag = "t 1";
 	im.message = "from redock";
 	im.changes = changes;
-	im.nchanges = 2;
+	im.nchanges = 1;
+	im.labels = &labels;
 	e = fake_open(f);
 	rc = engine_image_import(e, fd, &im, idp, err);
 	engine_free(e);
+	engine_labels_release(&labels);
 	return rc;
+}
+
+/* A label name with '=' or a value with a line break: nothing sent. */
+static void
+a_label_no_instruction_can_carry_is_refused_before_sending(void)
+{
+	struct engine_labels	 labels = { NULL, NULL, 0 };
+	struct engine_import	 im;
+	struct engine		*e;
+	struct error		 err;
+	struct fake		*f;
+	char			*id;
+	int			 pfd[2], i;
+
+	f = fake_start(NULL);
+	e = fake_open(f);
+	for (i = 0; i < 2; i++) {
+		engine_labels_add(&labels, i == 0 ? "a=b" : "k",
+		    i == 0 ? "v" : "two\nlines");
+		memset(&im, 0, sizeof im);
+		im.repository = "importok";
+		im.labels = &labels;
+		assert_int_equal(pipe(pfd), 0);
+		close(pfd[1]);
+		assert_int_equal(engine_image_import(e, pfd[0], &im, &id,
+		    &err), -1);
+		close(pfd[0]);
+		assert_null(id);
+		assert_int_equal(err.kind, ERROR_INPUT);
+		assert_non_null(strstr(err.message, i == 0 ? "'='" :
+		    "line break"));
+		engine_labels_release(&labels);
+	}
+	assert_int_equal(fake_seen(f, "images/create"), 0);
+	engine_free(e);
+	fake_stop(f);
 }
 
 static void
@@ -1188,6 +1228,7 @@ an_import_streams_its_archive_and_tells_a_failure(void **state)
 	assert_string_equal(err.message,
 	    "something broke inside the fake engine");
 	fake_stop(f);
+	a_label_no_instruction_can_carry_is_refused_before_sending();
 }
 
 static void
