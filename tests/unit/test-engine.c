@@ -32,14 +32,6 @@
 /* No variable set: the tests name their engine themselves. */
 static const struct env	noenv;
 
-static const char *
-tests_dir(void)
-{
-	const char	*d = getenv("REDOCK_TESTS");
-
-	return d != NULL ? d : "tests";
-}
-
 /* The fixture's bytes, NUL-terminated; *lenp is their number. */
 static char *
 fixture(const char *name, size_t *lenp)

@@ -316,8 +316,8 @@ archive_keys(const char *home, const char *alias, char **clientp,
 /* No variable set: the tests name their engine themselves. */
 static const struct env	fake_noenv;
 
-static const char *
-fake_tests_dir(void)
+const char *
+tests_dir(void)
 {
 	const char	*d = getenv("REDOCK_TESTS");
 
@@ -341,7 +341,7 @@ fake_start(const char *arg, ...)
 	snprintf(f->sock, sizeof f->sock, "%s/docker.sock", f->dir);
 	snprintf(f->log, sizeof f->log, "%s/requests", f->dir);
 	xasprintf(&f->host, "unix://%s", f->sock);
-	xasprintf(&prog, "%s/fake-engine", fake_tests_dir());
+	xasprintf(&prog, "%s/fake-engine", tests_dir());
 
 	argv[n++] = prog;
 	argv[n++] = f->sock;

@@ -15,6 +15,9 @@
 struct engine;
 struct error;
 
+/* The tests' directory: $REDOCK_TESTS, else "tests". */
+const char	*tests_dir(void);
+
 /*
  * tests/fake-engine ($REDOCK_TESTS, else tests/) on a socket of its own
  * in a directory of its own, logging each request it sees: started
