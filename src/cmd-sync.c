@@ -114,7 +114,8 @@ struct sync {
 };
 
 static int	sync_open(struct sync *);
-static void	sync_settled(const struct engine_container *, int, void *);
+static void	sync_settled(const struct engine_container *,
+		    enum machine_settled, void *);
 static int	orphan_hold(const char *, const struct engine_container *,
 		    const char *);
 static int	container_skipped(struct sync *,
@@ -177,26 +178,29 @@ sync_open(struct sync *s)
 
 /* Says what machine_settle() did with the new container c. */
 static void
-sync_settled(const struct engine_container *c, int kept, void *arg)
+sync_settled(const struct engine_container *c, enum machine_settled what,
+    void *arg)
 {
 	struct sync	*s = arg;
 	char		*shown;
-	size_t		 len;
 
 	if (s->rd->verbosity < 0)
 		return;
 	shown = xvis(machine_name(c));
-	len = strlen(c->name);
-	if (kept)
+	switch (what) {
+	case MACHINE_SETTLED_KEPT:
 		printf("finished making '%s' anew: a reset or restore was cut "
 		    "short\n", shown);
-	else if (len >= sizeof MACHINE_OLD_SUFFIX && strcmp(c->name + len -
-	    (sizeof MACHINE_OLD_SUFFIX - 1), MACHINE_OLD_SUFFIX) == 0)
+		break;
+	case MACHINE_SETTLED_OLD_GONE:
 		printf("removed the old container of '%s' that a reset or "
 		    "restore replaced\n", shown);
-	else
+		break;
+	case MACHINE_SETTLED_NEW_GONE:
 		printf("removed the new container of '%s' that a cut-short "
 		    "reset or restore left\n", shown);
+		break;
+	}
 	free(shown);
 }
 

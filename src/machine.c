@@ -570,7 +570,9 @@ settle_spare(struct engine *e, struct engine_container *cs, size_t *np,
 			return -1;
 		}
 		if (settled != NULL)
-			settled(c, 0, arg);
+			settled(c, rank(c) == RANK_OLD ?
+			    MACHINE_SETTLED_OLD_GONE : MACHINE_SETTLED_NEW_GONE,
+			    arg);
 		settle_drop(cs, np, *ip);
 		return 0;
 	}
@@ -591,7 +593,7 @@ settle_spare(struct engine *e, struct engine_container *cs, size_t *np,
 	free(c->name);
 	c->name = xstrdup(machine_alias(c));
 	if (settled != NULL)
-		settled(c, 1, arg);
+		settled(c, MACHINE_SETTLED_KEPT, arg);
 	return 0;
 }
 

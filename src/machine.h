@@ -112,13 +112,18 @@ const char *machine_image_name(const struct engine_image *im);
 #define MACHINE_OLD_SUFFIX	".old"
 int	machine_spare(const struct engine_container *c);
 
-/*
- * Tells the caller of machine_settle() what it did with the spare c:
- * kept, it was renamed to its alias (c->name is that now) and is its
- * NAME's container; else it was removed.
- */
-typedef void machine_settled_fn(const struct engine_container *c, int kept,
-	    void *arg);
+/* What machine_settle() did with a spare. */
+enum machine_settled {
+	MACHINE_SETTLED_KEPT,		/* renamed to its alias (c->name is
+					   that now): the NAME's container */
+	MACHINE_SETTLED_NEW_GONE,	/* a new one, removed: the old one
+					   stays */
+	MACHINE_SETTLED_OLD_GONE	/* an old one renamed aside, removed */
+};
+
+/* Tells the caller of machine_settle() what it did with the spare c. */
+typedef void machine_settled_fn(const struct engine_container *c,
+	    enum machine_settled what, void *arg);
 
 /*
  * Settles what a reset or restore cut short left among the n containers
