@@ -21,19 +21,6 @@ setup() {
 	T=z${REDOCK_TEST_RUN//[!a-z0-9]/}
 }
 
-# Snapshots are of the repository redock-snapshot, labelled with their
-# NAME: tests/objects does not see them, so they go here (delete has
-# removed them when the test passed). The newest first: each is a child
-# of the one before, which the engine keeps while the child is there.
-teardown() {
-	redock_teardown
-	docker images -q --no-trunc \
-	    --filter "label=io.redock.snapshot.of=$USER:${T}" | sort -u |
-	    xargs -r docker image inspect --format '{{.Created}} {{.Id}}' |
-	    sort -r | awk '{ print $2 }' |
-	    xargs -r docker rmi -f >/dev/null 2>&1 || true
-}
-
 # The number of layers of snapshot $1 of NAME $T.
 layers() {
 	docker image inspect -f '{{len .RootFS.Layers}}' "$(docker images -q \

@@ -33,20 +33,23 @@ redock_setup() {
 }
 
 # Removes what this run made in the engine (tests/objects says what):
-# containers first, so that their images can go.
+# containers first, so that their images can go; images the newest
+# first, since the engine keeps an image while one made from it is
+# there (a snapshot of a container restored from a snapshot).
 redock_cleanup() {
-	local objects ids
+	local objects ids id
 
 	docker version >/dev/null 2>&1 || return 0
 	objects=$("$TOP/tests/objects" "$REDOCK_TEST_RUN")
 	ids=$(awk '$1 == "container" { print $2 }' <<<"$objects")
 	[ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1 || true
 	ids=$(awk '$1 == "image" { print $2 }' <<<"$objects")
-	[ -z "$ids" ] || docker rmi -f $ids >/dev/null 2>&1 || true
-	# An image whose child went in the same call may stay: once more.
-	objects=$("$TOP/tests/objects" "$REDOCK_TEST_RUN")
-	ids=$(awk '$1 == "image" { print $2 }' <<<"$objects")
-	[ -z "$ids" ] || docker rmi -f $ids >/dev/null 2>&1 || true
+	[ -n "$ids" ] || return 0
+	for id in $ids; do
+		echo "$(docker image inspect -f '{{.Created}}' "$id" \
+		    2>/dev/null) $id"
+	done | sort -r | awk '{ print $2 }' |
+	    xargs -r docker rmi -f >/dev/null 2>&1 || true
 }
 
 redock_teardown() {

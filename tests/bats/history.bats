@@ -43,7 +43,6 @@ setup_file() {
 teardown_file() {
 	file_env
 	redock_cleanup
-	snapshots_cleanup
 }
 
 # Every test runs in the file's HOME, REDOCK_HOME and USER, where the
@@ -62,20 +61,6 @@ setup() {
 # Nothing per test: the file's clean-up takes what the tests made.
 teardown() {
 	:
-}
-
-# Removes the snapshots of this run's NAMEs: every image labelled as of
-# a NAME that starts with the run's id (snapshots, marks, and those left
-# without a name), once redock_cleanup took the containers that use
-# them. The newest first: a snapshot of a restored container is a child
-# of the one restored, which the engine keeps while the child is there.
-snapshots_cleanup() {
-	docker version >/dev/null 2>&1 || return 0
-	docker images -q --no-trunc --filter label=io.redock.snapshot.of |
-	    sort -u | xargs -r docker image inspect --format \
-	    '{{.Created}} {{.Id}} {{index .Config.Labels "io.redock.snapshot.of"}}' |
-	    awk -v p="$REDOCK_TEST_RUN" 'index($3, p) == 1' | sort -r |
-	    awk '{ print $2 }' | xargs -r docker rmi -f >/dev/null 2>&1 || true
 }
 
 # The images labelled as of NAME $1 (snapshots and marks), IDs sorted.
