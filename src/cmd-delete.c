@@ -21,6 +21,7 @@
 #include "machine.h"
 #include "name.h"
 #include "redock.h"
+#include "snapshot.h"
 #include "xmalloc.h"
 
 static int	cmd_delete_exec(const struct redock *, const struct args *);
@@ -31,9 +32,8 @@ static int	delete_key(const struct redock *, struct engine *,
 		    const char *);
 static int	delete_orphan_key(const struct redock *, struct engine *,
 		    const struct name *);
-static int	delete_find(const struct redock *, struct engine *,
-		    const struct name *, const char *, int *, char **,
-		    struct machine_history *);
+static int	delete_find(struct engine *, const struct name *,
+		    const char *, int *, char **, struct machine_history *);
 static int	delete_none(const struct redock *, struct engine *,
 		    const struct name *, const struct engine_container *,
 		    const char *);
@@ -142,8 +142,8 @@ delete_orphan_key(const struct redock *rd, struct engine *e,
  * cannot tell, or the image NAME is not redock's.
  */
 static int
-delete_find(const struct redock *rd, struct engine *e, const struct name *n,
-    const char *what, int *havep, char **aliasp, struct machine_history *h)
+delete_find(struct engine *e, const struct name *n, const char *what,
+    int *havep, char **aliasp, struct machine_history *h)
 {
 	struct engine_image	 im;
 	struct error		 err;
@@ -152,12 +152,12 @@ delete_find(const struct redock *rd, struct engine *e, const struct name *n,
 	*havep = 0;
 	*aliasp = NULL;
 	memset(h, 0, sizeof *h);
-	if (cmd_frozen(rd, e, n->image, "delete"))
-		return 1;
 	if (machine_history(e, n->image, h, &err) == -1) {
 		cmd_error(what, &err);
 		return 1;
 	}
+	if (snapshot_frozen(h, what, n->image))
+		return 1;
 	if (engine_image_inspect(e, n->image, &im, &err) == -1) {
 		if (ERROR_NOTFOUND(&err))
 			return 0;
@@ -211,7 +211,7 @@ delete_one(const struct redock *rd, const struct cmd_machines *m,
 
 	xasprintf(&what, "cannot delete '%s'", n->image);
 	c = machine_by_name(m->cs, m->nc, n->image);
-	if (delete_find(rd, e, n, what, &have, &alias, &h) != 0)
+	if (delete_find(e, n, what, &have, &alias, &h) != 0)
 		goto out;
 	if (!have && h.nids == 0) {
 		status = delete_none(rd, e, n, c, what);

@@ -50,18 +50,17 @@ cmd_restore_find(const struct redock *rd, const struct name *n,
 	if ((e = cmd_engine_open(rd, &status)) == NULL)
 		return status;
 	status = 1;
-	if (cmd_frozen(rd, e, n->image, "restore"))
-		goto out;
-	if (machine_history(e, n->image, h, &err) == -1) {
-		xasprintf(&what, "cannot restore '%s'", n->image);
+	xasprintf(&what, "cannot restore '%s'", n->image);
+	if (machine_history(e, n->image, h, &err) == -1)
 		cmd_error(what, &err);
-		free(what);
-	} else if (machine_history_find(h, number) == NULL)
-		warnx("cannot restore '%s': it has no snapshot %d: 'redock "
-		    "snapshots %s' lists them", n->image, number, n->image);
-	else
-		status = 0;
-out:
+	else if (!snapshot_frozen(h, what, n->image)) {
+		if (machine_history_find(h, number) != NULL)
+			status = 0;
+		else
+			warnx("%s: it has no snapshot %d: 'redock snapshots "
+			    "%s' lists them", what, number, n->image);
+	}
+	free(what);
 	engine_free(e);
 	return status;
 }
