@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "engine.h"
 #include "machine.h"
 #include "name.h"
 #include "redock.h"
@@ -103,18 +104,19 @@ print_table(const struct machine_history *h)
 static int
 cmd_snapshots_exec(const struct redock *rd, const struct args *args)
 {
-	struct cmd_machines	 m;
 	struct machine_history	 h;
+	struct engine		*e = NULL;
 	struct error		 err;
+	struct name		 n;
 	char			*what;
 	int			 status;
 
 	memset(&h, 0, sizeof h);
-	if ((status = cmd_machines(rd, args, "list snapshots", 0, &m)) != 0)
-		goto out;
-	if (machine_history(m.e, m.names[0].image, &h, &err) == -1) {
-		xasprintf(&what, "cannot list the snapshots of '%s'",
-		    m.names[0].image);
+	if ((status = cmd_name(rd, args->argv[0], &n)) != 0 ||
+	    (e = cmd_engine_open(rd, &status)) == NULL)
+		return status;
+	if (machine_history(e, n.image, &h, &err) == -1) {
+		xasprintf(&what, "cannot list the snapshots of '%s'", n.image);
 		cmd_error(what, &err);
 		free(what);
 		status = 1;
@@ -122,8 +124,7 @@ cmd_snapshots_exec(const struct redock *rd, const struct args *args)
 		print_json(&h);
 	else
 		print_table(&h);
-out:
 	machine_history_release(&h);
-	cmd_machines_release(&m);
+	engine_free(e);
 	return status;
 }
