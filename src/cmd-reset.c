@@ -56,11 +56,11 @@ static int
 cmd_reset_exec(const struct redock *rd, const struct args *args)
 {
 	struct start_request	 req;
-	struct settings		 asked;
+	struct settings		*asked;		/* none: the old ones' */
 	struct name		*names;
 	int			 i, status = 0;
 
-	settings_init(&asked);
+	asked = xcalloc(args->argc, sizeof *asked);
 	names = xcalloc(args->argc, sizeof *names);
 	for (i = 0; i < args->argc && status == 0; i++)
 		status = start_name(rd, args->argv[i], 0, &names[i]);
@@ -71,11 +71,11 @@ cmd_reset_exec(const struct redock *rd, const struct args *args)
 	memset(&req, 0, sizeof req);
 	req.names = names;
 	req.n = args->argc;
-	req.asked = &asked;
+	req.asked = asked;
 	req.anew = 1;
 	status = start_names(rd, &req, NULL);
 out:
-	settings_release(&asked);
+	free(asked);
 	free(names);
 	return status;
 }

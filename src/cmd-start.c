@@ -175,11 +175,11 @@ cmd_start_operands(const struct redock *rd, const struct args *args,
 		    "it");
 		return EXIT_USAGE;
 	}
-	if (hostname != NULL && !start_hostname_valid(hostname)) {
+	if (hostname != NULL && !name_hostname_valid(hostname)) {
 		shown = xvis(hostname);
 		warnx("invalid host name '%s': give 1 to %d letters, digits, "
 		    "'_', '.' and '-', starting with a letter, digit or '_'",
-		    shown, START_HOSTNAME_MAX);
+		    shown, NAME_HOSTNAME_MAX);
 		free(shown);
 		return EXIT_USAGE;
 	}

@@ -77,6 +77,7 @@ engine_container_release(struct engine_container *c)
 	free(c->image);
 	free(c->image_id);
 	free(c->hostname);
+	free(c->started_at);
 	free(c->state);
 	engine_labels_release(&c->labels);
 	free(c->ports);
@@ -430,6 +431,7 @@ engine_parse_container_inspect(const char *s, size_t len,
 	c->hostname = json_strdup(json_object_get(o, "Config"), "Hostname");
 	state = json_object_get(o, "State");
 	c->state = json_strdup(state, "Status");
+	c->started_at = json_strdup(state, "StartedAt");
 	c->running = json_is_true(json_object_get(state, "Running"));
 	if ((t = json_string_value(json_object_get(o, "Created"))) != NULL &&
 	    (c->created = engine_parse_time(t)) == -1)

@@ -1243,6 +1243,21 @@ out:
 }
 
 int
+engine_container_download(struct engine *e, const char *id,
+    const char *path, size_t max, void **datap, size_t *lenp,
+    struct error *err)
+{
+	(void)e;
+	(void)id;
+	(void)path;
+	(void)max;
+	*datap = NULL;
+	*lenp = 0;
+	error_set(err, ERROR_SYSTEM, 0, "download: not built yet");
+	return -1;
+}
+
+int
 engine_container_upload(struct engine *e, const char *id, const char *dir,
     const void *tar, size_t len, struct error *err)
 {

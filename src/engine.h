@@ -61,6 +61,9 @@ struct engine_container {
 	char			*image;		/* as given at create */
 	char			*image_id;
 	char			*hostname;	/* inspect only, else NULL */
+	char			*started_at;	/* inspect only: State.StartedAt
+						   as the engine wrote it, or
+						   NULL */
 	char			*state;		/* "running", "exited", ... */
 	int			 running;
 	time_t			 created;
@@ -205,6 +208,16 @@ int	engine_container_list(struct engine *, const struct engine_labels *,
 /* The last n lines (all if n < 1) of stdout and stderr, as a string. */
 int	engine_container_logs(struct engine *, const char *, int, char **,
 	    struct error *);
+/*
+ * The tar archive of path in the container's file system (GET
+ * /containers/ID/archive), at most max bytes of it: *datap (allocated)
+ * and *lenp. ERROR_NOTFOUND when the path is not there; a longer
+ * archive is an error (ERROR_PROTOCOL).
+ */
+int	engine_container_download(struct engine *, const char *id,
+	    const char *path, size_t max, void **datap, size_t *lenp,
+	    struct error *err);
+
 /* Unpacks a tar archive into the container's file system at path. */
 int	engine_container_upload(struct engine *, const char *, const char *,
 	    const void *, size_t, struct error *);

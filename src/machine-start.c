@@ -98,6 +98,7 @@ machine_start_release(struct machine_start *ms)
 	free(ms->id);
 	free(ms->stale);
 	free(ms->old);
+	free(ms->started_at);
 	tar_free(ms->keys);
 	engine_free(ms->e);
 	settings_release(&ms->asked);
@@ -213,6 +214,8 @@ start_existing(const struct machine_start_context *ctx,
 		free(shown);
 		return -1;
 	}
+	if (ms->asked.given & SETTINGS_HOOKS)
+		settings_hooks_take(&ms->settings, &ms->asked);
 	if (start_other(ctx, ms, err) == -1)
 		return -1;
 	ms->id = xstrdup(c->id);
@@ -271,8 +274,8 @@ start_free(const struct machine_start_context *ctx,
 
 /*
  * The image to make the NAME's container from, ms->from (made anew
- * from a snapshot), else the NAME's own, else BASE_IMAGE; and into *s
- * (may be NULL) the settings it carries.
+ * from a snapshot), else the NAME's own, else ms->base or BASE_IMAGE;
+ * and into *s (may be NULL) the settings the NAME's own carries.
  */
 static int
 start_image_pick(const struct machine_start_context *ctx,
@@ -291,7 +294,7 @@ start_image_pick(const struct machine_start_context *ctx,
 	}
 	if (!ERROR_NOTFOUND(err) || ms->from != NULL)
 		return -1;
-	ms->image = BASE_IMAGE;
+	ms->image = ms->base != NULL ? ms->base : BASE_IMAGE;
 	return 0;
 }
 
@@ -620,6 +623,8 @@ start_boot(const struct machine_start_context *ctx,
 		return -1;
 	if (engine_container_inspect(ms->e, ms->id, &c, err) == -1)
 		return -1;
+	free(ms->started_at);
+	ms->started_at = c.started_at != NULL ? xstrdup(c.started_at) : NULL;
 	if ((*portp = machine_port(&c)) == 0) {
 		if (!c.running) {
 			machine_log_tail(ms->e, ms->id, LOG_LINES, &log);

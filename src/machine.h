@@ -30,6 +30,7 @@
 
 #include "alias.h"
 #include "error.h"
+#include "session.h"
 #include "settings.h"
 
 struct engine;
@@ -614,6 +615,13 @@ struct machine_start {
 	 */
 	int			 anew;
 	const char		*from;
+	/*
+	 * Set by the caller after machine_start_init(): the image a new
+	 * container is made from when the NAME has none of its own (the
+	 * project file's "image"; NULL: BASE_IMAGE). Its files alone: the
+	 * settings are those asked, none of its labels.
+	 */
+	const char		*base;
 
 	/* What machine_start_prepare() found. */
 	char			*id;		/* its container, or NULL */
@@ -634,6 +642,9 @@ struct machine_start {
 	int			 joined;	/* another start's container */
 	enum machine_started	 started;	/* on success */
 	int			 port;		/* sshd's, on success */
+	char			*started_at;	/* on success: when the container
+						   started, as its State.StartedAt
+						   says (machine_hooks()) */
 	struct error		 cleanup;	/* on failure: why the container
 						   it made stayed (ERROR_OK: it
 						   made none, or it went) */
@@ -707,5 +718,65 @@ int	machine_start(const struct machine_start_context *ctx,
 void	machine_start_abandon(const struct machine_start_context *ctx,
 	    struct machine_start *ms);
 void	machine_start_release(struct machine_start *ms);
+
+/*
+ * Hooks (machine-hooks.c): the on-create, on-upgrade and on-start of a
+ * NAME's settings (settings.h), run in its running container through
+ * "sh -c" as its login user, over redock's own SSH session
+ * (session_exec()), in that order, each when it is due:
+ *
+ *   on-create	when the container's marker does not hold the hash of
+ *		its text: once per container made from an image that has
+ *		not run it (commit and snapshot keep the marker; a new text
+ *		runs again)
+ *   on-upgrade	when asked (start --upgrade)
+ *   on-start	when the marker does not hold the container's StartedAt:
+ *		once after every start, and again next time if it failed
+ *
+ * The marker, MACHINE_HOOKS_MARKER in the container's file system, is
+ * read and written through the engine (root's, whoever the login user
+ * is), and written after each hook that succeeded, so a hook that fails
+ * runs again next time. The alias's lock (keys_host_lock()) is held from
+ * the marker's reading to its last writing, so that two starts of one
+ * NAME never run a hook twice.
+ */
+#define MACHINE_HOOKS_MARKER	"/var/lib/redock/hooks"
+
+/* The lines of a failed hook's output that machine_hooks() keeps. */
+#define MACHINE_HOOKS_TAIL	5
+
+/* What machine_hooks() runs, and how one failed. */
+struct machine_hooks {
+	const char		*home;		/* redock's, for the keys */
+	const char		*alias;
+	const char		*id;		/* the container, running */
+	int			 port;		/* its sshd's */
+	const char		*started_at;	/* machine_start's */
+	const struct settings	*settings;	/* the hooks, the login user,
+						   agent forwarding */
+	int			 upgrade;	/* run on-upgrade */
+	int			 timeout;	/* s, to connect */
+	session_output_fn	*out;		/* the hooks' output */
+	void			*arg;
+	const volatile sig_atomic_t *interrupted;	/* may be NULL */
+
+	/* When one failed (-1 with *err), which, and how. */
+	int			 failed;	/* an enum settings_hook, or -1 */
+	int			 status;	/* its exit status, or -1 */
+	char			*tail;		/* the last MACHINE_HOOKS_TAIL
+						   lines of its output, each
+						   ending in '\n', escaped
+						   (xvis()); allocated, or NULL */
+};
+
+/*
+ * Runs the hooks of h that are due (none: no engine call, no session).
+ * Returns 0, or -1 with *err: a hook that failed ("its on-create hook
+ * exited with status 2"; h->failed, h->status and h->tail say more),
+ * or could not run, or the marker could not be read or written. The
+ * caller frees h->tail.
+ */
+int	machine_hooks(struct engine *, const struct env *env,
+	    struct machine_hooks *h, struct error *err);
 
 #endif /* MACHINE_H */

@@ -208,3 +208,19 @@ small:
 	free(shown);
 	return -1;
 }
+
+int
+name_hostname_valid(const char *s)
+{
+	size_t	i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if ((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		    (i > 0 && (s[i] == '-' || s[i] == '.')))
+			continue;
+		return 0;
+	}
+	return i > 0 && i <= NAME_HOSTNAME_MAX;
+}

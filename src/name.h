@@ -12,6 +12,8 @@
 #define NAME_REPOSITORY_MAX	255	/* Docker's limit on a name */
 #define NAME_TAG_MAX		128
 #define NAME_ALIAS_SUFFIX	"-container"
+/* A label of a host name, and Linux's limit on one. */
+#define NAME_HOSTNAME_MAX	63
 
 struct name {
 	char	repository[NAME_REPOSITORY_MAX + 1];
@@ -38,5 +40,12 @@ int	name_parse(struct name *n, const char *arg, const char *user,
  */
 int	name_alias(const char *hostname, char *buf, size_t size,
 	    struct error *err);
+
+/*
+ * Is s a host name as the kernel takes it and a TAG spells it: 1 to
+ * NAME_HOSTNAME_MAX letters, digits, '_', '.' and '-', not starting
+ * with '-' or '.'?
+ */
+int	name_hostname_valid(const char *s);
 
 #endif

@@ -1200,3 +1200,20 @@ session_quote(int argc, char *const *argv)
 	*o = '\0';
 	return out;
 }
+
+int
+session_exec(struct session *s, const char *command, int flags,
+    const struct env *env, session_output_fn *out, void *arg,
+    const volatile sig_atomic_t *stop, int *statusp, struct error *err)
+{
+	(void)s;
+	(void)command;
+	(void)flags;
+	(void)env;
+	(void)out;
+	(void)arg;
+	(void)stop;
+	*statusp = -1;
+	error_set(err, ERROR_SYSTEM, 0, "session_exec: not built yet");
+	return -1;
+}

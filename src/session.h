@@ -17,6 +17,9 @@
 #ifndef SESSION_H
 #define SESSION_H
 
+#include <signal.h>
+#include <stddef.h>
+
 #include "error.h"
 
 struct env;
@@ -68,6 +71,30 @@ int	session_open(struct session **, const char *home, const char *alias,
  */
 int	session_run(struct session *, const char *command, int flags,
 	    const struct env *env, int *statusp, int *signalp,
+	    struct error *err);
+
+/*
+ * Where session_exec() sends the command's output as it comes: len
+ * bytes of its standard output (is_stderr 0) or of its standard error.
+ */
+typedef void session_output_fn(const char *data, size_t len, int is_stderr,
+	    void *arg);
+
+/*
+ * Runs command in a channel of its own, for a caller that is not at the
+ * user's terminal (start's hooks, a thread per NAME, a session each):
+ * no pseudo-terminal, no input (the command reads EOF at once), env's
+ * LANG and LC_* passed on, the output handed to out as it comes, and no
+ * signal disposition touched, so that threads may run it at once. With
+ * SESSION_AGENT (the only flag it takes) the agent is forwarded as
+ * session_run() does. Once *stop (may be NULL) is not 0, looked at at
+ * least every 100 ms, the command is sent TERM and the run ends: -1
+ * with *err "interrupted" (ERROR_SYSTEM). *statusp is the command's
+ * exit status, or 128+N when a signal N killed it.
+ */
+int	session_exec(struct session *, const char *command, int flags,
+	    const struct env *env, session_output_fn *out, void *arg,
+	    const volatile sig_atomic_t *stop, int *statusp,
 	    struct error *err);
 
 /* Closes the connection; accepts NULL. */

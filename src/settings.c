@@ -26,6 +26,43 @@ static int	 user_from(json_t *, struct settings_user **, struct error *);
 static int	 mounts_from(json_t *, struct settings *, struct error *);
 static int	 path_ok(const char *);
 
+static const char *const hook_names[SETTINGS_NHOOKS] = {
+	[SETTINGS_HOOK_CREATE] = "on-create",
+	[SETTINGS_HOOK_START] = "on-start",
+	[SETTINGS_HOOK_UPGRADE] = "on-upgrade",
+	[SETTINGS_HOOK_TEST] = "test",
+};
+
+const char *
+settings_hook_name(enum settings_hook h)
+{
+	return hook_names[h];
+}
+
+int
+settings_hook_find(const char *name)
+{
+	int	h;
+
+	for (h = 0; h < SETTINGS_NHOOKS; h++) {
+		if (strcmp(hook_names[h], name) == 0)
+			return h;
+	}
+	return -1;
+}
+
+void
+settings_hooks_take(struct settings *to, const struct settings *from)
+{
+	int	h;
+
+	for (h = 0; h < SETTINGS_NHOOKS; h++) {
+		free(to->hooks[h]);
+		to->hooks[h] = dupnull(from->hooks[h]);
+	}
+	to->given |= SETTINGS_HOOKS;
+}
+
 void
 settings_init(struct settings *s)
 {
@@ -56,6 +93,8 @@ settings_release(struct settings *s)
 		free(s->mounts[i].target);
 	}
 	free(s->mounts);
+	for (i = 0; i < SETTINGS_NHOOKS; i++)
+		free(s->hooks[i]);
 	settings_init(s);
 }
 

@@ -14,9 +14,12 @@
  *	          "shell": "/bin/bash"},
  *	 "mounts": [{"source": "/home/al/src", "target": "/home/al/src",
  *	             "rw": true}],
- *	 "forward_agent": false}
+ *	 "forward_agent": false,
+ *	 "hooks": {"on-create": "apt-get install -y make",
+ *	           "test": "make -C /src check"}}
  *
- * "hostname" and "user" may be null: the NAME's TAG, and root.
+ * "hostname" and "user" may be null: the NAME's TAG, and root. "hooks"
+ * holds those given (redock.1, THE PROJECT FILE); without it, none.
  */
 #ifndef SETTINGS_H
 #define SETTINGS_H
@@ -53,6 +56,23 @@ struct settings_mount {
 #define SETTINGS_USER		0x2
 #define SETTINGS_MOUNTS		0x4
 #define SETTINGS_AGENT		0x8
+#define SETTINGS_HOOKS		0x10
+
+/*
+ * The hooks, shell text run in the container through "sh -c" as its
+ * login user (redock.1, THE PROJECT FILE), and the test: given as one
+ * setting, all four at once (a project file's section gives them).
+ */
+enum settings_hook {
+	SETTINGS_HOOK_CREATE,		/* on-create */
+	SETTINGS_HOOK_START,		/* on-start */
+	SETTINGS_HOOK_UPGRADE,		/* on-upgrade */
+	SETTINGS_HOOK_TEST,		/* test */
+	SETTINGS_NHOOKS
+};
+
+/* The largest hook text, in bytes. */
+#define SETTINGS_HOOK_MAX	(16 * 1024)
 
 struct settings {
 	int			 given;		/* SETTINGS_* of the above */
@@ -61,6 +81,7 @@ struct settings {
 	struct settings_mount	*mounts;
 	size_t			 nmounts;
 	int			 forward_agent;
+	char			*hooks[SETTINGS_NHOOKS];	/* NULL: none */
 };
 
 void	settings_init(struct settings *);
@@ -78,6 +99,14 @@ void	settings_copy(struct settings *to, const struct settings *from);
  */
 int	settings_mount_parse(const char *arg, const char *dir,
 	    struct settings_mount *m, struct error *err);
+
+/*
+ * The name of hook h as the project file and the JSON spell it
+ * ("on-create", "on-start", "on-upgrade", "test"); and back, -1 for a
+ * name that is none.
+ */
+const char *settings_hook_name(enum settings_hook h);
+int	settings_hook_find(const char *name);
 
 /* Appends a copy of m to s's mounts; SETTINGS_MOUNTS_MAX is the caller's. */
 void	settings_mount_add(struct settings *s, const struct settings_mount *m);
@@ -104,16 +133,25 @@ int	settings_from_json(const char *json, struct settings *s,
 
 /*
  * For a new container: base (the image's settings) with each setting
- * that asked gives put in its place. *out is initialised by this call.
+ * that asked gives put in its place (the hooks all four at once). *out
+ * is initialised by this call.
  */
 void	settings_merge(const struct settings *base,
 	    const struct settings *asked, struct settings *out);
 
 /*
+ * The hooks of from in place of those of to, for an existing container
+ * whose hooks those asked replace (settings_check() does not compare
+ * them); to then gives SETTINGS_HOOKS.
+ */
+void	settings_hooks_take(struct settings *to, const struct settings *from);
+
+/*
  * For an existing container with the settings have: 0 when each
  * setting asked gives is the same there, else -1 with *err
  * (ERROR_INPUT) naming the first that differs ("user", "mounts", ...).
- * The host name is compared through the alias by the caller.
+ * The host name is compared through the alias by the caller; the hooks
+ * are not compared: those asked are run in place of the container's.
  */
 int	settings_check(const struct settings *have,
 	    const struct settings *asked, struct error *err);

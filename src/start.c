@@ -90,22 +90,6 @@ on_signal(int sig)
 }
 
 int
-start_hostname_valid(const char *s)
-{
-	size_t	i;
-
-	for (i = 0; s[i] != '\0'; i++) {
-		if ((s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
-		    (i > 0 && (s[i] == '-' || s[i] == '.')))
-			continue;
-		return 0;
-	}
-	return i > 0 && i <= START_HOSTNAME_MAX;
-}
-
-int
 start_name(const struct redock *rd, const char *arg, int named,
     struct name *n)
 {
@@ -113,10 +97,10 @@ start_name(const struct redock *rd, const char *arg, int named,
 
 	if ((status = cmd_name(rd, arg, n)) != 0)
 		return status;
-	if (!named && !start_hostname_valid(n->tag)) {
+	if (!named && !name_hostname_valid(n->tag)) {
 		warnx("invalid NAME '%s': the tag is longer than %d "
 		    "characters, too long for a host name: give one "
-		    "with -n", n->image, START_HOSTNAME_MAX);
+		    "with -n", n->image, NAME_HOSTNAME_MAX);
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -199,13 +183,14 @@ start_jobs(struct start *s, const struct start_request *req)
 	for (i = 0; i < s->n; i++) {
 		j = &s->jobs[i];
 		if (machine_start_init(&j->ms, j->name->image, j->name->tag,
-		    req->asked, &err) == -1) {
+		    &req->asked[i], &err) == -1) {
 			warnx("invalid NAME '%s': %s", j->name->image,
 			    err.message);
 			return EXIT_USAGE;
 		}
 		j->ms.anew = req->anew;
 		j->ms.from = req->from;
+		j->ms.base = req->bases != NULL ? req->bases[i] : NULL;
 		for (k = 0; k < i; k++) {
 			if (strcmp(s->jobs[k].name->image, j->name->image) == 0)
 				j->skip = 1;

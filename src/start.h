@@ -14,9 +14,6 @@
 #include "alias.h"
 #include "settings.h"
 
-/* A label of a host name, and Linux's limit on one. */
-#define START_HOSTNAME_MAX	63
-
 struct name;
 struct redock;
 
@@ -24,9 +21,18 @@ struct redock;
 struct start_request {
 	const struct name	*names;		/* start_name() parsed them */
 	size_t			 n;		/* at least 1 */
-	const struct settings	*asked;		/* by the command line; may be
-						   empty, never NULL */
-	int			 quiet;		/* errors only, as with -q */
+	/*
+	 * Asked for names[i]: asked[i], by the command line over the
+	 * project file's section (may be empty); and the image its
+	 * container is made from when it has none of its own, bases[i]
+	 * (the section's "image"; NULL: BASE_IMAGE). bases may be NULL.
+	 */
+	const struct settings	*asked;		/* n of them */
+	const char *const	*bases;
+	int			 quiet;		/* errors only, as with -q: the
+						   hooks' output too */
+	int			 upgrade;	/* start --upgrade: on-upgrade
+						   runs */
 	/*
 	 * reset and restore (machine_start's anew): each NAME's container
 	 * made anew, from the image from (restore: the snapshot, whose
@@ -45,13 +51,6 @@ struct start_first {
 };
 
 /*
- * Is s a host name as the kernel takes it and a TAG spells it: 1 to
- * START_HOSTNAME_MAX letters, digits, '_', '.' and '-', not starting
- * with '-' or '.'?
- */
-int	start_hostname_valid(const char *s);
-
-/*
  * Parses the NAME arg into *n (cmd_name()). Unless named (-n gives the
  * host name), its TAG, the default host name, must be a valid one.
  * Returns 0, or EXIT_USAGE after one line on stderr.
@@ -61,7 +60,11 @@ int	start_name(const struct redock *rd, const char *arg, int named,
 
 /*
  * Starts the NAMEs of req (a NAME given twice, once), with the settings
- * asked. Prints what each became, unless quiet, and why one failed; and
+ * asked, and runs the hooks due in each once it answers (machine_hooks():
+ * their output as it comes, each line after "NAME: " when several
+ * NAMEs start; a failed hook leaves its container running, and its
+ * last lines follow the error). Prints what each became, unless quiet,
+ * and why one failed; and
  * the way to Include the SSH configuration when this start made it
  * (machine_include_note()). A signal (SIGINT, SIGTERM, SIGHUP) stops
  * each thread at its next step, which removes what it made; once all is

@@ -266,3 +266,15 @@ tar_data(struct tar *t, size_t *lenp)
 	*lenp = t->len + TAR_END;
 	return t->buf;
 }
+
+int
+tar_first_file(const void *data, size_t len, const void **filep,
+    size_t *sizep, struct error *err)
+{
+	(void)data;
+	(void)len;
+	*filep = NULL;
+	*sizep = 0;
+	error_set(err, ERROR_PROTOCOL, 0, "tar_first_file: not built yet");
+	return -1;
+}

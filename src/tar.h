@@ -70,4 +70,16 @@ int		 tar_add_file(struct tar *, const char *path, mode_t mode,
  */
 const void	*tar_data(struct tar *, size_t *lenp);
 
+/*
+ * Reading, for what the engine's archive endpoint sends for one file:
+ * the first regular file (typeflag '0' or NUL) of the archive at data
+ * (len bytes). *filep points into data, at its *sizep bytes. Extended
+ * headers (typeflags 'x' and 'g') and other entries before it are
+ * skipped. Returns 0, or -1 with *err (ERROR_PROTOCOL) when data is no
+ * ustar archive (a bad checksum, a size past its end) or holds no
+ * regular file.
+ */
+int		 tar_first_file(const void *data, size_t len,
+		    const void **filep, size_t *sizep, struct error *err);
+
 #endif

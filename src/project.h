@@ -1,0 +1,84 @@
+/*
+ * project: the project file, redock.ini (redock.1, THE PROJECT FILE),
+ * read with libinih. Each section is a NAME and gives its settings
+ * (settings.h) and the image to start from; a key before the first
+ * section names the environment:
+ *
+ *	environment = shop
+ *
+ *	[web]
+ *	image = redock:base
+ *	hostname = web
+ *	user = yes
+ *	mount = .:/src:rw
+ *	forward-agent = yes
+ *	on-create = make -C /src deps
+ *	on-start = make -C /src serve-bg
+ *	on-upgrade = make -C /src upgrade
+ *	test = make -C /src check
+ *
+ * Comments start a line with ';' or '#', or follow a value after " ;".
+ * "mount" may repeat; a hook's text may go on over indented lines that
+ * follow it, which are joined to it with newlines. Nothing else repeats.
+ */
+#ifndef PROJECT_H
+#define PROJECT_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "name.h"
+#include "settings.h"
+
+/* The file's name in a project's directory, and the largest one read. */
+#define PROJECT_FILE		"redock.ini"
+#define PROJECT_SIZE_MAX	(1024 * 1024)
+
+/* One section: a NAME and what it gives. */
+struct project_section {
+	struct name	 name;		/* the section's name, parsed */
+	int		 line;		/* where its "[NAME]" is */
+	char		*image;		/* "image", or NULL */
+	/*
+	 * What it gives, "given" saying which: every section gives
+	 * SETTINGS_HOOKS (those it has, none when it has none); "user =
+	 * yes" gives SETTINGS_USER with the user of uid mapped (none for
+	 * root: uid 0), "user = no" gives nothing; "mount"s are made
+	 * absolute against the file's directory (settings_mount_parse()).
+	 */
+	struct settings	 settings;
+};
+
+struct project {
+	char			*path;		/* as given, for messages */
+	char			*dir;		/* its directory, absolute */
+	char			*environment;	/* or NULL */
+	struct project_section	*v;		/* in the file's order */
+	size_t			 n;
+};
+
+void	project_init(struct project *);
+void	project_release(struct project *);
+
+/*
+ * Reads the project file path into *p (initialised by this call; to be
+ * released either way). A NAME without a repository is of user's (as
+ * name_parse() takes it); "user = yes" maps the host user uid with home
+ * as its home (settings_user_host()), nothing when uid is 0. Returns 0,
+ * or -1 with *err: ERROR_INPUT for what is wrong in the file, one line
+ * "PATH:LINE: what is wrong" (a syntax error, a key that is none, a
+ * key outside a section or repeated, a section whose name is no NAME,
+ * or whose TAG is no host name and no "hostname" is given, a NAME given
+ * twice, a bad value: "user = maybe", a mount of a path that is not
+ * there, an empty value, a hook over SETTINGS_HOOK_MAX); ERROR_SYSTEM
+ * when the file cannot be read (with status ENOENT when it is not
+ * there), or is over PROJECT_SIZE_MAX.
+ */
+int	project_load(const char *path, const char *user, long uid,
+	    const char *home, struct project *p, struct error *err);
+
+/* The section of the NAME n in p, or NULL. */
+const struct project_section *project_find(const struct project *p,
+	    const struct name *n);
+
+#endif /* PROJECT_H */
