@@ -1,13 +1,16 @@
 /*
- * redock start [--no-shell] [-n HOSTNAME] [--user] [--mount MOUNT]...
- * [--forward-agent] NAME...: make each NAME a running container that
- * "ssh ALIAS" reaches (redock.1, start), with the settings asked for.
+ * redock start [--no-shell] [--upgrade] [-f FILE] [-n HOSTNAME] [--user]
+ * [--mount MOUNT]... [--forward-agent] NAME...: make each NAME a running
+ * container that "ssh ALIAS" reaches (redock.1, start), with the
+ * settings asked for: those of the command line over those of the
+ * NAME's section of the project file (redock.1, THE PROJECT FILE).
  *
- * This file reads the command line: the NAMEs, the host name and the
- * settings asked, each checked before anything is made. The start
- * itself, a thread per NAME and the line that says how each went, is
- * start.c's (start.h), which "exec --start" uses too; with one NAME on
- * a terminal the shell is opened here at the end.
+ * This file reads the command line and the project file: the NAMEs,
+ * the host name and the settings asked, each checked before anything
+ * is made. The start itself, a thread per NAME, its hooks and the line
+ * that says how each went, is start.c's (start.h), which "exec --start"
+ * uses too; with one NAME on a terminal the shell is opened here at the
+ * end.
  */
 #include <err.h>
 #include <limits.h>
@@ -17,6 +20,7 @@
 #include <unistd.h>
 
 #include "name.h"
+#include "project.h"
 #include "redock.h"
 #include "session.h"
 #include "settings.h"
@@ -27,11 +31,13 @@ enum {
 	OPT_AGENT = 'A',
 	OPT_MOUNT = 'M',
 	OPT_NO_SHELL = 'S',
+	OPT_UPGRADE = 'G',
 	OPT_USER = 'U'
 };
 
 static const struct option start_longopts[] = {
 	{ "no-shell",		no_argument,		NULL,	OPT_NO_SHELL },
+	{ "upgrade",		no_argument,		NULL,	OPT_UPGRADE },
 	{ "user",		no_argument,		NULL,	OPT_USER },
 	{ "mount",		required_argument,	NULL,	OPT_MOUNT },
 	{ "forward-agent",	no_argument,		NULL,	OPT_AGENT },
@@ -42,16 +48,25 @@ static int	cmd_start_mount(struct settings *, const char *, const char *);
 static int	cmd_start_asked(const struct redock *, const struct args *,
 		    struct settings *);
 static int	cmd_start_operands(const struct redock *, const struct args *,
-		    struct name *, struct settings *);
+		    const struct project *, struct name *, struct settings *);
+static void	cmd_start_sections(const struct project *,
+		    const struct name *, int, const struct settings *,
+		    struct settings *, const char **);
 static int	cmd_start_exec(const struct redock *, const struct args *);
 
 const struct cmd_entry cmd_start_entry = {
 	.name = "start",
-	.usage = "[--no-shell] [-n HOSTNAME] [--user] [--mount MOUNT]... "
-	    "[--forward-agent] NAME...",
+	.usage = "[--no-shell] [--upgrade] [-f FILE] [-n HOSTNAME] [--user] "
+	    "[--mount MOUNT]... [--forward-agent] NAME...",
 	.summary = "start containers and make them reachable as "
 	    "'ssh HOSTNAME-container'",
 	.options =
+	    "  -f FILE           the project file (default: ./redock.ini, "
+	    "when it is there):\n"
+	    "                    a NAME with a section there gets its "
+	    "settings, image\n"
+	    "                    and hooks; the options below win over "
+	    "them\n"
 	    "  -n HOSTNAME       the container's host name, and so its alias "
 	    "(default: TAG);\n"
 	    "                    with one NAME, for a new container only\n"
@@ -59,6 +74,7 @@ const struct cmd_entry cmd_start_entry = {
 	    "terminal,\n"
 	    "                    start opens one when the container is "
 	    "ready\n"
+	    "      --upgrade     run the on-upgrade hook too\n"
 	    "      --user        log in as you: your login name, uid, group "
 	    "and home\n"
 	    "                    (root: nothing is mapped)\n"
@@ -71,8 +87,11 @@ const struct cmd_entry cmd_start_entry = {
 	    "shell and exec\n"
 	    "  A new container keeps these settings (and commit, in its "
 	    "image);\n"
-	    "  an existing one that has others is refused.\n",
-	.getopt = "n:",
+	    "  an existing one that has others is refused. Once it answers, "
+	    "the hooks\n"
+	    "  that are due run (on-create, on-upgrade, on-start), their "
+	    "output shown.\n",
+	.getopt = "f:n:",
 	.longopts = start_longopts,
 	.lower = 1,
 	.upper = -1,
@@ -160,15 +179,17 @@ cmd_start_asked(const struct redock *rd, const struct args *args,
 
 /*
  * The NAMEs into names, -n and the settings into asked, each checked:
- * returns 0, or the exit status.
+ * returns 0, or the exit status. The host name of a NAME's section in
+ * p stands in for its TAG as -n does.
  */
 static int
 cmd_start_operands(const struct redock *rd, const struct args *args,
-    struct name *names, struct settings *asked)
+    const struct project *p, struct name *names, struct settings *asked)
 {
-	const char	*hostname = args->flag['n'];
-	char		*shown;
-	int		 i, status;
+	const struct project_section	*sec;
+	const char			*hostname = args->flag['n'];
+	char				*shown;
+	int				 i, named, status;
 
 	if (hostname != NULL && args->argc > 1) {
 		warnx("option '-n' names one container: give one NAME with "
@@ -184,7 +205,13 @@ cmd_start_operands(const struct redock *rd, const struct args *args,
 		return EXIT_USAGE;
 	}
 	for (i = 0; i < args->argc; i++) {
-		if ((status = start_name(rd, args->argv[i], hostname != NULL,
+		/* Parsed first to find its section. */
+		if ((status = cmd_name(rd, args->argv[i], &names[i])) != 0)
+			return status;
+		sec = project_find(p, &names[i]);
+		named = hostname != NULL || (sec != NULL &&
+		    (sec->settings.given & SETTINGS_HOSTNAME));
+		if ((status = start_name(rd, args->argv[i], named,
 		    &names[i])) != 0)
 			return status;
 	}
@@ -192,28 +219,62 @@ cmd_start_operands(const struct redock *rd, const struct args *args,
 	return cmd_start_asked(rd, args, asked);
 }
 
+/*
+ * What is asked for each of the n NAMEs, into asked[i] (initialised
+ * here): the command line's settings cmdline over those of its section
+ * of p, if any, whose image is then bases[i].
+ */
+static void
+cmd_start_sections(const struct project *p, const struct name *names,
+    int n, const struct settings *cmdline, struct settings *asked,
+    const char **bases)
+{
+	const struct project_section	*sec;
+	int				 i;
+
+	for (i = 0; i < n; i++) {
+		if ((sec = project_find(p, &names[i])) == NULL) {
+			settings_copy(&asked[i], cmdline);
+			continue;
+		}
+		settings_merge(&sec->settings, cmdline, &asked[i]);
+		bases[i] = sec->image;
+	}
+}
+
 static int
 cmd_start_exec(const struct redock *rd, const struct args *args)
 {
 	struct start_request	 req;
 	struct start_first	 first;
-	struct settings		 asked;
+	struct project		 p;
+	struct settings		 cmdline, *asked;
 	struct name		*names;
-	int			 status;
+	const char		**bases;
+	int			 i, status;
 
 	memset(&req, 0, sizeof req);
 	memset(&first, 0, sizeof first);
 	settings_init(&first.settings);
-	settings_init(&asked);
+	settings_init(&cmdline);
 	names = xcalloc(args->argc, sizeof *names);
-	if ((status = cmd_start_operands(rd, args, names, &asked)) != 0)
+	asked = xcalloc(args->argc, sizeof *asked);
+	bases = xcalloc(args->argc, sizeof *bases);
+	if ((status = cmd_project(rd, args->flag['f'], &p)) != 0 ||
+	    (status = cmd_start_operands(rd, args, &p, names, &cmdline)) != 0)
 		goto out;
+	cmd_start_sections(&p, names, args->argc, &cmdline, asked, bases);
 	req.names = names;
 	req.n = args->argc;
-	req.asked = &asked;
+	req.asked = asked;
+	req.bases = bases;
+	req.upgrade = args->flag[OPT_UPGRADE] != NULL;
 	status = start_names(rd, &req, &first);
 
-	/* One NAME on a terminal: its shell, as "ssh ALIAS" would give. */
+	/*
+	 * One NAME on a terminal: its shell, as "ssh ALIAS" would give,
+	 * once its hooks succeeded.
+	 */
 	if (status == 0 && first.port != 0 && args->argc == 1 &&
 	    args->flag[OPT_NO_SHELL] == NULL && isatty(STDIN_FILENO) &&
 	    isatty(STDOUT_FILENO)) {
@@ -222,8 +283,13 @@ cmd_start_exec(const struct redock *rd, const struct args *args)
 		    first.port, &first.settings, NULL, SESSION_PTY);
 	}
 out:
+	for (i = 0; i < args->argc; i++)
+		settings_release(&asked[i]);
 	settings_release(&first.settings);
-	settings_release(&asked);
+	settings_release(&cmdline);
+	project_release(&p);
+	free(bases);
+	free(asked);
 	free(names);
 	return status;
 }

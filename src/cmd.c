@@ -25,6 +25,7 @@
 #include "machine.h"
 #include "mux.h"
 #include "name.h"
+#include "project.h"
 #include "redock.h"
 #include "snapshot.h"
 #include "session.h"
@@ -40,6 +41,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_start_entry,
 	&cmd_shell_entry,
 	&cmd_exec_entry,
+	&cmd_test_entry,
 	&cmd_stop_entry,
 	&cmd_commit_entry,
 	&cmd_kill_entry,
@@ -586,6 +588,26 @@ cmd_session_run(const struct redock *rd, const char *image,
 	free(dir);
 	free(home);
 	return cmd_session_end(image, rv, &err, status, sig);
+}
+
+int
+cmd_project(const struct redock *rd, const char *file, struct project *p)
+{
+	struct error	 err;
+	long		 uid = geteuid() == 0 ? 0 : (long)getuid();
+
+	if (project_load(file != NULL ? file : PROJECT_FILE, rd->env.user,
+	    uid, rd->env.home, p, &err) == 0)
+		return 0;
+	if (file == NULL && err.kind == ERROR_SYSTEM && err.status == ENOENT) {
+		project_release(p);
+		return 0;
+	}
+	cmd_error(NULL, &err);
+	if (err.kind == ERROR_INPUT ||
+	    (err.kind == ERROR_SYSTEM && err.status == ENOENT))
+		return EXIT_USAGE;
+	return 1;
 }
 
 int

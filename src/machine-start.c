@@ -45,6 +45,8 @@ static int	start_free(const struct machine_start_context *,
 		    size_t, struct error *);
 static int	start_image_pick(const struct machine_start_context *,
 		    struct machine_start *, struct settings *, struct error *);
+static int	start_base(const struct machine_start_context *,
+		    const struct machine_start *, struct error *);
 static int	start_image(const struct machine_start_context *,
 		    struct machine_start *, struct error *);
 static int	start_mounts(const struct machine_start_context *,
@@ -295,7 +297,33 @@ start_image_pick(const struct machine_start_context *ctx,
 	if (!ERROR_NOTFOUND(err) || ms->from != NULL)
 		return -1;
 	ms->image = ms->base != NULL ? ms->base : BASE_IMAGE;
-	return 0;
+	return start_base(ctx, ms, err);
+}
+
+/*
+ * The project file's image, the one to start from, must be there;
+ * BASE_IMAGE is built when it is not (start.c).
+ */
+static int
+start_base(const struct machine_start_context *ctx,
+    const struct machine_start *ms, struct error *err)
+{
+	struct engine_image	 im;
+	char			*shown;
+
+	if (strcmp(ms->image, BASE_IMAGE) == 0)
+		return 0;
+	if (engine_image_inspect(ctx->me->e, ms->image, &im, err) == 0) {
+		engine_image_release(&im);
+		return 0;
+	}
+	if (ERROR_NOTFOUND(err)) {
+		shown = xvis(ms->image);
+		error_set(err, ERROR_INPUT, 0, "its image '%s' (the project "
+		    "file's 'image') is not there", shown);
+		free(shown);
+	}
+	return -1;
 }
 
 /*

@@ -736,9 +736,10 @@ void	machine_start_release(struct machine_start *ms);
  * The marker, MACHINE_HOOKS_MARKER in the container's file system, is
  * read and written through the engine (root's, whoever the login user
  * is), and written after each hook that succeeded, so a hook that fails
- * runs again next time. The alias's lock (keys_host_lock()) is held from
- * the marker's reading to its last writing, so that two starts of one
- * NAME never run a hook twice.
+ * runs again next time. When the marker says something is due, the
+ * alias's lock (keys_host_lock()) is taken and the marker read again:
+ * the lock is held from that reading to its last writing, so that two
+ * starts of one NAME never run a hook twice.
  */
 #define MACHINE_HOOKS_MARKER	"/var/lib/redock/hooks"
 
@@ -764,17 +765,25 @@ struct machine_hooks {
 	int			 failed;	/* an enum settings_hook, or -1 */
 	int			 status;	/* its exit status, or -1 */
 	char			*tail;		/* the last MACHINE_HOOKS_TAIL
-						   lines of its output, each
-						   ending in '\n', escaped
-						   (xvis()); allocated, or NULL */
+						   lines of its output (stdout
+						   and stderr as they came),
+						   each cut at a few hundred
+						   bytes, escaped
+						   (xvis_message()) and ending
+						   in '\n'; allocated, or NULL
+						   when it wrote nothing */
 };
 
 /*
- * Runs the hooks of h that are due (none: no engine call, no session).
- * Returns 0, or -1 with *err: a hook that failed ("its on-create hook
- * exited with status 2"; h->failed, h->status and h->tail say more),
- * or could not run, or the marker could not be read or written. The
- * caller frees h->tail.
+ * Runs the hooks of h that are due: none given, no engine call; none
+ * due, one engine call, no lock, no session. Each hook's output goes to
+ * h->out as it comes. Returns 0, or -1 with *err: a hook that failed
+ * ("its on-create hook exited with status 2", or with a status of
+ * 128+N that names a signal, "its on-start hook was killed by SIGKILL
+ * (status 137)"; h->failed, h->status and h->tail say more), or could
+ * not run ("its on-create hook: ...", or session_exec()'s
+ * "interrupted" once *h->interrupted), or the marker could not be read
+ * or written. The caller frees h->tail.
  */
 int	machine_hooks(struct engine *, const struct env *env,
 	    struct machine_hooks *h, struct error *err);

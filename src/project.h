@@ -17,9 +17,16 @@
  *	on-upgrade = make -C /src upgrade
  *	test = make -C /src check
  *
- * Comments start a line with ';' or '#', or follow a value after " ;".
- * "mount" may repeat; a hook's text may go on over indented lines that
- * follow it, which are joined to it with newlines. Nothing else repeats.
+ * A line whose first non-blank character is ';' or '#' is a comment
+ * (among a hook's lines too); in a value, a ';' after white space
+ * starts one: "a; b" stays whole, "a ; b" is "a". "key: value" is
+ * "key = value" (libinih's concession to Python's configparser).
+ *
+ * "mount" may repeat; nothing else does. A hook's text may go on over
+ * the indented lines that follow it (blank and comment lines between
+ * are skipped), joined to it with newlines, each line's leading and
+ * trailing white space cut; any other key's may not. "user = no" and
+ * "forward-agent = no" ask nothing: the image's setting stays.
  */
 #ifndef PROJECT_H
 #define PROJECT_H
@@ -67,12 +74,14 @@ void	project_release(struct project *);
  * as its home (settings_user_host()), nothing when uid is 0. Returns 0,
  * or -1 with *err: ERROR_INPUT for what is wrong in the file, one line
  * "PATH:LINE: what is wrong" (a syntax error, a key that is none, a
- * key outside a section or repeated, a section whose name is no NAME,
+ * key outside its place or repeated, a section whose name is no NAME,
  * or whose TAG is no host name and no "hostname" is given, a NAME given
  * twice, a bad value: "user = maybe", a mount of a path that is not
  * there, an empty value, a hook over SETTINGS_HOOK_MAX); ERROR_SYSTEM
  * when the file cannot be read (with status ENOENT when it is not
- * there), or is over PROJECT_SIZE_MAX.
+ * there), or is not a regular file or is over PROJECT_SIZE_MAX, and
+ * when "user = yes" finds no passwd entry of uid ("PATH:LINE: ..."). Sets
+ * libinih's global knobs: not to be called in two threads at once.
  */
 int	project_load(const char *path, const char *user, long uid,
 	    const char *home, struct project *p, struct error *err);

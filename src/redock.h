@@ -80,6 +80,7 @@ extern const struct cmd_entry cmd_ssh_config_entry;
 extern const struct cmd_entry cmd_start_entry;
 extern const struct cmd_entry cmd_stop_entry;
 extern const struct cmd_entry cmd_sync_entry;
+extern const struct cmd_entry cmd_test_entry;
 extern const struct cmd_entry cmd_unfreeze_entry;
 extern const struct cmd_entry cmd_unlink_entry;
 
@@ -276,6 +277,18 @@ int	cmd_session_run(const struct redock *, const char *image,
  * unless rd says -v. Returns start's exit status.
  */
 int	cmd_start_one(const struct redock *rd, const char *arg);
+
+/*
+ * The project file (project.h) of start and test: file (-f), which must
+ * be there, else PROJECT_FILE in the working directory when it is there,
+ * read into *p (initialised by this call, to be released by the caller
+ * either way), whose path stays NULL when there is none. Returns 0, or
+ * the exit status after one line on stderr: EXIT_USAGE for what is
+ * wrong in the file, or a file given that is not there.
+ */
+struct project;
+int	cmd_project(const struct redock *rd, const char *file,
+	    struct project *p);
 
 /*
  * What link, unlink and links share: their options --dir and --as, by

@@ -50,6 +50,8 @@
 #define SESSION_HOSTKEYS_WAIT_MS	20
 /* How long a command that was passed a signal has to end. */
 #define SESSION_SIGNAL_WAIT_MS	5000
+/* How often session_exec() looks at its stop flag. */
+#define SESSION_STOP_MS		100
 /*
  * OpenSSH's sshd before 9.8 refuses to signal a session of root ("session
  * signalling requires privilege separation"). There, this command, run
@@ -80,6 +82,8 @@ struct session {
 	int		 exit_status;	/* -1 until the server says */
 	int		 exit_signal;	/* 0, or the signal that killed it */
 	int		 out_errno;	/* writing fd 1 or 2 failed */
+	session_output_fn *out;		/* the output's sink, or NULL: fds 1, 2 */
+	void		*out_arg;
 	int		 siblings;	/* signal_siblings(), not "signal" */
 };
 
@@ -90,7 +94,7 @@ struct agent {
 	struct ssh_channel_callbacks_struct cb;
 };
 
-/* One session_run(): its channel and what its loop needs. */
+/* One session_run() or session_exec(): its channel and its loop's needs. */
 struct run {
 	ssh_channel	 ch;
 	ssh_event	 event;
@@ -98,7 +102,10 @@ struct run {
 	int		 pty;		/* SESSION_PTY was asked for */
 	int		 wfd;		/* the terminal with the window size */
 	int		 cols, rows;
-	int		 in_open;	/* stdin is still passed on */
+	int		 in_open;	/* stdin is still passed on; 0 at the
+					   start: no input, EOF at once */
+	int		 sigfd;		/* signal_pipe's end, or -1: none */
+	const volatile sig_atomic_t *stop; /* ends the run, or NULL */
 	int		 signal;	/* one that ends the run, or 0 */
 	int		 sent;		/* the signal passed on, or 0 */
 	int		 sent_as;	/* the one its name says there */
@@ -115,7 +122,8 @@ struct run {
  * be caught, SIGPIPE, which only output can bring, and those of a fault.
  * Signal dispositions belong to the process, so one session_run() runs at
  * a time: exec, shell and start (with one NAME) run it from the main
- * thread, after start's threads per NAME are done.
+ * thread, after start's threads per NAME are done. session_exec(), which
+ * those threads run at once, touches neither the signals nor the pipe.
  */
 static const int	 run_signals[] = {
 	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH
@@ -162,6 +170,8 @@ static int	open_login(struct session *, ssh_key, struct error *);
 static int	run_signals_catch(int, struct sigaction *, int *,
 		    struct error *);
 static void	run_signals_restore(const struct sigaction *, const int *);
+static void	run_init(struct session *, struct run *, int,
+		    const struct env *, session_output_fn *, void *);
 static int	run_start(struct session *, struct run *, const char *,
 		    const struct env *, struct error *);
 static int	signal_as(int);
@@ -258,7 +268,9 @@ on_data(ssh_session ssh, ssh_channel channel, void *data, uint32_t len,
 
 	(void)ssh;
 	(void)channel;
-	if (s->out_errno == 0 && write_all(is_stderr ? STDERR_FILENO :
+	if (s->out != NULL)
+		s->out(data, len, is_stderr != 0, s->out_arg);
+	else if (s->out_errno == 0 && write_all(is_stderr ? STDERR_FILENO :
 	    STDOUT_FILENO, data, len, 0) == -1)
 		s->out_errno = errno;
 	return (int)len;	/* taken, even what could not be written */
@@ -558,9 +570,30 @@ run_signals_restore(const struct sigaction *old, const int *caught)
 }
 
 /*
+ * What session_run() and session_exec() start from: s's record of a
+ * run emptied, output to out (NULL: fds 1 and 2), no pty, no input, no
+ * signals, and the agent's socket when flags ask for it and it is there.
+ */
+static void
+run_init(struct session *s, struct run *r, int flags, const struct env *env,
+    session_output_fn *out, void *arg)
+{
+	s->exit_status = -1;
+	s->exit_signal = 0;
+	s->out_errno = 0;
+	s->out = out;
+	s->out_arg = arg;
+	memset(r, 0, sizeof *r);
+	r->wfd = -1;
+	r->sigfd = -1;
+	r->agent = agent_socket(flags, env);
+}
+
+/*
  * Opens r's channel and starts command in it (NULL: the shell), with
  * env's locale, and a pty of env's term (NULL or empty: "dumb") when
- * r->pty says so.
+ * r->pty says so. Without input (r->in_open 0) the command reads EOF
+ * at once.
  */
 static int
 run_start(struct session *s, struct run *r, const char *command,
@@ -611,6 +644,8 @@ run_start(struct session *s, struct run *r, const char *command,
 		    s->where, command != NULL ? "command" : "shell");
 		return -1;
 	}
+	if (!r->in_open)
+		(void)ssh_channel_send_eof(r->ch);
 	return 0;
 }
 
@@ -701,7 +736,7 @@ run_signals_read(struct session *s, struct run *r)
 	unsigned char	sigs[16];
 	ssize_t		n, i;
 
-	while ((n = read(signal_pipe[0], sigs, sizeof sigs)) > 0) {
+	while ((n = read(r->sigfd, sigs, sizeof sigs)) > 0) {
 		for (i = 0; i < n; i++) {
 			if (sigs[i] != SIGWINCH)
 				run_forward(s, r, sigs[i]);
@@ -733,10 +768,11 @@ run_input(struct run *r, uint32_t room)
 }
 
 /*
- * How long poll(2) may wait, in ms: without end (-1) until a signal was
- * passed on, then until its deadline. When that has passed, the run
- * ends: with the command's status if the server has said it, else as
- * ended by the signal; then -2.
+ * How long poll(2) may wait, in ms: until a signal was passed on,
+ * without end (-1), or SESSION_STOP_MS with a stop flag to look at;
+ * then until its deadline. When that has passed, the run ends: with the
+ * command's status if the server has said it, else as ended by the
+ * signal; then -2.
  */
 static int
 run_wait(struct session *s, struct run *r)
@@ -745,7 +781,7 @@ run_wait(struct session *s, struct run *r)
 	long		ms;
 
 	if (r->sent == 0)
-		return -1;
+		return r->stop != NULL ? SESSION_STOP_MS : -1;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ms = (r->deadline.tv_sec - now.tv_sec) * 1000 +
 	    (r->deadline.tv_nsec - now.tv_nsec) / 1000000;
@@ -772,7 +808,7 @@ run_fds(struct session *s, struct run *r, struct pollfd *pfd, int *agent)
 	pfd[0].fd = ssh_get_fd(s->ssh);
 	pfd[1].fd = r->in_open && ssh_channel_window_size(r->ch) > 0 ?
 	    STDIN_FILENO : -1;
-	pfd[2].fd = signal_pipe[0];
+	pfd[2].fd = r->sigfd;
 	for (i = 0; i < RUN_AGENTS; i++) {
 		a = &r->agents[i];
 		agent[i] = -1;
@@ -820,7 +856,7 @@ run_io(struct run *r, const struct pollfd *pfd, const int *agent)
 /*
  * Pumps until the channel closes, the connection goes, output cannot be
  * written, or the run ends early (r->signal) or its wait after a signal
- * passed on is over.
+ * passed on is over. A stop flag set is a SIGTERM to pass on.
  */
 static int
 run_pump(struct session *s, struct run *r, struct error *err)
@@ -838,6 +874,8 @@ run_pump(struct session *s, struct run *r, struct error *err)
 	r->buf = xmalloc(SESSION_BUF);
 	while (!ssh_channel_is_closed(r->ch) && ssh_is_connected(s->ssh) &&
 	    s->out_errno == 0) {
+		if (r->stop != NULL && *r->stop != 0 && r->sent == 0)
+			run_forward(s, r, SIGTERM);
 		if ((wait = run_wait(s, r)) == -2)
 			return 0;
 		n = run_fds(s, r, pfd, agent);
@@ -1078,17 +1116,12 @@ session_run(struct session *s, const char *command, int flags,
 
 	*statusp = 0;
 	*signalp = 0;
-	s->exit_status = -1;
-	s->exit_signal = 0;
-	s->out_errno = 0;
-	memset(&r, 0, sizeof r);
+	run_init(s, &r, flags, env, NULL, NULL);
 	r.pty = (flags & SESSION_PTY) != 0;
-	r.wfd = -1;
 	r.in_open = 1;
-	r.agent = agent_socket(flags, env);
-
 	if (run_signals_catch(r.pty, old, caught, err) == -1)
 		return -1;
+	r.sigfd = signal_pipe[0];
 	if (run_start(s, &r, command, env, err) == -1)
 		goto out;
 	if (r.pty && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO,
@@ -1206,14 +1239,25 @@ session_exec(struct session *s, const char *command, int flags,
     const struct env *env, session_output_fn *out, void *arg,
     const volatile sig_atomic_t *stop, int *statusp, struct error *err)
 {
-	(void)s;
-	(void)command;
-	(void)flags;
-	(void)env;
-	(void)out;
-	(void)arg;
-	(void)stop;
+	struct run	r;
+	int		rv = -1;
+
 	*statusp = -1;
-	error_set(err, ERROR_SYSTEM, 0, "session_exec: not built yet");
-	return -1;
+	run_init(s, &r, flags & SESSION_AGENT, env, out, arg);
+	r.stop = stop;
+	if (stop != NULL && *stop != 0) {
+		error_set(err, ERROR_SYSTEM, 0, "interrupted");
+		goto out;
+	}
+	if (run_start(s, &r, command, env, err) == -1 ||
+	    run_pump(s, &r, err) == -1)
+		goto out;
+	if (r.sent != 0) {
+		error_set(err, ERROR_SYSTEM, 0, "interrupted");
+		goto out;
+	}
+	rv = run_status(s, statusp, err);
+out:
+	run_release(s, &r);
+	return rv;
 }

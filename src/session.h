@@ -88,9 +88,11 @@ typedef void session_output_fn(const char *data, size_t len, int is_stderr,
  * signal disposition touched, so that threads may run it at once. With
  * SESSION_AGENT (the only flag it takes) the agent is forwarded as
  * session_run() does. Once *stop (may be NULL) is not 0, looked at at
- * least every 100 ms, the command is sent TERM and the run ends: -1
- * with *err "interrupted" (ERROR_SYSTEM). *statusp is the command's
- * exit status, or 128+N when a signal N killed it.
+ * least every 100 ms, the command is sent TERM as session_run() passes
+ * a signal on, and the run ends when it has ended, or 5 seconds later
+ * (nothing runs when *stop is set already): -1 with *err "interrupted"
+ * (ERROR_SYSTEM). *statusp is the command's exit status, or 128+N when
+ * a signal N killed it.
  */
 int	session_exec(struct session *, const char *command, int flags,
 	    const struct env *env, session_output_fn *out, void *arg,

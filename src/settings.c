@@ -24,6 +24,8 @@ static int	 mounts_eq(const struct settings *, const struct settings *);
 static json_t	*user_json(const struct settings_user *);
 static int	 user_from(json_t *, struct settings_user **, struct error *);
 static int	 mounts_from(json_t *, struct settings *, struct error *);
+static json_t	*hooks_json(const struct settings *);
+static int	 hooks_from(json_t *, struct settings *, struct error *);
 static int	 path_ok(const char *);
 
 static const char *const hook_names[SETTINGS_NHOOKS] = {
@@ -146,6 +148,8 @@ settings_copy(struct settings *to, const struct settings *from)
 	for (i = 0; i < from->nmounts; i++)
 		settings_mount_add(to, &from->mounts[i]);
 	to->forward_agent = from->forward_agent;
+	for (i = 0; i < SETTINGS_NHOOKS; i++)
+		to->hooks[i] = dupnull(from->hooks[i]);
 }
 
 /* A path that a mount can name: absolute, no ':' (Docker's separator). */
@@ -256,10 +260,29 @@ user_json(const struct settings_user *u)
 	    "group", u->group, "home", u->home, "shell", u->shell);
 }
 
+/* The hooks present, in enum order, or NULL when there is none. */
+static json_t *
+hooks_json(const struct settings *s)
+{
+	json_t	*o = NULL;
+	int	 h;
+
+	for (h = 0; h < SETTINGS_NHOOKS; h++) {
+		if (s->hooks[h] == NULL)
+			continue;
+		if (o == NULL)
+			o = json_object();
+		if (o == NULL || json_object_set_new(o, hook_names[h],
+		    json_string(s->hooks[h])) == -1)
+			abort();
+	}
+	return o;
+}
+
 char *
 settings_to_json(const struct settings *s)
 {
-	json_t	*o, *mounts;
+	json_t	*o, *mounts, *hooks;
 	char	*text;
 	size_t	 i;
 
@@ -271,6 +294,9 @@ settings_to_json(const struct settings *s)
 	o = json_pack("{s:s?,s:o,s:o,s:b}", "hostname", s->hostname,
 	    "user", user_json(s->user), "mounts", mounts, "forward_agent",
 	    s->forward_agent);
+	if (o != NULL && (hooks = hooks_json(s)) != NULL &&
+	    json_object_set_new(o, "hooks", hooks) == -1)
+		abort();
 	if (o == NULL || (text = json_dumps(o, JSON_COMPACT |
 	    JSON_PRESERVE_ORDER)) == NULL)
 		abort();
@@ -332,6 +358,31 @@ bad:
 	return -1;
 }
 
+static int
+hooks_from(json_t *j, struct settings *s, struct error *err)
+{
+	const char	*key;
+	json_t		*v;
+	int		 h;
+
+	if (j == NULL || json_is_null(j))
+		return 0;
+	if (!json_is_object(j))
+		goto bad;
+	json_object_foreach(j, key, v) {
+		if ((h = settings_hook_find(key)) == -1 ||
+		    !json_is_string(v) || json_string_length(v) >
+		    SETTINGS_HOOK_MAX)
+			goto bad;
+		s->hooks[h] = xstrdup(json_string_value(v));
+	}
+	s->given |= SETTINGS_HOOKS;
+	return 0;
+bad:
+	error_set(err, ERROR_INPUT, 0, "bad \"hooks\" in the settings");
+	return -1;
+}
+
 int
 settings_from_json(const char *text, struct settings *s, struct error *err)
 {
@@ -362,7 +413,8 @@ settings_from_json(const char *text, struct settings *s, struct error *err)
 		s->given |= SETTINGS_HOSTNAME;
 	}
 	if (user_from(json_object_get(o, "user"), &s->user, err) == -1 ||
-	    mounts_from(json_object_get(o, "mounts"), s, err) == -1)
+	    mounts_from(json_object_get(o, "mounts"), s, err) == -1 ||
+	    hooks_from(json_object_get(o, "hooks"), s, err) == -1)
 		goto out;
 	if (s->user != NULL)
 		s->given |= SETTINGS_USER;
@@ -407,6 +459,8 @@ settings_merge(const struct settings *base, const struct settings *asked,
 	}
 	if (asked->given & SETTINGS_AGENT)
 		out->forward_agent = asked->forward_agent;
+	if (asked->given & SETTINGS_HOOKS)
+		settings_hooks_take(out, asked);
 	out->given |= asked->given;
 }
 

@@ -19,7 +19,9 @@
  *	           "test": "make -C /src check"}}
  *
  * "hostname" and "user" may be null: the NAME's TAG, and root. "hooks"
- * holds those given (redock.1, THE PROJECT FILE); without it, none.
+ * holds the hooks present, keyed by settings_hook_name() (redock.1, THE
+ * PROJECT FILE), and is left out when there is none; without it, or
+ * null, none.
  */
 #ifndef SETTINGS_H
 #define SETTINGS_H
@@ -30,9 +32,13 @@
 
 #define SETTINGS_LABEL		"io.redock.settings"
 
-/* The most --mount options one NAME takes, and the longest label. */
+/*
+ * The most --mount options one NAME takes, and the longest label read:
+ * room for four hooks of SETTINGS_HOOK_MAX bytes each escaped in JSON
+ * ("\u001b": six bytes a byte), with the mounts beside them.
+ */
 #define SETTINGS_MOUNTS_MAX	64
-#define SETTINGS_JSON_MAX	(64 * 1024)
+#define SETTINGS_JSON_MAX	(1024 * 1024)
 
 /* The host user, as the container has it (--user). */
 struct settings_user {

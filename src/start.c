@@ -4,9 +4,9 @@
  * configuration (a hand edit stops start before a container exists),
  * the aliases, the images, the keys. Then each NAME has a thread of its
  * own with its own engine connection, since most of a start is waiting:
- * for the engine, then for sshd. The steps are the lifecycle module's
- * (machine_start(), machine.h); this file holds the order, the signals
- * and what is printed.
+ * for the engine, then for sshd, then for its hooks. The steps are the
+ * lifecycle module's (machine_start() and machine_hooks(), machine.h);
+ * this file holds the order, the signals and what is printed.
  */
 #include <err.h>
 #include <errno.h>
@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base.h"
 #include "engine.h"
@@ -31,11 +32,22 @@ static const int	start_signals[] = { SIGINT, SIGTERM, SIGHUP };
 
 struct start;
 
+/*
+ * A line of a hook's output being received, when several NAMEs start:
+ * each is written whole, after "NAME: ". A longer one is cut there.
+ */
+#define JOB_LINE_MAX	4096
+struct job_line {
+	char	buf[JOB_LINE_MAX];
+	size_t	len;
+};
+
 /* One NAME of the request. */
 struct job {
 	struct machine_start	 ms;
 	const struct name	*name;
 	const struct start	*s;
+	struct job_line		 lines[2];	/* of stdout, of stderr */
 	int			 skip;		/* a NAME given twice */
 	int			 failed;
 	int			 started;	/* its thread runs */
@@ -50,6 +62,8 @@ struct start {
 	struct redock			 rd;	/* the caller's, quiet or not */
 	const struct start_request	*req;
 	const char			*verb;	/* start, reset or restore */
+	int				 several;	/* NAMEs: prefix their
+							   hooks' lines */
 	char				 what[64];	/* "cannot VERB" */
 	struct job			*jobs;
 	size_t				 n;
@@ -72,8 +86,21 @@ struct start {
  */
 static volatile sig_atomic_t	interrupted;
 
+/*
+ * Held by a thread while it writes a hook's line, or a failed hook's
+ * last lines, so that those of several NAMEs do not mix.
+ */
+static pthread_mutex_t		output_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void	on_signal(int);
 static void	job_fail(struct job *, const struct error *);
+static void	out_write(int, const char *, size_t);
+static void	job_output(const char *, size_t, int, void *);
+static void	job_line(struct job *, int);
+static void	job_hook_fail(struct job *, const struct machine_hooks *,
+		    struct error *);
+static int	job_hooks(struct job *);
+static void	job_say(const struct job *);
 static void	*job_run(void *);
 static int	start_jobs(struct start *, const struct start_request *);
 static int	start_setup(struct start *);
@@ -117,7 +144,168 @@ job_fail(struct job *j, const struct error *err)
 	j->failed = 1;
 }
 
-/* One NAME's thread: its start, and the line that says how it went. */
+/* All of len bytes of data to fd, which a signal may cut short. */
+static void
+out_write(int fd, const char *data, size_t len)
+{
+	ssize_t	n;
+
+	while (len > 0) {
+		if ((n = write(fd, data, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+}
+
+/*
+ * A hook's output (session_output_fn): nothing when quiet; with one
+ * NAME as it comes, to stdout or stderr as the hook wrote it; with
+ * several, line by line after "NAME: ".
+ */
+static void
+job_output(const char *data, size_t len, int is_stderr, void *arg)
+{
+	struct job	*j = arg;
+	struct job_line	*l = &j->lines[is_stderr != 0];
+	size_t		 i;
+
+	if (j->s->rd.verbosity < 0)
+		return;
+	if (!j->s->several) {
+		out_write(is_stderr ? STDERR_FILENO : STDOUT_FILENO, data,
+		    len);
+		return;
+	}
+	for (i = 0; i < len; i++) {
+		if (data[i] != '\n')
+			l->buf[l->len++] = data[i];
+		if (data[i] == '\n' || l->len == sizeof l->buf)
+			job_line(j, is_stderr != 0);
+	}
+}
+
+/* The line of stream which (0: stdout, 1: stderr) received, written. */
+static void
+job_line(struct job *j, int which)
+{
+	struct job_line	*l = &j->lines[which];
+	const char	*name = j->name->image;
+	int		 fd = which ? STDERR_FILENO : STDOUT_FILENO;
+
+	pthread_mutex_lock(&output_lock);
+	/* The lines printf() holds, "started" ones, come first. */
+	fflush(stdout);
+	out_write(fd, name, strlen(name));
+	out_write(fd, ": ", 2);
+	out_write(fd, l->buf, l->len);
+	out_write(fd, "\n", 1);
+	pthread_mutex_unlock(&output_lock);
+	l->len = 0;
+}
+
+/*
+ * A hook that failed: why, and, when it is one that ran, its last
+ * lines, each indented; the container stays for a look.
+ */
+static void
+job_hook_fail(struct job *j, const struct machine_hooks *h,
+    struct error *err)
+{
+	const char	*line, *end;
+
+	if (h->failed != -1 && h->tail != NULL && *h->tail != '\0')
+		strlcat(err->message, "; its output ended:",
+		    sizeof err->message);
+	pthread_mutex_lock(&output_lock);
+	job_fail(j, err);
+	for (line = h->tail; line != NULL && *line != '\0'; line = end) {
+		if ((end = strchr(line, '\n')) == NULL)
+			end = line + strlen(line);
+		fprintf(stderr, "  %.*s\n", (int)(end - line), line);
+		if (*end == '\n')
+			end++;
+	}
+	pthread_mutex_unlock(&output_lock);
+}
+
+/* The hooks due in the NAME's running container. Returns 0, or -1. */
+static int
+job_hooks(struct job *j)
+{
+	const struct start	*s = j->s;
+	struct machine_start	*ms = &j->ms;
+	struct machine_hooks	 h;
+	struct error		 err;
+	int			 ret, which;
+
+	memset(&h, 0, sizeof h);
+	h.home = s->home;
+	h.alias = ms->alias;
+	h.id = ms->id;
+	h.port = ms->port;
+	h.started_at = ms->started_at;
+	h.settings = &ms->settings;
+	h.upgrade = s->req->upgrade;
+	h.timeout = s->ctx.timeout;
+	h.out = job_output;
+	h.arg = j;
+	h.interrupted = s->ctx.interrupted;
+	ret = machine_hooks(ms->e, &s->rd.env, &h, &err);
+	for (which = 0; which < 2; which++) {
+		if (j->lines[which].len > 0)
+			job_line(j, which);
+	}
+	if (ret == -1)
+		job_hook_fail(j, &h, &err);
+	free(h.tail);
+	return ret;
+}
+
+/* The line that says how the NAME's start went, unless quiet. */
+static void
+job_say(const struct job *j)
+{
+	const struct machine_start	*ms = &j->ms;
+	const char			*name = j->name->image;
+
+	if (j->s->rd.verbosity < 0)
+		return;
+	switch (ms->started) {
+	case MACHINE_STARTED_CREATED:
+	case MACHINE_STARTED_JOINED:
+		printf("started '%s' from %s: ssh %s\n", name, ms->image,
+		    ms->alias);
+		break;
+	case MACHINE_STARTED_RESUMED:
+		printf("resumed '%s': ssh %s\n", name, ms->alias);
+		break;
+	case MACHINE_STARTED_AGAIN:
+		printf("started '%s' again: ssh %s\n", name, ms->alias);
+		break;
+	case MACHINE_STARTED_RUNNING:
+		printf("'%s' is running: ssh %s\n", name, ms->alias);
+		break;
+	case MACHINE_STARTED_ANEW:
+		if (j->s->req->from != NULL)
+			printf("restored '%s' from snapshot %d: ssh %s\n", name,
+			    j->s->req->snapshot, ms->alias);
+		else
+			printf("reset '%s' to %s: ssh %s\n", name, ms->image,
+			    ms->alias);
+		break;
+	}
+	/* Before any hook's output, which does not go through stdio. */
+	fflush(stdout);
+}
+
+/*
+ * One NAME's thread: its start, the line that says how it went, and
+ * its hooks. A hook that fails leaves the container running.
+ */
 static void *
 job_run(void *arg)
 {
@@ -132,33 +320,9 @@ job_run(void *arg)
 			    &ms->cleanup);
 		return NULL;
 	}
-	if (j->s->rd.verbosity < 0)
-		return NULL;
-	switch (ms->started) {
-	case MACHINE_STARTED_CREATED:
-	case MACHINE_STARTED_JOINED:
-		printf("started '%s' from %s: ssh %s\n", j->name->image,
-		    ms->image, ms->alias);
-		break;
-	case MACHINE_STARTED_RESUMED:
-		printf("resumed '%s': ssh %s\n", j->name->image, ms->alias);
-		break;
-	case MACHINE_STARTED_AGAIN:
-		printf("started '%s' again: ssh %s\n", j->name->image,
-		    ms->alias);
-		break;
-	case MACHINE_STARTED_RUNNING:
-		printf("'%s' is running: ssh %s\n", j->name->image, ms->alias);
-		break;
-	case MACHINE_STARTED_ANEW:
-		if (j->s->req->from != NULL)
-			printf("restored '%s' from snapshot %d: ssh %s\n",
-			    j->name->image, j->s->req->snapshot, ms->alias);
-		else
-			printf("reset '%s' to %s: ssh %s\n", j->name->image,
-			    ms->image, ms->alias);
-		break;
-	}
+	job_say(j);
+	if (job_hooks(j) == -1)
+		j->failed = 1;
 	return NULL;
 }
 
@@ -195,6 +359,8 @@ start_jobs(struct start *s, const struct start_request *req)
 			if (strcmp(s->jobs[k].name->image, j->name->image) == 0)
 				j->skip = 1;
 		}
+		if (i > 0 && !j->skip)
+			s->several = 1;
 	}
 	return 0;
 }

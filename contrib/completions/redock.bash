@@ -4,7 +4,7 @@
 # "redock snapshots NAME". Needs no bash-completion package.
 # Installed as $(PREFIX)/share/bash-completion/completions/redock.
 
-_redock_commands="start shell exec stop commit kill delete snapshot snapshots restore reset freeze unfreeze list sync ssh-config link unlink links base"
+_redock_commands="start shell exec test stop commit kill delete snapshot snapshots restore reset freeze unfreeze list sync ssh-config link unlink links base"
 _redock_global_options="-H --host -v --verbose -q --quiet -h --help --version"
 
 # The NAMEs redock knows of, those of the user's own repository as their
@@ -79,7 +79,8 @@ _redock_ltrim_colon() {
 
 _redock_options() {
 	case $1 in
-	start)		echo "--no-shell -n --user --mount --forward-agent -h --help" ;;
+	start)		echo "--no-shell --upgrade -f -n --user --mount --forward-agent -h --help" ;;
+	test)		echo "-f -h --help" ;;
 	exec)		echo "-t --here --start -h --help" ;;
 	link)		echo "--dir --as -h --help" ;;
 	unlink)		echo "--dir -h --help" ;;
@@ -120,9 +121,12 @@ _redock() {
 		return 0
 	fi
 
-	# Options that take an argument: directories for those that name
-	# one, nothing for the others.
+	# Options that take an argument: files or directories for those
+	# that name one, nothing for the others.
 	case $cmd:$prev in
+	start:-f|test:-f)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return 0 ;;
 	start:--mount|link:--dir|unlink:--dir|links:--dir)
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return 0 ;;
@@ -131,6 +135,7 @@ _redock() {
 	for ((i = cmdi + 1; i < cword; i++)); do
 		case $cmd:${words[i]} in
 		start:-n|start:--mount|commit:-m|base:--from) ((i++)) ;;
+		start:-f|test:-f) ((i++)) ;;
 		snapshot:-m) ((i++)) ;;
 		link:--dir|link:--as|unlink:--dir|links:--dir) ((i++)) ;;
 		snapshot:-d) remove=1 ;;
@@ -166,7 +171,7 @@ _redock() {
 	case $cmd in
 	shell|exec|ssh-config|link|snapshot|snapshots|restore|freeze|unfreeze)
 		[ "$operands" -eq 0 ] || return 0 ;;
-	start|stop|commit|kill|delete|reset) ;;
+	start|stop|commit|kill|delete|reset|test) ;;
 	*)	return 0 ;;
 	esac
 	COMPREPLY=($(compgen -W "$(_redock_names "$cur" "${host[@]}")" \

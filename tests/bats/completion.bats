@@ -262,6 +262,28 @@ zsh_offers() {
 	[ -z "$output" ]
 }
 
+@test "completion: start -f and test -f offer files; test takes NAMEs" {
+	make_fake_redock
+	redock() {
+		"$BATS_TEST_TMPDIR/fake-redock" "$@"
+	}
+	cd "$BATS_TEST_TMPDIR" && touch redock.ini other.ini
+	run complete_words redock start -f red
+	[ "$output" = redock.ini ]
+	run complete_words redock test -f o
+	[ "$output" = other.ini ]
+	# The FILE is no NAME.
+	run complete_words redock start --upgrade -f redock.ini w
+	[ "$output" = web ]
+	run complete_words redock test -f redock.ini ''
+	[ "$output" = $'aud1:a1c3\ndb\nother:wiki\nweb' ]
+	# Any number of NAMEs.
+	run complete_words redock test web ''
+	[ "$output" = $'aud1:a1c3\ndb\nother:wiki\nweb' ]
+	run complete_words redock test web o
+	[ "$output" = other:wiki ]
+}
+
 @test "completion: restore and snapshot -d offer the NAME's snapshots, the history commands NAMEs" {
 	make_fake_redock
 	redock() {
@@ -400,6 +422,21 @@ zsh_offers() {
 	    'redock --host tcp://127.0.0.1:2375 exec -t web'
 	[ "$(cat "$BATS_TEST_TMPDIR/list-args")" = \
 	    "-H tcp://127.0.0.1:2375 list" ]
+}
+
+@test "completion: zsh offers files to start -f and test -f, NAMEs to test" {
+	make_fake_redock
+	mkdir "$D/proj"
+	touch "$D/proj/redock.ini" "$D/proj/other.ini"
+	start_pane zsh "$BATS_TEST_TMPDIR/fake-redock"
+	run zsh_offers "redock test -f $D/proj/r"
+	[ "$output" = redock.ini ]
+	run zsh_offers "redock start --upgrade -f $D/proj/o"
+	[ "$output" = other.ini ]
+	run zsh_offers "redock test -f $D/proj/redock.ini w"
+	[ "$output" = web ]
+	run zsh_offers 'redock test web '
+	[ "$output" = $'aud1:a1c3\ndb\nother:wiki\nweb' ]
 }
 
 @test "completion: zsh offers the NAME's snapshots to restore and snapshot -d" {

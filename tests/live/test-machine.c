@@ -4,7 +4,9 @@
  * it while its alias goes; remove takes both; a verb that the engine
  * refuses leaves the alias that reaches the container; the host user
  * (machine-user.c) is made once, renames a user of the image that has
- * its uid, and fails in one line where it cannot be made.
+ * its uid, and fails in one line where it cannot be made; the hooks
+ * (machine-hooks.c) run in a container of redock:base through its real
+ * sshd, each when it is due, marked once it succeeded.
  *
  * Each test's container carries the labels io.redock.test=RUN and
  * io.redock.name=RUN:..., RUN being $REDOCK_TEST_RUN or "rtmachine<pid>",
@@ -15,7 +17,9 @@
 #include <sys/types.h>
 
 #include <ctype.h>
+#include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,10 +30,13 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sha2.h>
 
+#include "base.h"
 #include "engine.h"
 #include "env.h"
 #include "error.h"
+#include "keys.h"
 #include "machine.h"
 #include "sshconf.h"
 #include "tar.h"
@@ -51,6 +58,9 @@ struct live {
 	char			*id;
 	char			*dir;		/* scratch: the SSH config */
 	char			*config;
+	char			*home;		/* redock's: dir/redock */
+	int			 port;		/* sshd's, for the hooks */
+	char			*started_at;
 };
 
 static int
@@ -79,6 +89,7 @@ live_setup(void **state)
 	L->env.home = L->dir;
 	L->env.sharing = "no";
 	L->config = path_of(L->dir, "config");
+	L->home = path_of(L->dir, "redock");
 	if (engine_open(&L->e, NULL, &L->env, &err) == -1) {
 		fprintf(stderr, "# %s\n", err.message);
 		return -1;
@@ -98,6 +109,8 @@ live_teardown(void **state)
 	struct live	*L = *state;
 	struct error	 err;
 
+	if (L == NULL)		/* its setup failed */
+		return 0;
 	if (L->id != NULL)
 		engine_container_remove(L->e, L->id, 1, &err);
 	machine_engine_release(&L->me);
@@ -105,6 +118,8 @@ live_teardown(void **state)
 	tree_remove(L->dir);
 	free(L->dir);
 	free(L->config);
+	free(L->home);
+	free(L->started_at);
 	free(L->alias);
 	free(L->id);
 	free(L->run);
@@ -407,6 +422,437 @@ a_user_passwd_cannot_hold_is_refused_before_any_exec(void **state)
 	assert_int_equal(machine_user_apply(NULL, "x", &u, &err), -1);
 }
 
+/*
+ * The hooks. One machine for all of them: a container of redock:base
+ * (built from IMAGE when the engine has none), its keys put in as start
+ * puts them, reached as root through redock's own session.
+ */
+#define SSHD_WAIT_MS	30000
+/* What a marker or /tmp/ran holds, "none\n" when there is none. */
+#define MARKER_CAT	"cat " MACHINE_HOOKS_MARKER " 2>/dev/null || echo none"
+#define RAN_CAT		"cat /tmp/ran 2>/dev/null || echo none"
+
+/* What a hook wrote, stream by stream. */
+struct output {
+	char	*text[2];
+	size_t	 len[2];
+};
+
+/* One hooks test: L's machine, settings and the hooks of them. */
+struct hooks_case {
+	struct live		*L;
+	struct settings		 s;
+	struct machine_hooks	 h;
+	struct output		 o;
+	struct error		 err;
+};
+
+static int
+sshd_up(struct live *L, struct error *err)
+{
+	struct engine_create	 cr;
+	struct engine_labels	 l = { NULL, NULL, 0 };
+	struct engine_container	 c;
+	struct base_info	 info;
+	struct tar		*keys = NULL;
+	const void		*data;
+	char			*name;
+	size_t			 len;
+	int			 ret = -1;
+
+	if (base_inspect(L->e, &info, err) == 0)
+		base_info_release(&info);
+	else if (!ERROR_NOTFOUND(err) ||
+	    base_build(L->e, IMAGE, 0, NULL, NULL, NULL, err) == -1)
+		return -1;
+	if (keys_archive(L->home, L->alias, &keys, err) == -1)
+		return -1;
+	xasprintf(&name, "%s:hooks", L->run);
+	engine_labels_add(&l, TEST_LABEL, L->run);
+	engine_labels_add(&l, MACHINE_LABEL_NAME, name);
+	engine_labels_add(&l, MACHINE_LABEL_ALIAS, L->alias);
+	memset(&cr, 0, sizeof cr);
+	cr.name = L->alias;
+	cr.image = BASE_IMAGE;
+	cr.labels = &l;
+	cr.init = 1;
+	cr.publish = MACHINE_SSH_PORT;
+	data = tar_data(keys, &len);
+	memset(&c, 0, sizeof c);
+	if (engine_container_create(L->e, &cr, &L->id, err) == -1 ||
+	    engine_container_upload(L->e, L->id, "/", data, len, err) == -1 ||
+	    engine_container_start(L->e, L->id, err) == -1 ||
+	    engine_container_inspect(L->e, L->id, &c, err) == -1)
+		goto out;
+	L->port = machine_port(&c);
+	L->started_at = c.started_at != NULL ? xstrdup(c.started_at) : NULL;
+	if (L->started_at == NULL || machine_wait_banner(L->port, SSHD_WAIT_MS,
+	    NULL, NULL) != MACHINE_READY)
+		error_set(err, ERROR_SYSTEM, 0, "no sshd, or no StartedAt");
+	else
+		ret = 0;
+out:
+	engine_container_release(&c);
+	engine_labels_release(&l);
+	tar_free(keys);
+	free(name);
+	return ret;
+}
+
+static int
+hooks_group_setup(void **state)
+{
+	struct error	err;
+
+	if (live_setup(state) == -1)
+		return -1;
+	if (sshd_up(*state, &err) == -1) {
+		fprintf(stderr, "# %s\n", err.message);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+collect(const char *data, size_t len, int is_stderr, void *arg)
+{
+	struct output	*o = arg;
+	int		 k = is_stderr != 0;
+
+	o->text[k] = xreallocarray(o->text[k], o->len[k] + len + 1, 1);
+	memcpy(o->text[k] + o->len[k], data, len);
+	o->len[k] += len;
+	o->text[k][o->len[k]] = '\0';
+}
+
+static void
+output_release(struct output *o)
+{
+	free(o->text[0]);
+	free(o->text[1]);
+	memset(o, 0, sizeof *o);
+}
+
+/* Each test's start: no marker, nothing ran; the hooks of L's machine. */
+static int
+hooks_setup(void **state)
+{
+	struct live		*L = *state;
+	struct hooks_case	*t;
+
+	free(sh_out(L, "rm -f /tmp/ran /tmp/fixed " MACHINE_HOOKS_MARKER));
+	t = xcalloc(1, sizeof *t);
+	t->L = L;
+	settings_init(&t->s);
+	t->h.home = L->home;
+	t->h.alias = L->alias;
+	t->h.id = L->id;
+	t->h.port = L->port;
+	t->h.started_at = L->started_at;
+	t->h.settings = &t->s;
+	t->h.timeout = 10;
+	t->h.out = collect;
+	t->h.arg = &t->o;
+	t->h.failed = t->h.status = 42;
+	*state = t;
+	return 0;
+}
+
+static int
+hooks_teardown(void **state)
+{
+	struct hooks_case	*t = *state;
+
+	*state = t->L;
+	settings_release(&t->s);
+	output_release(&t->o);
+	free(t->h.tail);
+	free(t);
+	return 0;
+}
+
+/* Sets t's hook which to text (NULL: none). */
+static void
+hook_set(struct hooks_case *t, enum settings_hook which, const char *text)
+{
+	free(t->s.hooks[which]);
+	t->s.hooks[which] = text != NULL ? xstrdup(text) : NULL;
+}
+
+/* Runs t's hooks, which should return want. */
+static void
+hooks_run(struct hooks_case *t, int want)
+{
+	struct env	env = { 0 };
+	int		ret;
+
+	free(t->h.tail);
+	output_release(&t->o);
+	if ((ret = machine_hooks(t->L->e, &env, &t->h, &t->err)) != want)
+		fail_msg("machine_hooks() returned %d: %s", ret,
+		    ret == -1 ? t->err.message : "");
+}
+
+static void
+marker_put(const struct live *L, const char *text)
+{
+	struct error	 err;
+	struct tar	*t;
+	const void	*data;
+	size_t		 len;
+
+	t = tar_new(time(NULL));
+	assert_int_equal(tar_add_dir(t, "var/lib/redock/", 0755, &err), 0);
+	assert_int_equal(tar_add_file(t, &MACHINE_HOOKS_MARKER[1], 0644, text,
+	    strlen(text), &err), 0);
+	data = tar_data(t, &len);
+	assert_int_equal(engine_container_upload(L->e, L->id, "/", data, len,
+	    &err), 0);
+	tar_free(t);
+}
+
+/* "on-create HASH\n" of the text of t's on-create. */
+static char *
+create_line(const struct hooks_case *t)
+{
+	const char	*text = t->s.hooks[SETTINGS_HOOK_CREATE];
+	char		 hex[SHA256_DIGEST_STRING_LENGTH], *line;
+
+	SHA256Data((const uint8_t *)text, strlen(text), hex);
+	xasprintf(&line, "on-create %s\n", hex);
+	return line;
+}
+
+static void
+without_hooks_nothing_is_asked_of_the_engine(void **state)
+{
+	struct hooks_case	*t = *state;
+	struct env		 env = { 0 };
+
+	hook_set(t, SETTINGS_HOOK_UPGRADE, "exit 1");
+	hook_set(t, SETTINGS_HOOK_TEST, "exit 1");
+	t->h.id = "no such container";
+	assert_int_equal(machine_hooks(NULL, &env, &t->h, &t->err), 0);
+	assert_int_equal(t->h.failed, -1);
+	assert_int_equal(t->h.status, -1);
+	assert_null(t->h.tail);
+}
+
+static void
+on_create_runs_once_per_text_and_is_marked(void **state)
+{
+	struct hooks_case	*t = *state;
+	char			*line;
+
+	hook_set(t, SETTINGS_HOOK_CREATE, "echo created >>/tmp/ran\n"
+	    "echo out; echo err >&2; id -un");
+	hooks_run(t, 0);
+	assert_string_equal(t->o.text[0], "out\nroot\n");
+	assert_string_equal(t->o.text[1], "err\n");
+	assert_null(t->h.tail);
+	line = create_line(t);
+	assert_sh(t->L, MARKER_CAT, line);
+	free(line);
+
+	/* Done: not again, whatever the StartedAt. */
+	t->h.started_at = "another start";
+	hooks_run(t, 0);
+	assert_sh(t->L, RAN_CAT, "created\n");
+
+	/* A new text is a new hook. */
+	hook_set(t, SETTINGS_HOOK_CREATE, "echo again >>/tmp/ran");
+	hooks_run(t, 0);
+	assert_sh(t->L, RAN_CAT, "created\nagain\n");
+	line = create_line(t);
+	assert_sh(t->L, MARKER_CAT, line);
+	free(line);
+}
+
+static void
+on_start_runs_once_per_start_and_keeps_the_other_line(void **state)
+{
+	struct hooks_case	*t = *state;
+	char			*want;
+
+	hook_set(t, SETTINGS_HOOK_START, "echo started >>/tmp/ran");
+	/* A line a later redock may write is skipped. */
+	marker_put(t->L, "on-create 1234\non-stop whenever\n"
+	    "on-start long ago\n");
+	hooks_run(t, 0);
+	xasprintf(&want, "on-create 1234\non-start %s\n", t->L->started_at);
+	assert_sh(t->L, MARKER_CAT, want);
+	free(want);
+	hooks_run(t, 0);
+	assert_sh(t->L, RAN_CAT, "started\n");
+
+	t->h.started_at = "the next start";
+	hooks_run(t, 0);
+	assert_sh(t->L, RAN_CAT, "started\nstarted\n");
+	assert_sh(t->L, MARKER_CAT,
+	    "on-create 1234\non-start the next start\n");
+
+	/* No StartedAt known: every time. */
+	t->h.started_at = NULL;
+	hooks_run(t, 0);
+	hooks_run(t, 0);
+	assert_sh(t->L, "wc -l </tmp/ran", "4\n");
+}
+
+static void
+on_upgrade_runs_when_asked_between_the_two_others(void **state)
+{
+	struct hooks_case	*t = *state;
+
+	hook_set(t, SETTINGS_HOOK_START, "echo start >>/tmp/ran");
+	hook_set(t, SETTINGS_HOOK_UPGRADE, "echo upgrade >>/tmp/ran");
+	hook_set(t, SETTINGS_HOOK_CREATE, "echo create >>/tmp/ran");
+	hook_set(t, SETTINGS_HOOK_TEST, "echo test >>/tmp/ran");
+	t->h.upgrade = 1;
+	hooks_run(t, 0);
+	assert_sh(t->L, RAN_CAT, "create\nupgrade\nstart\n");
+	hooks_run(t, 0);
+	assert_sh(t->L, RAN_CAT, "create\nupgrade\nstart\nupgrade\n");
+	t->h.upgrade = 0;
+	hooks_run(t, 0);
+	assert_sh(t->L, "wc -l </tmp/ran", "4\n");
+}
+
+static void
+a_failed_hook_is_not_marked_and_says_how_with_its_last_lines(void **state)
+{
+	struct hooks_case	*t = *state;
+	char			 x[257], *want;
+
+	hook_set(t, SETTINGS_HOOK_CREATE,
+	    "for i in 1 2 3 4 5 6; do echo \"line $i\"; done\n"
+	    "printf 'it'\\''s \\033[31mred\\r\\n'\n"
+	    "head -c 1000 /dev/zero | tr '\\0' x; echo\n"
+	    "sleep 0.3; printf 'no newline' >&2; exit 3");
+	hook_set(t, SETTINGS_HOOK_START, "echo start >>/tmp/ran");
+	hooks_run(t, -1);
+	assert_string_equal(t->err.message,
+	    "its on-create hook exited with status 3");
+	assert_int_equal(t->err.kind, ERROR_SYSTEM);
+	assert_int_equal(t->h.failed, SETTINGS_HOOK_CREATE);
+	assert_int_equal(t->h.status, 3);
+	/* Escaped, a long line cut. */
+	memset(x, 'x', 256);
+	x[256] = '\0';
+	xasprintf(&want, "line 5\nline 6\nit's \\033[31mred\n%s...\n"
+	    "no newline\n", x);
+	assert_non_null(t->h.tail);
+	assert_string_equal(t->h.tail, want);
+	free(want);
+	/* Passed on whole, as it came. */
+	assert_int_equal(t->o.len[0], 6 * 7 + 15 + 1001);
+	assert_string_equal(t->o.text[1], "no newline");
+	/* Not marked, and on-start did not run. */
+	assert_sh(t->L, MARKER_CAT, "none\n");
+	assert_sh(t->L, RAN_CAT, "none\n");
+
+	/* A hook that a signal killed says so. */
+	hook_set(t, SETTINGS_HOOK_CREATE, "echo dying; kill -9 $$");
+	hooks_run(t, -1);
+	assert_string_equal(t->err.message,
+	    "its on-create hook was killed by SIGKILL (status 137)");
+	assert_int_equal(t->h.status, 137);
+	assert_string_equal(t->h.tail, "dying\n");
+}
+
+static void
+a_later_hook_that_fails_keeps_the_earlier_one_s_mark(void **state)
+{
+	struct hooks_case	*t = *state;
+	char			*line;
+
+	hook_set(t, SETTINGS_HOOK_CREATE, "echo create >>/tmp/ran");
+	hook_set(t, SETTINGS_HOOK_START, "echo start >>/tmp/ran; "
+	    "test -e /tmp/fixed");
+	hooks_run(t, -1);
+	assert_int_equal(t->h.failed, SETTINGS_HOOK_START);
+	assert_int_equal(t->h.status, 1);
+	assert_null(t->h.tail);
+	line = create_line(t);
+	assert_sh(t->L, MARKER_CAT, line);
+	free(line);
+
+	/* Next time only on-start runs, and is marked. */
+	free(sh_out(t->L, "touch /tmp/fixed"));
+	hooks_run(t, 0);
+	assert_int_equal(t->h.failed, -1);
+	assert_sh(t->L, RAN_CAT, "create\nstart\nstart\n");
+}
+
+/* machine_hooks() of the hooks_case arg, in a thread of its own. */
+static void *
+hooks_thread(void *arg)
+{
+	struct hooks_case	*t = arg;
+	struct env		 env = { 0 };
+
+	return (void *)(intptr_t)machine_hooks(t->L->e, &env, &t->h,
+	    &t->err);
+}
+
+static void
+nothing_due_takes_no_lock_and_no_session(void **state)
+{
+	struct hooks_case	*t = *state;
+	struct timespec		 until;
+	pthread_t		 thread;
+	char			*text, *line;
+	void			*ret;
+	int			 lock;
+
+	hook_set(t, SETTINGS_HOOK_CREATE, "exit 1");
+	hook_set(t, SETTINGS_HOOK_START, "exit 1");
+	line = create_line(t);
+	xasprintf(&text, "%son-start %s\n", line, t->L->started_at);
+	marker_put(t->L, text);
+	t->h.port = tcp_closed_port();
+	/* Another holds the alias: a lock would wait for ever. */
+	lock = keys_host_lock(t->L->home, t->L->alias, &t->err);
+	assert_int_not_equal(lock, -1);
+	assert_int_equal(pthread_create(&thread, NULL, hooks_thread, t), 0);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 20;
+	if (pthread_timedjoin_np(thread, &ret, &until) != 0)
+		fail_msg("machine_hooks() waits for the lock");
+	close(lock);
+	assert_int_equal((int)(intptr_t)ret, 0);
+
+	/* Due, but no sshd there: the marker stays as it was. */
+	t->h.started_at = "the next start";
+	hooks_run(t, -1);
+	assert_int_equal(t->h.failed, -1);
+	assert_true(strncmp(t->err.message, "cannot run its hooks: ", 22) ==
+	    0);
+	assert_sh(t->L, MARKER_CAT, text);
+	/* And the lock it took is let go. */
+	lock = keys_host_idle(t->L->home, t->L->alias);
+	assert_int_not_equal(lock, -1);
+	close(lock);
+	free(text);
+	free(line);
+}
+
+static void
+an_interrupted_hook_is_not_marked(void **state)
+{
+	struct hooks_case	*t = *state;
+	volatile sig_atomic_t	 stop = 1;
+	struct timespec		 t0;
+
+	hook_set(t, SETTINGS_HOOK_CREATE, "sleep 30");
+	t->h.interrupted = &stop;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	hooks_run(t, -1);
+	assert_true(ms_since(&t0) < 10000);
+	assert_string_equal(t->err.message, "interrupted");
+	assert_int_equal(t->h.failed, -1);
+	assert_sh(t->L, MARKER_CAT, "none\n");
+}
+
 int
 main(void)
 {
@@ -433,6 +879,36 @@ main(void)
 		    a_user_passwd_cannot_hold_is_refused_before_any_exec),
 	};
 
-	return cmocka_run_group_tests_name("machine (live)", tests, NULL,
+	const struct CMUnitTest hooks[] = {
+		cmocka_unit_test_setup_teardown(
+		    without_hooks_nothing_is_asked_of_the_engine,
+		    hooks_setup, hooks_teardown),
+		cmocka_unit_test_setup_teardown(
+		    on_create_runs_once_per_text_and_is_marked,
+		    hooks_setup, hooks_teardown),
+		cmocka_unit_test_setup_teardown(
+		    on_start_runs_once_per_start_and_keeps_the_other_line,
+		    hooks_setup, hooks_teardown),
+		cmocka_unit_test_setup_teardown(
+		    on_upgrade_runs_when_asked_between_the_two_others,
+		    hooks_setup, hooks_teardown),
+		cmocka_unit_test_setup_teardown(
+		    a_failed_hook_is_not_marked_and_says_how_with_its_last_lines,
+		    hooks_setup, hooks_teardown),
+		cmocka_unit_test_setup_teardown(
+		    a_later_hook_that_fails_keeps_the_earlier_one_s_mark,
+		    hooks_setup, hooks_teardown),
+		cmocka_unit_test_setup_teardown(
+		    nothing_due_takes_no_lock_and_no_session,
+		    hooks_setup, hooks_teardown),
+		cmocka_unit_test_setup_teardown(
+		    an_interrupted_hook_is_not_marked,
+		    hooks_setup, hooks_teardown),
+	};
+	int	failed;
+
+	failed = cmocka_run_group_tests_name("machine (live)", tests, NULL,
 	    NULL);
+	return failed + cmocka_run_group_tests_name("hooks (live)", hooks,
+	    hooks_group_setup, live_teardown);
 }

@@ -6,11 +6,11 @@
  * are not there, hang up, talk something else or stay silent, and
  * against a small sshd made with libssh's server functions that shows
  * the pinned key or another, takes the client key or refuses it, and
- * runs a pretend command for session_run(): one that signals the test
- * (its parent) and answers the signal passed on as told, one that asks
- * the agent forwarded to it (a real ssh-agent here) for its keys. Every
- * server is a forked child on a port of 127.0.0.1, killed and reaped by
- * its test.
+ * runs a pretend command for session_run() and session_exec(): one that
+ * signals the test (its parent) and answers the signal passed on as
+ * told, one that runs until it is signalled, one that asks the agent
+ * forwarded to it (a real ssh-agent here) for its keys. Every server is
+ * a forked child on a port of 127.0.0.1, killed and reaped by its test.
  *
  * Forked children never call cmocka: they _exit() or are killed.
  */
@@ -25,6 +25,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -81,6 +82,24 @@ struct sshd {
 	int		 agent;		/* agent forwarding was asked for */
 };
 
+/* What session_exec() handed to its callback, as it came. */
+struct exec_out {
+	char	log[16384];	/* "[o]" or "[e]" where the stream changes */
+	int	last;		/* the stream of the last chunk: 'o', 'e' */
+};
+
+/* One session_exec(), run by exec_run() in a thread or not. */
+struct exec {
+	struct session	*sp;
+	const char	*command;
+	int		 flags;
+	struct env	 env;
+	const volatile sig_atomic_t *stop;
+	struct exec_out	 out;
+	int		 rv, status;
+	struct error	 err;
+};
+
 /* A real ssh-agent, with one key, for the forwarding tests. */
 struct agent {
 	pid_t	 pid;
@@ -126,6 +145,7 @@ static void	 sshd_serve(int, const char *, int);
 static int	 sshd_command(ssh_session, ssh_event, struct sshd *);
 static int	 signal_number(const char *);
 static int	 sshd_signalled(ssh_event, struct sshd *);
+static int	 sshd_sleep(ssh_event, struct sshd *);
 static void	 sshd_ask_agent(ssh_session, struct sshd *);
 static int	 sshd_agent_keys(ssh_session, char *, size_t);
 static void	 run_program(const char *, char *const *);
@@ -137,6 +157,10 @@ static char	*connect_failed(int);
 static void	 assert_server_fails(void **, enum behaviour);
 static char	*run_captured(struct session *, const char *, int,
 		    const struct env *, const char *, int *, int *, char **);
+static void	 exec_collect(const char *, size_t, int, void *);
+static void	*exec_run(void *);
+static void	 exec_init(struct exec *, struct session *, const char *,
+		    int, const volatile sig_atomic_t *);
 static char	*sshd_run(struct scratch *, const char *, int,
 		    const struct env *, const char *, int *, int *, char **);
 
@@ -958,12 +982,14 @@ out:
 
 /*
  * What the pretend sshd runs: "echo" writes "out:echo\n" then its input
- * back on stdout and "err\n" on stderr, and exits 3; "die" is killed by
- * SIGTERM; "term" writes "term:TERM\n", the terminal type of the pty
- * asked for ("term:none" without one); "signal-me" and "agent" are
- * sshd_signalled()'s and sshd_ask_agent()'s; anything else exits 0 and
- * says nothing. But "vanish" hangs up without an exit status: then it
- * returns -1.
+ * back on stdout and "err\n" on stderr, and exits 3; "mixed" writes
+ * "1\n" on stdout, "2\n" on stderr, "3\n" and "4\n" so again, and exits
+ * 0; "die" is killed by SIGTERM; "term" writes "term:TERM\n", the
+ * terminal type of the pty asked for ("term:none" without one);
+ * "signal-me", "sleep 100" and "agent" are sshd_signalled()'s,
+ * sshd_sleep()'s and sshd_ask_agent()'s; anything else exits 0 and says
+ * nothing. But "vanish" hangs up without an exit status: then it
+ * returns -1, as when the client went during "sleep 100".
  */
 static int
 sshd_command(ssh_session ss, ssh_event ev, struct sshd *d)
@@ -975,8 +1001,18 @@ sshd_command(ssh_session ss, ssh_event ev, struct sshd *d)
 	if (strncmp(d->cmd, "signal-me ", 10) == 0) {
 		if (sshd_signalled(ev, d) == -1)
 			return 0;	/* it runs on until the client goes */
+	} else if (strcmp(d->cmd, "sleep 100") == 0) {
+		if (sshd_sleep(ev, d) == -1)
+			return -1;
 	} else if (strcmp(d->cmd, "agent") == 0)
 		sshd_ask_agent(ss, d);
+	else if (strcmp(d->cmd, "mixed") == 0) {
+		ssh_channel_write(d->ch, "1\n", 2);
+		ssh_channel_write_stderr(d->ch, "2\n", 2);
+		ssh_channel_write(d->ch, "3\n", 2);
+		ssh_channel_write_stderr(d->ch, "4\n", 2);
+		ssh_channel_request_send_exit_status(d->ch, 0);
+	}
 	else if (strcmp(d->cmd, "die") == 0)
 		ssh_channel_request_send_exit_signal(d->ch, "TERM", 0, "", "");
 	else if (strcmp(d->cmd, "echo") == 0) {
@@ -1053,6 +1089,26 @@ sshd_signalled(ssh_event ev, struct sshd *d)
 			kill(getppid(), signal_number(name));
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * "sleep 100": runs until a signal request comes, then writes
+ * "got:NAME\n" and dies of it; -1 when the client goes first.
+ */
+static int
+sshd_sleep(ssh_event ev, struct sshd *d)
+{
+	char	*got;
+
+	while (d->sig == NULL) {
+		if (ssh_event_dopoll(ev, -1) == SSH_ERROR)
+			return -1;
+	}
+	xasprintf(&got, "got:%s\n", d->sig);
+	ssh_channel_write(d->ch, got, (uint32_t)strlen(got));
+	free(got);
+	ssh_channel_request_send_exit_signal(d->ch, d->sig, 0, "", "");
 	return 0;
 }
 
@@ -1823,6 +1879,222 @@ without_an_agent_nothing_is_forwarded_and_nothing_fails(void **state)
 	free(file);
 }
 
+/* Appends what came to o->log, its stream marked where it changes. */
+static void
+exec_collect(const char *data, size_t len, int is_stderr, void *arg)
+{
+	struct exec_out	*o = arg;
+	size_t		 n;
+	int		 stream = is_stderr ? 'e' : 'o';
+
+	if (stream != o->last)
+		strlcat(o->log, is_stderr ? "[e]" : "[o]", sizeof o->log);
+	o->last = stream;
+	n = strlen(o->log);
+	if (len > sizeof o->log - 1 - n)
+		len = sizeof o->log - 1 - n;
+	memcpy(o->log + n, data, len);
+	o->log[n + len] = '\0';
+}
+
+/* Runs x's session_exec(); a thread's start routine. */
+static void *
+exec_run(void *arg)
+{
+	struct exec	*x = arg;
+
+	x->rv = session_exec(x->sp, x->command, x->flags, &x->env,
+	    exec_collect, &x->out, x->stop, &x->status, &x->err);
+	return NULL;
+}
+
+static void
+exec_init(struct exec *x, struct session *sp, const char *command,
+    int flags, const volatile sig_atomic_t *stop)
+{
+	memset(x, 0, sizeof *x);
+	x->sp = sp;
+	x->command = command;
+	x->flags = flags;
+	x->env.vars = environ;
+	x->stop = stop;
+}
+
+/*
+ * session_exec() hands stdout and stderr to its callback apart and in
+ * the order they came, and writes nothing on fds 1 and 2 of its own.
+ */
+static void
+exec_output_reaches_the_callback_apart_and_in_order(void **state)
+{
+	struct scratch	*s = *state;
+	struct server	 srv;
+	struct exec	 x;
+	char		*path, *written;
+	int		 fd, saved[2], i;
+
+	exec_init(&x, sshd_session(s, &srv), "mixed", 0, NULL);
+	path = path_of(s->dir, "written");
+	fflush(NULL);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	for (i = 0; i < 2; i++) {
+		assert_true((saved[i] = dup(i + 1)) >= 0);
+		assert_int_equal(dup2(fd, i + 1), i + 1);
+	}
+	close(fd);
+	exec_run(&x);
+	for (i = 0; i < 2; i++) {
+		dup2(saved[i], i + 1);
+		close(saved[i]);
+	}
+	if (x.rv != 0)
+		fail_msg("session_exec failed: %s", x.err.message);
+	assert_string_equal(x.out.log, "[o]1\n[e]2\n[o]3\n[e]4\n");
+	assert_int_equal(x.status, 0);
+	assert_non_null(written = file_load(path, NULL));
+	assert_string_equal(written, "");
+	free(written);
+	free(path);
+	session_free(x.sp);
+	server_stop(&srv);
+}
+
+/*
+ * The command reads EOF at once ("echo" answers only then) and has no
+ * pty; its status comes back, 128+N for a death by signal N.
+ */
+static void
+exec_gives_no_input_no_pty_and_the_status(void **state)
+{
+	static const struct {
+		const char	*command, *want;
+		int		 status;
+	} cases[] = {
+		{ "echo", "[o]out:echo\n[e]err\n", 3 },
+		{ "term", "[o]term:none\n", 0 },
+		{ "die", "", 128 + SIGTERM },
+	};
+	struct server	 srv;
+	struct exec	 x;
+	size_t		 i;
+
+	for (i = 0; i < NELEM(cases); i++) {
+		exec_init(&x, sshd_session(*state, &srv), cases[i].command,
+		    SESSION_PTY, NULL);	/* not a flag session_exec() takes */
+		x.env.term = "xterm";
+		exec_run(&x);
+		if (x.rv != 0)
+			fail_msg("%s: %s", cases[i].command, x.err.message);
+		assert_string_equal(x.out.log, cases[i].want);
+		assert_int_equal(x.status, cases[i].status);
+		session_free(x.sp);
+		server_stop(&srv);
+	}
+}
+
+static void
+exec_forwards_the_agent_when_asked(void **state)
+{
+	struct server	 srv;
+	struct agent	 a;
+	struct exec	 x;
+
+	agent_start(&a);
+	exec_init(&x, sshd_session(*state, &srv), "agent", SESSION_AGENT,
+	    NULL);
+	x.env.ssh_auth_sock = a.sock;
+	exec_run(&x);
+	if (x.rv != 0)
+		fail_msg("session_exec failed: %s", x.err.message);
+	assert_true(strncmp(x.out.log, "[o]agent:keys 1\nagent:keys 1\n",
+	    29) == 0);
+	assert_null(strstr(x.out.log, "refused"));
+	assert_int_equal(x.status, 0);
+	session_free(x.sp);
+	server_stop(&srv);
+	agent_stop(&a);
+}
+
+/*
+ * A stop flag set by another thread sends the command TERM and ends the
+ * run at once: "interrupted". Set before, nothing runs.
+ */
+static void
+a_stop_flag_ends_the_command_and_the_run(void **state)
+{
+	volatile sig_atomic_t	 stop = 0;
+	struct server		 srv;
+	struct exec		 x;
+	struct timespec		 t0;
+	pthread_t		 t;
+	long			 ms;
+
+	exec_init(&x, sshd_session(*state, &srv), "sleep 100", 0, &stop);
+	assert_int_equal(pthread_create(&t, NULL, exec_run, &x), 0);
+	usleep(300000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	stop = 1;
+	assert_int_equal(pthread_join(t, NULL), 0);
+	ms = ms_since(&t0);
+	assert_int_equal(x.rv, -1);
+	assert_int_equal(x.err.kind, ERROR_SYSTEM);
+	assert_string_equal(x.err.message, "interrupted");
+	assert_string_equal(x.out.log, "[o]got:TERM\n");
+	if (ms > 1000)
+		fail_msg("the run ended %ld ms after the stop", ms);
+
+	exec_init(&x, x.sp, "echo", 0, &stop);
+	exec_run(&x);
+	assert_int_equal(x.rv, -1);
+	assert_string_equal(x.err.message, "interrupted");
+	assert_string_equal(x.out.log, "");
+	session_free(x.sp);
+	server_stop(&srv);
+}
+
+/*
+ * Two threads run session_exec() at once, each on its session: one ends
+ * while the other runs on, and no signal disposition changes.
+ */
+static void
+two_threads_run_commands_at_once(void **state)
+{
+	volatile sig_atomic_t	 stop = 0;
+	static const int	 sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH };
+	struct sigaction	 sa;
+	struct server		 srv[2];
+	struct exec		 x[2];
+	pthread_t		 t[2];
+	size_t			 i;
+
+	exec_init(&x[0], sshd_session(*state, &srv[0]), "sleep 100", 0,
+	    &stop);
+	exec_init(&x[1], sshd_session(*state, &srv[1]), "mixed", 0, &stop);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, exec_run, &x[i]),
+		    0);
+	assert_int_equal(pthread_join(t[1], NULL), 0);
+	if (x[1].rv != 0)
+		fail_msg("session_exec failed: %s", x[1].err.message);
+	assert_string_equal(x[1].out.log, "[o]1\n[e]2\n[o]3\n[e]4\n");
+	assert_int_equal(x[1].status, 0);
+	for (i = 0; i < NELEM(sigs); i++) {
+		assert_int_equal(sigaction(sigs[i], NULL, &sa), 0);
+		assert_true(sa.sa_handler == SIG_DFL);
+	}
+	assert_int_equal(pthread_tryjoin_np(t[0], NULL), EBUSY);
+	stop = 1;
+	assert_int_equal(pthread_join(t[0], NULL), 0);
+	assert_int_equal(x[0].rv, -1);
+	assert_string_equal(x[0].err.message, "interrupted");
+	assert_string_equal(x[0].out.log, "[o]got:TERM\n");
+	for (i = 0; i < 2; i++) {
+		session_free(x[i].sp);
+		server_stop(&srv[i]);
+	}
+}
+
 #define SCRATCH(f)	cmocka_unit_test_setup_teardown(f, scratch_new, \
 			    scratch_free)
 
@@ -1867,10 +2139,16 @@ main(void)
 		SCRATCH(a_signal_the_caller_ignores_is_not_passed_on),
 		SCRATCH(the_agent_is_forwarded_to_the_server),
 		SCRATCH(without_an_agent_nothing_is_forwarded_and_nothing_fails),
+		SCRATCH(exec_output_reaches_the_callback_apart_and_in_order),
+		SCRATCH(exec_gives_no_input_no_pty_and_the_status),
+		SCRATCH(exec_forwards_the_agent_when_asked),
+		SCRATCH(a_stop_flag_ends_the_command_and_the_run),
+		SCRATCH(two_threads_run_commands_at_once),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
-	/* session_run() waits without a limit: a hang must not last. */
+	/* session_run() and session_exec() wait without a limit: a hang
+	   must not last. */
 	alarm(120);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

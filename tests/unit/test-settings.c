@@ -1,8 +1,9 @@
 /*
  * Unit tests of a NAME's settings (src/settings.c): the JSON label
- * round trip and its refusals, --mount's grammar, merging the command
- * line into an image's settings, the check against an existing
- * container's, and the working directory's mapping through mounts.
+ * round trip (hooks too) and its refusals, --mount's grammar, merging
+ * the command line into an image's settings, the check against an
+ * existing container's, and the working directory's mapping through
+ * mounts.
  */
 #include <sys/stat.h>
 
@@ -111,6 +112,12 @@ a_bad_label_is_refused_in_one_line(void **state)
 		"{\"mounts\":[{\"source\":\"rel\",\"target\":\"/t\"}]}",
 		"{\"mounts\":[{\"source\":\"/a:b\",\"target\":\"/t\"}]}",
 		"{\"hostname\":\"a\",\"hostname\":\"b\"}",
+		"{\"hooks\":[]}", "{\"hooks\":\"x\"}",
+		"{\"hooks\":{\"on-create\":3}}",
+		"{\"hooks\":{\"on-create\":null}}",
+		"{\"hooks\":{\"on-stop\":\"x\"}}",
+		"{\"hooks\":{\"test\":\"a\\u0000b\"}}",
+		"{\"hooks\":{\"test\":\"a\",\"test\":\"b\"}}",
 	};
 	struct settings	s;
 	struct error	err;
@@ -124,7 +131,160 @@ a_bad_label_is_refused_in_one_line(void **state)
 		assert_null(strchr(err.message, '\n'));
 		assert_int_equal(s.nmounts, 0);
 		assert_null(s.user);
+		assert_null(s.hooks[SETTINGS_HOOK_TEST]);
 	}
+}
+
+/* The hooks ride in the label, those present only, in a fixed order. */
+static void
+the_hooks_round_trip_in_the_label(void **state)
+{
+	struct settings	 s, back, copy;
+	struct error	 err;
+	char		*json, *again;
+
+	(void)state;
+	settings_init(&s);
+	s.hooks[SETTINGS_HOOK_TEST] = strdup("make check");
+	s.hooks[SETTINGS_HOOK_CREATE] = strdup("apt-get install -y make\n"
+	    "echo \"done\"");
+	s.given = SETTINGS_HOOKS;
+	json = settings_to_json(&s);
+	assert_string_equal(json, "{\"hostname\":null,\"user\":null,"
+	    "\"mounts\":[],\"forward_agent\":false,\"hooks\":{\"on-create\":"
+	    "\"apt-get install -y make\\necho \\\"done\\\"\",\"test\":"
+	    "\"make check\"}}");
+	assert_int_equal(settings_from_json(json, &back, &err), 0);
+	assert_int_equal(back.given, SETTINGS_HOOKS);
+	assert_string_equal(back.hooks[SETTINGS_HOOK_CREATE],
+	    s.hooks[SETTINGS_HOOK_CREATE]);
+	assert_null(back.hooks[SETTINGS_HOOK_START]);
+	assert_null(back.hooks[SETTINGS_HOOK_UPGRADE]);
+	assert_string_equal(back.hooks[SETTINGS_HOOK_TEST], "make check");
+	settings_copy(&copy, &back);
+	assert_ptr_not_equal(copy.hooks[SETTINGS_HOOK_TEST],
+	    back.hooks[SETTINGS_HOOK_TEST]);
+	again = settings_to_json(&copy);
+	assert_string_equal(again, json);
+	free(again);
+	settings_release(&copy);
+	settings_release(&back);
+	free(json);
+
+	/* "hooks" null or empty: none, but given. */
+	assert_int_equal(settings_from_json("{\"hooks\":null}", &back, &err),
+	    0);
+	assert_int_equal(back.given, 0);
+	assert_int_equal(settings_from_json("{\"hooks\":{}}", &back, &err), 0);
+	assert_int_equal(back.given, SETTINGS_HOOKS);
+	assert_null(back.hooks[SETTINGS_HOOK_CREATE]);
+	settings_release(&s);
+}
+
+static void
+a_hook_over_the_limit_in_the_label_is_refused(void **state)
+{
+	struct settings	 s;
+	struct error	 err;
+	char		*big, *json;
+
+	(void)state;
+	big = malloc(SETTINGS_HOOK_MAX + 2);
+	memset(big, 'x', SETTINGS_HOOK_MAX + 1);
+	big[SETTINGS_HOOK_MAX + 1] = '\0';
+	assert_true(asprintf(&json, "{\"hooks\":{\"test\":\"%s\"}}", big) >
+	    0);
+	assert_int_equal(settings_from_json(json, &s, &err), -1);
+	free(json);
+	big[SETTINGS_HOOK_MAX] = '\0';
+	assert_true(asprintf(&json, "{\"hooks\":{\"test\":\"%s\"}}", big) >
+	    0);
+	assert_int_equal(settings_from_json(json, &s, &err), 0);
+	assert_string_equal(s.hooks[SETTINGS_HOOK_TEST], big);
+	settings_release(&s);
+	free(json);
+	free(big);
+}
+
+/* Four hooks of the largest size, escaped at length, are read back. */
+static void
+the_largest_hooks_fit_in_the_label(void **state)
+{
+	struct settings	 s, back;
+	struct error	 err;
+	char		*json;
+	int		 h;
+
+	(void)state;
+	settings_init(&s);
+	for (h = 0; h < SETTINGS_NHOOKS; h++) {
+		s.hooks[h] = malloc(SETTINGS_HOOK_MAX + 1);
+		memset(s.hooks[h], '\033', SETTINGS_HOOK_MAX);
+		s.hooks[h][SETTINGS_HOOK_MAX] = '\0';
+	}
+	json = settings_to_json(&s);
+	assert_true(strlen(json) > 4 * 6 * SETTINGS_HOOK_MAX);
+	if (settings_from_json(json, &back, &err) == -1)
+		fail_msg("%s", err.message);
+	for (h = 0; h < SETTINGS_NHOOKS; h++)
+		assert_string_equal(back.hooks[h], s.hooks[h]);
+	settings_release(&back);
+	settings_release(&s);
+	free(json);
+}
+
+/* Hooks asked replace all four of the image's, or none of them. */
+static void
+hooks_asked_replace_the_images_all_four(void **state)
+{
+	struct settings	image, asked, out;
+
+	(void)state;
+	full(&image);
+	image.hooks[SETTINGS_HOOK_CREATE] = strdup("old create");
+	image.hooks[SETTINGS_HOOK_START] = strdup("old start");
+	image.given |= SETTINGS_HOOKS;
+	settings_init(&asked);
+	asked.given = SETTINGS_AGENT;
+	settings_merge(&image, &asked, &out);
+	assert_string_equal(out.hooks[SETTINGS_HOOK_CREATE], "old create");
+	assert_string_equal(out.hooks[SETTINGS_HOOK_START], "old start");
+	settings_release(&out);
+
+	asked.given = SETTINGS_HOOKS;
+	asked.hooks[SETTINGS_HOOK_TEST] = strdup("new test");
+	settings_merge(&image, &asked, &out);
+	assert_null(out.hooks[SETTINGS_HOOK_CREATE]);
+	assert_null(out.hooks[SETTINGS_HOOK_START]);
+	assert_string_equal(out.hooks[SETTINGS_HOOK_TEST], "new test");
+	assert_string_equal(out.hostname, "web");
+	assert_true(out.given & SETTINGS_HOOKS);
+	settings_release(&out);
+	settings_release(&asked);
+	settings_release(&image);
+}
+
+/* An existing container's hooks are replaced, never compared. */
+static void
+the_check_ignores_hooks(void **state)
+{
+	struct settings	have, asked;
+	struct error	err;
+
+	(void)state;
+	full(&have);
+	have.hooks[SETTINGS_HOOK_CREATE] = strdup("one");
+	have.given |= SETTINGS_HOOKS;
+	settings_copy(&asked, &have);
+	free(asked.hooks[SETTINGS_HOOK_CREATE]);
+	asked.hooks[SETTINGS_HOOK_CREATE] = strdup("other");
+	asked.hooks[SETTINGS_HOOK_TEST] = strdup("test");
+	assert_int_equal(settings_check(&have, &asked, &err), 0);
+	settings_hooks_take(&have, &asked);
+	assert_string_equal(have.hooks[SETTINGS_HOOK_CREATE], "other");
+	assert_string_equal(have.hooks[SETTINGS_HOOK_TEST], "test");
+	settings_release(&asked);
+	settings_release(&have);
 }
 
 /* A scratch directory with a sub-directory and a link to it. */
@@ -313,6 +473,11 @@ main(void)
 		cmocka_unit_test(the_label_round_trips),
 		cmocka_unit_test(no_label_is_root_without_mounts),
 		cmocka_unit_test(a_bad_label_is_refused_in_one_line),
+		cmocka_unit_test(the_hooks_round_trip_in_the_label),
+		cmocka_unit_test(a_hook_over_the_limit_in_the_label_is_refused),
+		cmocka_unit_test(the_largest_hooks_fit_in_the_label),
+		cmocka_unit_test(hooks_asked_replace_the_images_all_four),
+		cmocka_unit_test(the_check_ignores_hooks),
 		cmocka_unit_test_setup_teardown(
 		    a_mount_is_made_absolute_and_resolved, scratch_setup,
 		    scratch_teardown),
