@@ -128,6 +128,36 @@ live_teardown(void **state)
 }
 
 /*
+ * Creates L's container of image, labelled as start labels one, running
+ * cmd (NULL: the image's), with port publish (0: none) published.
+ */
+static int
+live_create(struct live *L, const char *image, char *const *cmd,
+    int publish, struct error *err)
+{
+	struct engine_create	 cr;
+	struct engine_labels	 l = { NULL, NULL, 0 };
+	char			*name;
+	int			 ret;
+
+	xasprintf(&name, "%s:machine", L->run);
+	engine_labels_add(&l, TEST_LABEL, L->run);
+	engine_labels_add(&l, MACHINE_LABEL_NAME, name);
+	engine_labels_add(&l, MACHINE_LABEL_ALIAS, L->alias);
+	memset(&cr, 0, sizeof cr);
+	cr.name = L->alias;
+	cr.image = image;
+	cr.labels = &l;
+	cr.cmd = cmd;
+	cr.init = 1;		/* sleep ends at the SIGTERM of a stop */
+	cr.publish = publish;
+	ret = engine_container_create(L->e, &cr, &L->id, err);
+	engine_labels_release(&l);
+	free(name);
+	return ret;
+}
+
+/*
  * A running machine of L: a container labelled as start labels one,
  * that says "kept" at each start once /mark is there, and its alias.
  */
@@ -137,22 +167,9 @@ machine_up(struct live *L, struct engine_container *c)
 	static char *const	 cmd[] = { (char *)"sh", (char *)"-c",
 				    (char *)"cat /mark 2>/dev/null; exec sleep 600",
 				    NULL };
-	struct engine_create	 cr;
-	struct engine_labels	 l = { NULL, NULL, 0 };
 	struct error		 err;
-	char			*name;
 
-	xasprintf(&name, "%s:machine", L->run);
-	engine_labels_add(&l, TEST_LABEL, L->run);
-	engine_labels_add(&l, MACHINE_LABEL_NAME, name);
-	engine_labels_add(&l, MACHINE_LABEL_ALIAS, L->alias);
-	memset(&cr, 0, sizeof cr);
-	cr.name = L->alias;
-	cr.image = IMAGE;
-	cr.labels = &l;
-	cr.cmd = cmd;
-	cr.init = 1;		/* sleep ends at the SIGTERM of a stop */
-	if (engine_container_create(L->e, &cr, &L->id, &err) == -1)
+	if (live_create(L, IMAGE, cmd, 0, &err) == -1)
 		fail_msg("create failed: %s", err.message);
 	if (engine_container_start(L->e, L->id, &err) == -1)
 		fail_msg("start failed: %s", err.message);
@@ -162,8 +179,6 @@ machine_up(struct live *L, struct engine_container *c)
 	if (engine_container_inspect(L->e, L->id, c, &err) == -1)
 		fail_msg("inspect failed: %s", err.message);
 	assert_true(c->running);
-	engine_labels_release(&l);
-	free(name);
 }
 
 /* Is the fragment of L's alias in its config.d/? */
@@ -450,13 +465,10 @@ struct hooks_case {
 static int
 sshd_up(struct live *L, struct error *err)
 {
-	struct engine_create	 cr;
-	struct engine_labels	 l = { NULL, NULL, 0 };
 	struct engine_container	 c;
 	struct base_info	 info;
 	struct tar		*keys = NULL;
 	const void		*data;
-	char			*name;
 	size_t			 len;
 	int			 ret = -1;
 
@@ -467,19 +479,9 @@ sshd_up(struct live *L, struct error *err)
 		return -1;
 	if (keys_archive(L->home, L->alias, &keys, err) == -1)
 		return -1;
-	xasprintf(&name, "%s:hooks", L->run);
-	engine_labels_add(&l, TEST_LABEL, L->run);
-	engine_labels_add(&l, MACHINE_LABEL_NAME, name);
-	engine_labels_add(&l, MACHINE_LABEL_ALIAS, L->alias);
-	memset(&cr, 0, sizeof cr);
-	cr.name = L->alias;
-	cr.image = BASE_IMAGE;
-	cr.labels = &l;
-	cr.init = 1;
-	cr.publish = MACHINE_SSH_PORT;
 	data = tar_data(keys, &len);
 	memset(&c, 0, sizeof c);
-	if (engine_container_create(L->e, &cr, &L->id, err) == -1 ||
+	if (live_create(L, BASE_IMAGE, NULL, MACHINE_SSH_PORT, err) == -1 ||
 	    engine_container_upload(L->e, L->id, "/", data, len, err) == -1 ||
 	    engine_container_start(L->e, L->id, err) == -1 ||
 	    engine_container_inspect(L->e, L->id, &c, err) == -1)
@@ -493,9 +495,7 @@ sshd_up(struct live *L, struct error *err)
 		ret = 0;
 out:
 	engine_container_release(&c);
-	engine_labels_release(&l);
 	tar_free(keys);
-	free(name);
 	return ret;
 }
 
