@@ -1242,36 +1242,72 @@ out:
 	return ret;
 }
 
+/* "/containers/ID/archive?path=PATH", ID and PATH escaped. */
+static char *
+archive_path(struct engine *e, const char *id, const char *path)
+{
+	char	*s, *eid, *q;
+
+	eid = url_escape(e, id);
+	q = query_param(e, "path", path);
+	xasprintf(&s, "/containers/%s/archive?%s", eid, q + 1);
+	free(q);
+	free(eid);
+	return s;
+}
+
+/*
+ * The answer is taken as it comes, into a buffer of at most max bytes;
+ * the engine's words on a failure are kept apart (call_stream()), so
+ * that a small max does not cut them.
+ */
 int
 engine_container_download(struct engine *e, const char *id,
     const char *path, size_t max, void **datap, size_t *lenp,
     struct error *err)
 {
-	(void)e;
-	(void)id;
-	(void)path;
-	(void)max;
+	struct request	 rq;
+	struct buf	 body;
+	char		*url;
+	int		 ret = -1;
+
 	*datap = NULL;
 	*lenp = 0;
-	error_set(err, ERROR_SYSTEM, 0, "download: not built yet");
-	return -1;
+	url = archive_path(e, id, path);
+	buf_init(&body, max);
+	memset(&rq, 0, sizeof rq);
+	rq.method = "GET";
+	rq.path = url;
+	rq.write = buf_write;
+	rq.arg = &body;
+	if (call_stream(e, &rq, "/containers/ID/archive", err) == -1) {
+		if (body.overflow)
+			error_set(err, ERROR_PROTOCOL, 0, "the archive of '%s' "
+			    "in container '%s' is larger than %zu bytes", path,
+			    id, max);
+		goto out;
+	}
+	*datap = body.data != NULL ? body.data : xcalloc(1, 1);
+	*lenp = body.len;
+	body.data = NULL;
+	ret = 0;
+out:
+	buf_release(&body);
+	free(url);
+	return ret;
 }
 
 int
 engine_container_upload(struct engine *e, const char *id, const char *dir,
     const void *tar, size_t len, struct error *err)
 {
-	char	*path, *eid, *q;
+	char	*path;
 	int	 ret;
 
-	eid = url_escape(e, id);
-	q = query_param(e, "path", dir);
-	xasprintf(&path, "/containers/%s/archive?%s", eid, q + 1);
+	path = archive_path(e, id, dir);
 	ret = call(e, "PUT", path, "application/x-tar", tar, len, 0, NULL,
 	    err);
-	free(q);
 	free(path);
-	free(eid);
 	return ret;
 }
 

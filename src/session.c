@@ -82,7 +82,7 @@ struct session {
 	int		 exit_status;	/* -1 until the server says */
 	int		 exit_signal;	/* 0, or the signal that killed it */
 	int		 out_errno;	/* writing fd 1 or 2 failed */
-	session_output_fn *out;		/* the output's sink, or NULL: fds 1, 2 */
+	session_output_fn *out;		/* where output goes; NULL: fds 1, 2 */
 	void		*out_arg;
 	int		 siblings;	/* signal_siblings(), not "signal" */
 };

@@ -3,9 +3,15 @@
  * the entries is zero and at least two blocks long, so the end of the
  * archive is always in place: tar_data hands out the buffer as it is,
  * and the next entry simply overwrites the end blocks.
+ *
+ * The reader takes what the engine sends, which nothing vouches for:
+ * every header's checksum is checked and every size against the bytes
+ * that are there before anything is read.
  */
 #include <sys/types.h>
 
+#include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +53,12 @@ struct tar {
 };
 
 static void	octal(char *, size_t, unsigned long long);
+static long long checksum(const struct ustar *, int);
+static int	octal_parse(const char *, size_t, unsigned long long *);
+static int	header_read(const struct ustar *, size_t, unsigned long long *,
+		    struct error *);
+static int	decimal(const char **, const char *, unsigned long long *);
+static int	pax_size(const char *, size_t, unsigned long long *);
 static int	path_split(const char *, int, size_t *, size_t *,
 		    struct error *);
 static void	grow(struct tar *, size_t);
@@ -64,6 +76,131 @@ octal(char *field, size_t size, unsigned long long v)
 		field[i - 1] = '0' + (v & 7);
 		v >>= 3;
 	}
+}
+
+/*
+ * The sum of h's bytes, its checksum field counted as spaces: unsigned,
+ * as POSIX has it, or, if is_signed, signed, as some old tars wrote it.
+ */
+static long long
+checksum(const struct ustar *h, int is_signed)
+{
+	const unsigned char	*p = (const unsigned char *)h;
+	long long		 sum = 0;
+	size_t			 i;
+
+	for (i = 0; i < sizeof *h; i++) {
+		if (i >= offsetof(struct ustar, chksum) &&
+		    i < offsetof(struct ustar, chksum) + sizeof h->chksum)
+			sum += ' ';
+		else
+			sum += is_signed ? (signed char)p[i] : p[i];
+	}
+	return sum;
+}
+
+/*
+ * The number in a field of size bytes: octal digits after any spaces,
+ * ended by a space or NUL or the field's end, nothing else after. -1
+ * for anything else (the base-256 of GNU tar too).
+ */
+static int
+octal_parse(const char *field, size_t size, unsigned long long *vp)
+{
+	unsigned long long	v = 0;
+	size_t			i = 0;
+
+	while (i < size && field[i] == ' ')
+		i++;
+	if (i == size || field[i] < '0' || field[i] > '7')
+		return -1;
+	for (; i < size && field[i] >= '0' && field[i] <= '7'; i++) {
+		if (v > (ULLONG_MAX >> 3))
+			return -1;
+		v = v << 3 | (unsigned long long)(field[i] - '0');
+	}
+	for (; i < size; i++) {
+		if (field[i] != ' ' && field[i] != '\0')
+			return -1;
+	}
+	*vp = v;
+	return 0;
+}
+
+/*
+ * Checks the header h at offset off and reads its size: -1 with *err
+ * set when it is no ustar header.
+ */
+static int
+header_read(const struct ustar *h, size_t off, unsigned long long *sizep,
+    struct error *err)
+{
+	unsigned long long	sum;
+
+	if (octal_parse(h->chksum, sizeof h->chksum, &sum) == -1 ||
+	    ((long long)sum != checksum(h, 0) &&
+	    (long long)sum != checksum(h, 1))) {
+		error_set(err, ERROR_PROTOCOL, 0, "not a tar archive: a bad "
+		    "header checksum at byte %zu", off);
+		return -1;
+	}
+	if (octal_parse(h->size, sizeof h->size, sizep) == -1) {
+		error_set(err, ERROR_PROTOCOL, 0, "not a tar archive: a bad "
+		    "size at byte %zu", off);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The decimal number at *pp, before end, *pp moved past its digits; -1
+ * when there are none or too many.
+ */
+static int
+decimal(const char **pp, const char *end, unsigned long long *vp)
+{
+	const char		*p = *pp;
+	unsigned long long	 v = 0;
+
+	if (p == end || *p < '0' || *p > '9')
+		return -1;
+	for (; p < end && *p >= '0' && *p <= '9'; p++) {
+		if (v > (ULLONG_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (unsigned long long)(*p - '0');
+	}
+	*pp = p;
+	*vp = v;
+	return 0;
+}
+
+/*
+ * The size that the records ("LEN KEY=VALUE\n") of the pax extended
+ * header at p (len bytes) give the next entry, if they give one: -1
+ * when they are malformed.
+ */
+static int
+pax_size(const char *p, size_t len, unsigned long long *sizep)
+{
+	const char		*end = p + len, *rec, *q, *eq;
+	unsigned long long	 n, v;
+
+	for (rec = p; rec < end; rec += n) {
+		q = rec;
+		if (decimal(&q, end, &n) == -1 || n > (size_t)(end - rec) ||
+		    q >= rec + n || *q != ' ' || rec[n - 1] != '\n' ||
+		    (eq = memchr(q, '=', (size_t)(rec + n - q))) == NULL)
+			return -1;
+		q++;
+		if (eq - q == 4 && memcmp(q, "size", 4) == 0) {
+			q = eq + 1;
+			if (decimal(&q, rec + n - 1, &v) == -1 ||
+			    q != rec + n - 1)
+				return -1;
+			*sizep = v;
+		}
+	}
+	return 0;
 }
 
 /*
@@ -165,9 +302,7 @@ entry_add(struct tar *t, const char *path, int dir, mode_t mode,
 {
 	struct ustar	 h;
 	char		*shown;
-	unsigned char	*p;
-	size_t		 plen, split, n, padded, i;
-	unsigned int	 sum;
+	size_t		 plen, split, n, padded;
 
 	if (path_split(path, dir, &plen, &split, err) == -1)
 		return -1;
@@ -206,12 +341,9 @@ entry_add(struct tar *t, const char *path, int dir, mode_t mode,
 	octal(h.devmajor, sizeof h.devmajor, 0);
 	octal(h.devminor, sizeof h.devminor, 0);
 
-	/* The sum of the header's bytes, its own field counted as spaces. */
 	memset(h.chksum, ' ', sizeof h.chksum);
-	p = (unsigned char *)&h;
-	for (sum = 0, i = 0; i < sizeof h; i++)
-		sum += p[i];
-	octal(h.chksum, 7, sum);	/* six digits, NUL, then the space */
+	/* Six digits, NUL, then the space. */
+	octal(h.chksum, 7, (unsigned long long)checksum(&h, 0));
 
 	grow(t, t->len + TAR_BLOCK + padded + TAR_END);
 	memcpy(t->buf + t->len, &h, sizeof h);
@@ -271,10 +403,50 @@ int
 tar_first_file(const void *data, size_t len, const void **filep,
     size_t *sizep, struct error *err)
 {
-	(void)data;
-	(void)len;
+	static const char	 zero[TAR_BLOCK];
+	const char		*p = data;
+	const struct ustar	*h;
+	unsigned long long	 size, next = ULLONG_MAX;	/* from pax */
+	size_t			 off = 0, at;
+
 	*filep = NULL;
 	*sizep = 0;
-	error_set(err, ERROR_PROTOCOL, 0, "tar_first_file: not built yet");
+	while (len - off >= TAR_BLOCK &&
+	    memcmp(p + off, zero, TAR_BLOCK) != 0) {
+		h = (const struct ustar *)(p + off);
+		if (header_read(h, off, &size, err) == -1)
+			return -1;
+		if (next != ULLONG_MAX)
+			size = next;
+		next = ULLONG_MAX;
+		at = off;
+		off += TAR_BLOCK;
+		if (size > len - off) {
+			error_set(err, ERROR_PROTOCOL, 0, "a tar archive cut "
+			    "short: its entry at byte %zu ends past its end",
+			    at);
+			return -1;
+		}
+		if (h->typeflag == '0' || h->typeflag == '\0') {
+			*filep = p + off;
+			*sizep = size;
+			return 0;
+		}
+		if (h->typeflag == 'x' &&
+		    pax_size(p + off, size, &next) == -1) {
+			error_set(err, ERROR_PROTOCOL, 0, "not a tar archive: "
+			    "a bad extended header at byte %zu", at);
+			return -1;
+		}
+		/* Its blocks, the last maybe cut short where the data ends. */
+		size = (size + TAR_BLOCK - 1) / TAR_BLOCK * TAR_BLOCK;
+		off += size < len - off ? size : len - off;
+	}
+	if (len - off > 0 && len - off < TAR_BLOCK)
+		error_set(err, ERROR_PROTOCOL, 0, "a tar archive cut short: "
+		    "%zu bytes where a header begins", len - off);
+	else
+		error_set(err, ERROR_PROTOCOL, 0, "the tar archive holds no "
+		    "regular file");
 	return -1;
 }

@@ -26,6 +26,7 @@
 #include "engine.h"
 #include "engine-json.h"
 #include "env.h"
+#include "tar.h"
 #include "testutil.h"
 #include "xmalloc.h"
 
@@ -1263,6 +1264,97 @@ renames_tags_pauses_and_exports_carry_the_engines_refusal(void **state)
 	fake_stop(f);
 }
 
+/* download() of path of the fake engine's container "web", at most max. */
+static int
+download(struct engine *e, const char *path, size_t max, char **datap,
+    size_t *lenp, struct error *err)
+{
+	void	*data;
+	int	 r;
+
+	r = engine_container_download(e, "web", path, max, &data, lenp, err);
+	*datap = data;
+	if (r == -1) {
+		assert_null(data);
+		assert_int_equal(*lenp, 0);
+	} else
+		assert_non_null(data);
+	return r;
+}
+
+/*
+ * A download is the engine's tar of the path, whole up to its limit and
+ * an error past it; a path or a container that is not there is not
+ * found, in the engine's words, whatever the limit.
+ */
+static void
+a_download_is_the_archive_of_the_path_up_to_its_limit(void **state)
+{
+	static const char	 objects[] = "{\"containers\": [{\"name\": "
+				    "\"web\"}]}";
+	static const char	 text[] = "on-create 0123abcd\n";
+	static char		 big[3000];
+	struct fake		*f;
+	struct engine		*e;
+	struct error		 err;
+	struct tar		*t;
+	const void		*a, *file;
+	char			*dir, *path, *data;
+	size_t			 len, size;
+
+	(void)state;
+	dir = scratch_dir("test-engine-download");
+	path = path_of(dir, "objects.json");
+	file_put(path, objects, 0600);
+	f = fake_start("--objects", path, NULL);
+	e = fake_open(f);
+	memset(big, 'b', sizeof big);
+	t = tar_new(0);
+	assert_int_equal(tar_add_file(t, "var/lib/redock/hooks", 0644, text,
+	    sizeof text - 1, &err), 0);
+	assert_int_equal(tar_add_file(t, "big", 0644, big, sizeof big, &err),
+	    0);
+	a = tar_data(t, &len);
+	assert_int_equal(engine_container_upload(e, "web", "/", a, len, &err),
+	    0);
+	tar_free(t);
+
+	assert_int_equal(download(e, "/var/lib/redock/hooks", 4096, &data,
+	    &len, &err), 0);
+	assert_int_equal(fake_seen(f, "GET /v1.41/containers/web/archive?"
+	    "path=%2Fvar%2Flib%2Fredock%2Fhooks"), 1);
+	if (tar_first_file(data, len, &file, &size, &err) == -1)
+		fail_msg("tar_first_file: %s", err.message);
+	assert_int_equal(size, sizeof text - 1);
+	assert_memory_equal(file, text, size);
+	free(data);
+
+	assert_int_equal(download(e, "/big", 4096, &data, &len, &err), 0);
+	assert_int_equal(len, 4096);	/* a header, 6 blocks, 2 zero ones */
+	free(data);
+	assert_int_equal(download(e, "/big", 4095, &data, &len, &err), -1);
+	assert_int_equal(err.kind, ERROR_PROTOCOL);
+	assert_string_equal(err.message, "the archive of '/big' in container "
+	    "'web' is larger than 4095 bytes");
+
+	assert_int_equal(download(e, "/not/there", 8, &data, &len, &err), -1);
+	assert_true(ERROR_NOTFOUND(&err));
+	assert_string_equal(err.message, "Could not find the file /not/there "
+	    "in container web");
+	assert_int_equal(engine_container_download(e, "notfound", "/etc", 8,
+	    (void **)&data, &len, &err), -1);
+	assert_true(ERROR_NOTFOUND(&err));
+	assert_string_equal(err.message, "No such container: notfound");
+
+	/* The connection cut after too much still serves. */
+	assert_int_equal(engine_ping(e, &err), 0);
+	engine_free(e);
+	fake_stop(f);
+	tree_remove(dir);
+	free(dir);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -1311,6 +1403,8 @@ main(void)
 		    an_import_streams_its_archive_and_tells_a_failure),
 		cmocka_unit_test(
 		    renames_tags_pauses_and_exports_carry_the_engines_refusal),
+		cmocka_unit_test(
+		    a_download_is_the_archive_of_the_path_up_to_its_limit),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -161,6 +161,7 @@ static void	 exec_collect(const char *, size_t, int, void *);
 static void	*exec_run(void *);
 static void	 exec_init(struct exec *, struct session *, const char *,
 		    int, const volatile sig_atomic_t *);
+static void	 exec_join(pthread_t, struct server *, long, const char *);
 static char	*sshd_run(struct scratch *, const char *, int,
 		    const struct env *, const char *, int *, int *, char **);
 
@@ -1921,6 +1922,29 @@ exec_init(struct exec *x, struct session *sp, const char *command,
 }
 
 /*
+ * Waits at most ms for t, a thread of exec_run(); else kills srv, which
+ * ends the run, and fails the test: what did not end.
+ */
+static void
+exec_join(pthread_t t, struct server *srv, long ms, const char *what)
+{
+	struct timespec	until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += ms % 1000 * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	if (pthread_timedjoin_np(t, NULL, &until) == 0)
+		return;
+	kill(srv->pid, SIGKILL);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	fail_msg("%s did not end within %ld ms", what, ms);
+}
+
+/*
  * session_exec() hands stdout and stderr to its callback apart and in
  * the order they came, and writes nothing on fds 1 and 2 of its own.
  */
@@ -1977,13 +2001,15 @@ exec_gives_no_input_no_pty_and_the_status(void **state)
 	};
 	struct server	 srv;
 	struct exec	 x;
+	pthread_t	 t;
 	size_t		 i;
 
 	for (i = 0; i < NELEM(cases); i++) {
 		exec_init(&x, sshd_session(*state, &srv), cases[i].command,
 		    SESSION_PTY, NULL);	/* not a flag session_exec() takes */
 		x.env.term = "xterm";
-		exec_run(&x);
+		assert_int_equal(pthread_create(&t, NULL, exec_run, &x), 0);
+		exec_join(t, &srv, 5000, cases[i].command);
 		if (x.rv != 0)
 			fail_msg("%s: %s", cases[i].command, x.err.message);
 		assert_string_equal(x.out.log, cases[i].want);
@@ -2026,23 +2052,17 @@ a_stop_flag_ends_the_command_and_the_run(void **state)
 	volatile sig_atomic_t	 stop = 0;
 	struct server		 srv;
 	struct exec		 x;
-	struct timespec		 t0;
 	pthread_t		 t;
-	long			 ms;
 
 	exec_init(&x, sshd_session(*state, &srv), "sleep 100", 0, &stop);
 	assert_int_equal(pthread_create(&t, NULL, exec_run, &x), 0);
 	usleep(300000);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	stop = 1;
-	assert_int_equal(pthread_join(t, NULL), 0);
-	ms = ms_since(&t0);
+	exec_join(t, &srv, 1000, "the stopped run");
 	assert_int_equal(x.rv, -1);
 	assert_int_equal(x.err.kind, ERROR_SYSTEM);
 	assert_string_equal(x.err.message, "interrupted");
 	assert_string_equal(x.out.log, "[o]got:TERM\n");
-	if (ms > 1000)
-		fail_msg("the run ended %ld ms after the stop", ms);
 
 	exec_init(&x, x.sp, "echo", 0, &stop);
 	exec_run(&x);
@@ -2074,7 +2094,7 @@ two_threads_run_commands_at_once(void **state)
 	for (i = 0; i < 2; i++)
 		assert_int_equal(pthread_create(&t[i], NULL, exec_run, &x[i]),
 		    0);
-	assert_int_equal(pthread_join(t[1], NULL), 0);
+	exec_join(t[1], &srv[1], 5000, "mixed");
 	if (x[1].rv != 0)
 		fail_msg("session_exec failed: %s", x[1].err.message);
 	assert_string_equal(x[1].out.log, "[o]1\n[e]2\n[o]3\n[e]4\n");
@@ -2085,7 +2105,7 @@ two_threads_run_commands_at_once(void **state)
 	}
 	assert_int_equal(pthread_tryjoin_np(t[0], NULL), EBUSY);
 	stop = 1;
-	assert_int_equal(pthread_join(t[0], NULL), 0);
+	exec_join(t[0], &srv[0], 1000, "the stopped run");
 	assert_int_equal(x[0].rv, -1);
 	assert_string_equal(x[0].err.message, "interrupted");
 	assert_string_equal(x[0].out.log, "[o]got:TERM\n");

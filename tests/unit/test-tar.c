@@ -1,6 +1,8 @@
 /*
- * Unit tests of the ustar writer (src/tar.c). What it writes is read back
- * by GNU tar, run without a shell, as well as checked field by field.
+ * Unit tests of the ustar writer and reader (src/tar.c). What it writes
+ * is read back by GNU tar, run without a shell, as well as checked field
+ * by field; what it reads is its own archives, GNU tar's and hand-made
+ * ones, cut short and damaged.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -47,6 +49,13 @@ static void	assert_field(const unsigned char *, size_t, size_t,
 static unsigned long long field_octal(const unsigned char *, size_t, size_t);
 static size_t	headers_check(const unsigned char *, size_t);
 static void	refused(struct tar *, const char *, int, const char *);
+static int	first_file(const void *, size_t, size_t *, size_t *,
+		    struct error *);
+static void	assert_first_file(const void *, size_t, const char *, size_t);
+static void	assert_no_file(const void *, size_t, const char *);
+static void	header_sum(unsigned char *);
+static void	header_put(unsigned char *, const char *, char,
+		    unsigned long long);
 
 static int
 scratch_new(void **state)
@@ -745,6 +754,300 @@ tar_free_accepts_null(void **state)
 	tar_free(NULL);
 }
 
+/*
+ * tar_first_file() on the len bytes at a, copied to a buffer of exactly
+ * that size (so that a read past it is the sanitizer's to see): 0 and
+ * *filep, *sizep as offsets into a, or -1 and the cause in *err.
+ */
+static int
+first_file(const void *a, size_t len, size_t *offp, size_t *sizep,
+    struct error *err)
+{
+	const void	*file = NULL;
+	char		*copy;
+	int		 r;
+
+	copy = xmalloc(len > 0 ? len : 1);
+	if (len > 0)
+		memcpy(copy, a, len);
+	r = tar_first_file(copy, len, &file, sizep, err);
+	if (r == 0) {
+		assert_non_null(file);
+		assert_true((const char *)file >= copy);
+		assert_true(*sizep <= len - (size_t)((const char *)file - copy));
+		*offp = (size_t)((const char *)file - copy);
+	} else {
+		assert_null(file);
+		assert_int_equal(*sizep, 0);
+		assert_int_equal(err->kind, ERROR_PROTOCOL);
+		assert_null(strchr(err->message, '\n'));
+	}
+	free(copy);
+	return r;
+}
+
+/* The first file of a's len bytes must be want (n bytes). */
+static void
+assert_first_file(const void *a, size_t len, const char *want, size_t n)
+{
+	struct error	 err;
+	size_t		 off, size;
+
+	if (first_file(a, len, &off, &size, &err) == -1)
+		fail_msg("tar_first_file failed: %s", err.message);
+	assert_int_equal(size, n);
+	assert_memory_equal((const char *)a + off, want, n);
+}
+
+/* tar_first_file() of a's len bytes must fail with what in its cause. */
+static void
+assert_no_file(const void *a, size_t len, const char *what)
+{
+	struct error	 err;
+	size_t		 off, size;
+
+	if (first_file(a, len, &off, &size, &err) == 0)
+		fail_msg("a file of %zu bytes at %zu", size, off);
+	if (strstr(err.message, what) == NULL)
+		fail_msg("cause \"%s\" lacks \"%s\"", err.message, what);
+}
+
+/* The checksum of the header at h, computed again as POSIX says. */
+static void
+header_sum(unsigned char *h)
+{
+	unsigned int	sum = 0;
+	size_t		i;
+
+	memset(h + 148, ' ', 8);
+	for (i = 0; i < TAR_BLOCK; i++)
+		sum += h[i];
+	snprintf((char *)h + 148, 8, "%06o", sum);
+}
+
+/*
+ * A ustar header block at h, made here and not by src/tar.c: name,
+ * typeflag, size, and its checksum.
+ */
+static void
+header_put(unsigned char *h, const char *name, char type,
+    unsigned long long size)
+{
+	memset(h, 0, TAR_BLOCK);
+	memcpy(h, name, strlen(name));
+	memcpy(h + 100, "0000644", 7);
+	snprintf((char *)h + 124, 12, "%011llo", size);
+	memcpy(h + 136, "14524770400", 11);
+	h[156] = (unsigned char)type;
+	memcpy(h + 257, "ustar\0" "00", 8);
+	header_sum(h);
+}
+
+static void
+a_written_archive_gives_back_its_first_file(void **state)
+{
+	struct tar	*t;
+	struct error	 err;
+	const void	*a;
+	char		 big[TAR_BLOCK + 1];
+	size_t		 len, n;
+
+	(void)state;
+	memset(big, 'b', sizeof big);
+	for (n = 0; n <= sizeof big; n += n < 2 ? 1 : TAR_BLOCK - 1) {
+		t = tar_new(MTIME);
+		assert_int_equal(tar_add_dir(t, "var/", 0755, &err), 0);
+		assert_int_equal(tar_add_dir(t, "var/lib/", 0755, &err), 0);
+		assert_int_equal(tar_add_file(t, "var/lib/marker", 0644, big, n,
+		    &err), 0);
+		assert_int_equal(tar_add_file(t, "var/lib/other", 0644, "o", 1,
+		    &err), 0);
+		a = tar_data(t, &len);
+		assert_first_file(a, len, big, n);
+		tar_free(t);
+	}
+}
+
+/* An empty file is a file: its 0 bytes, not an error. */
+static void
+an_empty_file_is_read_as_zero_bytes(void **state)
+{
+	struct tar	*t;
+	struct error	 err;
+	const void	*a;
+	size_t		 len;
+
+	(void)state;
+	t = tar_new(MTIME);
+	assert_int_equal(tar_add_file(t, "empty", 0644, NULL, 0, &err), 0);
+	assert_int_equal(tar_add_file(t, "full", 0644, "x", 1, &err), 0);
+	a = tar_data(t, &len);
+	assert_first_file(a, len, "", 0);
+	tar_free(t);
+}
+
+/*
+ * Extended headers, global and per file, come before the file: skipped,
+ * but a size they give is the file's (a hand-made archive, as pax
+ * writes one for a file past 8 GiB).
+ */
+static void
+pax_headers_are_skipped_and_their_size_taken(void **state)
+{
+	static const char	 g[] = "22 comment=from a test\n";
+	static const char	 x[] = "30 path=a/name/of/pax/its/own\n"
+				    "9 size=5\n";
+	static const char	 far[] = "13 size=1537\n";
+	unsigned char		 a[8 * TAR_BLOCK];
+
+	(void)state;
+	memset(a, 0, sizeof a);
+	header_put(a, "pax_global_header", 'g', sizeof g - 1);
+	memcpy(a + TAR_BLOCK, g, sizeof g - 1);
+	header_put(a + 2 * TAR_BLOCK, "PaxHeaders/file", 'x', sizeof x - 1);
+	memcpy(a + 3 * TAR_BLOCK, x, sizeof x - 1);
+	header_put(a + 4 * TAR_BLOCK, "file", '0', 0);
+	memcpy(a + 5 * TAR_BLOCK, "12345 and more", 14);
+	assert_first_file(a, sizeof a, "12345", 5);
+
+	/* Not records: a length that does not end at a newline. */
+	memcpy(a + 3 * TAR_BLOCK, "31", 2);
+	assert_no_file(a, sizeof a, "bad extended header at byte 1024");
+	/* A size past the end of the data: 1536 bytes after the header. */
+	header_put(a + 2 * TAR_BLOCK, "PaxHeaders/file", 'x', sizeof far - 1);
+	memcpy(a + 3 * TAR_BLOCK, far, sizeof far - 1);
+	assert_no_file(a, sizeof a, "cut short: its entry at byte 2048");
+	memcpy(a + 3 * TAR_BLOCK, "13 size=1536", 12);
+	assert_first_file(a, sizeof a, (char *)a + 5 * TAR_BLOCK, 1536);
+}
+
+/*
+ * What GNU tar writes in the pax format (as Docker's Go archive/tar
+ * may): a symlink, a directory and a long name before the file.
+ */
+static void
+gnu_tars_pax_archive_gives_its_first_file(void **state)
+{
+	struct scratch	*s = *state;
+	const char	*argv[] = { "tar", "--format=posix", "-C", s->dir,
+			    "-cf", s->archive, "link", "d", NULL, NULL };
+	char		 name[200], *path, *a;
+	size_t		 len;
+
+	memset(name, 'n', sizeof name - 1);
+	name[sizeof name - 1] = '\0';
+	argv[8] = name;
+	path = path_of(s->dir, "link");
+	assert_int_equal(symlink("d", path), 0);
+	free(path);
+	path = path_of(s->dir, "d");
+	assert_int_equal(mkdir(path, 0755), 0);
+	free(path);
+	path = path_of(s->dir, name);
+	file_put(path, "the file's text\n", 0644);
+	free(path);
+	if (run(s, argv) != 0)
+		fail_msg("tar failed: %s", file_read(s->err, NULL));
+	a = file_read(s->archive, &len);
+	assert_true(len > TAR_BLOCK && a[156] == 'x');	/* as it does */
+	assert_first_file(a, len, "the file's text\n", 16);
+	free(a);
+}
+
+/*
+ * Cut anywhere, an archive gives its file only when all of the file is
+ * there, and never reads past its end.
+ */
+static void
+a_truncated_archive_is_an_error(void **state)
+{
+	struct tar	*t;
+	struct error	 err;
+	const void	*a;
+	size_t		 len, n, off, size;
+
+	(void)state;
+	t = tar_new(MTIME);
+	assert_int_equal(tar_add_dir(t, "d/", 0755, &err), 0);
+	assert_int_equal(tar_add_file(t, "d/f", 0644, "0123456789", 10, &err),
+	    0);
+	a = tar_data(t, &len);
+	for (n = 0; n <= len; n++) {
+		if (n >= 2 * TAR_BLOCK + 10)
+			assert_first_file(a, n, "0123456789", 10);
+		else
+			assert_int_equal(first_file(a, n, &off, &size, &err),
+			    -1);
+	}
+	assert_no_file(a, TAR_BLOCK + 100, "cut short: 100 bytes");
+	assert_no_file(a, 2 * TAR_BLOCK + 9, "cut short: its entry at byte "
+	    "512");
+	tar_free(t);
+}
+
+static void
+a_bad_checksum_or_number_is_an_error(void **state)
+{
+	struct tar	*t;
+	struct error	 err;
+	unsigned char	*a;
+	size_t		 len;
+
+	(void)state;
+	t = tar_new(MTIME);
+	assert_int_equal(tar_add_dir(t, "d/", 0755, &err), 0);
+	assert_int_equal(tar_add_file(t, "d/f", 0644, "x", 1, &err), 0);
+	a = xmalloc(tar_data(t, &len) != NULL ? len : 0);
+	memcpy(a, tar_data(t, &len), len);
+	tar_free(t);
+	assert_first_file(a, len, "x", 1);
+	a[TAR_BLOCK + 2] ^= 1;	/* the file's name */
+	assert_no_file(a, len, "bad header checksum at byte 512");
+	a[TAR_BLOCK + 2] ^= 1;
+	a[TAR_BLOCK + 150] = '8';	/* the checksum itself */
+	assert_no_file(a, len, "bad header checksum at byte 512");
+
+	/* Sizes that are no octal numbers, the checksums right. */
+	header_put(a + TAR_BLOCK, "f", '0', 1);
+	memcpy(a + TAR_BLOCK + 124, "0000000x001", 11);
+	header_sum(a + TAR_BLOCK);
+	assert_no_file(a, len, "bad size at byte 512");
+	memcpy(a + TAR_BLOCK + 124, "\x80\0\0\0\0\0\0\0\0\0\0\1", 12);
+	header_sum(a + TAR_BLOCK);
+	assert_no_file(a, len, "bad size at byte 512");	/* base-256 */
+	memcpy(a + TAR_BLOCK + 124, "          1 ", 12);
+	header_sum(a + TAR_BLOCK);
+	assert_first_file(a, len, "x", 1);	/* spaces are allowed */
+	free(a);
+}
+
+static void
+an_archive_without_a_regular_file_is_an_error(void **state)
+{
+	struct tar	*t;
+	struct error	 err;
+	const void	*a;
+	unsigned char	 garbage[3 * TAR_BLOCK];
+	size_t		 len, i;
+
+	(void)state;
+	t = tar_new(MTIME);
+	a = tar_data(t, &len);
+	assert_no_file(a, len, "holds no regular file");
+	assert_no_file(a, 0, "holds no regular file");
+	assert_int_equal(tar_add_dir(t, "d/", 0755, &err), 0);
+	assert_int_equal(tar_add_dir(t, "d/e/", 0755, &err), 0);
+	a = tar_data(t, &len);
+	assert_no_file(a, len, "holds no regular file");
+	/* Without its end blocks too. */
+	assert_no_file(a, len - 2 * TAR_BLOCK, "holds no regular file");
+	tar_free(t);
+
+	for (i = 0; i < sizeof garbage; i++)
+		garbage[i] = (unsigned char)(i * 7919 % 251 + 1);
+	assert_no_file(garbage, sizeof garbage, "bad header checksum");
+}
+
 int
 main(void)
 {
@@ -777,6 +1080,15 @@ main(void)
 		cmocka_unit_test(a_file_over_8_gib_is_refused),
 		cmocka_unit_test(an_mtime_outside_the_field_is_clamped),
 		cmocka_unit_test(tar_free_accepts_null),
+		cmocka_unit_test(a_written_archive_gives_back_its_first_file),
+		cmocka_unit_test(an_empty_file_is_read_as_zero_bytes),
+		cmocka_unit_test(pax_headers_are_skipped_and_their_size_taken),
+		cmocka_unit_test_setup_teardown(
+		    gnu_tars_pax_archive_gives_its_first_file,
+		    scratch_new, scratch_free),
+		cmocka_unit_test(a_truncated_archive_is_an_error),
+		cmocka_unit_test(a_bad_checksum_or_number_is_an_error),
+		cmocka_unit_test(an_archive_without_a_regular_file_is_an_error),
 	};
 
 	return cmocka_run_group_tests_name("tar", tests, NULL, NULL);
