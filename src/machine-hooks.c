@@ -34,6 +34,8 @@
 #define MARKER_ARCHIVE_MAX	(64 * 1024)
 /* The marker's directory in an archive unpacked at "/". */
 #define MARKER_DIR		"var/lib/redock/"
+/* MACHINE_HOOKS_MARKER as a path in an archive (no leading '/'). */
+#define MARKER_ENTRY		MARKER_DIR "hooks"
 #define MARKER_CREATE		"on-create "
 #define MARKER_START		"on-start "
 
@@ -181,7 +183,7 @@ marker_write(struct engine *e, const char *id, const struct marker *m,
 	    m->start != NULL ? m->start : "", m->start != NULL ? "\n" : "");
 	t = tar_new(time(NULL));
 	if (tar_add_dir(t, MARKER_DIR, 0755, err) == -1 ||
-	    tar_add_file(t, &MACHINE_HOOKS_MARKER[1], 0644, text, strlen(text),
+	    tar_add_file(t, MARKER_ENTRY, 0644, text, strlen(text),
 	    err) == -1)
 		goto out;
 	data = tar_data(t, &len);

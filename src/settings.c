@@ -506,16 +506,18 @@ settings_check(const struct settings *have, const struct settings *asked,
 
 	if ((asked->given & SETTINGS_USER) && !user_eq(have->user,
 	    asked->user))
-		what = "--user";
+		what = "user";
 	else if ((asked->given & SETTINGS_MOUNTS) && !mounts_eq(have, asked))
-		what = "--mount";
+		what = "mount";
 	else if ((asked->given & SETTINGS_AGENT) &&
 	    have->forward_agent != asked->forward_agent)
-		what = "--forward-agent";
+		what = "forward-agent";
 	if (what == NULL)
 		return 0;
+	/* The option and the project file's key have one name. */
 	error_set(err, ERROR_INPUT, 0, "its container was made with other "
-	    "settings than %s asks for", what);
+	    "settings than --%s (or the project file's '%s') asks for", what,
+	    what);
 	return -1;
 }
 
