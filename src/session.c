@@ -1,12 +1,13 @@
 /*
  * The embedded SSH client: libssh for the protocol, poll(2) for the
  * pumping. Output arrives through the channel's data callback and is
- * written out at once, so libssh buffers nothing of it and the window
- * it grants the server follows what was written; input is read only
- * while the server's window has room and never more than it has, so a
- * write never waits for the server, and the server never waits for us
- * while we wait for it. The agent's connections, when it is forwarded,
- * are pumped the same way in the same loop.
+ * written out (or handed to session_exec()'s caller) at once, so libssh
+ * buffers nothing of it and the window it grants the server follows
+ * what was written; input is read only while the server's window has
+ * room and never more than it has, so a write never waits for the
+ * server, and the server never waits for us while we wait for it. The
+ * agent's connections, when it is forwarded, are pumped the same way in
+ * the same loop.
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>

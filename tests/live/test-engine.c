@@ -1,7 +1,7 @@
 /*
  * Integration tests of the engine client (src/engine.c) against the real
- * local Docker engine: a container's life from create to remove, commits,
- * builds, and the errors the engine gives.
+ * local Docker engine: a container's life from create to remove, files
+ * in and out of it, commits, builds, and the errors the engine gives.
  *
  * Everything made here carries the label io.redock.test=RUN and has a
  * name starting with RUN, RUN being $REDOCK_TEST_RUN or "rtlive<pid>", so
@@ -589,6 +589,41 @@ a_tar_archive_unpacks_into_a_created_container(void **state)
 	assert_true(ERROR_NOTFOUND(&err));
 	assert_true(err.message[0] != '\0');
 	tar_free(t);
+}
+
+/*
+ * A file uploaded comes back in the engine's archive of it; a path that
+ * is not there is not found, and an archive past the limit is refused.
+ */
+static void
+an_uploaded_file_downloads_in_an_archive_of_it(void **state)
+{
+	struct live	*L = *state;
+	struct error	 err;
+	const void	*file;
+	void		*data;
+	size_t		 len, size;
+
+	if (L->id == NULL)
+		skip();
+	if (engine_container_download(L->e, L->id, "/etc/redock-test", 65536,
+	    &data, &len, &err) == -1)
+		fail_msg("download failed: %s", err.message);
+	if (tar_first_file(data, len, &file, &size, &err) == -1)
+		fail_msg("tar_first_file failed: %s", err.message);
+	assert_int_equal(size, sizeof etc_text - 1);
+	assert_memory_equal(file, etc_text, size);
+	free(data);
+
+	assert_int_equal(engine_container_download(L->e, L->id,
+	    "/no/such/file", 65536, &data, &len, &err), -1);
+	assert_true(ERROR_NOTFOUND(&err));
+	assert_null(data);
+	/* All of /etc is more than 4 KiB. */
+	assert_int_equal(engine_container_download(L->e, L->id, "/etc", 4096,
+	    &data, &len, &err), -1);
+	assert_int_equal(err.kind, ERROR_PROTOCOL);
+	assert_non_null(strstr(err.message, "larger than 4096 bytes"));
 }
 
 static void
@@ -1231,6 +1266,8 @@ main(void)
 		    a_created_container_is_not_running_and_has_its_settings),
 		cmocka_unit_test(
 		    a_tar_archive_unpacks_into_a_created_container),
+		cmocka_unit_test(
+		    an_uploaded_file_downloads_in_an_archive_of_it),
 		cmocka_unit_test(
 		    a_started_container_publishes_its_port_on_127_0_0_1_only),
 		cmocka_unit_test(
