@@ -2,6 +2,8 @@
 #   make              build ./redock
 #   make check        run every test (unit tests, then bats)
 #   make sanitize     build under ASan and UBSan and run every test
+#   make test         make check and make sanitize at the same time,
+#                     then the fuzzers, two at a time
 #   make bench        measure against the engine at hand
 #   make fuzz         build the libFuzzer targets with clang and run each
 #                     for FUZZ_SECONDS (30) seconds
@@ -91,7 +93,8 @@ UNIT_TESTS =	$(UNIT_SRCS:%.c=$(B)/%)
 # What they share: tests/unit/testutil.c.
 TEST_UTIL =	$(B)/tests/unit/testutil.o
 
-.PHONY: all unit check sanitize bench fuzz install uninstall clean
+.PHONY: all unit check sanitize test bench fuzz fuzz-half1 fuzz-half2 install \
+	uninstall clean
 .SECONDARY:
 
 all: $(BIN) $(SSHCONF_MERGE)
@@ -130,12 +133,30 @@ $(UNIT_TESTS): $(TEST_UTIL)
 unit: $(UNIT_TESTS)
 
 # Under the sanitizers (REDOCK_SANITIZE=1) a test that only takes long,
-# tests/bats/depth.bats, skips itself.
+# tests/bats/depth.bats, skips itself. Their bats files start at
+# SAN_FIRST (tests/run), ahead of make check's, which stay behind
+# (depth.bats), so that beside make check (make test) the two runs are
+# rarely in the same file.
+SAN_FIRST =	engine-faults.bats
 check: $(BIN) $(SSHCONF_MERGE) $(TOOLS) $(BENCH_TOOLS) $(UNIT_TESTS)
-	$(if $(SANITIZE),REDOCK_SANITIZE=1) tests/run $(B) $(BIN) $(UNIT_TESTS)
+	$(if $(SANITIZE),REDOCK_SANITIZE=1 REDOCK_BATS_FIRST=$(SAN_FIRST)) \
+	    tests/run $(B) $(BIN) $(UNIT_TESTS)
 
 sanitize:
 	$(MAKE) B=build/sanitize BIN=build/sanitize/redock SANITIZE=1 check
+
+# make check and make sanitize at the same time: their tests wait on the
+# engine and sshd far more than on the CPUs, and meet only through
+# tests/lock. Each one's output comes whole when it ends; the fuzzers
+# are built once a CPU is free. Then the fuzzers run, two at a time,
+# with the CPUs to themselves.
+test:
+	@status=0; \
+	$(MAKE) -k -j2 --output-sync=recurse check sanitize $(FUZZERS) || \
+	    status=1; \
+	$(MAKE) -k -j2 --output-sync=target fuzz-half1 fuzz-half2 || \
+	    status=1; \
+	exit $$status
 
 $(BENCH_TOOLS): $(B)/contrib/bench/%: $(B)/contrib/bench/%.o \
     $(B)/contrib/bench/bench.o $(LIB_OBJS)
@@ -160,6 +181,17 @@ $(FUZZERS): $(FZ)/%: $(FZ)/tests/fuzz/%.o $(FUZZ_LIB_OBJS)
 
 fuzz: $(FUZZERS)
 	tests/fuzz/run $(FZ) $(FUZZ_SECONDS) $(FUZZERS)
+
+# make test runs the fuzzers two at a time, a CPU each: half of them
+# each, for FUZZ_SECONDS each all the same.
+FUZZ_HALF1 =	$(wordlist 1,$(shell echo $$((($(words $(FUZZERS)) + 1) / 2))),\
+		    $(FUZZERS))
+fuzz-half1: $(FUZZERS)
+	tests/fuzz/run $(FZ) $(FUZZ_SECONDS) $(FUZZ_HALF1)
+
+fuzz-half2: $(FUZZERS)
+	tests/fuzz/run $(FZ) $(FUZZ_SECONDS) \
+	    $(filter-out $(FUZZ_HALF1),$(FUZZERS))
 
 install: $(BIN) $(SSHCONF_MERGE)
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \

@@ -13,8 +13,10 @@
 # aliases meet these.
 
 load helper
+FILE_LOCK=shared	# no fixed TAGs (helper.bash, file_lock)
 
 setup_file() {
+	file_lock
 	export F=$BATS_FILE_TMPDIR
 	export FILE_HOME=$F/home FILE_REDOCK_HOME=$F/redock-home
 	export FILE_USER=${REDOCK_TEST_RUN}fa
@@ -43,6 +45,7 @@ teardown_file() {
 		eval "$(grep -o 'SSH_AGENT_PID=[0-9]*' "$F/agent.env")"
 		[ -z "${SSH_AGENT_PID:-}" ] || kill "$SSH_AGENT_PID" || true
 	fi
+	file_unlock
 }
 
 setup() {

@@ -3,6 +3,9 @@
 # base-image/ compiled into redock, on this machine's offline parent.
 
 load helper
+# It replaces redock:base, which every other file's containers are made
+# from: no other run is in a file meanwhile (helper.bash, file_lock).
+FILE_LOCK=alone
 
 digest_of() {
 	docker image inspect -f '{{index .Config.Labels "io.redock.base.digest"}}' "$1"

@@ -4,6 +4,7 @@
 # the shell's true and sshconf.
 
 load helper
+FILE_LOCK=shared	# no fixed TAGs (helper.bash, file_lock)
 
 setup() {
 	redock_setup

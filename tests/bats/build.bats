@@ -3,6 +3,7 @@
 # that honours PREFIX and DESTDIR.
 
 load helper
+FILE_LOCK=shared	# no fixed TAGs (helper.bash, file_lock)
 
 # Builds redock and the unit tests into a directory of the test's own.
 build_with() {

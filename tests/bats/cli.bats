@@ -3,6 +3,7 @@
 # line answered with one line on stderr and exit status 2.
 
 load helper
+FILE_LOCK=shared	# no fixed TAGs (helper.bash, file_lock)
 
 @test "--help prints the usage, the global options and the commands on stdout" {
 	run --separate-stderr redock --help

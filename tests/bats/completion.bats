@@ -14,10 +14,12 @@
 # and its host name (and so its engine name) has the run's name too.
 
 load helper
+FILE_LOCK=shared	# no fixed TAGs (helper.bash, file_lock)
 
 SRC=${REDOCK_SRC:-$TOP}
 
 setup_file() {
+	file_lock
 	# The NAME the tests complete from the real "redock list":
 	# $NAME_REPO:cplete, with a HOME and REDOCK_HOME of its own.
 	export NAME_REPO=${REDOCK_TEST_RUN}c
@@ -32,6 +34,7 @@ setup_file() {
 
 teardown_file() {
 	redock_cleanup
+	file_unlock
 }
 
 setup() {

@@ -11,6 +11,7 @@
 # longer and find nothing the other tests do not.
 
 load helper
+FILE_LOCK=shared	# no fixed TAGs (helper.bash, file_lock)
 
 ROUNDS=150
 

@@ -3,6 +3,7 @@
 # engine, an engine that is not there, and a fake one that misbehaves.
 
 load helper
+FILE_LOCK=shared	# no fixed TAGs (helper.bash, file_lock)
 
 teardown() {
 	fake_engine_stop

@@ -10,13 +10,17 @@
 # from inside that namespace (nsenter). Docker before 23 gives both dockerds the same ID
 # (/etc/docker/key.json): only their data roots tell them apart, as
 # redock's engine record does. No image can be pulled: redock:base comes
-# from the first engine.
+# from the first engine. TAGs on the first engine are unique to the run
+# (T), as another run may be on it at the same time.
 
 load helper
+FILE_LOCK=shared	# no fixed TAGs (helper.bash, file_lock)
 
 setup_file() {
 	local tmp
 
+	file_lock
+	export T=g${REDOCK_TEST_RUN//[!a-z0-9]/}
 	docker version >/dev/null 2>&1 || return 0
 	if ! docker image inspect redock:base >/dev/null 2>&1; then
 		tmp=$(mktemp -d)
@@ -32,6 +36,7 @@ setup_file() {
 
 teardown_file() {
 	[ -z "${E2_DIR:-}" ] || "$TOP/contrib/engine2" stop "$E2_DIR"
+	file_unlock
 }
 
 setup() {
@@ -56,105 +61,105 @@ ssh_to2() {
 }
 
 @test "each engine's alias is recorded with it, and sync against either keeps the other's" {
-	redock start --no-shell web
-	redock2 start --no-shell db
+	redock start --no-shell "${T}w"
+	redock2 start --no-shell "${T}d"
 	grep -q "^# redock: engine .*@/var/lib/docker via unix:///var/run/docker.sock$" \
-	    "$(fragment web-container)"
+	    "$(fragment "${T}w-container")"
 	grep -q "^# redock: engine .*@$E2_DIR/data via $E2$" \
-	    "$(fragment db-container)"
+	    "$(fragment "${T}d-container")"
 
-	before=$(cat "$(fragment db-container)")
+	before=$(cat "$(fragment "${T}d-container")")
 	run --separate-stderr redock sync
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
-	[ "$(cat "$(fragment db-container)")" = "$before" ]
+	[ "$(cat "$(fragment "${T}d-container")")" = "$before" ]
 	run --separate-stderr redock2 sync
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
-	[ -f "$(fragment web-container)" ]
-	[ "$(ssh_to web-container hostname)" = web ]
-	[ "$(ssh_to2 db-container hostname)" = db ]
+	[ -f "$(fragment "${T}w-container")" ]
+	[ "$(ssh_to "${T}w-container" hostname)" = "${T}w" ]
+	[ "$(ssh_to2 "${T}d-container" hostname)" = "${T}d" ]
 
-	# db's container gone by hand: only its own engine's sync sees it.
-	docker -H "$E2" rm -f db-container >/dev/null
+	# ${T}d's container gone by hand: only its own engine's sync sees it.
+	docker -H "$E2" rm -f "${T}d-container" >/dev/null
 	run redock sync
 	[ "$status" -eq 0 ]
-	[ -f "$(fragment db-container)" ]
+	[ -f "$(fragment "${T}d-container")" ]
 	run redock2 sync
 	[ "$status" -eq 0 ]
-	[ "$output" = "removed db-container: no container has it" ]
-	[ ! -e "$(fragment db-container)" ]
-	[ "$(ssh_to web-container hostname)" = web ]
+	[ "$output" = "removed ${T}d-container: no container has it" ]
+	[ ! -e "$(fragment "${T}d-container")" ]
+	[ "$(ssh_to "${T}w-container" hostname)" = "${T}w" ]
 }
 
 @test "kill on one engine leaves the other's container and alias of the same NAME" {
-	redock start --no-shell -n one app
-	redock2 start --no-shell -n two app
-	run redock kill app
+	redock start --no-shell -n "${T}one" "${T}app"
+	redock2 start --no-shell -n "${T}two" "${T}app"
+	run redock kill "${T}app"
 	[ "$status" -eq 0 ]
-	[ ! -e "$(fragment one-container)" ]
-	[ -f "$(fragment two-container)" ]
+	[ ! -e "$(fragment "${T}one-container")" ]
+	[ -f "$(fragment "${T}two-container")" ]
 	# And the sync that follows a kill, to tidy up, keeps it too.
 	run redock sync
 	[ "$status" -eq 0 ]
-	[ -f "$(fragment two-container)" ]
-	[ "$(ssh_to2 two-container hostname)" = two ]
+	[ -f "$(fragment "${T}two-container")" ]
+	[ "$(ssh_to2 "${T}two-container" hostname)" = "${T}two" ]
 	run redock2 list --json
-	[[ $output == *'"alias": "two-container"'* ]]
+	[[ $output == *"\"alias\": \"${T}two-container\""* ]]
 }
 
 @test "kill and list on one engine leave an alias that the other engine's fragment holds" {
-	redock start --no-shell web
+	redock start --no-shell "${T}w"
 	# On the second engine, a container with the same alias, made
 	# outside redock's start (as one made before aliases had engines).
-	docker -H "$E2" create --name web-container \
+	docker -H "$E2" create --name "${T}w-container" \
 	    --label "io.redock.name=$USER:other" \
-	    --label io.redock.alias=web-container redock:base >/dev/null
+	    --label io.redock.alias="${T}w-container" redock:base >/dev/null
 	run redock2 list --json
 	[ "$status" -eq 0 ]
 	[[ $output == *'"name": "'$USER':other"'* ]]
 	[[ $output == *'"alias": null'* ]]
 	run --separate-stderr redock2 kill other
 	[ "$status" -eq 0 ]
-	[ -z "$(docker -H "$E2" ps -a -q --filter name=web-container)" ]
-	[ -f "$(fragment web-container)" ]
-	[ "$(ssh_to web-container hostname)" = web ]
+	[ -z "$(docker -H "$E2" ps -a -q --filter name="${T}w-container")" ]
+	[ -f "$(fragment "${T}w-container")" ]
+	[ "$(ssh_to "${T}w-container" hostname)" = "${T}w" ]
 }
 
 @test "a start whose alias the other engine holds is refused in one line naming that engine" {
-	redock start --no-shell web
+	redock start --no-shell "${T}w"
 	before=$(snapshot)
-	exits_one_line 1 redock2 start --no-shell web
-	stderr_has "cannot start '$USER:web': its alias 'web-container'" \
+	exits_one_line 1 redock2 start --no-shell "${T}w"
+	stderr_has "cannot start '$USER:${T}w': its alias '${T}w-container'" \
 	    "the engine at unix:///var/run/docker.sock"
 	[ -z "$(docker -H "$E2" ps -a -q)" ]
 	[ "$(snapshot)" = "$before" ]
-	[ "$(ssh_to web-container hostname)" = web ]
+	[ "$(ssh_to "${T}w-container" hostname)" = "${T}w" ]
 
 	# And the other way round.
-	redock2 start --no-shell db
-	exits_one_line 1 redock start --no-shell db
+	redock2 start --no-shell "${T}d"
+	exits_one_line 1 redock start --no-shell "${T}d"
 	stderr_has "the engine at $E2"
-	[ -z "$(docker ps -a -q --filter "label=io.redock.name=$USER:db")" ]
+	[ -z "$(docker ps -a -q --filter "label=io.redock.name=$USER:${T}d")" ]
 }
 
 @test "a fragment without an engine line (redock 0.1's) is taken as the current engine's" {
-	redock start --no-shell web
-	sed -i '/^# redock: engine /d' "$(fragment web-container)"
+	redock start --no-shell "${T}w"
+	sed -i '/^# redock: engine /d' "$(fragment "${T}w-container")"
 	"$REDOCK_BUILD/sshconf-merge" "$HOME/.ssh/config"
 	# Its own engine's sync writes the record in.
 	run redock sync
 	[ "$status" -eq 0 ]
-	[[ $output == "updated web-container ('$USER:web', port "* ]]
-	grep -q '^# redock: engine ' "$(fragment web-container)"
+	[[ $output == "updated "${T}w-container" ('$USER:${T}w', port "* ]]
+	grep -q '^# redock: engine ' "$(fragment "${T}w-container")"
 
 	# Without it, the other engine's sync takes it for its own, and
 	# removes it; the sync of the engine that has it writes it back.
-	sed -i '/^# redock: engine /d' "$(fragment web-container)"
+	sed -i '/^# redock: engine /d' "$(fragment "${T}w-container")"
 	"$REDOCK_BUILD/sshconf-merge" "$HOME/.ssh/config"
 	run redock2 sync
-	[ "$output" = "removed web-container: no container has it" ]
+	[ "$output" = "removed ${T}w-container: no container has it" ]
 	run redock sync
-	[[ $output == "added web-container ('$USER:web', port "* ]]
-	[ "$(ssh_to web-container hostname)" = web ]
+	[[ $output == "added "${T}w-container" ('$USER:${T}w', port "* ]]
+	[ "$(ssh_to "${T}w-container" hostname)" = "${T}w" ]
 }

@@ -8,7 +8,9 @@
 # and no alias lacks a container.
 #
 # Another run may use the same engine at the same time, and a container's
-# engine name is its alias: every TAG here starts with "q".
+# engine name is its alias: every TAG here starts with "q", which no other
+# file uses but restart.bats (which runs alone), and no other run is in
+# this file meanwhile (FILE_LOCK, helper.bash).
 
 load helper
 

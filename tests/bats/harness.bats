@@ -4,6 +4,7 @@
 # and clean-up that happens even when a test fails.
 
 load helper
+FILE_LOCK=shared	# no fixed TAGs (helper.bash, file_lock)
 
 @test "a Docker engine answers" {
 	require_engine

@@ -64,6 +64,51 @@ teardown() {
 	redock_teardown
 }
 
+# Runs at the same time on one engine (make test runs make check and
+# make sanitize side by side; a file run by hand may join them) meet
+# only through tests/lock: a file holds, from its setup_file to its
+# teardown_file, what its FILE_LOCK (set after "load helper") says:
+#	own	(the default) its TAGs are fixed: no other run is in this
+#		file, and the engine is shared
+#	shared	its TAGs are unique to the run: only the engine, shared
+#	alone	it restarts the engine or replaces redock:base: no other
+#		run is in any file
+# A file with a setup_file or teardown_file of its own calls file_lock
+# first and file_unlock last. A bats run inside a test (harness.bats)
+# is covered by its caller's locks and takes none.
+file_lock() {
+	local how=(shared) since=$SECONDS
+
+	[ -z "${REDOCK_TEST_LOCKED:-}" ] || return 0
+	case ${FILE_LOCK:-own} in
+	own)	how=(-n "$(basename "$BATS_TEST_FILENAME" .bats)" shared) ;;
+	shared) ;;
+	alone)	how=(alone) ;;
+	*)	echo "FILE_LOCK is own, shared or alone, not '$FILE_LOCK'" >&2
+		return 1 ;;
+	esac
+	FILE_LOCK_PID=$("$TOP/tests/lock" "${how[@]}" $$)
+	[ -n "$FILE_LOCK_PID" ] || return 1
+	export REDOCK_TEST_LOCKED=$FILE_LOCK_PID
+	[ $((SECONDS - since)) -lt 2 ] ||
+	    echo "# ${BATS_TEST_FILENAME##*/} waited" \
+	    "$((SECONDS - since)) s for tests/lock ${how[*]}" >&3
+}
+
+file_unlock() {
+	[ -z "${FILE_LOCK_PID:-}" ] || kill "$FILE_LOCK_PID" 2>/dev/null || :
+	FILE_LOCK_PID=
+	unset REDOCK_TEST_LOCKED
+}
+
+setup_file() {
+	file_lock
+}
+
+teardown_file() {
+	file_unlock
+}
+
 # Starts tests/fake-engine with the given options; sets FAKE to its
 # address. fake_engine_stop (which the teardown of a file that uses it
 # calls) stops it.

@@ -9,7 +9,8 @@
 # from (after); and the user's ~/.ssh/config is whole.
 #
 # Another run may use the same engine at the same time, and a container's
-# engine name is its alias: every TAG here starts with "hf".
+# engine name is its alias: every TAG here starts with "hf", and no other
+# run is in this file meanwhile (FILE_LOCK, helper.bash).
 
 load helper
 

@@ -16,8 +16,10 @@
 # those of this run's NAMEs itself.
 
 load helper
+FILE_LOCK=shared	# no fixed TAGs (helper.bash, file_lock)
 
 setup_file() {
+	file_lock
 	export T=h${REDOCK_TEST_RUN//[!a-z0-9]/}
 	export FILE_HOME=$BATS_FILE_TMPDIR/home
 	export FILE_REDOCK_HOME=$BATS_FILE_TMPDIR/redock-home
@@ -43,6 +45,7 @@ setup_file() {
 teardown_file() {
 	file_env
 	redock_cleanup
+	file_unlock
 }
 
 # Every test runs in the file's HOME, REDOCK_HOME and USER, where the

@@ -1,7 +1,8 @@
 # An interrupted start leaves nothing half-done: the container it was
 # making is removed, no alias is written, and redock dies of the signal
-# so that the shell sees it. (Tags start with "z": the other bats files
-# may run against the same engine at the same time.)
+# so that the shell sees it. (Tags start with "z"; another run may use
+# the same engine at the same time, but not this file: FILE_LOCK,
+# helper.bash.)
 
 load helper
 

@@ -5,6 +5,7 @@
 # and sshd takes redock's key and nothing else.
 
 load helper
+FILE_LOCK=shared	# no fixed TAGs (helper.bash, file_lock)
 
 ALIAS=web-container
 

@@ -6,7 +6,8 @@
 #
 # Another run may use the same engine at the same time, and a container's
 # engine name is its alias: every TAG here starts with "a" (aweb, adb,
-# a1..a9), which that run never uses.
+# a1..a9), which no other file uses, and no other run is in this file
+# meanwhile (FILE_LOCK, helper.bash).
 
 load helper
 

@@ -15,8 +15,10 @@
 # other run's aliases meet these.
 
 load helper
+FILE_LOCK=shared	# no fixed TAGs (helper.bash, file_lock)
 
 setup_file() {
+	file_lock
 	export F=$BATS_FILE_TMPDIR
 	export FILE_HOME=$F/home FILE_REDOCK_HOME=$F/redock-home
 	export FILE_USER=${REDOCK_TEST_RUN}l
@@ -41,6 +43,7 @@ setup_file() {
 
 teardown_file() {
 	redock_cleanup
+	file_unlock
 }
 
 setup() {

@@ -17,8 +17,10 @@
 # a letter.
 
 load helper
+FILE_LOCK=shared	# no fixed TAGs (helper.bash, file_lock)
 
 setup_file() {
+	file_lock
 	export F=$BATS_FILE_TMPDIR
 	export FILE_HOME=$F/home FILE_REDOCK_HOME=$F/redock-home
 	export FILE_USER=${REDOCK_TEST_RUN}x
@@ -40,6 +42,7 @@ teardown_file() {
 	XDG_RUNTIME_DIR=$FILE_RUN masters_end
 	redock_cleanup
 	rm -rf "$FILE_RUN"
+	file_unlock
 }
 
 setup() {

@@ -20,8 +20,10 @@
 # needs a container of its own makes it.
 
 load helper
+FILE_LOCK=shared	# no fixed TAGs (helper.bash, file_lock)
 
 setup_file() {
+	file_lock
 	export T=p${REDOCK_TEST_RUN//[!a-z0-9]/}
 	export FILE_HOME=$BATS_FILE_TMPDIR/home
 	export FILE_REDOCK_HOME=$BATS_FILE_TMPDIR/redock-home
@@ -74,6 +76,7 @@ teardown_file() {
 		userdel "$HU" >/dev/null 2>&1 || true
 		rm -rf "$HU_DIR"
 	fi
+	file_unlock
 }
 
 # Every test runs in the file's HOME, REDOCK_HOME and USER, where the

@@ -3,12 +3,13 @@
 # list is right, start brings a container back, sync follows a container
 # started outside redock to its new port, and nothing is duplicated.
 #
-# This restarts the engine the machine runs: every container on it stops
-# (the tests run one file at a time, so only this file's are there).
-# TAGs start with "q", like faults.bats's, which never runs at the same
-# time.
+# This restarts the engine the machine runs: every container on it stops.
+# The file runs alone (FILE_LOCK, helper.bash): no other test run is in
+# a file meanwhile, so only this file's containers are there. TAGs start
+# with "q", like faults.bats's.
 
 load helper
+FILE_LOCK=alone
 
 ENGINE_WAIT=120		# s; dockerd restarts in a few here
 

@@ -7,7 +7,8 @@
 # (keys.bats); strict host key checking by redock exec (exec.bats).
 #
 # Another run may use the same engine at the same time, and a container's
-# engine name is its alias: every TAG here starts with "y".
+# engine name is its alias: every TAG here starts with "y", and no other
+# run is in this file meanwhile (FILE_LOCK, helper.bash).
 
 load helper
 

@@ -7,7 +7,8 @@
 #
 # Another run may use the same engine at the same time, and a
 # container's engine name is its alias: every TAG here starts with
-# "s" (sshell1, sshell2, ...), which the other files never use.
+# "s" (sshell1, sshell2, ...), which the other files never use, and no
+# other run is in this file meanwhile (FILE_LOCK, helper.bash).
 #
 # Nothing here waits a fixed time for something to happen: wait_line
 # and wait_file poll (20 s at most) and show the pane when they give up.

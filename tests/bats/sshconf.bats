@@ -4,6 +4,7 @@
 # The rules one by one are in tests/unit/test-sshconf.c.
 
 load helper
+FILE_LOCK=shared	# no fixed TAGs (helper.bash, file_lock)
 
 merge() {
 	"$REDOCK_BUILD/sshconf-merge" "$@"

@@ -8,6 +8,7 @@
 # run's id and a letter, so that no other run's aliases meet these.
 
 load helper
+FILE_LOCK=shared	# no fixed TAGs (helper.bash, file_lock)
 
 setup() {
 	redock_setup

@@ -8,10 +8,13 @@
 # mounted by the test and unmounted in its teardown.
 
 load helper
+FILE_LOCK=shared	# no fixed TAGs (helper.bash, file_lock)
 
 setup() {
 	redock_setup
 	require_engine
+	# TAGs unique to the run: another may be on the engine.
+	T=v${REDOCK_TEST_RUN//[!a-z0-9]/}
 	RO=$BATS_TEST_TMPDIR/ro
 	OWN=$BATS_TEST_TMPDIR/own/redock.conf
 }
@@ -40,12 +43,12 @@ containers() {
 }
 
 @test "sync --dry-run shows the alias sync would add and the one it would remove as a diff, and writes nothing" {
-	redock start --no-shell web db
-	# db's alias gone by hand (the config made again without it), web's
+	redock start --no-shell "${T}w" "${T}d"
+	# ${T}d's alias gone by hand (the config made again without it), ${T}w's
 	# container gone by hand.
-	rm "$(fragment db-container)"
+	rm "$(fragment "${T}d-container")"
 	"$REDOCK_BUILD/sshconf-merge" "$HOME/.ssh/config"
-	docker rm -f web-container >/dev/null
+	docker rm -f "${T}w-container" >/dev/null
 	cp "$HOME/.ssh/config" "$BATS_TEST_TMPDIR/config"
 	before=$(snapshot)
 
@@ -54,13 +57,13 @@ containers() {
 	[ "${lines[0]}" = "--- $HOME/.ssh/config" ]
 	[ "${lines[1]}" = "+++ $HOME/.ssh/config" ]
 	[[ ${lines[2]} == "@@ -"*" +"*" @@" ]]
-	[[ $output == *$'\n-Host web-container\n'* ]]
-	[[ $output == *$'\n+Host db-container\n'* ]]
-	stderr_has "would add db-container ('$USER:db', port" \
-	    "would remove web-container: no container has it"
+	[[ $output == *$'\n-Host '"${T}w"$'-container\n'* ]]
+	[[ $output == *$'\n+Host '"${T}d"$'-container\n'* ]]
+	stderr_has "would add ${T}d-container ('$USER:${T}d', port" \
+	    "would remove ${T}w-container: no container has it"
 	# Nothing written.
 	[ "$(snapshot)" = "$before" ]
-	[ -n "$(containers db)" ]
+	[ -n "$(containers "${T}d")" ]
 
 	# What patch makes of it is what sync writes.
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/diff"
@@ -68,7 +71,7 @@ containers() {
 	run redock sync
 	[ "$status" -eq 0 ]
 	cmp "$BATS_TEST_TMPDIR/config" "$HOME/.ssh/config"
-	ssh_to db-container true
+	ssh_to "${T}d-container" true
 
 	# In line: an empty diff.
 	run --separate-stderr redock sync --dry-run
@@ -78,26 +81,26 @@ containers() {
 }
 
 @test "sync --dry-run makes nothing: no ~/.ssh, no directory of REDOCK_SSH_CONFIG's" {
-	redock start --no-shell web
+	redock start --no-shell "${T}w"
 	rm -rf "$HOME/.ssh"
 
 	run --separate-stderr redock sync --dry-run
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "--- $HOME/.ssh/config" ]
-	[[ $output == *$'\n+Host web-container\n'* ]]
+	[[ $output == *$'\n+Host '"${T}w"$'-container\n'* ]]
 	[ ! -e "$HOME/.ssh" ]
 
 	own=$BATS_TEST_TMPDIR/not/yet/ssh_config
 	REDOCK_SSH_CONFIG=$own run --separate-stderr redock sync --dry-run
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "--- $own" ]
-	[[ $output == *$'\n+Host web-container\n'* ]]
+	[[ $output == *$'\n+Host '"${T}w"$'-container\n'* ]]
 	[ ! -e "$BATS_TEST_TMPDIR/not" ]
 	[ ! -e "$HOME/.ssh" ]
 }
 
 @test "sync --dry-run removes no container: it says which one sync would remove" {
-	redock start --no-shell web
+	redock start --no-shell "${T}w"
 	# What a start killed before it started its container leaves:
 	# never started, no start holding its alias.
 	docker create --name "old-$USER-container" \
@@ -118,7 +121,7 @@ containers() {
 }
 
 @test "sync --dry-run refuses a hand edit as sync does, and --force shows its undoing" {
-	redock start --no-shell web
+	redock start --no-shell "${T}w"
 	echo 'Host mine' >>"$HOME/.ssh/config"
 	before=$(snapshot)
 	run --separate-stderr redock sync
@@ -142,24 +145,24 @@ containers() {
 	before=$(snapshot)
 	export REDOCK_SSH_CONFIG=$OWN
 
-	run --separate-stderr redock start --no-shell web
+	run --separate-stderr redock start --no-shell "${T}w"
 	[ "$status" -eq 0 ]
 	[ "${#stderr_lines[@]}" -eq 2 ]
 	stderr_has "put this line at the top of your ~/.ssh/config"
 	[ "${stderr_lines[1]}" = "Include \"$OWN\"" ]
 	[ "$(snapshot)" = "$before" ]
-	grep -q '^Host web-container$' "$OWN"
-	[ -f "$OWN.d/10-redock-web-container" ]
+	grep -qx "Host ${T}w-container" "$OWN"
+	[ -f "$OWN.d/10-redock-${T}w-container" ]
 	[ "$(stat -c %a "$(dirname "$OWN")")" = 700 ]
 
 	# Once: the next command that writes it says nothing of it.
-	run --separate-stderr redock start --no-shell db
+	run --separate-stderr redock start --no-shell "${T}d"
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
 	run --separate-stderr redock sync
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
-	run --separate-stderr redock kill db
+	run --separate-stderr redock kill "${T}d"
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
 	[ "$(snapshot)" = "$before" ]
@@ -170,25 +173,25 @@ containers() {
 	run ssh -F "$BATS_TEST_TMPDIR/user" -G work
 	[[ $output == *$'\nhostname 192.0.2.7\n'* ]]
 	run ssh -F "$BATS_TEST_TMPDIR/user" -o BatchMode=yes \
-	    -o ConnectTimeout=10 web-container hostname
+	    -o ConnectTimeout=10 "${T}w-container" hostname
 	[ "$status" -eq 0 ]
-	[ "$output" = web ]
+	[ "$output" = "${T}w" ]
 
 	# --dry-run diffs that file.
-	docker rm -f web-container >/dev/null
+	docker rm -f "${T}w-container" >/dev/null
 	run --separate-stderr redock sync --dry-run
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "--- $OWN" ]
-	[[ $output == *$'\n-Host web-container\n'* ]]
+	[[ $output == *$'\n-Host '"${T}w"$'-container\n'* ]]
 	[ "$(snapshot)" = "$before" ]
 }
 
 @test "REDOCK_SSH_CONFIG must be an absolute path an Include line can name: one line, exit 1, nothing made" {
 	for bad in relative/config '/tmp/x"y' "/tmp/$USER/conf*"; do
 		exits_one_line 1 env REDOCK_SSH_CONFIG="$bad" \
-		    "$REDOCK" start --no-shell web
+		    "$REDOCK" start --no-shell "${T}w"
 		stderr_has "REDOCK_SSH_CONFIG"
-		[ -z "$(containers web)" ]
+		[ -z "$(containers "${T}w")" ]
 		[ ! -e "$HOME/.ssh" ]
 	done
 	[ ! -e "/tmp/$USER" ]
@@ -201,10 +204,10 @@ containers() {
 	mkdir -p -m 0700 "$HOME/.ssh"
 	ln -s "$RO/config" "$HOME/.ssh/config"
 	before=$(snapshot)
-	exits_one_line 1 redock start --no-shell web
+	exits_one_line 1 redock start --no-shell "${T}w"
 	stderr_has "cannot write '$HOME/.ssh/config' (a link to '$RO/config')" \
 	    "REDOCK_SSH_CONFIG"
-	[ -z "$(containers web)" ]
+	[ -z "$(containers "${T}w")" ]
 	[ "$(snapshot)" = "$before" ]
 
 	# ~/.ssh itself read-only, the config a plain file.
@@ -213,8 +216,8 @@ containers() {
 	ro_config
 	rmdir "$HOME/.ssh"
 	ln -s "$RO" "$HOME/.ssh"
-	exits_one_line 1 redock start --no-shell web
+	exits_one_line 1 redock start --no-shell "${T}w"
 	stderr_has "REDOCK_SSH_CONFIG"
-	[ -z "$(containers web)" ]
+	[ -z "$(containers "${T}w")" ]
 	exits_one_line 1 redock sync
 }

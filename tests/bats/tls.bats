@@ -6,6 +6,7 @@
 # certificate from its CA; the certificates are made here with openssl.
 
 load helper
+FILE_LOCK=shared	# no fixed TAGs (helper.bash, file_lock)
 
 # Writes an openssl configuration that owes nothing to the system's.
 pki_config() {
@@ -63,6 +64,7 @@ pki_leaf() {
 #   no-cert/        ca.pem alone
 # Nothing when openssl is missing: setup then fails every test.
 setup_file() {
+	file_lock
 	command -v openssl >/dev/null || return 0
 	PKI=$BATS_FILE_TMPDIR/pki
 	mkdir -p "$PKI"/{server,good,wrong-ca,no-cert}

@@ -4,8 +4,10 @@
 # of redock:base as it comes. One container serves the whole file.
 
 load helper
+FILE_LOCK=shared	# no fixed TAGs (helper.bash, file_lock)
 
 setup_file() {
+	file_lock
 	# For the whole file, not each test: the container, its alias and
 	# key are made once.
 	export HOME=$BATS_FILE_TMPDIR/home
@@ -25,6 +27,7 @@ setup_file() {
 
 teardown_file() {
 	redock_cleanup
+	file_unlock
 }
 
 setup() {

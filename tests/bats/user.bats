@@ -33,6 +33,7 @@ user_ssh() {
 }
 
 setup_file() {
+	file_lock
 	export HU="${REDOCK_TEST_RUN}u" HU_DIR HU_HOME
 	[ "$(id -u)" -eq 0 ] || return 0
 	docker version >/dev/null 2>&1 || return 0
@@ -56,6 +57,7 @@ teardown_file() {
 		userdel "$HU" >/dev/null 2>&1 || true
 		rm -rf "$HU_DIR"
 	fi
+	file_unlock
 }
 
 setup() {
