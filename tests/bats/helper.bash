@@ -341,3 +341,31 @@ tally() {
 	echo "# $1 killed $RUNS times, stopped at:${s%,}" >&3
 	[ "${#seen[@]}" -ge 2 ]
 }
+
+# For a file whose tests share the containers of its setup_file: every
+# test runs in the file's HOME, REDOCK_HOME and USER (FILE_HOME,
+# FILE_REDOCK_HOME, FILE_USER, which setup_file exports), where those
+# containers have their aliases and keys.
+file_env() {
+	export HOME=$FILE_HOME REDOCK_HOME=$FILE_REDOCK_HOME USER=$FILE_USER
+	unset XDG_DATA_HOME XDG_CONFIG_HOME SSH_AUTH_SOCK
+	export REDOCK_SSH_SHARING=no
+}
+
+# For a file that runs redock as a host user of its own (HU, whose home
+# is HU_HOME): runs the rest as HU, in its HOME, with the environment a
+# login would give it and redock's variables.
+as_user() {
+	runuser -u "$HU" -- env -i PATH=/usr/local/bin:/usr/bin:/bin \
+	    HOME="$HU_HOME" REDOCK_HOME="$HU_HOME/.redock" USER="$HU" \
+	    LOGNAME="$HU" REDOCK_SSH_SHARING=no \
+	    ${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} \
+	    ${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \
+	    sh -c 'cd "$HOME" && exec "$@"' sh "$@"
+}
+
+# ssh over the alias $1, as the host user HU, with its configuration.
+user_ssh() {
+	as_user ssh -F "$HU_HOME/.ssh/config" -o BatchMode=yes \
+	    -o StrictHostKeyChecking=yes -o ConnectTimeout=10 "$@"
+}

@@ -48,14 +48,6 @@ teardown_file() {
 	file_unlock
 }
 
-# Every test runs in the file's HOME, REDOCK_HOME and USER, where the
-# containers of setup_file have their aliases and keys.
-file_env() {
-	export HOME=$FILE_HOME REDOCK_HOME=$FILE_REDOCK_HOME USER=$FILE_USER
-	unset XDG_DATA_HOME XDG_CONFIG_HOME SSH_AUTH_SOCK
-	export REDOCK_SSH_SHARING=no
-}
-
 setup() {
 	file_env
 	require_engine

@@ -79,14 +79,6 @@ teardown_file() {
 	file_unlock
 }
 
-# Every test runs in the file's HOME, REDOCK_HOME and USER, where the
-# containers of setup_file have their aliases and keys.
-file_env() {
-	export HOME=$FILE_HOME REDOCK_HOME=$FILE_REDOCK_HOME USER=$FILE_USER
-	unset XDG_DATA_HOME XDG_CONFIG_HOME SSH_AUTH_SOCK
-	export REDOCK_SSH_SHARING=no
-}
-
 setup() {
 	file_env
 	require_engine
@@ -407,21 +399,4 @@ EOF
 	[ "$(engine_objects "${T}x*")" = "$before" ]
 	[ ! -e "$REDOCK_HOME/hosts/${T}x-container" ]
 	[ ! -e "$(fragment "${T}x-container")" ]
-}
-
-# Runs the rest as the host user HU, in its HOME, with the environment a
-# login would give it and redock's variables (as user.bats does).
-as_user() {
-	runuser -u "$HU" -- env -i PATH=/usr/local/bin:/usr/bin:/bin \
-	    HOME="$HU_HOME" REDOCK_HOME="$HU_HOME/.redock" USER="$HU" \
-	    LOGNAME="$HU" REDOCK_SSH_SHARING=no \
-	    ${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} \
-	    ${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \
-	    sh -c 'cd "$HOME" && exec "$@"' sh "$@"
-}
-
-# ssh over the alias $1, as the host user, with its configuration.
-user_ssh() {
-	as_user ssh -F "$HU_HOME/.ssh/config" -o BatchMode=yes \
-	    -o StrictHostKeyChecking=yes -o ConnectTimeout=10 "$@"
 }

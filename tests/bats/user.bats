@@ -15,23 +15,6 @@
 
 load helper
 
-# Runs the rest as the host user, in its HOME, with the environment a
-# login would give it and redock's variables.
-as_user() {
-	runuser -u "$HU" -- env -i PATH=/usr/local/bin:/usr/bin:/bin \
-	    HOME="$HU_HOME" REDOCK_HOME="$HU_HOME/.redock" USER="$HU" \
-	    LOGNAME="$HU" REDOCK_SSH_SHARING=no \
-	    ${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} \
-	    ${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \
-	    sh -c 'cd "$HOME" && exec "$@"' sh "$@"
-}
-
-# ssh over the alias $1, as the host user, with its configuration.
-user_ssh() {
-	as_user ssh -F "$HU_HOME/.ssh/config" -o BatchMode=yes \
-	    -o StrictHostKeyChecking=yes -o ConnectTimeout=10 "$@"
-}
-
 setup_file() {
 	file_lock
 	export HU="${REDOCK_TEST_RUN}u" HU_DIR HU_HOME
