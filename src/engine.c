@@ -1802,3 +1802,93 @@ engine_image_tag(struct engine *e, const char *image, const char *repository,
 	free(ename);
 	return ret;
 }
+
+/* Stubs: the calls below are being written. */
+int
+engine_container_upload_fd(struct engine *e, const char *id, const char *path,
+    int fd, struct error *err)
+{
+	(void)e; (void)id; (void)path; (void)fd;
+	error_set(err, ERROR_PROTOCOL, 0, "not built yet");
+	return -1;
+}
+
+int
+engine_image_save(struct engine *e, const char *const *names, size_t n,
+    int fd, struct error *err)
+{
+	(void)e; (void)names; (void)n; (void)fd;
+	error_set(err, ERROR_PROTOCOL, 0, "not built yet");
+	return -1;
+}
+
+int
+engine_image_load(struct engine *e, int fd, char ***loadedp, size_t *np,
+    struct error *err)
+{
+	(void)e; (void)fd;
+	*loadedp = NULL;
+	*np = 0;
+	error_set(err, ERROR_PROTOCOL, 0, "not built yet");
+	return -1;
+}
+
+void
+engine_network_release(struct engine_network *nw)
+{
+	(void)nw;
+}
+
+void
+engine_networks_free(struct engine_network *v, size_t n)
+{
+	(void)v; (void)n;
+}
+
+int
+engine_network_create(struct engine *e, const char *name,
+    const struct engine_labels *labels, char **idp, struct error *err)
+{
+	(void)e; (void)name; (void)labels;
+	*idp = NULL;
+	error_set(err, ERROR_PROTOCOL, 0, "not built yet");
+	return -1;
+}
+
+int
+engine_network_inspect(struct engine *e, const char *name,
+    struct engine_network *nw, struct error *err)
+{
+	(void)e; (void)name; (void)nw;
+	error_set(err, ERROR_PROTOCOL, 0, "not built yet");
+	return -1;
+}
+
+int
+engine_network_list(struct engine *e, const struct engine_labels *l,
+    struct engine_network **vp, size_t *np, struct error *err)
+{
+	(void)e; (void)l;
+	*vp = NULL;
+	*np = 0;
+	error_set(err, ERROR_PROTOCOL, 0, "not built yet");
+	return -1;
+}
+
+int
+engine_network_remove(struct engine *e, const char *name, struct error *err)
+{
+	(void)e; (void)name;
+	error_set(err, ERROR_PROTOCOL, 0, "not built yet");
+	return -1;
+}
+
+int
+engine_network_connect(struct engine *e, const char *network,
+    const char *container, const char *const *aliases, size_t n,
+    struct error *err)
+{
+	(void)e; (void)network; (void)container; (void)aliases; (void)n;
+	error_set(err, ERROR_PROTOCOL, 0, "not built yet");
+	return -1;
+}

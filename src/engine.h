@@ -70,6 +70,10 @@ struct engine_container {
 	struct engine_labels	 labels;
 	struct engine_port	*ports;
 	size_t			 nports;
+	char			**networks;	/* the names of the networks
+						   it is on (list and inspect:
+						   NetworkSettings.Networks) */
+	size_t			 nnetworks;
 };
 
 void	engine_container_release(struct engine_container *);
@@ -171,6 +175,14 @@ struct engine_create {
 	int				 publish;	/* this tcp port on 127.0.0.1 */
 	const struct engine_mount	*mounts;
 	size_t				 nmounts;
+	/*
+	 * The network it is on instead of the default bridge
+	 * (HostConfig.NetworkMode), and the names others on it resolve it
+	 * by besides its own (NetworkingConfig.EndpointsConfig's Aliases).
+	 */
+	const char			*network;
+	const char *const		*aliases;
+	size_t				 naliases;
 };
 
 /* Creates a container; *idp is its ID (the caller frees it). */
@@ -221,6 +233,15 @@ int	engine_container_download(struct engine *, const char *id,
 /* Unpacks a tar archive into the container's file system at path. */
 int	engine_container_upload(struct engine *, const char *, const char *,
 	    const void *, size_t, struct error *);
+
+/*
+ * The same, the archive read from fd until its end, streamed (PUT
+ * /containers/ID/archive, chunked): constant memory. The engine takes
+ * a tar archive, plain or compressed (gzip, bzip2, xz). ERROR_NOTFOUND
+ * when path is not there in the container.
+ */
+int	engine_container_upload_fd(struct engine *, const char *id,
+	    const char *path, int fd, struct error *);
 
 /* The most of a command's output engine_container_exec() keeps. */
 #define ENGINE_EXEC_OUTPUT_MAX	(64 * 1024)
@@ -289,6 +310,28 @@ int	engine_image_import(struct engine *, int fd,
 	    const struct engine_import *, char **idp, struct error *);
 
 /*
+ * Writes the images names (n of them, names or IDs) to fd as one image
+ * archive, the engine's save format (GET /images/get), as it comes:
+ * constant memory. An image that is not there is ERROR_NOTFOUND,
+ * before anything is written.
+ */
+int	engine_image_save(struct engine *, const char *const *names, size_t n,
+	    int fd, struct error *);
+
+/*
+ * Loads an image archive read from fd until its end (POST /images/load,
+ * chunked: constant memory; the engine takes it plain or compressed).
+ * *loadedp is a NULL-terminated allocated array of what the engine says
+ * it loaded, *np of them: "repository:tag" for each named image, the
+ * image ID ("sha256:...") for one without a name; engine_changes_free()
+ * frees it. The engine answers a bad archive with 200 and tells the
+ * error inside its JSON stream (moby #34416): ERROR_HTTP with its
+ * words, *loadedp NULL.
+ */
+int	engine_image_load(struct engine *, int fd, char ***loadedp, size_t *np,
+	    struct error *);
+
+/*
  * Gives the image (a name or an ID) the name repository:tag as well,
  * moving that name from the image that had it ("docker tag").
  */
@@ -339,5 +382,46 @@ struct engine_build {
  */
 int	engine_image_build(struct engine *, const void *, size_t,
 	    const struct engine_build *, char **, struct error *);
+
+/*
+ * Networks: user-defined bridge networks, on which the engine's DNS
+ * resolves each container by its name and its aliases.
+ */
+struct engine_network {
+	char			*id;
+	char			*name;
+	struct engine_labels	 labels;
+	size_t			 ncontainers;	/* inspect only: the
+						   containers on it; else 0 */
+};
+
+void	engine_network_release(struct engine_network *);
+void	engine_networks_free(struct engine_network *, size_t);
+
+/*
+ * Makes the bridge network name with labels; *idp is its ID. 409 when
+ * a network of that name is there already.
+ */
+int	engine_network_create(struct engine *, const char *name,
+	    const struct engine_labels *labels, char **idp, struct error *);
+/* Fills *nw (the caller releases it); 404 when there is no such one. */
+int	engine_network_inspect(struct engine *, const char *name_or_id,
+	    struct engine_network *nw, struct error *);
+/* Every network that has all the labels (as engine_container_list()). */
+int	engine_network_list(struct engine *, const struct engine_labels *,
+	    struct engine_network **, size_t *, struct error *);
+/*
+ * Removes a network; 404 when it is not there, 403 (or 409) when a
+ * container is still on it.
+ */
+int	engine_network_remove(struct engine *, const char *name_or_id,
+	    struct error *);
+/*
+ * Puts the container (running or not) on the network, resolved by
+ * aliases (n of them, may be 0) besides its name.
+ */
+int	engine_network_connect(struct engine *, const char *network,
+	    const char *container, const char *const *aliases, size_t n,
+	    struct error *);
 
 #endif /* ENGINE_H */

@@ -335,6 +335,83 @@ int	machine_timeout(const struct env *env, int *secondsp,
 	    struct error *err);
 
 /*
+ * Environments (machine-env.c): the containers "redock up" starts from
+ * the sections of one project file share a user-defined network of
+ * their own, named MACHINE_ENV_PREFIX and the environment's name, and
+ * labelled with that name and the project file's directory; the
+ * engine's DNS there resolves each container by its TAG and its host
+ * name. The network is the truth of which environment a container is
+ * in: redock keeps no record of its own.
+ */
+#define MACHINE_ENV_PREFIX		"redock-"
+#define MACHINE_LABEL_ENVIRONMENT	"io.redock.environment"
+#define MACHINE_LABEL_PROJECT		"io.redock.project"
+
+/*
+ * The environment c is in: the name, after MACHINE_ENV_PREFIX, of the
+ * first of its networks that starts with it; NULL when none does.
+ */
+const char *machine_environment(const struct engine_container *c);
+
+/*
+ * The names the container of the NAME with TAG tag and host name
+ * hostname (may be NULL) is resolved by on its environment's network:
+ * tag, and hostname when it differs; into aliases (2 of them at most),
+ * returns how many.
+ */
+size_t	machine_env_aliases(const char *tag, const char *hostname,
+	    const char *aliases[2]);
+
+/*
+ * The network of the environment env of the project file in the
+ * directory dir (absolute): found, or made (labelled with env and dir)
+ * when it is not there, *madep saying which. *namep is its allocated
+ * name. A network of that name that redock did not make, or that
+ * another directory's environment of the same name has, is refused
+ * (ERROR_INPUT, a message that says what to do), nothing made. Two ups
+ * at once: the one that lost the race finds the other's. Returns 0, or
+ * -1 with *err.
+ */
+int	machine_env_network(struct engine *, const char *env, const char *dir,
+	    char **namep, int *madep, struct error *err);
+
+/*
+ * Removes the network of the environment env when no container is on
+ * it; *removedp says whether it went (0 too when it was not there).
+ * Returns 0, or -1 with *err.
+ */
+int	machine_env_remove(struct engine *, const char *env, int *removedp,
+	    struct error *err);
+
+/*
+ * Images as copies (machine-image.c), for clone and load --as.
+ */
+
+/*
+ * Saves the container c (running or not; a running one is paused
+ * meanwhile, its changes kept) as the image of NAME n, with c's
+ * settings but for the host name, which a NAME does not take from
+ * another: n's alias is its own TAG's. Labelled as machine_commit()
+ * labels (MACHINE_LABEL_NAME n, this redock's version, no alias of
+ * c's). *idp is the new image's allocated ID. Returns 0, or -1 with
+ * *err.
+ */
+int	machine_clone(struct engine *, const struct engine_container *c,
+	    const struct name *n, const char *author, char **idp,
+	    struct error *err);
+
+/*
+ * Makes the image image (a name or an ID, redock's or not) the image
+ * of NAME n, as machine_clone() does with a container: through a
+ * container made from it and never started, saved and removed again.
+ * Nothing is left on failure. *idp is the new image's allocated ID.
+ * Returns 0, or -1 with *err.
+ */
+int	machine_image_adopt(struct engine *, const char *image,
+	    const struct name *n, const char *author, char **idp,
+	    struct error *err);
+
+/*
  * Waiting for sshd (machine.c).
  */
 
@@ -573,6 +650,16 @@ struct machine_start_context {
 	const char		*config;	/* the SSH configuration */
 	struct machine_engine	*me;		/* the caller's engine */
 	int			 timeout;	/* s, to wait for sshd */
+	/*
+	 * up: the network of the environment (machine_env_network()) every
+	 * NAME's container goes on, resolved there by its TAG and its host
+	 * name (machine_env_aliases()); NULL: the engine's default bridge.
+	 * A new container is made on it; one that is not on it is put on
+	 * it (engine_network_connect()) before it starts; one in another
+	 * environment (machine_environment()) is refused by
+	 * machine_start_prepare(), before anything is made.
+	 */
+	const char		*network;
 	/*
 	 * Not 0 once the caller's signal handler caught a signal. Each
 	 * thread only reads it, before each step and while it waits; a

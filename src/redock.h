@@ -63,16 +63,21 @@ struct cmd_entry {
 extern const struct cmd_entry *const cmd_table[];
 
 extern const struct cmd_entry cmd_base_entry;
+extern const struct cmd_entry cmd_clone_entry;
 extern const struct cmd_entry cmd_commit_entry;
 extern const struct cmd_entry cmd_delete_entry;
+extern const struct cmd_entry cmd_down_entry;
 extern const struct cmd_entry cmd_exec_entry;
 extern const struct cmd_entry cmd_freeze_entry;
 extern const struct cmd_entry cmd_kill_entry;
 extern const struct cmd_entry cmd_link_entry;
 extern const struct cmd_entry cmd_links_entry;
 extern const struct cmd_entry cmd_list_entry;
+extern const struct cmd_entry cmd_load_entry;
+extern const struct cmd_entry cmd_put_entry;
 extern const struct cmd_entry cmd_reset_entry;
 extern const struct cmd_entry cmd_restore_entry;
+extern const struct cmd_entry cmd_save_entry;
 extern const struct cmd_entry cmd_shell_entry;
 extern const struct cmd_entry cmd_snapshot_entry;
 extern const struct cmd_entry cmd_snapshots_entry;
@@ -83,6 +88,7 @@ extern const struct cmd_entry cmd_sync_entry;
 extern const struct cmd_entry cmd_test_entry;
 extern const struct cmd_entry cmd_unfreeze_entry;
 extern const struct cmd_entry cmd_unlink_entry;
+extern const struct cmd_entry cmd_up_entry;
 
 /*
  * The entry called exactly name, or NULL. There is no prefix matching:

@@ -34,6 +34,12 @@ struct start_request {
 	int			 upgrade;	/* start --upgrade: on-upgrade
 						   runs */
 	/*
+	 * up: the environment's network (machine_env_network()) each
+	 * NAME's container goes on (machine_start_context's network);
+	 * NULL: none.
+	 */
+	const char		*network;
+	/*
 	 * reset and restore (machine_start's anew): each NAME's container
 	 * made anew, from the image from (restore: the snapshot, whose
 	 * number is snapshot), else the NAME's own or BASE_IMAGE.
