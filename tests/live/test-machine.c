@@ -6,7 +6,9 @@
  * (machine-user.c) is made once, renames a user of the image that has
  * its uid, and fails in one line where it cannot be made; the hooks
  * (machine-hooks.c) run in a container of redock:base through its real
- * sshd, each when it is due, marked once it succeeded.
+ * sshd, each when it is due, marked once it succeeded; a clone
+ * (machine-image.c) keeps its running container and copies its changes,
+ * and an adoption leaves no container, whether it worked or not.
  *
  * Each test's container carries the labels io.redock.test=RUN and
  * io.redock.name=RUN:..., RUN being $REDOCK_TEST_RUN or "rtmachine<pid>",
@@ -38,6 +40,8 @@
 #include "error.h"
 #include "keys.h"
 #include "machine.h"
+#include "name.h"
+#include "settings.h"
 #include "sshconf.h"
 #include "tar.h"
 #include "testutil.h"
@@ -853,6 +857,293 @@ an_interrupted_hook_is_not_marked(void **state)
 	assert_sh(t->L, MARKER_CAT, "none\n");
 }
 
+/*
+ * Images as copies (machine-image.c): a clone of L's running container
+ * and an adoption of that clone, each an image of a NAME of the run
+ * (RUN:copyPID, RUN:adoptPID) that the teardown removes.
+ */
+#define COPY_SETTINGS	"{\"hostname\": \"elsewhere\", \"forward_agent\": true}"
+
+struct copy_case {
+	struct live	*L;
+	struct name	 copy;		/* the clone's NAME */
+	struct name	 adopted;	/* the adoption's */
+};
+
+/* NAME RUN:TAGPID into *n, RUN lower-cased as a repository must be. */
+static void
+copy_name(const struct live *L, const char *tag, struct name *n)
+{
+	char	*p;
+
+	memset(n, 0, sizeof *n);
+	snprintf(n->repository, sizeof n->repository, "%s", L->run);
+	for (p = n->repository; *p != '\0'; p++)
+		*p = tolower((unsigned char)*p);
+	snprintf(n->tag, sizeof n->tag, "%s%ld", tag, (long)getpid());
+	snprintf(n->image, sizeof n->image, "%s:%s", n->repository, n->tag);
+}
+
+static int
+copy_setup(void **state)
+{
+	struct copy_case	*t;
+	void			*L;
+
+	if (live_setup(&L) == -1)
+		return -1;
+	t = xcalloc(1, sizeof *t);
+	t->L = L;
+	copy_name(t->L, "copy", &t->copy);
+	copy_name(t->L, "adopt", &t->adopted);
+	*state = t;
+	return 0;
+}
+
+static int
+copy_teardown(void **state)
+{
+	struct copy_case	*t = *state;
+	struct error		 err;
+	void			*L;
+
+	if (t == NULL)
+		return 0;
+	/* The adopted first: the engine keeps an image a child has. */
+	engine_image_remove(t->L->e, t->adopted.image, 1, &err);
+	engine_image_remove(t->L->e, t->copy.image, 1, &err);
+	L = t->L;
+	free(t);
+	return live_teardown(&L);
+}
+
+/*
+ * L's container, running, with a file /mark that it was not made with
+ * and the settings COPY_SETTINGS.
+ */
+static void
+copy_machine_up(struct live *L, struct engine_container *c)
+{
+	static char *const	 cmd[] = { (char *)"sleep", (char *)"600",
+				    NULL };
+	struct engine_create	 cr;
+	struct engine_labels	 l = { NULL, NULL, 0 };
+	struct error		 err;
+	struct tar		*t;
+	const void		*data;
+	char			*name;
+	size_t			 len;
+
+	xasprintf(&name, "%s:machine", L->run);
+	engine_labels_add(&l, TEST_LABEL, L->run);
+	engine_labels_add(&l, MACHINE_LABEL_NAME, name);
+	engine_labels_add(&l, MACHINE_LABEL_ALIAS, L->alias);
+	engine_labels_add(&l, SETTINGS_LABEL, COPY_SETTINGS);
+	memset(&cr, 0, sizeof cr);
+	cr.name = L->alias;
+	cr.image = IMAGE;
+	cr.labels = &l;
+	cr.cmd = cmd;
+	cr.init = 1;
+	if (engine_container_create(L->e, &cr, &L->id, &err) == -1 ||
+	    engine_container_start(L->e, L->id, &err) == -1)
+		fail_msg("create failed: %s", err.message);
+	engine_labels_release(&l);
+	free(name);
+	t = tar_new(time(NULL));
+	assert_int_equal(tar_add_file(t, "mark", 0644, "kept\n", 5, &err), 0);
+	data = tar_data(t, &len);
+	assert_int_equal(engine_container_upload(L->e, L->id, "/", data, len,
+	    &err), 0);
+	tar_free(t);
+	if (engine_container_inspect(L->e, L->id, c, &err) == -1)
+		fail_msg("inspect failed: %s", err.message);
+}
+
+/* The image id has the labels of NAME n's image, copied from L's. */
+static void
+assert_copy_labels(const struct live *L, const char *id,
+    const struct name *n)
+{
+	struct engine_image	 im;
+	struct settings		 s;
+	struct error		 err;
+	char			 alias[ALIAS_MAX + 1];
+
+	assert_int_equal(engine_image_inspect(L->e, id, &im, &err), 0);
+	assert_non_null(machine_image_name(&im));
+	assert_string_equal(machine_image_name(&im), n->image);
+	assert_int_equal(name_alias(n->tag, alias, sizeof alias, &err), 0);
+	assert_string_equal(engine_labels_get(&im.labels,
+	    MACHINE_LABEL_ALIAS), alias);
+	assert_string_equal(engine_labels_get(&im.labels,
+	    MACHINE_LABEL_VERSION), REDOCK_VERSION);
+	assert_string_equal(engine_labels_get(&im.labels,
+	    MACHINE_LABEL_SNAPSHOT_OF), "");
+	assert_int_equal(machine_image_settings(&im, &s, &err), 0);
+	assert_null(s.hostname);
+	assert_false(s.given & SETTINGS_HOSTNAME);
+	assert_true(s.forward_agent);
+	settings_release(&s);
+	engine_image_release(&im);
+}
+
+/* How many containers, of any state, are of the image id. */
+static size_t
+containers_of(const struct live *L, const char *id)
+{
+	struct engine_container	*cs;
+	struct error		 err;
+	size_t			 n, i, k = 0;
+
+	assert_int_equal(engine_container_list(L->e, NULL, &cs, &n, &err), 0);
+	for (i = 0; i < n; i++)
+		k += cs[i].image_id != NULL && strcmp(cs[i].image_id, id) == 0;
+	engine_containers_free(cs, n);
+	return k;
+}
+
+/* What cat /mark prints in a container of the image id, run once. */
+static char *
+mark_of(struct live *L, const char *id)
+{
+	static char *const	 cmd[] = { (char *)"cat", (char *)"/mark",
+				    NULL };
+	struct engine_create	 cr;
+	struct engine_labels	 l = { NULL, NULL, 0 };
+	struct engine_container	 c;
+	struct timespec		 pause = { 0, POLL_MS * 1000000L };
+	struct error		 err;
+	char			*cid = NULL, *log = NULL;
+	long			 waited;
+
+	engine_labels_add(&l, TEST_LABEL, L->run);
+	memset(&cr, 0, sizeof cr);
+	cr.image = id;
+	cr.labels = &l;
+	cr.cmd = cmd;
+	if (engine_container_create(L->e, &cr, &cid, &err) == -1 ||
+	    engine_container_start(L->e, cid, &err) == -1)
+		fail_msg("run of the copy failed: %s", err.message);
+	engine_labels_release(&l);
+	for (waited = 0; waited < LOGS_WAIT_MS; waited += POLL_MS) {
+		assert_int_equal(engine_container_inspect(L->e, cid, &c,
+		    &err), 0);
+		if (!c.running && strcmp(c.state, "exited") == 0) {
+			engine_container_release(&c);
+			break;
+		}
+		engine_container_release(&c);
+		nanosleep(&pause, NULL);
+	}
+	assert_int_equal(engine_container_logs(L->e, cid, 10, &log, &err), 0);
+	engine_container_remove(L->e, cid, 1, &err);
+	free(cid);
+	return log;
+}
+
+static void
+a_clone_keeps_the_running_container_and_copies_its_changes(void **state)
+{
+	struct copy_case	*t = *state;
+	struct engine_container	 c, after;
+	struct error		 err;
+	char			*id = NULL, *mark;
+
+	copy_machine_up(t->L, &c);
+	assert_int_equal(machine_clone(t->L->e, &c, &t->copy, "tester",
+	    &id, &err), 0);
+	assert_non_null(id);
+	assert_copy_labels(t->L, id, &t->copy);
+
+	/* The container is the same one, running, its change still there. */
+	assert_int_equal(engine_container_inspect(t->L->e, t->L->id, &after,
+	    &err), 0);
+	assert_string_equal(after.id, c.id);
+	assert_true(after.running);
+	assert_string_equal(after.state, "running");
+	engine_container_release(&after);
+	assert_sh(t->L, "cat /mark", "kept\n");
+
+	mark = mark_of(t->L, id);
+	assert_string_equal(mark, "kept\n");
+	free(mark);
+	free(id);
+	engine_container_release(&c);
+}
+
+static void
+an_adopted_image_is_a_copy_and_leaves_no_container(void **state)
+{
+	struct copy_case	*t = *state;
+	struct engine_container	 c;
+	struct error		 err;
+	char			*from = NULL, *id = NULL, *mark;
+
+	copy_machine_up(t->L, &c);
+	assert_int_equal(machine_clone(t->L->e, &c, &t->copy, "tester",
+	    &from, &err), 0);
+	assert_int_equal(machine_image_adopt(t->L->e, t->copy.image,
+	    &t->adopted, "tester", &id, &err), 0);
+	assert_non_null(id);
+	assert_string_not_equal(id, from);
+	assert_copy_labels(t->L, id, &t->adopted);
+	/* Its container was made, saved and removed. */
+	assert_int_equal(containers_of(t->L, from), 0);
+	mark = mark_of(t->L, id);
+	assert_string_equal(mark, "kept\n");
+	free(mark);
+	free(id);
+	free(from);
+	engine_container_release(&c);
+}
+
+static void
+a_failed_adoption_leaves_nothing(void **state)
+{
+	struct copy_case	*t = *state;
+	struct engine_container	 c;
+	struct engine_image	 im;
+	struct error		 err;
+	struct engine_labels	 filter = { NULL, NULL, 0 };
+	struct engine_image	*is;
+	struct name		 bad;
+	char			*from = NULL, *id = NULL;
+	size_t			 n;
+
+	/* No such image. */
+	assert_int_equal(machine_image_adopt(t->L->e, t->adopted.image,
+	    &t->copy, "tester", &id, &err), -1);
+	assert_true(ERROR_NOTFOUND(&err));
+	assert_null(id);
+
+	/* A NAME the engine refuses (upper case): the commit fails. */
+	copy_machine_up(t->L, &c);
+	assert_int_equal(machine_clone(t->L->e, &c, &t->copy, "tester",
+	    &from, &err), 0);
+	bad = t->adopted;
+	bad.repository[0] = 'R';
+	snprintf(bad.image, sizeof bad.image, "%s:%s", bad.repository,
+	    bad.tag);
+	assert_int_equal(machine_image_adopt(t->L->e, from, &bad, "tester",
+	    &id, &err), -1);
+	assert_null(id);
+	assert_int_equal(err.kind, ERROR_HTTP);
+	assert_int_equal(containers_of(t->L, from), 0);
+	assert_int_equal(engine_image_inspect(t->L->e, t->adopted.image, &im,
+	    &err), -1);
+	assert_true(ERROR_NOTFOUND(&err));
+	/* Nor the image the engine made before it refused the name. */
+	engine_labels_add(&filter, MACHINE_LABEL_NAME, bad.image);
+	assert_int_equal(engine_image_list(t->L->e, &filter, &is, &n, &err),
+	    0);
+	assert_int_equal(n, 0);
+	engine_images_free(is, n);
+	engine_labels_release(&filter);
+	free(from);
+	engine_container_release(&c);
+}
+
 int
 main(void)
 {
@@ -905,10 +1196,23 @@ main(void)
 		    an_interrupted_hook_is_not_marked,
 		    hooks_setup, hooks_teardown),
 	};
+	const struct CMUnitTest copies[] = {
+		cmocka_unit_test_setup_teardown(
+		    a_clone_keeps_the_running_container_and_copies_its_changes,
+		    copy_setup, copy_teardown),
+		cmocka_unit_test_setup_teardown(
+		    an_adopted_image_is_a_copy_and_leaves_no_container,
+		    copy_setup, copy_teardown),
+		cmocka_unit_test_setup_teardown(
+		    a_failed_adoption_leaves_nothing,
+		    copy_setup, copy_teardown),
+	};
 	int	failed;
 
 	failed = cmocka_run_group_tests_name("machine (live)", tests, NULL,
 	    NULL);
+	failed += cmocka_run_group_tests_name("images as copies (live)",
+	    copies, NULL, NULL);
 	return failed + cmocka_run_group_tests_name("hooks (live)", hooks,
 	    hooks_group_setup, live_teardown);
 }
