@@ -23,7 +23,7 @@
 #include "xmalloc.h"
 
 #define SHORT_ID	12	/* hex digits of an image ID shown */
-#define NCOLS		6
+#define NCOLS		7
 
 enum { OPT_JSON = 'J' };
 
@@ -55,6 +55,7 @@ struct row {
 	char		*shown;		/* the image, when it is not image */
 	time_t		 created;
 	const char	*settings;	/* its SETTINGS_LABEL, or NULL */
+	const char	*environment;	/* machine_environment(), or NULL */
 };
 
 /* What list gathers from the engine, and the rows made of it. */
@@ -207,13 +208,14 @@ print_json(const struct row *rows, size_t n)
 	a = json_array();
 	for (i = 0; i < n; i++) {
 		when_rfc3339(rows[i].created, when, sizeof when);
-		o = json_pack("{s:s,s:s,s:s?,s:o,s:s,s:s,s:o}",
+		o = json_pack("{s:s,s:s,s:s?,s:o,s:s,s:s,s:o,s:s?}",
 		    "name", rows[i].name, "state", rows[i].state,
 		    "alias", rows[i].alias,
 		    "port", rows[i].port > 0 ? json_integer(rows[i].port) :
 		    json_null(), "image", rows[i].shown != NULL ?
 		    rows[i].shown : rows[i].image, "created", when,
-		    "settings", settings_json(rows[i].settings));
+		    "settings", settings_json(rows[i].settings),
+		    "environment", rows[i].environment);
 		json_array_append_new(a, o);
 	}
 	json_dumpf(a, stdout, JSON_INDENT(2));
@@ -230,7 +232,8 @@ static void
 print_table(const struct row *rows, size_t n)
 {
 	static const char *const head[NCOLS] = {
-		"NAME", "STATE", "ALIAS", "PORT", "IMAGE", "CREATED"
+		"NAME", "STATE", "ALIAS", "PORT", "IMAGE", "CREATED",
+		"ENVIRONMENT"
 	};
 	char		**f, when[64], *port;
 	size_t		 w[NCOLS], i, c, len;
@@ -257,6 +260,8 @@ print_table(const struct row *rows, size_t n)
 		f[(i + 1) * NCOLS + 4] = xvis(rows[i].shown != NULL ?
 		    rows[i].shown : rows[i].image);
 		f[(i + 1) * NCOLS + 5] = xstrdup(when);
+		f[(i + 1) * NCOLS + 6] = xvis(rows[i].environment != NULL ?
+		    rows[i].environment : "-");
 	}
 	memset(w, 0, sizeof w);
 	for (i = 0; i <= n; i++) {
@@ -326,6 +331,7 @@ rows_containers(struct listing *l)
 		r->image = c->image != NULL ? c->image : "-";
 		r->created = c->created;
 		r->settings = engine_labels_get(&c->labels, SETTINGS_LABEL);
+		r->environment = machine_environment(c);
 		if (row_image(l, c, r) == -1)
 			return -1;
 	}

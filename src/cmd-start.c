@@ -49,9 +49,6 @@ static int	cmd_start_asked(const struct redock *, const struct args *,
 		    struct settings *);
 static int	cmd_start_operands(const struct redock *, const struct args *,
 		    const struct project *, struct name *, struct settings *);
-static void	cmd_start_sections(const struct project *,
-		    const struct name *, int, const struct settings *,
-		    struct settings *, const char **);
 static int	cmd_start_exec(const struct redock *, const struct args *);
 
 const struct cmd_entry cmd_start_entry = {
@@ -219,29 +216,6 @@ cmd_start_operands(const struct redock *rd, const struct args *args,
 	return cmd_start_asked(rd, args, asked);
 }
 
-/*
- * What is asked for each of the n NAMEs, into asked[i] (initialised
- * here): the command line's settings cmdline over those of its section
- * of p, if any, whose image is then bases[i].
- */
-static void
-cmd_start_sections(const struct project *p, const struct name *names,
-    int n, const struct settings *cmdline, struct settings *asked,
-    const char **bases)
-{
-	const struct project_section	*sec;
-	int				 i;
-
-	for (i = 0; i < n; i++) {
-		if ((sec = project_find(p, &names[i])) == NULL) {
-			settings_copy(&asked[i], cmdline);
-			continue;
-		}
-		settings_merge(&sec->settings, cmdline, &asked[i]);
-		bases[i] = sec->image;
-	}
-}
-
 static int
 cmd_start_exec(const struct redock *rd, const struct args *args)
 {
@@ -263,7 +237,7 @@ cmd_start_exec(const struct redock *rd, const struct args *args)
 	if ((status = cmd_project(rd, args->flag['f'], &p)) != 0 ||
 	    (status = cmd_start_operands(rd, args, &p, names, &cmdline)) != 0)
 		goto out;
-	cmd_start_sections(&p, names, args->argc, &cmdline, asked, bases);
+	cmd_sections(&p, names, args->argc, &cmdline, asked, bases);
 	req.names = names;
 	req.n = args->argc;
 	req.asked = asked;

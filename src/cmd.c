@@ -616,6 +616,71 @@ cmd_project(const struct redock *rd, const char *file, struct project *p)
 	return 1;
 }
 
+void
+cmd_sections(const struct project *p, const struct name *names, int n,
+    const struct settings *cmdline, struct settings *asked,
+    const char **bases)
+{
+	const struct project_section	*sec;
+	int				 i;
+
+	for (i = 0; i < n; i++) {
+		if ((sec = project_find(p, &names[i])) == NULL) {
+			settings_copy(&asked[i], cmdline);
+			continue;
+		}
+		settings_merge(&sec->settings, cmdline, &asked[i]);
+		bases[i] = sec->image;
+	}
+}
+
+int
+cmd_environment(const struct redock *rd, const struct args *args,
+    struct project *p, char **envp, struct name **namesp, int *np)
+{
+	struct error	 err;
+	char		*shown;
+	int		 i, status;
+
+	*envp = NULL;
+	*namesp = NULL;
+	*np = 0;
+	if ((status = cmd_project(rd, args->flag['f'], p)) != 0)
+		return status;
+	if (p->path == NULL) {
+		warnx("no project file: there is no %s here; give one with "
+		    "-f FILE", PROJECT_FILE);
+		return EXIT_USAGE;
+	}
+	if (project_environment(p, envp, &err) == -1) {
+		cmd_error(NULL, &err);
+		return EXIT_USAGE;
+	}
+	*np = args->argc > 0 ? args->argc : (int)p->n;
+	*namesp = xcalloc(*np + 1, sizeof **namesp);
+	for (i = 0; i < args->argc; i++) {
+		if ((status = cmd_name(rd, args->argv[i], &(*namesp)[i])) != 0)
+			return status;
+		if (project_find(p, &(*namesp)[i]) == NULL) {
+			shown = xvis(p->path);
+			warnx("invalid NAME '%s': the project file '%s' has no "
+			    "section of it", (*namesp)[i].image, shown);
+			free(shown);
+			return EXIT_USAGE;
+		}
+	}
+	for (i = 0; args->argc == 0 && i < *np; i++)
+		(*namesp)[i] = p->v[i].name;
+	if (*np == 0) {
+		shown = xvis(p->path);
+		warnx("nothing to do: the project file '%s' has no section",
+		    shown);
+		free(shown);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 int
 cmd_start_one(const struct redock *rd, const char *arg)
 {

@@ -57,8 +57,14 @@ static int	start_other(const struct machine_start_context *,
 		    const struct machine_start *, struct error *);
 static int	start_make(const struct machine_start_context *,
 		    struct machine_start *, struct error *);
-static int	start_create(struct machine_start *, const char *,
-		    struct error *);
+static int	start_create(const struct machine_start_context *,
+		    struct machine_start *, const char *, struct error *);
+static int	start_elsewhere(const struct machine_start_context *,
+		    const struct engine_container *, struct error *);
+static int	start_network(const struct machine_start_context *,
+		    struct machine_start *, struct error *);
+static char	*start_network_new(const struct machine_start_context *,
+		    const struct machine_start *);
 static int	start_join(const struct machine_start_context *,
 		    struct machine_start *, struct error *);
 static int	start_owner_wait(const struct machine_start_context *,
@@ -159,6 +165,8 @@ machine_start_prepare(const struct machine_start_context *ctx,
 		stale = c;
 		c = NULL;
 	}
+	if (c != NULL && start_elsewhere(ctx, c, err) == -1)
+		return -1;
 	if (c != NULL && ms->anew)
 		return start_anew(ctx, ms, c, err);
 	if (c != NULL)
@@ -508,7 +516,7 @@ start_make(const struct machine_start_context *ctx,
 		return 0;
 	(void)snprintf(name, sizeof name, "%s%s", ms->alias,
 	    ms->old != NULL ? MACHINE_SPARE_SUFFIX : "");
-	if (start_create(ms, name, err) == 0) {
+	if (start_create(ctx, ms, name, err) == 0) {
 		ms->created = 1;
 		return 0;
 	}
@@ -524,16 +532,105 @@ start_make(const struct machine_start_context *ctx,
 }
 
 /*
- * Creates the NAME's container under the engine name name: its labels,
- * the engine's init, its mounts, sshd published.
+ * Fails when ctx has a network (up) and the container c is in another
+ * environment: two environments never share a container, and so never
+ * see each other.
  */
 static int
-start_create(struct machine_start *ms, const char *name, struct error *err)
+start_elsewhere(const struct machine_start_context *ctx,
+    const struct engine_container *c, struct error *err)
+{
+	const char	*env;
+	char		*shown;
+	size_t		 len = strlen(MACHINE_ENV_PREFIX);
+
+	if (ctx->network == NULL || (env = machine_environment(c)) == NULL ||
+	    (strncmp(ctx->network, MACHINE_ENV_PREFIX, len) == 0 &&
+	    strcmp(ctx->network + len, env) == 0))
+		return 0;
+	shown = xvis(env);
+	error_set(err, ERROR_INPUT, 0, "its container is in the environment "
+	    "'%s' (its network '%s%s'): 'redock down' it there, or give the "
+	    "sections other TAGs", shown, MACHINE_ENV_PREFIX, shown);
+	free(shown);
+	return -1;
+}
+
+/*
+ * With ctx's network (up), a container this call did not make is put
+ * on it, resolved there as one made on it is, unless it is on it
+ * already; one that another environment's up made meanwhile is
+ * refused.
+ */
+static int
+start_network(const struct machine_start_context *ctx,
+    struct machine_start *ms, struct error *err)
+{
+	struct engine_container	 c;
+	const char		*aliases[2];
+	size_t			 i, n;
+	int			 on = 0;
+
+	if (ctx->network == NULL || ms->created)
+		return 0;
+	if (engine_container_inspect(ms->e, ms->id, &c, err) == -1)
+		return -1;
+	for (i = 0; i < c.nnetworks; i++) {
+		if (strcmp(c.networks[i], ctx->network) == 0)
+			on = 1;
+	}
+	if (!on && start_elsewhere(ctx, &c, err) == -1) {
+		engine_container_release(&c);
+		return -1;
+	}
+	engine_container_release(&c);
+	if (on)
+		return 0;
+	n = machine_env_aliases(ms->tag, ms->settings.hostname, aliases);
+	return engine_network_connect(ms->e, ctx->network, ms->id, aliases, n,
+	    err);
+}
+
+/*
+ * The network a new container of the NAME goes on, allocated: ctx's
+ * (up); made anew, that of the environment the one it replaces is in,
+ * which it stays in; else NULL, the engine's default.
+ */
+static char *
+start_network_new(const struct machine_start_context *ctx,
+    const struct machine_start *ms)
+{
+	struct engine_container	 c;
+	struct error		 ignored;
+	const char		*env;
+	char			*network = NULL;
+
+	if (ctx->network != NULL)
+		return xstrdup(ctx->network);
+	if (ms->old == NULL ||
+	    engine_container_inspect(ms->e, ms->old, &c, &ignored) == -1)
+		return NULL;
+	if ((env = machine_environment(&c)) != NULL)
+		xasprintf(&network, "%s%s", MACHINE_ENV_PREFIX, env);
+	engine_container_release(&c);
+	return network;
+}
+
+/*
+ * Creates the NAME's container under the engine name name: its labels,
+ * the engine's init, its mounts, sshd published; on the network of its
+ * environment, if any (start_network_new()), resolved there by its TAG
+ * and host name.
+ */
+static int
+start_create(const struct machine_start_context *ctx,
+    struct machine_start *ms, const char *name, struct error *err)
 {
 	struct engine_create	 cr;
 	struct engine_labels	 labels = { NULL, NULL, 0 };
 	struct engine_mount	*mounts = NULL;
-	char			*json;
+	const char		*aliases[2];
+	char			*json, *network;
 	size_t			 i;
 	int			 ret;
 
@@ -559,8 +656,15 @@ start_create(struct machine_start *ms, const char *name, struct error *err)
 	cr.publish = MACHINE_SSH_PORT;
 	cr.mounts = mounts;
 	cr.nmounts = ms->settings.nmounts;
+	if ((network = start_network_new(ctx, ms)) != NULL) {
+		cr.network = network;
+		cr.aliases = aliases;
+		cr.naliases = machine_env_aliases(ms->tag,
+		    ms->settings.hostname, aliases);
+	}
 	ret = engine_container_create(ms->e, &cr, &ms->id, err);
 	engine_labels_release(&labels);
+	free(network);
 	free(mounts);
 	return ret;
 }
@@ -638,6 +742,8 @@ start_boot(const struct machine_start_context *ctx,
 	/* Resumed first: the engine changes no files of a paused one. */
 	if (ms->paused && engine_container_unpause(ms->e, ms->id, err) == -1 &&
 	    !ERROR_CONFLICT(err))
+		return -1;
+	if (start_network(ctx, ms, err) == -1)
 		return -1;
 	data = tar_data(ms->keys, &len);
 	if (engine_container_upload(ms->e, ms->id, "/", data, len, err) == -1)

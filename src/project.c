@@ -647,3 +647,42 @@ project_find(const struct project *p, const struct name *n)
 	}
 	return NULL;
 }
+
+int
+project_environment(const struct project *p, char **envp, struct error *err)
+{
+	const char	*base;
+	char		*buf, *shown, *dir;
+	size_t		 size, len;
+
+	*envp = NULL;
+	if (p->environment != NULL) {
+		*envp = xstrdup(p->environment);
+		return 0;
+	}
+	base = strrchr(p->dir, '/') != NULL ? strrchr(p->dir, '/') + 1 :
+	    p->dir;
+	size = strlen(base) + sizeof NAME_ALIAS_SUFFIX;
+	buf = xmalloc(size);
+	if (name_alias(base, buf, size, err) == -1) {
+		shown = xvis(p->path);
+		dir = xvis(p->dir);
+		error_set(err, ERROR_INPUT, 0, "%s: the name of its directory "
+		    "'%s' makes no environment name: give one with "
+		    "'environment = NAME' before the first section", shown,
+		    dir);
+		free(dir);
+		free(shown);
+		free(buf);
+		return -1;
+	}
+	/* The alias without its suffix, cut where a host name ends. */
+	len = strlen(buf) - strlen(NAME_ALIAS_SUFFIX);
+	if (len > NAME_HOSTNAME_MAX)
+		len = NAME_HOSTNAME_MAX;
+	while (buf[len - 1] == '-')
+		len--;
+	buf[len] = '\0';
+	*envp = buf;
+	return 0;
+}

@@ -86,6 +86,17 @@ void	project_release(struct project *);
 int	project_load(const char *path, const char *user, long uid,
 	    const char *home, struct project *p, struct error *err);
 
+/*
+ * The name of p's environment (redock.1, up): its "environment", else
+ * the name of the file's directory made one as aliases are made
+ * (name_alias()): lower case, each run of characters other than
+ * [a-z0-9] one '-', none at either end, cut at NAME_HOSTNAME_MAX.
+ * *envp is allocated. Returns 0, or -1 with *err (ERROR_INPUT) when
+ * nothing is left of the directory's name.
+ */
+int	project_environment(const struct project *p, char **envp,
+	    struct error *err);
+
 /* The section of the NAME n in p, or NULL. */
 const struct project_section *project_find(const struct project *p,
 	    const struct name *n);

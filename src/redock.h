@@ -297,6 +297,29 @@ int	cmd_project(const struct redock *rd, const char *file,
 	    struct project *p);
 
 /*
+ * What start and up ask for each of the n NAMEs, into asked[i]
+ * (initialised here): the command line's settings cmdline over those of
+ * the NAME's section of p, if any, whose image is then bases[i].
+ */
+struct name;
+struct settings;
+void	cmd_sections(const struct project *p, const struct name *names,
+	    int n, const struct settings *cmdline, struct settings *asked,
+	    const char **bases);
+
+/*
+ * What up and down begin with: the project file (-f FILE, else
+ * PROJECT_FILE, which must be there) into *p (initialised here), its
+ * environment's name (project_environment()) into *envp, and the
+ * NAMEs: args' operands, each of which must have a section, else
+ * every section's, into *namesp, *np of them. Returns 0, or the exit
+ * status (EXIT_USAGE for any of these) after one line on stderr; the
+ * caller releases *p and frees *envp and *namesp either way.
+ */
+int	cmd_environment(const struct redock *rd, const struct args *args,
+	    struct project *p, char **envp, struct name **namesp, int *np);
+
+/*
  * What link, unlink and links share: their options --dir and --as, by
  * the index of args->flag they fill; the directory of the wrappers
  * (--dir, else ~/.local/bin), allocated into *dirp; and the check of a

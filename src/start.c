@@ -61,7 +61,8 @@ struct job {
 struct start {
 	struct redock			 rd;	/* the caller's, quiet or not */
 	const struct start_request	*req;
-	const char			*verb;	/* start, reset or restore */
+	const char			*verb;	/* start, reset, restore
+						   or bring up (up) */
 	int				 several;	/* NAMEs: prefix their
 							   hooks' lines */
 	char				 what[64];	/* "cannot VERB" */
@@ -108,6 +109,7 @@ static int	start_prepare(struct start *);
 static void	start_hold(struct start *);
 static void	start_catch(struct start *);
 static int	start_run(struct start *);
+static void	start_unmake(struct start *);
 static void	start_release(struct start *);
 
 static void
@@ -538,6 +540,24 @@ start_run(struct start *s)
 	return status;
 }
 
+/*
+ * Interrupted, up's network goes (machine_env_remove()) unless a
+ * container is on it: redock dies of the signal before up could see
+ * that none is.
+ */
+static void
+start_unmake(struct start *s)
+{
+	struct error	 err;
+	const char	*network = s->req->network;
+	size_t		 len = strlen(MACHINE_ENV_PREFIX);
+	int		 removed;
+
+	if (network != NULL && s->e != NULL &&
+	    strncmp(network, MACHINE_ENV_PREFIX, len) == 0)
+		(void)machine_env_remove(s->e, network + len, &removed, &err);
+}
+
 static void
 start_release(struct start *s)
 {
@@ -576,8 +596,8 @@ start_names(const struct redock *rd, const struct start_request *req,
 	memset(&s, 0, sizeof s);
 	s.rd = *rd;
 	s.req = req;
-	s.verb = !req->anew ? "start" : req->from != NULL ? "restore" :
-	    "reset";
+	s.verb = req->anew ? (req->from != NULL ? "restore" : "reset") :
+	    req->network != NULL ? "bring up" : "start";
 	(void)snprintf(s.what, sizeof s.what, "cannot %s", s.verb);
 	if (req->quiet)
 		s.rd.verbosity = -1;
@@ -589,6 +609,7 @@ start_names(const struct redock *rd, const struct start_request *req,
 	s.ctx.home = s.home;
 	s.ctx.config = s.config;
 	s.ctx.me = &s.me;
+	s.ctx.network = req->network;
 	s.ctx.interrupted = &interrupted;
 	if ((status = start_prepare(&s)) != 0)
 		goto out;
@@ -608,6 +629,8 @@ start_names(const struct redock *rd, const struct start_request *req,
 		settings_copy(&first->settings, &s.jobs[0].ms.settings);
 	}
 out:
+	if (interrupted)
+		start_unmake(&s);
 	start_release(&s);
 	if (interrupted) {
 		fflush(stdout);

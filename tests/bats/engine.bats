@@ -21,7 +21,7 @@ teardown() {
 	run --separate-stderr redock list
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
-	[[ ${lines[0]} == "NAME "*" STATE "*" ALIAS "*" PORT "*" IMAGE "*" CREATED" ]]
+	[[ ${lines[0]} == "NAME "*" STATE "*" ALIAS "*" PORT "*" IMAGE "*" CREATED "*" ENVIRONMENT" ]]
 	row=$(printf '%s\n' "$output" | grep "^$name ")
 	read -r -a f <<<"$row"
 	[ "${f[0]}" = "$name" ]
@@ -117,6 +117,6 @@ print(r["state"], r["alias"], r["port"], r["image"], r["created"][:4])
 	# The fake engine's list answer is empty: list prints the header.
 	run --separate-stderr redock -H "$FAKE" list
 	[ "$status" -eq 0 ]
-	[[ $output =~ ^NAME\ +STATE\ +ALIAS\ +PORT\ +IMAGE\ +CREATED$ ]]
+	[[ $output =~ ^NAME\ +STATE\ +ALIAS\ +PORT\ +IMAGE\ +CREATED\ +ENVIRONMENT$ ]]
 	[ -z "$stderr" ]
 }

@@ -33,9 +33,9 @@ redock_setup() {
 }
 
 # Removes what this run made in the engine (tests/objects says what):
-# containers first, so that their images can go; images the newest
-# first, since the engine keeps an image while one made from it is
-# there (a snapshot of a container restored from a snapshot).
+# containers first, so that their networks and images can go; images
+# the newest first, since the engine keeps an image while one made from
+# it is there (a snapshot of a container restored from a snapshot).
 redock_cleanup() {
 	local objects ids id
 
@@ -43,6 +43,8 @@ redock_cleanup() {
 	objects=$("$TOP/tests/objects" "$REDOCK_TEST_RUN")
 	ids=$(awk '$1 == "container" { print $2 }' <<<"$objects")
 	[ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1 || true
+	ids=$(awk '$1 == "network" { print $2 }' <<<"$objects")
+	[ -z "$ids" ] || docker network rm $ids >/dev/null 2>&1 || true
 	ids=$(awk '$1 == "image" { print $2 }' <<<"$objects")
 	[ -n "$ids" ] || return 0
 	for id in $ids; do
@@ -284,7 +286,7 @@ engine_objects() {
 	{
 		"$TOP/tests/objects" "$REDOCK_TEST_RUN" |
 		    while read -r kind id rest; do
-			[ "$kind" = container ] || [[ $id == sha256:* ]] ||
+			[ "$kind" != image ] || [[ $id == sha256:* ]] ||
 			    id="$id $(docker image inspect -f '{{.Id}}' "$id")"
 			echo "$kind $id"
 		done

@@ -395,7 +395,7 @@ in_parallel() {
 
 	run --separate-stderr redock list
 	[ "$status" -eq 0 ]
-	[[ ${lines[0]} =~ ^NAME\ +STATE\ +ALIAS\ +PORT\ +IMAGE\ +CREATED$ ]]
+	[[ ${lines[0]} =~ ^NAME\ +STATE\ +ALIAS\ +PORT\ +IMAGE\ +CREATED\ +ENVIRONMENT$ ]]
 	run awk -v n="$USER:aweb" '$1 == n { print $2, $3, $4, $5 }' <<<"$output"
 	[ "$output" = "running aweb-container $port redock:base" ]
 	run --separate-stderr redock list

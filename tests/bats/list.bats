@@ -39,7 +39,7 @@ assert_aligned() {
 	local header line c pos
 
 	header=${lines[0]}
-	for c in STATE ALIAS PORT IMAGE CREATED; do
+	for c in STATE ALIAS PORT IMAGE CREATED ENVIRONMENT; do
 		pos=${header%%" $c"*}
 		pos=$((${#pos} + 1))
 		for line in "${lines[@]:1}"; do
@@ -87,7 +87,7 @@ assert_aligned() {
 
 	run --separate-stderr redock list
 	[ "$status" -eq 0 ]
-	[[ ${lines[0]} =~ ^NAME\ +STATE\ +ALIAS\ +PORT\ +IMAGE\ +CREATED$ ]]
+	[[ ${lines[0]} =~ ^NAME\ +STATE\ +ALIAS\ +PORT\ +IMAGE\ +CREATED\ +ENVIRONMENT$ ]]
 	assert_aligned
 	[ "$(column_of "$long" ALIAS)" = zl-a-long-host-name-for-the-alias-container ]
 	[ "$(column_of "$USER:zlshort" STATE)" = running ]
@@ -114,6 +114,7 @@ assert_aligned() {
 	[ "$(column_of "localhost/$USER/w:w" IMAGE)" = docker.io/library/debian:bookworm-slim-with-a-long-tag ]
 	[ "$(column_of x:x STATE)" = exited ]
 	[ "$(column_of x:x PORT)" = - ]
+	[ "$(column_of x:x ENVIRONMENT)" = - ]
 	[ "$(column_of "localhost/$USER/saved-with-a-long-name:saved" STATE)" = saved ]
 	[ "$(column_of "localhost/$USER/saved-with-a-long-name:saved" ALIAS)" = - ]
 }
@@ -124,7 +125,7 @@ assert_aligned() {
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
 	[ "${#lines[@]}" -eq 1 ]
-	[[ ${lines[0]} =~ ^NAME\ +STATE\ +ALIAS\ +PORT\ +IMAGE\ +CREATED$ ]]
+	[[ ${lines[0]} =~ ^NAME\ +STATE\ +ALIAS\ +PORT\ +IMAGE\ +CREATED\ +ENVIRONMENT$ ]]
 	run --separate-stderr redock -H "$FAKE" list --json
 	[ "$status" -eq 0 ]
 	[ "$output" = "[]" ]

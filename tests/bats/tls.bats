@@ -145,7 +145,7 @@ assert_requests_logged() {
 @test "TLS with a client certificate from DOCKER_CERT_PATH: list works" {
 	DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$PKI/good list_exits 0
 	# Nothing of redock's there: the header alone.
-	[ "$output" = "NAME  STATE  ALIAS  PORT  IMAGE  CREATED" ]
+	[ "$output" = "NAME  STATE  ALIAS  PORT  IMAGE  CREATED  ENVIRONMENT" ]
 	[ -z "$stderr" ]
 	assert_requests_logged
 }
@@ -172,7 +172,7 @@ assert_requests_logged() {
 	cp -R "$PKI/good" "$HOME/.docker"
 	DOCKER_TLS_VERIFY=1 list_exits 0
 	# Nothing of redock's there: the header alone.
-	[ "$output" = "NAME  STATE  ALIAS  PORT  IMAGE  CREATED" ]
+	[ "$output" = "NAME  STATE  ALIAS  PORT  IMAGE  CREATED  ENVIRONMENT" ]
 	[ -z "$stderr" ]
 	assert_requests_logged
 }

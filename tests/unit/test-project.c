@@ -569,6 +569,63 @@ a_file_that_cannot_be_read_is_a_system_error(void **state)
 	free(big);
 }
 
+/* Loads an empty redock.ini in s's subdirectory sub: its environment. */
+static int
+environment_of(struct scratch *s, const char *sub, char **envp,
+    struct error *err)
+{
+	struct project	 p;
+	char		*dir, *ini;
+	int		 ret;
+
+	dir = path_of(s->dir, sub);
+	ini = path_of(dir, PROJECT_FILE);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	file_put(ini, "[web]\n", 0644);
+	if (project_load(ini, USER, 0, "/root", &p, err) == -1)
+		fail_msg("refused: %s", err->message);
+	ret = project_environment(&p, envp, err);
+	project_release(&p);
+	free(ini);
+	free(dir);
+	return ret;
+}
+
+static void
+the_environment_is_the_files_else_the_directorys_name(void **state)
+{
+	struct scratch	*s = *state;
+	struct project	 p;
+	struct error	 err;
+	char		*env, long_name[101];
+
+	load_ok(s, "environment = Shop_1\n[web]\n", &p);
+	assert_int_equal(project_environment(&p, &env, &err), 0);
+	assert_string_equal(env, "Shop_1");
+	free(env);
+	project_release(&p);
+
+	assert_int_equal(environment_of(s, "My Shop__2.", &env, &err), 0);
+	assert_string_equal(env, "my-shop-2");
+	free(env);
+
+	/* Cut at a host name's length, no '-' left at the end. */
+	memset(long_name, 'a', 100);
+	long_name[100] = '\0';
+	long_name[62] = '.';
+	assert_int_equal(environment_of(s, long_name, &env, &err), 0);
+	assert_int_equal(strlen(env), 62);
+	assert_int_equal(strspn(env, "a"), 62);
+	free(env);
+
+	assert_int_equal(environment_of(s, "_-_", &env, &err), -1);
+	assert_null(env);
+	assert_int_equal(err.kind, ERROR_INPUT);
+	assert_non_null(strstr(err.message, "/_-_' makes no environment "
+	    "name: give one with 'environment = NAME' before the first "
+	    "section"));
+}
+
 int
 main(void)
 {
@@ -588,6 +645,7 @@ main(void)
 		T(too_many_mounts_are_refused),
 		T(user_yes_maps_the_host_user_but_root),
 		T(a_file_that_cannot_be_read_is_a_system_error),
+		T(the_environment_is_the_files_else_the_directorys_name),
 	};
 #undef T
 
