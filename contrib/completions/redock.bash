@@ -4,7 +4,7 @@
 # "redock snapshots NAME". Needs no bash-completion package.
 # Installed as $(PREFIX)/share/bash-completion/completions/redock.
 
-_redock_commands="start shell exec test stop commit kill delete snapshot snapshots restore reset freeze unfreeze list sync ssh-config link unlink links base"
+_redock_commands="start shell exec test up down stop commit kill delete snapshot snapshots restore reset freeze unfreeze clone save load put list sync ssh-config link unlink links base"
 _redock_global_options="-H --host -v --verbose -q --quiet -h --help --version"
 
 # The NAMEs redock knows of, those of the user's own repository as their
@@ -80,7 +80,9 @@ _redock_ltrim_colon() {
 _redock_options() {
 	case $1 in
 	start)		echo "--no-shell --upgrade -f -n --user --mount --forward-agent -h --help" ;;
-	test)		echo "-f -h --help" ;;
+	test|up|down)	echo "-f -h --help" ;;
+	save)		echo "-o -h --help" ;;
+	load)		echo "-i --as -h --help" ;;
 	exec)		echo "-t --here --start -h --help" ;;
 	link)		echo "--dir --as -h --help" ;;
 	unlink)		echo "--dir -h --help" ;;
@@ -124,18 +126,20 @@ _redock() {
 	# Options that take an argument: files or directories for those
 	# that name one, nothing for the others.
 	case $cmd:$prev in
-	start:-f|test:-f)
+	start:-f|test:-f|up:-f|down:-f|save:-o|load:-i)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return 0 ;;
 	start:--mount|link:--dir|unlink:--dir|links:--dir)
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return 0 ;;
-	start:-n|commit:-m|snapshot:-m|base:--from|link:--as) return 0 ;;
+	start:-n|commit:-m|snapshot:-m|base:--from|link:--as|load:--as)
+		return 0 ;;
 	esac
 	for ((i = cmdi + 1; i < cword; i++)); do
 		case $cmd:${words[i]} in
 		start:-n|start:--mount|commit:-m|base:--from) ((i++)) ;;
-		start:-f|test:-f) ((i++)) ;;
+		start:-f|test:-f|up:-f|down:-f|save:-o|load:-i|load:--as)
+			((i++)) ;;
 		snapshot:-m) ((i++)) ;;
 		link:--dir|link:--as|unlink:--dir|links:--dir) ((i++)) ;;
 		snapshot:-d) remove=1 ;;
@@ -164,14 +168,20 @@ _redock() {
 		COMPREPLY=($(compgen -c -- "$cur"))
 		return 0
 	fi
+	# After put's NAME comes its archive.
+	if [ "$cmd" = put ] && [ "$operands" -eq 1 ] && [[ $cur != -* ]]; then
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return 0
+	fi
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$(_redock_options "$cmd")" -- "$cur"))
 		return 0
 	fi
 	case $cmd in
-	shell|exec|ssh-config|link|snapshot|snapshots|restore|freeze|unfreeze)
+	shell|exec|ssh-config|link|snapshot|snapshots|restore|freeze|unfreeze|\
+	    clone|put)
 		[ "$operands" -eq 0 ] || return 0 ;;
-	start|stop|commit|kill|delete|reset|test) ;;
+	start|stop|commit|kill|delete|reset|test|up|down|save) ;;
 	*)	return 0 ;;
 	esac
 	COMPREPLY=($(compgen -W "$(_redock_names "$cur" "${host[@]}")" \
