@@ -20,7 +20,7 @@ ZSHCOMPDIR ?=	$(PREFIX)/share/zsh/site-functions
 INSTALL ?=	install
 
 PKG_CONFIG ?=	pkg-config
-PKGS =		libcurl jansson libssh libbsd-overlay libmd inih
+PKGS =		libcurl jansson libssh libbsd-overlay libmd inih libarchive zlib
 TEST_PKGS =	cmocka
 
 # B is the directory for objects, BIN the program; make sanitize uses its

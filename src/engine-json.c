@@ -28,6 +28,12 @@ static void	 ports_from_inspect(struct engine_container *, json_t *);
 static void	 tags_from_json(struct engine_image *, json_t *);
 static int	 image_from_json(struct engine_image *, json_t *, int,
 		    struct error *);
+static void	 networks_from_json(struct engine_container *, json_t *);
+static int	 network_from_json(struct engine_network *, json_t *, int,
+		    struct error *);
+static json_t	*json_strings(const char *const *, size_t);
+static int	 network_config(json_t *, json_t *,
+		    const struct engine_create *);
 
 /* Labels. */
 
@@ -70,6 +76,8 @@ engine_labels_release(struct engine_labels *l)
 void
 engine_container_release(struct engine_container *c)
 {
+	size_t	i;
+
 	if (c == NULL)
 		return;
 	free(c->id);
@@ -81,6 +89,9 @@ engine_container_release(struct engine_container *c)
 	free(c->state);
 	engine_labels_release(&c->labels);
 	free(c->ports);
+	for (i = 0; i < c->nnetworks; i++)
+		free(c->networks[i]);
+	free(c->networks);
 	memset(c, 0, sizeof *c);
 }
 
@@ -137,6 +148,29 @@ engine_images_free(struct engine_image *v, size_t n)
 		return;
 	for (i = 0; i < n; i++)
 		engine_image_release(&v[i]);
+	free(v);
+}
+
+void
+engine_network_release(struct engine_network *nw)
+{
+	if (nw == NULL)
+		return;
+	free(nw->id);
+	free(nw->name);
+	engine_labels_release(&nw->labels);
+	memset(nw, 0, sizeof *nw);
+}
+
+void
+engine_networks_free(struct engine_network *v, size_t n)
+{
+	size_t	i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		engine_network_release(&v[i]);
 	free(v);
 }
 
@@ -324,6 +358,7 @@ container_from_list(struct engine_container *c, json_t *o,
 	c->running = c->state != NULL && strcmp(c->state, "running") == 0;
 	c->created = (time_t)json_integer_value(json_object_get(o, "Created"));
 	labels_from_json(&c->labels, json_object_get(o, "Labels"));
+	networks_from_json(c, json_path(o, "NetworkSettings", "Networks"));
 
 	ports = json_object_get(o, "Ports");
 	if (json_is_array(ports) && json_array_size(ports) > 0) {
@@ -347,6 +382,20 @@ container_from_list(struct engine_container *c, json_t *o,
 		}
 	}
 	return 0;
+}
+
+/* The names of the networks a container is on: the keys of o. */
+static void
+networks_from_json(struct engine_container *c, json_t *o)
+{
+	const char	*key;
+	json_t		*v;
+
+	if (!json_is_object(o) || json_object_size(o) == 0)
+		return;
+	c->networks = xcalloc(json_object_size(o), sizeof *c->networks);
+	json_object_foreach(o, key, v)
+		c->networks[c->nnetworks++] = xstrdup(key);
 }
 
 /* Parses "22/tcp" into its port and protocol. */
@@ -438,6 +487,7 @@ engine_parse_container_inspect(const char *s, size_t len,
 		c->created = 0;
 	labels_from_json(&c->labels, json_path(o, "Config", "Labels"));
 	ports_from_inspect(c, json_path(o, "NetworkSettings", "Ports"));
+	networks_from_json(c, json_path(o, "NetworkSettings", "Networks"));
 	json_decref(o);
 	return 0;
 }
@@ -548,6 +598,73 @@ engine_parse_image_list(const char *s, size_t len, struct engine_image **vp,
 	json_array_foreach(a, i, o) {
 		if (image_from_json(&v[i], o, 0, err) == -1) {
 			engine_images_free(v, i + 1);
+			json_decref(a);
+			return -1;
+		}
+	}
+	*vp = v;
+	*np = json_array_size(a);
+	json_decref(a);
+	return 0;
+}
+
+/*
+ * One network of GET /networks or GET /networks/ID: "Containers" is
+ * an object of one member per container on it, which only inspect
+ * fills.
+ */
+static int
+network_from_json(struct engine_network *nw, json_t *o, int inspect,
+    struct error *err)
+{
+	json_t	*on;
+
+	memset(nw, 0, sizeof *nw);
+	if (!json_is_object(o) || (nw->id = json_strdup(o, "Id")) == NULL) {
+		error_set(err, ERROR_PROTOCOL, 0, "a network without an Id");
+		return -1;
+	}
+	nw->name = json_strdup(o, "Name");
+	labels_from_json(&nw->labels, json_object_get(o, "Labels"));
+	on = json_object_get(o, "Containers");
+	if (inspect && json_is_object(on))
+		nw->ncontainers = json_object_size(on);
+	return 0;
+}
+
+int
+engine_parse_network_inspect(const char *s, size_t len,
+    struct engine_network *nw, struct error *err)
+{
+	json_t	*o;
+	int	 rc;
+
+	memset(nw, 0, sizeof *nw);
+	error_clear(err);
+	if ((o = engine_json_load(s, len, JSON_OBJECT, err)) == NULL)
+		return -1;
+	rc = network_from_json(nw, o, 1, err);
+	json_decref(o);
+	return rc;
+}
+
+int
+engine_parse_network_list(const char *s, size_t len,
+    struct engine_network **vp, size_t *np, struct error *err)
+{
+	struct engine_network	*v;
+	json_t			*a, *o;
+	size_t			 i;
+
+	*vp = NULL;
+	*np = 0;
+	error_clear(err);
+	if ((a = engine_json_load(s, len, JSON_ARRAY, err)) == NULL)
+		return -1;
+	v = xcalloc(json_array_size(a) + 1, sizeof *v);
+	json_array_foreach(a, i, o) {
+		if (network_from_json(&v[i], o, 0, err) == -1) {
+			engine_networks_free(v, i + 1);
 			json_decref(a);
 			return -1;
 		}
@@ -1073,8 +1190,99 @@ engine_stream_release(struct engine_stream *js)
 }
 
 /*
+ * An image load tells what it loaded in lines of its "stream", one an
+ * image: "Loaded image: REPOSITORY:TAG" for each name, "Loaded image
+ * ID: sha256:..." for an image without one. Other lines are progress.
+ */
+void
+engine_loaded_add(const char *s, void *arg)
+{
+	static const char *const prefix[] = {
+		"Loaded image: ", "Loaded image ID: ",
+	};
+	struct engine_loaded	*l = arg;
+	const char		*eol;
+	size_t			 i, n, len;
+
+	for (; *s != '\0'; s = *eol == '\0' ? eol : eol + 1) {
+		eol = strchr(s, '\n');
+		if (eol == NULL)
+			eol = strchr(s, '\0');
+		for (i = 0; i < sizeof prefix / sizeof prefix[0]; i++) {
+			n = strlen(prefix[i]);
+			if ((size_t)(eol - s) > n &&
+			    strncmp(s, prefix[i], n) == 0)
+				break;
+		}
+		if (i == sizeof prefix / sizeof prefix[0])
+			continue;
+		len = eol - s - n;
+		while (len > 0 && isspace((unsigned char)s[n + len - 1]))
+			len--;
+		if (len == 0)
+			continue;
+		l->v = xreallocarray(l->v, l->n + 2, sizeof *l->v);
+		l->v[l->n] = xmalloc(len + 1);
+		memcpy(l->v[l->n], s + n, len);
+		l->v[l->n][len] = '\0';
+		l->v[++l->n] = NULL;
+	}
+}
+
+void
+engine_loaded_release(struct engine_loaded *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* A JSON array of n strings, or NULL when one is not UTF-8. */
+static json_t *
+json_strings(const char *const *v, size_t n)
+{
+	json_t	*a;
+	size_t	 i;
+
+	a = json_array();
+	for (i = 0; i < n; i++) {
+		if (json_array_append_new(a, json_string(v[i])) == -1) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+/*
+ * The network of a container at create, instead of the default bridge,
+ * and its aliases there: -1 when one is not UTF-8.
+ */
+static int
+network_config(json_t *o, json_t *host, const struct engine_create *cr)
+{
+	json_t	*aliases;
+
+	if (json_object_set_new(host, "NetworkMode",
+	    json_string(cr->network)) == -1)
+		return -1;
+	if (cr->naliases == 0)
+		return 0;
+	if ((aliases = json_strings(cr->aliases, cr->naliases)) == NULL)
+		return -1;
+	return json_object_set_new(o, "NetworkingConfig", json_pack(
+	    "{s:{s:{s:o}}}", "EndpointsConfig", cr->network, "Aliases",
+	    aliases));
+}
+
+/*
  * The body of POST /containers/create, as text, or NULL when a mount's
- * path is not UTF-8, which JSON cannot carry: none is left out.
+ * path, the network or an alias is not UTF-8, which JSON cannot carry:
+ * none is left out.
  */
 char *
 engine_json_create(const struct engine_create *cr)
@@ -1110,6 +1318,8 @@ engine_json_create(const struct engine_create *cr)
 				goto out;
 		}
 	}
+	if (cr->network != NULL && network_config(o, host, cr) == -1)
+		goto out;
 	if (cr->publish > 0) {
 		/* 127.0.0.1 only: the container's sshd is for this host. */
 		xasprintf(&port, "%d/tcp", cr->publish);
@@ -1149,6 +1359,49 @@ engine_json_exec(char *const *argv, const char *user)
 		goto out;
 	s = json_dumps(o, JSON_COMPACT);
 out:
+	json_decref(o);
+	return s;
+}
+
+/*
+ * The body of POST /networks/create: a bridge network, refused (409)
+ * when one of that name is there already; NULL when the name is not
+ * UTF-8.
+ */
+char *
+engine_json_network_create(const char *name,
+    const struct engine_labels *labels)
+{
+	json_t	*o;
+	char	*s;
+
+	o = json_pack("{s:s,s:b,s:s,s:o}", "Name", name, "CheckDuplicate", 1,
+	    "Driver", "bridge", "Labels", engine_json_labels(labels));
+	if (o == NULL)
+		return NULL;
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return s;
+}
+
+/*
+ * The body of POST /networks/ID/connect: the container and the names
+ * it is resolved by there; NULL when one is not UTF-8.
+ */
+char *
+engine_json_network_connect(const char *container,
+    const char *const *aliases, size_t n)
+{
+	json_t	*o, *a;
+	char	*s;
+
+	if ((a = json_strings(aliases, n)) == NULL)
+		return NULL;
+	o = json_pack("{s:s,s:{s:o}}", "Container", container,
+	    "EndpointConfig", "Aliases", a);
+	if (o == NULL)
+		return NULL;
+	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	return s;
 }

@@ -33,6 +33,14 @@ int	engine_parse_image_inspect(const char *, size_t,
 int	engine_parse_image_list(const char *, size_t, struct engine_image **,
 	    size_t *, struct error *);
 /*
+ * GET /networks/ID and GET /networks (where "Containers" is always
+ * empty: ncontainers is 0).
+ */
+int	engine_parse_network_inspect(const char *, size_t,
+	    struct engine_network *, struct error *);
+int	engine_parse_network_list(const char *, size_t,
+	    struct engine_network **, size_t *, struct error *);
+/*
  * The "Id" of the answer to POST /containers/create (image 0) or
  * POST /commit (image 1: written as Docker writes an image's ID).
  */
@@ -76,6 +84,19 @@ struct engine_stream {
 int	engine_stream_line(struct engine_stream *, const char *, size_t,
 	    struct error *);
 void	engine_stream_release(struct engine_stream *);
+/*
+ * What an image load (POST /images/load) says it loaded: the stream's
+ * "Loaded image: NAME" and "Loaded image ID: ID" lines, as an
+ * engine_progress_fn whose argument is a struct engine_loaded (zeroed
+ * first). v is NULL-terminated once it has any.
+ */
+struct engine_loaded {
+	char	**v;
+	size_t	  n;
+};
+
+void	engine_loaded_add(const char *, void *);
+void	engine_loaded_release(struct engine_loaded *);
 /* Turns a logs body, multiplexed or raw, into text. */
 char	*engine_parse_logs(const char *, size_t);
 /*
@@ -117,10 +138,20 @@ int	 engine_version_cmp(const char *, const char *);
 /*
  * The bodies of POST /containers/create and POST /containers/ID/exec
  * (argv as user, NULL: the image's), as text (free() it), or NULL when
- * a path, an argument or the user is not UTF-8, which JSON cannot carry.
+ * a path, the network, an alias, an argument or the user is not UTF-8,
+ * which JSON cannot carry.
  */
 char	*engine_json_create(const struct engine_create *);
 char	*engine_json_exec(char *const *, const char *);
+/*
+ * The bodies of POST /networks/create (a bridge network of that name
+ * with the labels) and POST /networks/ID/connect (the container with
+ * its aliases), or NULL when a string is not UTF-8.
+ */
+char	*engine_json_network_create(const char *,
+	    const struct engine_labels *);
+char	*engine_json_network_connect(const char *, const char *const *,
+	    size_t);
 /*
  * For what engine.c writes and streams: a body of the wanted type (-1
  * with ERROR_PROTOCOL else), labels as a JSON object, and an image ID

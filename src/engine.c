@@ -77,7 +77,9 @@ struct request {
 	int		 answered;	/* a header came */
 	int		 late;		/* no answer in time to a stream */
 	double		 sent_at;	/* when the body was all sent, in s */
-	long		 answer_ms;	/* the time limit for that */
+	long		 answer_ms;	/* the time limit for that: the
+					   engine's call limit, or this if
+					   it is longer */
 };
 
 static int	request_do(struct engine *, struct request *, struct buf *,
@@ -93,6 +95,8 @@ enum mapping {
 	MAP_IMAGES,		/* a list of them */
 	MAP_INFO,		/* struct engine_info */
 	MAP_CHANGES,		/* Dockerfile instructions */
+	MAP_NETWORK,		/* struct engine_network */
+	MAP_NETWORKS,		/* a list of them */
 };
 
 static int	map(enum mapping, const struct buf *, void *, size_t *,
@@ -459,7 +463,8 @@ request_limit(struct engine *e, struct request *rq)
 	if (timeout > 0)
 		curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, timeout);
 	else if (e->total_ms > 0) {
-		rq->answer_ms = e->total_ms;
+		if (rq->answer_ms < e->total_ms)
+			rq->answer_ms = e->total_ms;
 		curl_easy_setopt(e->curl, CURLOPT_XFERINFOFUNCTION, answer_wait);
 		curl_easy_setopt(e->curl, CURLOPT_XFERINFODATA, rq);
 		curl_easy_setopt(e->curl, CURLOPT_NOPROGRESS, 0L);
@@ -1014,7 +1019,8 @@ engine_container_create(struct engine *e, const struct engine_create *cr,
 	error_clear(err);
 	if ((s = engine_json_create(cr)) == NULL) {
 		error_set(err, ERROR_INPUT, 0, "cannot create a container: a "
-		    "mount's path is not UTF-8, which the engine cannot take");
+		    "mount's path, its network or an alias is not UTF-8, which "
+		    "the engine cannot take");
 		return -1;
 	}
 	q = cr->name != NULL ? query_param(e, "name", cr->name) : xstrdup("");
@@ -1120,6 +1126,12 @@ map(enum mapping m, const struct buf *body, void *out, size_t *np,
 	case MAP_CHANGES:
 		return engine_parse_changes(body->data, body->len, out, np,
 		    err);
+	case MAP_NETWORK:
+		return engine_parse_network_inspect(body->data, body->len, out,
+		    err);
+	case MAP_NETWORKS:
+		return engine_parse_network_list(body->data, body->len, out,
+		    np, err);
 	case MAP_INFO:
 		break;
 	}
@@ -1311,9 +1323,32 @@ engine_container_upload(struct engine *e, const char *id, const char *dir,
 	return ret;
 }
 
-/* The export of a container, written whole to fd as it comes. */
+int
+engine_container_upload_fd(struct engine *e, const char *id,
+    const char *dir, int fd, struct error *err)
+{
+	struct request	 rq;
+	int		 ret;
+
+	memset(&rq, 0, sizeof rq);
+	rq.method = "PUT";
+	rq.path = archive_path(e, id, dir);
+	rq.ctype = "application/x-tar";
+	rq.upload = 1;
+	rq.fd = fd;
+	ret = call_stream(e, &rq, "/containers/ID/archive", err);
+	free((char *)rq.path);
+	return ret;
+}
+
+/*
+ * A container's export or an image's save, written whole to fd as it
+ * comes: what names the archive in an error ("the file system of
+ * container 'ID'").
+ */
 struct export {
-	const char	*id;
+	const char	*what;
+	const char	*name;
 	int		 fd;
 	struct error	*err;
 };
@@ -1332,8 +1367,8 @@ export_write(char *p, size_t size, size_t n, void *arg)
 		if (w <= 0) {
 			if (w == 0)
 				errno = EIO;
-			error_errno(x->err, "cannot write the file system of "
-			    "container '%s'", x->id);
+			error_errno(x->err, "cannot write %s '%s'", x->what,
+			    x->name);
 			return 0;
 		}
 		done += (size_t)w;
@@ -1350,7 +1385,8 @@ engine_container_export(struct engine *e, const char *id, int fd,
 	char		*path, *eid;
 	int		 ret;
 
-	x.id = id;
+	x.what = "the file system of container";
+	x.name = id;
 	x.fd = fd;
 	x.err = err;
 	eid = url_escape(e, id);
@@ -1622,8 +1658,38 @@ stream_write(char *p, size_t size, size_t n, void *arg)
 
 /*
  * POSTs rq (its path and body set) and reads the stream of its answer
- * as st (its first members set) says; *idp is the image's ID, asked of
- * tag when the stream has none.
+ * as st (its first members set) says, to its end. A failure the stream
+ * tells is one, in its words; and it is the one said when the
+ * connection broke after it, as the engine may close it on a body it
+ * has stopped reading (a bad archive). The caller releases st->js.
+ */
+static int
+stream_run(struct engine *e, struct request *rq, struct stream *st,
+    struct error *err)
+{
+	int	ret = -1;
+
+	st->e = e;
+	st->err = err;
+	buf_init(&st->line, LINE_MAX_LEN);
+	rq->method = "POST";
+	rq->write = stream_write;
+	rq->arg = st;
+	if (call_stream(e, rq, st->shown, err) == 0 &&
+	    stream_line(st, st->line.data, st->line.len) == 0)
+		ret = 0;
+	if (st->js.error != NULL && rq->readerr == 0) {
+		error_set(err, st->kind, st->kind == ERROR_HTTP ? 200 : 0,
+		    "%s", st->js.error[0] != '\0' ? st->js.error : st->failed);
+		ret = -1;
+	}
+	buf_release(&st->line);
+	return ret;
+}
+
+/*
+ * stream_run(), for an answer that ends with an image's ID: *idp is
+ * that, asked of tag when the stream has none.
  */
 static int
 post_stream(struct engine *e, struct request *rq, struct stream *st,
@@ -1632,20 +1698,8 @@ post_stream(struct engine *e, struct request *rq, struct stream *st,
 	struct engine_image	 im;
 	int			 ret = -1;
 
-	st->e = e;
-	st->err = err;
-	buf_init(&st->line, LINE_MAX_LEN);
-	rq->method = "POST";
-	rq->write = stream_write;
-	rq->arg = st;
-	if (call_stream(e, rq, st->shown, err) == -1 ||
-	    stream_line(st, st->line.data, st->line.len) == -1)
+	if (stream_run(e, rq, st, err) == -1)
 		goto out;
-	if (st->js.error != NULL) {
-		error_set(err, st->kind, st->kind == ERROR_HTTP ? 200 : 0,
-		    "%s", st->js.error[0] != '\0' ? st->js.error : st->failed);
-		goto out;
-	}
 	if (st->js.id == NULL && tag != NULL) {
 		/* Engines that do not send aux: ask for the tag. */
 		if (engine_image_inspect(e, tag, &im, err) == -1)
@@ -1665,9 +1719,9 @@ post_stream(struct engine *e, struct request *rq, struct stream *st,
 	ret = 0;
 out:
 	engine_stream_release(&st->js);
-	buf_release(&st->line);
 	return ret;
 }
+
 static char *
 build_query(struct engine *e, const struct engine_build *b)
 {
@@ -1787,6 +1841,90 @@ engine_image_import(struct engine *e, int fd, const struct engine_import *im,
 }
 
 int
+engine_image_save(struct engine *e, const char *const *names, size_t n,
+    int fd, struct error *err)
+{
+	struct request	 rq;
+	struct export	 x;
+	char		*path;
+	size_t		 i;
+	int		 ret;
+
+	error_clear(err);
+	if (n == 0) {
+		error_set(err, ERROR_INPUT, 0, "no image to save");
+		return -1;
+	}
+	path = xstrdup("/images/get?");
+	for (i = 0; i < n; i++)
+		query_add(e, &path, "names", names[i]);
+	x.what = "the archive of image";
+	x.name = names[0];
+	x.fd = fd;
+	x.err = err;
+	/*
+	 * The engine finds every image before it sends a byte, and a
+	 * status but 2xx never reaches export_write(): an image that is
+	 * not there writes nothing. Docker writes the whole archive to
+	 * its disk before it begins to answer (2.4 s for 512 MiB here):
+	 * it has as long for that as a commit.
+	 */
+	memset(&rq, 0, sizeof rq);
+	rq.method = "GET";
+	rq.path = path;
+	rq.write = export_write;
+	rq.arg = &x;
+	rq.answer_ms = SLOW_MS;
+	ret = call_stream(e, &rq, "/images/get", err);
+	free(path);
+	return ret;
+}
+
+/*
+ * The engine answers 200 and tells what it loaded, or why it could
+ * not, in a stream. Not quiet: quiet, it says nothing until it has
+ * loaded every layer, which can take longer than the call limit once
+ * it has the archive of a large image (2.8 s for 512 MiB here); its
+ * progress, a line every few MB of a layer, shows it at work, and
+ * engine_loaded_add() passes over it.
+ */
+int
+engine_image_load(struct engine *e, int fd, char ***loadedp, size_t *np,
+    struct error *err)
+{
+	struct request		 rq;
+	struct stream		 st;
+	struct engine_loaded	 l;
+	int			 ret = -1;
+
+	*loadedp = NULL;
+	*np = 0;
+	memset(&l, 0, sizeof l);
+	memset(&st, 0, sizeof st);
+	st.shown = "/images/load";
+	st.kind = ERROR_HTTP;
+	st.failed = "the load failed";
+	st.js.progress = engine_loaded_add;
+	st.js.arg = &l;
+	memset(&rq, 0, sizeof rq);
+	rq.path = "/images/load?quiet=0";
+	rq.ctype = "application/x-tar";
+	rq.upload = 1;
+	rq.fd = fd;
+	if (stream_run(e, &rq, &st, err) == -1)
+		goto out;
+	*loadedp = l.v != NULL ? l.v : xcalloc(1, sizeof *l.v);
+	*np = l.n;
+	l.v = NULL;
+	l.n = 0;
+	ret = 0;
+out:
+	engine_stream_release(&st.js);
+	engine_loaded_release(&l);
+	return ret;
+}
+
+int
 engine_image_tag(struct engine *e, const char *image, const char *repository,
     const char *tag, struct error *err)
 {
@@ -1803,84 +1941,66 @@ engine_image_tag(struct engine *e, const char *image, const char *repository,
 	return ret;
 }
 
-/* Stubs: the calls below are being written. */
-int
-engine_container_upload_fd(struct engine *e, const char *id, const char *path,
-    int fd, struct error *err)
-{
-	(void)e; (void)id; (void)path; (void)fd;
-	error_set(err, ERROR_PROTOCOL, 0, "not built yet");
-	return -1;
-}
-
-int
-engine_image_save(struct engine *e, const char *const *names, size_t n,
-    int fd, struct error *err)
-{
-	(void)e; (void)names; (void)n; (void)fd;
-	error_set(err, ERROR_PROTOCOL, 0, "not built yet");
-	return -1;
-}
-
-int
-engine_image_load(struct engine *e, int fd, char ***loadedp, size_t *np,
-    struct error *err)
-{
-	(void)e; (void)fd;
-	*loadedp = NULL;
-	*np = 0;
-	error_set(err, ERROR_PROTOCOL, 0, "not built yet");
-	return -1;
-}
-
-void
-engine_network_release(struct engine_network *nw)
-{
-	(void)nw;
-}
-
-void
-engine_networks_free(struct engine_network *v, size_t n)
-{
-	(void)v; (void)n;
-}
+/* Networks. */
 
 int
 engine_network_create(struct engine *e, const char *name,
     const struct engine_labels *labels, char **idp, struct error *err)
 {
-	(void)e; (void)name; (void)labels;
+	char	*s;
+	int	 ret;
+
 	*idp = NULL;
-	error_set(err, ERROR_PROTOCOL, 0, "not built yet");
-	return -1;
+	error_clear(err);
+	if ((s = engine_json_network_create(name, labels)) == NULL) {
+		error_set(err, ERROR_INPUT, 0, "cannot create a network: its "
+		    "name is not UTF-8, which the engine cannot take");
+		return -1;
+	}
+	ret = post_id(e, "/networks/create", "/networks/create", s, 0, 0, idp,
+	    err);
+	free(s);
+	return ret;
 }
 
 int
 engine_network_inspect(struct engine *e, const char *name,
     struct engine_network *nw, struct error *err)
 {
-	(void)e; (void)name; (void)nw;
-	error_set(err, ERROR_PROTOCOL, 0, "not built yet");
-	return -1;
+	char	*path, *ename;
+	int	 ret;
+
+	memset(nw, 0, sizeof *nw);
+	ename = url_escape(e, name);
+	xasprintf(&path, "/networks/%s", ename);
+	ret = get_mapped(e, path, path, MAP_NETWORK, nw, NULL, err);
+	free(path);
+	free(ename);
+	return ret;
 }
 
 int
-engine_network_list(struct engine *e, const struct engine_labels *l,
+engine_network_list(struct engine *e, const struct engine_labels *filter,
     struct engine_network **vp, size_t *np, struct error *err)
 {
-	(void)e; (void)l;
 	*vp = NULL;
 	*np = 0;
-	error_set(err, ERROR_PROTOCOL, 0, "not built yet");
-	return -1;
+	return get_list(e, "/networks", "", filter, MAP_NETWORKS, vp, np,
+	    err);
 }
 
 int
 engine_network_remove(struct engine *e, const char *name, struct error *err)
 {
-	(void)e; (void)name;
-	error_set(err, ERROR_PROTOCOL, 0, "not built yet");
-	return -1;
+	char	*path, *ename;
+	int	 ret;
+
+	ename = url_escape(e, name);
+	xasprintf(&path, "/networks/%s", ename);
+	ret = call(e, "DELETE", path, NULL, NULL, 0, 0, NULL, err);
+	free(path);
+	free(ename);
+	return ret;
 }
 
 int
@@ -1888,7 +2008,22 @@ engine_network_connect(struct engine *e, const char *network,
     const char *container, const char *const *aliases, size_t n,
     struct error *err)
 {
-	(void)e; (void)network; (void)container; (void)aliases; (void)n;
-	error_set(err, ERROR_PROTOCOL, 0, "not built yet");
-	return -1;
+	char	*path, *ename, *s;
+	int	 ret;
+
+	error_clear(err);
+	if ((s = engine_json_network_connect(container, aliases, n)) == NULL) {
+		error_set(err, ERROR_INPUT, 0, "cannot connect a container to "
+		    "network '%s': its name or an alias is not UTF-8, which "
+		    "the engine cannot take", network);
+		return -1;
+	}
+	ename = url_escape(e, network);
+	xasprintf(&path, "/networks/%s/connect", ename);
+	ret = call(e, "POST", path, "application/json", s, strlen(s), 0, NULL,
+	    err);
+	free(path);
+	free(ename);
+	free(s);
+	return ret;
 }

@@ -392,7 +392,10 @@ struct engine_network {
 	char			*name;
 	struct engine_labels	 labels;
 	size_t			 ncontainers;	/* inspect only: the
-						   containers on it; else 0 */
+						   running containers on it
+						   (a created or stopped one
+						   has no endpoint there and
+						   is not counted); else 0 */
 };
 
 void	engine_network_release(struct engine_network *);
@@ -412,7 +415,9 @@ int	engine_network_list(struct engine *, const struct engine_labels *,
 	    struct engine_network **, size_t *, struct error *);
 /*
  * Removes a network; 404 when it is not there, 403 (or 409) when a
- * container is still on it.
+ * running container is still on it. A created or stopped container on
+ * it does not keep it: the engine removes it, and that container can
+ * no longer start (docker 20.10).
  */
 int	engine_network_remove(struct engine *, const char *name_or_id,
 	    struct error *);

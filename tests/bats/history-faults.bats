@@ -39,6 +39,31 @@ containers_of() {
 	    --format '{{.ID}} {{.Names}} {{.State}}' | LC_ALL=C sort -k2
 }
 
+# For a failure: the full state of each container of NAME $NAME as the
+# engine has it now, and again a moment later (an engine still finishing
+# a killed redock's request shows there), with what the kill left
+# ($hf_seen) and what sync said ($hf_sync).
+dump_state() {
+	local id when
+
+	{
+		echo "--- after the kill: ${hf_seen:-?}"
+		echo "--- sync said: ${hf_sync:-?}"
+		for when in now later; do
+			[ "$when" = now ] || sleep 2
+			echo "--- containers of $NAME, $when:"
+			for id in $(docker ps -aq --no-trunc \
+			    --filter "label=io.redock.name=$NAME"); do
+				docker inspect -f '{{.Id}} {{.Name}}
+    {{json .State}}
+    created {{.Created}}; ports {{json .NetworkSettings.Ports}}' \
+				    "$id" 2>&1
+			done
+		done
+		echo "---"
+	} >&2
+}
+
 # Runs the rest of the arguments (redock's) and kills redock with SIGKILL
 # after a random time of up to $1 ms; then tallies in seen[] what the
 # NAME $NAME had at that moment, its old container being $OLD: "old" or
@@ -51,6 +76,7 @@ kill_anywhere() {
 	hf_where=
 	timeout -s KILL "$((ms / 1000)).$(printf %03d $((ms % 1000)))" \
 	    "$REDOCK" "$@" >/dev/null 2>&1 || true
+	hf_seen=$(containers_of "$NAME")
 	while read -r id name state; do
 		case $name in
 		"$ALIAS.old")	hf_where+=+aside-$state ;;
@@ -66,7 +92,7 @@ kill_anywhere() {
 			[ "$(fragment_port "$ALIAS" 2>/dev/null)" = "$port" ] ||
 			    hf_where+=+stale
 		fi
-	done < <(containers_of "$NAME")
+	done <<<"$hf_seen"
 	hf_where=${hf_where#+}
 	hf_where=${hf_where:-none}
 	seen[$hf_where]=$((${seen[$hf_where]:-0} + 1))
@@ -83,6 +109,7 @@ assert_settled() {
 	    [ "$(cut -d' ' -f2- <<<"$out")" != "$ALIAS running" ]; then
 		echo "run $hf_run ($hf_where): not one running container:" \
 		    "$out" >&2
+		dump_state
 		return 1
 	fi
 	ID=${out%% *}
@@ -90,6 +117,7 @@ assert_settled() {
 	    [ "$(grep -cx "Host $ALIAS" "$HOME/.ssh/config")" -ne 1 ]; then
 		echo "run $hf_run ($hf_where): the alias does not reach it:" >&2
 		cat "$HOME/.ssh/config" >&2
+		dump_state
 		return 1
 	fi
 	while IFS= read -r line; do
@@ -121,8 +149,10 @@ killed_runs() {
 		OLD=$ID
 		kill_anywhere $((t * 13 / 10)) "$verb" "hf$2" ${3:+"$3"}
 		run --separate-stderr redock sync
+		hf_sync="$status: $output${stderr:+ / $stderr}"
 		[ "$status" -eq 0 ] || {
 			echo "run $hf_run ($hf_where): sync: $stderr" >&2
+			dump_state
 			return 1
 		}
 		assert_settled
@@ -133,6 +163,7 @@ killed_runs() {
 		[ "$mark" = "$want" ] || {
 			echo "run $hf_run ($hf_where): /mark is '$mark', not" \
 			    "'$want'" >&2
+			dump_state
 			return 1
 		}
 	done

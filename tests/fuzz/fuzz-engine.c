@@ -5,8 +5,11 @@
  * or -1 with ERROR_PROTOCOL, and leave nothing allocated after its
  * release (a leak is a finding).
  *
- * The first byte chooses the parser, the rest is the body, given with
- * its exact length and no NUL after it, as curl hands it over.
+ * The first byte chooses the parser (parser_of()), the rest is the
+ * body, given with its exact length and no NUL after it, as curl hands
+ * it over. Two cases go the other way: what a load's stream says it
+ * loaded, and the JSON bodies redock sends for networks, from strings
+ * of any bytes.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,6 +32,10 @@ enum parser {
 	ID,
 	INFO,
 	MIN_VERSION,
+	NETWORK_INSPECT,
+	NETWORK_LIST,
+	LOADED,
+	BODIES,
 	NPARSERS
 };
 
@@ -42,8 +49,12 @@ static void	check_error(int, const struct error *);
 static void	check_labels(const struct engine_labels *);
 static void	check_container(const struct engine_container *);
 static void	check_image(const struct engine_image *);
+static void	check_network(const struct engine_network *, int);
+static void	check_body(char *);
+static void	bodies(const char *, size_t);
 static void	check_time(time_t);
 static char	*body_string(const char *, size_t);
+static int	 parser_of(uint8_t);
 
 /* A parser's verdict: 0, or -1 that says ERROR_PROTOCOL in one line. */
 static void
@@ -114,6 +125,63 @@ check_image(const struct engine_image *im)
 	check_labels(&im->labels);
 }
 
+static void
+check_network(const struct engine_network *nw, int inspect)
+{
+	FUZZ_ASSERT(nw->id != NULL);
+	FUZZ_ASSERT(inspect || nw->ncontainers == 0);
+	check_labels(&nw->labels);
+}
+
+/* A body redock sends: none, or JSON that reads back as an object. */
+static void
+check_body(char *s)
+{
+	json_t	*o;
+
+	if (s == NULL)
+		return;
+	o = json_loads(s, 0, NULL);
+	FUZZ_ASSERT(json_is_object(o));
+	json_decref(o);
+	free(s);
+}
+
+/*
+ * The bodies of a create on a network and of a connect, from strings
+ * split at NULs: the name, the network, then aliases. One that is not
+ * UTF-8 makes no body; the others are JSON.
+ */
+static void
+bodies(const char *body, size_t len)
+{
+	struct engine_create	 cr;
+	struct engine_labels	 l = { NULL, NULL, 0 };
+	const char		*v[8], *p, *end;
+	char			*copy;
+	size_t			 n;
+
+	copy = xmalloc(len + 1);
+	memcpy(copy, body, len);
+	copy[len] = '\0';
+	end = copy + len;
+	for (n = 0, p = copy; n < 8 && p <= end; p += strlen(p) + 1)
+		v[n++] = p;
+	memset(&cr, 0, sizeof cr);
+	cr.name = v[0];
+	cr.image = "redock:base";
+	cr.network = v[n > 1 ? 1 : 0];
+	cr.aliases = v + (n > 2 ? 2 : n);
+	cr.naliases = n > 2 ? n - 2 : 0;
+	check_body(engine_json_create(&cr));
+	check_body(engine_json_network_connect(v[0], cr.aliases,
+	    cr.naliases));
+	engine_labels_add(&l, cr.network, v[0]);
+	check_body(engine_json_network_create(v[0], &l));
+	engine_labels_release(&l);
+	free(copy);
+}
+
 /* The instant, written as the engine writes it in UTC, parses back. */
 static void
 check_time(time_t when)
@@ -140,6 +208,20 @@ body_string(const char *body, size_t len)
 	return s;
 }
 
+/*
+ * The parser a first byte chooses: '0' to '9', then 'a' on, as the
+ * seeds write it; any other byte modulo their number.
+ */
+static int
+parser_of(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c < 'a' + NPARSERS - 10)
+		return 10 + (c - 'a');
+	return c % NPARSERS;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -147,6 +229,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct engine_container	 c, *cv;
 	struct engine_image	 im, *iv;
 	struct engine_info	 info;
+	struct engine_network	 nw, *nv;
+	struct engine_loaded	 loaded;
 	const char		*p;
 	char			*body, *s, *t, *out, min[16];
 	size_t			 len, n, i;
@@ -160,7 +244,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	body = xmalloc(len > 0 ? len : 1);
 	memcpy(body, data + 1, len);
 
-	switch (data[0] % NPARSERS) {
+	switch (parser_of(data[0])) {
 	case CONTAINER_INSPECT:
 		rv = engine_parse_container_inspect(body, len, &c, &err);
 		check_error(rv, &err);
@@ -237,6 +321,44 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rv = engine_parse_min_version(body, len, min, sizeof min, &err);
 		check_error(rv, &err);
 		FUZZ_ASSERT(rv == -1 || memchr(min, '\0', sizeof min) != NULL);
+		break;
+	case NETWORK_INSPECT:
+		rv = engine_parse_network_inspect(body, len, &nw, &err);
+		check_error(rv, &err);
+		if (rv == 0)
+			check_network(&nw, 1);
+		engine_network_release(&nw);
+		break;
+	case NETWORK_LIST:
+		rv = engine_parse_network_list(body, len, &nv, &n, &err);
+		check_error(rv, &err);
+		if (rv == 0) {
+			FUZZ_ASSERT(nv != NULL);
+			for (i = 0; i < n; i++)
+				check_network(&nv[i], 0);
+		} else
+			FUZZ_ASSERT(nv == NULL && n == 0);
+		engine_networks_free(nv, n);
+		break;
+	case LOADED:
+		/* A load's "stream", a piece at a time, split at NULs. */
+		memset(&loaded, 0, sizeof loaded);
+		for (p = body; p < body + len; p = t + 1) {
+			if ((t = memchr(p, '\0', body + len - p)) == NULL)
+				t = body + len;
+			s = body_string(p, t - p);
+			engine_loaded_add(s, &loaded);
+			free(s);
+		}
+		for (i = 0; i < loaded.n; i++) {
+			FUZZ_ASSERT(loaded.v[i][0] != '\0');
+			FUZZ_ASSERT(strchr(loaded.v[i], '\n') == NULL);
+		}
+		FUZZ_ASSERT(loaded.n == 0 || loaded.v[loaded.n] == NULL);
+		engine_loaded_release(&loaded);
+		break;
+	case BODIES:
+		bodies(body, len);
 		break;
 	}
 	free(body);

@@ -1,11 +1,12 @@
 /*
  * Integration tests of the engine client (src/engine.c) against the real
  * local Docker engine: a container's life from create to remove, files
- * in and out of it, commits, builds, and the errors the engine gives.
+ * in and out of it, commits, builds, networks, saves and loads, and the
+ * errors the engine gives.
  *
  * Everything made here carries the label io.redock.test=RUN and has a
  * name starting with RUN, RUN being $REDOCK_TEST_RUN or "rtlive<pid>", so
- * that tests/objects finds it. A test's own containers are removed by its
+ * that tests/objects finds it (a network by its name). A test's own containers are removed by its
  * teardown, the round trip's container and images by the group's, whether
  * the assertions held or not.
  *
@@ -13,13 +14,16 @@
  * image that the one before it left in the group's state, and skips when
  * there is none (an earlier test has failed already).
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -62,6 +66,8 @@ struct live {
 	size_t		  nextra;
 	char		**extra_images;	/* images of one test */
 	size_t		  nextra_images;
+	char		**extra_networks; /* networks of one test */
+	size_t		  nextra_networks;
 };
 
 /* The text of a build's progress, as it came. */
@@ -76,6 +82,7 @@ static int	live_free(void **);
 static int	extras_remove(void **);
 static void	extra_add(struct live *, const char *);
 static void	extra_image_add(struct live *, const char *);
+static void	extra_network_add(struct live *, const char *);
 static void	labels_run(const struct live *, struct engine_labels *);
 static void	assert_label(const struct engine_labels *, const char *,
 		    const char *);
@@ -141,11 +148,13 @@ live_new(void **state)
 static int
 live_free(void **state)
 {
-	static const char *const tags[] = { "t1", "built", "failing" };
+	static const char *const tags[] = { "t1", "built", "failing",
+	    "saved", "large" };
 	struct live		*L = *state;
 	struct engine_labels	 f;
 	struct engine_container	*cv;
 	struct engine_image	*iv;
+	struct engine_network	*nv;
 	struct error	 err;
 	char			*ref;
 	size_t			 i, n;
@@ -156,6 +165,11 @@ live_free(void **state)
 		for (i = 0; i < n; i++)
 			engine_container_remove(L->e, cv[i].id, 1, &err);
 		engine_containers_free(cv, n);
+	}
+	if (engine_network_list(L->e, &f, &nv, &n, &err) == 0) {
+		for (i = 0; i < n; i++)
+			engine_network_remove(L->e, nv[i].id, &err);
+		engine_networks_free(nv, n);
 	}
 	if (L->id != NULL)
 		engine_container_remove(L->e, L->id, 1, &err);
@@ -203,6 +217,14 @@ extras_remove(void **state)
 	free(L->extra_images);
 	L->extra_images = NULL;
 	L->nextra_images = 0;
+	/* Last: a network goes once no container is on it. */
+	for (i = 0; i < L->nextra_networks; i++) {
+		engine_network_remove(L->e, L->extra_networks[i], &err);
+		free(L->extra_networks[i]);
+	}
+	free(L->extra_networks);
+	L->extra_networks = NULL;
+	L->nextra_networks = 0;
 	return 0;
 }
 
@@ -219,6 +241,14 @@ extra_image_add(struct live *L, const char *ref)
 	L->extra_images = xreallocarray(L->extra_images,
 	    L->nextra_images + 1, sizeof *L->extra_images);
 	L->extra_images[L->nextra_images++] = xstrdup(ref);
+}
+
+static void
+extra_network_add(struct live *L, const char *id)
+{
+	L->extra_networks = xreallocarray(L->extra_networks,
+	    L->nextra_networks + 1, sizeof *L->extra_networks);
+	L->extra_networks[L->nextra_networks++] = xstrdup(id);
 }
 
 /* Fills l with the run's label alone. */
@@ -1253,6 +1283,465 @@ an_address_that_is_neither_unix_nor_tcp_is_refused(void **state)
 	assert_non_null(strstr(err.message, "'bogus://x'"));
 }
 
+/* Networks, saves, loads and streamed uploads. */
+
+/* Runs argv in the running container id: its exit code; output to *outp. */
+static int
+exec_status(struct live *L, const char *id, char *const argv[], char **outp)
+{
+	struct error	err;
+	int		status;
+
+	if (engine_container_exec(L->e, id, NULL, argv, &status, outp,
+	    &err) == -1)
+		fail_msg("exec of %s in %s failed: %s", argv[0], id,
+		    err.message);
+	return status;
+}
+
+/* Whether the container id resolves name through the engine's DNS. */
+static int
+resolves(struct live *L, const char *id, const char *name)
+{
+	char	a0[] = "getent", a1[] = "hosts", *out;
+	char	*argv[] = { a0, a1, (char *)name, NULL };
+	int	status;
+
+	status = exec_status(L, id, argv, &out);
+	free(out);
+	return status == 0;
+}
+
+static void
+a_network_resolves_its_containers_by_name_and_alias(void **state)
+{
+	static const char *const web_aliases[] = { "web", "www" };
+	static const char *const db_aliases[] = { "db" };
+	static char *const	 sleeper[] = { (char *)"sleep", (char *)"600",
+				    NULL };
+	struct live		*L = *state;
+	struct engine_labels	 l;
+	struct engine_create	 cr;
+	struct engine_container	 c, *cv;
+	struct engine_network	 nw, *v;
+	struct error		 err;
+	const char		*web, *db;
+	char			*net, *id, *web_name;
+	size_t			 n, i;
+
+	xasprintf(&net, "%s-engine-net", L->run);
+	labels_run(L, &l);
+	if (engine_network_create(L->e, net, &l, &id, &err) == -1)
+		fail_msg("network create failed: %s", err.message);
+	extra_network_add(L, id);
+	assert_int_equal(strlen(id), 64);
+	free(id);
+	assert_int_equal(engine_network_create(L->e, net, &l, &id, &err), -1);
+	assert_true(ERROR_CONFLICT(&err));
+	assert_non_null(strstr(err.message, net));
+	assert_null(id);
+
+	if (engine_network_inspect(L->e, net, &nw, &err) == -1)
+		fail_msg("network inspect failed: %s", err.message);
+	assert_string_equal(nw.id, L->extra_networks[0]);
+	assert_string_equal(nw.name, net);
+	assert_label(&nw.labels, LABEL, L->run);
+	assert_int_equal(nw.ncontainers, 0);
+	engine_network_release(&nw);
+	if (engine_network_list(L->e, &l, &v, &n, &err) == -1)
+		fail_msg("network list failed: %s", err.message);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].name, net);
+	engine_networks_free(v, n);
+
+	/* web: made on the network, with aliases there. */
+	xasprintf(&web_name, "%s-engine-web", L->run);
+	memset(&cr, 0, sizeof cr);
+	cr.name = web_name;
+	cr.image = BASE_IMAGE;
+	cr.labels = &l;
+	cr.cmd = sleeper;
+	cr.network = net;
+	cr.aliases = web_aliases;
+	cr.naliases = 2;
+	if (engine_container_create(L->e, &cr, &id, &err) == -1)
+		fail_msg("create on %s failed: %s", net, err.message);
+	extra_add(L, id);
+	free(id);
+	web = L->extra[L->nextra - 1];
+	/* db: made on the default bridge, then put on the network too. */
+	db = container_new(L, "db", BASE_IMAGE, sleeper);
+	if (engine_network_connect(L->e, net, db, db_aliases, 1, &err) == -1)
+		fail_msg("connect failed: %s", err.message);
+
+	/* Made but not started: no endpoint yet, so not counted. */
+	assert_int_equal(engine_network_inspect(L->e, net, &nw, &err), 0);
+	assert_int_equal(nw.ncontainers, 0);
+	engine_network_release(&nw);
+	if (engine_container_start(L->e, web, &err) == -1 ||
+	    engine_container_start(L->e, db, &err) == -1)
+		fail_msg("start failed: %s", err.message);
+	assert_int_equal(engine_network_inspect(L->e, net, &nw, &err), 0);
+	assert_int_equal(nw.ncontainers, 2);
+	engine_network_release(&nw);
+
+	assert_int_equal(engine_container_inspect(L->e, web, &c, &err), 0);
+	assert_int_equal(c.nnetworks, 1);
+	assert_string_equal(c.networks[0], net);
+	engine_container_release(&c);
+	/* A list says it too: db is on the default bridge as well. */
+	assert_int_equal(engine_container_list(L->e, &l, &cv, &n, &err), 0);
+	for (i = 0; i < n; i++) {
+		if (strcmp(cv[i].id, db) != 0)
+			continue;
+		assert_int_equal(cv[i].nnetworks, 2);
+		assert_true(strcmp(cv[i].networks[0], net) == 0 ||
+		    strcmp(cv[i].networks[1], net) == 0);
+		break;
+	}
+	assert_true(i < n);
+	engine_containers_free(cv, n);
+
+	/* Each resolves the other by name and by alias. */
+	assert_true(resolves(L, db, "web"));
+	assert_true(resolves(L, db, "www"));
+	assert_true(resolves(L, db, web_name));
+	assert_true(resolves(L, web, "db"));
+	assert_false(resolves(L, web, "nobody-by-that-name"));
+
+	/* Not while they run on it. */
+	assert_int_equal(engine_network_remove(L->e, net, &err), -1);
+	assert_int_equal(err.kind, ERROR_HTTP);
+	if (err.status != 403 && err.status != 409)
+		fail_msg("status %ld removing a network in use: %s",
+		    err.status, err.message);
+	extras_remove(state);
+	assert_int_equal(engine_network_inspect(L->e, net, &nw, &err), -1);
+	assert_true(ERROR_NOTFOUND(&err));
+	assert_int_equal(engine_network_remove(L->e, net, &err), -1);
+	assert_true(ERROR_NOTFOUND(&err));
+	engine_labels_release(&l);
+	free(web_name);
+	free(net);
+}
+
+/* An empty file of its own, open for reading and writing. */
+static int
+temp_file(void)
+{
+	char	path[] = "/tmp/redock-live-engine-XXXXXX";
+	int	fd;
+
+	if ((fd = mkstemp(path)) == -1)
+		fail_msg("mkstemp: %s", strerror(errno));
+	unlink(path);
+	return fd;
+}
+
+/*
+ * A child that writes a tar archive into a pipe: "big", size bytes of
+ * a pattern, and "hello". Returns the pipe's read end. In the child, so
+ * that the archive costs this process nothing.
+ */
+static int
+archive_pipe(size_t size, pid_t *pidp)
+{
+	struct tar	*t;
+	struct error	 err;
+	const void	*data;
+	char		*big;
+	size_t		 len, i;
+	int		 pfd[2];
+
+	if (pipe(pfd) == -1 || (*pidp = fork()) == -1)
+		fail_msg("pipe or fork: %s", strerror(errno));
+	if (*pidp != 0) {
+		close(pfd[1]);
+		return pfd[0];
+	}
+	close(pfd[0]);
+	big = xmalloc(size);
+	for (i = 0; i < size; i++)
+		big[i] = (char)('a' + i % 23);
+	t = tar_new(time(NULL));
+	if (tar_add_file(t, "big", 0644, big, size, &err) == -1 ||
+	    tar_add_file(t, "hello", 0644, etc_text, sizeof etc_text - 1,
+	    &err) == -1)
+		_exit(2);
+	data = tar_data(t, &len);
+	_exit(write(pfd[1], data, len) == (ssize_t)len ? 0 : 1);
+}
+
+/* Closes fd and waits for the child that wrote into it. */
+static void
+pipe_done(int fd, pid_t pid)
+{
+	int	status;
+
+	close(fd);
+	if (waitpid(pid, &status, 0) != pid)
+		fail_msg("waitpid: %s", strerror(errno));
+}
+
+/* A child running argv, stdin from fd: the read end of its stdout. */
+static int
+filter_pipe(int fd, char *const argv[], pid_t *pidp)
+{
+	int	pfd[2];
+
+	if (pipe(pfd) == -1 || (*pidp = fork()) == -1)
+		fail_msg("pipe or fork: %s", strerror(errno));
+	if (*pidp == 0) {
+		if (dup2(fd, 0) == -1 || dup2(pfd[1], 1) == -1)
+			_exit(127);
+		close(pfd[0]);
+		close(pfd[1]);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	return pfd[0];
+}
+
+/*
+ * An image "<repo>:tag" of one layer of the archive_pipe() of size
+ * bytes, labelled with the run, which the test's teardown removes: its
+ * ID (free it).
+ */
+static char *
+image_new(struct live *L, const char *tag, size_t size)
+{
+	struct engine_import	 im;
+	struct engine_labels	 l;
+	struct error		 err;
+	char			*id, *ref;
+	pid_t			 pid;
+	int			 fd;
+
+	xasprintf(&ref, "%s:%s", L->repo, tag);
+	extra_image_add(L, ref);
+	labels_run(L, &l);
+	memset(&im, 0, sizeof im);
+	im.repository = L->repo;
+	im.tag = tag;
+	im.labels = &l;
+	fd = archive_pipe(size, &pid);
+	if (engine_image_import(L->e, fd, &im, &id, &err) == -1)
+		fail_msg("import of %s failed: %s", ref, err.message);
+	pipe_done(fd, pid);
+	engine_labels_release(&l);
+	free(ref);
+	return id;
+}
+
+/* Saves ref into a new file: that, at its start. */
+static int
+save_to_file(struct live *L, const char *ref)
+{
+	struct error	err;
+	int		fd;
+
+	fd = temp_file();
+	if (engine_image_save(L->e, &ref, 1, fd, &err) == -1)
+		fail_msg("save of %s failed: %s", ref, err.message);
+	if (lseek(fd, 0, SEEK_SET) == -1)
+		fail_msg("lseek: %s", strerror(errno));
+	return fd;
+}
+
+static void
+an_image_saved_removed_and_loaded_comes_back_with_its_name(void **state)
+{
+	static const char	 junk[] = "this is not an image archive\n";
+	struct live		*L = *state;
+	struct engine_image	 im;
+	struct error		 err;
+	const char		*missing[2];
+	char			*id, *ref, *absent, **loaded;
+	size_t			 n;
+	off_t			 len;
+	int			 fd, cut;
+
+	id = image_new(L, "saved", 4096);
+	xasprintf(&ref, "%s:saved", L->repo);
+	fd = save_to_file(L, ref);
+	len = lseek(fd, 0, SEEK_END);
+	assert_true(len > 4096);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+
+	if (engine_image_remove(L->e, ref, 1, &err) == -1)
+		fail_msg("remove failed: %s", err.message);
+	assert_int_equal(engine_image_inspect(L->e, ref, &im, &err), -1);
+	assert_true(ERROR_NOTFOUND(&err));
+	if (engine_image_load(L->e, fd, &loaded, &n, &err) == -1)
+		fail_msg("load failed: %s", err.message);
+	assert_int_equal(n, 1);
+	assert_string_equal(loaded[0], ref);
+	assert_null(loaded[1]);
+	engine_changes_free(loaded, n);
+	if (engine_image_inspect(L->e, ref, &im, &err) == -1)
+		fail_msg("inspect after load failed: %s", err.message);
+	assert_string_equal(im.id, id);
+	assert_label(&im.labels, LABEL, L->run);
+	engine_image_release(&im);
+
+	/* Cut in half: the engine says why inside its 200 (moby #34416). */
+	cut = temp_file();
+	if (ftruncate(cut, 0) == -1 || lseek(fd, 0, SEEK_SET) == -1)
+		fail_msg("%s", strerror(errno));
+	{
+		char	*buf = xmalloc(len / 2);
+
+		assert_int_equal(read(fd, buf, len / 2), len / 2);
+		assert_int_equal(write(cut, buf, len / 2), len / 2);
+		free(buf);
+	}
+	assert_int_equal(lseek(cut, 0, SEEK_SET), 0);
+	assert_int_equal(engine_image_load(L->e, cut, &loaded, &n, &err), -1);
+	assert_null(loaded);
+	assert_int_equal(n, 0);
+	assert_int_equal(err.kind, ERROR_HTTP);
+	assert_int_equal(err.status, 200);
+	assert_true(err.message[0] != '\0');
+	close(cut);
+
+	/* Not an archive at all: the same. */
+	cut = temp_file();
+	assert_int_equal(write(cut, junk, sizeof junk - 1), sizeof junk - 1);
+	assert_int_equal(lseek(cut, 0, SEEK_SET), 0);
+	assert_int_equal(engine_image_load(L->e, cut, &loaded, &n, &err), -1);
+	assert_int_equal(err.kind, ERROR_HTTP);
+	assert_int_equal(err.status, 200);
+	assert_non_null(strstr(err.message, "tar"));
+	close(cut);
+	close(fd);
+
+	/* One of two missing: not found, and not a byte written. */
+	xasprintf(&absent, "%s:absent", L->repo);
+	missing[0] = ref;
+	missing[1] = absent;
+	fd = temp_file();
+	assert_int_equal(engine_image_save(L->e, missing, 2, fd, &err), -1);
+	assert_true(ERROR_NOTFOUND(&err));
+	assert_true(err.message[0] != '\0');
+	assert_int_equal(lseek(fd, 0, SEEK_END), 0);
+	close(fd);
+	free(absent);
+	free(ref);
+	free(id);
+}
+
+/* The most this process has held, in bytes. */
+static long long
+peak_rss(void)
+{
+	struct rusage	ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) == -1)
+		fail_msg("getrusage: %s", strerror(errno));
+	return (long long)ru.ru_maxrss * 1024;
+}
+
+/*
+ * An image of 128 MiB through import, save and load: they stream,
+ * and this process never holds more than a small part of it.
+ */
+static void
+a_large_image_streams_through_save_and_load_in_little_memory(void **state)
+{
+	struct live	*L = *state;
+	struct error	 err;
+	char		*id, *ref, **loaded;
+	size_t		 size = 128UL << 20, n;
+	long long	 before, after;
+	int		 fd;
+
+	before = peak_rss();
+	id = image_new(L, "large", size);
+	xasprintf(&ref, "%s:large", L->repo);
+	fd = save_to_file(L, ref);
+	assert_true(lseek(fd, 0, SEEK_END) > (off_t)size);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	if (engine_image_remove(L->e, ref, 1, &err) == -1)
+		fail_msg("remove failed: %s", err.message);
+	if (engine_image_load(L->e, fd, &loaded, &n, &err) == -1)
+		fail_msg("load failed: %s", err.message);
+	assert_int_equal(n, 1);
+	assert_string_equal(loaded[0], ref);
+	engine_changes_free(loaded, n);
+	close(fd);
+	after = peak_rss();
+	fprintf(stderr, "# peak RSS %lld KiB before, %lld KiB after an image "
+	    "of %zu KiB\n", before >> 10, after >> 10, size >> 10);
+	if (after - before > (long long)size / 4)
+		fail_msg("the peak RSS grew by %lld KiB for an image of %zu "
+		    "KiB", (after - before) >> 10, size >> 10);
+	free(ref);
+	free(id);
+}
+
+static void
+an_archive_from_a_pipe_unpacks_into_a_container(void **state)
+{
+	static char *const	 gzip[] = { (char *)"gzip", (char *)"-c",
+				    NULL };
+	struct live		*L = *state;
+	struct error		 err;
+	const char		*id;
+	const void		*file;
+	void			*data;
+	size_t			 len, size, big = 1 << 20;
+	pid_t			 pid, zpid;
+	int			 fd, zfd;
+
+	id = container_new(L, "put", BASE_IMAGE, NULL);
+	/* Plain, from a pipe, and more than one holds. */
+	fd = archive_pipe(big, &pid);
+	if (engine_container_upload_fd(L->e, id, "/srv", fd, &err) == -1)
+		fail_msg("upload failed: %s", err.message);
+	pipe_done(fd, pid);
+	if (engine_container_download(L->e, id, "/srv/big", 2 << 20, &data,
+	    &len, &err) == -1)
+		fail_msg("download failed: %s", err.message);
+	assert_int_equal(tar_first_file(data, len, &file, &size, &err), 0);
+	assert_int_equal(size, big);
+	assert_int_equal(((const char *)file)[big - 1], 'a' + (big - 1) % 23);
+	free(data);
+
+	/* Compressed on its way: the engine takes it as it is. */
+	fd = archive_pipe(4096, &pid);
+	zfd = filter_pipe(fd, gzip, &zpid);
+	if (engine_container_upload_fd(L->e, id, "/tmp", zfd, &err) == -1)
+		fail_msg("upload of a .tar.gz failed: %s", err.message);
+	pipe_done(zfd, zpid);
+	pipe_done(fd, pid);
+	if (engine_container_download(L->e, id, "/tmp/hello", 65536, &data,
+	    &len, &err) == -1)
+		fail_msg("download failed: %s", err.message);
+	assert_int_equal(tar_first_file(data, len, &file, &size, &err), 0);
+	assert_int_equal(size, sizeof etc_text - 1);
+	assert_memory_equal(file, etc_text, size);
+	free(data);
+
+	/* Into a directory that is not there: not found. */
+	fd = archive_pipe(big, &pid);
+	assert_int_equal(engine_container_upload_fd(L->e, id, "/no/such/dir",
+	    fd, &err), -1);
+	assert_true(ERROR_NOTFOUND(&err));
+	pipe_done(fd, pid);
+
+	/* No archive: the engine's refusal, in its words. */
+	fd = temp_file();
+	assert_int_equal(write(fd, etc_text, sizeof etc_text - 1),
+	    sizeof etc_text - 1);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(engine_container_upload_fd(L->e, id, "/", fd, &err),
+	    -1);
+	assert_int_equal(err.kind, ERROR_HTTP);
+	assert_non_null(strstr(err.message, "tar"));
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -1307,6 +1796,18 @@ main(void)
 		    a_socket_that_is_not_there_cannot_be_reached_and_says_so),
 		cmocka_unit_test(
 		    an_address_that_is_neither_unix_nor_tcp_is_refused),
+		cmocka_unit_test_teardown(
+		    a_network_resolves_its_containers_by_name_and_alias,
+		    extras_remove),
+		cmocka_unit_test_teardown(
+		    an_image_saved_removed_and_loaded_comes_back_with_its_name,
+		    extras_remove),
+		cmocka_unit_test_teardown(
+		    a_large_image_streams_through_save_and_load_in_little_memory,
+		    extras_remove),
+		cmocka_unit_test_teardown(
+		    an_archive_from_a_pipe_unpacks_into_a_container,
+		    extras_remove),
 	};
 
 	return cmocka_run_group_tests_name("engine", tests, live_new,

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -1360,6 +1361,624 @@ a_download_is_the_archive_of_the_path_up_to_its_limit(void **state)
 	free(path);
 }
 
+/* Networks, saves, loads and streamed uploads. */
+
+/* GET /networks/ID from dockerd 20.10, trimmed: one container on it. */
+static const char network_inspect[] = "{\"Name\": \"peter\", \"Id\": "
+    "\"da677321dc731590b2b3463289056948368fa74b0e4115187aefb6f79577db8b\", "
+    "\"Created\": \"2026-12-06T22:57:21.800314155Z\", \"Scope\": \"local\", "
+    "\"Driver\": \"bridge\", \"EnableIPv6\": false, \"IPAM\": {\"Driver\": "
+    "\"default\", \"Options\": {}, \"Config\": [{\"Subnet\": "
+    "\"172.19.0.0/16\", \"Gateway\": \"172.19.0.1\"}]}, \"Internal\": false, "
+    "\"Containers\": {\"69a22315c7d779e984746f5ce6935ba614d615ad72febc7e711"
+    "3e35d9e79f8c7\": {\"Name\": \"web-container\", \"EndpointID\": \"e0dd\", "
+    "\"IPv4Address\": \"172.19.0.2/16\"}}, \"Options\": {}, \"Labels\": "
+    "{\"io.redock.env\": \"peter\", \"io.redock.dir\": \"/home/al/p\"}}";
+
+static void
+a_network_maps_with_its_labels_and_the_containers_on_it(void **state)
+{
+	static const char	 list[] = "[{\"Name\": \"peter\", \"Id\": \"n1\", "
+	    "\"Containers\": {\"c1\": {}}, \"Labels\": {\"k\": \"v\"}}, "
+	    "{\"Name\": \"bridge\", \"Id\": \"n2\", \"Labels\": {}}]";
+	static const char *const bad[] = {
+		"", "[]", "{\"Name\": \"x\"}", "{\"Id\": 4}", "nul",
+	};
+	static const char *const badlist[] = {
+		"", "{}", "[{\"Name\": \"x\"}]", "[{\"Id\": \"a\"}, 3]",
+	};
+	struct engine_network	 nw, *v;
+	struct engine_container	 c;
+	struct error		 err;
+	size_t			 n, i;
+
+	(void)state;
+	assert_int_equal(engine_parse_network_inspect(network_inspect,
+	    strlen(network_inspect), &nw, &err), 0);
+	assert_string_equal(nw.id, "da677321dc731590b2b3463289056948368fa74b0e4"
+	    "115187aefb6f79577db8b");
+	assert_string_equal(nw.name, "peter");
+	assert_int_equal(nw.ncontainers, 1);
+	assert_int_equal(nw.labels.n, 2);
+	assert_string_equal(engine_labels_get(&nw.labels, "io.redock.dir"),
+	    "/home/al/p");
+	engine_network_release(&nw);
+	engine_network_release(&nw);
+
+	/* A list says nothing of the containers, even when it has some. */
+	assert_int_equal(engine_parse_network_list(list, strlen(list), &v, &n,
+	    &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].name, "peter");
+	assert_int_equal(v[0].ncontainers, 0);
+	assert_string_equal(engine_labels_get(&v[0].labels, "k"), "v");
+	assert_string_equal(v[1].id, "n2");
+	assert_int_equal(v[1].labels.n, 0);
+	engine_networks_free(v, n);
+	engine_networks_free(NULL, 0);
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(engine_parse_network_inspect(bad[i],
+		    strlen(bad[i]), &nw, &err), -1);
+		assert_int_equal(err.kind, ERROR_PROTOCOL);
+		assert_null(nw.id);
+		engine_network_release(&nw);
+	}
+	for (i = 0; i < sizeof badlist / sizeof badlist[0]; i++) {
+		assert_int_equal(engine_parse_network_list(badlist[i],
+		    strlen(badlist[i]), &v, &n, &err), -1);
+		assert_int_equal(err.kind, ERROR_PROTOCOL);
+		assert_null(v);
+		assert_int_equal(n, 0);
+	}
+
+	/* A container says which networks it is on, in inspect and list. */
+	parse_inspect("container-inspect-running.json", &c);
+	assert_int_equal(c.nnetworks, 1);
+	assert_string_equal(c.networks[0], "bridge");
+	engine_container_release(&c);
+	assert_null(c.networks);
+	assert_int_equal(c.nnetworks, 0);
+}
+
+static void
+a_container_goes_on_its_network_with_its_aliases(void **state)
+{
+	static const char *const aliases[] = { "web", "web.peter" };
+	struct engine_labels	 l = { NULL, NULL, 0 };
+	struct engine_create	 cr;
+	char			*s, bad[] = "\xff";
+	const char		*badv[] = { "web", bad };
+
+	(void)state;
+	memset(&cr, 0, sizeof cr);
+	cr.image = "redock:base";
+	s = engine_json_create(&cr);
+	assert_null(strstr(s, "NetworkMode"));
+	assert_null(strstr(s, "NetworkingConfig"));
+	free(s);
+
+	cr.network = "peter";
+	s = engine_json_create(&cr);
+	assert_non_null(strstr(s, "\"NetworkMode\":\"peter\""));
+	assert_null(strstr(s, "NetworkingConfig"));
+	free(s);
+
+	cr.aliases = aliases;
+	cr.naliases = 2;
+	s = engine_json_create(&cr);
+	assert_non_null(strstr(s, "\"HostConfig\":{\"NetworkMode\":\"peter\"}"));
+	assert_non_null(strstr(s, "\"NetworkingConfig\":{\"EndpointsConfig\":"
+	    "{\"peter\":{\"Aliases\":[\"web\",\"web.peter\"]}}}"));
+	free(s);
+	cr.aliases = badv;
+	assert_null(engine_json_create(&cr));
+	cr.aliases = aliases;
+	cr.network = bad;
+	assert_null(engine_json_create(&cr));
+
+	engine_labels_add(&l, "io.redock.env", "peter");
+	s = engine_json_network_create("peter", &l);
+	assert_string_equal(s, "{\"Name\":\"peter\",\"CheckDuplicate\":true,"
+	    "\"Driver\":\"bridge\",\"Labels\":{\"io.redock.env\":\"peter\"}}");
+	free(s);
+	assert_null(engine_json_network_create(bad, &l));
+	s = engine_json_network_create("x", NULL);
+	assert_non_null(strstr(s, "\"Labels\":{}"));
+	free(s);
+	engine_labels_release(&l);
+
+	s = engine_json_network_connect("web-container", aliases, 2);
+	assert_string_equal(s, "{\"Container\":\"web-container\","
+	    "\"EndpointConfig\":{\"Aliases\":[\"web\",\"web.peter\"]}}");
+	free(s);
+	s = engine_json_network_connect("c1", NULL, 0);
+	assert_string_equal(s, "{\"Container\":\"c1\",\"EndpointConfig\":"
+	    "{\"Aliases\":[]}}");
+	free(s);
+	assert_null(engine_json_network_connect(bad, NULL, 0));
+	assert_null(engine_json_network_connect("c1", badv, 2));
+}
+
+static void
+a_load_tells_the_names_and_ids_it_loaded(void **state)
+{
+	struct engine_loaded	l;
+
+	(void)state;
+	memset(&l, 0, sizeof l);
+	engine_loaded_add("Loaded image: peter:web\n", &l);
+	engine_loaded_add("Loaded image ID: sha256:0123abcd\n", &l);
+	engine_loaded_add("Loading layer  1.2MB/3MB\n", &l);
+	engine_loaded_add("Loaded image: a:1\nLoaded image: "
+	    "registry.example:5000/b/c:2 \r\nThe image x already exists\n",
+	    &l);
+	engine_loaded_add("Loaded image: \n", &l);
+	engine_loaded_add("Loaded image:", &l);
+	engine_loaded_add("Loaded image: last:one", &l);
+	engine_loaded_add("", &l);
+	assert_int_equal(l.n, 5);
+	assert_string_equal(l.v[0], "peter:web");
+	assert_string_equal(l.v[1], "sha256:0123abcd");
+	assert_string_equal(l.v[2], "a:1");
+	assert_string_equal(l.v[3], "registry.example:5000/b/c:2");
+	assert_string_equal(l.v[4], "last:one");
+	assert_null(l.v[5]);
+	engine_loaded_release(&l);
+	assert_null(l.v);
+	assert_int_equal(l.n, 0);
+	engine_loaded_release(&l);
+}
+
+/* The fake's objects: an image and a container on no network of ours. */
+static struct fake *
+fake_with_objects(char **dirp)
+{
+	static const char	 objects[] = "{\"images\": [{\"tags\": "
+	    "[\"peter:web\", \"peter:old\"]}, {\"tags\": [\"debian:12\"]}], "
+	    "\"containers\": [{\"name\": \"db-container\"}], "
+	    "\"networks\": [{\"name\": \"other\", \"labels\": "
+	    "{\"io.redock.env\": \"other\"}}]}";
+	struct fake	*f;
+	char		*path;
+
+	*dirp = scratch_dir("test-engine-objects");
+	path = path_of(*dirp, "objects.json");
+	file_put(path, objects, 0600);
+	f = fake_start("--objects", path, NULL);
+	free(path);
+	return f;
+}
+
+static void
+a_network_is_made_joined_and_removed_when_no_one_is_on_it(void **state)
+{
+	static const char *const aliases[] = { "web", "www" };
+	struct engine_labels	 l = { NULL, NULL, 0 };
+	struct engine_create	 cr;
+	struct engine_container	 c;
+	struct engine_network	 nw, *v;
+	struct engine		*e;
+	struct error		 err;
+	struct fake		*f;
+	char			*dir, *id, *nid, *cid;
+	size_t			 n;
+
+	(void)state;
+	f = fake_with_objects(&dir);
+	e = fake_open(f);
+	engine_labels_add(&l, "io.redock.env", "peter");
+	assert_int_equal(engine_network_create(e, "peter", &l, &nid, &err), 0);
+	assert_int_equal(strlen(nid), 64);
+	assert_int_equal(fake_seen(f, "POST /v1.41/networks/create"), 1);
+	/* A name taken: 409, in the engine's words, and no ID. */
+	assert_int_equal(engine_network_create(e, "peter", &l, &id, &err), -1);
+	assert_true(ERROR_CONFLICT(&err));
+	assert_string_equal(err.message, "network with name peter already "
+	    "exists");
+	assert_null(id);
+
+	assert_int_equal(engine_network_list(e, &l, &v, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].id, nid);
+	assert_string_equal(v[0].name, "peter");
+	engine_networks_free(v, n);
+	assert_int_equal(fake_seen(f, "GET /v1.41/networks?filters=%7B%22label"
+	    "%22%3A%5B%22io.redock.env%3Dpeter%22%5D%7D"), 1);
+	assert_int_equal(engine_network_list(e, NULL, &v, &n, &err), 0);
+	assert_int_equal(n, 2);
+	engine_networks_free(v, n);
+
+	/* Created on it with aliases; another one connected to it. */
+	memset(&cr, 0, sizeof cr);
+	cr.name = "web-container";
+	cr.image = "peter:web";
+	cr.network = "peter";
+	cr.aliases = aliases;
+	cr.naliases = 2;
+	assert_int_equal(engine_container_create(e, &cr, &cid, &err), 0);
+	assert_int_equal(engine_container_inspect(e, cid, &c, &err), 0);
+	assert_int_equal(c.nnetworks, 1);
+	assert_string_equal(c.networks[0], "peter");
+	engine_container_release(&c);
+	/* Not running yet: no endpoint, not counted (as dockerd). */
+	assert_int_equal(engine_network_inspect(e, nid, &nw, &err), 0);
+	assert_int_equal(nw.ncontainers, 0);
+	assert_string_equal(nw.name, "peter");
+	assert_string_equal(engine_labels_get(&nw.labels, "io.redock.env"),
+	    "peter");
+	engine_network_release(&nw);
+	assert_int_equal(engine_network_connect(e, "peter", "db-container",
+	    aliases, 1, &err), 0);
+	assert_int_equal(fake_seen(f, "POST /v1.41/networks/peter/connect"),
+	    1);
+	assert_int_equal(engine_container_start(e, cid, &err), 0);
+	assert_int_equal(engine_network_inspect(e, "peter", &nw, &err), 0);
+	assert_int_equal(nw.ncontainers, 2);
+	engine_network_release(&nw);
+
+	/* Not while a container runs on it: 403, in the engine's words. */
+	assert_int_equal(engine_network_remove(e, "peter", &err), -1);
+	assert_int_equal(err.kind, ERROR_HTTP);
+	assert_int_equal(err.status, 403);
+	assert_non_null(strstr(err.message, "has active endpoints"));
+	assert_int_equal(engine_container_remove(e, "db-container", 1, &err),
+	    0);
+	assert_int_equal(engine_container_stop(e, cid, 0, &err), 0);
+	assert_int_equal(engine_network_remove(e, nid, &err), 0);
+	assert_int_equal(engine_container_remove(e, cid, 1, &err), 0);
+	assert_int_equal(engine_network_inspect(e, "peter", &nw, &err), -1);
+	assert_true(ERROR_NOTFOUND(&err));
+	assert_null(nw.id);
+	assert_int_equal(engine_network_remove(e, "peter", &err), -1);
+	assert_true(ERROR_NOTFOUND(&err));
+
+	/* On a network that is not there, or to one: not found. */
+	cr.network = "gone";
+	assert_int_equal(engine_container_create(e, &cr, &id, &err), -1);
+	assert_true(ERROR_NOTFOUND(&err));
+	assert_null(id);
+	assert_int_equal(engine_network_connect(e, "notfound", "web",
+	    NULL, 0, &err), -1);
+	assert_true(ERROR_NOTFOUND(&err));
+	engine_labels_release(&l);
+	free(nid);
+	free(cid);
+	engine_free(e);
+	fake_stop(f);
+	tree_remove(dir);
+	free(dir);
+}
+
+static void
+network_calls_carry_the_engines_refusal_and_broken_answers(void **state)
+{
+	struct engine_network	 nw, *v;
+	struct engine_labels	 l = { NULL, NULL, 0 };
+	struct engine		*e;
+	struct error		 err;
+	struct fake		*f;
+	char			*id, bad[] = "\xff";
+	size_t			 n;
+
+	(void)state;
+	f = fake_start(NULL);
+	e = fake_open(f);
+	assert_int_equal(engine_network_inspect(e, "boom", &nw, &err), -1);
+	assert_int_equal(err.status, 500);
+	assert_int_equal(engine_network_inspect(e, "garbage", &nw, &err), -1);
+	assert_int_equal(err.kind, ERROR_PROTOCOL);
+	assert_non_null(strstr(err.message, "GET /networks/garbage"));
+	assert_null(nw.id);
+	assert_int_equal(engine_network_remove(e, "conflict", &err), -1);
+	assert_true(ERROR_CONFLICT(&err));
+	assert_int_equal(fake_seen(f, "DELETE /v1.41/networks/conflict"), 1);
+	engine_set_timeouts(e, 1000, 500);
+	assert_int_equal(engine_network_connect(e, "hang", "c", NULL, 0,
+	    &err), -1);
+	assert_int_equal(err.kind, ERROR_TIMEOUT);
+	engine_set_timeouts(e, 10000, 60000);
+
+	engine_labels_add(&l, "wrongtype", NULL);
+	assert_int_equal(engine_network_list(e, &l, &v, &n, &err), -1);
+	assert_int_equal(err.kind, ERROR_PROTOCOL);
+	assert_null(v);
+	engine_labels_release(&l);
+
+	/* What JSON cannot carry is refused before anything is sent. */
+	assert_int_equal(engine_network_create(e, bad, NULL, &id, &err), -1);
+	assert_int_equal(err.kind, ERROR_INPUT);
+	assert_null(id);
+	assert_int_equal(engine_network_connect(e, "n", bad, NULL, 0, &err),
+	    -1);
+	assert_int_equal(err.kind, ERROR_INPUT);
+	assert_int_equal(fake_seen(f, "/networks/create"), 0);
+	assert_int_equal(fake_seen(f, "/networks/n/"), 0);
+	engine_free(e);
+	fake_stop(f);
+}
+
+/* An empty file of its own, open for reading and writing. */
+static int
+temp_file(void)
+{
+	char	path[] = "/tmp/redock-test-engine-XXXXXX";
+	int	fd;
+
+	if ((fd = mkstemp(path)) == -1)
+		fail_msg("mkstemp: %s", strerror(errno));
+	unlink(path);
+	return fd;
+}
+
+static void
+a_save_writes_the_archive_or_nothing_when_an_image_is_missing(void **state)
+{
+	const char	*both[] = { "peter:web", "debian:12" };
+	const char	*missing[] = { "peter:web", "nothere:1" };
+	const char	*cut[] = { "peter:web", "savecut" };
+	const char	*boom[] = { "boom" };
+	struct engine	*e;
+	struct error	 err;
+	struct fake	*f;
+	const void	*file;
+	char		*dir, *data;
+	size_t		 size;
+	off_t		 len;
+	int		 fd, rfd;
+
+	(void)state;
+	f = fake_with_objects(&dir);
+	e = fake_open(f);
+	fd = temp_file();
+	assert_int_equal(engine_image_save(e, both, 2, fd, &err), 0);
+	assert_int_equal(fake_seen(f, "GET /v1.41/images/get?names=peter%3Aweb&"
+	    "names=debian%3A12"), 1);
+	/* Two files of 100000 bytes: many writes, all of them whole. */
+	len = lseek(fd, 0, SEEK_END);
+	assert_true(len > 200000);
+	data = xmalloc(len);
+	assert_int_equal(pread(fd, data, len, 0), len);
+	assert_int_equal(tar_first_file(data, len, &file, &size, &err), 0);
+	assert_non_null(memmem(file, size, "\"RepoTags\": [\"peter:web\"]", 25));
+	assert_non_null(memmem(file, size, "\"debian:12\"", 11));
+	free(data);
+	close(fd);
+
+	/* One missing: the engine's 404 before a byte is written. */
+	fd = temp_file();
+	assert_int_equal(engine_image_save(e, missing, 2, fd, &err), -1);
+	assert_true(ERROR_NOTFOUND(&err));
+	assert_string_equal(err.message, "reference does not exist");
+	assert_int_equal(lseek(fd, 0, SEEK_END), 0);
+	assert_int_equal(engine_image_save(e, boom, 1, fd, &err), -1);
+	assert_int_equal(err.status, 500);
+	assert_int_equal(lseek(fd, 0, SEEK_END), 0);
+	assert_int_equal(engine_image_save(e, both, 0, fd, &err), -1);
+	assert_int_equal(err.kind, ERROR_INPUT);
+
+	/* Cut half way: an error, whatever was written. */
+	assert_int_equal(engine_image_save(e, cut, 2, fd, &err), -1);
+	assert_int_equal(err.kind, ERROR_PROTOCOL);
+	assert_non_null(strstr(err.message, "closed the connection during GET "
+	    "/images/get"));
+	close(fd);
+
+	/* Where it cannot be written: that, naming the image. */
+	rfd = open("/dev/null", O_RDONLY);
+	assert_int_equal(engine_image_save(e, both, 2, rfd, &err), -1);
+	assert_int_equal(err.kind, ERROR_SYSTEM);
+	assert_string_equal(err.message, "cannot write the archive of image "
+	    "'peter:web': Bad file descriptor");
+	close(rfd);
+
+	/* And the connection still serves. */
+	assert_int_equal(engine_ping(e, &err), 0);
+	engine_free(e);
+	fake_stop(f);
+	tree_remove(dir);
+	free(dir);
+}
+
+/* engine_image_load() of the whole of fd, from its start. */
+static int
+load_from(struct engine *e, int fd, char ***loadedp, size_t *np,
+    struct error *err)
+{
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	return engine_image_load(e, fd, loadedp, np, err);
+}
+
+static void
+a_load_tells_what_it_loaded_or_the_failure_inside_its_answer(void **state)
+{
+	static const char	 junk[] = "this is no archive\n";
+	const char		*names[] = { "peter:web" };
+	struct engine_image	 im;
+	struct engine		*e;
+	struct error		 err;
+	struct fake		*f;
+	char			*dir, **loaded;
+	size_t			 n;
+	int			 fd;
+
+	(void)state;
+	f = fake_with_objects(&dir);
+	e = fake_open(f);
+
+	/* Saved, removed, loaded back by its name. */
+	fd = temp_file();
+	assert_int_equal(engine_image_save(e, names, 1, fd, &err), 0);
+	assert_int_equal(engine_image_remove(e, "peter:web", 1, &err), 0);
+	assert_int_equal(load_from(e, fd, &loaded, &n, &err), 0);
+	assert_int_equal(fake_seen(f, "POST /v1.41/images/load?quiet=0"), 1);
+	assert_int_equal(n, 1);
+	assert_string_equal(loaded[0], "peter:web");
+	assert_null(loaded[1]);
+	engine_changes_free(loaded, n);
+	assert_int_equal(engine_image_inspect(e, "peter:web", &im, &err), 0);
+	close(fd);
+
+	/* Saved by its ID, it has no name: the ID is what was loaded. */
+	fd = temp_file();
+	names[0] = im.id;
+	assert_int_equal(engine_image_save(e, names, 1, fd, &err), 0);
+	assert_int_equal(load_from(e, fd, &loaded, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(loaded[0], im.id);
+	engine_changes_free(loaded, n);
+	engine_image_release(&im);
+	close(fd);
+
+	/* Not an archive: HTTP 200, and the failure in the stream. */
+	fd = temp_file();
+	assert_int_equal(write(fd, junk, sizeof junk - 1), sizeof junk - 1);
+	assert_int_equal(load_from(e, fd, &loaded, &n, &err), -1);
+	assert_null(loaded);
+	assert_int_equal(n, 0);
+	assert_int_equal(err.kind, ERROR_HTTP);
+	assert_int_equal(err.status, 200);
+	assert_string_equal(err.message, "Error processing tar file(exit "
+	    "status 1): archive/tar: invalid tar header");
+	close(fd);
+
+	/* Told, then cut: the engine's words, not the broken connection. */
+	fd = temp_file();
+	assert_int_equal(write(fd, "loadcut", 7), 7);
+	assert_int_equal(load_from(e, fd, &loaded, &n, &err), -1);
+	assert_null(loaded);
+	assert_int_equal(err.kind, ERROR_HTTP);
+	assert_non_null(strstr(err.message, "invalid tar header"));
+	close(fd);
+
+	/* What cannot be read is said as such. */
+	assert_int_equal(engine_image_load(e, -1, &loaded, &n, &err), -1);
+	assert_null(loaded);
+	assert_int_equal(err.kind, ERROR_SYSTEM);
+	assert_non_null(strstr(err.message, "cannot read what to send with "
+	    "POST /images/load"));
+	engine_free(e);
+	fake_stop(f);
+	tree_remove(dir);
+	free(dir);
+}
+
+static void
+a_load_the_engine_refuses_or_cuts_is_an_error(void **state)
+{
+	struct engine	*e;
+	struct error	 err;
+	struct fake	*f;
+	char		**loaded;
+	size_t		 n;
+	int		 fd;
+
+	(void)state;
+	/* A rule counts the requests the ones before it let through. */
+	f = fake_start("--fail", "POST /images/load=boom@1", "--fail",
+	    "POST /images/load=buildcut@1", "--fail",
+	    "POST /images/load=garbage@1", NULL);
+	e = fake_open(f);
+	fd = temp_file();
+	assert_int_equal(engine_image_load(e, fd, &loaded, &n, &err), -1);
+	assert_int_equal(err.kind, ERROR_HTTP);
+	assert_int_equal(err.status, 500);
+	assert_null(loaded);
+	assert_int_equal(engine_image_load(e, fd, &loaded, &n, &err), -1);
+	assert_int_equal(err.kind, ERROR_PROTOCOL);
+	assert_non_null(strstr(err.message, "closed the connection"));
+	assert_int_equal(engine_image_load(e, fd, &loaded, &n, &err), -1);
+	assert_int_equal(err.kind, ERROR_PROTOCOL);
+	assert_non_null(strstr(err.message, "POST /images/load"));
+	assert_null(loaded);
+	close(fd);
+	engine_free(e);
+	fake_stop(f);
+}
+
+/* A child that writes len bytes of data into a pipe: its read end. */
+static int
+pipe_from(const void *data, size_t len, pid_t *pidp)
+{
+	int	pfd[2];
+
+	assert_int_equal(pipe(pfd), 0);
+	if ((*pidp = fork()) == -1)
+		fail_msg("fork: %s", strerror(errno));
+	if (*pidp == 0) {
+		close(pfd[0]);
+		_exit(write(pfd[1], data, len) == (ssize_t)len ? 0 : 1);
+	}
+	close(pfd[1]);
+	return pfd[0];
+}
+
+static void
+pipe_done(int fd, pid_t pid)
+{
+	int	status;
+
+	close(fd);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+}
+
+static void
+an_archive_streams_into_a_container_from_a_pipe(void **state)
+{
+	static char	 big[300000];
+	struct engine	*e;
+	struct error	 err;
+	struct fake	*f;
+	struct tar	*t;
+	const void	*a, *file;
+	char		*dir, *data;
+	size_t		 len, size;
+	pid_t		 pid;
+	int		 fd;
+
+	(void)state;
+	f = fake_with_objects(&dir);
+	e = fake_open(f);
+	memset(big, 'b', sizeof big);
+	t = tar_new(0);
+	assert_int_equal(tar_add_file(t, "big", 0644, big, sizeof big, &err),
+	    0);
+	a = tar_data(t, &len);
+
+	/* More than a pipe holds. */
+	fd = pipe_from(a, len, &pid);
+	assert_int_equal(engine_container_upload_fd(e, "db-container",
+	    "/srv", fd, &err), 0);
+	pipe_done(fd, pid);
+	assert_int_equal(fake_seen(f, "PUT /v1.41/containers/db-container/"
+	    "archive?path=%2Fsrv"), 1);
+	assert_int_equal(engine_container_download(e, "db-container",
+	    "/srv/big", 1 << 20, (void **)&data, &len, &err), 0);
+	assert_int_equal(tar_first_file(data, len, &file, &size, &err), 0);
+	assert_int_equal(size, sizeof big);
+	assert_memory_equal(file, big, size);
+	free(data);
+
+	a = tar_data(t, &len);
+	fd = pipe_from(a, len, &pid);
+	assert_int_equal(engine_container_upload_fd(e, "notfound", "/", fd,
+	    &err), -1);
+	assert_true(ERROR_NOTFOUND(&err));
+	assert_string_equal(err.message, "No such container: notfound");
+	pipe_done(fd, pid);
+
+	assert_int_equal(engine_container_upload_fd(e, "db-container", "/", -1,
+	    &err), -1);
+	assert_int_equal(err.kind, ERROR_SYSTEM);
+	assert_non_null(strstr(err.message, "cannot read what to send with "
+	    "PUT /containers/db-container/archive to"));
+	tar_free(t);
+	engine_free(e);
+	fake_stop(f);
+	tree_remove(dir);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -1410,6 +2029,22 @@ main(void)
 		    renames_tags_pauses_and_exports_carry_the_engines_refusal),
 		cmocka_unit_test(
 		    a_download_is_the_archive_of_the_path_up_to_its_limit),
+		cmocka_unit_test(
+		    a_network_maps_with_its_labels_and_the_containers_on_it),
+		cmocka_unit_test(
+		    a_container_goes_on_its_network_with_its_aliases),
+		cmocka_unit_test(a_load_tells_the_names_and_ids_it_loaded),
+		cmocka_unit_test(
+		    a_network_is_made_joined_and_removed_when_no_one_is_on_it),
+		cmocka_unit_test(
+		    network_calls_carry_the_engines_refusal_and_broken_answers),
+		cmocka_unit_test(
+		    a_save_writes_the_archive_or_nothing_when_an_image_is_missing),
+		cmocka_unit_test(
+		    a_load_tells_what_it_loaded_or_the_failure_inside_its_answer),
+		cmocka_unit_test(a_load_the_engine_refuses_or_cuts_is_an_error),
+		cmocka_unit_test(
+		    an_archive_streams_into_a_container_from_a_pipe),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
