@@ -505,6 +505,99 @@ settle_drop(struct engine_container *cs, size_t *np, size_t k)
 	(*np)--;
 }
 
+/* Does the engine list the container id among those of NAME name? */
+static int
+settle_listed(struct engine *e, const char *name, const char *id,
+    int *listedp, struct error *err)
+{
+	struct engine_labels	 filter = { NULL, NULL, 0 };
+	struct engine_container	*cs = NULL;
+	size_t			 n = 0, i;
+	int			 ret;
+
+	*listedp = 0;
+	engine_labels_add(&filter, MACHINE_LABEL_NAME, name);
+	ret = engine_container_list(e, &filter, &cs, &n, err);
+	for (i = 0; ret == 0 && i < n; i++) {
+		if (strcmp(cs[i].id, id) == 0)
+			*listedp = 1;
+	}
+	engine_containers_free(cs, n);
+	engine_labels_release(&filter);
+	return ret;
+}
+
+/*
+ * The container c of NAME name as the engine has it now, into *fresh
+ * (fresh->id NULL: it is gone). The engine lists a container it is still
+ * making before it can inspect or remove it (a 404, and then it is
+ * there), and one it has just removed a moment longer: while it lists c
+ * and does not find it, this waits. Inspect also waits for a rename or
+ * start of c under way, which the list does not.
+ */
+static int
+settle_inspect(struct engine *e, const char *name,
+    const struct engine_container *c, struct engine_container *fresh,
+    struct error *err)
+{
+	struct timespec	pause = { 0, GONE_PAUSE_MS * 1000000L };
+	int		tries, listed;
+
+	for (tries = 0; tries < GONE_TRIES; tries++) {
+		if (engine_container_inspect(e, c->id, fresh, err) == 0) {
+			/* As the list says it: a paused one is not running. */
+			fresh->running = fresh->state != NULL &&
+			    strcmp(fresh->state, "running") == 0;
+			return 0;
+		}
+		if (!ERROR_NOTFOUND(err) ||
+		    settle_listed(e, name, c->id, &listed, err) == -1)
+			return -1;
+		if (!listed) {
+			memset(fresh, 0, sizeof *fresh);
+			return 0;
+		}
+		nanosleep(&pause, NULL);
+	}
+	error_set(err, ERROR_HTTP, 409, "the engine lists its container '%s' "
+	    "but cannot find it: it is still being made or removed; try again "
+	    "in a moment", c->name != NULL ? c->name : c->id);
+	return -1;
+}
+
+/*
+ * The containers of NAME name among the *np of cs as the engine has them
+ * now (settle_inspect()): what a killed reset or restore asked of the
+ * engine may still be under way when the list is made. One gone leaves
+ * cs; *ip, an index into cs, follows.
+ */
+static int
+settle_refresh(struct engine *e, struct engine_container *cs, size_t *np,
+    size_t *ip, const char *name, struct error *err)
+{
+	struct engine_container	 fresh;
+	const char		*v;
+	size_t			 k = 0;
+
+	while (k < *np) {
+		if ((v = machine_name(&cs[k])) == NULL || strcmp(v, name) != 0) {
+			k++;
+			continue;
+		}
+		if (settle_inspect(e, name, &cs[k], &fresh, err) == -1)
+			return -1;
+		if (fresh.id == NULL) {
+			settle_drop(cs, np, k);
+			if (k < *ip)
+				(*ip)--;
+			continue;
+		}
+		engine_container_release(&cs[k]);
+		cs[k++] = fresh;
+	}
+	return 0;
+}
+
 /*
  * Removes the container id, and waits while another removal has it
  * (409): one that a reset or restore cut short began, which looks
@@ -597,6 +690,36 @@ settle_spare(struct engine *e, struct engine_container *cs, size_t *np,
 	return 0;
 }
 
+/*
+ * Settles the spare cs[*ip], whose alias's lock the caller holds, as
+ * the engine has its NAME's containers now: a SIGKILL leaves the
+ * engine at work on what the killed command asked. *ip is the index of
+ * the next container to look at.
+ */
+static int
+settle_one(struct engine *e, struct engine_container *cs, size_t *np,
+    size_t *ip, machine_settled_fn *settled, void *arg, struct error *err)
+{
+	char	*id, *name;
+	int	 ret;
+
+	id = xstrdup(cs[*ip].id);
+	name = xstrdup(machine_name(&cs[*ip]));
+	ret = settle_refresh(e, cs, np, ip, name, err);
+	if (ret == -1)
+		(*ip)++;
+	else if (*ip < *np && strcmp(cs[*ip].id, id) == 0) {
+		/* Still there; renamed to its alias meanwhile, or not. */
+		if (machine_spare(&cs[*ip]))
+			ret = settle_spare(e, cs, np, ip, settled, arg, err);
+		else
+			(*ip)++;
+	}
+	free(name);
+	free(id);
+	return ret;
+}
+
 int
 machine_settle(struct engine *e, const char *home,
     struct engine_container *cs, size_t *np, machine_settled_fn *settled,
@@ -616,7 +739,7 @@ machine_settle(struct engine *e, const char *home,
 			i++;
 			continue;
 		}
-		if (settle_spare(e, cs, np, &i, settled, arg, &one) == -1 &&
+		if (settle_one(e, cs, np, &i, settled, arg, &one) == -1 &&
 		    ret == 0) {
 			*err = one;
 			ret = -1;

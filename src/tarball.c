@@ -124,10 +124,10 @@ static int	 load_flush(struct load *, struct error *);
 static void	 load_forget(struct load *);
 static char	*json_unname(const char *, size_t, int, int *,
 		    struct error *);
-static int	 load_special(struct load *, const unsigned char *, const char *,
-		    int, unsigned long long, struct error *);
-static int	 load_check(struct load *, const unsigned char *, const char *,
-		    int, unsigned long long, int *, struct error *);
+static int	 load_special(struct load *, const char *, int,
+		    unsigned long long, struct error *);
+static int	 load_check(struct load *, const char *, int,
+		    unsigned long long, int *, struct error *);
 static int	 load_entry(struct load *, const unsigned char *,
 		    struct error *);
 static int	 load_walk(struct load *, struct error *);
@@ -830,8 +830,8 @@ bad:
  * file, read whole and sent without its names, in a header of its own.
  */
 static int
-load_special(struct load *l, const unsigned char *h, const char *clean,
-    int type, unsigned long long size, struct error *err)
+load_special(struct load *l, const char *clean, int type,
+    unsigned long long size, struct error *err)
 {
 	struct tar	*t = NULL;
 	unsigned char	*data = NULL;
@@ -840,7 +840,6 @@ load_special(struct load *l, const unsigned char *h, const char *clean,
 	size_t		 len;
 	int		 images, rv = -1;
 
-	(void)h;
 	if (type != '0' && type != '\0' && type != '7') {
 		error_set(err, ERROR_INPUT, 0, "%s is not a regular file",
 		    clean);
@@ -885,8 +884,8 @@ out:
  * *donep when the entry is dealt with (left out, or sent changed).
  */
 static int
-load_check(struct load *l, const unsigned char *h, const char *clean,
-    int type, unsigned long long size, int *donep, struct error *err)
+load_check(struct load *l, const char *clean, int type,
+    unsigned long long size, int *donep, struct error *err)
 {
 	char	*shown, *link = NULL;
 
@@ -908,7 +907,7 @@ load_check(struct load *l, const unsigned char *h, const char *clean,
 	if (strcmp(clean, "manifest.json") == 0 ||
 	    strcmp(clean, "index.json") == 0) {
 		*donep = 1;
-		return load_special(l, h, clean, type, size, err);
+		return load_special(l, clean, type, size, err);
 	}
 	if (type == '2')
 		pathset_add(&l->links, clean);
@@ -950,7 +949,7 @@ load_entry(struct load *l, const unsigned char *h, struct error *err)
 			goto out;
 		}
 		free(name);
-		if (load_check(l, h, clean, type, size, &done, err) == -1)
+		if (load_check(l, clean, type, size, &done, err) == -1)
 			goto out;
 	}
 	if (!done) {

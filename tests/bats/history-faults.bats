@@ -74,8 +74,9 @@ kill_anywhere() {
 
 	shift
 	hf_where=
-	timeout -s KILL "$((ms / 1000)).$(printf %03d $((ms % 1000)))" \
-	    "$REDOCK" "$@" >/dev/null 2>&1 || true
+	# In braces, so that bash's "Killed" line goes too.
+	{ timeout -s KILL "$((ms / 1000)).$(printf %03d $((ms % 1000)))" \
+	    "$REDOCK" "$@" >/dev/null 2>&1; } 2>/dev/null || true
 	hf_seen=$(containers_of "$NAME")
 	while read -r id name state; do
 		case $name in
@@ -96,6 +97,31 @@ kill_anywhere() {
 	hf_where=${hf_where#+}
 	hf_where=${hf_where:-none}
 	seen[$hf_where]=$((${seen[$hf_where]:-0} + 1))
+}
+
+# The engine finishes what the killed redock asked of it, and lists a
+# container it makes only part of the way through: a create of the spare
+# $ALIAS.new cut short by the kill may still be under way where neither
+# the list nor inspect shows it, and sync (any client) can settle only
+# what the engine lists. So the spare's name is taken here by a
+# container of the test's (a create of it under way then fails), or,
+# when the name is taken, its holder waited for until the engine lists
+# it (or the name is free again). hf_probe is the container that holds
+# the name, removed once the run is checked.
+engine_caught_up() {
+	local end=$((SECONDS + 30))
+
+	hf_probe=
+	while [ "$SECONDS" -lt "$end" ]; do
+		hf_probe=$(docker create --name "$ALIAS.new" \
+		    --label "$TEST_LABEL" redock:base 2>/dev/null) && return 0
+		hf_probe=
+		containers_of "$NAME" | grep -q " $ALIAS\.new " && return 0
+		sleep 0.1
+	done
+	echo "run $hf_run ($hf_where): the engine neither lists nor frees" \
+	    "the name $ALIAS.new" >&2
+	return 1
 }
 
 # One container of $NAME, under its alias, running, the alias once in
@@ -127,7 +153,7 @@ assert_settled() {
 			return 1
 		}
 	done <<<"$USER_CONFIG"
-	out=$(ssh -G -F "$HOME/.ssh/config" userbox)
+	out=$(ssh -T -G -F "$HOME/.ssh/config" userbox)
 	grep -qx 'hostname 127.0.0.3' <<<"$out"
 	grep -qx 'user bob' <<<"$out"
 }
@@ -148,6 +174,7 @@ killed_runs() {
 	for hf_run in $(seq "$RUNS"); do
 		OLD=$ID
 		kill_anywhere $((t * 13 / 10)) "$verb" "hf$2" ${3:+"$3"}
+		engine_caught_up
 		run --separate-stderr redock sync
 		hf_sync="$status: $output${stderr:+ / $stderr}"
 		[ "$status" -eq 0 ] || {
@@ -166,6 +193,7 @@ killed_runs() {
 			dump_state
 			return 1
 		}
+		[ -z "$hf_probe" ] || docker rm -f "$hf_probe" >/dev/null
 	done
 	tally "$verb"
 }

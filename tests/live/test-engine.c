@@ -6,9 +6,10 @@
  *
  * Everything made here carries the label io.redock.test=RUN and has a
  * name starting with RUN, RUN being $REDOCK_TEST_RUN or "rtlive<pid>", so
- * that tests/objects finds it (a network by its name). A test's own containers are removed by its
- * teardown, the round trip's container and images by the group's, whether
- * the assertions held or not.
+ * that tests/objects finds it (a network by its name). A test's own
+ * containers, images and networks are removed by its teardown, the round
+ * trip's container and images by the group's, whether the assertions
+ * held or not.
  *
  * The round trip is a sequence of tests: each takes the container or the
  * image that the one before it left in the group's state, and skips when
@@ -1647,7 +1648,7 @@ peak_rss(void)
  * and this process never holds more than a small part of it.
  */
 static void
-a_large_image_streams_through_save_and_load_in_little_memory(void **state)
+a_large_image_streams_through_save_and_load_in_small_memory(void **state)
 {
 	struct live	*L = *state;
 	struct error	 err;
@@ -1803,7 +1804,7 @@ main(void)
 		    an_image_saved_removed_and_loaded_comes_back_with_its_name,
 		    extras_remove),
 		cmocka_unit_test_teardown(
-		    a_large_image_streams_through_save_and_load_in_little_memory,
+		    a_large_image_streams_through_save_and_load_in_small_memory,
 		    extras_remove),
 		cmocka_unit_test_teardown(
 		    an_archive_from_a_pipe_unpacks_into_a_container,

@@ -1378,9 +1378,10 @@ static const char network_inspect[] = "{\"Name\": \"peter\", \"Id\": "
 static void
 a_network_maps_with_its_labels_and_the_containers_on_it(void **state)
 {
-	static const char	 list[] = "[{\"Name\": \"peter\", \"Id\": \"n1\", "
-	    "\"Containers\": {\"c1\": {}}, \"Labels\": {\"k\": \"v\"}}, "
-	    "{\"Name\": \"bridge\", \"Id\": \"n2\", \"Labels\": {}}]";
+	static const char	 list[] = "[{\"Name\": \"peter\", "
+	    "\"Id\": \"n1\", \"Containers\": {\"c1\": {}}, \"Labels\": "
+	    "{\"k\": \"v\"}}, {\"Name\": \"bridge\", \"Id\": \"n2\", "
+	    "\"Labels\": {}}]";
 	static const char *const bad[] = {
 		"", "[]", "{\"Name\": \"x\"}", "{\"Id\": 4}", "nul",
 	};
@@ -1467,7 +1468,8 @@ a_container_goes_on_its_network_with_its_aliases(void **state)
 	cr.aliases = aliases;
 	cr.naliases = 2;
 	s = engine_json_create(&cr);
-	assert_non_null(strstr(s, "\"HostConfig\":{\"NetworkMode\":\"peter\"}"));
+	assert_non_null(strstr(s,
+	    "\"HostConfig\":{\"NetworkMode\":\"peter\"}"));
 	assert_non_null(strstr(s, "\"NetworkingConfig\":{\"EndpointsConfig\":"
 	    "{\"peter\":{\"Aliases\":[\"web\",\"web.peter\"]}}}"));
 	free(s);
@@ -1712,7 +1714,7 @@ temp_file(void)
 }
 
 static void
-a_save_writes_the_archive_or_nothing_when_an_image_is_missing(void **state)
+a_save_writes_the_archive_or_nothing_when_one_is_missing(void **state)
 {
 	const char	*both[] = { "peter:web", "debian:12" };
 	const char	*missing[] = { "peter:web", "nothere:1" };
@@ -1740,7 +1742,8 @@ a_save_writes_the_archive_or_nothing_when_an_image_is_missing(void **state)
 	data = xmalloc(len);
 	assert_int_equal(pread(fd, data, len, 0), len);
 	assert_int_equal(tar_first_file(data, len, &file, &size, &err), 0);
-	assert_non_null(memmem(file, size, "\"RepoTags\": [\"peter:web\"]", 25));
+	assert_non_null(memmem(file, size, "\"RepoTags\": [\"peter:web\"]",
+	    25));
 	assert_non_null(memmem(file, size, "\"debian:12\"", 11));
 	free(data);
 	close(fd);
@@ -1790,7 +1793,7 @@ load_from(struct engine *e, int fd, char ***loadedp, size_t *np,
 }
 
 static void
-a_load_tells_what_it_loaded_or_the_failure_inside_its_answer(void **state)
+a_load_tells_what_it_loaded_or_the_failure_in_its_answer(void **state)
 {
 	static const char	 junk[] = "this is no archive\n";
 	const char		*names[] = { "peter:web" };
@@ -2039,9 +2042,9 @@ main(void)
 		cmocka_unit_test(
 		    network_calls_carry_the_engines_refusal_and_broken_answers),
 		cmocka_unit_test(
-		    a_save_writes_the_archive_or_nothing_when_an_image_is_missing),
+		    a_save_writes_the_archive_or_nothing_when_one_is_missing),
 		cmocka_unit_test(
-		    a_load_tells_what_it_loaded_or_the_failure_inside_its_answer),
+		    a_load_tells_what_it_loaded_or_the_failure_in_its_answer),
 		cmocka_unit_test(a_load_the_engine_refuses_or_cuts_is_an_error),
 		cmocka_unit_test(
 		    an_archive_streams_into_a_container_from_a_pipe),
