@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "fileio.h"
 #include "machine.h"
 #include "name.h"
 #include "redock.h"
@@ -75,8 +76,9 @@ put_convert(const char *fail, int fd, const struct settings *s,
 	int			 temp;
 
 	*tempp = -1;
-	if ((temp = tarball_temp(&err)) == -1) {
-		warnx("%s: %s", fail, err.message);
+	if ((temp = fileio_tmp_anon()) == -1) {
+		warn("%s: cannot make a temporary file in /var/tmp or /tmp",
+		    fail);
 		return 1;
 	}
 	o.uid = s->user != NULL ? s->user->uid : 0;

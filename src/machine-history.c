@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "fileio.h"
 #include "machine.h"
 #include "xmalloc.h"
 
@@ -241,26 +242,12 @@ machine_history_find(const struct machine_history *h, int number)
 static int
 temp_open(struct error *err)
 {
-	static const char *const dirs[] = { "/var/tmp", "/tmp" };
-	char			 path[64];
-	size_t			 i;
-	int			 fd;
+	int	fd;
 
-	for (i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-		if ((fd = open(dirs[i], O_TMPFILE | O_RDWR | O_CLOEXEC,
-		    0600)) != -1)
-			return fd;
-	}
-	/* A file system without O_TMPFILE. */
-	for (i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-		snprintf(path, sizeof path, "%s/redock-save.XXXXXX", dirs[i]);
-		if ((fd = mkostemp(path, O_CLOEXEC)) != -1) {
-			unlink(path);
-			return fd;
-		}
-	}
-	error_errno(err, "cannot make a temporary file in /var/tmp or /tmp");
-	return -1;
+	if ((fd = fileio_tmp_anon()) == -1)
+		error_errno(err, "cannot make a temporary file in /var/tmp or "
+		    "/tmp");
+	return fd;
 }
 
 /*

@@ -1251,31 +1251,6 @@ out:
 }
 
 int
-tarball_temp(struct error *err)
-{
-	static const char *const dirs[] = { "/var/tmp", "/tmp" };
-	char			 path[64];
-	size_t			 i;
-	int			 fd;
-
-	for (i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-		if ((fd = open(dirs[i], O_TMPFILE | O_RDWR | O_CLOEXEC,
-		    0600)) != -1)
-			return fd;
-	}
-	/* A file system without O_TMPFILE. */
-	for (i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-		snprintf(path, sizeof path, "%s/redock-put.XXXXXX", dirs[i]);
-		if ((fd = mkostemp(path, O_CLOEXEC)) != -1) {
-			unlink(path);
-			return fd;
-		}
-	}
-	error_errno(err, "cannot make a temporary file in /var/tmp or /tmp");
-	return -1;
-}
-
-int
 tarball_meter(struct tarball_meter *m, unsigned long long n, int force,
     char *buf, size_t size)
 {

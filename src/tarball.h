@@ -103,11 +103,5 @@ struct tarball_meter {
 int	tarball_meter(struct tarball_meter *, unsigned long long n, int force,
 	    char *buf, size_t size);
 
-/*
- * An unlinked temporary file, read and write: on disk (/var/tmp) rather
- * than in a /tmp that may be memory. Returns its descriptor, or -1 with
- * *err.
- */
-int	tarball_temp(struct error *err);
 
 #endif /* TARBALL_H */

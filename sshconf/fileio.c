@@ -268,3 +268,27 @@ bad:
 	errno = saved;
 	return -1;
 }
+
+int
+fileio_tmp_anon(void)
+{
+	static const char *const dirs[] = { "/var/tmp", "/tmp" };
+	char			 path[64];
+	size_t			 i;
+	int			 fd;
+
+	for (i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+		if ((fd = open(dirs[i], O_TMPFILE | O_RDWR | O_CLOEXEC,
+		    0600)) != -1)
+			return fd;
+	}
+	/* A file system without O_TMPFILE. */
+	for (i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+		snprintf(path, sizeof path, "%s/redock.XXXXXX", dirs[i]);
+		if ((fd = mkostemp(path, O_CLOEXEC)) != -1) {
+			unlink(path);
+			return fd;
+		}
+	}
+	return -1;
+}

@@ -74,6 +74,14 @@ int	fileio_rename(char **tmpp, const char *path);
 void	fileio_tmp_drop(char **tmpp);
 
 /*
+ * An unlinked temporary file, read and write, mode 0600: on disk
+ * (/var/tmp) rather than in a /tmp that may be memory, else in /tmp;
+ * O_TMPFILE where the file system has it. Returns its descriptor
+ * (O_CLOEXEC), or -1 with errno set.
+ */
+int	fileio_tmp_anon(void);
+
+/*
  * fsync(2)s directory dir, so that the renames and unlinks made in it
  * survive a crash. EINVAL (a file system that cannot) is not an error.
  */
