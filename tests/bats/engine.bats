@@ -43,7 +43,8 @@ import json, sys
 rows = [r for r in json.load(sys.stdin) if r["name"] == sys.argv[1]]
 assert len(rows) == 1, rows
 r = rows[0]
-assert set(r) == {"name", "state", "alias", "port", "image", "created", "settings"}, r
+assert set(r) == {"name", "state", "alias", "port", "image", "created",
+    "settings", "environment"}, r
 print(r["state"], r["alias"], r["port"], r["image"], r["created"][:4])
 ' "$name" <<<"$output")
 	[ "$got" = "created None None debian:bookworm-slim $(date -u +%Y)" ]
