@@ -6,7 +6,10 @@
 # spare, none lost), running, reached through its alias with its port
 # and its host key (OpenSSH with strict checking), holding what the old
 # one held (killed before the old one went) or what the new one was made
-# from (after); and the user's ~/.ssh/config is whole.
+# from (after); and the user's ~/.ssh/config is whole. The engine goes
+# on with what the killed redock asked of it: sync must settle whatever
+# the engine lists, even a spare it has not finished making, but cannot
+# see a create that the engine does not list yet (engine_caught_up()).
 #
 # Another run may use the same engine at the same time, and a container's
 # engine name is its alias: every TAG here starts with "hf", and no other
@@ -99,15 +102,17 @@ kill_anywhere() {
 	seen[$hf_where]=$((${seen[$hf_where]:-0} + 1))
 }
 
-# The engine finishes what the killed redock asked of it, and lists a
-# container it makes only part of the way through: a create of the spare
-# $ALIAS.new cut short by the kill may still be under way where neither
-# the list nor inspect shows it, and sync (any client) can settle only
-# what the engine lists. So the spare's name is taken here by a
-# container of the test's (a create of it under way then fails), or,
-# when the name is taken, its holder waited for until the engine lists
-# it (or the name is free again). hf_probe is the container that holds
-# the name, removed once the run is checked.
+# The engine finishes a create whose client it lost, and lists the
+# container only part of the way through (docker 20.10 reserves the name
+# first, lists it once its configuration is written, and can inspect or
+# remove it only at the end): the spare $ALIAS.new that the killed redock
+# asked for may appear after sync has listed the containers, and no
+# client can settle what the engine does not show it. So before sync,
+# the spare's name is taken here by a container of the test's (a create
+# of it still on its way then fails), or, while another holds the name,
+# that one waited for until the engine lists it (or the name is free
+# again). hf_probe is the container that holds the name, removed once
+# the run is checked.
 engine_caught_up() {
 	local end=$((SECONDS + 30))
 
