@@ -366,10 +366,10 @@ in_parallel() {
 	run --separate-stderr redock list --json
 	[ "$status" -eq 0 ]
 	json=$output
-	# Valid JSON: an array of objects with exactly the seven keys.
+	# Valid JSON: an array of objects with exactly the eight keys.
 	[ "$(jq -r 'type' <<<"$json")" = array ]
 	[ "$(jq -r --arg n "$USER:aweb" '.[] | select(.name == $n) | keys | join(",")' \
-	    <<<"$json")" = alias,created,image,name,port,settings,state ]
+	    <<<"$json")" = alias,created,environment,image,name,port,settings,state ]
 	[ "$(jq -c --arg n "$USER:aweb" '.[] | select(.name == $n) | .settings' \
 	    <<<"$json")" = '{"hostname":null,"user":null,"mounts":[],"forward_agent":false}' ]
 	[ "$(jq -r --arg n "$USER:aweb" '[.[] | select(.name == $n)] | length' \
