@@ -366,9 +366,12 @@ EOF
 }
 
 # Runs redock with the arguments in a tmux pane (a terminal), then
-# prints "rc=STATUS" there.
+# prints "rc=STATUS" there. Each call has a tmux server of its own: one
+# just killed may still be going away when the next starts on its
+# socket ("server exited unexpectedly").
 in_pane() {
 	pane_setup
+	SOCK+="-$((++in_pane_calls))"
 	tmux -L "$SOCK" -f /dev/null new-session -d -s redock -x 120 -y 24 \
 	    env -i "HOME=$HOME" "REDOCK_HOME=$REDOCK_HOME" "USER=$USER" \
 	    "PATH=$PATH" "TERM=screen" "REDOCK_SSH_SHARING=no" \
