@@ -82,7 +82,8 @@ struct have {
 /* A container an interrupted start left, held until it is removed. */
 struct orphan {
 	char	*id;
-	char	*name;
+	char	*name;		/* its NAME */
+	char	*shown;		/* the NAME made printable */
 	int	 hold;
 };
 
@@ -257,7 +258,8 @@ container_skipped(struct sync *s, const struct engine_container *c,
 	if ((hold = orphan_hold(s->home, c, alias)) != -1) {
 		o = &s->orphans[s->no++];
 		o->id = xstrdup(c->id);
-		o->name = xvis(machine_name(c));
+		o->name = xstrdup(machine_name(c));
+		o->shown = xvis(o->name);
 		o->hold = hold;
 		return 1;	/* and its alias goes */
 	}
@@ -433,7 +435,7 @@ sync_dry(struct sync *s)
 		for (i = 0; i < s->no; i++)
 			fprintf(stderr, "would remove '%s': an interrupted "
 			    "start left it never started\n",
-			    s->orphans[i].name);
+			    s->orphans[i].shown);
 	}
 	status = 0;
 out:
@@ -474,16 +476,16 @@ sync_write(struct sync *s)
 		printf("%s\n", s->ch[i].line);
 	status = 0;
 	for (i = 0; i < s->no; i++) {
-		if (engine_container_remove(s->e, s->orphans[i].id, 1,
-		    &err) == -1 && !ERROR_NOTFOUND(&err)) {
+		if (machine_remove_listed(s->e, s->orphans[i].name,
+		    s->orphans[i].id, &err) == -1) {
 			xasprintf(&what, "cannot remove '%s', left by an "
-			    "interrupted start", s->orphans[i].name);
+			    "interrupted start", s->orphans[i].shown);
 			cmd_error(what, &err);
 			free(what);
 			status = 1;
 		} else if (s->rd->verbosity >= 0)
 			printf("removed '%s': an interrupted start left it "
-			    "never started\n", s->orphans[i].name);
+			    "never started\n", s->orphans[i].shown);
 	}
 out:
 	free(sc);
@@ -498,6 +500,7 @@ sync_release(struct sync *s)
 	for (i = 0; i < s->no; i++) {
 		free(s->orphans[i].id);
 		free(s->orphans[i].name);
+		free(s->orphans[i].shown);
 		close(s->orphans[i].hold);
 	}
 	free(s->orphans);

@@ -70,6 +70,9 @@ static int	start_join(const struct machine_start_context *,
 static int	start_owner_wait(const struct machine_start_context *,
 		    const struct machine_start *, struct engine_container *,
 		    struct error *);
+static int	start_up(const struct machine_start_context *,
+		    struct machine_start *, int *, struct error *);
+static int	start_vanished(const struct machine_start *);
 static int	start_boot(const struct machine_start_context *,
 		    struct machine_start *, int *, struct error *);
 static int	start_answer(const struct machine_start_context *,
@@ -469,8 +472,7 @@ machine_start(const struct machine_start_context *ctx,
 	int	ret, port = 0, gone = 0;
 
 	error_clear(&ms->cleanup);
-	if ((ret = start_make(ctx, ms, err)) == 0 &&
-	    (ret = start_boot(ctx, ms, &port, err)) == 0 &&
+	if ((ret = start_up(ctx, ms, &port, err)) == 0 &&
 	    (ret = start_answer(ctx, ms, port, err)) == 0 &&
 	    (ret = start_replace(ms, err)) == 0)
 		ret = start_reach(ctx, ms, port, err);
@@ -721,6 +723,63 @@ start_owner_wait(const struct machine_start_context *ctx,
 		nanosleep(&pause, NULL);
 	}
 	return -1;
+}
+
+/*
+ * The container made or found, booted, and *portp its sshd's port. A
+ * kill cut short by a signal leaves the engine removing a container
+ * that it still lists as it was, so prepare took it for the NAME's and
+ * booting it failed: then one is made as though it had been gone,
+ * under the same alias (its host key is the one held).
+ */
+static int
+start_up(const struct machine_start_context *ctx, struct machine_start *ms,
+    int *portp, struct error *err)
+{
+	char	alias[ALIAS_MAX];
+
+	if (start_make(ctx, ms, err) == -1)
+		return -1;
+	if (start_boot(ctx, ms, portp, err) == 0)
+		return 0;
+	if (!start_vanished(ms))
+		return -1;
+	strlcpy(alias, ms->alias, sizeof alias);
+	free(ms->stale);
+	ms->stale = ms->id;
+	ms->id = NULL;
+	ms->running = ms->paused = ms->joined = 0;
+	if (start_image(ctx, ms, err) == -1)
+		return -1;
+	if (strcmp(alias, ms->alias) != 0) {
+		error_set(err, ERROR_INPUT, 0, "its container was removed "
+		    "while it started, and one made now would have the alias "
+		    "'%s', not '%s': start it again", ms->alias, alias);
+		return -1;
+	}
+	if (start_make(ctx, ms, err) == -1)
+		return -1;
+	return start_boot(ctx, ms, portp, err);
+}
+
+/*
+ * Whether the container that ms found, and did not make, is gone or
+ * being removed: asked after booting it failed.
+ */
+static int
+start_vanished(const struct machine_start *ms)
+{
+	struct engine_container	 c;
+	struct error		 err;
+	int			 going;
+
+	if (ms->id == NULL || ms->created || ms->old != NULL)
+		return 0;
+	if (engine_container_inspect(ms->e, ms->id, &c, &err) == -1)
+		return ERROR_NOTFOUND(&err);
+	going = machine_going(&c);
+	engine_container_release(&c);
+	return going;
 }
 
 /* Keys in, the container started, and *portp its sshd's port. */

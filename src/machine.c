@@ -598,25 +598,27 @@ settle_refresh(struct engine *e, struct engine_container *cs, size_t *np,
 	return 0;
 }
 
-/*
- * Removes the container id, and waits while another removal has it
- * (409): one that a reset or restore cut short began, which looks
- * "running" until its kill ends.
- */
-static int
-settle_remove(struct engine *e, const char *id, struct error *err)
+int
+machine_remove_listed(struct engine *e, const char *name, const char *id,
+    struct error *err)
 {
 	struct timespec	pause = { 0, GONE_PAUSE_MS * 1000000L };
-	int		tries;
+	int		tries, listed;
 
 	for (tries = 0; tries < GONE_TRIES; tries++) {
-		if (engine_container_remove(e, id, 1, err) == 0 ||
-		    ERROR_NOTFOUND(err))
+		if (engine_container_remove(e, id, 1, err) == 0)
 			return 0;
-		if (!ERROR_CONFLICT(err))
+		if (ERROR_NOTFOUND(err)) {
+			if (settle_listed(e, name, id, &listed, err) == -1)
+				return -1;
+			if (!listed)
+				return 0;
+		} else if (!ERROR_CONFLICT(err))
 			return -1;
 		nanosleep(&pause, NULL);
 	}
+	error_set(err, ERROR_HTTP, 409, "the engine is still making or "
+	    "removing it: try again in a moment");
 	return -1;
 }
 
@@ -658,7 +660,8 @@ settle_spare(struct engine *e, struct engine_container *cs, size_t *np,
 	size_t			 k;
 
 	if (machine_going(c) || settle_other(cs, *np, c, 0) != NULL) {
-		if (settle_remove(e, c->id, err) == -1) {
+		if (machine_remove_listed(e, machine_name(c), c->id,
+		    err) == -1) {
 			(*ip)++;
 			return -1;
 		}

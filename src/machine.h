@@ -218,6 +218,16 @@ int	machine_save(struct engine *, const struct engine_container *c,
 int	machine_wait_gone(struct engine *, const char *id, struct error *err);
 
 /*
+ * Removes the container id of NAME name (forced), waiting while the
+ * engine is at work on it: another removal under way (409: one that a
+ * command cut short began, which looks "running" until its kill ends),
+ * or a create it still lists but cannot yet find (404; a killed start's,
+ * which it finishes). Returns 0 when it is gone, -1 with *err.
+ */
+int	machine_remove_listed(struct engine *, const char *name,
+	    const char *id, struct error *err);
+
+/*
  * Removes the images of NAME name (labelled with it) that have no name
  * left, those that later commits replaced, unless a container uses one
  * (the engine refuses then: it stays). Never an image with a name: one

@@ -292,6 +292,30 @@ where() {
 	assert_whole
 }
 
+@test "a container the engine is removing as start begins: start makes it again, its key pinned as before" {
+	redock start --no-shell qv
+	pin=$(grep '^qv-container ' "$REDOCK_HOME/known_hosts")
+
+	# The engine lists a container it is removing as it was until the
+	# removal is well under way: start takes it for the NAME's, and its
+	# boot fails (a key upload into a file system being removed, a
+	# start of a container being removed). Before the fix every one of
+	# thirty such starts failed.
+	for i in $(seq 10); do
+		docker rm -f qv-container >/dev/null 2>&1 &
+		sleep "0.0$((RANDOM % 6))"
+		w="docker rm -f"
+		must start --no-shell qv
+		wait
+		redock start --no-shell qv >/dev/null
+		[ "$(grep '^qv-container ' "$REDOCK_HOME/known_hosts")" = "$pin" ]
+		run ssh_to qv-container true
+		[ "$status" -eq 0 ]
+		assert_consistent
+		assert_whole
+	done
+}
+
 @test "a committed image deleted behind redock's back: start goes back to the base, delete says so" {
 	redock start --no-shell qi
 	ssh_to qi-container 'echo kept >/kept'
