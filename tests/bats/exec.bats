@@ -331,23 +331,13 @@ signal_ends() {
 # one as a mapped user (--user), made on this host for the test.
 @test "exec --user: SIGTERM reaches the remote command of a mapped user" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root, to make a user of this host"
-	local hu=${REDOCK_TEST_RUN}e dir status=0 i pid left=unset
+	local HU=${REDOCK_TEST_RUN}e HU_DIR HU_HOME status=0 i pid left=unset
 
-	dir=$(mktemp -d /tmp/redock-exec.XXXXXX)
-	chmod 0755 "$dir"
-	useradd -m -d "$dir/home" -s /bin/sh \
-	    -G "$(stat -c %G /var/run/docker.sock)" "$hu"
-	as_hu() {
-		runuser -u "$hu" -- env -i PATH=/usr/local/bin:/usr/bin:/bin \
-		    HOME="$dir/home" REDOCK_HOME="$dir/home/.redock" \
-		    USER="$hu" REDOCK_SSH_SHARING=no \
-		    ${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} \
-		    ${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} "$@"
-	}
-	as_hu "$REDOCK" -q start --no-shell --user esiguser || status=$?
+	user_make exec
+	as_user "$REDOCK" -q start --no-shell --user esiguser || status=$?
 	if [ "$status" -eq 0 ]; then
-		[ "$(as_hu "$REDOCK" exec esiguser id -un)" = "$hu" ]
-		as_hu "$REDOCK" exec esiguser sh -c 'sleep 307; echo x' &
+		[ "$(as_user "$REDOCK" exec esiguser id -un)" = "$HU" ]
+		as_user "$REDOCK" exec esiguser sh -c 'sleep 307; echo x' &
 		pid=$!
 		for i in $(seq 100); do
 			docker exec esiguser-container pgrep -f 'sleep 307' \
@@ -355,14 +345,13 @@ signal_ends() {
 			sleep 0.1
 		done
 		# redock itself, not runuser.
-		kill -TERM "$(pgrep -u "$hu" -x redock)"
+		kill -TERM "$(pgrep -u "$HU" -x redock)"
 		wait "$pid" || status=$?
 		left=$(docker exec esiguser-container pgrep -f 'sleep 307' ||
 		    true)
-		as_hu "$REDOCK" kill esiguser >/dev/null || true
+		as_user "$REDOCK" kill esiguser >/dev/null || true
 	fi
-	userdel "$hu" >/dev/null 2>&1 || true
-	rm -rf "$dir"
+	user_remove
 	echo "status $status, left: ${left-}"
 	[ "$status" -eq 143 ]
 	[ -z "$left" ]

@@ -354,6 +354,23 @@ file_env() {
 	export REDOCK_SSH_SHARING=no
 }
 
+# Makes the host user HU, in the group of the engine's socket, with its
+# home HU_HOME in a new directory HU_DIR that the user can reach (bats's
+# own are root's, 0700), named after $1. user_remove undoes it.
+user_make() {
+	HU_DIR=$(mktemp -d "/tmp/redock-$1.XXXXXX")
+	chmod 0755 "$HU_DIR"
+	HU_HOME=$HU_DIR/home
+	useradd -m -d "$HU_HOME" -s /bin/bash \
+	    -G "$(stat -c %G /var/run/docker.sock)" "$HU"
+}
+
+user_remove() {
+	[ -n "${HU_DIR:-}" ] || return 0
+	userdel "$HU" >/dev/null 2>&1 || true
+	rm -rf "$HU_DIR"
+}
+
 # For a file that runs redock as a host user of its own (HU, whose home
 # is HU_HOME): runs the rest as HU, in its HOME, with the environment a
 # login would give it and redock's variables.

@@ -62,20 +62,13 @@ EOF
 	    status=$?
 	echo "$status" >"$BATS_FILE_TMPDIR/start.status"
 	[ "$(id -u)" -eq 0 ] || return 0
-	HU_DIR=$(mktemp -d /tmp/redock-project.XXXXXX)
-	chmod 0755 "$HU_DIR"
-	HU_HOME=$HU_DIR/home
-	useradd -m -d "$HU_HOME" -s /bin/bash \
-	    -G "$(stat -c %G /var/run/docker.sock)" "$HU"
+	user_make project
 }
 
 teardown_file() {
 	file_env
 	redock_cleanup
-	if [ -n "${HU_DIR:-}" ]; then
-		userdel "$HU" >/dev/null 2>&1 || true
-		rm -rf "$HU_DIR"
-	fi
+	user_remove
 	file_unlock
 }
 

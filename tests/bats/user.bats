@@ -22,12 +22,7 @@ setup_file() {
 	docker version >/dev/null 2>&1 || return 0
 	docker image inspect redock:base >/dev/null 2>&1 ||
 	    "$REDOCK" -q base >/dev/null
-	# A directory the user can reach: bats's own are root's, 0700.
-	HU_DIR=$(mktemp -d /tmp/redock-user.XXXXXX)
-	chmod 0755 "$HU_DIR"
-	HU_HOME=$HU_DIR/home
-	useradd -m -d "$HU_HOME" -s /bin/bash \
-	    -G "$(stat -c %G /var/run/docker.sock)" "$HU"
+	user_make user
 	as_user mkdir -p proj out
 	as_user sh -c 'echo hello >proj/in'
 	as_user "$REDOCK" -q start --no-shell --user --mount proj \
@@ -36,10 +31,7 @@ setup_file() {
 
 teardown_file() {
 	redock_cleanup
-	if [ -n "${HU_DIR:-}" ]; then
-		userdel "$HU" >/dev/null 2>&1 || true
-		rm -rf "$HU_DIR"
-	fi
+	user_remove
 	file_unlock
 }
 
