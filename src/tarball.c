@@ -98,6 +98,8 @@ static int	 path_clean(const char *, char **);
 static int	 path_through(const struct pathset *, const char *, char **);
 static ssize_t	 read_some(struct tarball_stream *, void *, size_t,
 		    struct error *);
+static la_ssize_t put_write(struct archive *, void *, const void *,
+		    size_t);
 static int	 write_all(struct tarball_stream *, const void *, size_t,
 		    struct error *);
 static int	 src_fill(struct src *, struct error *);
@@ -1139,7 +1141,25 @@ put_error(struct archive *a, const char *what, struct error *err)
 	free(shown);
 }
 
-/* One entry: checked, owned by o, written to w with its data. */
+/*
+ * libarchive's writer: all of buf to st->out. Not archive_write_open_fd(),
+ * which refuses an entry whose device and inode are out's: the tar
+ * reader numbers entries 1, 2, ... on device 1, which is also where
+ * memfd_create() makes files, numbered from 1 after a boot.
+ */
+static la_ssize_t
+put_write(struct archive *w, void *arg, const void *buf, size_t len)
+{
+	struct tarball_stream	*st = arg;
+	struct error		 err;
+
+	if (write_all(st, buf, len, &err) == -1) {
+		archive_set_error(w, st->outfailed, "write");
+		return -1;
+	}
+	return (la_ssize_t)len;
+}
+
 /* A write to out failed, in libarchive's hands. */
 static int
 put_write_error(struct archive *w, struct tarball_stream *st,
@@ -1215,7 +1235,9 @@ tarball_put(struct tarball_stream *st, const struct tarball_owner *o,
 	}
 	if (archive_write_set_format_pax_restricted(w) != ARCHIVE_OK ||
 	    archive_write_set_options(w, "hdrcharset=BINARY") != ARCHIVE_OK ||
-	    archive_write_open_fd(w, st->out) != ARCHIVE_OK) {
+	    archive_write_set_bytes_in_last_block(w, 1) != ARCHIVE_OK ||
+	    archive_write_open2(w, st, NULL, put_write, NULL, NULL) !=
+	    ARCHIVE_OK) {
 		put_error(w, "libarchive", err);
 		goto out;
 	}
