@@ -140,7 +140,14 @@ teardown() {
 	SSH_AUTH_SOCK=$F/dead.sock run --separate-stderr redock exec "${T}a" \
 	    sh -c 'ssh-add -l; echo "rc=$?"'
 	[ "$status" -eq 0 ]
-	# 1: the agent's channel refused ("communication with agent failed").
-	[ "$output" = rc=1 ]
-	[[ $stderr == *"agent"* ]]
+	# 1: the agent's channel refused ("communication with agent
+	# failed"); or, when sshd has closed the connection on that refusal
+	# before ssh-add wrote to it, 141: ssh-add died of SIGPIPE (seen
+	# under load). Either way ssh-add reached sshd's agent socket and
+	# failed; 2 would be no agent at all.
+	case $output in
+	rc=1) [[ $stderr == *"communication with agent failed"* ]] ;;
+	rc=141) ;;
+	*) echo "ssh-add: $output, $stderr" >&2; false ;;
+	esac
 }
