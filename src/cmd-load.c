@@ -45,17 +45,9 @@ struct load_job {
 	struct error	 err;
 };
 
-/* The progress line: on a terminal, not with -q. */
-struct load_show {
-	int			 on;
-	char			*what;		/* "loading 'FILE'" */
-	struct tarball_meter	 m;
-};
-
 static int	cmd_load_exec(const struct redock *, const struct args *);
 static void	*load_thread(void *);
-static void	load_progress(void *, unsigned long long);
-static int	load_stream(struct engine *, int, int, struct load_show *,
+static int	load_stream(struct engine *, int, int, struct cmd_meter *,
 		    const char *, struct load_job *);
 static void	load_drop(struct engine *, const char *);
 static int	load_as(const struct redock *, struct engine *, const char *,
@@ -94,29 +86,18 @@ load_thread(void *arg)
 	return NULL;
 }
 
-static void
-load_progress(void *arg, unsigned long long n)
-{
-	struct load_show	*sh = arg;
-	char			 buf[64];
-
-	if (sh->on && tarball_meter(&sh->m, n, 0, buf, sizeof buf))
-		fprintf(stderr, "\r\033[K%s: %s", sh->what, buf);
-}
-
 /*
  * The archive read from fd and loaded by the engine, without its names
  * when unname is set; *j says what it loaded. Returns 0, or 1 after one
  * line on stderr that starts with fail.
  */
 static int
-load_stream(struct engine *e, int fd, int unname, struct load_show *sh,
+load_stream(struct engine *e, int fd, int unname, struct cmd_meter *sh,
     const char *fail, struct load_job *j)
 {
 	struct tarball_stream	 st;
 	struct error		 err;
 	pthread_t		 t;
-	char			 buf[64];
 	int			 p[2], rv;
 
 	if (pipe2(p, O_CLOEXEC) == -1) {
@@ -135,14 +116,13 @@ load_stream(struct engine *e, int fd, int unname, struct load_show *sh,
 	memset(&st, 0, sizeof st);
 	st.in = fd;
 	st.out = p[1];
-	st.progress = load_progress;
+	st.progress = cmd_meter_progress;
 	st.arg = sh;
 	rv = tarball_load(&st, unname ? TARBALL_UNNAME : 0, &err);
 	/* Its end: the engine has all there is. */
 	close(p[1]);
 	pthread_join(t, NULL);
-	if (sh->on && tarball_meter(&sh->m, st.nread, 1, buf, sizeof buf))
-		fprintf(stderr, "\r\033[K%s: %s\n", sh->what, buf);
+	cmd_meter_end(sh, st.nread);
 	/*
 	 * The archive's fault comes first: the engine then refused what
 	 * tarball_load() damaged. A write that failed is the engine
@@ -248,7 +228,7 @@ static int
 cmd_load_exec(const struct redock *rd, const struct args *args)
 {
 	struct load_job		 j;
-	struct load_show	 sh;
+	struct cmd_meter	 sh;
 	struct name		 n;
 	struct stat		 sb;
 	struct engine		*e = NULL;

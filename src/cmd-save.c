@@ -41,16 +41,13 @@ struct save_job {
  * the start of an error's line, "cannot save 'NAME'".
  */
 struct save_show {
-	int			 on;
-	char			*what;
+	struct cmd_meter	 meter;
 	char			*fail;
-	struct tarball_meter	 m;
 };
 
 static int	cmd_save_exec(const struct redock *, const struct args *);
 static void	save_signal(int);
 static void	*save_thread(void *);
-static void	save_progress(void *, unsigned long long);
 static int	save_stream(struct engine *, const char *const *, size_t, int,
 		    int, struct save_show *, const char *);
 static char	*save_temp_name(const char *);
@@ -95,16 +92,6 @@ save_thread(void *arg)
 	return NULL;
 }
 
-static void
-save_progress(void *arg, unsigned long long n)
-{
-	struct save_show	*sh = arg;
-	char			 buf[64];
-
-	if (sh->on && tarball_meter(&sh->m, n, 0, buf, sizeof buf))
-		fprintf(stderr, "\r\033[K%s: %s", sh->what, buf);
-}
-
 /*
  * The engine's save of names streamed to fd, gzip-compressed when gzip
  * is set. Returns 0, or 1 after one line on stderr; where names the
@@ -118,7 +105,6 @@ save_stream(struct engine *e, const char *const *names, size_t n, int fd,
 	struct save_job		 j;
 	struct error		 err;
 	pthread_t		 t;
-	char			 buf[64];
 	int			 p[2], rv;
 
 	if (pipe2(p, O_CLOEXEC) == -1) {
@@ -139,14 +125,13 @@ save_stream(struct engine *e, const char *const *names, size_t n, int fd,
 	memset(&st, 0, sizeof st);
 	st.in = p[0];
 	st.out = fd;
-	st.progress = save_progress;
-	st.arg = sh;
+	st.progress = cmd_meter_progress;
+	st.arg = &sh->meter;
 	rv = tarball_save(&st, gzip, &err);
 	/* The engine's writes fail from here on (SIGPIPE is ignored). */
 	close(p[0]);
 	pthread_join(t, NULL);
-	if (sh->on && tarball_meter(&sh->m, st.nread, 1, buf, sizeof buf))
-		fprintf(stderr, "\r\033[K%s: %s\n", sh->what, buf);
+	cmd_meter_end(&sh->meter, st.nread);
 	if (rv == -1 && st.outfailed == EPIPE && fd == STDOUT_FILENO) {
 		/* Its reader went away: end as a pipe's writer does. */
 		signal(SIGPIPE, SIG_DFL);
@@ -310,9 +295,9 @@ cmd_save_exec(const struct redock *rd, const struct args *args)
 	if ((status = save_check(e, v, n)) != 0)
 		goto out;
 	list = save_list(v, n);
-	xasprintf(&sh.what, "saving %s", list);
+	xasprintf(&sh.meter.what, "saving %s", list);
 	xasprintf(&sh.fail, "cannot save %s", list);
-	sh.on = rd->verbosity >= 0 && isatty(STDERR_FILENO);
+	sh.meter.on = rd->verbosity >= 0 && isatty(STDERR_FILENO);
 	/* A write to a closed pipe fails, and says so, rather than kill. */
 	signal(SIGPIPE, SIG_IGN);
 	if (file == NULL) {
@@ -331,7 +316,7 @@ out:
 	free(names);
 	free(v);
 	free(list);
-	free(sh.what);
+	free(sh.meter.what);
 	free(sh.fail);
 	return status;
 }

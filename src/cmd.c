@@ -405,6 +405,25 @@ cmd_author(const char *user)
 	return s;
 }
 
+void
+cmd_meter_progress(void *arg, unsigned long long n)
+{
+	struct cmd_meter	*cm = arg;
+	char			 buf[64];
+
+	if (cm->on && tarball_meter(&cm->m, n, 0, buf, sizeof buf))
+		fprintf(stderr, "\r\033[K%s: %s", cm->what, buf);
+}
+
+void
+cmd_meter_end(struct cmd_meter *cm, unsigned long long n)
+{
+	char	buf[64];
+
+	if (cm->on && tarball_meter(&cm->m, n, 1, buf, sizeof buf))
+		fprintf(stderr, "\r\033[K%s: %s\n", cm->what, buf);
+}
+
 int
 cmd_frozen(const struct redock *rd, struct engine *e, const char *name,
     const char *verb)

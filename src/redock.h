@@ -11,6 +11,7 @@
 
 #include "env.h"
 #include "error.h"
+#include "tarball.h"
 
 /* Exit status of a wrong command line (redock.1, EXIT STATUS). */
 #define EXIT_USAGE 2
@@ -227,6 +228,21 @@ char	*cmd_author(const char *user);
  */
 void	cmd_settle(const struct redock *rd, struct engine *e,
 	    struct engine_container *cs, size_t *np);
+
+/*
+ * A stream's progress line on standard error (save, load), "WHAT: N
+ * MiB", drawn over itself when tarball_meter() says it is due; on
+ * when standard error is a terminal and -q is not given.
+ * cmd_meter_progress() is a tarball_stream's progress, its arg the
+ * cmd_meter; cmd_meter_end() draws the last line and ends it.
+ */
+struct cmd_meter {
+	int			 on;
+	char			*what;		/* "saving 'NAME'" */
+	struct tarball_meter	 m;
+};
+void	cmd_meter_progress(void *, unsigned long long n);
+void	cmd_meter_end(struct cmd_meter *, unsigned long long n);
 
 /*
  * Is the NAME name (as an image name) frozen? 0 when not; else 1 after
