@@ -20,6 +20,10 @@ struct env {
 	const char	*docker_host;		/* DOCKER_HOST */
 	const char	*docker_tls_verify;	/* DOCKER_TLS_VERIFY */
 	const char	*docker_cert_path;	/* DOCKER_CERT_PATH */
+	const char	*docker_tls;		/* DOCKER_TLS */
+	const char	*docker_context;	/* DOCKER_CONTEXT */
+	const char	*docker_config;		/* DOCKER_CONFIG */
+	const char	*jump;			/* REDOCK_JUMP */
 	const char	*ssh_auth_sock;		/* SSH_AUTH_SOCK, the agent */
 	char *const	*vars;			/* all of them, for the locale
 						   (LANG, LC_*) a session

@@ -656,6 +656,8 @@ int	machine_alias_drop(const struct env *env, const char *config,
 struct machine_start_context {
 	const struct env	*env;
 	const char		*host;		/* -H, or NULL */
+	const struct where	*where;		/* the engine (where.h): its
+						   jump, for the way to sshd */
 	const char		*home;		/* redock's home, for the keys */
 	const char		*config;	/* the SSH configuration */
 	struct machine_engine	*me;		/* the caller's engine */

@@ -18,10 +18,11 @@
 #endif
 
 /* A long option without a short form: a value that is no letter. */
-enum { OPT_VERSION = 1 };
+enum { OPT_VERSION = 1, OPT_CONTEXT };
 
 static const struct option longopts[] = {
 	{ "host",	required_argument,	NULL,	'H' },
+	{ "context",	required_argument,	NULL,	OPT_CONTEXT },
 	{ "verbose",	no_argument,		NULL,	'v' },
 	{ "quiet",	no_argument,		NULL,	'q' },
 	{ "help",	no_argument,		NULL,	'h' },
@@ -71,6 +72,10 @@ env_read(struct env *env)
 	env->docker_host = getenv("DOCKER_HOST");
 	env->docker_tls_verify = getenv("DOCKER_TLS_VERIFY");
 	env->docker_cert_path = getenv("DOCKER_CERT_PATH");
+	env->docker_tls = getenv("DOCKER_TLS");
+	env->docker_context = getenv("DOCKER_CONTEXT");
+	env->docker_config = getenv("DOCKER_CONFIG");
+	env->jump = getenv("REDOCK_JUMP");
 	env->ssh_auth_sock = getenv("SSH_AUTH_SOCK");
 	env->vars = environ;
 }
@@ -100,7 +105,9 @@ main(int argc, char **argv)
 {
 	struct redock		 rd;
 	const struct cmd_entry	*entry;
+	struct error		 err;
 	char			*shown;
+	int			 status;
 	int			 ch, quiet = 0, verbose = 0;
 	int			 help = 0, version = 0;
 
@@ -115,6 +122,14 @@ main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			rd.host = optarg;
+			break;
+		case OPT_CONTEXT:
+			if (*optarg == '\0') {
+				warnx("option '--context' needs a NAME: see "
+				    "'redock --help'");
+				return EXIT_USAGE;
+			}
+			rd.context = optarg;
 			break;
 		case 'v':
 			verbose++;
@@ -160,5 +175,14 @@ main(int argc, char **argv)
 		free(shown);
 		return EXIT_USAGE;
 	}
-	return finish(cmd_exec(entry, &rd, argc, argv));
+	if (where_resolve(&rd.where, rd.context, rd.host, &rd.env,
+	    &err) == -1) {
+		cmd_error(NULL, &err);
+		where_release(&rd.where);
+		return err.kind == ERROR_ADDRESS && (rd.host != NULL ||
+		    rd.context != NULL) ? EXIT_USAGE : 1;
+	}
+	status = finish(cmd_exec(entry, &rd, argc, argv));
+	where_release(&rd.where);
+	return status;
 }

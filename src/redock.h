@@ -12,6 +12,7 @@
 #include "env.h"
 #include "error.h"
 #include "tarball.h"
+#include "where.h"
 
 /* Exit status of a wrong command line (redock.1, EXIT STATUS). */
 #define EXIT_USAGE 2
@@ -22,6 +23,9 @@
  */
 struct redock {
 	const char	*host;		/* -H/--host URL, or NULL */
+	const char	*context;	/* --context NAME, or NULL */
+	struct where	 where;		/* the engine those and env chose
+					   (where.h), resolved by main() */
 	int		 verbosity;	/* -1 with -q, 0, or the number of -v */
 	struct env	 env;
 };

@@ -606,6 +606,7 @@ start_names(const struct redock *rd, const struct start_request *req,
 		goto out;
 	s.ctx.env = &s.rd.env;
 	s.ctx.host = s.rd.host;
+	s.ctx.where = &s.rd.where;
 	s.ctx.home = s.home;
 	s.ctx.config = s.config;
 	s.ctx.me = &s.me;

@@ -1,0 +1,69 @@
+/*
+ * jump: the one module that runs the user's OpenSSH client, ssh(1)
+ * from PATH, so that the user's own configuration, keys, agent and
+ * known hosts decide how an engine's host is reached, as they do for
+ * the docker CLI and for the ProxyJump of an alias. It is run for a
+ * remote engine alone (where.h):
+ *
+ *	ssh -T [-F CONFIG] [-l USER] [-p PORT] -- HOST docker system dial-stdio
+ *		the engine's API at ssh://[USER@]HOST[:PORT], one HTTP
+ *		connection over ssh's standard input and output
+ *	ssh -W 127.0.0.1:PORT [-F CONFIG] [-l USER] [-p PORT] -- HOST
+ *		a container's sshd, published on the engine host's
+ *		127.0.0.1, reached through that host as OpenSSH's
+ *		ProxyJump does
+ *
+ * ssh's standard input and output are one end of a socket pair, the
+ * other end is the caller's; its standard error goes to a pipe, so
+ * that a failure can be told in ssh's own words. ssh runs in a process
+ * group of its own (as the docker CLI does), so that a ^C at the
+ * terminal reaches redock, which finishes its work through the
+ * connection, and not ssh. Every descriptor is close-on-exec. It may be
+ * run from any thread.
+ */
+#ifndef JUMP_H
+#define JUMP_H
+
+#include <sys/types.h>
+
+#include "error.h"
+
+struct where;
+
+struct jump_proc {
+	pid_t	 pid;		/* ssh's, or -1 */
+	int	 fd;		/* the caller's end: read and write */
+	int	 errfd;		/* ssh's standard error, non-blocking */
+};
+
+/*
+ * Starts ssh for the API of w's ssh:// engine. -1 with *err
+ * (ERROR_CONNECT, naming w->host) when ssh cannot be started at all.
+ */
+int	jump_dial_stdio(const struct where *w, struct jump_proc *p,
+	    struct error *err);
+
+/*
+ * Starts ssh -W to 127.0.0.1:port on w's engine host (w->jump must be
+ * set). -1 with *err (ERROR_CONNECT) when ssh cannot be started.
+ */
+int	jump_forward(const struct where *w, int port, struct jump_proc *p,
+	    struct error *err);
+
+/*
+ * Ends p: closes the caller's end (unless it is -1 already: a library
+ * closed it), lets ssh end (SIGTERM to its group after 2 s), reaps it,
+ * and leaves in why (may be NULL) the last line ssh wrote on its
+ * standard error, escaped for the terminal, or "" when none.
+ * Returns ssh's exit status, 128+N for a signal N. Accepts a p that
+ * never started (pid -1).
+ */
+int	jump_end(struct jump_proc *p, char *why, size_t size);
+
+/*
+ * The last line ssh has written on its standard error so far, as
+ * jump_end() gives it, without ending p.
+ */
+void	jump_why(struct jump_proc *p, char *why, size_t size);
+
+#endif /* JUMP_H */
