@@ -11,10 +11,13 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <sha2.h>
 
 #include "alias.h"
 #include "env.h"
@@ -36,6 +39,8 @@ static int	 path_valid(const char *, const char *, struct error *);
 static char	*path_quoted(const char *);
 static int	 runtime_usable(const char *);
 static int	 user_valid(const char *, const char *, struct error *);
+static int	 jump_valid(const char *, const char *, struct error *);
+static char	*jump_control_name(const struct alias *);
 static char	*word_encode(const char *);
 static char	*word_decode(const char *, size_t);
 static int	 engine_line(const char *, const char *, char **,
@@ -173,11 +178,74 @@ user_valid(const char *user, const char *alias, struct error *err)
 	return -1;
 }
 
+/*
+ * A jump that ProxyJump reads as the one [USER@]HOST[:PORT] it is: one
+ * word (no blank, quote or '#'), no '%' or '$' (tokens are expanded in
+ * it), no ',' (a list of hops), not an option to the ssh that OpenSSH
+ * runs for it, not "none". Nothing else is asked of it here: where.c
+ * has split it already.
+ */
+static int
+jump_valid(const char *jump, const char *alias, struct error *err)
+{
+	char	*shown;
+	size_t	 i;
+
+	for (i = 0; jump[i] != '\0'; i++) {
+		if ((jump[i] >= 'a' && jump[i] <= 'z') ||
+		    (jump[i] >= 'A' && jump[i] <= 'Z') ||
+		    (jump[i] >= '0' && jump[i] <= '9') ||
+		    strchr("._@:[]", jump[i]) != NULL ||
+		    (jump[i] == '-' && i > 0))
+			continue;
+		break;
+	}
+	if (i > 0 && jump[i] == '\0' && strcmp(jump, "none") != 0)
+		return 0;
+	shown = xvis(jump);
+	error_set(err, ERROR_INPUT, 0, "the jump host '%s' of alias '%s' is "
+	    "not [USER@]HOST[:PORT] of letters, digits and '.', '_', '-', "
+	    "'@', ':', '[', ']', not starting with '-'", shown, alias);
+	free(shown);
+	return -1;
+}
+
+/*
+ * The name of a's control socket through a jump, in place of %C: 40 hex
+ * digits (as long as %C) of a SHA-256 of the alias, port, user and
+ * jump, each with its NUL. OpenSSH before 9.6 hashes %l%h%p%r into %C,
+ * without the jump, so two engines' containers on the same port of
+ * their hosts' 127.0.0.1 would share one master, and "ssh ALIAS" could
+ * land in the other one without a look at its host key.
+ */
+static char *
+jump_control_name(const struct alias *a)
+{
+	SHA2_CTX	 ctx;
+	char		 hex[SHA256_DIGEST_STRING_LENGTH], port[16];
+	const char	*parts[4];
+	size_t		 i;
+
+	snprintf(port, sizeof port, "%d", a->port);
+	parts[0] = a->alias;
+	parts[1] = port;
+	parts[2] = a->user != NULL ? a->user : "root";
+	parts[3] = a->jump;
+	SHA256Init(&ctx);
+	for (i = 0; i < sizeof parts / sizeof parts[0]; i++)
+		SHA256Update(&ctx, (const uint8_t *)parts[i],
+		    strlen(parts[i]) + 1);
+	SHA256End(&ctx, hex);
+	hex[40] = '\0';
+	return xstrdup(hex);
+}
+
 int
 alias_fragment(const struct alias *a, char **textp, struct error *err)
 {
 	char	*identity = NULL, *known_hosts = NULL, *control_dir = NULL;
-	char	*control = NULL, *engine = NULL;
+	char	*control = NULL, *engine = NULL, *jump = NULL;
+	char	*name = NULL;
 	int	 ret = -1;
 
 	*textp = NULL;
@@ -200,16 +268,21 @@ alias_fragment(const struct alias *a, char **textp, struct error *err)
 		goto out;
 	if (a->user != NULL && user_valid(a->user, a->alias, err) == -1)
 		goto out;
+	if (a->jump != NULL && jump_valid(a->jump, a->alias, err) == -1)
+		goto out;
 
+	if (a->jump != NULL)
+		xasprintf(&jump, "\tProxyJump %s\n", a->jump);
 	identity = path_quoted(a->identity);
 	known_hosts = path_quoted(a->known_hosts);
 	if (a->control_dir != NULL) {
 		control_dir = path_quoted(a->control_dir);
+		name = a->jump != NULL ? jump_control_name(a) : xstrdup("%C");
 		xasprintf(&control,
 		    "\tControlMaster auto\n"
-		    "\tControlPath \"%s/%%C\"\n"
+		    "\tControlPath \"%s/%s\"\n"
 		    "\tControlPersist %s\n",
-		    control_dir, ALIAS_CONTROL_PERSIST);
+		    control_dir, name, ALIAS_CONTROL_PERSIST);
 	} else
 		control = xstrdup(
 		    "\tControlMaster no\n"
@@ -220,6 +293,7 @@ alias_fragment(const struct alias *a, char **textp, struct error *err)
 	    "%s"
 	    "Host %s\n"
 	    "\tHostName 127.0.0.1\n"
+	    "%s"
 	    "\tPort %d\n"
 	    "\tUser %s\n"
 	    "\tIdentityFile \"%s\"\n"
@@ -229,7 +303,8 @@ alias_fragment(const struct alias *a, char **textp, struct error *err)
 	    "\tStrictHostKeyChecking yes\n"
 	    "%s"
 	    "%s",
-	    a->alias, engine != NULL ? engine : "", a->alias, a->port,
+	    a->alias, engine != NULL ? engine : "", a->alias,
+	    jump != NULL ? jump : "", a->port,
 	    a->user != NULL ? a->user : "root", identity, a->alias,
 	    known_hosts, control,
 	    a->forward_agent ? "\tForwardAgent yes\n" : "");
@@ -237,6 +312,8 @@ alias_fragment(const struct alias *a, char **textp, struct error *err)
 
 out:
 	free(engine);
+	free(jump);
+	free(name);
 	free(identity);
 	free(known_hosts);
 	free(control_dir);

@@ -39,7 +39,10 @@ struct sshconf_options;
  * client's private key), known_hosts (redock's pinned host keys) and
  * control_dir are absolute paths. control_dir NULL turns connection
  * sharing off. engine_id and engine_url name the engine whose container
- * the alias reaches; engine_id NULL: none is recorded.
+ * the alias reaches; engine_id NULL: none is recorded. jump is the way
+ * to that engine's host, whose 127.0.0.1 the container's sshd is
+ * published on: [USER@]HOST[:PORT] (HOST may be "[v6]"), or NULL for an
+ * engine on this host.
  */
 struct alias {
 	const char	*alias;
@@ -51,6 +54,7 @@ struct alias {
 	const char	*engine_url;
 	const char	*user;		/* the login user; NULL: root */
 	int		 forward_agent;	/* ForwardAgent yes */
+	const char	*jump;		/* ProxyJump; NULL: none */
 };
 
 /*
@@ -67,13 +71,20 @@ int	alias_valid(const char *alias, struct error *err);
  * pinned key is found whatever the port), UserKnownHostsFile,
  * StrictHostKeyChecking yes, and either ControlMaster auto, ControlPath
  * "CONTROL_DIR/%C" and ControlPersist, or ControlMaster no and
- * ControlPath none.
+ * ControlPath none; with a jump, ProxyJump JUMP after HostName, and a
+ * ControlPath of a name of redock's (alias.c says why) in place of %C.
+ * The host key stays pinned per alias: two engines' containers on the
+ * same [127.0.0.1]:PORT of their hosts never share an entry.
  *
  * Paths are written in double quotes with each '%' doubled, since OpenSSH
  * expands % tokens in these options. Nothing given can add a line or an
  * option: a path that is relative or holds a control character, '"',
  * '\' or "${" (which OpenSSH would expand, with no way to escape it) is
- * refused, as are an alias or a port outside their grammar.
+ * refused, as are an alias or a port outside their grammar. A jump is
+ * written as it is, so it must be one word that OpenSSH reads as one
+ * [USER@]HOST[:PORT] and expands nothing in (ProxyJump takes % tokens):
+ * letters, digits and "._-@:[]" alone, not starting with '-', and not
+ * "none" (which turns ProxyJump off); anything else is refused.
  *
  * The engine's line, "# redock: engine ID via URL": ID is what tells
  * that engine from any other, URL the address redock reached it at, for

@@ -43,19 +43,27 @@ const struct cmd_entry cmd_down_entry = {
 };
 
 /*
- * Is the environment env's network, if there is one, that of the
- * project in dir? Returns 0, or 1 after one line on stderr.
+ * Is the environment env's network (machine_env_name(), allocated into
+ * *namep), if there is one, that of the project in dir? Returns 0, or 1
+ * after one line on stderr.
  */
 static int
-cmd_down_whose(struct engine *e, const char *env, const char *dir)
+cmd_down_whose(struct engine *e, const char *env, const char *dir,
+    char **namep)
 {
 	struct engine_network	 nw;
 	struct error		 err;
 	const char		*label, *project;
-	char			*name, *shown = NULL;
+	char			*name, *shown = NULL, *what;
 	int			 status = 1;
 
-	xasprintf(&name, "%s%s", MACHINE_ENV_PREFIX, env);
+	if (machine_env_name(e, env, dir, namep, &err) == -1) {
+		xasprintf(&what, "cannot take down the environment '%s'", env);
+		cmd_error(what, &err);
+		free(what);
+		return 1;
+	}
+	name = *namep;
 	memset(&nw, 0, sizeof nw);
 	if (engine_network_inspect(e, name, &nw, &err) == -1) {
 		if (ERROR_NOTFOUND(&err))
@@ -79,7 +87,6 @@ cmd_down_whose(struct engine *e, const char *env, const char *dir)
 out:
 	engine_network_release(&nw);
 	free(shown);
-	free(name);
 	return status;
 }
 
@@ -125,6 +132,7 @@ cmd_down_exec(const struct redock *rd, const struct args *args)
 	struct name		*names = NULL;
 	struct error		 err;
 	char			*env = NULL, **argv = NULL, *what;
+	char			*network = NULL;
 	int			 i, n = 0, removed, status;
 
 	memset(&m, 0, sizeof m);
@@ -138,24 +146,23 @@ cmd_down_exec(const struct redock *rd, const struct args *args)
 	named.argc = n;
 	named.argv = argv;
 	if ((status = cmd_machines(rd, &named, "take down", 1, &m)) != 0 ||
-	    (status = cmd_down_whose(m.e, env, p.dir)) != 0)
+	    (status = cmd_down_whose(m.e, env, p.dir, &network)) != 0)
 		goto out;
 	for (i = 0; i < m.n; i++) {
 		if (!m.repeated[i] && cmd_down_one(rd, &m, m.names[i].image,
 		    env) != 0)
 			status = 1;
 	}
-	if (machine_env_remove(m.e, env, &removed, &err) == -1) {
-		xasprintf(&what, "cannot remove the network '%s%s'",
-		    MACHINE_ENV_PREFIX, env);
+	if (machine_env_remove(m.e, network, &removed, &err) == -1) {
+		xasprintf(&what, "cannot remove the network '%s'", network);
 		cmd_error(what, &err);
 		free(what);
 		status = 1;
 	} else if (removed && rd->verbosity >= 0)
-		printf("removed the network '%s%s'\n", MACHINE_ENV_PREFIX,
-		    env);
+		printf("removed the network '%s'\n", network);
 out:
 	cmd_machines_release(&m);
+	free(network);
 	project_release(&p);
 	free(argv);
 	free(names);

@@ -225,8 +225,8 @@ print_json(const struct row *rows, size_t n)
 
 /*
  * Each column as wide as its widest field: names and images have no
- * useful bound (Podman's "docker.io/library/..."). Labels are anybody's
- * text: nothing reaches the terminal raw.
+ * useful bound (a registry's host and port before an image's name).
+ * Labels are anybody's text: nothing reaches the terminal raw.
  */
 static void
 print_table(const struct row *rows, size_t n)

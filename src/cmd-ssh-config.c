@@ -49,8 +49,8 @@ cmd_ssh_config_exec(const struct redock *rd, const struct args *args)
 	status = 1;
 	image = m.names[0].image;
 	if (keys_home(&rd->env, &home, &err) == -1 ||
-	    machine_fragment(&rd->env, home, alias, port, NULL, &s, &fname,
-	    &text, &err) == -1) {
+	    machine_fragment(&rd->env, home, alias, port, rd->where.jump, NULL,
+	    &s, &fname, &text, &err) == -1) {
 		xasprintf(&what, "cannot show the SSH configuration of '%s'",
 		    image);
 		cmd_error(what, &err);

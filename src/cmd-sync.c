@@ -5,8 +5,11 @@
  * its alias and its current port (after an engine restart, or a start
  * outside redock); a fragment whose alias no container has any more is
  * removed; a stopped container's fragment is left for its next start.
- * A container whose host key is not in redock's home gets no alias: it
- * belongs to another user of the engine, or was made outside redock.
+ * Only the current owner's containers are looked at (machine_list(),
+ * machine.h "Owners"): another user's on a shared engine gets no alias
+ * here, and is neither settled nor removed. A container whose host key
+ * is not in redock's home gets no alias either: it was made with
+ * another redock home, or outside redock.
  * A container never started, whose alias no start holds, is what a
  * start killed before it started it left: it is removed, after the
  * update, so that a sync refused by a hand edit changes nothing.
@@ -341,6 +344,7 @@ container_sync(struct sync *s, const struct engine_container *c)
 	 * 0.1's, asks the engine.
 	 */
 	if (h != NULL && h->id != NULL) {
+		owner = s->me;		/* its engine and the way there */
 		owner.id = h->id;
 		owner.url = h->url;
 	} else if (machine_engine_id(&s->me, &err) == -1) {
@@ -350,7 +354,8 @@ container_sync(struct sync *s, const struct engine_container *c)
 		owner = s->me;
 	if (machine_settings(c, &settings, &err) == 0) {
 		ret = machine_fragment(&s->rd->env, s->home, alias, port,
-		    &owner, &settings, &fname, &text, &err);
+		    s->rd->where.jump, &owner, &settings, &fname, &text,
+		    &err);
 		settings_release(&settings);
 	}
 	if (ret == -1) {

@@ -36,7 +36,7 @@ const struct cmd_entry cmd_up_entry = {
 	    "  Every section (or those named) starts as 'redock start "
 	    "--no-shell' would\n"
 	    "  start it, on a network of the environment's own "
-	    "(redock-ENVIRONMENT),\n"
+	    "(USER.redock-ENVIRONMENT),\n"
 	    "  where each resolves the others by TAG and by host name. "
 	    "The environment\n"
 	    "  is the file's 'environment', else its directory's name.\n",
@@ -110,16 +110,15 @@ cmd_up_network(struct engine *e, const char *env, const char *dir,
 
 /* The network this up made, removed again when no container is on it. */
 static void
-cmd_up_unmake(struct engine *e, const char *env)
+cmd_up_unmake(struct engine *e, const char *network)
 {
 	struct error	 err;
 	char		*what;
 	int		 removed;
 
-	if (machine_env_remove(e, env, &removed, &err) == 0)
+	if (machine_env_remove(e, network, &removed, &err) == 0)
 		return;
-	xasprintf(&what, "cannot remove the network '%s%s'",
-	    MACHINE_ENV_PREFIX, env);
+	xasprintf(&what, "cannot remove the network '%s'", network);
 	cmd_error(what, &err);
 	free(what);
 }
@@ -153,7 +152,7 @@ cmd_up_exec(const struct redock *rd, const struct args *args)
 	req.network = network;
 	status = start_names(rd, &req, NULL);
 	if (status != 0 && made)
-		cmd_up_unmake(e, env);
+		cmd_up_unmake(e, network);
 out:
 	for (i = 0; asked != NULL && i < n; i++)
 		settings_release(&asked[i]);

@@ -239,14 +239,63 @@ out:
 	return status;
 }
 
+/*
+ * Under -v, once a run, the one line that says which engine and what
+ * chose it (where.h), when a command first needs it.
+ */
+static void
+cmd_engine_tell(const struct redock *rd)
+{
+	static int		 told;
+	const struct where	*w = &rd->where;
+	const char		*from;
+	char			*host, *jump = NULL, *context = NULL;
+
+	if (told || rd->verbosity < 1 || w->host == NULL)
+		return;
+	told = 1;
+	host = xvis(w->host);
+	from = strncmp(w->source, "the ", 4) == 0 ? "" : "from ";
+	if (w->context != NULL)
+		context = xvis(w->context);
+	if (w->jump != NULL)
+		jump = xvis(w->jump);
+	warnx("engine %s (%s%s%s%s%s%s%s)", host,
+	    context != NULL ? "context '" : "",
+	    context != NULL ? context : "", context != NULL ? "', " : "",
+	    from, w->source, jump != NULL ? "; containers through " : "",
+	    jump != NULL ? jump : "");
+	free(jump);
+	free(context);
+	free(host);
+}
+
 struct engine *
 cmd_engine_open(const struct redock *rd, int *status)
 {
 	struct engine	*e;
+	struct where	 w;
 	struct error	 err;
 
 	*status = 0;
-	if (engine_open(&e, rd->host, &rd->env, &err) == -1) {
+	if (rd->where.host == NULL) {
+		/*
+		 * main() left it empty: resolve again for the error, which
+		 * only a store changed in between can fail to give.
+		 */
+		if (where_resolve(&w, rd->context, rd->host, &rd->env,
+		    &err) == 0) {
+			where_release(&w);
+			error_set(&err, ERROR_SYSTEM, 0, "the docker CLI's "
+			    "contexts changed as redock started: run it again");
+		}
+		cmd_error(NULL, &err);
+		*status = err.kind == ERROR_ADDRESS && (rd->host != NULL ||
+		    rd->context != NULL) ? EXIT_USAGE : 1;
+		return NULL;
+	}
+	cmd_engine_tell(rd);
+	if (engine_open(&e, &rd->where, &err) == -1) {
 		cmd_error(NULL, &err);
 		*status = err.kind == ERROR_ADDRESS && rd->host != NULL ?
 		    EXIT_USAGE : 1;
@@ -538,13 +587,18 @@ cmd_machine_remove(const struct redock *rd, const struct cmd_machines *m,
 	return 1;
 }
 
-/* The engine that -H, DOCKER_HOST or the default name: part of a link. */
+/*
+ * The engine chosen (where.h): part of a link. Without one (main() left
+ * rd->where empty) a word that no link was ever made with, so that the
+ * slow way tells why.
+ */
 static const char *
 cmd_engine_word(const struct redock *rd)
 {
-	if (rd->host != NULL)
-		return rd->host;
-	return rd->env.docker_host != NULL ? rd->env.docker_host : "";
+	if (rd->where.host == NULL)
+		return "-";
+	cmd_engine_tell(rd);
+	return rd->where.host;
 }
 
 /*
@@ -599,10 +653,11 @@ cmd_session_run(const struct redock *rd, const char *image,
 		hello = settings != NULL ? settings_to_json(settings) : NULL;
 		t = (struct mux_target){ .dir = dir, .home = home,
 		    .alias = alias, .user = settings_login(settings),
-		    .port = port, .timeout_ms = SESSION_TIMEOUT_MS,
+		    .port = port, .where = &rd->where,
+		    .timeout_ms = SESSION_TIMEOUT_MS,
 		    .link = link, .hello = hello };
 		rv = mux_run(&t, command, flags, &rd->env, &status, &sig, &err);
-	} else if (rv == 0 && (session_open(&s, home, alias,
+	} else if (rv == 0 && (session_open(&s, &rd->where, home, alias,
 	    settings_login(settings), port, SESSION_TIMEOUT_MS, &err) == -1 ||
 	    session_run(s, command, flags, &rd->env, &status, &sig,
 	    &err) == -1))

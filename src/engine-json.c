@@ -21,6 +21,7 @@ static char	*json_strdup(const json_t *, const char *);
 static json_t	*json_path(json_t *, const char *, const char *);
 static void	 labels_from_json(struct engine_labels *, const json_t *);
 static char	*name_strip(const char *);
+static char	*image_name(const char *);
 static int	 container_from_list(struct engine_container *, json_t *,
 		    struct error *);
 static int	 port_key(const char *, struct engine_port *);
@@ -333,6 +334,63 @@ name_strip(const char *s)
 	return xstrdup(s[0] == '/' ? s + 1 : s);
 }
 
+/*
+ * An image's name as Docker writes it: Podman's service names an image
+ * made or loaded here "localhost/NAME" and one pulled from Docker Hub
+ * "docker.io/library/NAME" (or "docker.io/USER/NAME"), where Docker
+ * says "NAME" ("USER/NAME"). Docker itself never writes "docker.io/";
+ * it does write "localhost/" for an image whose name starts so, which
+ * then reads as the name without it (NAMES in redock.1). Nothing gives
+ * a name read here back to the engine: it is shown and compared.
+ */
+static char *
+image_name(const char *s)
+{
+	static const char *const prefix[] = {
+		"docker.io/library/", "docker.io/", "localhost/",
+	};
+	size_t	i, n;
+
+	if (s == NULL)
+		return NULL;
+	for (i = 0; i < sizeof prefix / sizeof prefix[0]; i++) {
+		n = strlen(prefix[i]);
+		if (strncmp(s, prefix[i], n) == 0 && s[n] != '\0') {
+			s += n;
+			break;
+		}
+	}
+	return xstrdup(s);
+}
+
+int
+engine_words_conflict(const char *message)
+{
+	/*
+	 * Podman 4: "... the container name "X" is already in use by
+	 * ID ..." (its storage) or "name "X" is in use: container already
+	 * exists" (its database), both with 500. "address already in use"
+	 * is a port, not a name.
+	 */
+	if (strstr(message, "name") == NULL)
+		return 0;
+	return strstr(message, "is already in use") != NULL ||
+	    strstr(message, "container already exists") != NULL;
+}
+
+int
+engine_words_noinit(const char *message)
+{
+	/*
+	 * Podman 4: "container create: container-init binary not found on
+	 * the host: stat /usr/libexec/podman/catatonit: no such file or
+	 * directory".
+	 */
+	return strstr(message, "container-init binary not found") != NULL ||
+	    (strstr(message, "catatonit") != NULL &&
+	    strstr(message, "no such file") != NULL);
+}
+
 /* One element of GET /containers/json. */
 static int
 container_from_list(struct engine_container *c, json_t *o,
@@ -351,7 +409,7 @@ container_from_list(struct engine_container *c, json_t *o,
 	names = json_object_get(o, "Names");
 	if ((s = json_string_value(json_array_get(names, 0))) != NULL)
 		c->name = name_strip(s);
-	c->image = json_strdup(o, "Image");
+	c->image = image_name(json_string_value(json_object_get(o, "Image")));
 	c->image_id = engine_image_id(json_string_value(json_object_get(o,
 	    "ImageID")));
 	c->state = json_strdup(o, "State");
@@ -360,8 +418,15 @@ container_from_list(struct engine_container *c, json_t *o,
 	labels_from_json(&c->labels, json_object_get(o, "Labels"));
 	networks_from_json(c, json_path(o, "NetworkSettings", "Networks"));
 
+	/*
+	 * Podman lists the ports of a created or stopped container too,
+	 * those it will take when it starts; Docker's are only those in
+	 * use, of a running or paused one.
+	 */
 	ports = json_object_get(o, "Ports");
-	if (json_is_array(ports) && json_array_size(ports) > 0) {
+	if (c->state != NULL && (c->running ||
+	    strcmp(c->state, "paused") == 0) &&
+	    json_is_array(ports) && json_array_size(ports) > 0) {
 		c->ports = xcalloc(json_array_size(ports), sizeof *c->ports);
 		json_array_foreach(ports, i, p) {
 			struct engine_port	*pp = &c->ports[c->nports];
@@ -474,7 +539,8 @@ engine_parse_container_inspect(const char *s, size_t len,
 	}
 	if ((t = json_string_value(json_object_get(o, "Name"))) != NULL)
 		c->name = name_strip(t);
-	c->image = json_strdup(json_object_get(o, "Config"), "Image");
+	c->image = image_name(json_string_value(json_path(o, "Config",
+	    "Image")));
 	c->image_id = engine_image_id(json_string_value(json_object_get(o,
 	    "Image")));
 	c->hostname = json_strdup(json_object_get(o, "Config"), "Hostname");
@@ -486,7 +552,10 @@ engine_parse_container_inspect(const char *s, size_t len,
 	    (c->created = engine_parse_time(t)) == -1)
 		c->created = 0;
 	labels_from_json(&c->labels, json_path(o, "Config", "Labels"));
-	ports_from_inspect(c, json_path(o, "NetworkSettings", "Ports"));
+	/* As in a list: no ports but those of a running or paused one. */
+	if (c->running || json_is_true(json_object_get(state, "Paused")))
+		ports_from_inspect(c, json_path(o, "NetworkSettings",
+		    "Ports"));
 	networks_from_json(c, json_path(o, "NetworkSettings", "Networks"));
 	json_decref(o);
 	return 0;
@@ -531,8 +600,9 @@ tags_from_json(struct engine_image *im, json_t *tags)
 	im->tags = xcalloc(json_array_size(tags), sizeof *im->tags);
 	json_array_foreach(tags, i, t) {
 		s = json_string_value(t);
-		if (s != NULL && strcmp(s, "<none>:<none>") != 0)
-			im->tags[im->ntags++] = xstrdup(s);
+		if (s != NULL && strcmp(s, "<none>:<none>") != 0 &&
+		    strcmp(s, "localhost/<none>:<none>") != 0)
+			im->tags[im->ntags++] = image_name(s);
 	}
 }
 
@@ -1190,9 +1260,52 @@ engine_stream_release(struct engine_stream *js)
 }
 
 /*
+ * Podman reads a LABEL change its own way (Podman 4.3, commit and
+ * import alike): the name and the value are split at the first '=',
+ * and each is taken as it is, but for the '"' at either end, which
+ * go. So no escapes, and no word that starts or ends with '"'.
+ */
+int
+engine_label_changes_literal(const struct engine_labels *l,
+    char ***changesp, size_t *np, struct error *err)
+{
+	const char	*why = NULL, *k, *v;
+	char		**out;
+	size_t		 i, len;
+
+	*changesp = NULL;
+	*np = 0;
+	for (i = 0; l != NULL && i < l->n && why == NULL; i++) {
+		k = l->keys[i];
+		v = l->values[i] != NULL ? l->values[i] : "";
+		len = strlen(v);
+		if (strpbrk(k, "=\n\r") != NULL || strpbrk(v, "\n\r") != NULL)
+			why = "a name with '=' or a line break, or a value "
+			    "with a line break";
+		else if (*k == '\0' || *k == '"' || k[strlen(k) - 1] == '"' ||
+		    (len > 0 && (*v == '"' || v[len - 1] == '"')))
+			why = "an empty name, or a name or value that starts "
+			    "or ends with '\"', which Podman would drop";
+	}
+	if (why != NULL) {
+		error_set(err, ERROR_INPUT, 0, "a label cannot go into an "
+		    "image of this engine: %s", why);
+		return -1;
+	}
+	out = xcalloc((l != NULL ? l->n : 0) + 1, sizeof *out);
+	for (i = 0; l != NULL && i < l->n; i++)
+		xasprintf(&out[i], "LABEL \"%s\"=\"%s\"", l->keys[i],
+		    l->values[i] != NULL ? l->values[i] : "");
+	*changesp = out;
+	*np = l != NULL ? l->n : 0;
+	return 0;
+}
+
+/*
  * An image load tells what it loaded in lines of its "stream", one an
  * image: "Loaded image: REPOSITORY:TAG" for each name, "Loaded image
  * ID: sha256:..." for an image without one. Other lines are progress.
+ * Names are taken as image_name() takes them.
  */
 void
 engine_loaded_add(const char *s, void *arg)
@@ -1202,6 +1315,7 @@ engine_loaded_add(const char *s, void *arg)
 	};
 	struct engine_loaded	*l = arg;
 	const char		*eol;
+	char			*name;
 	size_t			 i, n, len;
 
 	for (; *s != '\0'; s = *eol == '\0' ? eol : eol + 1) {
@@ -1221,11 +1335,13 @@ engine_loaded_add(const char *s, void *arg)
 			len--;
 		if (len == 0)
 			continue;
+		name = xmalloc(len + 1);
+		memcpy(name, s + n, len);
+		name[len] = '\0';
 		l->v = xreallocarray(l->v, l->n + 2, sizeof *l->v);
-		l->v[l->n] = xmalloc(len + 1);
-		memcpy(l->v[l->n], s + n, len);
-		l->v[l->n][len] = '\0';
+		l->v[l->n] = image_name(name);
 		l->v[++l->n] = NULL;
+		free(name);
 	}
 }
 

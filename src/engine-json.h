@@ -22,12 +22,18 @@
 #include "engine.h"
 #include "error.h"
 
-/* GET /containers/ID/json and GET /containers/json. */
+/*
+ * GET /containers/ID/json and GET /containers/json. Whatever the
+ * engine, an image's name is as Docker writes it (no "docker.io/library/",
+ * "docker.io/" or "localhost/" before it, as Podman writes), and a
+ * container that is neither running nor paused has no ports (Podman
+ * tells those a stopped one will take).
+ */
 int	engine_parse_container_inspect(const char *, size_t,
 	    struct engine_container *, struct error *);
 int	engine_parse_container_list(const char *, size_t,
 	    struct engine_container **, size_t *, struct error *);
-/* GET /images/NAME/json and GET /images/json. */
+/* GET /images/NAME/json and GET /images/json: tags as above. */
 int	engine_parse_image_inspect(const char *, size_t,
 	    struct engine_image *, struct error *);
 int	engine_parse_image_list(const char *, size_t, struct engine_image **,
@@ -45,6 +51,14 @@ int	engine_parse_network_list(const char *, size_t,
  * POST /commit (image 1: written as Docker writes an image's ID).
  */
 int	engine_parse_id(const char *, size_t, int, char **, struct error *);
+/*
+ * What an engine's message says where its status does not (Podman's
+ * service answers both with 500): that a container's name is taken,
+ * which Docker answers with 409; that the engine has no init binary to
+ * run as PID 1 (Podman without catatonit).
+ */
+int	engine_words_conflict(const char *);
+int	engine_words_noinit(const char *);
 /* GET /info. */
 int	engine_parse_info(const char *, size_t, struct engine_info *,
 	    struct error *);
@@ -65,6 +79,14 @@ int	engine_parse_changes(const char *, size_t, char ***, size_t *,
 struct engine_labels;
 int	engine_label_changes(const struct engine_labels *, char ***, size_t *,
 	    struct error *);
+/*
+ * The same for Podman, which takes the words of a LABEL as they are
+ * (no escapes) but for a '"' at either end: an empty name, a name with
+ * '=', a line break, or a name or value that starts or ends with '"'
+ * is ERROR_INPUT. A NULL value is "".
+ */
+int	engine_label_changes_literal(const struct engine_labels *, char ***,
+	    size_t *, struct error *);
 /*
  * A streamed answer (POST /build, POST /images/create), one JSON object
  * a line, taken a line at a time: "stream" and "status" are progress,

@@ -8,6 +8,8 @@
  * engine of its own); nothing here is shared between engines but
  * libcurl's setup (curl_start()).
  */
+#include <sys/socket.h>
+
 #include <ctype.h>
 #include <err.h>
 #include <errno.h>
@@ -25,8 +27,14 @@
 
 #include "engine.h"
 #include "engine-json.h"
-#include "env.h"
+#include "jump.h"
+#include "where.h"
 #include "xmalloc.h"
+
+/* ssh:// needs CURLOPT_PREREQFUNCTION (ssh_open()). */
+#if LIBCURL_VERSION_NUM >= 0x075000
+#define HAVE_SSH	1
+#endif
 
 #define CONNECT_MS	10000L		/* to connect */
 #define TOTAL_MS	60000L		/* a whole call that does not stream */
@@ -37,15 +45,36 @@
 #define EXEC_POLLS	250		/* 5 s of that */
 
 struct engine {
-	CURL	*curl;
-	char	*host;		/* as the user wrote it */
-	char	*socket;	/* unix socket path, or NULL for tcp */
-	char	*base;		/* "http://localhost", "https://HOST:PORT" */
-	char	*certdir;	/* TLS with verification, or NULL */
-	char	 version[16];	/* negotiated; "" before */
-	long	 connect_ms;
-	long	 total_ms;
-	char	 curlerr[CURL_ERROR_SIZE];
+	CURL		*curl;
+	char		*host;		/* as the user wrote it */
+	char		*socket;	/* unix socket path, or NULL */
+	char		*base;		/* "http://localhost",
+					   "https://HOST:PORT" */
+	enum where_tls	 tls;		/* of tcp:// */
+	char		*certdir;	/* with tls, or NULL */
+	struct where	 ssh;		/* ssh://: what jump.h needs, else
+					   all NULL */
+	char		*ssh_dir;	/* ssh://: the socket's directory */
+	int		 ssh_listen;	/* ssh://: while curl connects */
+	int		 ssh_client;	/* curl's socket, connecting */
+	struct ssh_conn	*conns;		/* ssh://: the ssh of each
+					   connection curl has open */
+	size_t		 nconns;
+	struct error	 ssh_err;	/* this call's ssh that could not
+					   start */
+	int		 ssh_ended;	/* one ended during this call: */
+	int		 ssh_status;	/* its exit status */
+	char		 ssh_why[JUMP_LINE_MAX];	/* its last words */
+	char		 version[16];	/* negotiated; "" before */
+	long		 connect_ms;
+	long		 total_ms;
+	char		 curlerr[CURL_ERROR_SIZE];
+};
+
+/* A connection of curl's to an ssh:// engine: its socket, its ssh. */
+struct ssh_conn {
+	int			 fd;
+	struct jump_proc	 p;
 };
 
 struct buf {
@@ -113,7 +142,7 @@ error_protocol(struct engine *e, const char *method, const char *path,
 
 	strlcpy(why, err->message, sizeof why);
 	error_set(err, ERROR_PROTOCOL, err->status,
-	    "unexpected answer from the Docker engine at %s to %s %s: %s",
+	    "unexpected answer from the engine at %s to %s %s: %s",
 	    e->host, method, path, why);
 }
 
@@ -166,38 +195,77 @@ buf_write(char *p, size_t size, size_t n, void *arg)
 /* Transport. */
 
 /*
- * Where the certificates of TLS are, or NULL for no TLS: as the docker
- * CLI has it (README.rst, "The engine"; redock.1, ENVIRONMENT).
+ * ssh://[USER@]HOST[:PORT], checked now so that a wrong one is a usage
+ * error, not a failed ssh; e->ssh is what jump_dial_stdio() is given.
  */
-static char *
-tls_certdir(const struct env *env)
+static int
+address_ssh(struct engine *e, const struct where *w, struct error *err)
 {
-	char	*dir;
+	const char	*rest = w->host + 6;
+	char		*user = NULL, *hostpart = NULL, *a;
+	size_t		 n;
+	int		 port, bad;
 
-	if (env->docker_tls_verify == NULL || *env->docker_tls_verify == '\0')
-		return NULL;
-	if (env->docker_cert_path != NULL && *env->docker_cert_path != '\0')
-		return xstrdup(env->docker_cert_path);
-	if (env->home != NULL)
-		xasprintf(&dir, "%s/.docker", env->home);
-	else
-		dir = xstrdup(".docker");
-	return dir;
+	/* As where.c: one final '/' is no path. */
+	n = strlen(rest);
+	if (n > 0 && rest[n - 1] == '/')
+		n--;
+	a = xmalloc(n + 1);
+	memcpy(a, rest, n);
+	a[n] = '\0';
+	bad = a[strcspn(a, "/?#")] != '\0' ||
+	    where_split(a, &user, &hostpart, &port, err) == -1;
+	free(a);
+	free(user);
+	free(hostpart);
+	if (bad) {
+		error_set(err, ERROR_ADDRESS, 0, "invalid engine address "
+		    "'%s': use ssh://[USER@]HOST[:PORT]", w->host);
+		return -1;
+	}
+	e->ssh.host = xstrdup(w->host);
+	if (w->ssh_config != NULL)
+		e->ssh.ssh_config = xstrdup(w->ssh_config);
+	if (w->jump != NULL)
+		e->ssh.jump = xstrdup(w->jump);
+	e->ssh.source = w->source;
+	e->base = xstrdup("http://localhost");
+#ifdef HAVE_SSH
+	/* Where curl connects to (ssh_open()). */
+	e->ssh_dir = xstrdup("/tmp/redock-ssh-XXXXXX");
+	if (mkdtemp(e->ssh_dir) == NULL) {
+		error_set(err, ERROR_CONNECT, 0, "cannot reach the engine at "
+		    "%s: a directory for its socket: %s", w->host,
+		    strerror(errno));
+		free(e->ssh_dir);
+		e->ssh_dir = NULL;
+		return -1;
+	}
+	xasprintf(&e->socket, "%s/engine.sock", e->ssh_dir);
+	return 0;
+#else
+	error_set(err, ERROR_CONNECT, 0, "cannot reach the engine at %s: "
+	    "redock was built with a libcurl older than 7.80, which ssh:// "
+	    "needs", w->host);
+	return -1;
+#endif
 }
 
 /*
- * Sets e->socket or e->base from an address: unix:///PATH, or
- * tcp://HOST[:PORT] (2375, or 2376 with TLS, as the docker CLI has it).
+ * Sets e->socket or e->base from an address: unix:///PATH,
+ * tcp://HOST[:PORT] (2375, or 2376 with TLS, as the docker CLI has it)
+ * or ssh://[USER@]HOST[:PORT].
  */
 static int
-address_parse(struct engine *e, const char *host, const struct env *env,
-    struct error *err)
+address_parse(struct engine *e, const struct where *w, struct error *err)
 {
-	const char	*rest, *colon, *errstr;
+	const char	*host = e->host, *rest, *colon, *errstr;
 	char		*hostpart;
 	long long	 port;
 	size_t		 n;
 
+	if (strncmp(host, "ssh://", 6) == 0)
+		return address_ssh(e, w, err);
 	if (strncmp(host, "unix://", 7) == 0) {
 		rest = host + 7;
 		if (rest[0] != '/' || rest[1] == '\0') {
@@ -211,10 +279,13 @@ address_parse(struct engine *e, const char *host, const struct env *env,
 	}
 	if (strncmp(host, "tcp://", 6) != 0) {
 		error_set(err, ERROR_ADDRESS, 0, "invalid engine address "
-		    "'%s': use unix:///PATH or tcp://HOST:PORT", host);
+		    "'%s': use unix:///PATH, tcp://HOST:PORT or "
+		    "ssh://[USER@]HOST[:PORT]", host);
 		return -1;
 	}
-	e->certdir = tls_certdir(env);
+	e->tls = w->tls;
+	if (e->tls != WHERE_TLS_OFF && w->certdir != NULL)
+		e->certdir = xstrdup(w->certdir);
 	rest = host + 6;
 	n = strlen(rest);
 	if (n > 0 && rest[n - 1] == '/')
@@ -225,7 +296,7 @@ address_parse(struct engine *e, const char *host, const struct env *env,
 	colon = strrchr(hostpart, ':');
 	if (colon != NULL && strchr(colon, ']') != NULL)
 		colon = NULL;		/* [v6] without a port */
-	port = e->certdir != NULL ? 2376 : 2375;
+	port = e->tls != WHERE_TLS_OFF ? 2376 : 2375;
 	if (colon != NULL) {
 		port = strtonum(colon + 1, 1, 65535, &errstr);
 		if (errstr != NULL) {
@@ -244,8 +315,8 @@ address_parse(struct engine *e, const char *host, const struct env *env,
 		free(hostpart);
 		return -1;
 	}
-	xasprintf(&e->base, "%s://%s:%lld", e->certdir != NULL ? "https" :
-	    "http", hostpart, port);
+	xasprintf(&e->base, "%s://%s:%lld", e->tls != WHERE_TLS_OFF ?
+	    "https" : "http", hostpart, port);
 	free(hostpart);
 	return 0;
 }
@@ -306,6 +377,174 @@ answer_wait(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	return 0;
 }
 
+/*
+ * ssh:// (jump.h). curl speaks HTTP over a unix socket of this
+ * engine's, in a directory of its own that only this user may enter;
+ * when curl opens its socket, ssh_open() listens there, and once curl
+ * has connected, before it sends anything, ssh_ready() takes the other
+ * end, unlinks the socket, and starts ssh on that end ("docker system
+ * dial-stdio"); curl's closing its socket ends that ssh. The plainer
+ * way, a socket pair with CURL_SOCKOPT_ALREADY_CONNECTED, is broken in
+ * libcurl 7.88 (curl #10626: it connects the socket all the same, and
+ * fails), which Debian 12 has; and curl never reuses a connection to
+ * an abstract address (it takes its empty name for one that is still
+ * being resolved). curl keeps the connection between calls, so an
+ * engine normally runs one ssh; one the engine closes (an exec's output
+ * ends with its connection) is followed by another at the next call.
+ */
+#ifdef HAVE_SSH
+static curl_socket_t
+ssh_open(void *arg, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+	struct engine	*e = arg;
+	int		 l, c = -1;
+
+	(void)purpose;
+	if (e->ssh_listen != -1) {
+		close(e->ssh_listen);
+		e->ssh_listen = -1;
+	}
+	(void)unlink(e->socket);	/* one that was never taken */
+	if ((l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) == -1 || bind(l, &addr->addr, addr->addrlen) == -1 ||
+	    listen(l, 4) == -1 || (c = socket(addr->family, addr->socktype |
+	    SOCK_CLOEXEC, addr->protocol)) == -1) {
+		error_set(&e->ssh_err, ERROR_CONNECT, 0, "cannot reach the "
+		    "engine at %s: a socket for ssh: %s", e->host,
+		    strerror(errno));
+		if (l != -1)
+			close(l);
+		return CURL_SOCKET_BAD;
+	}
+	e->ssh_listen = l;
+	e->ssh_client = c;
+	return c;
+}
+
+/* curl has connected (or reuses a connection): ssh, on the other end. */
+static int
+ssh_ready(void *arg, char *ip, char *local, int port, int localport)
+{
+	struct engine	*e = arg;
+	struct ucred	 cred;
+	socklen_t	 len;
+	int		 s;
+
+	(void)ip;
+	(void)local;
+	(void)port;
+	(void)localport;
+	if (e->ssh_listen == -1)
+		return CURL_PREREQFUNC_OK;	/* reused */
+	for (;;) {
+		s = accept4(e->ssh_listen, NULL, NULL, SOCK_CLOEXEC);
+		if (s == -1 && errno == EINTR)
+			continue;
+		if (s == -1)
+			break;
+		len = sizeof cred;
+		if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
+		    cred.pid == getpid())
+			break;
+		close(s);		/* not curl's */
+	}
+	close(e->ssh_listen);
+	e->ssh_listen = -1;
+	(void)unlink(e->socket);
+	if (s == -1) {
+		error_set(&e->ssh_err, ERROR_CONNECT, 0, "cannot reach the "
+		    "engine at %s: the socket for ssh: %s", e->host,
+		    strerror(errno));
+		return CURL_PREREQFUNC_ABORT;
+	}
+	e->conns = xreallocarray(e->conns, e->nconns + 1, sizeof *e->conns);
+	if (jump_dial_stdio_on(&e->ssh, s, &e->conns[e->nconns].p,
+	    &e->ssh_err) == -1)
+		return CURL_PREREQFUNC_ABORT;
+	e->conns[e->nconns++].fd = e->ssh_client;
+	return CURL_PREREQFUNC_OK;
+}
+
+/* Ends the ssh of fd, and keeps how it ended for error_ssh(). */
+static int
+ssh_close(void *arg, curl_socket_t fd)
+{
+	struct engine	*e = arg;
+	size_t		 i;
+
+	if (fd == e->ssh_client && e->ssh_listen != -1) {
+		close(e->ssh_listen);	/* it never got to ssh_ready() */
+		e->ssh_listen = -1;
+		(void)unlink(e->socket);
+	}
+	for (i = 0; i < e->nconns; i++) {
+		if (e->conns[i].fd != fd)
+			continue;
+		close(fd);		/* ssh's input ends */
+		e->ssh_status = jump_end(&e->conns[i].p, e->ssh_why,
+		    sizeof e->ssh_why);
+		e->ssh_ended = 1;
+		e->conns[i] = e->conns[--e->nconns];
+		return 0;
+	}
+	return close(fd);
+}
+#endif /* HAVE_SSH */
+
+/*
+ * A call over ssh that failed because ssh did: it could not start, or
+ * it ended with a failure before the engine answered (no such host,
+ * authentication, no docker there). One sentence in ssh's own last
+ * words. Returns 0 when it was not ssh's failure.
+ */
+static int
+error_ssh(struct engine *e, CURLcode rc, struct error *err)
+{
+	const char	*why = e->ssh_why;
+	char		 shown[sizeof e->ssh_why];
+	size_t		 n;
+
+	if (e->ssh.host == NULL)
+		return 0;
+	if ((rc == CURLE_COULDNT_CONNECT || rc == CURLE_ABORTED_BY_CALLBACK) &&
+	    e->ssh_err.kind != ERROR_OK) {
+		*err = e->ssh_err;
+		return 1;
+	}
+	switch (rc) {
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_WEIRD_SERVER_REPLY:
+		break;
+	default:
+		return 0;
+	}
+	if (!e->ssh_ended || e->ssh_status == 0)
+		return 0;
+	/*
+	 * "USER@HOST: Permission denied (publickey).": the address is
+	 * said already, and a message has no full stop.
+	 */
+	n = strcspn(why, " :");
+	if (why[n] == ':' && why[n + 1] == ' ' && memchr(why, '@', n) != NULL)
+		why += n + 2;
+	strlcpy(shown, why, sizeof shown);
+	n = strlen(shown);
+	if (n > 0 && shown[n - 1] == '.')
+		shown[n - 1] = '\0';
+	if (shown[0] == '\0') {
+		error_set(err, ERROR_CONNECT, 0, "cannot reach the engine at "
+		    "%s: ssh exited with status %d", e->host, e->ssh_status);
+	} else {
+		error_set(err, ERROR_CONNECT, 0, "cannot reach the engine at "
+		    "%s: %s%s", e->host, strncmp(shown, "ssh: ", 5) == 0 ?
+		    "" : "ssh: ", shown);
+	}
+	return 1;
+}
+
 /* Turns errno from connect() into the reason and what to do. */
 static void
 error_connect(struct engine *e, int errnum, struct error *err)
@@ -320,11 +559,11 @@ error_connect(struct engine *e, int errnum, struct error *err)
 		strlcpy(why, strerror(errnum), sizeof why);
 	why[0] = (char)tolower((unsigned char)why[0]);
 	if (errnum == ENOENT || errnum == ECONNREFUSED)
-		hint = ": is dockerd running?";
+		hint = ": is the engine running?";
 	else if (errnum == EACCES)
 		hint = ": is your user in the docker group?";
 	error_set(err, ERROR_CONNECT, 0,
-	    "cannot reach the Docker engine at %s: %s%s", e->host, why, hint);
+	    "cannot reach the engine at %s: %s%s", e->host, why, hint);
 }
 
 static int
@@ -343,9 +582,11 @@ error_curl(struct engine *e, struct request *rq, CURLcode rc,
 	if (rq->readerr != 0) {
 		errno = rq->readerr;
 		error_errno(err, "cannot read what to send with %s %s to the "
-		    "Docker engine at %s", rq->method, shown, e->host);
+		    "engine at %s", rq->method, shown, e->host);
 		return -1;
 	}
+	if (error_ssh(e, rc, err))
+		return -1;
 	switch (rc) {
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_COULDNT_RESOLVE_HOST:
@@ -355,17 +596,17 @@ error_curl(struct engine *e, struct request *rq, CURLcode rc,
 	case CURLE_OPERATION_TIMEDOUT:
 		if (sent == 0 && !rq->late) {
 			error_set(err, ERROR_CONNECT, 0, "cannot reach the "
-			    "Docker engine at %s: no connection within %ld s",
+			    "engine at %s: no connection within %ld s",
 			    e->host, (e->connect_ms + 999) / 1000);
 		} else {
-			error_set(err, ERROR_TIMEOUT, 0, "the Docker engine "
+			error_set(err, ERROR_TIMEOUT, 0, "the engine "
 			    "at %s did not answer %s %s in time", e->host,
 			    rq->method, shown);
 		}
 		break;
 	case CURLE_WRITE_ERROR:
 		if (body != NULL && body->overflow) {
-			error_set(err, ERROR_PROTOCOL, 0, "the Docker engine "
+			error_set(err, ERROR_PROTOCOL, 0, "the engine "
 			    "at %s sent more than %lu MiB for %s %s", e->host,
 			    BODY_MAX >> 20, rq->method, shown);
 			break;
@@ -377,13 +618,13 @@ error_curl(struct engine *e, struct request *rq, CURLcode rc,
 	case CURLE_PARTIAL_FILE:
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
-		error_set(err, ERROR_PROTOCOL, 0, "the Docker engine at %s "
+		error_set(err, ERROR_PROTOCOL, 0, "the engine at %s "
 		    "closed the connection during %s %s", e->host, rq->method,
 		    shown);
 		break;
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_WEIRD_SERVER_REPLY:
-		error_set(err, ERROR_PROTOCOL, 0, "the Docker engine at %s "
+		error_set(err, ERROR_PROTOCOL, 0, "the engine at %s "
 		    "answered %s %s with something that is not HTTP", e->host,
 		    rq->method, shown);
 		break;
@@ -394,13 +635,13 @@ error_curl(struct engine *e, struct request *rq, CURLcode rc,
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_ISSUER_ERROR:
 	case CURLE_SSL_CRL_BADFILE:
-		error_set(err, ERROR_CONNECT, 0, "cannot reach the Docker "
+		error_set(err, ERROR_CONNECT, 0, "cannot reach the "
 		    "engine at %s: TLS: %s (certificates from %s)", e->host,
 		    e->curlerr[0] != '\0' ? e->curlerr : curl_easy_strerror(rc),
 		    e->certdir != NULL ? e->certdir : "nowhere");
 		break;
 	default:
-		error_set(err, ERROR_PROTOCOL, 0, "talking to the Docker "
+		error_set(err, ERROR_PROTOCOL, 0, "talking to the "
 		    "engine at %s failed: %s", e->host, e->curlerr[0] != '\0' ?
 		    e->curlerr : curl_easy_strerror(rc));
 		break;
@@ -441,14 +682,35 @@ request_connection(struct engine *e)
 	curl_easy_setopt(e->curl, CURLOPT_USERAGENT, "redock/" REDOCK_VERSION);
 	if (e->socket != NULL)
 		curl_easy_setopt(e->curl, CURLOPT_UNIX_SOCKET_PATH, e->socket);
-	if (e->certdir != NULL) {
-		for (i = 0; i < sizeof tls / sizeof tls[0]; i++) {
-			xasprintf(&path, "%s/%s", e->certdir, tls[i].file);
+#ifdef HAVE_SSH
+	if (e->ssh.host != NULL) {
+		curl_easy_setopt(e->curl, CURLOPT_OPENSOCKETFUNCTION, ssh_open);
+		curl_easy_setopt(e->curl, CURLOPT_OPENSOCKETDATA, e);
+		curl_easy_setopt(e->curl, CURLOPT_PREREQFUNCTION, ssh_ready);
+		curl_easy_setopt(e->curl, CURLOPT_PREREQDATA, e);
+		curl_easy_setopt(e->curl, CURLOPT_CLOSESOCKETFUNCTION,
+		    ssh_close);
+		curl_easy_setopt(e->curl, CURLOPT_CLOSESOCKETDATA, e);
+	}
+#endif
+	/*
+	 * Verified: the engine's certificate against ca.pem, and redock's
+	 * own from cert.pem and key.pem. Unverified (DOCKER_TLS, a
+	 * context's SkipTLSVerify): redock's own if the directory has it.
+	 */
+	for (i = 0; e->tls != WHERE_TLS_OFF && e->certdir != NULL &&
+	    i < sizeof tls / sizeof tls[0]; i++) {
+		xasprintf(&path, "%s/%s", e->certdir, tls[i].file);
+		if (e->tls == WHERE_TLS_VERIFY || access(path, R_OK) == 0)
 			curl_easy_setopt(e->curl, tls[i].option, path);
-			free(path);
-		}
+		free(path);
+	}
+	if (e->tls == WHERE_TLS_VERIFY) {
 		curl_easy_setopt(e->curl, CURLOPT_SSL_VERIFYPEER, 1L);
 		curl_easy_setopt(e->curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	} else if (e->tls == WHERE_TLS_ON) {
+		curl_easy_setopt(e->curl, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(e->curl, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
 	curl_easy_setopt(e->curl, CURLOPT_CONNECTTIMEOUT_MS, e->connect_ms);
 }
@@ -569,6 +831,8 @@ request_do(struct engine *e, struct request *rq, struct buf *body,
 	int			 ret = -1;
 
 	*status = 0;
+	error_clear(&e->ssh_err);
+	e->ssh_ended = 0;
 	curl_easy_reset(e->curl);
 	request_connection(e);
 	request_limit(e, rq);
@@ -616,7 +880,7 @@ error_http(struct engine *e, const char *method, const char *path,
 	if (msg != NULL && *msg != '\0')
 		error_set(err, ERROR_HTTP, status, "%s", msg);
 	else {
-		error_set(err, ERROR_HTTP, status, "the Docker engine at %s "
+		error_set(err, ERROR_HTTP, status, "the engine at %s "
 		    "answered %s %.*s with HTTP status %ld", e->host, method,
 		    (int)strcspn(path, "?"), path, status);
 	}
@@ -633,7 +897,7 @@ static void
 error_handshake(struct engine *e, const struct request *rq, long status,
     const struct buf *body, struct error *err)
 {
-	static const char	 own[] = "the Docker engine at ";
+	static const char	 own[] = "the engine at ";
 	char			 why[sizeof err->message];
 
 	error_http(e, rq->method, rq->path, status, body, err);
@@ -641,7 +905,7 @@ error_handshake(struct engine *e, const struct request *rq, long status,
 	if (strncmp(err->message, own, sizeof own - 1) == 0)
 		return;		/* no words of its own: that sentence */
 	strlcpy(why, err->message, sizeof why);
-	error_set(err, ERROR_PROTOCOL, status, "the Docker engine at %s "
+	error_set(err, ERROR_PROTOCOL, status, "the engine at %s "
 	    "answered %s %s with HTTP status %ld: %s", e->host, rq->method,
 	    rq->path, status, why);
 }
@@ -748,13 +1012,12 @@ query_param(struct engine *e, const char *key, const char *value)
 /* Engine. */
 
 int
-engine_open(struct engine **ep, const char *host, const struct env *env,
-    struct error *err)
+engine_open(struct engine **ep, const struct where *w, struct error *err)
 {
 	struct engine	*e;
 
 	*ep = NULL;
-	if (engine_new(&e, host, env, err) == -1)
+	if (engine_new(&e, w, err) == -1)
 		return -1;
 	if (engine_ping(e, err) == -1) {
 		engine_free(e);
@@ -784,27 +1047,26 @@ curl_start(void)
 }
 
 int
-engine_new(struct engine **ep, const char *host, const struct env *env,
-    struct error *err)
+engine_new(struct engine **ep, const struct where *w, struct error *err)
 {
 	struct engine	*e;
+	const char	*host = w->host;
 
 	*ep = NULL;
 	error_clear(err);
 	if (host == NULL || *host == '\0')
-		host = env->docker_host;
-	if (host == NULL || *host == '\0')
 		host = ENGINE_DEFAULT_HOST;
 
 	e = xcalloc(1, sizeof *e);
+	e->ssh_listen = e->ssh_client = -1;
 	e->host = xstrdup(host);
 	e->connect_ms = CONNECT_MS;
 	e->total_ms = TOTAL_MS;
-	if (address_parse(e, host, env, err) == -1)
+	if (address_parse(e, w, err) == -1)
 		goto fail;
 	pthread_once(&curl_once, curl_start);
 	if (!curl_ok || (e->curl = curl_easy_init()) == NULL) {
-		error_set(err, ERROR_CONNECT, 0, "cannot reach the Docker "
+		error_set(err, ERROR_CONNECT, 0, "cannot reach the "
 		    "engine at %s: libcurl failed to start", host);
 		goto fail;
 	}
@@ -820,8 +1082,23 @@ engine_free(struct engine *e)
 {
 	if (e == NULL)
 		return;
+	/* curl closes its connections: each ssh ends (ssh_close()). */
 	if (e->curl != NULL)
 		curl_easy_cleanup(e->curl);
+	while (e->nconns > 0) {
+		e->nconns--;
+		close(e->conns[e->nconns].fd);
+		jump_end(&e->conns[e->nconns].p, NULL, 0);
+	}
+	free(e->conns);
+	if (e->ssh_listen != -1)
+		close(e->ssh_listen);
+	if (e->ssh_dir != NULL) {
+		(void)unlink(e->socket);
+		(void)rmdir(e->ssh_dir);
+		free(e->ssh_dir);
+	}
+	where_release(&e->ssh);
 	free(e->host);
 	free(e->socket);
 	free(e->base);
@@ -911,13 +1188,13 @@ engine_ping(struct engine *e, struct error *err)
 	}
 	if (rq.apiversion == NULL ||
 	    engine_parse_version(rq.apiversion, &maj, &mnr) == -1) {
-		error_set(err, ERROR_VERSION, 0, "the Docker engine at %s "
+		error_set(err, ERROR_VERSION, 0, "the engine at %s "
 		    "does not say which API version it speaks (redock needs "
 		    ENGINE_API_MIN " or newer)", e->host);
 		goto out;
 	}
 	if (engine_version_cmp(rq.apiversion, ENGINE_API_MIN) < 0) {
-		error_set(err, ERROR_VERSION, 0, "the Docker engine at %s "
+		error_set(err, ERROR_VERSION, 0, "the engine at %s "
 		    "speaks API %s at most; redock needs " ENGINE_API_MIN
 		    " or newer", e->host, rq.apiversion);
 		goto out;
@@ -931,7 +1208,7 @@ engine_ping(struct engine *e, struct error *err)
 	if (engine_min_version(e, min, sizeof min, err) == -1)
 		goto out;
 	if (engine_version_cmp(ENGINE_API_MAX, min) < 0) {
-		error_set(err, ERROR_VERSION, 0, "the Docker engine at %s "
+		error_set(err, ERROR_VERSION, 0, "the engine at %s "
 		    "needs API %s or newer; redock speaks " ENGINE_API_MIN
 		    " to " ENGINE_API_MAX, e->host, min);
 		goto out;
@@ -1008,6 +1285,13 @@ out:
 	return ret;
 }
 
+/*
+ * Podman's service answers two refusals with 500 that the caller must
+ * tell apart: a name taken becomes the 409 Docker answers, and an init
+ * asked for where the engine has none (Podman without catatonit)
+ * becomes 501, "not implemented", so that the caller can create the
+ * container again without one. The engine's words stay.
+ */
 int
 engine_container_create(struct engine *e, const struct engine_create *cr,
     char **idp, struct error *err)
@@ -1027,6 +1311,12 @@ engine_container_create(struct engine *e, const struct engine_create *cr,
 	xasprintf(&path, "/containers/create?%s", q + (q[0] == '&'));
 	free(q);
 	ret = post_id(e, path, "/containers/create", s, 0, 0, idp, err);
+	if (ret == -1 && err->kind == ERROR_HTTP && err->status == 500) {
+		if (engine_words_conflict(err->message))
+			err->status = 409;
+		else if (cr->init && engine_words_noinit(err->message))
+			err->status = 501;
+	}
 	free(s);
 	free(path);
 	return ret;
@@ -1101,6 +1391,10 @@ engine_container_rename(struct engine *e, const char *id, const char *name,
 	q = query_param(e, "name", name);
 	q[0] = '?';
 	ret = container_action(e, "POST", id, "/rename", q, 0, err);
+	/* Podman 4.3 says 409 here; its 500 of create is taken too. */
+	if (ret == -1 && err->kind == ERROR_HTTP && err->status == 500 &&
+	    engine_words_conflict(err->message))
+		err->status = 409;
 	free(q);
 	return ret;
 }
@@ -1497,7 +1791,7 @@ exec_wait(struct engine *e, const char *execid, int *statusp,
 		}
 	}
 	if (running || *statusp == -1) {
-		error_set(err, ERROR_PROTOCOL, 0, "the Docker engine at %s "
+		error_set(err, ERROR_PROTOCOL, 0, "the engine at %s "
 		    "gives no exit code of a command it ran", e->host);
 		goto out;
 	}
@@ -1710,7 +2004,7 @@ post_stream(struct engine *e, struct request *rq, struct stream *st,
 	}
 	if (st->js.id == NULL) {
 		error_set(err, ERROR_PROTOCOL, 0, "unexpected answer from the "
-		    "Docker engine at %s to POST %s: no image ID", e->host,
+		    "engine at %s to POST %s: no image ID", e->host,
 		    st->shown);
 		goto out;
 	}

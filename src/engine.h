@@ -4,17 +4,20 @@
  * This is the only module that knows HTTP, URLs, API versions and the
  * engine's JSON: engine.c holds the transport and the calls,
  * engine-json.c (its header is private) what the answers become. It
- * speaks to the local socket, to DOCKER_HOST or to the address given
- * with -H (unix:// or tcp://, TLS as the docker CLI does), negotiates
- * the API version once, and hands out small C structs.
+ * speaks to the engine where.h chose: unix://, tcp:// (TLS as the
+ * docker CLI does) or ssh:// (the user's ssh running "docker system
+ * dial-stdio" on the engine's host, jump.h), negotiates the API
+ * version once, and hands out small C structs. Docker and Podman's
+ * Docker-compatible service are spoken to alike.
  *
  * Every call returns 0 or -1. On -1 the struct error says why:
  * the kind of failure, the HTTP status when the engine answered, and a
  * message: the engine's own for ERROR_HTTP and ERROR_BUILD, a
  * complete sentence naming the engine's address otherwise (for example
- * "cannot reach the Docker engine at unix:///var/run/docker.sock:
- * connection refused: is dockerd running?"). The module never prints
- * and never exits.
+ * "cannot reach the engine at unix:///var/run/docker.sock: connection
+ * refused: is the engine running?", or for ssh:// in ssh's own last
+ * words, "cannot reach the engine at ssh://u@h: ssh: Permission denied
+ * (publickey)"). The module never prints and never exits.
  */
 #ifndef ENGINE_H
 #define ENGINE_H
@@ -26,9 +29,9 @@
 
 /* The oldest and the newest API version redock speaks. */
 #define ENGINE_API_MIN		"1.41"
-#define ENGINE_API_MAX		"1.47"
+#define ENGINE_API_MAX		"1.52"
 
-/* The local engine, when neither -H nor DOCKER_HOST names one. */
+/* The local engine, when a where has no host. */
 #define ENGINE_DEFAULT_HOST	"unix:///var/run/docker.sock"
 
 /*
@@ -102,25 +105,28 @@ void	engine_images_free(struct engine_image *, size_t);
 
 struct engine;
 
-struct env;
+struct where;
 
 /*
- * Opens the engine at host (NULL or "": env's DOCKER_HOST, else the
- * local socket): engine_new(), then engine_ping(). A tcp:// address
- * takes TLS from env as the docker CLI does: DOCKER_TLS_VERIFY set and
- * not empty turns it on, with the certificates in DOCKER_CERT_PATH, else
- * in $HOME/.docker (redock.1, ENVIRONMENT). A bad address is
- * ERROR_ADDRESS.
+ * Opens the engine w names (where.h; its host NULL or "": the local
+ * socket): engine_new(), then engine_ping(). A tcp:// address takes its
+ * TLS from w: WHERE_TLS_VERIFY checks the engine's certificate against
+ * certdir's ca.pem and shows redock's own (cert.pem, key.pem);
+ * WHERE_TLS_ON checks nothing and shows redock's own if certdir has it.
+ * An ssh:// address starts ssh at the first call (jump.h), with
+ * w->ssh_config; curl keeps that connection, so an engine runs one ssh
+ * at a time, ended by engine_free(). A bad address is ERROR_ADDRESS.
+ * Nothing of w is kept: the caller may release it at once.
  */
-int		 engine_open(struct engine **, const char *,
-		    const struct env *, struct error *);
+int		 engine_open(struct engine **, const struct where *,
+		    struct error *);
 /*
  * Sets up the transport only; the first call will ping. Each thread
  * uses an engine of its own; the first engine_new() of a process must
  * come before it starts any thread (it sets libcurl up).
  */
-int		 engine_new(struct engine **, const char *,
-		    const struct env *, struct error *);
+int		 engine_new(struct engine **, const struct where *,
+		    struct error *);
 void		 engine_free(struct engine *);
 
 /* The address as the user would write it, e.g. "unix:///run/x.sock". */

@@ -1,53 +1,434 @@
 /*
- * jump: the user's OpenSSH, for remote engines (jump.h). A stub.
+ * jump: the user's OpenSSH, for remote engines (jump.h).
+ *
+ * ssh is started with posix_spawnp(), not fork(): start calls this
+ * from a thread per NAME, and between fork() and exec() a threaded
+ * program may only make async-signal-safe calls; glibc's posix_spawn()
+ * does its work in the child with raw system calls, and tells an exec
+ * that failed (no ssh on PATH) as its return value. Nothing here
+ * touches a signal disposition of redock's: the child's are reset by
+ * the spawn (POSIX_SPAWN_SETSIGDEF), so that an ignored SIGPIPE or a
+ * blocked SIGINT of the calling thread does not reach ssh.
+ *
+ * The caller's end is a socket, not a pipe, so that writes after ssh
+ * died fail with EPIPE and no SIGPIPE when they are sent with
+ * MSG_NOSIGNAL, as libcurl sends.
  */
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "jump.h"
 #include "where.h"
+#include "xmalloc.h"
+
+extern char	**environ;
+
+#define JUMP_CONNECT	"ConnectTimeout=10"	/* ssh's, to the host */
+#define JUMP_GRACE_MS	2000L	/* for ssh to end once its input ends */
+#define JUMP_TERM_MS	1000L	/* then after SIGTERM, before SIGKILL */
+#define JUMP_POLL_MS	5	/* asking whether it ended */
+#define JUMP_ARGV_MAX	20
+
+static void	proc_clear(struct jump_proc *);
+static int	dial(const struct where *, int, struct jump_proc *,
+		    struct error *);
+static int	jump_run(const struct where *, const char *, int, int,
+		    struct jump_proc *, const char *, struct error *);
+static int	spawn_ssh(char *const *, int, struct jump_proc *);
+static int	fd_above_stdio(int *);
+static int	drain(struct jump_proc *);
+static void	line_end(struct jump_proc *);
+static long	ms_since(const struct timespec *);
 
 int
 jump_dial_stdio(const struct where *w, struct jump_proc *p,
     struct error *err)
 {
-	p->pid = -1;
-	p->fd = p->errfd = -1;
-	error_set(err, ERROR_CONNECT, 0, "cannot reach the engine at %s: "
-	    "ssh:// is not built yet", w->host);
-	return -1;
+	return dial(w, -1, p, err);
+}
+
+int
+jump_dial_stdio_on(const struct where *w, int sock, struct jump_proc *p,
+    struct error *err)
+{
+	return dial(w, sock, p, err);
+}
+
+/* ssh for w's dial-stdio, on sock (-1: a socket pair made here). */
+static int
+dial(const struct where *w, int sock, struct jump_proc *p,
+    struct error *err)
+{
+	char	*what, *spec;
+	size_t	 n;
+	int	 ret;
+
+	proc_clear(p);
+	error_clear(err);
+	xasprintf(&what, "cannot reach the engine at %s", w->host);
+	if (strncmp(w->host, "ssh://", 6) != 0) {
+		error_set(err, ERROR_ADDRESS, 0, "%s: not an ssh:// address",
+		    what);
+		free(what);
+		if (sock != -1)
+			close(sock);
+		return -1;
+	}
+	/* As where.c: one final '/' is no path. */
+	spec = xstrdup(w->host + 6);
+	n = strlen(spec);
+	if (n > 0 && spec[n - 1] == '/')
+		spec[n - 1] = '\0';
+	ret = jump_run(w, spec, 0, sock, p, what, err);
+	free(spec);
+	free(what);
+	return ret;
 }
 
 int
 jump_forward(const struct where *w, int port, struct jump_proc *p,
     struct error *err)
 {
-	(void)port;
-	p->pid = -1;
-	p->fd = p->errfd = -1;
-	error_set(err, ERROR_CONNECT, 0, "cannot reach sshd through %s: "
-	    "not built yet", w->jump != NULL ? w->jump : "nothing");
+	char	*what;
+	int	 ret;
+
+	proc_clear(p);
+	error_clear(err);
+	xasprintf(&what, "cannot reach 127.0.0.1:%d through %s", port,
+	    w->jump != NULL ? w->jump : "nothing");
+	if (w->jump == NULL || port < 1 || port > 65535) {
+		error_set(err, ERROR_ADDRESS, 0, "%s: %s", what,
+		    w->jump == NULL ? "no host to jump through" :
+		    "not a port");
+		free(what);
+		return -1;
+	}
+	ret = jump_run(w, w->jump, port, -1, p, what, err);
+	free(what);
+	return ret;
+}
+
+/*
+ * ssh to the [USER@]HOST[:PORT] of spec: -W 127.0.0.1:port, or (port
+ * 0) the engine's dial-stdio; on sock, or a socket pair (-1). what
+ * starts the message of a failure.
+ */
+static int
+jump_run(const struct where *w, const char *spec, int port, int sock,
+    struct jump_proc *p, const char *what, struct error *err)
+{
+	const char	*argv[JUMP_ARGV_MAX];
+	char		*user = NULL, *host = NULL, *target = NULL;
+	char		 portarg[16];
+	size_t		 n = 0, len;
+	int		 sshport, ret = -1;
+
+	if (where_split(spec, &user, &host, &sshport, err) == -1) {
+		/* where_split()'s message names spec. */
+		char	why[sizeof err->message];
+
+		strlcpy(why, err->message, sizeof why);
+		error_set(err, ERROR_ADDRESS, 0, "%s: %s", what, why);
+		goto out;
+	}
+	/* ssh takes an IPv6 address without its brackets. */
+	len = strlen(host);
+	if (len > 2 && host[0] == '[' && host[len - 1] == ']') {
+		memmove(host, host + 1, len - 2);
+		host[len - 2] = '\0';
+	}
+
+	argv[n++] = "ssh";
+	argv[n++] = "-T";
+	if (port != 0) {
+		xasprintf(&target, "127.0.0.1:%d", port);
+		argv[n++] = "-W";
+		argv[n++] = target;
+	}
+	argv[n++] = "-o";
+	argv[n++] = JUMP_CONNECT;
+	if (w->ssh_config != NULL) {
+		argv[n++] = "-F";
+		argv[n++] = w->ssh_config;
+	}
+	if (user != NULL) {
+		argv[n++] = "-l";
+		argv[n++] = user;
+	}
+	if (sshport != 0) {
+		snprintf(portarg, sizeof portarg, "%d", sshport);
+		argv[n++] = "-p";
+		argv[n++] = portarg;
+	}
+	argv[n++] = "--";
+	argv[n++] = host;
+	if (port == 0) {
+		argv[n++] = "docker";
+		argv[n++] = "system";
+		argv[n++] = "dial-stdio";
+	}
+	argv[n] = NULL;
+
+	if (spawn_ssh((char *const *)argv, sock, p) == -1) {
+		error_set(err, ERROR_CONNECT, 0, "%s: cannot run ssh: %s",
+		    what, strerror(errno));
+		sock = -1;		/* closed */
+		goto out;
+	}
+	sock = -1;
+	ret = 0;
+out:
+	if (sock != -1)
+		close(sock);
+	free(user);
+	free(host);
+	free(target);
+	return ret;
+}
+
+/*
+ * Starts argv[0] from PATH on sock, or on one end of a socket pair
+ * made here (sock -1) whose other end becomes p->fd; fills p. sock is
+ * closed here either way. Returns -1 with errno set.
+ */
+static int
+spawn_ssh(char *const *argv, int sock, struct jump_proc *p)
+{
+	posix_spawn_file_actions_t	 fa;
+	posix_spawnattr_t		 attr;
+	sigset_t			 none, all;
+	pid_t				 pid;
+	int				 sv[2] = { -1, -1 }, ep[2] = { -1, -1 };
+	int				 rc, saved;
+
+	if (sock != -1)
+		sv[1] = sock;
+	else if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
+		return -1;
+	if (pipe2(ep, O_CLOEXEC) == -1)
+		goto fail;
+	/*
+	 * The child's ends become its 0, 1 and 2: one that is one of
+	 * those already (redock started with one closed) would be
+	 * overwritten by another's dup2(), or stay close-on-exec.
+	 */
+	if (fd_above_stdio(&sv[1]) == -1 || fd_above_stdio(&ep[1]) == -1)
+		goto fail;
+	if (fcntl(ep[0], F_SETFL, O_NONBLOCK) == -1)
+		goto fail;
+
+	if ((rc = posix_spawn_file_actions_init(&fa)) != 0) {
+		errno = rc;
+		goto fail;
+	}
+	if ((rc = posix_spawnattr_init(&attr)) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		errno = rc;
+		goto fail;
+	}
+	sigemptyset(&none);
+	sigfillset(&all);
+	if ((rc = posix_spawn_file_actions_adddup2(&fa, sv[1], 0)) == 0 &&
+	    (rc = posix_spawn_file_actions_adddup2(&fa, sv[1], 1)) == 0 &&
+	    (rc = posix_spawn_file_actions_adddup2(&fa, ep[1], 2)) == 0 &&
+	    (rc = posix_spawn_file_actions_addclosefrom_np(&fa, 3)) == 0 &&
+	    (rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
+	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) == 0 &&
+	    (rc = posix_spawnattr_setpgroup(&attr, 0)) == 0 &&
+	    (rc = posix_spawnattr_setsigmask(&attr, &none)) == 0 &&
+	    (rc = posix_spawnattr_setsigdefault(&attr, &all)) == 0)
+		rc = posix_spawnp(&pid, argv[0], &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (rc != 0) {
+		errno = rc;
+		goto fail;
+	}
+	close(sv[1]);
+	close(ep[1]);
+	p->pid = pid;
+	p->fd = sv[0];
+	p->errfd = ep[0];
+	return 0;
+fail:
+	saved = errno;
+	if (sv[0] != -1)
+		close(sv[0]);
+	if (sv[1] != -1)
+		close(sv[1]);
+	if (ep[0] != -1)
+		close(ep[0]);
+	if (ep[1] != -1)
+		close(ep[1]);
+	errno = saved;
 	return -1;
+}
+
+/* Moves *fdp to a descriptor above 2, close-on-exec, if it is not. */
+static int
+fd_above_stdio(int *fdp)
+{
+	int	fd;
+
+	if (*fdp > 2)
+		return 0;
+	if ((fd = fcntl(*fdp, F_DUPFD_CLOEXEC, 3)) == -1)
+		return -1;
+	close(*fdp);
+	*fdp = fd;
+	return 0;
 }
 
 int
 jump_end(struct jump_proc *p, char *why, size_t size)
 {
-	if (why != NULL && size > 0)
-		why[0] = '\0';
-	if (p->fd != -1)
-		close(p->fd);
-	if (p->errfd != -1)
+	struct timespec	 t0, pause = { 0, JUMP_POLL_MS * 1000000L };
+	struct pollfd	 pfd;
+	pid_t		 r;
+	long		 ms;
+	int		 status = 0, ret = 0, sent = 0;
+
+	if (p->fd != -1) {
+		close(p->fd);		/* ssh's input ends: it ends */
+		p->fd = -1;
+	}
+	if (p->pid != -1) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (;;) {
+			r = waitpid(p->pid, &status, sent == 2 ? 0 : WNOHANG);
+			if (r == p->pid)
+				break;
+			if (r == -1 && errno != EINTR) {
+				status = 0;	/* reaped by someone else */
+				break;
+			}
+			ms = ms_since(&t0);
+			if (sent == 0 && ms >= JUMP_GRACE_MS) {
+				/* A stopped ssh (a prompt) takes it too. */
+				kill(-p->pid, SIGTERM);
+				kill(-p->pid, SIGCONT);
+				sent = 1;
+			} else if (sent == 1 &&
+			    ms >= JUMP_GRACE_MS + JUMP_TERM_MS) {
+				kill(-p->pid, SIGKILL);
+				sent = 2;
+				continue;
+			}
+			/* Meanwhile what it says, so that it never blocks. */
+			if (p->errfd != -1) {
+				pfd.fd = p->errfd;
+				pfd.events = POLLIN;
+				if (poll(&pfd, 1, JUMP_POLL_MS) > 0 &&
+				    drain(p) == 1) {
+					close(p->errfd);
+					p->errfd = -1;
+				}
+			} else
+				nanosleep(&pause, NULL);
+		}
+		if (WIFEXITED(status))
+			ret = WEXITSTATUS(status);
+		else if (WIFSIGNALED(status))
+			ret = 128 + WTERMSIG(status);
+	}
+	if (p->errfd != -1) {
+		drain(p);		/* all it wrote is there now */
 		close(p->errfd);
-	p->fd = p->errfd = -1;
-	p->pid = -1;
-	return 0;
+		p->errfd = -1;
+	}
+	line_end(p);
+	jump_why(p, why, size);
+	proc_clear(p);
+	return ret;
 }
 
 void
 jump_why(struct jump_proc *p, char *why, size_t size)
 {
-	(void)p;
-	if (why != NULL && size > 0)
-		why[0] = '\0';
+	char	 line[JUMP_LINE_MAX], *shown;
+
+	if (why == NULL || size == 0)
+		return;
+	if (p->errfd != -1)
+		drain(p);
+	if (p->linelen > 0) {
+		memcpy(line, p->line, p->linelen);
+		line[p->linelen] = '\0';
+	} else
+		strlcpy(line, p->last, sizeof line);
+	shown = xvis_message(line);
+	strlcpy(why, shown, size);
+	free(shown);
+}
+
+static void
+proc_clear(struct jump_proc *p)
+{
+	memset(p, 0, sizeof *p);
+	p->pid = -1;
+	p->fd = p->errfd = -1;
+}
+
+/*
+ * Reads what ssh has written on its standard error so far, keeping
+ * the last line. Returns 1 at its end, else 0.
+ */
+static int
+drain(struct jump_proc *p)
+{
+	char	 buf[4096];
+	ssize_t	 n, i;
+
+	for (;;) {
+		n = read(p->errfd, buf, sizeof buf);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == 0)
+			return 1;
+		if (n == -1)
+			return errno == EAGAIN ? 0 : 1;
+		for (i = 0; i < n; i++) {
+			if (buf[i] == '\n')
+				line_end(p);
+			else if (buf[i] != '\r' &&
+			    p->linelen < sizeof p->line - 1)
+				p->line[p->linelen++] = buf[i];
+		}
+	}
+}
+
+/* The line being written is whole: the last one, unless blank. */
+static void
+line_end(struct jump_proc *p)
+{
+	while (p->linelen > 0 && (p->line[p->linelen - 1] == ' ' ||
+	    p->line[p->linelen - 1] == '\t'))
+		p->linelen--;
+	if (p->linelen > 0) {
+		memcpy(p->last, p->line, p->linelen);
+		p->last[p->linelen] = '\0';
+	}
+	p->linelen = 0;
+}
+
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec	now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t0->tv_sec) * 1000L +
+	    (now.tv_nsec - t0->tv_nsec) / 1000000L;
 }

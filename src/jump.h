@@ -5,10 +5,12 @@
  * the docker CLI and for the ProxyJump of an alias. It is run for a
  * remote engine alone (where.h):
  *
- *	ssh -T [-F CONFIG] [-l USER] [-p PORT] -- HOST docker system dial-stdio
+ *	ssh -T -o ConnectTimeout=10 [-F CONFIG] [-l USER] [-p PORT] -- HOST
+ *	    docker system dial-stdio
  *		the engine's API at ssh://[USER@]HOST[:PORT], one HTTP
  *		connection over ssh's standard input and output
- *	ssh -W 127.0.0.1:PORT [-F CONFIG] [-l USER] [-p PORT] -- HOST
+ *	ssh -T -W 127.0.0.1:PORT -o ConnectTimeout=10 [-F CONFIG] [-l USER]
+ *	    [-p PORT] -- HOST
  *		a container's sshd, published on the engine host's
  *		127.0.0.1, reached through that host as OpenSSH's
  *		ProxyJump does
@@ -30,10 +32,18 @@
 
 struct where;
 
+/* The most of one line of ssh's standard error that is kept. */
+#define JUMP_LINE_MAX	256
+
 struct jump_proc {
 	pid_t	 pid;		/* ssh's, or -1 */
 	int	 fd;		/* the caller's end: read and write */
 	int	 errfd;		/* ssh's standard error, non-blocking */
+	/* What jump_why() and jump_end() read of errfd: */
+	char	 line[JUMP_LINE_MAX];	/* the line being written */
+	size_t	 linelen;
+	char	 last[JUMP_LINE_MAX];	/* the last whole line that is
+					   not empty */
 };
 
 /*
@@ -42,6 +52,16 @@ struct jump_proc {
  */
 int	jump_dial_stdio(const struct where *w, struct jump_proc *p,
 	    struct error *err);
+
+/*
+ * The same, with ssh's standard input and output on sock, a connected
+ * stream socket whose other end the caller has: for a library that
+ * must make the connection itself (libcurl 7.88 connects every socket
+ * it is given; engine.c). sock is closed in this process either way;
+ * p->fd is -1.
+ */
+int	jump_dial_stdio_on(const struct where *w, int sock,
+	    struct jump_proc *p, struct error *err);
 
 /*
  * Starts ssh -W to 127.0.0.1:port on w's engine host (w->jump must be

@@ -358,7 +358,8 @@ machine_fragment_other(const char *config, const char *alias,
 
 int
 machine_fragment(const struct env *env, const char *home,
-    const char *alias, int port, const struct machine_engine *owner,
+    const char *alias, int port, const char *jump,
+    const struct machine_engine *owner,
     const struct settings *settings, char **namep, char **textp,
     struct error *err)
 {
@@ -383,6 +384,7 @@ machine_fragment(const struct env *env, const char *home,
 	a.forward_agent = settings != NULL && settings->forward_agent;
 	a.engine_id = owner != NULL ? owner->id : NULL;
 	a.engine_url = owner != NULL ? owner->url : NULL;
+	a.jump = jump;
 	if (alias_fragment(&a, textp, err) == -1)
 		goto out;
 	*namep = name;
@@ -462,7 +464,7 @@ machine_ssh_preview(const struct env *env, const char *config,
 
 int
 machine_alias_write(const struct env *env, const char *home,
-    const char *config, const char *alias, int port,
+    const char *config, const char *alias, int port, const char *jump,
     const struct machine_engine *owner, const struct settings *settings,
     struct error *err)
 {
@@ -470,8 +472,8 @@ machine_alias_write(const struct env *env, const char *home,
 	char			*name = NULL, *text = NULL;
 	int			 ret = -1;
 
-	if (machine_fragment(env, home, alias, port, owner, settings, &name,
-	    &text, err) == -1)
+	if (machine_fragment(env, home, alias, port, jump, owner, settings,
+	    &name, &text, err) == -1)
 		goto out;
 	change.name = name;
 	change.text = text;

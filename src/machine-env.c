@@ -2,10 +2,11 @@
  * machine-env.c: environments, the network the containers of one
  * project file share (machine.h, Environments).
  *
- * The network is found by its name, MACHINE_ENV_PREFIX and the
- * environment's, and is the environment's only when its labels say so:
- * one that redock did not make, or that another directory's project
- * file made, is never taken over.
+ * The network is found by its name, the owner's, MACHINE_ENV_PREFIX and
+ * the environment's (or an earlier redock's without the owner), and is
+ * the environment's only when its labels say so: one that redock did
+ * not make, or that another directory's project file made, is never
+ * taken over.
  *
  * The engine refuses a second network of a name (409) only as far as
  * it checks, which is no lock: two ups at once may each make one, and
@@ -29,7 +30,8 @@
 /* How often a network is looked for, 50 ms apart at most. */
 #define ENV_TRIES	100
 
-static char	*env_network_name(const char *);
+static const char *env_of(const struct engine_container *, const char **);
+static char	*env_owned(const char *, const char *);
 static int	 env_check(const struct engine_network *, const char *,
 		    const char *, struct error *);
 static int	 env_find(struct engine *, const char *, const char *,
@@ -41,18 +43,59 @@ static int	 env_dedup(struct engine *, const char *, const char *,
 static int	 env_used(struct engine *, const char *, int *,
 		    struct error *);
 
+/*
+ * The network of the environment c is in, and into *envp that
+ * environment's name (a part of the network's): one of c's owner first,
+ * OWNER "." MACHINE_ENV_PREFIX ENV, else an earlier redock's,
+ * MACHINE_ENV_PREFIX ENV. NULL when c is in none.
+ */
+static const char *
+env_of(const struct engine_container *c, const char **envp)
+{
+	struct error	 ignored;
+	const char	*owner, *nw;
+	size_t		 i, len, plen = strlen(MACHINE_ENV_PREFIX);
+
+	*envp = NULL;
+	if ((owner = machine_owner_of(c)) != NULL ||
+	    machine_owner(&owner, &ignored) == 0) {
+		len = strlen(owner);
+		for (i = 0; i < c->nnetworks; i++) {
+			if ((nw = c->networks[i]) != NULL &&
+			    strncmp(nw, owner, len) == 0 && nw[len] == '.' &&
+			    strncmp(nw + len + 1, MACHINE_ENV_PREFIX,
+			    plen) == 0 && nw[len + 1 + plen] != '\0') {
+				*envp = nw + len + 1 + plen;
+				return nw;
+			}
+		}
+	}
+	for (i = 0; i < c->nnetworks; i++) {
+		if ((nw = c->networks[i]) != NULL &&
+		    strncmp(nw, MACHINE_ENV_PREFIX, plen) == 0 &&
+		    nw[plen] != '\0') {
+			*envp = nw + plen;
+			return nw;
+		}
+	}
+	return NULL;
+}
+
 const char *
 machine_environment(const struct engine_container *c)
 {
-	size_t	i, len = strlen(MACHINE_ENV_PREFIX);
+	const char	*env;
 
-	for (i = 0; i < c->nnetworks; i++) {
-		if (c->networks[i] != NULL &&
-		    strncmp(c->networks[i], MACHINE_ENV_PREFIX, len) == 0 &&
-		    c->networks[i][len] != '\0')
-			return c->networks[i] + len;
-	}
-	return NULL;
+	(void)env_of(c, &env);
+	return env;
+}
+
+const char *
+machine_env_network_of(const struct engine_container *c)
+{
+	const char	*env;
+
+	return env_of(c, &env);
 }
 
 size_t
@@ -66,14 +109,50 @@ machine_env_aliases(const char *tag, const char *hostname,
 	return 2;
 }
 
-/* The network of the environment env: allocated. */
+/* The network of owner's environment env (NULL: an earlier redock's). */
 static char *
-env_network_name(const char *env)
+env_owned(const char *owner, const char *env)
 {
 	char	*name;
 
-	xasprintf(&name, "%s%s", MACHINE_ENV_PREFIX, env);
+	xasprintf(&name, "%s%s%s%s", owner != NULL ? owner : "",
+	    owner != NULL ? "." : "", MACHINE_ENV_PREFIX, env);
 	return name;
+}
+
+int
+machine_env_name(struct engine *e, const char *env, const char *dir,
+    char **namep, struct error *err)
+{
+	struct engine_network	 nw;
+	struct error		 ignored;
+	const char		*owner, *label, *project, *whose;
+	char			*old;
+	int			 earlier = 0;
+
+	*namep = NULL;
+	if (machine_owner(&owner, err) == -1)
+		return -1;
+	/* An earlier redock's, of this project: it goes on being used. */
+	old = env_owned(NULL, env);
+	memset(&nw, 0, sizeof nw);
+	if (engine_network_inspect(e, old, &nw, &ignored) == 0) {
+		label = engine_labels_get(&nw.labels,
+		    MACHINE_LABEL_ENVIRONMENT);
+		project = engine_labels_get(&nw.labels, MACHINE_LABEL_PROJECT);
+		whose = engine_labels_get(&nw.labels, MACHINE_LABEL_OWNER);
+		earlier = label != NULL && strcmp(label, env) == 0 &&
+		    project != NULL && strcmp(project, dir) == 0 &&
+		    (whose == NULL || *whose == '\0');
+		engine_network_release(&nw);
+	}
+	if (earlier)
+		*namep = old;
+	else {
+		free(old);
+		*namep = env_owned(owner, env);
+	}
+	return 0;
 }
 
 /*
@@ -131,16 +210,25 @@ env_find(struct engine *e, const char *name, const char *env,
 	return ret;
 }
 
-/* Makes the network name of the environment env of dir: *idp its ID. */
+/*
+ * Makes the network name of the environment env of dir: *idp its ID.
+ * The owner's name carries the owner's label; an earlier redock's
+ * name, made again, stays without one, as machine_env_name() finds it.
+ */
 static int
 env_make(struct engine *e, const char *name, const char *env,
     const char *dir, char **idp, struct error *err)
 {
-	struct engine_labels	labels = { NULL, NULL, 0 };
-	int			ret;
+	struct engine_labels	 labels = { NULL, NULL, 0 };
+	const char		*owner;
+	int			 ret;
 
 	engine_labels_add(&labels, MACHINE_LABEL_ENVIRONMENT, env);
 	engine_labels_add(&labels, MACHINE_LABEL_PROJECT, dir);
+	if (strncmp(name, MACHINE_ENV_PREFIX,
+	    strlen(MACHINE_ENV_PREFIX)) != 0 &&
+	    machine_owner(&owner, err) == 0)
+		engine_labels_add(&labels, MACHINE_LABEL_OWNER, owner);
 	engine_labels_add(&labels, MACHINE_LABEL_VERSION, REDOCK_VERSION);
 	ret = engine_network_create(e, name, &labels, idp, err);
 	engine_labels_release(&labels);
@@ -201,7 +289,8 @@ machine_env_network(struct engine *e, const char *env, const char *dir,
 
 	*namep = NULL;
 	*madep = 0;
-	name = env_network_name(env);
+	if (machine_env_name(e, env, dir, &name, err) == -1)
+		return -1;
 	/* Not readable, or no flock(2) there: the engine's check alone. */
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1)
 		(void)flock(fd, LOCK_EX);
@@ -271,42 +360,37 @@ env_used(struct engine *e, const char *name, int *usedp, struct error *err)
 }
 
 int
-machine_env_remove(struct engine *e, const char *env, int *removedp,
+machine_env_remove(struct engine *e, const char *name, int *removedp,
     struct error *err)
 {
 	struct engine_network	 nw;
-	const char		*label;
-	char			*name;
-	int			 ret = -1, ours, used;
+	struct error		 ignored;
+	const char		*label, *whose, *owner;
+	int			 ours, used;
 
 	*removedp = 0;
-	name = env_network_name(env);
 	memset(&nw, 0, sizeof nw);
-	if (engine_network_inspect(e, name, &nw, err) == -1) {
-		ret = ERROR_NOTFOUND(err) ? 0 : -1;
-		goto out;
-	}
+	if (engine_network_inspect(e, name, &nw, err) == -1)
+		return ERROR_NOTFOUND(err) ? 0 : -1;
 	label = engine_labels_get(&nw.labels, MACHINE_LABEL_ENVIRONMENT);
-	ours = label != NULL && strcmp(label, env) == 0;
+	whose = engine_labels_get(&nw.labels, MACHINE_LABEL_OWNER);
+	ours = label != NULL && *label != '\0' && (whose == NULL ||
+	    *whose == '\0' || (machine_owner(&owner, &ignored) == 0 &&
+	    strcmp(whose, owner) == 0));
 	used = nw.ncontainers > 0;
 	engine_network_release(&nw);
-	/* One that redock did not make is not redock's to remove. */
-	if (!ours || (!used && env_used(e, name, &used, err) == -1)) {
-		ret = ours ? -1 : 0;
-		goto out;
-	}
-	if (used) {
-		ret = 0;
-		goto out;
-	}
+	/* One that redock did not make, or another's, is not to remove. */
+	if (!ours)
+		return 0;
+	if (!used && env_used(e, name, &used, err) == -1)
+		return -1;
+	if (used)
+		return 0;
 	if (engine_network_remove(e, name, err) == 0)
 		*removedp = 1;
 	else if (!ERROR_NOTFOUND(err) && !(err->kind == ERROR_HTTP &&
 	    (err->status == 403 || err->status == 409)))
-		goto out;
+		return -1;
 	/* Gone meanwhile, or a container came: not this call's to say. */
-	ret = 0;
-out:
-	free(name);
-	return ret;
+	return 0;
 }

@@ -403,8 +403,9 @@ hooks_locked(struct engine *e, const struct env *env,
 		ret = 0;
 		goto out;
 	}
-	if (session_open(&s, h->home, h->alias, settings_login(h->settings),
-	    h->port, h->timeout * 1000, err) == -1) {
+	if (session_open(&s, h->where, h->home, h->alias,
+	    settings_login(h->settings), h->port, h->timeout * 1000,
+	    err) == -1) {
 		error_about(err, "cannot run its hooks");
 		goto out;
 	}

@@ -20,10 +20,15 @@
 #include "machine.h"
 #include "name.h"
 #include "tar.h"
+#include "where.h"
 #include "xmalloc.h"
 
 #define LOG_LINES	3	/* of the container's log in an error */
 #define OWNER_TRIES	40	/* 50 ms apart: a container being made */
+
+/* The longest engine name of a container: OWNER.ALIAS.old */
+#define START_NAME_MAX	(NAME_REPOSITORY_MAX + 1 + ALIAS_MAX + \
+			    sizeof MACHINE_OLD_SUFFIX)
 
 /* What start_alive() asks about. */
 struct start_alive {
@@ -68,8 +73,11 @@ static char	*start_network_new(const struct machine_start_context *,
 static int	start_join(const struct machine_start_context *,
 		    struct machine_start *, struct error *);
 static int	start_owner_wait(const struct machine_start_context *,
-		    const struct machine_start *, struct engine_container *,
-		    struct error *);
+		    const struct machine_start *, const char *,
+		    struct engine_container *, struct error *);
+static int	start_engine_name(const struct machine_start *, const char *,
+		    char *, size_t, struct error *);
+static int	start_alias_held(struct engine *, const char *);
 static int	start_up(const struct machine_start_context *,
 		    struct machine_start *, int *, struct error *);
 static int	start_vanished(const struct machine_start *);
@@ -109,12 +117,13 @@ machine_start_release(struct machine_start *ms)
 	free(ms->id);
 	free(ms->stale);
 	free(ms->old);
+	free(ms->aside);
 	free(ms->started_at);
 	tar_free(ms->keys);
 	engine_free(ms->e);
 	settings_release(&ms->asked);
 	settings_release(&ms->settings);
-	ms->id = ms->stale = ms->old = NULL;
+	ms->id = ms->stale = ms->old = ms->aside = NULL;
 	ms->keys = NULL;
 	ms->e = NULL;
 }
@@ -253,6 +262,9 @@ start_anew(const struct machine_start_context *ctx,
 	    start_other(ctx, ms, err) == -1)
 		return -1;
 	ms->old = xstrdup(c->id);
+	/* Of its own owner: one made before owners has none. */
+	ms->aside = machine_engine_name(machine_owner_of(c), machine_alias(c),
+	    MACHINE_OLD_SUFFIX);
 	return 0;
 }
 
@@ -415,7 +427,7 @@ machine_start_hold(const struct machine_start_context *ctx,
 	if (keys_archive(ctx->home, ms->alias, &ms->keys, err) == -1)
 		return -1;
 	/* Here, before any thread: the first engine_new() sets up curl. */
-	return engine_new(&ms->e, ctx->host, ctx->env, err);
+	return engine_new(&ms->e, ctx->where, err);
 }
 
 void
@@ -445,24 +457,51 @@ static void
 start_forget_key(const struct machine_start_context *ctx,
     struct machine_start *ms, struct engine *e)
 {
-	struct engine_container	 c;
-	struct error		 err;
-	const char		*label;
-	int			 idle;
+	struct error	err;
+	int		idle;
 
 	start_let_go(ms);
 	if (!ms->keymade || e == NULL ||
 	    (idle = keys_host_idle(ctx->home, ms->alias)) == -1)
 		return;
-	/* A container of that name that is not redock's has no key. */
-	if (engine_container_inspect(e, ms->alias, &c, &err) == 0) {
-		label = machine_alias(&c);
-		if (label == NULL || strcmp(label, ms->alias) != 0)
-			keys_host_remove(ctx->home, ms->alias, &err);
-		engine_container_release(&c);
-	} else if (ERROR_NOTFOUND(&err))
+	if (start_alias_held(e, ms->alias) == 0)
 		keys_host_remove(ctx->home, ms->alias, &err);
 	close(idle);
+}
+
+/*
+ * Has a container of the current owner's the alias, under its engine
+ * name (or one made before owners, under the alias)? 1 if so, 0 if
+ * not, -1 when the engine cannot say. One of that name that is not
+ * redock's has no key.
+ */
+static int
+start_alias_held(struct engine *e, const char *alias)
+{
+	struct engine_container	 c;
+	struct error		 err;
+	const char		*owner, *label, *names[2];
+	char			*mine;
+	int			 i, held = 0;
+
+	if (machine_owner(&owner, &err) == -1)
+		return -1;
+	mine = machine_engine_name(owner, alias, "");
+	names[0] = mine;
+	names[1] = alias;
+	for (i = 0; i < 2 && held == 0; i++) {
+		if (engine_container_inspect(e, names[i], &c, &err) == -1) {
+			if (!ERROR_NOTFOUND(&err))
+				held = -1;
+			continue;
+		}
+		label = machine_alias(&c);
+		held = label != NULL && strcmp(label, alias) == 0 &&
+		    (i == 0 || machine_owner_of(&c) == NULL);
+		engine_container_release(&c);
+	}
+	free(mine);
+	return held;
 }
 
 int
@@ -509,15 +548,16 @@ static int
 start_make(const struct machine_start_context *ctx,
     struct machine_start *ms, struct error *err)
 {
-	char	name[ALIAS_MAX + sizeof MACHINE_SPARE_SUFFIX];
+	char	name[START_NAME_MAX];
 
 	if (ms->stale != NULL &&
 	    machine_wait_gone(ms->e, ms->stale, err) == -1)
 		return -1;
 	if (ms->id != NULL)
 		return 0;
-	(void)snprintf(name, sizeof name, "%s%s", ms->alias,
-	    ms->old != NULL ? MACHINE_SPARE_SUFFIX : "");
+	if (start_engine_name(ms, ms->old != NULL ? MACHINE_SPARE_SUFFIX : "",
+	    name, sizeof name, err) == -1)
+		return -1;
 	if (start_create(ctx, ms, name, err) == 0) {
 		ms->created = 1;
 		return 0;
@@ -534,6 +574,25 @@ start_make(const struct machine_start_context *ctx,
 }
 
 /*
+ * The engine name of the container ms makes, with suffix, into buf:
+ * the current owner's (machine_engine_name()).
+ */
+static int
+start_engine_name(const struct machine_start *ms, const char *suffix,
+    char *buf, size_t size, struct error *err)
+{
+	const char	*owner;
+	char		*name;
+
+	if (machine_owner(&owner, err) == -1)
+		return -1;
+	name = machine_engine_name(owner, ms->alias, suffix);
+	strlcpy(buf, name, size);
+	free(name);
+	return 0;
+}
+
+/*
  * Fails when ctx has a network (up) and the container c is in another
  * environment: two environments never share a container, and so never
  * see each other.
@@ -542,18 +601,19 @@ static int
 start_elsewhere(const struct machine_start_context *ctx,
     const struct engine_container *c, struct error *err)
 {
-	const char	*env;
-	char		*shown;
-	size_t		 len = strlen(MACHINE_ENV_PREFIX);
+	const char	*network;
+	char		*shown, *nshown;
 
-	if (ctx->network == NULL || (env = machine_environment(c)) == NULL ||
-	    (strncmp(ctx->network, MACHINE_ENV_PREFIX, len) == 0 &&
-	    strcmp(ctx->network + len, env) == 0))
+	if (ctx->network == NULL ||
+	    (network = machine_env_network_of(c)) == NULL ||
+	    strcmp(ctx->network, network) == 0)
 		return 0;
-	shown = xvis(env);
+	shown = xvis(machine_environment(c));
+	nshown = xvis(network);
 	error_set(err, ERROR_INPUT, 0, "its container is in the environment "
-	    "'%s' (its network '%s%s'): 'redock down' it there, or give the "
-	    "sections other TAGs", shown, MACHINE_ENV_PREFIX, shown);
+	    "'%s' (its network '%s'): 'redock down' it there, or give the "
+	    "sections other TAGs", shown, nshown);
+	free(nshown);
 	free(shown);
 	return -1;
 }
@@ -604,7 +664,7 @@ start_network_new(const struct machine_start_context *ctx,
 {
 	struct engine_container	 c;
 	struct error		 ignored;
-	const char		*env;
+	const char		*in;
 	char			*network = NULL;
 
 	if (ctx->network != NULL)
@@ -612,8 +672,8 @@ start_network_new(const struct machine_start_context *ctx,
 	if (ms->old == NULL ||
 	    engine_container_inspect(ms->e, ms->old, &c, &ignored) == -1)
 		return NULL;
-	if ((env = machine_environment(&c)) != NULL)
-		xasprintf(&network, "%s%s", MACHINE_ENV_PREFIX, env);
+	if ((in = machine_env_network_of(&c)) != NULL)
+		network = xstrdup(in);
 	engine_container_release(&c);
 	return network;
 }
@@ -631,13 +691,16 @@ start_create(const struct machine_start_context *ctx,
 	struct engine_create	 cr;
 	struct engine_labels	 labels = { NULL, NULL, 0 };
 	struct engine_mount	*mounts = NULL;
-	const char		*aliases[2];
+	const char		*aliases[2], *owner;
 	char			*json, *network;
 	size_t			 i;
 	int			 ret;
 
+	if (machine_owner(&owner, err) == -1)
+		return -1;
 	engine_labels_add(&labels, MACHINE_LABEL_NAME, ms->name);
 	engine_labels_add(&labels, MACHINE_LABEL_ALIAS, ms->alias);
+	engine_labels_add(&labels, MACHINE_LABEL_OWNER, owner);
 	engine_labels_add(&labels, MACHINE_LABEL_VERSION, REDOCK_VERSION);
 	json = settings_to_json(&ms->settings);
 	engine_labels_add(&labels, SETTINGS_LABEL, json);
@@ -665,6 +728,15 @@ start_create(const struct machine_start_context *ctx,
 		    ms->settings.hostname, aliases);
 	}
 	ret = engine_container_create(ms->e, &cr, &ms->id, err);
+	if (ret == -1 && err->kind == ERROR_HTTP && err->status == 501) {
+		/*
+		 * The engine has no init (Podman without catatonit), and
+		 * refused before making anything: sshd is PID 1, which
+		 * reaps what its sessions leave and stops at SIGTERM.
+		 */
+		cr.init = 0;
+		ret = engine_container_create(ms->e, &cr, &ms->id, err);
+	}
 	engine_labels_release(&labels);
 	free(network);
 	free(mounts);
@@ -672,7 +744,7 @@ start_create(const struct machine_start_context *ctx,
 }
 
 /*
- * Someone made a container of the alias's name meanwhile: the engine
+ * Someone made a container of its engine name meanwhile: the engine
  * reserves the name before the container can be inspected, so it may
  * take a moment to see whose it is. Another redock's start of the same
  * NAME is joined; anything else is refused.
@@ -683,16 +755,17 @@ start_join(const struct machine_start_context *ctx,
 {
 	struct engine_container	 c;
 	const char		*owner;
+	char			 name[START_NAME_MAX];
 	int			 ret = -1;
 
 	memset(&c, 0, sizeof c);
-	if (start_owner_wait(ctx, ms, &c, err) == -1)
+	if (start_engine_name(ms, "", name, sizeof name, err) == -1 ||
+	    start_owner_wait(ctx, ms, name, &c, err) == -1)
 		goto out;
 	if ((owner = machine_name(&c)) == NULL)
 		error_set(err, ERROR_INPUT, 0, "the engine has a container "
 		    "called '%s' that redock did not make: remove or rename "
-		    "it, or give this one another host name with -n",
-		    ms->alias);
+		    "it, or give this one another host name with -n", name);
 	else if (strcmp(owner, ms->name) != 0)
 		start_taken(ms, owner, err);
 	else {
@@ -706,17 +779,17 @@ out:
 	return ret;
 }
 
-/* Inspects the container called ms->alias, waiting while it is 404. */
+/* Inspects the container called name, waiting while it is 404. */
 static int
 start_owner_wait(const struct machine_start_context *ctx,
-    const struct machine_start *ms, struct engine_container *c,
-    struct error *err)
+    const struct machine_start *ms, const char *name,
+    struct engine_container *c, struct error *err)
 {
 	struct timespec	pause = { 0, 50 * 1000000L };
 	int		tries;
 
 	for (tries = 0; tries < OWNER_TRIES; tries++) {
-		if (engine_container_inspect(ms->e, ms->alias, c, err) == 0)
+		if (engine_container_inspect(ms->e, name, c, err) == 0)
 			return 0;
 		if (!ERROR_NOTFOUND(err) || *ctx->interrupted)
 			return -1;
@@ -857,19 +930,26 @@ start_answer(const struct machine_start_context *ctx,
     struct machine_start *ms, int port, struct error *err)
 {
 	struct start_alive	 alive = { ctx, ms };
+	struct error		 way;
+	const char		*jump = ctx->where != NULL ? ctx->where->jump :
+				    NULL;
 	char			*log = NULL;
 	int			 ret = -1;
 
-	switch (machine_wait_banner(port, ctx->timeout * 1000, start_alive,
-	    &alive)) {
+	switch (machine_wait_banner(ctx->where, port, ctx->timeout * 1000,
+	    start_alive, &alive, &way)) {
 	case MACHINE_READY:
 		ret = start_interrupted(ctx, err);
 		break;
+	case MACHINE_NOWAY:
+		error_set(err, ERROR_SYSTEM, 0, "%s", way.message);
+		break;
 	case MACHINE_TIMEDOUT:
 		machine_log_tail(ms->e, ms->id, LOG_LINES, &log);
-		error_set(err, ERROR_SYSTEM, 0, "sshd did not answer on %s:%d "
-		    "within %d s; the container's log ends: %s",
-		    MACHINE_HOST_IP, port, ctx->timeout, log);
+		error_set(err, ERROR_SYSTEM, 0, "sshd did not answer on "
+		    "%s:%d%s%s within %d s; the container's log ends: %s",
+		    MACHINE_HOST_IP, port, jump != NULL ? " through " : "",
+		    jump != NULL ? jump : "", ctx->timeout, log);
 		break;
 	case MACHINE_DEAD:
 		if (start_interrupted(ctx, err) == -1)
@@ -894,13 +974,13 @@ start_answer(const struct machine_start_context *ctx,
 static int
 start_replace(struct machine_start *ms, struct error *err)
 {
-	char	aside[ALIAS_MAX + sizeof MACHINE_OLD_SUFFIX];
+	char	name[START_NAME_MAX];
 
 	if (ms->old == NULL)
 		return 0;
-	(void)snprintf(aside, sizeof aside, "%s%s", ms->alias,
-	    MACHINE_OLD_SUFFIX);
-	if (engine_container_rename(ms->e, ms->old, aside, err) == -1) {
+	if (start_engine_name(ms, "", name, sizeof name, err) == -1)
+		return -1;
+	if (engine_container_rename(ms->e, ms->old, ms->aside, err) == -1) {
 		/* Gone, or renamed: another made it anew meanwhile. */
 		if (ERROR_NOTFOUND(err) || ERROR_CONFLICT(err))
 			error_set(err, ERROR_INPUT, 0, "another reset or "
@@ -908,7 +988,7 @@ start_replace(struct machine_start *ms, struct error *err)
 		return -1;
 	}
 	ms->created = 0;
-	return engine_container_rename(ms->e, ms->id, ms->alias, err);
+	return engine_container_rename(ms->e, ms->id, name, err);
 }
 
 /*
@@ -930,7 +1010,8 @@ start_reach(const struct machine_start_context *ctx,
     struct machine_start *ms, int port, struct error *err)
 {
 	if (machine_alias_write(ctx->env, ctx->home, ctx->config, ms->alias,
-	    port, ctx->me, &ms->settings, err) == -1)
+	    port, ctx->where != NULL ? ctx->where->jump : NULL, ctx->me,
+	    &ms->settings, err) == -1)
 		return -1;
 	ms->port = port;
 	if (ms->anew && !ms->joined)

@@ -11,6 +11,8 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,13 +21,17 @@
 #include "engine.h"
 #include "env.h"
 #include "error.h"
+#include "jump.h"
 #include "keys.h"
 #include "machine.h"
 #include "name.h"
+#include "where.h"
 #include "xmalloc.h"
 
 #define RETRY_MS	5	/* between two connections */
 #define ALIVE_MS	250	/* between two questions to alive() */
+#define JUMP_RETRY_MS	50	/* between two tries through a jump: each
+				   is an ssh -W, a login on its host */
 
 /* rank(): how a container stands among those of its NAME. */
 #define RANK_OLD	0
@@ -36,6 +42,8 @@
 #define GONE_TRIES	200
 #define GONE_PAUSE_MS	50
 
+static void	owner_find(void);
+static int	named(const char *, const char *, const char *, const char *);
 static const struct engine_labels *name_filter(struct engine_labels *);
 static int	alias_after(struct machine_engine *, const struct env *,
 		    const char *, const struct engine_container *, int *,
@@ -45,6 +53,126 @@ static struct engine_container *by_label(struct engine_container *, size_t,
 static int	rank(const struct engine_container *);
 static long	now_ms(void);
 static int	banner_once(int, long);
+static int	banner_jump(const struct where *, int, long,
+		    machine_alive_fn *, void *, struct error *);
+static int	forward_failed(const char *);
+static enum machine_wait wait_jump(const struct where *, int, int,
+		    machine_alive_fn *, void *, struct error *);
+
+/*
+ * The current owner (machine_owner()), found once: from the user that
+ * machine_owner_init() took, else from the passwd entry.
+ */
+static pthread_once_t	 owner_once = PTHREAD_ONCE_INIT;
+static const char	*owner_user;
+static char		 owner_buf[NAME_REPOSITORY_MAX + 1];
+static struct error	 owner_err;
+static int		 owner_ok;
+
+void
+machine_owner_init(const struct env *env)
+{
+	owner_user = env->user;
+	pthread_once(&owner_once, owner_find);
+}
+
+/*
+ * The login name as name_parse() takes it for a NAME without a
+ * repository, which must make a repository (it does, with a TAG) and
+ * hold no '/', which no engine name may.
+ */
+static void
+owner_find(void)
+{
+	struct passwd	*pw;
+	struct name	 n;
+	const char	*user = owner_user;
+	char		*shown;
+
+	if (user == NULL || *user == '\0') {
+		if ((pw = getpwuid(getuid())) == NULL) {
+			error_set(&owner_err, ERROR_INPUT, 0, "no user name "
+			    "to own containers: set USER to your login name");
+			return;
+		}
+		user = pw->pw_name;
+	}
+	if (name_parse(&n, "x", user, &owner_err) == -1 ||
+	    strchr(n.repository, '/') != NULL) {
+		shown = xvis(user);
+		error_set(&owner_err, ERROR_INPUT, 0, "the user name '%s' "
+		    "cannot own containers: set USER to your login name, "
+		    "lower-case letters and digits joined by '.', '_' or '-'",
+		    shown);
+		free(shown);
+		return;
+	}
+	strlcpy(owner_buf, n.repository, sizeof owner_buf);
+	owner_ok = 1;
+}
+
+int
+machine_owner(const char **ownerp, struct error *err)
+{
+	*ownerp = NULL;
+	pthread_once(&owner_once, owner_find);
+	if (!owner_ok) {
+		*err = owner_err;
+		return -1;
+	}
+	*ownerp = owner_buf;
+	return 0;
+}
+
+const char *
+machine_owner_of(const struct engine_container *c)
+{
+	const char	*owner;
+
+	/* Empty: as good as none. */
+	owner = engine_labels_get(&c->labels, MACHINE_LABEL_OWNER);
+	return owner != NULL && *owner != '\0' ? owner : NULL;
+}
+
+int
+machine_mine(const struct engine_container *c)
+{
+	const char	*owner, *me;
+	struct error	 err;
+
+	if ((owner = machine_owner_of(c)) == NULL)
+		return 1;
+	return machine_owner(&me, &err) == 0 && strcmp(owner, me) == 0;
+}
+
+char *
+machine_engine_name(const char *owner, const char *alias, const char *suffix)
+{
+	char	*name;
+
+	xasprintf(&name, "%s%s%s%s", owner != NULL ? owner : "",
+	    owner != NULL ? "." : "", alias, suffix);
+	return name;
+}
+
+/* Is name the engine name of owner's container of alias, with suffix? */
+static int
+named(const char *name, const char *owner, const char *alias,
+    const char *suffix)
+{
+	size_t	len;
+
+	if (name == NULL)
+		return 0;
+	if (owner != NULL) {
+		len = strlen(owner);
+		if (strncmp(name, owner, len) != 0 || name[len] != '.')
+			return 0;
+		name += len + 1;
+	}
+	len = strlen(alias);
+	return strncmp(name, alias, len) == 0 && strcmp(name + len, suffix) == 0;
+}
 
 /* The engine's filter for redock's objects: those with a NAME. */
 static const struct engine_labels *
@@ -61,9 +189,14 @@ machine_list(struct engine *e, struct engine_container **csp, size_t *np,
 {
 	struct engine_labels	 filter;
 	struct engine_container	*cs;
+	const char		*owner;
 	size_t			 i, n;
 	int			 ret;
 
+	*csp = NULL;
+	*np = 0;
+	if (machine_owner(&owner, err) == -1)
+		return -1;
 	ret = engine_container_list(e, name_filter(&filter), csp, np, err);
 	engine_labels_release(&filter);
 	if (ret == -1)
@@ -71,11 +204,12 @@ machine_list(struct engine *e, struct engine_container **csp, size_t *np,
 
 	/*
 	 * What the engine sends is anybody's: one that did not filter
-	 * must not hand the commands a container without a NAME.
+	 * must not hand the commands a container without a NAME, nor
+	 * another owner's.
 	 */
 	cs = *csp;
 	for (i = n = 0; i < *np; i++) {
-		if (machine_name(&cs[i]) == NULL)
+		if (machine_name(&cs[i]) == NULL || !machine_mine(&cs[i]))
 			engine_container_release(&cs[i]);
 		else
 			cs[n++] = cs[i];
@@ -127,14 +261,10 @@ by_label(struct engine_container *cs, size_t n, const char *key,
 static int
 rank(const struct engine_container *c)
 {
-	const char	*alias = machine_alias(c);
-	size_t		 len;
-
 	if (!machine_spare(c))
 		return RANK_ALIAS;
-	len = strlen(alias);
-	if (strncmp(c->name, alias, len) == 0 &&
-	    strcmp(c->name + len, MACHINE_OLD_SUFFIX) == 0)
+	if (named(c->name, machine_owner_of(c), machine_alias(c),
+	    MACHINE_OLD_SUFFIX))
 		return RANK_OLD;
 	return RANK_NEW;
 }
@@ -416,13 +546,111 @@ out:
 	return ok;
 }
 
+/*
+ * Did ssh -W end for want of the forward (nothing listens there yet, as
+ * the engine's host says) rather than for want of the host? OpenSSH
+ * says "channel N: open failed: ..." and then "stdio forwarding failed"
+ * (ssh.c, ssh_stdio_confirm()) for the former; anything else it says
+ * as it exits 255 is about the host: no such host, refused, the wrong
+ * key, no login.
+ */
+static int
+forward_failed(const char *why)
+{
+	return strstr(why, "forwarding failed") != NULL ||
+	    strstr(why, "open failed") != NULL;
+}
+
+/*
+ * One try through w's jump: an ssh -W of its own (jump_forward()), then
+ * the first line read from it, alive asked every ALIVE_MS meanwhile,
+ * since ssh may take a while to reach its host. 1 when it is an SSH
+ * banner; 0 when the forward closed, failed or stayed silent until the
+ * deadline; -2 when alive said 0; -1 with *err when ssh could not be run
+ * or could not reach the jump host.
+ */
+static int
+banner_jump(const struct where *w, int port, long deadline,
+    machine_alive_fn *alive, void *arg, struct error *err)
+{
+	struct jump_proc	 p;
+	struct pollfd		 pfd;
+	char			 buf[256], why[512];
+	size_t			 have = 0;
+	ssize_t			 r;
+	long			 left;
+	int			 n, ok = 0, status;
+
+	if (jump_forward(w, port, &p, err) == -1)
+		return -1;
+	pfd.fd = p.fd;
+	pfd.events = POLLIN;
+	while (have < 4) {
+		if ((left = deadline - now_ms()) <= 0)
+			break;
+		if ((n = poll(&pfd, 1, left < ALIVE_MS ? (int)left :
+		    ALIVE_MS)) == 0 && alive != NULL && !alive(arg)) {
+			ok = -2;
+			break;
+		}
+		if (n == 0 || (n == -1 && errno == EINTR))
+			continue;
+		if (n == -1 || (r = read(p.fd, buf + have,
+		    sizeof buf - have)) <= 0)
+			break;
+		have += (size_t)r;
+	}
+	if (have >= 4)
+		ok = memcmp(buf, "SSH-", 4) == 0;
+	status = jump_end(&p, why, sizeof why);
+	if (ok == 0 && status == 255 && why[0] != '\0' &&
+	    !forward_failed(why)) {
+		error_set(err, ERROR_SYSTEM, 0, "cannot reach %s, the "
+		    "engine's host: %s", w->jump, why);
+		return -1;
+	}
+	return ok;
+}
+
+/* machine_wait_banner() through w's jump. */
+static enum machine_wait
+wait_jump(const struct where *w, int port, int timeout_ms,
+    machine_alive_fn *alive, void *arg, struct error *err)
+{
+	struct timespec	 pause = { 0, JUMP_RETRY_MS * 1000000L };
+	long		 deadline, asked;
+
+	asked = now_ms();
+	deadline = asked + timeout_ms;
+	for (;;) {
+		switch (banner_jump(w, port, deadline, alive, arg, err)) {
+		case 1:
+			return MACHINE_READY;
+		case -1:
+			return MACHINE_NOWAY;
+		case -2:
+			return MACHINE_DEAD;
+		}
+		if (now_ms() >= deadline)
+			return MACHINE_TIMEDOUT;
+		if (alive != NULL && now_ms() - asked >= ALIVE_MS) {
+			if (!alive(arg))
+				return MACHINE_DEAD;
+			asked = now_ms();
+		}
+		nanosleep(&pause, NULL);
+	}
+}
+
 enum machine_wait
-machine_wait_banner(int port, int timeout_ms, machine_alive_fn *alive,
-    void *arg)
+machine_wait_banner(const struct where *w, int port, int timeout_ms,
+    machine_alive_fn *alive, void *arg, struct error *err)
 {
 	struct timespec	 pause = { 0, RETRY_MS * 1000000L };
 	long		 start, deadline, asked;
 
+	if (w != NULL && w->jump != NULL)
+		return wait_jump(w, port, timeout_ms, alive, arg, err);
 	start = asked = now_ms();
 	deadline = start + timeout_ms;
 	for (;;) {
@@ -493,7 +721,8 @@ machine_spare(const struct engine_container *c)
 {
 	const char	*alias = machine_alias(c);
 
-	return alias != NULL && c->name != NULL && strcmp(c->name, alias) != 0;
+	return alias != NULL && c->name != NULL &&
+	    !named(c->name, machine_owner_of(c), alias, "");
 }
 
 /* Takes cs[k] out of the *np containers cs. */
@@ -639,8 +868,8 @@ settle_other(struct engine_container *cs, size_t n,
 		if (&cs[i] == c || (v = machine_name(&cs[i])) == NULL ||
 		    strcmp(v, name) != 0 || machine_going(&cs[i]) != going)
 			continue;
-		if (going ? strcmp(cs[i].name, alias) == 0 :
-		    rank(&cs[i]) > rank(c))
+		if (going ? named(cs[i].name, machine_owner_of(c), alias,
+		    "") : rank(&cs[i]) > rank(c))
 			return &cs[i];
 	}
 	return NULL;
@@ -657,6 +886,7 @@ settle_spare(struct engine *e, struct engine_container *cs, size_t *np,
     size_t *ip, machine_settled_fn *settled, void *arg, struct error *err)
 {
 	struct engine_container	*c = &cs[*ip], *other;
+	char			*name;
 	size_t			 k;
 
 	if (machine_going(c) || settle_other(cs, *np, c, 0) != NULL) {
@@ -684,10 +914,13 @@ settle_spare(struct engine *e, struct engine_container *cs, size_t *np,
 		c = &cs[*ip];
 	}
 	(*ip)++;
-	if (engine_container_rename(e, c->id, machine_alias(c), err) == -1)
+	name = machine_engine_name(machine_owner_of(c), machine_alias(c), "");
+	if (engine_container_rename(e, c->id, name, err) == -1) {
+		free(name);
 		return -1;
+	}
 	free(c->name);
-	c->name = xstrdup(machine_alias(c));
+	c->name = name;
 	if (settled != NULL)
 		settled(c, MACHINE_SETTLED_KEPT, arg);
 	return 0;

@@ -8,10 +8,14 @@
  *
  *	io.redock.name		the NAME ("peter:web"), on the container and
  *				on the image that commit writes
- *	io.redock.alias		the SSH alias ("web-container"), which is
- *				also the container's name in the engine, so
- *				the engine itself refuses a second container
- *				with the same alias, even from a racing redock
+ *	io.redock.alias		the SSH alias ("web-container")
+ *	io.redock.owner		whose it is ("peter"; machine_owner()): with
+ *				the alias, the container's name in the
+ *				engine, "peter.web-container", so the engine
+ *				itself refuses a second container of one
+ *				owner with the same alias, even from a racing
+ *				redock, and two users of one engine never
+ *				collide (see "Owners")
  *	io.redock.version	the redock that made it
  *
  * machine.c holds the engine's side (finding, stopping, removing,
@@ -42,10 +46,12 @@ struct error;
 struct machine_engine;
 struct name;
 struct sshconf_change;
+struct where;
 
 #define MACHINE_LABEL_NAME	"io.redock.name"
 #define MACHINE_LABEL_ALIAS	"io.redock.alias"
 #define MACHINE_LABEL_VERSION	"io.redock.version"
+#define MACHINE_LABEL_OWNER	"io.redock.owner"
 
 /* sshd inside, published on the loopback address alone. */
 #define MACHINE_SSH_PORT	22
@@ -63,8 +69,10 @@ struct sshconf_change;
  */
 
 /*
- * Every container, running or not, that carries MACHINE_LABEL_NAME: one
- * engine call however many there are.
+ * Every container of the current owner's (machine_mine()), running or
+ * not, that carries MACHINE_LABEL_NAME: one engine call however many
+ * there are. Fails (ERROR_INPUT) when there is no owner
+ * (machine_owner()).
  */
 int	machine_list(struct engine *, struct engine_container **, size_t *,
 	    struct error *);
@@ -100,14 +108,70 @@ const char *machine_alias(const struct engine_container *c);
 const char *machine_image_name(const struct engine_image *im);
 
 /*
+ * Owners. An engine may be shared, a team's build server: two users
+ * may both have a NAME with TAG "web" ("peter:web" and "anna:web"), and
+ * so the alias "web-container". Each container redock makes records
+ * whose it is (MACHINE_LABEL_OWNER) and is named in the engine after
+ * its owner and its alias, OWNER "." ALIAS (machine_engine_name()):
+ * the two never collide, while the engine still refuses a second
+ * container of one owner and alias. machine_list() lists the current
+ * owner's alone: list, sync, kill, stop, settle and the rest never see
+ * another user's, nor write an alias for one. A container without the
+ * label, made by a redock from before owners, is taken for the current
+ * user's, under the engine name it was made with, ALIAS; it goes on
+ * working as it did, until a kill (or a reset, which makes it anew)
+ * replaces it. An environment's network is the owner's too
+ * (machine_env_network()).
+ *
+ * The owner is the login name that a NAME without a repository takes
+ * (name_parse(): env's user, USER, else the passwd entry; lower-cased),
+ * so that "web" is "OWNER:web". It must be such a repository without a
+ * '/': lower-case letters and digits joined by '.', '_', "__" or '-'.
+ */
+
+/*
+ * Takes the owner from env (USER, else the passwd entry): main() calls
+ * it once, before any thread; without it the passwd entry is the
+ * owner.
+ */
+void	machine_owner_init(const struct env *env);
+
+/*
+ * Sets *ownerp to the current owner. Returns 0, or -1 with *err
+ * (ERROR_INPUT) when the login name can be no owner: a line that says
+ * to set USER.
+ */
+int	machine_owner(const char **ownerp, struct error *err);
+
+/* c's owner as its label says, or NULL: made before owners. */
+const char *machine_owner_of(const struct engine_container *c);
+
+/*
+ * Is c the current owner's: its label says so, or it has none? 0 when
+ * there is no current owner.
+ */
+int	machine_mine(const struct engine_container *c);
+
+/*
+ * The allocated engine name of the container of owner (NULL: one made
+ * before owners) with alias, with suffix ("", MACHINE_SPARE_SUFFIX or
+ * MACHINE_OLD_SUFFIX) after it: OWNER "." ALIAS SUFFIX, or ALIAS SUFFIX.
+ * An alias never holds a '.', so two (owner, alias) never make one name.
+ */
+char	*machine_engine_name(const char *owner, const char *alias,
+	    const char *suffix);
+
+/*
  * Spares. reset and restore make a NAME's container anew beside the old
- * one, under the engine name ALIAS MACHINE_SPARE_SUFFIX (never an
- * alias, which ends in "-container"), and only once it answers rename
- * the old one to ALIAS MACHINE_OLD_SUFFIX (the decision, one step the
+ * one, under its engine name (machine_engine_name(), "OWNER.ALIAS")
+ * and MACHINE_SPARE_SUFFIX (never a name under an alias, which ends in
+ * "-container"), and only once it answers rename the old one to its
+ * own engine name and MACHINE_OLD_SUFFIX (the decision, one step the
  * engine makes whole: a removal under way looks "running" until its
- * kill ends), the new one to ALIAS, and remove the old one: a SIGKILL
- * at any point leaves the old container or the new one. A spare is a
- * container of redock's whose engine name is not its alias.
+ * kill ends), the new one to its engine name, and remove the old one:
+ * a SIGKILL at any point leaves the old container or the new one. A
+ * spare is a container of redock's whose engine name is not the one
+ * its owner and alias make.
  */
 #define MACHINE_SPARE_SUFFIX	".new"
 #define MACHINE_OLD_SUFFIX	".old"
@@ -115,8 +179,9 @@ int	machine_spare(const struct engine_container *c);
 
 /* What machine_settle() did with a spare. */
 enum machine_settled {
-	MACHINE_SETTLED_KEPT,		/* renamed to its alias (c->name is
-					   that now): the NAME's container */
+	MACHINE_SETTLED_KEPT,		/* renamed to its engine name
+					   (c->name is that now): the
+					   NAME's container */
 	MACHINE_SETTLED_NEW_GONE,	/* a new one, removed: the old one
 					   stays */
 	MACHINE_SETTLED_OLD_GONE	/* an old one renamed aside, removed */
@@ -132,10 +197,10 @@ typedef void machine_settled_fn(const struct engine_container *c,
  * restore holds (keys_host_idle() in redock's home; a spare whose
  * alias home does not know is another user's, and left alone): a spare
  * on its way out, or whose NAME has a container that is not going and
- * ranks above it (one under its alias above a new one, a new one above
- * an old one), is removed (a removal under way waited for); else it is
- * the NAME's container, renamed to its alias once one going under that
- * name is gone. cs and *np are updated to match (a
+ * ranks above it (one under its engine name above a new one, a new one
+ * above an old one), is removed (a removal under way waited for); else
+ * it is the NAME's container, renamed to its engine name once one going
+ * under that name is gone. cs and *np are updated to match (a
  * removed one leaves the array); settled (may be NULL) is told of each.
  * Returns 0, or -1 with *err when the engine refused one (the others
  * are settled).
@@ -347,21 +412,30 @@ int	machine_timeout(const struct env *env, int *secondsp,
 /*
  * Environments (machine-env.c): the containers "redock up" starts from
  * the sections of one project file share a user-defined network of
- * their own, named MACHINE_ENV_PREFIX and the environment's name, and
- * labelled with that name and the project file's directory; the
- * engine's DNS there resolves each container by its TAG and its host
- * name. The network is the truth of which environment a container is
- * in: redock keeps no record of its own.
+ * their own, named after its owner (machine_owner()), MACHINE_ENV_PREFIX
+ * and the environment's name, "peter.redock-shop", so that two users'
+ * environments of one name never meet, and labelled with that name, the
+ * project file's directory and the owner; the engine's DNS there
+ * resolves each container by its TAG and its host name. One that a
+ * redock from before owners made for the project, MACHINE_ENV_PREFIX
+ * and the name alone ("redock-shop", no owner label), goes on being
+ * the environment's. The network is the truth of which environment a
+ * container is in: redock keeps no record of its own.
  */
 #define MACHINE_ENV_PREFIX		"redock-"
 #define MACHINE_LABEL_ENVIRONMENT	"io.redock.environment"
 #define MACHINE_LABEL_PROJECT		"io.redock.project"
 
 /*
- * The environment c is in: the name, after MACHINE_ENV_PREFIX, of the
- * first of its networks that starts with it; NULL when none does.
+ * The environment c is in: the name, after OWNER "." MACHINE_ENV_PREFIX
+ * (c's owner, or the current one for a container without the label)
+ * or after MACHINE_ENV_PREFIX, of the first of its networks that
+ * starts with the one, else the other; NULL when none does.
  */
 const char *machine_environment(const struct engine_container *c);
+
+/* The network of that environment, or NULL. */
+const char *machine_env_network_of(const struct engine_container *c);
 
 /*
  * The names the container of the NAME with TAG tag and host name
@@ -373,24 +447,35 @@ size_t	machine_env_aliases(const char *tag, const char *hostname,
 	    const char *aliases[2]);
 
 /*
+ * The allocated name, into *namep, of the network of the environment
+ * env of the project file in the directory dir (absolute): the one an
+ * earlier redock made for it when the engine has that (labelled with
+ * env and dir, no owner), else the current owner's. Nothing is made.
+ * Returns 0, or -1 with *err (no owner; the engine failed).
+ */
+int	machine_env_name(struct engine *, const char *env, const char *dir,
+	    char **namep, struct error *err);
+
+/*
  * The network of the environment env of the project file in the
- * directory dir (absolute): found, or made (labelled with env and dir)
- * when it is not there, *madep saying which. *namep is its allocated
- * name. A network of that name that redock did not make, or that
- * another directory's environment of the same name has, is refused
- * (ERROR_INPUT, a message that says what to do), nothing made. Two ups
- * at once: the one that lost the race finds the other's. Returns 0, or
- * -1 with *err.
+ * directory dir (absolute), named as machine_env_name() says: found,
+ * or made (labelled with env, dir and the owner) when it is not there,
+ * *madep saying which. *namep is its allocated name. A network of that
+ * name that redock did not make, or that another directory's
+ * environment of the same name has, is refused (ERROR_INPUT, a
+ * message that says what to do), nothing made. Two ups at once: the
+ * one that lost the race finds the other's. Returns 0, or -1 with
+ * *err.
  */
 int	machine_env_network(struct engine *, const char *env, const char *dir,
 	    char **namep, int *madep, struct error *err);
 
 /*
- * Removes the network of the environment env when no container is on
- * it; *removedp says whether it went (0 too when it was not there).
- * Returns 0, or -1 with *err.
+ * Removes the network name of an environment (machine_env_name()) when
+ * no container is on it and redock made it; *removedp says whether it
+ * went (0 too when it was not there). Returns 0, or -1 with *err.
  */
-int	machine_env_remove(struct engine *, const char *env, int *removedp,
+int	machine_env_remove(struct engine *, const char *name, int *removedp,
 	    struct error *err);
 
 /*
@@ -431,18 +516,25 @@ typedef int machine_alive_fn(void *);
 enum machine_wait {
 	MACHINE_READY,		/* sshd sent its banner */
 	MACHINE_TIMEDOUT,	/* nothing in time */
-	MACHINE_DEAD		/* alive() said 0 */
+	MACHINE_DEAD,		/* alive() said 0 */
+	MACHINE_NOWAY		/* the jump to the engine's host failed */
 };
 
 /*
  * Waits at most timeout_ms for an SSH server to send its banner
- * ("SSH-...") on MACHINE_HOST_IP:port. The engine's proxy takes a
+ * ("SSH-...") on MACHINE_HOST_IP:port of the engine's host: w's jump
+ * (where.h; w NULL or no jump: this host). The engine's proxy takes a
  * connection as soon as the container starts and drops it while
  * nothing listens inside, so it connects again every few milliseconds;
- * alive (may be NULL) is asked every quarter of a second.
+ * through a jump each try is an ssh -W of its own (jump_forward()), and
+ * the pause between two is longer. alive (may be NULL) is asked every
+ * quarter of a second. MACHINE_NOWAY: ssh could not be run, or could not
+ * reach the jump host (not a forward that failed, which is tried
+ * again); *err then says why, in ssh's words.
  */
-enum machine_wait machine_wait_banner(int port, int timeout_ms,
-	    machine_alive_fn *alive, void *arg);
+enum machine_wait machine_wait_banner(const struct where *w, int port,
+	    int timeout_ms, machine_alive_fn *alive, void *arg,
+	    struct error *err);
 
 /*
  * The container's last n log lines in one line of text, safe for a
@@ -605,12 +697,14 @@ int	machine_text_other(const char *text, struct machine_engine *me,
  * keys in redock's home: its allocated name (*namep) and text (*textp),
  * from alias_fragment(), with connection sharing as env's sharing
  * (ALIAS_SHARING_ENV) says, the line that records the engine owner
- * (NULL: none; else its id must be known), and the login user and
- * agent forwarding of settings (NULL: root, none), as start and sync
- * write it.
+ * (NULL: none; else its id must be known), a ProxyJump to jump, the
+ * way to the engine's host (where.h; NULL: the engine is here), and the
+ * login user and agent forwarding of settings (NULL: root, none), as
+ * start and sync write it.
  */
 int	machine_fragment(const struct env *env, const char *home,
-	    const char *alias, int port, const struct machine_engine *owner,
+	    const char *alias, int port, const char *jump,
+	    const struct machine_engine *owner,
 	    const struct settings *settings, char **namep, char **textp,
 	    struct error *err);
 
@@ -619,7 +713,7 @@ int	machine_fragment(const struct env *env, const char *home,
  * "ssh ALIAS" reaches MACHINE_HOST_IP:port from then on.
  */
 int	machine_alias_write(const struct env *env, const char *home,
-	    const char *config, const char *alias, int port,
+	    const char *config, const char *alias, int port, const char *jump,
 	    const struct machine_engine *owner, const struct settings *settings,
 	    struct error *err);
 
@@ -726,6 +820,9 @@ struct machine_start {
 	char			*id;		/* its container, or NULL */
 	char			*stale;		/* one on its way out */
 	char			*old;		/* anew: the one it replaces */
+	char			*aside;		/* anew: old's engine name once
+						   renamed aside (its owner's,
+						   MACHINE_OLD_SUFFIX) */
 	int			 running;
 	int			 paused;
 	const char		*image;		/* to make one from, or NULL */
@@ -786,8 +883,9 @@ int	machine_start_hold(const struct machine_start_context *ctx,
 
 /*
  * Brings the NAME up: waits for a stale container to be gone; creates
- * its container (labels, named after the alias, the engine's init,
- * sshd published), or joins another redock's creation of the same NAME;
+ * its container (labels, named after its owner and alias, the engine's
+ * init, sshd published), or joins another redock's creation of the same
+ * NAME;
  * resumes a paused one; uploads the keys (before every start, so that a
  * client key made since is let in); starts it; waits for sshd's banner;
  * then writes the alias's fragment. Stops at its next step once
@@ -800,8 +898,8 @@ int	machine_start_hold(const struct machine_start_context *ctx,
  * Made anew (ms->anew) with a container to replace (ms->old), the new
  * one is made as a spare (machine_spare()), beside the old one, which
  * stays reachable; once the new one's sshd answers, the old one is
- * renamed aside, the new one renamed to the alias, the alias written
- * with its port and the old one removed. Before the old one is renamed
+ * renamed aside, the new one renamed to its engine name, the alias
+ * written with its port and the old one removed. Before the old one is renamed
  * a failure removes the new one; after, the new one stays whatever
  * happens (machine_settle() finishes the rest). A spare of the alias
  * already there is another reset or restore at work: refused.
@@ -848,6 +946,8 @@ void	machine_start_release(struct machine_start *ms);
 /* What machine_hooks() runs, and how one failed. */
 struct machine_hooks {
 	const char		*home;		/* redock's, for the keys */
+	const struct where	*where;		/* the engine: its jump, the way
+						   to sshd; NULL: this host */
 	const char		*alias;
 	const char		*id;		/* the container, running */
 	int			 port;		/* its sshd's */

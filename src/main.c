@@ -37,17 +37,24 @@ static void	env_read(struct env *);
 static void
 usage(FILE *fp)
 {
-	fputs("usage: redock [-v | -q] [-H URL] COMMAND [ARG...]\n"
+	fputs("usage: redock [-v | -q] [-H URL | --context NAME] COMMAND "
+	    "[ARG...]\n"
 	    "       redock COMMAND --help\n"
 	    "       redock --version\n"
 	    "\n"
 	    "Docker containers as little machines you reach over SSH.\n"
 	    "\n"
 	    "options:\n"
-	    "  -H, --host URL    the Docker engine (unix://PATH or "
-	    "tcp://HOST:PORT);\n"
-	    "                    default: $DOCKER_HOST, else "
-	    "unix:///var/run/docker.sock\n"
+	    "  -H, --host URL    the engine: unix://PATH, tcp://HOST[:PORT] "
+	    "or\n"
+	    "                    ssh://[USER@]HOST[:PORT]\n"
+	    "      --context NAME\n"
+	    "                    the engine of the docker CLI's context NAME;\n"
+	    "                    without either: $DOCKER_HOST, else the "
+	    "context\n"
+	    "                    $DOCKER_CONTEXT, else the docker CLI's "
+	    "current\n"
+	    "                    context, else the local engine\n"
 	    "  -v, --verbose     say more (repeat for more still)\n"
 	    "  -q, --quiet       say nothing but errors\n"
 	    "  -h, --help        show this help\n"
@@ -152,6 +159,10 @@ main(int argc, char **argv)
 		warnx("options '-q' and '-v' exclude each other");
 		return EXIT_USAGE;
 	}
+	if (rd.host != NULL && rd.context != NULL) {
+		warnx("give -H or --context, not both");
+		return EXIT_USAGE;
+	}
 	if (help) {
 		usage(stdout);
 		return finish(0);
@@ -175,13 +186,12 @@ main(int argc, char **argv)
 		free(shown);
 		return EXIT_USAGE;
 	}
-	if (where_resolve(&rd.where, rd.context, rd.host, &rd.env,
-	    &err) == -1) {
-		cmd_error(NULL, &err);
-		where_release(&rd.where);
-		return err.kind == ERROR_ADDRESS && (rd.host != NULL ||
-		    rd.context != NULL) ? EXIT_USAGE : 1;
-	}
+	/*
+	 * A wrong engine is told by the first command that needs one
+	 * (cmd_engine_open()), with rd.where left empty: "COMMAND --help",
+	 * link and the like work all the same.
+	 */
+	(void)where_resolve(&rd.where, rd.context, rd.host, &rd.env, &err);
 	status = finish(cmd_exec(entry, &rd, argc, argv));
 	where_release(&rd.where);
 	return status;

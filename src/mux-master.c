@@ -121,8 +121,9 @@ struct job {
 struct master {
 	const struct mux_target	*t;
 	const char	*path;
-	char		*where;		/* "127.0.0.1:PORT" */
-	ssh_session	 ssh;
+	char		*where;		/* "127.0.0.1:PORT" [through JUMP] */
+	struct session	*s;		/* the connection, and its jump */
+	ssh_session	 ssh;		/* s's */
 	ssh_event	 event;
 	int		 lfd;		/* listening; -1 once it stopped */
 	dev_t		 dev;		/* the socket's file, to remove it */
@@ -281,17 +282,19 @@ detach(int ready)
 		(void)mux_signal_catch(SIGTERM);
 }
 
-/* session_open(), then non-blocking, in an event of its own. */
+/*
+ * session_open(), then non-blocking, in an event of its own. The
+ * session stays m's, so that session_free() reaps the ssh of a jump.
+ */
 static int
 master_connect(struct master *m, struct error *err)
 {
-	struct session	*s;
 	const char	*user = m->t->user;
 
-	if (session_open(&s, m->t->home, m->t->alias, user, m->t->port,
-	    m->t->timeout_ms, err) == -1)
+	if (session_open(&m->s, m->t->where, m->t->home, m->t->alias, user,
+	    m->t->port, m->t->timeout_ms, err) == -1)
 		return -1;
-	m->ssh = session_take(s);
+	m->ssh = session_ssh(m->s);
 	m->by_pid = (user == NULL || strcmp(user, MASTER_ROOT) == 0) &&
 	    ssh_get_openssh_version(m->ssh) != 0 &&
 	    ssh_get_openssh_version(m->ssh) < SIGNAL_OPENSSH;
@@ -1332,11 +1335,7 @@ master_release(struct master *m)
 		ssh_event_remove_session(m->event, m->ssh);
 		ssh_event_free(m->event);
 	}
-	if (m->ssh != NULL) {
-		if (ssh_is_connected(m->ssh))
-			ssh_disconnect(m->ssh);
-		ssh_free(m->ssh);
-	}
+	session_free(m->s);
 	free(m->where);
 }
 
@@ -1359,7 +1358,7 @@ mux_master(const struct mux_target *t, const char *path, int ready)
 	m.path = path;
 	m.lfd = -1;
 	m.persist_ms = persist_ms(ALIAS_CONTROL_PERSIST);
-	xasprintf(&m.where, "%s:%d", MACHINE_HOST_IP, t->port);
+	m.where = mux_where(t);
 	ok = master_connect(&m, &err) == 0 && master_listen(&m, &err) == 0;
 	ready_write(3, ok ? NULL : &err);
 	close(3);

@@ -32,6 +32,7 @@
 #include "machine.h"
 #include "mux.h"
 #include "session.h"
+#include "where.h"
 #include "xmalloc.h"
 
 /* How long a command that was passed a signal has to end (session.h). */
@@ -331,18 +332,35 @@ hashed(const char *dir, const char *prefix, const char *const *parts,
 	return path;
 }
 
+/* A jump is a fifth part: the paths of local masters stay as they were. */
 char *
 mux_path(const struct mux_target *t)
 {
-	const char	*parts[4];
+	const char	*parts[5];
 	char		 port[16];
+	size_t		 n = 4;
 
 	snprintf(port, sizeof port, "%d", t->port);
 	parts[0] = t->home;
 	parts[1] = t->alias;
 	parts[2] = port;
 	parts[3] = t->user != NULL ? t->user : "root";
-	return hashed(t->dir, "mux-", parts, 4);
+	if (t->where != NULL && t->where->jump != NULL)
+		parts[n++] = t->where->jump;
+	return hashed(t->dir, "mux-", parts, n);
+}
+
+char *
+mux_where(const struct mux_target *t)
+{
+	char	*where;
+
+	if (t->where != NULL && t->where->jump != NULL)
+		xasprintf(&where, "%s:%d through %s", MACHINE_HOST_IP, t->port,
+		    t->where->jump);
+	else
+		xasprintf(&where, "%s:%d", MACHINE_HOST_IP, t->port);
+	return where;
 }
 
 char *
@@ -879,7 +897,7 @@ client_direct(const struct mux_target *t, const char *command, int flags,
 	struct session	*s = NULL;
 	int		 rv = -1;
 
-	if (session_open(&s, t->home, t->alias, t->user, t->port,
+	if (session_open(&s, t->where, t->home, t->alias, t->user, t->port,
 	    t->timeout_ms, err) == 0 && session_run(s, command, flags, env,
 	    statusp, signalp, err) == 0)
 		rv = 0;
@@ -955,7 +973,7 @@ mux_run(const struct mux_target *t, const char *command, int flags,
 
 	*statusp = 0;
 	*signalp = 0;
-	xasprintf(&where, "%s:%d", MACHINE_HOST_IP, t->port);
+	where = mux_where(t);
 	c = client_new(mux_path(t), where);
 	free(where);
 	c->t = t;

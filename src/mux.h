@@ -18,7 +18,10 @@
  * pass a signal on to the remote command; redock's can, so that a
  * SIGTERM to a wrapper ends the command in the container (session.h).
  *
- * A master serves one (redock home, alias, port, login user). It exits
+ * A master serves one (redock home, alias, port, login user, jump): a
+ * container of a remote engine's is reached through that engine's host
+ * as session_open() reaches it, and the master's connection with it
+ * (the ssh -W of the jump is the master's, reaped when it ends). It exits
  * when it has had no client for ALIAS_CONTROL_PERSIST, and at once when
  * its connection ends (the container stopped or gone), or after the
  * calls it serves when it gets SIGTERM.
@@ -32,6 +35,7 @@
 #include "error.h"
 
 struct env;
+struct where;
 
 /* The connection a master holds, and where it listens. */
 struct mux_target {
@@ -41,6 +45,9 @@ struct mux_target {
 	const char	*alias;
 	const char	*user;		/* the login user; NULL: root */
 	int		 port;		/* of sshd on MACHINE_HOST_IP */
+	const struct where *where;	/* the engine: its jump, the way to
+					   that address (session_open());
+					   NULL: this host */
 	int		 timeout_ms;	/* to connect, and for each answer */
 	const char	*link;		/* where else it is found (mux_link()),
 					   or NULL */
@@ -106,10 +113,15 @@ char	*mux_link(const char *dir, const char *a, const char *b,
 
 /*
  * The allocated path of t's socket: t's dir, "/mux-" and 40 hex digits
- * of a SHA-256 of home, alias, port and user, so that it fits in
- * sun_path wherever alias_control_dir() put the directory.
+ * of a SHA-256 of home, alias, port, user and, through a jump, the
+ * jump, so that it fits in sun_path wherever alias_control_dir() put
+ * the directory, and a remote engine's container is never given the
+ * master of a local one on the same port (nor one of another host's).
  */
 char	*mux_path(const struct mux_target *t);
+
+/* "127.0.0.1:PORT" of t, and " through JUMP" with one: for messages. */
+char	*mux_where(const struct mux_target *t);
 
 /*
  * What follows is the wire between a client and its master, for

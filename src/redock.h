@@ -25,7 +25,10 @@ struct redock {
 	const char	*host;		/* -H/--host URL, or NULL */
 	const char	*context;	/* --context NAME, or NULL */
 	struct where	 where;		/* the engine those and env chose
-					   (where.h), resolved by main() */
+					   (where.h), resolved by main();
+					   empty (host NULL) when that
+					   failed, which cmd_engine_open()
+					   then tells */
 	int		 verbosity;	/* -1 with -q, 0, or the number of -v */
 	struct env	 env;
 };
@@ -131,9 +134,11 @@ int	cmd_getopt(int, char **, const char *, const struct option *);
 void	cmd_option_error(int, char *const *, const char *);
 
 /*
- * Opens the engine that -H, DOCKER_HOST or the default name. On failure
- * prints the one line that says why and returns NULL; *status is then
- * the exit status (EXIT_USAGE for a malformed -H, else 1).
+ * Opens the engine rd->where names (where.h), first saying under -v, once
+ * a run, which engine and what chose it. On failure (rd->where empty:
+ * why main() could not choose one; else the engine's) prints the one
+ * line that says why and returns NULL; *status is then the exit status
+ * (EXIT_USAGE for a malformed -H, a missing --context or both, else 1).
  */
 struct engine;
 struct error;

@@ -34,9 +34,11 @@
 
 #include "env.h"
 #include "error.h"
+#include "jump.h"
 #include "keys.h"
 #include "machine.h"
 #include "session.h"
+#include "where.h"
 #include "xmalloc.h"
 
 /*
@@ -75,7 +77,11 @@
 
 struct session {
 	ssh_session	 ssh;
-	char		*where;		/* "127.0.0.1:PORT", for messages */
+	char		*where;		/* "127.0.0.1:PORT", and " through
+					   JUMP" with one, for messages */
+	struct jump_proc jump;		/* the ssh -W of a jump; pid -1 and
+					   fd -1: none */
+	int		 handed;	/* jump.fd went to ssh_connect() */
 
 	/* What one run gathers through the channel's callbacks. */
 	struct ssh_channel_callbacks_struct cb;
@@ -165,6 +171,8 @@ static void	raw_mode(struct termios *);
 static void	open_settle(struct session *);
 static int	open_options(struct session *, ssh_key, const char *, int, int,
 		    struct error *);
+static void	open_failed(struct session *, struct error *);
+static void	unjump(struct session *, char *, size_t);
 static int	open_verify(struct session *, ssh_key, const char *,
 		    struct error *);
 static int	open_login(struct session *, ssh_key, struct error *);
@@ -399,11 +407,65 @@ open_options(struct session *s, ssh_key pin, const char *user, int port,
 	    ssh_options_set(s->ssh, SSH_OPTIONS_CIPHERS_S_C,
 	    SESSION_CIPHERS) < 0 ||
 	    ssh_options_set(s->ssh, SSH_OPTIONS_COMPRESSION, "no") < 0 ||
-	    ssh_options_set(s->ssh, SSH_OPTIONS_NODELAY, &yes) < 0) {
+	    ssh_options_set(s->ssh, SSH_OPTIONS_NODELAY, &yes) < 0 ||
+	    (s->jump.fd != -1 && ssh_options_set(s->ssh, SSH_OPTIONS_FD,
+	    &s->jump.fd) < 0)) {
 		fail_ssh(s, err, "cannot set up an SSH session");
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * The connection failed. Through a jump, what ssh said is the better
+ * reason (libssh saw only the socket close): it is waited for, ssh
+ * ended first.
+ */
+static void
+open_failed(struct session *s, struct error *err)
+{
+	char	why[512];
+
+	if (s->jump.pid == -1) {
+		fail_ssh(s, err, "cannot connect to %s", s->where);
+		return;
+	}
+	unjump(s, why, sizeof why);
+	if (why[0] == '\0')
+		fail_ssh(s, err, "cannot connect to %s", s->where);
+	else
+		error_set(err, ERROR_SYSTEM, 0, "cannot connect to %s: %s",
+		    s->where, why);
+}
+
+/*
+ * Ends the ssh of a jump (jump_end()), libssh done with its socket
+ * first. libssh 0.10 and later never close a socket they were given
+ * (SSH_OPTIONS_FD) in ssh_disconnect(), which forgets it; but 0.10
+ * closes it after some errors (a broken connection, the server's
+ * disconnect), and says so by ssh_get_fd() -1: then it is not closed
+ * again, since another thread may have that number by now. Earlier
+ * libssh closes it in ssh_disconnect() too.
+ */
+static void
+unjump(struct session *s, char *why, size_t size)
+{
+	if (why != NULL && size > 0)
+		why[0] = '\0';
+	if (s->jump.pid == -1 && s->jump.fd == -1)
+		return;
+	if (s->ssh != NULL && s->handed) {
+		if (ssh_get_fd(s->ssh) == SSH_INVALID_SOCKET)
+			s->jump.fd = -1;
+		else {
+			ssh_disconnect(s->ssh);
+#if LIBSSH_VERSION_INT < SSH_VERSION_INT(0, 10, 0)
+			s->jump.fd = -1;
+#endif
+		}
+	}
+	(void)jump_end(&s->jump, why, size);
+	s->handed = 0;
 }
 
 /* Only the pinned key, whatever the server says; nobody is asked. */
@@ -482,10 +544,12 @@ open_settle(struct session *s)
 }
 
 int
-session_open(struct session **sp, const char *home, const char *alias,
-    const char *user, int port, int timeout_ms, struct error *err)
+session_open(struct session **sp, const struct where *w, const char *home,
+    const char *alias, const char *user, int port, int timeout_ms,
+    struct error *err)
 {
 	struct session	*s = NULL;
+	struct error	 way;
 	ssh_key		 priv = NULL, pin = NULL;
 	int		 rv = -1;
 
@@ -493,7 +557,17 @@ session_open(struct session **sp, const char *home, const char *alias,
 	if (keys_session(home, alias, &priv, &pin, err) == -1)
 		goto out;
 	s = xcalloc(1, sizeof *s);
-	xasprintf(&s->where, "%s:%d", MACHINE_HOST_IP, port);
+	s->jump.pid = -1;
+	s->jump.fd = s->jump.errfd = -1;
+	if (w != NULL && w->jump != NULL) {
+		xasprintf(&s->where, "%s:%d through %s", MACHINE_HOST_IP, port,
+		    w->jump);
+		if (jump_forward(w, port, &s->jump, &way) == -1) {
+			error_set(err, ERROR_SYSTEM, 0, "%s", way.message);
+			goto out;
+		}
+	} else
+		xasprintf(&s->where, "%s:%d", MACHINE_HOST_IP, port);
 	if ((s->ssh = ssh_new()) == NULL) {
 		error_set(err, ERROR_SYSTEM, 0, "cannot make an SSH session: "
 		    "libssh failed");
@@ -502,8 +576,9 @@ session_open(struct session **sp, const char *home, const char *alias,
 	if (open_options(s, pin, user != NULL ? user : SESSION_USER, port,
 	    timeout_ms, err) == -1)
 		goto out;
+	s->handed = s->jump.fd != -1;
 	if (ssh_connect(s->ssh) != SSH_OK) {
-		fail_ssh(s, err, "cannot connect to %s", s->where);
+		open_failed(s, err);
 		goto out;
 	}
 	if (open_verify(s, pin, alias, err) == -1 ||
@@ -1145,13 +1220,9 @@ out:
 }
 
 void *
-session_take(struct session *s)
+session_ssh(struct session *s)
 {
-	ssh_session	ssh = s->ssh;
-
-	s->ssh = NULL;
-	session_free(s);
-	return ssh;
+	return s->ssh;
 }
 
 void
@@ -1159,6 +1230,7 @@ session_free(struct session *s)
 {
 	if (s == NULL)
 		return;
+	unjump(s, NULL, 0);
 	if (s->ssh != NULL) {
 		if (ssh_is_connected(s->ssh))
 			ssh_disconnect(s->ssh);

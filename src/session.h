@@ -2,12 +2,15 @@
  * session: redock's own SSH client, on libssh, for exec, shell and
  * the linked programs.
  *
- * It reaches one machine's sshd on MACHINE_HOST_IP:port as its login
- * user and trusts nothing it was not told in advance: the server must show the
- * host key pinned for the alias in redock's known_hosts (a missing or
- * different key ends the connection; nobody is ever asked), and redock
- * logs in with its own client key alone. No ssh configuration file is
- * read.
+ * It reaches one machine's sshd on MACHINE_HOST_IP:port of the engine's
+ * host as its login user and trusts nothing it was not told in
+ * advance: the server must show the host key pinned for the alias in
+ * redock's known_hosts (a missing or different key ends the connection;
+ * nobody is ever asked), and redock logs in with its own client key
+ * alone. No ssh configuration file is read for that connection. On a
+ * remote engine's host it goes through the user's OpenSSH, ssh -W
+ * (jump.h), whose socket libssh then speaks over: the address libssh
+ * would believe is beside the point, since the key is pinned per alias.
  *
  * Functions return 0, or -1 with *err set to kind ERROR_SYSTEM: the
  * kinds of a connection that failed (ERROR_CONNECT...) are the engine's,
@@ -24,15 +27,21 @@
 
 struct env;
 struct session;
+struct where;
 
 /*
- * Connects to MACHINE_HOST_IP:port as user (NULL: root), checks the server's key against the
- * one pinned for alias in home's known_hosts and logs in with home's
- * client key; the keys are read as keys_session() reads them. Waits at
- * most timeout_ms for the connection and each answer.
+ * Connects to MACHINE_HOST_IP:port as user (NULL: root), on this host
+ * (w NULL, or w without a jump) or on the engine's host through w's
+ * jump (jump_forward(), an ssh of the session's until session_free()),
+ * checks the server's key against the one pinned for alias in home's
+ * known_hosts and logs in with home's client key; the keys are read as
+ * keys_session() reads them. Waits at most timeout_ms for the
+ * connection and each answer. A jump that fails gives ssh's own last
+ * line as the reason.
  */
-int	session_open(struct session **, const char *home, const char *alias,
-	    const char *user, int port, int timeout_ms, struct error *err);
+int	session_open(struct session **, const struct where *w,
+	    const char *home, const char *alias, const char *user, int port,
+	    int timeout_ms, struct error *err);
 
 /* Ask for a pseudo-terminal: the user's terminal type and window size. */
 #define SESSION_PTY	0x1
@@ -99,16 +108,20 @@ int	session_exec(struct session *, const char *command, int flags,
 	    const volatile sig_atomic_t *stop, int *statusp,
 	    struct error *err);
 
-/* Closes the connection; accepts NULL. */
+/*
+ * Closes the connection and ends and reaps the ssh of its jump, if it
+ * has one; accepts NULL.
+ */
 void	session_free(struct session *);
 
 /*
- * Frees s but for its connection, open and logged in, which it hands
- * over as libssh's ssh_session (void * here, to keep libssh out of this
- * header), for a loop of the caller's own: mux-master.c's. The caller
- * disconnects and frees it.
+ * s's connection, open and logged in, as libssh's ssh_session (void *
+ * here, to keep libssh out of this header), for a loop of the caller's
+ * own: mux-master.c's. It stays s's: the caller frees s with
+ * session_free() when done with it, which closes it and, through a
+ * jump, reaps the ssh that carries it.
  */
-void	*session_take(struct session *s);
+void	*session_ssh(struct session *s);
 
 /*
  * RFC 4254's name of signal sig, without "SIG" ("TERM"), as the SSH

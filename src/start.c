@@ -246,6 +246,7 @@ job_hooks(struct job *j)
 
 	memset(&h, 0, sizeof h);
 	h.home = s->home;
+	h.where = &s->rd.where;
 	h.alias = ms->alias;
 	h.id = ms->id;
 	h.port = ms->port;
@@ -388,7 +389,8 @@ start_setup(struct start *s)
 	}
 	/* A path that no fragment can hold stops start before ~/.ssh. */
 	if (machine_fragment(env, s->home, s->jobs[0].ms.alias,
-	    MACHINE_SSH_PORT, NULL, NULL, &fragment, &text, &err) == -1) {
+	    MACHINE_SSH_PORT, s->rd.where.jump, NULL, NULL, &fragment,
+	    &text, &err) == -1) {
 		cmd_error(s->what, &err);
 		goto out;
 	}
@@ -550,12 +552,10 @@ start_unmake(struct start *s)
 {
 	struct error	 err;
 	const char	*network = s->req->network;
-	size_t		 len = strlen(MACHINE_ENV_PREFIX);
 	int		 removed;
 
-	if (network != NULL && s->e != NULL &&
-	    strncmp(network, MACHINE_ENV_PREFIX, len) == 0)
-		(void)machine_env_remove(s->e, network + len, &removed, &err);
+	if (network != NULL && s->e != NULL)
+		(void)machine_env_remove(s->e, network, &removed, &err);
 }
 
 static void

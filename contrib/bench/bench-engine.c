@@ -12,6 +12,7 @@
 #include "bench.h"
 #include "engine.h"
 #include "env.h"
+#include "where.h"
 
 static void
 fail(const struct error *err)
@@ -29,6 +30,7 @@ main(int argc, char **argv)
 	    .docker_host = getenv("DOCKER_HOST"),
 	    .docker_tls_verify = getenv("DOCKER_TLS_VERIFY"),
 	    .docker_cert_path = getenv("DOCKER_CERT_PATH") };
+	struct where		 w;
 	struct engine_labels	 filter = { NULL, NULL, 0 };
 	struct engine_container	*v;
 	size_t			 n;
@@ -43,15 +45,20 @@ main(int argc, char **argv)
 	t = calloc(runs, sizeof *t);
 	engine_labels_add(&filter, "io.redock.name", NULL);
 
+	env.docker_tls = getenv("DOCKER_TLS");
+	env.docker_context = getenv("DOCKER_CONTEXT");
+	env.docker_config = getenv("DOCKER_CONFIG");
+	if (where_resolve(&w, NULL, NULL, &env, &err) == -1)
+		fail(&err);
 	/* Once untimed, so that the engine and the caches are warm. */
-	if (engine_open(&e, NULL, &env, &err) == -1)
+	if (engine_open(&e, &w, &err) == -1)
 		fail(&err);
 	printf("engine %s, API %s\n", engine_host(e), engine_api_version(e));
 	engine_free(e);
 
 	for (i = 0; i < runs; i++) {
 		t0 = bench_now_ms();
-		if (engine_open(&e, NULL, &env, &err) == -1 ||
+		if (engine_open(&e, &w, &err) == -1 ||
 		    engine_container_list(e, &filter, &v, &n, &err) == -1)
 			fail(&err);
 		t[i] = bench_now_ms() - t0;
@@ -60,7 +67,7 @@ main(int argc, char **argv)
 	}
 	bench_report("open (connect + ping) + container list", t, runs);
 
-	if (engine_open(&e, NULL, &env, &err) == -1)
+	if (engine_open(&e, &w, &err) == -1)
 		fail(&err);
 	for (i = 0; i < runs; i++) {
 		t0 = bench_now_ms();
@@ -78,6 +85,7 @@ main(int argc, char **argv)
 	}
 	bench_report("container list on an open connection", t, runs);
 	engine_free(e);
+	where_release(&w);
 	engine_labels_release(&filter);
 	free(t);
 	return 0;

@@ -5,11 +5,11 @@
 # Installed as $(PREFIX)/share/bash-completion/completions/redock.
 
 _redock_commands="start shell exec test up down stop commit kill delete snapshot snapshots restore reset freeze unfreeze clone save load put list sync ssh-config link unlink links base"
-_redock_global_options="-H --host -v --verbose -q --quiet -h --help --version"
+_redock_global_options="-H --host --context -v --verbose -q --quiet -h --help --version"
 
 # The NAMEs redock knows of, those of the user's own repository as their
 # TAG unless $1, the word typed so far, has a colon; the rest of the
-# arguments is the -H option, if any, to pass on.
+# arguments is the -H or --context option, if any, to pass on.
 _redock_names() {
 	local user=${USER:-$(id -un)} full=0
 
@@ -25,9 +25,21 @@ _redock_names() {
 		}'
 }
 
+# The docker CLI's contexts: "default" and the Name of each meta.json of
+# its store, $DOCKER_CONFIG (else ~/.docker)/contexts.
+_redock_contexts() {
+	local f m re='^\{"Name":"([^"\\]*)"'
+
+	echo default
+	for f in "${DOCKER_CONFIG:-$HOME/.docker}"/contexts/meta/*/meta.json; do
+		[ -f "$f" ] && m=$(<"$f") && [[ $m =~ $re ]] &&
+		    echo "${BASH_REMATCH[1]}"
+	done
+}
+
 # The snapshot numbers of NAME $1, from the first column of "redock
 # snapshots NAME" (its heading left out); the rest of the arguments is
-# the -H option, if any, to pass on.
+# the -H or --context option, if any, to pass on.
 _redock_snapshots() {
 	local name=$1
 
@@ -108,13 +120,19 @@ _redock() {
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
 		-H|--host)	host=(-H "${words[i+1]}"); ((i++)) ;;
+		--context)	host=(--context "${words[i+1]}"); ((i++)) ;;
 		-*)		;;
 		*)		cmd=${words[i]}; cmdi=$i; break ;;
 		esac
 	done
 	COMPREPLY=()
 	if [ -z "$cmd" ]; then
-		case $prev in -H|--host) return 0 ;; esac
+		case $prev in
+		-H|--host)	return 0 ;;
+		--context)
+			COMPREPLY=($(compgen -W "$(_redock_contexts)" -- "$cur"))
+			return 0 ;;
+		esac
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "$_redock_global_options" -- "$cur"))
 		else

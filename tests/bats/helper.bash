@@ -21,7 +21,8 @@ redock() {
 redock_setup() {
 	export HOME="$BATS_TEST_TMPDIR/home"
 	export REDOCK_HOME="$BATS_TEST_TMPDIR/redock-home"
-	unset XDG_DATA_HOME XDG_CONFIG_HOME SSH_AUTH_SOCK
+	unset XDG_DATA_HOME XDG_CONFIG_HOME SSH_AUTH_SOCK DOCKER_CONTEXT DOCKER_CONFIG \
+	    DOCKER_TLS REDOCK_JUMP
 	# No ssh master outlives a test unless the test asks for sharing
 	# (and then ends it with "ssh -O exit").
 	export REDOCK_SSH_SHARING=no
@@ -350,7 +351,8 @@ tally() {
 # containers have their aliases and keys.
 file_env() {
 	export HOME=$FILE_HOME REDOCK_HOME=$FILE_REDOCK_HOME USER=$FILE_USER
-	unset XDG_DATA_HOME XDG_CONFIG_HOME SSH_AUTH_SOCK
+	unset XDG_DATA_HOME XDG_CONFIG_HOME SSH_AUTH_SOCK DOCKER_CONTEXT DOCKER_CONFIG \
+	    DOCKER_TLS REDOCK_JUMP
 	export REDOCK_SSH_SHARING=no
 }
 

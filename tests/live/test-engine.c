@@ -41,6 +41,7 @@
 #include "engine-json.h"
 #include "env.h"
 #include "tar.h"
+#include "testutil.h"
 #include "xmalloc.h"
 
 #define LABEL		"io.redock.test"
@@ -130,7 +131,7 @@ live_new(void **state)
 		xasprintf(&L->run, "rtlive%ld", (long)getpid());
 	xasprintf(&L->repo, "%s-engine", L->run);
 	xasprintf(&L->name, "%s-engine-1", L->run);
-	if (engine_open(&L->e, NULL, live_env(), &err) == -1) {
+	if (engine_open_env(&L->e, live_env(), &err) == -1) {
 		fprintf(stderr, "# %s\n", err.message);
 		free(L->run);
 		free(L->repo);
@@ -523,7 +524,7 @@ the_local_engine_answers_with_an_api_version_redock_speaks(void **state)
 	const char		*v, *host;
 
 	(void)state;
-	if (engine_open(&e, NULL, live_env(), &err) == -1)
+	if (engine_open_env(&e, live_env(), &err) == -1)
 		fail_msg("engine_open failed: %s", err.message);
 	assert_int_equal(err.kind, ERROR_OK);
 	v = engine_api_version(e);
@@ -1260,14 +1261,14 @@ a_socket_that_is_not_there_cannot_be_reached_and_says_so(void **state)
 
 	(void)state;
 	e = (struct engine *)&err;	/* not NULL: engine_open must clear it */
-	assert_int_equal(engine_open(&e, "unix:///nonexistent/docker.sock",
-	    live_env(), &err), -1);
+	assert_int_equal(engine_open_at(&e, "unix:///nonexistent/docker.sock",
+	    &err), -1);
 	assert_null(e);
 	assert_int_equal(err.kind, ERROR_CONNECT);
 	assert_int_equal(err.status, 0);
-	assert_string_equal(err.message, "cannot reach the Docker engine at "
+	assert_string_equal(err.message, "cannot reach the engine at "
 	    "unix:///nonexistent/docker.sock: no such file or directory: "
-	    "is dockerd running?");
+	    "is the engine running?");
 }
 
 static void
@@ -1278,7 +1279,7 @@ an_address_that_is_neither_unix_nor_tcp_is_refused(void **state)
 
 	(void)state;
 	e = (struct engine *)&err;
-	assert_int_equal(engine_open(&e, "bogus://x", live_env(), &err), -1);
+	assert_int_equal(engine_open_at(&e, "bogus://x", &err), -1);
 	assert_null(e);
 	assert_int_equal(err.kind, ERROR_ADDRESS);
 	assert_non_null(strstr(err.message, "'bogus://x'"));

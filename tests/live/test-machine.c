@@ -94,7 +94,7 @@ live_setup(void **state)
 	L->env.sharing = "no";
 	L->config = path_of(L->dir, "config");
 	L->home = path_of(L->dir, "redock");
-	if (engine_open(&L->e, NULL, &L->env, &err) == -1) {
+	if (engine_open_env(&L->e, &L->env, &err) == -1) {
 		fprintf(stderr, "# %s\n", err.message);
 		return -1;
 	}
@@ -178,7 +178,7 @@ machine_up(struct live *L, struct engine_container *c)
 	if (engine_container_start(L->e, L->id, &err) == -1)
 		fail_msg("start failed: %s", err.message);
 	if (machine_alias_write(&L->env, "/h/redock", L->config, L->alias,
-	    2222, &L->me, NULL, &err) == -1)
+	    2222, NULL, &L->me, NULL, &err) == -1)
 		fail_msg("alias write failed: %s", err.message);
 	if (engine_container_inspect(L->e, L->id, c, &err) == -1)
 		fail_msg("inspect failed: %s", err.message);
@@ -492,8 +492,8 @@ sshd_up(struct live *L, struct error *err)
 		goto out;
 	L->port = machine_port(&c);
 	L->started_at = c.started_at != NULL ? xstrdup(c.started_at) : NULL;
-	if (L->started_at == NULL || machine_wait_banner(L->port, SSHD_WAIT_MS,
-	    NULL, NULL) != MACHINE_READY)
+	if (L->started_at == NULL || machine_wait_banner(NULL, L->port,
+	    SSHD_WAIT_MS, NULL, NULL, err) != MACHINE_READY)
 		error_set(err, ERROR_SYSTEM, 0, "no sshd, or no StartedAt");
 	else
 		ret = 0;

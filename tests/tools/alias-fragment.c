@@ -4,7 +4,8 @@
  * directory comes from alias_control_dir(), given REDOCK_SSH_SHARING and
  * XDG_RUNTIME_DIR as main.c gives them to redock.
  *
- * usage: alias-fragment ALIAS PORT IDENTITY KNOWN_HOSTS
+ * usage: alias-fragment ALIAS PORT IDENTITY KNOWN_HOSTS [JUMP]
+ * (JUMP: the ProxyJump of a remote engine's container)
  * Exit status 0, 1 (one line on stderr) or 2 (usage).
  */
 #include <err.h>
@@ -24,7 +25,7 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: alias-fragment ALIAS PORT IDENTITY KNOWN_HOSTS\n");
+	    "usage: alias-fragment ALIAS PORT IDENTITY KNOWN_HOSTS [JUMP]\n");
 	exit(2);
 }
 
@@ -37,7 +38,7 @@ main(int argc, char **argv)
 	const char	*errstr;
 	char		*dir = NULL, *text = NULL;
 
-	if (argc != 5)
+	if (argc != 5 && argc != 6)
 		usage();
 	memset(&a, 0, sizeof a);
 	memset(&env, 0, sizeof env);
@@ -52,6 +53,7 @@ main(int argc, char **argv)
 	a.alias = argv[1];
 	a.identity = argv[3];
 	a.known_hosts = argv[4];
+	a.jump = argc == 6 ? argv[5] : NULL;
 
 	if (alias_control_dir(&env, &dir, &e) == -1)
 		errx(1, "%s", e.message);

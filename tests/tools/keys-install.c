@@ -16,6 +16,7 @@
 #include "env.h"
 #include "keys.h"
 #include "tar.h"
+#include "where.h"
 
 static void	usage(void) __attribute__((noreturn));
 
@@ -31,6 +32,7 @@ main(int argc, char **argv)
 {
 	struct error	 e;
 	struct engine		*engine = NULL;
+	struct where		 w;
 	struct env		 env = { .home = getenv("HOME"),
 	    .docker_host = getenv("DOCKER_HOST"),
 	    .docker_tls_verify = getenv("DOCKER_TLS_VERIFY"),
@@ -48,8 +50,13 @@ main(int argc, char **argv)
 	if (keys_home(&env, &home, &e) == -1 ||
 	    keys_archive(home, argv[2], &t, &e) == -1)
 		errx(1, "%s", e.message);
-	if (engine_open(&engine, NULL, &env, &e) == -1)
+	env.docker_tls = getenv("DOCKER_TLS");
+	env.docker_context = getenv("DOCKER_CONTEXT");
+	env.docker_config = getenv("DOCKER_CONFIG");
+	if (where_resolve(&w, NULL, NULL, &env, &e) == -1 ||
+	    engine_open(&engine, &w, &e) == -1)
 		errx(1, "%s", e.message);
+	where_release(&w);
 	data = tar_data(t, &len);
 	if (engine_container_upload(engine, argv[1], "/", data, len, &e) == -1)
 		errx(1, "%s", e.message);

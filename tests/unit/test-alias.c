@@ -666,6 +666,110 @@ forward_agent_adds_its_line(void **state)
 	render_holds(&a, "\tForwardAgent yes\n");
 }
 
+/*
+ * A container of a remote engine: ProxyJump to the engine's host, right
+ * after HostName, and nothing else changed; the key stays pinned under
+ * the alias, not under [127.0.0.1]:PORT, which another engine's
+ * container may have too.
+ */
+static void
+a_jump_adds_proxyjump_and_only_a_jump_does(void **state)
+{
+	static const char *const good_jumps[] = {
+		"build", "al@build.example.org:2222", "al@[fd00::1]:22",
+		"10.0.0.7", "build_2-x",
+	};
+	struct alias	 a = good;
+	char		*text, *want, *plain;
+	size_t		 i;
+
+	(void)state;
+	plain = render_ok(&good);
+	assert_null(strstr(plain, "ProxyJump"));
+	for (i = 0; i < sizeof good_jumps / sizeof good_jumps[0]; i++) {
+		a.jump = good_jumps[i];
+		text = render_ok(&a);
+		if (asprintf(&want, "\tHostName 127.0.0.1\n"
+		    "\tProxyJump %s\n\tPort 49153\n", good_jumps[i]) == -1)
+			fail();
+		assert_non_null(strstr(text, want));
+		assert_non_null(strstr(text, "\tHostKeyAlias web-container\n"));
+		/* Its own control socket: not %C, which lacks the jump. */
+		assert_null(strstr(text, "%C"));
+		assert_non_null(strstr(text, "\tControlPath \"" RUN "/"));
+		/* The rest is the fragment without a jump, line for line. */
+		memmove(strstr(text, "\tProxyJump"), strstr(text, "\tPort"),
+		    strlen(strstr(text, "\tPort")) + 1);
+		*strstr(text, "\tControlPath") = '\0';
+		assert_int_equal(strncmp(text, plain, strlen(text)), 0);
+		free(want);
+		free(text);
+	}
+	free(plain);
+}
+
+/*
+ * OpenSSH before 9.6 leaves the jump out of %C: each jump, port, user
+ * and alias has a control socket of its own, named as long as %C.
+ */
+static void
+a_jump_has_a_control_socket_of_its_own(void **state)
+{
+	struct alias	 a = good, b;
+	char		*ta, *tb, *p;
+	size_t		 n;
+
+	(void)state;
+	a.jump = "al@build:2222";
+	ta = render_ok(&a);
+	p = strstr(ta, "\tControlPath \"" RUN "/") + strlen("\tControlPath \""
+	    RUN "/");
+	n = strspn(p, "0123456789abcdef");
+	assert_int_equal(n, 40);
+	assert_int_equal(p[n], '"');
+	tb = render_ok(&a);
+	assert_string_equal(ta, tb);
+	free(tb);
+	b = a;
+	b.jump = "al@build2:2222";
+	tb = render_ok(&b);
+	assert_null(strstr(tb, p));
+	free(tb);
+	b = a;
+	b.port = 49154;
+	tb = render_ok(&b);
+	assert_null(strstr(tb, p));
+	free(tb);
+	b = a;
+	b.user = "al";
+	tb = render_ok(&b);
+	assert_null(strstr(tb, p));
+	free(tb);
+	free(ta);
+}
+
+/*
+ * A jump goes into the config as it is: one that could add a word, a
+ * line, a hop, a token or an option is refused, in one line naming it.
+ */
+static void
+a_jump_that_could_change_the_config_is_refused(void **state)
+{
+	static const char *const bad[] = {
+		"", "-oProxyCommand=x", "build host", "build\tx", "\"build\"",
+		"'build'", "build\nHost *", "build,other", "%h", "al%r@build",
+		"${HOME}", "build#x", "build\\x", "none", "ssh://build",
+	};
+	struct alias	 a = good;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		a.jump = bad[i];
+		render_refused(&a, "the jump host '");
+	}
+}
+
 int
 main(void)
 {
@@ -675,6 +779,10 @@ main(void)
 		cmocka_unit_test(
 		    a_user_name_outside_the_portable_set_is_refused),
 		cmocka_unit_test(forward_agent_adds_its_line),
+		cmocka_unit_test(a_jump_adds_proxyjump_and_only_a_jump_does),
+		cmocka_unit_test(a_jump_has_a_control_socket_of_its_own),
+		cmocka_unit_test(
+		    a_jump_that_could_change_the_config_is_refused),
 		cmocka_unit_test(
 		    without_a_control_dir_connections_are_not_shared),
 		cmocka_unit_test(

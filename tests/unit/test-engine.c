@@ -26,13 +26,9 @@
 
 #include "engine.h"
 #include "engine-json.h"
-#include "env.h"
 #include "tar.h"
 #include "testutil.h"
 #include "xmalloc.h"
-
-/* No variable set: the tests name their engine themselves. */
-static const struct env	noenv;
 
 /* The fixture's bytes, NUL-terminated; *lenp is their number. */
 static char *
@@ -494,6 +490,18 @@ the_version_is_the_engines_when_redock_knows_it(void **state)
 	assert_int_equal(fake_seen(f, "/version"), 0);
 	engine_free(e);
 	fake_stop(f);
+
+	/* Docker 29, as new as redock: its own, without asking more. */
+	f = fake_start("--api-version", "1.52", "--min-api-version", "1.44",
+	    NULL);
+	e = fake_open(f);
+	assert_string_equal(engine_api_version(e), "1.52");
+	assert_int_equal(engine_container_list(e, NULL, &v, &n, &err), 0);
+	engine_containers_free(v, n);
+	assert_int_equal(fake_seen(f, "/version"), 0);
+	assert_int_equal(fake_seen(f, "GET /v1.52/containers/json?all=1"), 1);
+	engine_free(e);
+	fake_stop(f);
 }
 
 static void
@@ -506,7 +514,8 @@ a_newer_engine_is_spoken_to_in_redocks_newest_version(void **state)
 	size_t			 n;
 
 	(void)state;
-	f = fake_start("--api-version", "1.52", "--min-api-version", "1.44",
+	assert_string_equal(ENGINE_API_MAX, "1.52");
+	f = fake_start("--api-version", "1.60", "--min-api-version", "1.44",
 	    NULL);
 	e = fake_open(f);
 	assert_string_equal(engine_api_version(e), ENGINE_API_MAX);
@@ -525,8 +534,8 @@ no_common_version_is_a_clear_error(void **state)
 	static const char *const cases[][5] = {
 		{ "--api-version", "1.40", "--min-api-version", "1.12",
 		    "speaks API 1.40 at most; redock needs 1.41 or newer" },
-		{ "--api-version", "1.60", "--min-api-version", "1.50",
-		    "needs API 1.50 or newer; redock speaks 1.41 to 1.47" },
+		{ "--api-version", "1.60", "--min-api-version", "1.53",
+		    "needs API 1.53 or newer; redock speaks 1.41 to 1.52" },
 		{ "--ping", "noversion", "--min-api-version", "1.12",
 		    "does not say which API version it speaks" },
 	};
@@ -539,7 +548,7 @@ no_common_version_is_a_clear_error(void **state)
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		f = fake_start(cases[i][0], cases[i][1], cases[i][2],
 		    cases[i][3], NULL);
-		assert_int_equal(engine_open(&e, f->host, &noenv, &err), -1);
+		assert_int_equal(engine_open_at(&e, f->host, &err), -1);
 		assert_null(e);
 		assert_int_equal(err.kind, ERROR_VERSION);
 		if (strstr(err.message, cases[i][4]) == NULL ||
@@ -559,12 +568,12 @@ an_engine_that_is_not_there_is_one_clear_sentence(void **state)
 	int			 s;
 
 	(void)state;
-	assert_int_equal(engine_open(&e, "unix:///nonexistent/docker.sock",
-	    &noenv, &err), -1);
+	assert_int_equal(engine_open_at(&e, "unix:///nonexistent/docker.sock",
+	    &err), -1);
 	assert_int_equal(err.kind, ERROR_CONNECT);
-	assert_string_equal(err.message, "cannot reach the Docker engine at "
+	assert_string_equal(err.message, "cannot reach the engine at "
 	    "unix:///nonexistent/docker.sock: no such file or directory: is "
-	    "dockerd running?");
+	    "the engine running?");
 
 	/* A socket file that nobody listens on any more. */
 	assert_non_null(mkdtemp(dir));
@@ -575,10 +584,10 @@ an_engine_that_is_not_there_is_one_clear_sentence(void **state)
 	assert_int_equal(bind(s, (struct sockaddr *)&sun, sizeof sun), 0);
 	close(s);
 	xasprintf(&host, "unix://%s", sun.sun_path);
-	assert_int_equal(engine_open(&e, host, &noenv, &err), -1);
+	assert_int_equal(engine_open_at(&e, host, &err), -1);
 	assert_int_equal(err.kind, ERROR_CONNECT);
-	assert_non_null(strstr(err.message, ": connection refused: is dockerd "
-	    "running?"));
+	assert_non_null(strstr(err.message, ": connection refused: is the "
+	    "engine running?"));
 	unlink(sun.sun_path);
 	rmdir(dir);
 	free(host);
@@ -590,7 +599,9 @@ a_malformed_address_is_refused_before_connecting(void **state)
 	static const char *const bad[] = {
 		"foo", "unix://", "unix://relative", "tcp://", "tcp://:2375",
 		"tcp://host:0", "tcp://host:65536", "tcp://host:x",
-		"tcp://ho st:1", "ssh://user@host", "http://localhost",
+		"tcp://ho st:1", "http://localhost", "ssh://", "ssh://@host",
+		"ssh://host:0", "ssh://host:x", "ssh://host/path",
+		"ssh://host?x",
 	};
 	struct engine		*e;
 	struct error	 err;
@@ -598,43 +609,43 @@ a_malformed_address_is_refused_before_connecting(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		if (engine_new(&e, bad[i], &noenv, &err) != -1)
+		if (engine_new_at(&e, bad[i], &err) != -1)
 			fail_msg("'%s' was accepted", bad[i]);
 		assert_null(e);
 		assert_int_equal(err.kind, ERROR_ADDRESS);
 		assert_non_null(strstr(err.message, bad[i]));
 	}
-	assert_int_equal(engine_new(&e, "tcp://127.0.0.1:2375", &noenv, &err),
+	assert_int_equal(engine_new_at(&e, "tcp://127.0.0.1:2375", &err),
 	    0);
 	assert_string_equal(engine_host(e), "tcp://127.0.0.1:2375");
 	engine_free(e);
-	assert_int_equal(engine_new(&e, "tcp://[::1]", &noenv, &err), 0);
+	assert_int_equal(engine_new_at(&e, "tcp://[::1]", &err), 0);
+	engine_free(e);
+	/* ssh:// is checked, and nothing is run before the first call. */
+	assert_int_equal(engine_new_at(&e, "ssh://u@build.example:2222", &err),
+	    0);
+	assert_string_equal(engine_host(e), "ssh://u@build.example:2222");
+	engine_free(e);
+	assert_int_equal(engine_new_at(&e, "ssh://build.example/", &err), 0);
 	engine_free(e);
 }
 
 static void
-the_given_address_wins_then_docker_host_then_the_socket(void **state)
+a_where_without_a_host_is_the_local_socket(void **state)
 {
-	struct env	 env;
 	struct engine	*e;
 	struct error	 err;
 
 	(void)state;
-	memset(&env, 0, sizeof env);
-	env.docker_host = "tcp://docker.example:2375";
-	assert_int_equal(engine_new(&e, "unix:///run/x.sock", &env, &err), 0);
+	assert_int_equal(engine_new_at(&e, "unix:///run/x.sock", &err), 0);
 	assert_string_equal(engine_host(e), "unix:///run/x.sock");
 	engine_free(e);
-	assert_int_equal(engine_new(&e, "", &env, &err), 0);
-	assert_string_equal(engine_host(e), "tcp://docker.example:2375");
-	engine_free(e);
-	env.docker_host = "";
-	assert_int_equal(engine_new(&e, NULL, &env, &err), 0);
+	assert_int_equal(engine_new_at(&e, "", &err), 0);
 	assert_string_equal(engine_host(e), ENGINE_DEFAULT_HOST);
 	engine_free(e);
-	env.docker_host = "tcp://";
-	assert_int_equal(engine_new(&e, NULL, &env, &err), -1);
-	assert_int_equal(err.kind, ERROR_ADDRESS);
+	assert_int_equal(engine_new_at(&e, NULL, &err), 0);
+	assert_string_equal(engine_host(e), ENGINE_DEFAULT_HOST);
+	engine_free(e);
 }
 
 static void
@@ -758,13 +769,13 @@ a_broken_answer_is_a_protocol_error(void **state)
 	fake_stop(f);
 
 	f = fake_start("--ping", "garbage", NULL);
-	assert_int_equal(engine_open(&e, f->host, &noenv, &err), -1);
+	assert_int_equal(engine_open_at(&e, f->host, &err), -1);
 	assert_int_equal(err.kind, ERROR_PROTOCOL);
 	assert_non_null(strstr(err.message, "not HTTP"));
 	fake_stop(f);
 
 	f = fake_start("--ping", "close", NULL);
-	assert_int_equal(engine_open(&e, f->host, &noenv, &err), -1);
+	assert_int_equal(engine_open_at(&e, f->host, &err), -1);
 	assert_int_equal(err.kind, ERROR_PROTOCOL);
 	assert_non_null(strstr(err.message, "closed the connection"));
 	fake_stop(f);
@@ -784,7 +795,7 @@ an_engine_that_never_answers_times_out(void **state)
 
 	(void)state;
 	f = fake_start("--ping", "hang", NULL);
-	assert_int_equal(engine_new(&e, f->host, &noenv, &err), 0);
+	assert_int_equal(engine_new_at(&e, f->host, &err), 0);
 	engine_set_timeouts(e, 1000, 500);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(engine_ping(e, &err), -1);
@@ -1982,6 +1993,220 @@ an_archive_streams_into_a_container_from_a_pipe(void **state)
 	free(dir);
 }
 
+/* Podman's service (4.3), recorded: what redock reads is as dockerd's. */
+static void
+podmans_answers_read_as_dockers(void **state)
+{
+	struct engine_container	 c, *v;
+	struct engine_image	 im, *iv;
+	struct error		 err;
+	char			*s;
+	size_t			 len, n, ni, i;
+	int			 port = 0;
+
+	(void)state;
+	/* Names without "localhost/" or "docker.io/library/". */
+	s = fixture("podman-container-list.json", &len);
+	assert_int_equal(engine_parse_container_list(s, len, &v, &n, &err), 0);
+	free(s);
+	assert_int_equal(n, 2);
+	for (i = 0; i < n; i++) {
+		assert_string_equal(v[i].image, "redock:base");
+		/* Podman lists a created one's port-to-be: not published. */
+		if (strcmp(v[i].state, "created") == 0)
+			assert_int_equal(engine_container_port(&v[i], 22,
+			    NULL), 0);
+		else {
+			assert_string_equal(v[i].state, "running");
+			assert_true((port = engine_container_port(&v[i], 22,
+			    "127.0.0.1")) > 0);
+		}
+	}
+	assert_true(port > 0);
+	parse_inspect("podman-container-inspect-created.json", &c);
+	assert_string_equal(c.image, "redock:base");
+	assert_false(c.running);
+	assert_int_equal(c.nports, 0);
+	assert_int_equal(engine_container_port(&c, 22, NULL), 0);
+	engine_container_release(&c);
+	parse_inspect("podman-container-inspect-running.json", &c);
+	assert_string_equal(c.image, "redock:base");
+	assert_true(c.running);
+	assert_int_equal(engine_container_port(&c, 22, "127.0.0.1"), port);
+	engine_container_release(&c);
+	engine_containers_free(v, n);
+
+	s = fixture("podman-image-list.json", &len);
+	assert_int_equal(engine_parse_image_list(s, len, &iv, &ni, &err), 0);
+	free(s);
+	s = fixture("podman-image-inspect.json", &len);
+	assert_int_equal(engine_parse_image_inspect(s, len, &im, &err), 0);
+	free(s);
+	assert_int_equal(ni, 1);
+	assert_int_equal(im.ntags, 1);
+	assert_int_equal(iv[0].ntags, 1);
+	assert_string_equal(im.tags[0], "redock-fixture:podman");
+	assert_string_equal(iv[0].tags[0], "redock-fixture:podman");
+	assert_string_equal(im.id, iv[0].id);
+	engine_image_release(&im);
+	engine_images_free(iv, ni);
+}
+
+/* Each of Podman's prefixes goes, once; other registries' names stay. */
+static void
+an_image_name_reads_as_docker_writes_it(void **state)
+{
+	static const char	 list[] = "[{\"Id\": \"sha256:1\", "
+	    "\"RepoTags\": [\"localhost/peter:web\", \"docker.io/library/"
+	    "debian:12\", \"docker.io/anna/tools:1\", \"quay.io/x/y:2\", "
+	    "\"localhost/localhost/z:3\", \"localhost/\", \"<none>:<none>\", "
+	    "\"registry.example:5000/b/c:2\"]}]";
+	static const char	 inspect[] = "{\"Id\": \"c1\", \"Config\": "
+	    "{\"Image\": \"docker.io/library/debian:bookworm-slim\"}}";
+	static const char *const want[] = {
+		"peter:web", "debian:12", "anna/tools:1", "quay.io/x/y:2",
+		"localhost/z:3", "localhost/", "registry.example:5000/b/c:2",
+	};
+	struct engine_container	 c;
+	struct engine_image	*v;
+	struct engine_loaded	 l;
+	struct error		 err;
+	size_t			 n, i;
+
+	(void)state;
+	assert_int_equal(engine_parse_image_list(list, sizeof list - 1, &v,
+	    &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].ntags, sizeof want / sizeof want[0]);
+	for (i = 0; i < v[0].ntags; i++)
+		assert_string_equal(v[0].tags[i], want[i]);
+	engine_images_free(v, n);
+	assert_int_equal(engine_parse_container_inspect(inspect,
+	    sizeof inspect - 1, &c, &err), 0);
+	assert_string_equal(c.image, "debian:bookworm-slim");
+	engine_container_release(&c);
+
+	memset(&l, 0, sizeof l);
+	engine_loaded_add("Loaded image: localhost/redock:base\n"
+	    "Loaded image: docker.io/library/peter:web\n", &l);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.v[0], "redock:base");
+	assert_string_equal(l.v[1], "peter:web");
+	engine_loaded_release(&l);
+}
+
+/* Docker says Running and Paused of a paused one; Podman Paused alone. */
+static void
+a_paused_container_keeps_its_port(void **state)
+{
+	static const char	 docker[] = "{\"Id\": \"c1\", \"State\": "
+	    "{\"Status\": \"paused\", \"Running\": true, \"Paused\": true}, "
+	    "\"NetworkSettings\": {\"Ports\": {\"22/tcp\": [{\"HostIp\": "
+	    "\"127.0.0.1\", \"HostPort\": \"4022\"}]}}}";
+	static const char	 podman[] = "{\"Id\": \"c1\", \"State\": "
+	    "{\"Status\": \"paused\", \"Running\": false, \"Paused\": true}, "
+	    "\"NetworkSettings\": {\"Ports\": {\"22/tcp\": [{\"HostIp\": "
+	    "\"127.0.0.1\", \"HostPort\": \"4022\"}]}}}";
+	static const char	 list[] = "[{\"Id\": \"c1\", \"State\": "
+	    "\"paused\", \"Ports\": [{\"IP\": \"127.0.0.1\", \"PrivatePort\": "
+	    "22, \"PublicPort\": 4022, \"Type\": \"tcp\"}]}, {\"Id\": \"c2\", "
+	    "\"State\": \"exited\", \"Ports\": [{\"IP\": \"127.0.0.1\", "
+	    "\"PrivatePort\": 22, \"PublicPort\": 4023, \"Type\": \"tcp\"}]}]";
+	struct engine_container	 c, *v;
+	struct error		 err;
+	size_t			 n;
+
+	(void)state;
+	assert_int_equal(engine_parse_container_inspect(docker,
+	    sizeof docker - 1, &c, &err), 0);
+	assert_int_equal(engine_container_port(&c, 22, NULL), 4022);
+	engine_container_release(&c);
+	assert_int_equal(engine_parse_container_inspect(podman,
+	    sizeof podman - 1, &c, &err), 0);
+	assert_int_equal(engine_container_port(&c, 22, NULL), 4022);
+	engine_container_release(&c);
+	assert_int_equal(engine_parse_container_list(list, sizeof list - 1,
+	    &v, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(engine_container_port(&v[0], 22, NULL), 4022);
+	assert_int_equal(engine_container_port(&v[1], 22, NULL), 0);
+	engine_containers_free(v, n);
+}
+
+/* Podman's 500s, in its words: a name taken, no init binary. */
+static void
+podmans_refusals_are_told_by_their_words(void **state)
+{
+	(void)state;
+	assert_true(engine_words_conflict("container create: creating "
+	    "container storage: the container name \"x-container\" is "
+	    "already in use by 569b64e6acb9. You have to remove that "
+	    "container to be able to reuse that name: that name is already "
+	    "in use"));
+	assert_true(engine_words_conflict("name \"x-container\" is in use: "
+	    "container already exists"));
+	assert_true(engine_words_conflict("Conflict. The container name "
+	    "\"/x\" is already in use by container \"1a2b\". You have to "
+	    "remove (or rename) that container to be able to reuse that "
+	    "name."));
+	assert_false(engine_words_conflict("listen tcp 127.0.0.1:22: bind: "
+	    "address already in use"));
+	assert_false(engine_words_conflict("something broke"));
+	assert_true(engine_words_noinit("container create: container-init "
+	    "binary not found on the host: stat /usr/libexec/podman/"
+	    "catatonit: no such file or directory"));
+	assert_false(engine_words_noinit("container create: no such image"));
+	assert_false(engine_words_conflict("container create: "
+	    "container-init binary not found on the host"));
+}
+
+/* Podman takes a LABEL's words as they are: no escapes, outer '"' go. */
+static void
+labels_go_to_podman_as_they_are(void **state)
+{
+	struct engine_labels	 l = { NULL, NULL, 0 };
+	struct error		 err;
+	char			**v;
+	size_t			 n;
+
+	(void)state;
+	engine_labels_add(&l, "io.redock.settings", "{\"hostname\":null}");
+	engine_labels_add(&l, "io.redock.snapshot.message",
+	    "say \"hi\" \\ $HOME");
+	engine_labels_add(&l, "io.redock.snapshot.of", "");
+	engine_labels_add(&l, "io.redock.alias", NULL);
+	assert_int_equal(engine_label_changes_literal(&l, &v, &n, &err), 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(v[0],
+	    "LABEL \"io.redock.settings\"=\"{\"hostname\":null}\"");
+	assert_string_equal(v[1], "LABEL \"io.redock.snapshot.message\"="
+	    "\"say \"hi\" \\ $HOME\"");
+	assert_string_equal(v[2], "LABEL \"io.redock.snapshot.of\"=\"\"");
+	assert_string_equal(v[3], "LABEL \"io.redock.alias\"=\"\"");
+	assert_null(v[4]);
+	engine_changes_free(v, n);
+	engine_labels_release(&l);
+
+	/* What Podman would read otherwise: refused, nothing made. */
+	engine_labels_add(&l, "io.redock.snapshot.message", "\"quoted\"");
+	assert_int_equal(engine_label_changes_literal(&l, &v, &n, &err), -1);
+	assert_int_equal(err.kind, ERROR_INPUT);
+	assert_non_null(strstr(err.message, "starts or ends with '\"'"));
+	assert_null(v);
+	assert_int_equal(n, 0);
+	engine_labels_release(&l);
+	engine_labels_add(&l, "a=b", "x");
+	assert_int_equal(engine_label_changes_literal(&l, &v, &n, &err), -1);
+	engine_labels_release(&l);
+	engine_labels_add(&l, "a", "two\nlines");
+	assert_int_equal(engine_label_changes_literal(&l, &v, &n, &err), -1);
+	engine_labels_release(&l);
+	assert_int_equal(engine_label_changes_literal(NULL, &v, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_null(v[0]);
+	engine_changes_free(v, n);
+}
+
 int
 main(void)
 {
@@ -2012,7 +2237,7 @@ main(void)
 		cmocka_unit_test(
 		    a_malformed_address_is_refused_before_connecting),
 		cmocka_unit_test(
-		    the_given_address_wins_then_docker_host_then_the_socket),
+		    a_where_without_a_host_is_the_local_socket),
 		cmocka_unit_test(
 		    ids_and_the_engines_identity_come_from_their_answers),
 		cmocka_unit_test(
@@ -2048,6 +2273,11 @@ main(void)
 		cmocka_unit_test(a_load_the_engine_refuses_or_cuts_is_an_error),
 		cmocka_unit_test(
 		    an_archive_streams_into_a_container_from_a_pipe),
+		cmocka_unit_test(podmans_answers_read_as_dockers),
+		cmocka_unit_test(an_image_name_reads_as_docker_writes_it),
+		cmocka_unit_test(a_paused_container_keeps_its_port),
+		cmocka_unit_test(podmans_refusals_are_told_by_their_words),
+		cmocka_unit_test(labels_go_to_podman_as_they_are),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

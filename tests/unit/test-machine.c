@@ -5,7 +5,9 @@
  * time-out setting; ~/.ssh/config's place, or REDOCK_SSH_CONFIG's, and
  * a read-only one refused; finding containers by label; the fragment
  * that records its engine, and telling another engine's from ours;
- * writing and dropping an alias, and a hand edit's way out.
+ * writing and dropping an alias, and a hand edit's way out; owners:
+ * the engine name of a container, whose containers are the current
+ * user's, which are spares, and the network of an environment.
  */
 #include <sys/types.h>
 #include <sys/mount.h>
@@ -102,6 +104,15 @@ server_stop(struct server *s)
 	waitpid(s->pid, NULL, 0);
 }
 
+/* machine_wait_banner() on this host, as for a local engine. */
+static enum machine_wait
+wait_here(int port, int timeout_ms, machine_alive_fn *fn)
+{
+	struct error	err;
+
+	return machine_wait_banner(NULL, port, timeout_ms, fn, NULL, &err);
+}
+
 static void
 ready_when_sshd_sends_its_banner(void **state)
 {
@@ -109,7 +120,7 @@ ready_when_sshd_sends_its_banner(void **state)
 
 	(void)state;
 	server_start(&s, BANNER);
-	assert_int_equal(machine_wait_banner(s.port, 5000, NULL, NULL),
+	assert_int_equal(wait_here(s.port, 5000, NULL),
 	    MACHINE_READY);
 	server_stop(&s);
 }
@@ -121,7 +132,7 @@ dropped_connections_are_tried_again(void **state)
 
 	(void)state;
 	server_start(&s, DROP_THEN_BANNER);
-	assert_int_equal(machine_wait_banner(s.port, 5000, NULL, NULL),
+	assert_int_equal(wait_here(s.port, 5000, NULL),
 	    MACHINE_READY);
 	server_stop(&s);
 }
@@ -136,7 +147,7 @@ a_silent_server_times_out_on_time(void **state)
 	(void)state;
 	server_start(&s, SILENT);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(machine_wait_banner(s.port, 400, NULL, NULL),
+	assert_int_equal(wait_here(s.port, 400, NULL),
 	    MACHINE_TIMEDOUT);
 	ms = ms_since(&t0);
 	assert_true(ms >= 395);	/* whole milliseconds on both sides */
@@ -151,7 +162,7 @@ a_server_that_is_not_ssh_is_not_ready(void **state)
 
 	(void)state;
 	server_start(&s, OTHER);
-	assert_int_equal(machine_wait_banner(s.port, 400, NULL, NULL),
+	assert_int_equal(wait_here(s.port, 400, NULL),
 	    MACHINE_TIMEDOUT);
 	server_stop(&s);
 }
@@ -187,14 +198,14 @@ a_dead_container_ends_the_wait_early(void **state)
 
 	alive_calls = 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(machine_wait_banner(port, 10000, dead, NULL),
+	assert_int_equal(wait_here(port, 10000, dead),
 	    MACHINE_DEAD);
 	ms = ms_since(&t0);
 	assert_int_equal(alive_calls, 1);
 	assert_true(ms < 2000);
 
 	alive_calls = 0;
-	assert_int_equal(machine_wait_banner(port, 700, alive, NULL),
+	assert_int_equal(wait_here(port, 700, alive),
 	    MACHINE_TIMEDOUT);
 	assert_true(alive_calls >= 1);
 }
@@ -312,7 +323,7 @@ the_fragment_reaches_the_port_with_redocks_keys(void **state)
 	memset(&env, 0, sizeof env);
 	env.sharing = "no";
 	assert_int_equal(machine_fragment(&env, "/h/redock", "web-container",
-	    2222, NULL, NULL, &name, &text, &err), 0);
+	    2222, NULL, NULL, NULL, &name, &text, &err), 0);
 	assert_string_equal(name, "10-redock-web-container");
 	assert_non_null(strstr(text, "Host web-container\n"));
 	assert_non_null(strstr(text, "\tPort 2222\n"));
@@ -326,11 +337,37 @@ the_fragment_reaches_the_port_with_redocks_keys(void **state)
 
 	/* What the engine's label says is checked before it is written. */
 	assert_int_equal(machine_fragment(&env, "/h/redock", "web\nHost *",
-	    2222, NULL, NULL, &name, &text, &err), -1);
+	    2222, NULL, NULL, NULL, &name, &text, &err), -1);
 	assert_null(name);
 	assert_null(text);
 	assert_int_equal(machine_fragment(&env, "/h/redock", "web", 0, NULL,
-	    NULL, &name, &text, &err), -1);
+	    NULL, NULL, &name, &text, &err), -1);
+}
+
+/* A remote engine's container: its alias jumps to the engine's host. */
+static void
+a_remote_engines_alias_goes_through_its_host(void **state)
+{
+	struct machine_engine	 far = ENGINE_HERE;
+	struct env		 env;
+	struct error		 err;
+	char			*name, *text;
+
+	(void)state;
+	memset(&env, 0, sizeof env);
+	env.sharing = "no";
+	assert_int_equal(machine_fragment(&env, "/h/redock", "web-container",
+	    32768, "al@build:2222", &far, NULL, &name, &text, &err), 0);
+	assert_non_null(strstr(text, "\tHostName 127.0.0.1\n"
+	    "\tProxyJump al@build:2222\n\tPort 32768\n"));
+	assert_non_null(strstr(text, "\tHostKeyAlias web-container\n"));
+	free(name);
+	free(text);
+	assert_int_equal(machine_fragment(&env, "/h/redock", "web-container",
+	    32768, "build -oProxyCommand=x", &far, NULL, &name, &text,
+	    &err), -1);
+	assert_int_equal(err.kind, ERROR_INPUT);
+	assert_null(text);
 }
 
 static void
@@ -475,7 +512,7 @@ a_fragment_records_its_engine(void **state)
 	memset(&env, 0, sizeof env);
 	env.sharing = "no";
 	assert_int_equal(machine_fragment(&env, "/h/redock", "web-container",
-	    2222, &other, NULL, &name, &text, &err), 0);
+	    2222, NULL, &other, NULL, &name, &text, &err), 0);
 	assert_string_equal(name, "10-redock-web-container");
 	/* After the first comment line, before the Host block. */
 	assert_non_null(strstr(text, "do not edit\n# redock: engine "
@@ -517,7 +554,7 @@ a_fragment_records_its_engine(void **state)
 
 	/* redock 0.1's fragments have no engine line: anybody's. */
 	assert_int_equal(machine_fragment(&env, "/h/redock", "web-container",
-	    2222, NULL, NULL, &name, &text, &err), 0);
+	    2222, NULL, NULL, NULL, &name, &text, &err), 0);
 	file_put(frag, text, 0600);
 	assert_int_equal(machine_fragment_other(config, "web-container", &me,
 	    &url), 0);
@@ -580,9 +617,9 @@ an_alias_is_written_and_dropped_but_never_another_engines(void **state)
 	assert_int_equal(n, 0);
 	sshconf_fragments_free(v, n);
 	assert_int_equal(machine_alias_write(&env, "/h/redock", config,
-	    "web-container", 2222, &me, NULL, &err), 0);
+	    "web-container", 2222, NULL, &me, NULL, &err), 0);
 	assert_int_equal(machine_alias_write(&env, "/h/redock", config,
-	    "db-container", 2223, &me, NULL, &err), 0);
+	    "db-container", 2223, NULL, &me, NULL, &err), 0);
 	text = file_load(config, NULL);
 	assert_non_null(strstr(text, "Host web-container\n"));
 	assert_non_null(strstr(text, "\tPort 2223\n"));
@@ -630,7 +667,7 @@ a_hand_edit_stops_a_change_and_names_the_way_out(void **state)
 	(void)state;
 	dir = scratch_env(&env, &config);
 	assert_int_equal(machine_alias_write(&env, "/h/redock", config,
-	    "web-container", 2222, &me, NULL, &err), 0);
+	    "web-container", 2222, NULL, &me, NULL, &err), 0);
 	assert_int_equal(machine_ssh_check(&env, config, &err), 0);
 	text = file_load(config, NULL);
 	assert_true(asprintf(&edited, "%sHost edited\n", text) > 0);
@@ -647,7 +684,7 @@ a_hand_edit_stops_a_change_and_names_the_way_out(void **state)
 	    &me, &err), -1);
 	assert_int_equal(err.kind, ERROR_EDITED);
 	assert_int_equal(machine_alias_write(&env, "/h/redock", config,
-	    "db-container", 2223, &me, NULL, &err), -1);
+	    "db-container", 2223, NULL, &me, NULL, &err), -1);
 	free(text);
 	text = file_load(config, NULL);
 	assert_string_equal(text, edited);
@@ -694,6 +731,171 @@ containers_going_and_their_port(void **state)
 	assert_int_equal(machine_port(&c), 32768);
 }
 
+/* A container of owner (NULL: no label) called name, with alias. */
+static void
+owned(struct engine_container *c, const char *owner, const char *name,
+    const char *nm, const char *alias)
+{
+	memset(c, 0, sizeof *c);
+	c->name = (char *)name;
+	engine_labels_add(&c->labels, MACHINE_LABEL_NAME, nm);
+	engine_labels_add(&c->labels, MACHINE_LABEL_ALIAS, alias);
+	if (owner != NULL)
+		engine_labels_add(&c->labels, MACHINE_LABEL_OWNER, owner);
+}
+
+static void
+containers_are_named_after_their_owner_and_alias(void **state)
+{
+	char	*s;
+
+	(void)state;
+	s = machine_engine_name("peter", "web-container", "");
+	assert_string_equal(s, "peter.web-container");
+	free(s);
+	s = machine_engine_name("peter", "web-container",
+	    MACHINE_SPARE_SUFFIX);
+	assert_string_equal(s, "peter.web-container.new");
+	free(s);
+	/* Made before owners: the alias alone. */
+	s = machine_engine_name(NULL, "web-container", MACHINE_OLD_SUFFIX);
+	assert_string_equal(s, "web-container.old");
+	free(s);
+}
+
+static void
+only_the_owners_containers_and_unlabelled_ones_are_mine(void **state)
+{
+	struct engine_container	 c[4];
+	struct env		 env;
+	struct error		 err;
+	const char		*owner;
+	size_t			 i;
+
+	(void)state;
+	memset(&env, 0, sizeof env);
+	env.user = "Peter";
+	machine_owner_init(&env);
+	/* NAME's default repository: lower-cased. */
+	assert_int_equal(machine_owner(&owner, &err), 0);
+	assert_string_equal(owner, "peter");
+
+	owned(&c[0], "peter", "peter.web-container", "peter:web",
+	    "web-container");
+	owned(&c[1], "anna", "anna.web-container", "anna:web",
+	    "web-container");
+	owned(&c[2], NULL, "db-container", "peter:db", "db-container");
+	owned(&c[3], "", "x-container", "peter:x", "x-container");
+	assert_true(machine_mine(&c[0]));
+	assert_false(machine_mine(&c[1]));
+	assert_true(machine_mine(&c[2]));
+	assert_true(machine_mine(&c[3]));
+	assert_string_equal(machine_owner_of(&c[1]), "anna");
+	assert_null(machine_owner_of(&c[2]));
+	assert_null(machine_owner_of(&c[3]));
+	for (i = 0; i < 4; i++)
+		engine_labels_release(&c[i].labels);
+}
+
+/* In a child: is user refused as an owner, with a line about USER? */
+static int
+owner_refused(const char *user)
+{
+	struct env	 env;
+	struct error	 err;
+	const char	*owner;
+	pid_t		 pid;
+	int		 st;
+
+	if ((pid = fork()) == 0) {
+		memset(&env, 0, sizeof env);
+		env.user = user;
+		machine_owner_init(&env);
+		_exit(machine_owner(&owner, &err) == -1 && owner == NULL &&
+		    err.kind == ERROR_INPUT && strstr(err.message,
+		    "set USER") != NULL ? 0 : 1);
+	}
+	return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0;
+}
+
+static void
+a_user_name_that_makes_no_repository_owns_nothing(void **state)
+{
+	(void)state;
+	assert_true(owner_refused("peter smith"));
+	assert_true(owner_refused("team/peter"));
+	assert_true(owner_refused("-x"));
+	assert_false(owner_refused("peter.smith"));
+}
+
+static void
+a_spare_is_one_not_under_its_owners_engine_name(void **state)
+{
+	struct engine_container	c[5];
+	size_t			i;
+
+	(void)state;
+	owned(&c[0], "peter", "peter.web-container", "peter:web",
+	    "web-container");
+	owned(&c[1], "peter", "peter.web-container.new", "peter:web",
+	    "web-container");
+	owned(&c[2], "peter", "web-container", "peter:web", "web-container");
+	/* Made before owners: under the alias, or aside. */
+	owned(&c[3], NULL, "db-container", "peter:db", "db-container");
+	owned(&c[4], NULL, "db-container.old", "peter:db", "db-container");
+	assert_false(machine_spare(&c[0]));
+	assert_true(machine_spare(&c[1]));
+	assert_true(machine_spare(&c[2]));
+	assert_false(machine_spare(&c[3]));
+	assert_true(machine_spare(&c[4]));
+
+	/* The one under its engine name answers; a new one beats an old. */
+	assert_ptr_equal(machine_by_name(c, 3, "peter:web"), &c[0]);
+	assert_ptr_equal(machine_by_name(&c[1], 1, "peter:web"), &c[1]);
+	assert_ptr_equal(machine_by_name(c, 5, "peter:db"), &c[3]);
+	assert_ptr_equal(machine_by_alias(c, 5, "db-container"), &c[3]);
+	c[4].name = (char *)"peter.db-container.new";
+	c[3].name = (char *)"db-container.old";
+	assert_ptr_equal(machine_by_name(c, 5, "peter:db"), &c[4]);
+	for (i = 0; i < 5; i++)
+		engine_labels_release(&c[i].labels);
+}
+
+static void
+an_environment_is_its_owners_network_or_an_earlier_ones(void **state)
+{
+	struct engine_container	 c;
+	char			*nets[3];
+
+	(void)state;
+	/* The owner set by the test before: peter. */
+	owned(&c, "anna", "anna.web-container", "anna:web",
+	    "web-container");
+	nets[0] = (char *)"bridge";
+	nets[1] = (char *)"peter.redock-shop";
+	nets[2] = (char *)"anna.redock-shop";
+	c.networks = nets;
+	c.nnetworks = 3;
+	assert_string_equal(machine_environment(&c), "shop");
+	assert_string_equal(machine_env_network_of(&c), "anna.redock-shop");
+	/* An earlier redock's network, without an owner. */
+	nets[2] = (char *)"redock-old.shop";
+	assert_string_equal(machine_environment(&c), "old.shop");
+	assert_string_equal(machine_env_network_of(&c), "redock-old.shop");
+	c.nnetworks = 2;
+	assert_null(machine_environment(&c));
+	engine_labels_release(&c.labels);
+
+	/* Without the label: the current owner's. */
+	owned(&c, NULL, "web-container", "peter:web", "web-container");
+	c.networks = nets;
+	c.nnetworks = 2;
+	assert_string_equal(machine_environment(&c), "shop");
+	assert_string_equal(machine_env_network_of(&c), "peter.redock-shop");
+	engine_labels_release(&c.labels);
+}
+
 int
 main(void)
 {
@@ -714,11 +916,21 @@ main(void)
 		cmocka_unit_test(
 		    a_read_only_config_is_refused_before_anything_changes),
 		cmocka_unit_test(a_fragment_records_its_engine),
+		cmocka_unit_test(a_remote_engines_alias_goes_through_its_host),
 		cmocka_unit_test(
 		    an_alias_is_written_and_dropped_but_never_another_engines),
 		cmocka_unit_test(
 		    a_hand_edit_stops_a_change_and_names_the_way_out),
 		cmocka_unit_test(containers_going_and_their_port),
+		cmocka_unit_test(containers_are_named_after_their_owner_and_alias),
+		/* Before the owner is set once and for all, in a child. */
+		cmocka_unit_test(
+		    a_user_name_that_makes_no_repository_owns_nothing),
+		cmocka_unit_test(
+		    only_the_owners_containers_and_unlabelled_ones_are_mine),
+		cmocka_unit_test(a_spare_is_one_not_under_its_owners_engine_name),
+		cmocka_unit_test(
+		    an_environment_is_its_owners_network_or_an_earlier_ones),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -21,6 +21,7 @@
 #include "error.h"
 #include "mux.h"
 #include "session.h"
+#include "where.h"
 
 /* The message in b, checked whole; its body in *c. */
 static int
@@ -258,8 +259,11 @@ a_request_outside_its_grammar_is_refused(void **state)
 }
 
 static void
-the_socket_name_is_a_hash_of_all_four_that_fits(void **state)
+the_socket_name_is_a_hash_of_what_it_serves_that_fits(void **state)
 {
+	struct where		 here = { .jump = NULL };
+	struct where		 far = { .jump = (char *)"al@build:2222" };
+	struct where		 other = { .jump = (char *)"al@build2:2222" };
 	struct mux_target	 t = {
 		.dir = "/run/user/1000/redock", .home = "/home/al/.local/"
 		    "share/redock", .alias = "py-container", .user = NULL,
@@ -294,6 +298,24 @@ the_socket_name_is_a_hash_of_all_four_that_fits(void **state)
 	p = mux_path(&u);
 	assert_string_not_equal(a, p);
 	free(p);
+	/* A remote engine's container on the same port: another master. */
+	u = t;
+	u.where = &far;
+	p = mux_path(&u);
+	assert_string_not_equal(a, p);
+	b = mux_path(&u);
+	assert_string_equal(p, b);
+	free(b);
+	u.where = &other;
+	b = mux_path(&u);
+	assert_string_not_equal(p, b);
+	free(b);
+	free(p);
+	/* A where without a jump is this host: the local master. */
+	u.where = &here;
+	p = mux_path(&u);
+	assert_string_equal(a, p);
+	free(p);
 	/* What alias_control_dir() leaves room for: 58 after "DIR/". */
 	assert_true(strlen("mux-") + 40 <= 58);
 	free(a);
@@ -324,7 +346,7 @@ main(void)
 		cmocka_unit_test(a_cut_request_is_refused),
 		cmocka_unit_test(a_request_outside_its_grammar_is_refused),
 		cmocka_unit_test(
-		    the_socket_name_is_a_hash_of_all_four_that_fits),
+		    the_socket_name_is_a_hash_of_what_it_serves_that_fits),
 		cmocka_unit_test(signal_names_are_rfc_4254s),
 	};
 

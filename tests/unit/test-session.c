@@ -47,6 +47,7 @@
 #include "keys.h"
 #include "session.h"
 #include "testutil.h"
+#include "where.h"
 #include "xmalloc.h"
 
 #define ALIAS		"web-container"
@@ -1182,8 +1183,8 @@ assert_open_fails(const char *home, const char *alias, int port,
 	struct error	 err;
 	const char	*cause = err.message;
 
-	assert_int_equal(session_open(&sp, home, alias, NULL, port, timeout_ms,
-	    &err), -1);
+	assert_int_equal(session_open(&sp, NULL, home, alias, NULL, port,
+	    timeout_ms, &err), -1);
 	assert_null(sp);
 	assert_one_line(cause);
 	if (prefix != NULL && strncmp(cause, prefix, strlen(prefix)) != 0)
@@ -1256,8 +1257,8 @@ a_servers_words_are_shown_escaped(void **state)
 	const char	*cause = err.message;
 
 	server_start(&srv, EVIL_BANNER, NULL);
-	assert_int_equal(session_open(&sp, s->home, ALIAS, NULL, srv.port, 2000,
-	    &err), -1);
+	assert_int_equal(session_open(&sp, NULL, s->home, ALIAS, NULL,
+	    srv.port, 2000, &err), -1);
 	assert_null(sp);
 	assert_one_line(cause);
 	if (strchr(cause, '\x1b') != NULL || strchr(cause, '\r') != NULL)
@@ -1436,7 +1437,8 @@ sshd_session(struct scratch *s, struct server *srv)
 	struct error	 err;
 
 	server_start(srv, SSHD, s->home);
-	if (session_open(&sp, s->home, ALIAS, NULL, srv->port, 5000, &err) != 0)
+	if (session_open(&sp, NULL, s->home, ALIAS, NULL, srv->port, 5000,
+	    &err) != 0)
 		fail_msg("session_open failed: %s", err.message);
 	return sp;
 }
@@ -2115,6 +2117,143 @@ two_threads_run_commands_at_once(void **state)
 	}
 }
 
+/*
+ * The ssh of a jump (jump.h), for the tests: a script first on PATH
+ * that logs its pid and arguments, then joins its input and output to
+ * the 127.0.0.1:PORT of its -W, as "ssh -W" through the engine's host
+ * would; or, for the host "nowhere", fails as OpenSSH does.
+ */
+#define FAKE_SSH \
+	"#!/bin/bash\n" \
+	"echo \"$$ $*\" >>\"${0%/*}/log\"\n" \
+	"for a; do [ \"$w\" = next ] && w=$a; [ \"$a\" = -W ] && w=next; " \
+	"host=$a; done\n" \
+	"if [ \"$host\" = nowhere ]; then\n" \
+	"\techo 'ssh: connect to host nowhere port 22: Connection refused' " \
+	">&2\n" \
+	"\texit 255\n" \
+	"fi\n" \
+	"exec 3<>\"/dev/tcp/${w%:*}/${w##*:}\" || exit 255\n" \
+	"cat <&3 &\n" \
+	"cat >&3\n" \
+	"kill $! 2>/dev/null\n" \
+	"exit 0\n"
+
+/* FAKE_SSH first on PATH, in s's directory; the old PATH in *oldp. */
+static char *
+fake_ssh(struct scratch *s, char **oldp)
+{
+	char	*bin, *path, *ssh;
+
+	xasprintf(&bin, "%s/bin", s->dir);
+	assert_int_equal(mkdir(bin, 0755), 0);
+	xasprintf(&ssh, "%s/ssh", bin);
+	file_put(ssh, FAKE_SSH, 0755);
+	*oldp = xstrdup(getenv("PATH") != NULL ? getenv("PATH") : "/bin");
+	xasprintf(&path, "%s:%s", bin, *oldp);
+	setenv("PATH", path, 1);
+	free(path);
+	free(ssh);
+	return bin;
+}
+
+/* The descriptors open in this process. */
+static int
+open_fds(void)
+{
+	int	fd, n = 0;
+
+	for (fd = 0; fd < 1024; fd++)
+		n += fcntl(fd, F_GETFD) != -1;
+	return n;
+}
+
+/*
+ * Through a jump, libssh speaks over the socket of ssh -W to the port
+ * on the engine's host; the key is checked as ever; session_free()
+ * leaves no descriptor open and ssh reaped, not a zombie.
+ */
+static void
+through_a_jump_the_session_goes_by_ssh_and_ssh_is_reaped(void **state)
+{
+	struct scratch	*s = *state;
+	struct where	 w;
+	struct server	 srv;
+	struct session	*sp = NULL;
+	struct error	 err;
+	char		*bin, *old, *log, *logpath, *want, *out, *errs;
+	long		 pid;
+	int		 fds, status = -1, sig = -1;
+
+	memset(&w, 0, sizeof w);
+	w.jump = (char *)"al@build:2222";
+	bin = fake_ssh(s, &old);
+	server_start(&srv, SSHD, s->home);
+	fds = open_fds();
+	if (session_open(&sp, &w, s->home, ALIAS, NULL, srv.port, 5000,
+	    &err) != 0)
+		fail_msg("session_open failed: %s", err.message);
+	out = run_captured(sp, "echo", 0, NULL, "through\n", &status, &sig,
+	    &errs);
+	assert_string_equal(out, "out:echo\nthrough\n");
+	assert_int_equal(status, 3);
+	session_free(sp);
+	assert_int_equal(open_fds(), fds);
+
+	xasprintf(&logpath, "%s/log", bin);
+	assert_non_null(log = file_load(logpath, NULL));
+	xasprintf(&want, " -W 127.0.0.1:%d ", srv.port);
+	if (strstr(log, want) == NULL || strstr(log, " -l al -p 2222 ") ==
+	    NULL || strstr(log, " -- build\n") == NULL)
+		fail_msg("ssh was run as: %s", log);
+	pid = strtol(log, NULL, 10);
+	assert_true(pid > 0);
+	assert_int_equal(kill((pid_t)pid, 0), -1);
+	assert_int_equal(errno, ESRCH);
+
+	server_stop(&srv);
+	setenv("PATH", old, 1);
+	free(out);
+	free(errs);
+	free(want);
+	free(log);
+	free(logpath);
+	free(old);
+	free(bin);
+}
+
+/*
+ * A jump that fails: one line, the way named, and ssh's own words,
+ * which say more than libssh's "socket closed"; nothing left open.
+ */
+static void
+a_jump_that_fails_gives_ssh_s_words(void **state)
+{
+	struct scratch	*s = *state;
+	struct where	 w;
+	struct session	*sp = (struct session *)&sp;
+	struct error	 err;
+	char		*bin, *old;
+	int		 fds;
+
+	memset(&w, 0, sizeof w);
+	w.jump = (char *)"nowhere";
+	bin = fake_ssh(s, &old);
+	fds = open_fds();
+	assert_int_equal(session_open(&sp, &w, s->home, ALIAS, NULL, 2222,
+	    5000, &err), -1);
+	assert_null(sp);
+	assert_one_line(err.message);
+	assert_int_equal(err.kind, ERROR_SYSTEM);
+	assert_string_equal(err.message, "cannot connect to 127.0.0.1:2222 "
+	    "through nowhere: ssh: connect to host nowhere port 22: "
+	    "Connection refused");
+	assert_int_equal(open_fds(), fds);
+	setenv("PATH", old, 1);
+	free(old);
+	free(bin);
+}
+
 #define SCRATCH(f)	cmocka_unit_test_setup_teardown(f, scratch_new, \
 			    scratch_free)
 
@@ -2164,6 +2303,8 @@ main(void)
 		SCRATCH(exec_forwards_the_agent_when_asked),
 		SCRATCH(a_stop_flag_ends_the_command_and_the_run),
 		SCRATCH(two_threads_run_commands_at_once),
+		SCRATCH(through_a_jump_the_session_goes_by_ssh_and_ssh_is_reaped),
+		SCRATCH(a_jump_that_fails_gives_ssh_s_words),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

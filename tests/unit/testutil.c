@@ -28,11 +28,11 @@
 #include <cmocka.h>
 
 #include "engine.h"
-#include "env.h"
 #include "error.h"
 #include "keys.h"
 #include "tar.h"
 #include "testutil.h"
+#include "where.h"
 #include "xmalloc.h"
 
 char *
@@ -313,9 +313,6 @@ archive_keys(const char *home, const char *alias, char **clientp,
 	return rv;
 }
 
-/* No variable set: the tests name their engine themselves. */
-static const struct env	fake_noenv;
-
 const char *
 tests_dir(void)
 {
@@ -419,7 +416,47 @@ fake_open(struct fake *f)
 	struct engine		*e;
 	struct error	 err;
 
-	if (engine_open(&e, f->host, &fake_noenv, &err) == -1)
+	if (engine_open_at(&e, f->host, &err) == -1)
 		fail_msg("engine_open: %s", err.message);
 	return e;
+}
+
+/* A where of host alone: no TLS, no context, no jump, no -F. */
+static void
+where_at(struct where *w, const char *host)
+{
+	memset(w, 0, sizeof *w);
+	w->host = (char *)host;
+	w->source = "-H";
+}
+
+int
+engine_open_at(struct engine **ep, const char *host, struct error *err)
+{
+	struct where	w;
+
+	where_at(&w, host);
+	return engine_open(ep, &w, err);
+}
+
+int
+engine_new_at(struct engine **ep, const char *host, struct error *err)
+{
+	struct where	w;
+
+	where_at(&w, host);
+	return engine_new(ep, &w, err);
+}
+
+int
+engine_open_env(struct engine **ep, const struct env *env, struct error *err)
+{
+	struct where	w;
+	int		ret = -1;
+
+	*ep = NULL;
+	if (where_resolve(&w, NULL, NULL, env, err) == 0)
+		ret = engine_open(ep, &w, err);
+	where_release(&w);
+	return ret;
 }

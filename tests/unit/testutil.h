@@ -13,6 +13,7 @@
 #include <time.h>
 
 struct engine;
+struct env;
 struct error;
 
 /* The tests' directory: $REDOCK_TESTS, else "tests". */
@@ -36,6 +37,19 @@ struct fake	*fake_start(const char *arg, ...);
 void		 fake_stop(struct fake *f);
 int		 fake_seen(struct fake *f, const char *s);
 struct engine	*fake_open(struct fake *f);
+
+/*
+ * engine_open() and engine_new() of the engine at host alone (where.h:
+ * no TLS, no context, no jump, no ssh configuration).
+ */
+int	 engine_open_at(struct engine **ep, const char *host,
+	    struct error *err);
+int	 engine_new_at(struct engine **ep, const char *host,
+	    struct error *err);
+
+/* engine_open() of the engine env names, as redock chooses it. */
+int	 engine_open_env(struct engine **ep, const struct env *env,
+	    struct error *err);
 
 /* What tmpfs_mount()'s message starts with: no tmpfs could be had. */
 #define NO_TMPFS	"no tmpfs: "
