@@ -600,8 +600,7 @@ tags_from_json(struct engine_image *im, json_t *tags)
 	im->tags = xcalloc(json_array_size(tags), sizeof *im->tags);
 	json_array_foreach(tags, i, t) {
 		s = json_string_value(t);
-		if (s != NULL && strcmp(s, "<none>:<none>") != 0 &&
-		    strcmp(s, "localhost/<none>:<none>") != 0)
+		if (s != NULL && strcmp(s, "<none>:<none>") != 0)
 			im->tags[im->ntags++] = image_name(s);
 	}
 }

@@ -9,6 +9,7 @@
  * libcurl's setup (curl_start()).
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <ctype.h>
 #include <err.h>
@@ -231,16 +232,18 @@ address_ssh(struct engine *e, const struct where *w, struct error *err)
 	e->ssh.source = w->source;
 	e->base = xstrdup("http://localhost");
 #ifdef HAVE_SSH
-	/* Where curl connects to (ssh_open()). */
+	/*
+	 * Where curl connects to (ssh_open()): a name nobody else has,
+	 * made again at each connection.
+	 */
 	e->ssh_dir = xstrdup("/tmp/redock-ssh-XXXXXX");
 	if (mkdtemp(e->ssh_dir) == NULL) {
 		error_set(err, ERROR_CONNECT, 0, "cannot reach the engine at "
 		    "%s: a directory for its socket: %s", w->host,
 		    strerror(errno));
-		free(e->ssh_dir);
-		e->ssh_dir = NULL;
 		return -1;
 	}
+	(void)rmdir(e->ssh_dir);
 	xasprintf(&e->socket, "%s/engine.sock", e->ssh_dir);
 	return 0;
 #else
@@ -378,6 +381,21 @@ answer_wait(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 }
 
 /*
+ * The listening socket and its directory are there only while curl
+ * connects: a redock that is killed leaves nothing behind but then.
+ */
+static void
+ssh_unlisten(struct engine *e)
+{
+	if (e->ssh_listen == -1)
+		return;
+	close(e->ssh_listen);
+	e->ssh_listen = -1;
+	(void)unlink(e->socket);
+	(void)rmdir(e->ssh_dir);
+}
+
+/*
  * ssh:// (jump.h). curl speaks HTTP over a unix socket of this
  * engine's, in a directory of its own that only this user may enter;
  * when curl opens its socket, ssh_open() listens there, and once curl
@@ -397,28 +415,34 @@ static curl_socket_t
 ssh_open(void *arg, curlsocktype purpose, struct curl_sockaddr *addr)
 {
 	struct engine	*e = arg;
-	int		 l, c = -1;
+	int		 c = -1, saved;
 
 	(void)purpose;
-	if (e->ssh_listen != -1) {
-		close(e->ssh_listen);
-		e->ssh_listen = -1;
+	ssh_unlisten(e);		/* one that curl never got to use */
+	if (mkdir(e->ssh_dir, 0700) == -1)
+		goto fail;
+	if ((e->ssh_listen = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0)) == -1) {
+		saved = errno;
+		(void)rmdir(e->ssh_dir);
+		errno = saved;
+		goto fail;
 	}
-	(void)unlink(e->socket);	/* one that was never taken */
-	if ((l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	    0)) == -1 || bind(l, &addr->addr, addr->addrlen) == -1 ||
-	    listen(l, 4) == -1 || (c = socket(addr->family, addr->socktype |
-	    SOCK_CLOEXEC, addr->protocol)) == -1) {
-		error_set(&e->ssh_err, ERROR_CONNECT, 0, "cannot reach the "
-		    "engine at %s: a socket for ssh: %s", e->host,
-		    strerror(errno));
-		if (l != -1)
-			close(l);
-		return CURL_SOCKET_BAD;
+	if (bind(e->ssh_listen, &addr->addr, addr->addrlen) == -1 ||
+	    listen(e->ssh_listen, 4) == -1 || (c = socket(addr->family,
+	    addr->socktype | SOCK_CLOEXEC, addr->protocol)) == -1) {
+		saved = errno;
+		ssh_unlisten(e);
+		errno = saved;
+		goto fail;
 	}
-	e->ssh_listen = l;
 	e->ssh_client = c;
 	return c;
+fail:
+	error_set(&e->ssh_err, ERROR_CONNECT, 0, "cannot reach the engine at "
+	    "%s: a socket for ssh in %s: %s", e->host, e->ssh_dir,
+	    strerror(errno));
+	return CURL_SOCKET_BAD;
 }
 
 /* curl has connected (or reuses a connection): ssh, on the other end. */
@@ -448,9 +472,7 @@ ssh_ready(void *arg, char *ip, char *local, int port, int localport)
 			break;
 		close(s);		/* not curl's */
 	}
-	close(e->ssh_listen);
-	e->ssh_listen = -1;
-	(void)unlink(e->socket);
+	ssh_unlisten(e);
 	if (s == -1) {
 		error_set(&e->ssh_err, ERROR_CONNECT, 0, "cannot reach the "
 		    "engine at %s: the socket for ssh: %s", e->host,
@@ -472,11 +494,8 @@ ssh_close(void *arg, curl_socket_t fd)
 	struct engine	*e = arg;
 	size_t		 i;
 
-	if (fd == e->ssh_client && e->ssh_listen != -1) {
-		close(e->ssh_listen);	/* it never got to ssh_ready() */
-		e->ssh_listen = -1;
-		(void)unlink(e->socket);
-	}
+	if (fd == e->ssh_client)
+		ssh_unlisten(e);	/* it never got to ssh_ready() */
 	for (i = 0; i < e->nconns; i++) {
 		if (e->conns[i].fd != fd)
 			continue;
@@ -1091,13 +1110,8 @@ engine_free(struct engine *e)
 		jump_end(&e->conns[e->nconns].p, NULL, 0);
 	}
 	free(e->conns);
-	if (e->ssh_listen != -1)
-		close(e->ssh_listen);
-	if (e->ssh_dir != NULL) {
-		(void)unlink(e->socket);
-		(void)rmdir(e->ssh_dir);
-		free(e->ssh_dir);
-	}
+	ssh_unlisten(e);
+	free(e->ssh_dir);
 	where_release(&e->ssh);
 	free(e->host);
 	free(e->socket);

@@ -36,6 +36,13 @@
 extern char	**environ;
 
 #define JUMP_CONNECT	"ConnectTimeout=10"	/* ssh's, to the host */
+/*
+ * No prompt: ssh runs in a process group of its own, and one that
+ * read the terminal would be stopped (SIGTTIN) until the engine call's
+ * time limit ran out. A host not known or a key not in the agent is
+ * a failure at once, in ssh's words.
+ */
+#define JUMP_BATCH	"BatchMode=yes"
 #define JUMP_GRACE_MS	2000L	/* for ssh to end once its input ends */
 #define JUMP_TERM_MS	1000L	/* then after SIGTERM, before SIGKILL */
 #define JUMP_POLL_MS	5	/* asking whether it ended */
@@ -159,6 +166,8 @@ jump_run(const struct where *w, const char *spec, int port, int sock,
 	}
 	argv[n++] = "-o";
 	argv[n++] = JUMP_CONNECT;
+	argv[n++] = "-o";
+	argv[n++] = JUMP_BATCH;
 	if (w->ssh_config != NULL) {
 		argv[n++] = "-F";
 		argv[n++] = w->ssh_config;

@@ -5,12 +5,12 @@
  * the docker CLI and for the ProxyJump of an alias. It is run for a
  * remote engine alone (where.h):
  *
- *	ssh -T -o ConnectTimeout=10 [-F CONFIG] [-l USER] [-p PORT] -- HOST
- *	    docker system dial-stdio
+ *	ssh -T -o ConnectTimeout=10 -o BatchMode=yes [-F CONFIG] [-l USER]
+ *	    [-p PORT] -- HOST docker system dial-stdio
  *		the engine's API at ssh://[USER@]HOST[:PORT], one HTTP
  *		connection over ssh's standard input and output
- *	ssh -T -W 127.0.0.1:PORT -o ConnectTimeout=10 [-F CONFIG] [-l USER]
- *	    [-p PORT] -- HOST
+ *	ssh -T -W 127.0.0.1:PORT -o ConnectTimeout=10 -o BatchMode=yes
+ *	    [-F CONFIG] [-l USER] [-p PORT] -- HOST
  *		a container's sshd, published on the engine host's
  *		127.0.0.1, reached through that host as OpenSSH's
  *		ProxyJump does

@@ -514,16 +514,28 @@ answers(const char *path)
 	return ok;
 }
 
+/* Is there a socket at path? */
+static int
+is_socket(const char *path)
+{
+	struct stat	sb;
+
+	return stat(path, &sb) == 0 && S_ISSOCK(sb.st_mode);
+}
+
 /*
  * Docker's socket, else rootful Podman's, else rootless Podman's: the
  * first that answers; none does: Docker's, so that the error names it.
+ * Docker's is taken when it is there, without connecting: a command
+ * that never asks the engine (exec through its shared connection) must
+ * not touch it either.
  */
 static char *
 local_engine(const struct env *env)
 {
 	char	*rootless = NULL, *host;
 
-	if (answers(WHERE_DOCKER))
+	if (is_socket(WHERE_DOCKER))
 		return xstrdup("unix://" WHERE_DOCKER);
 	if (answers(WHERE_PODMAN))
 		return xstrdup("unix://" WHERE_PODMAN);

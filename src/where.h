@@ -8,9 +8,11 @@
  *	DOCKER_CONTEXT
  *	currentContext of $DOCKER_CONFIG/config.json
  *	    ($HOME/.docker/config.json)
- *	the local engine: /var/run/docker.sock, else Podman's
- *	    /run/podman/podman.sock, else $XDG_RUNTIME_DIR/podman/podman.sock
- *	    (the first that accepts a connection; none: the first)
+ *	the local engine: /var/run/docker.sock when that socket is there
+ *	    (no connection is made: exec's shared connection must not touch
+ *	    the engine), else the first of Podman's /run/podman/podman.sock
+ *	    and $XDG_RUNTIME_DIR/podman/podman.sock that accepts a
+ *	    connection; none: /var/run/docker.sock, for the error to name
  *
  * A context is read from the docker CLI's store, in its configuration
  * directory ($DOCKER_CONFIG, else $HOME/.docker): its endpoint from

@@ -235,14 +235,14 @@ fault_run() {
 		case $mode in
 		boom) want="something broke inside the fake engine" ;;
 		plain500) want="not json at all" ;;
-		garbage|wrongtype) want="unexpected answer from the Docker engine at $FAKE to " ;;
-		truncated|close) want="the Docker engine at $FAKE closed the connection during " ;;
-		nothttp) want="the Docker engine at $FAKE answered * with something that is not HTTP" ;;
+		garbage|wrongtype) want="unexpected answer from the engine at $FAKE to " ;;
+		truncated|close) want="the engine at $FAKE closed the connection during " ;;
+		nothttp) want="the engine at $FAKE answered * with something that is not HTTP" ;;
 		buildfail) want="cannot build 'redock:base' from 'debian:bookworm-slim': step 2/2 failed with exit status 1" ;;
-		buildcut) want="the Docker engine at $FAKE closed the connection during POST /build" ;;
-		buildgarbage) want="unexpected answer from the Docker engine at $FAKE to POST /build" ;;
-		huge) want="the Docker engine at $FAKE sent more than 64 MiB for " ;;
-		badchunk) want="the Docker engine at $FAKE " ;;
+		buildcut) want="the engine at $FAKE closed the connection during POST /build" ;;
+		buildgarbage) want="unexpected answer from the engine at $FAKE to POST /build" ;;
+		huge) want="the engine at $FAKE sent more than 64 MiB for " ;;
+		badchunk) want="the engine at $FAKE " ;;
 		notfound) want="No such container: notfound" ;;
 		empty404) want="with HTTP status 404" ;;
 		conflict) want="cannot start '$USER:fresh': " ;;
@@ -250,7 +250,7 @@ fault_run() {
 		# shellcheck disable=SC2053
 		[[ $stderr == *$want* ]] || problems+=("the line lacks \"$want\"")
 		# The engine's words alone do not say what failed.
-		[[ $stderr == *"cannot "* || $stderr == *"Docker engine at $FAKE"* ]] ||
+		[[ $stderr == *"cannot "* || $stderr == *"engine at $FAKE"* ]] ||
 		    problems+=("the line says neither what failed nor where")
 	fi
 

@@ -70,7 +70,7 @@ print(r["state"], r["alias"], r["port"], r["image"], r["created"][:4])
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
 	assert_one_line_stderr
-	[ "$stderr" = "redock: cannot reach the Docker engine at unix:///nonexistent: no such file or directory: is dockerd running?" ]
+	[ "$stderr" = "redock: cannot reach the engine at unix:///nonexistent: no such file or directory: is the engine running?" ]
 }
 
 @test "-H wins over DOCKER_HOST" {
@@ -81,10 +81,14 @@ print(r["state"], r["alias"], r["port"], r["image"], r["created"][:4])
 }
 
 @test "a malformed -H is a usage error, a malformed DOCKER_HOST an error" {
-	run --separate-stderr redock -H 'ssh://me@host' list
+	run --separate-stderr redock -H 'ftp://me@host' list
 	[ "$status" -eq 2 ]
 	assert_one_line_stderr
-	[ "$stderr" = "redock: invalid engine address 'ssh://me@host': use unix:///PATH or tcp://HOST:PORT" ]
+	[ "$stderr" = "redock: invalid engine address 'ftp://me@host': use unix:///PATH, tcp://HOST[:PORT] or ssh://[USER@]HOST[:PORT]" ]
+	run --separate-stderr redock -H 'ssh://-oProxyCommand=x' list
+	[ "$status" -eq 2 ]
+	assert_one_line_stderr
+	[[ $stderr == "redock: invalid engine address 'ssh://-oProxyCommand=x': "* ]]
 	DOCKER_HOST=tcp://host:99999 run --separate-stderr redock list
 	[ "$status" -eq 1 ]
 	assert_one_line_stderr
@@ -95,7 +99,7 @@ print(r["state"], r["alias"], r["port"], r["image"], r["created"][:4])
 	run --separate-stderr redock -H tcp://127.0.0.1:1 list
 	[ "$status" -eq 1 ]
 	assert_one_line_stderr
-	[ "$stderr" = "redock: cannot reach the Docker engine at tcp://127.0.0.1:1: connection refused: is dockerd running?" ]
+	[ "$stderr" = "redock: cannot reach the engine at tcp://127.0.0.1:1: connection refused: is the engine running?" ]
 }
 
 @test "an engine that closes the connection or is too old: one line, exit 1" {
@@ -103,7 +107,7 @@ print(r["state"], r["alias"], r["port"], r["image"], r["created"][:4])
 	run --separate-stderr redock -H "$FAKE" list
 	[ "$status" -eq 1 ]
 	assert_one_line_stderr
-	[[ $stderr == "redock: the Docker engine at $FAKE closed the connection during GET /_ping" ]]
+	[[ $stderr == "redock: the engine at $FAKE closed the connection during GET /_ping" ]]
 
 	kill "$FAKE_PROC_PID"; wait "$FAKE_PROC_PID" || true
 	fake_engine --api-version 1.30

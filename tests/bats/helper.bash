@@ -68,14 +68,15 @@ teardown() {
 }
 
 # Runs at the same time on one engine (make test runs make check and
-# make sanitize side by side; a file run by hand may join them) meet
-# only through tests/lock: a file holds, from its setup_file to its
-# teardown_file, what its FILE_LOCK (set after "load helper") says:
+# make sanitize side by side, each several files at once, tests/run; a
+# file run by hand may join them) meet only through tests/lock: a file
+# holds, from its setup_file to its teardown_file, what its FILE_LOCK
+# (set after "load helper") says:
 #	own	(the default) its TAGs are fixed: no other run is in this
 #		file, and the engine is shared
 #	shared	its TAGs are unique to the run: only the engine, shared
 #	alone	it restarts the engine or replaces redock:base: no other
-#		run is in any file
+#		file runs, of this run or another
 # A file with a setup_file or teardown_file of its own calls file_lock
 # first and file_unlock last. A bats run inside a test (harness.bats)
 # is covered by its caller's locks and takes none.

@@ -288,9 +288,9 @@ keys_state() {
 	for cmd in "${cmds[@]}"; do
 		# -H wins over a DOCKER_HOST that works.
 		DOCKER_HOST=$real fails_with 1 -H "$none" $cmd
-		stderr_has "cannot reach the Docker engine at $none"
+		stderr_has "cannot reach the engine at $none"
 		DOCKER_HOST=$none fails_with 1 $cmd
-		stderr_has "cannot reach the Docker engine at $none"
+		stderr_has "cannot reach the engine at $none"
 	done
 	assert_engine_unchanged
 	assert_ssh_unchanged

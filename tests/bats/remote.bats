@@ -256,9 +256,50 @@ beside_local() {
 	# Another key: the engine host's sshd refuses it.
 	ssh-keygen -q -t ed25519 -N '' -f "$HOME/other"
 	sed -i "s|IdentityFile .*|IdentityFile $HOME/other|" "$HOME/.ssh/config"
-	before=$(snapshot)
+	before=$(cat "$HOME/.ssh/config")
 	exits_one_line 1 rdr start --no-shell "${T}x"
-	stderr_has "$EH_SSH"
-	[ "$(snapshot)" = "$before" ]
+	stderr_has "$EH_SSH" "Permission denied"
+	[ "$(cat "$HOME/.ssh/config")" = "$before" ]
+	[ ! -e "$(fragment "${T}x-container")" ]
 	[ -z "$(remote_ids "$USER:${T}x")" ]
+}
+
+@test "REDOCK_JUMP names the jump for a tcp:// engine; -v says which engine and which way" {
+	VIA=tls
+	run --separate-stderr rdr -v list
+	[ "$status" -eq 0 ]
+	stderr_has "engine $EH_TCP (from -H; containers through $EH_ADDR)"
+	VIA=ssh
+	run --separate-stderr rdr -v list
+	[ "$status" -eq 0 ]
+	stderr_has "engine $EH_SSH (from -H; containers through root@$EH_ADDR)"
+
+	VIA=tls
+	REDOCK_JUMP=root@$EH_ADDR:22 rdr start --no-shell "${T}j"
+	grep -qx "	ProxyJump root@$EH_ADDR:22" "$(fragment "${T}j-container")"
+	[ "$(ssh_to "${T}j-container" hostname)" = "${T}j" ]
+	REDOCK_JUMP=root@$EH_ADDR:22 rdr exec "${T}j" true
+}
+
+@test "a docker context of the engine host, with its TLS material in the context store, is followed" {
+	docker context create "${T}ctx" --docker "host=$EH_TCP,ca=$EH_DIR/pki/ca.pem,cert=$EH_DIR/pki/cert.pem,key=$EH_DIR/pki/key.pem" >/dev/null
+	# DOCKER_CONTEXT for redock alone: the docker CLI of this test (and
+	# its clean-up) stays on the machine's engine.
+	run --separate-stderr env DOCKER_CONTEXT="${T}ctx" "$REDOCK" \
+	    start --no-shell "${T}c"
+	[ "$status" -eq 0 ]
+	[ -n "$(remote_ids "$USER:${T}c")" ]
+	[ -z "$(local_ids "$USER:${T}c")" ]
+	grep -qx "	ProxyJump $EH_ADDR" "$(fragment "${T}c-container")"
+	grep -q " via $EH_TCP$" "$(fragment "${T}c-container")"
+	[ "$(ssh_to "${T}c-container" hostname)" = "${T}c" ]
+	prints "${T}c" env DOCKER_CONTEXT="${T}ctx" "$REDOCK" exec "${T}c" hostname
+	# -H beats the context: the machine's engine has no such NAME.
+	run --separate-stderr env DOCKER_CONTEXT="${T}ctx" "$REDOCK" \
+	    -H unix:///var/run/docker.sock kill "${T}c"
+	[ "$status" -ne 0 ]
+	[ -f "$(fragment "${T}c-container")" ]
+	prints "killed '$USER:${T}c'" env DOCKER_CONTEXT="${T}ctx" \
+	    "$REDOCK" kill "${T}c"
+	[ -z "$(remote_ids "$USER:${T}c")" ]
 }

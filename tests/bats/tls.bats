@@ -152,14 +152,14 @@ assert_requests_logged() {
 
 @test "a server certificate from another CA: one TLS line, exit 1" {
 	DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$PKI/wrong-ca list_exits 1
-	[[ $stderr == "redock: cannot reach the Docker engine at $ENGINE: TLS: "* ]]
+	[[ $stderr == "redock: cannot reach the engine at $ENGINE: TLS: "* ]]
 	# The failed handshake did not stop the engine.
 	DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$PKI/good list_exits 0
 }
 
 @test "a certificate directory without the client certificate: one line, exit 1" {
 	DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$PKI/no-cert list_exits 1
-	[[ $stderr == "redock: cannot reach the Docker engine at $ENGINE: "* ]]
+	[[ $stderr == "redock: cannot reach the engine at $ENGINE: "* ]]
 }
 
 @test "plain http to a TLS engine (no DOCKER_TLS_VERIFY): one line, exit 1" {

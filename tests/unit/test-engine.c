@@ -28,6 +28,7 @@
 #include "engine-json.h"
 #include "tar.h"
 #include "testutil.h"
+#include "where.h"
 #include "xmalloc.h"
 
 /* The fixture's bytes, NUL-terminated; *lenp is their number. */
@@ -628,6 +629,102 @@ a_malformed_address_is_refused_before_connecting(void **state)
 	engine_free(e);
 	assert_int_equal(engine_new_at(&e, "ssh://build.example/", &err), 0);
 	engine_free(e);
+}
+
+/*
+ * Certificates for TLS tests, made with openssl(1) under DIR: server/
+ * for the fake (ca.pem, server-cert.pem, server-key.pem, of the CA
+ * "one"), good/ (one's ca.pem, a client certificate of one's),
+ * unverified/ (that client certificate alone), other/ (the ca.pem of an
+ * unrelated CA and that client certificate).
+ */
+static const char pki[] =
+    "set -e; cd \"$1\"\n"
+    "cat >cnf <<'EOF'\n"
+    "[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = t\n"
+    "[ca]\nbasicConstraints = critical,CA:TRUE\n"
+    "keyUsage = critical,keyCertSign,cRLSign\n"
+    "[server]\nbasicConstraints = critical,CA:FALSE\n"
+    "extendedKeyUsage = serverAuth\nsubjectAltName = IP:127.0.0.1\n"
+    "[client]\nbasicConstraints = critical,CA:FALSE\n"
+    "extendedKeyUsage = clientAuth\n"
+    "EOF\n"
+    "ca() { openssl req -config cnf -x509 -newkey ec -pkeyopt "
+    "ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=$1 -extensions ca "
+    "-keyout $1-key.pem -out $1.pem; }\n"
+    "leaf() { openssl req -config cnf -new -newkey ec -pkeyopt "
+    "ec_paramgen_curve:P-256 -nodes -subj /CN=$2 -keyout $4 -out $4.csr && "
+    "openssl x509 -req -in $4.csr -CA one.pem -CAkey one-key.pem "
+    "-set_serial $5 -days 2 -extfile cnf -extensions $1 -out $3; }\n"
+    "ca one; ca two\n"
+    "mkdir server good unverified other\n"
+    "leaf server 127.0.0.1 server/server-cert.pem server/server-key.pem 1\n"
+    "leaf client c good/cert.pem good/key.pem 2\n"
+    "cp one.pem server/ca.pem; cp one.pem good/ca.pem; cp two.pem other/ca.pem\n"
+    "cp good/cert.pem good/key.pem unverified/\n"
+    "cp good/cert.pem good/key.pem other/\n";
+
+static void
+tls_is_the_wheres_verified_or_not(void **state)
+{
+	struct fake	*f;
+	struct engine	*e;
+	struct where	 w;
+	struct error	 err;
+	char		*dir, *cmd, *server, *good, *unverified, *other;
+
+	(void)state;
+	if (system("command -v openssl >/dev/null 2>&1") != 0)
+		skip();
+	dir = scratch_dir("engine-tls");
+	xasprintf(&cmd, "sh -c '%s' sh %s >%s/log 2>&1", pki, dir, dir);
+	if (system(cmd) != 0)
+		fail_msg("openssl failed: see %s/log", dir);
+	server = path_of(dir, "server");
+	good = path_of(dir, "good");
+	unverified = path_of(dir, "unverified");
+	other = path_of(dir, "other");
+	f = fake_start("--tcp", "0", "--tls", server, NULL);
+	assert_true(strncmp(f->host, "tcp://127.0.0.1:", 16) == 0);
+
+	memset(&w, 0, sizeof w);
+	w.host = f->host;
+	w.tls = WHERE_TLS_VERIFY;
+	w.certdir = good;
+	assert_int_equal(engine_open(&e, &w, &err), 0);
+	engine_free(e);
+
+	/* Verified against another CA: refused, naming TLS. */
+	w.certdir = other;
+	assert_int_equal(engine_open(&e, &w, &err), -1);
+	assert_int_equal(err.kind, ERROR_CONNECT);
+	if (strstr(err.message, ": TLS: ") == NULL)
+		fail_msg("unexpected message: %s", err.message);
+
+	/* Unverified: that CA, or none, will do; the client's is shown. */
+	w.tls = WHERE_TLS_ON;
+	assert_int_equal(engine_open(&e, &w, &err), 0);
+	assert_int_equal(engine_ping(e, &err), 0);
+	engine_free(e);
+	w.certdir = unverified;
+	assert_int_equal(engine_open(&e, &w, &err), 0);
+	engine_free(e);
+	/* No client certificate: this engine wants one. */
+	w.certdir = dir;
+	assert_int_equal(engine_open(&e, &w, &err), -1);
+
+	/* Without TLS, nothing of it: plain http to a TLS port fails. */
+	w.tls = WHERE_TLS_OFF;
+	assert_int_equal(engine_open(&e, &w, &err), -1);
+
+	fake_stop(f);
+	tree_remove(dir);
+	free(dir);
+	free(cmd);
+	free(server);
+	free(good);
+	free(unverified);
+	free(other);
 }
 
 static void
@@ -2232,6 +2329,7 @@ main(void)
 		cmocka_unit_test(
 		    a_newer_engine_is_spoken_to_in_redocks_newest_version),
 		cmocka_unit_test(no_common_version_is_a_clear_error),
+		cmocka_unit_test(tls_is_the_wheres_verified_or_not),
 		cmocka_unit_test(
 		    an_engine_that_is_not_there_is_one_clear_sentence),
 		cmocka_unit_test(

@@ -310,11 +310,11 @@ the_arguments_are_the_documented_ones(void **state)
 		int		 config;
 		const char	*argv;
 	} cases[] = {
-		{ "ssh://u@h:2222", 1, "-T\n-o\nConnectTimeout=10\n-F\nCONFIG\n"
+		{ "ssh://u@h:2222", 1, "-T\n-o\nConnectTimeout=10\n-o\nBatchMode=yes\n-F\nCONFIG\n"
 		    "-l\nu\n-p\n2222\n--\nh\ndocker\nsystem\ndial-stdio\n" },
-		{ "ssh://h", 0, "-T\n-o\nConnectTimeout=10\n--\nh\n"
+		{ "ssh://h", 0, "-T\n-o\nConnectTimeout=10\n-o\nBatchMode=yes\n--\nh\n"
 		    "docker\nsystem\ndial-stdio\n" },
-		{ "ssh://[::1]:22/", 0, "-T\n-o\nConnectTimeout=10\n-p\n22\n"
+		{ "ssh://[::1]:22/", 0, "-T\n-o\nConnectTimeout=10\n-o\nBatchMode=yes\n-p\n22\n"
 		    "--\n::1\ndocker\nsystem\ndial-stdio\n" },
 	};
 	struct jt		*t = *state;
@@ -345,7 +345,7 @@ the_arguments_are_the_documented_ones(void **state)
 	assert_int_equal(jump_forward(&w, 2022, &p, &err), 0);
 	assert_int_equal(jump_end(&p, NULL, 0), 255);
 	got = argv_of(t);
-	xasprintf(&want, "-T\n-W\n127.0.0.1:2022\n-o\nConnectTimeout=10\n-F\n"
+	xasprintf(&want, "-T\n-W\n127.0.0.1:2022\n-o\nConnectTimeout=10\n-o\nBatchMode=yes\n-F\n"
 	    "%s\n-l\nme\n-p\n2200\n--\nbuild\n", t->config);
 	assert_string_equal(got, want);
 	free(got);

@@ -1,7 +1,8 @@
 /*
  * Unit tests of what the lifecycle commands share (src/machine.c): the
  * wait for sshd's banner against servers that answer, stay silent, talk
- * something else or drop the connection as the engine's proxy does; the
+ * something else or drop the connection as the engine's proxy does,
+ * here and through a jump (an ssh of the tests' on PATH); the
  * time-out setting; ~/.ssh/config's place, or REDOCK_SSH_CONFIG's, and
  * a read-only one refused; finding containers by label; the fragment
  * that records its engine, and telling another engine's from ours;
@@ -36,6 +37,7 @@
 #include "machine.h"
 #include "sshconf.h"
 #include "testutil.h"
+#include "where.h"
 
 /* The engine at hand, as a fragment made on it records it. */
 #define ENGINE_HERE { (char *)"ID1@/var/lib/docker", \
@@ -165,6 +167,77 @@ a_server_that_is_not_ssh_is_not_ready(void **state)
 	assert_int_equal(wait_here(s.port, 400, NULL),
 	    MACHINE_TIMEDOUT);
 	server_stop(&s);
+}
+
+/*
+ * machine_wait_banner() through a jump: the ssh that jump.h runs is
+ * tests/unit/fixtures/jump/ssh, first on PATH, which forwards to the
+ * port itself (w's jump names no real host), or fails as OpenSSH does.
+ */
+static enum machine_wait
+wait_jump(const char *jump, int port, int timeout_ms, struct error *err)
+{
+	struct where		 w;
+	enum machine_wait	 r;
+	char			*old, *path;
+
+	memset(&w, 0, sizeof w);
+	w.jump = (char *)jump;
+	old = strdup(getenv("PATH") != NULL ? getenv("PATH") : "/bin");
+	assert_non_null(old);
+	assert_true(asprintf(&path, "%s/unit/fixtures/jump:%s", tests_dir(),
+	    old) != -1);
+	setenv("PATH", path, 1);
+	unsetenv("FAKE_SSH_LOG");
+	r = machine_wait_banner(&w, port, timeout_ms, NULL, NULL, err);
+	setenv("PATH", old, 1);
+	free(path);
+	free(old);
+	return r;
+}
+
+/* Each try is an ssh -W of its own: the proxy's drops are tried again. */
+static void
+through_a_jump_the_banner_comes_by_ssh(void **state)
+{
+	struct server	s;
+	struct error	err;
+
+	(void)state;
+	server_start(&s, DROP_THEN_BANNER);
+	assert_int_equal(wait_jump("al@build", s.port, 10000, &err),
+	    MACHINE_READY);
+	server_stop(&s);
+}
+
+/*
+ * A forward the engine's host refuses (nothing listens there yet) is
+ * tried again until the time is up; a host that cannot be reached ends
+ * the wait at once, in ssh's words.
+ */
+static void
+through_a_jump_only_the_host_failing_ends_the_wait_early(void **state)
+{
+	struct timespec	t0;
+	struct error	err;
+	long		ms;
+	int		port;
+
+	(void)state;
+	port = tcp_closed_port();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(wait_jump("al@build", port, 700, &err),
+	    MACHINE_TIMEDOUT);
+	assert_true(ms_since(&t0) >= 695);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(wait_jump("nowhere", port, 10000, &err),
+	    MACHINE_NOWAY);
+	ms = ms_since(&t0);
+	assert_true(ms < 3000);
+	assert_int_equal(err.kind, ERROR_SYSTEM);
+	assert_string_equal(err.message, "cannot reach nowhere, the engine's "
+	    "host: ssh: connect to host nowhere port 22: Connection refused");
 }
 
 static int	alive_calls;
@@ -905,6 +978,9 @@ main(void)
 		cmocka_unit_test(a_silent_server_times_out_on_time),
 		cmocka_unit_test(a_server_that_is_not_ssh_is_not_ready),
 		cmocka_unit_test(a_dead_container_ends_the_wait_early),
+		cmocka_unit_test(through_a_jump_the_banner_comes_by_ssh),
+		cmocka_unit_test(
+		    through_a_jump_only_the_host_failing_ends_the_wait_early),
 		cmocka_unit_test(the_timeout_comes_from_the_environment),
 		cmocka_unit_test(
 		    the_ssh_config_is_under_home_and_ssh_is_made_private),

@@ -9,8 +9,10 @@
  * runs a pretend command for session_run() and session_exec(): one that
  * signals the test (its parent) and answers the signal passed on as
  * told, one that runs until it is signalled, one that asks the agent
- * forwarded to it (a real ssh-agent here) for its keys. Every server is
- * a forked child on a port of 127.0.0.1, killed and reaped by its test.
+ * forwarded to it (a real ssh-agent here) for its keys; and the same
+ * server reached through a jump, whose ssh is tests/unit/fixtures/jump/
+ * ssh on PATH. Every server is a forked child on a port of 127.0.0.1,
+ * killed and reaped by its test.
  *
  * Forked children never call cmocka: they _exit() or are killed.
  */
@@ -2118,43 +2120,21 @@ two_threads_run_commands_at_once(void **state)
 }
 
 /*
- * The ssh of a jump (jump.h), for the tests: a script first on PATH
- * that logs its pid and arguments, then joins its input and output to
- * the 127.0.0.1:PORT of its -W, as "ssh -W" through the engine's host
- * would; or, for the host "nowhere", fails as OpenSSH does.
+ * The ssh of a jump (jump.h), tests/unit/fixtures/jump/ssh, first on
+ * PATH, logging to s's directory: the log's path in *logp, the old PATH
+ * in *oldp.
  */
-#define FAKE_SSH \
-	"#!/bin/bash\n" \
-	"echo \"$$ $*\" >>\"${0%/*}/log\"\n" \
-	"for a; do [ \"$w\" = next ] && w=$a; [ \"$a\" = -W ] && w=next; " \
-	"host=$a; done\n" \
-	"if [ \"$host\" = nowhere ]; then\n" \
-	"\techo 'ssh: connect to host nowhere port 22: Connection refused' " \
-	">&2\n" \
-	"\texit 255\n" \
-	"fi\n" \
-	"exec 3<>\"/dev/tcp/${w%:*}/${w##*:}\" || exit 255\n" \
-	"cat <&3 &\n" \
-	"cat >&3\n" \
-	"kill $! 2>/dev/null\n" \
-	"exit 0\n"
-
-/* FAKE_SSH first on PATH, in s's directory; the old PATH in *oldp. */
-static char *
-fake_ssh(struct scratch *s, char **oldp)
+static void
+fake_ssh(struct scratch *s, char **logp, char **oldp)
 {
-	char	*bin, *path, *ssh;
+	char	*path;
 
-	xasprintf(&bin, "%s/bin", s->dir);
-	assert_int_equal(mkdir(bin, 0755), 0);
-	xasprintf(&ssh, "%s/ssh", bin);
-	file_put(ssh, FAKE_SSH, 0755);
+	xasprintf(logp, "%s/ssh.log", s->dir);
+	setenv("FAKE_SSH_LOG", *logp, 1);
 	*oldp = xstrdup(getenv("PATH") != NULL ? getenv("PATH") : "/bin");
-	xasprintf(&path, "%s:%s", bin, *oldp);
+	xasprintf(&path, "%s/unit/fixtures/jump:%s", tests_dir(), *oldp);
 	setenv("PATH", path, 1);
 	free(path);
-	free(ssh);
-	return bin;
 }
 
 /* The descriptors open in this process. */
@@ -2181,13 +2161,14 @@ through_a_jump_the_session_goes_by_ssh_and_ssh_is_reaped(void **state)
 	struct server	 srv;
 	struct session	*sp = NULL;
 	struct error	 err;
-	char		*bin, *old, *log, *logpath, *want, *out, *errs;
-	long		 pid;
+	struct timespec	 t0;
+	char		*old, *log, *logpath, *want, *out, *errs;
+	long		 pid, ms;
 	int		 fds, status = -1, sig = -1;
 
 	memset(&w, 0, sizeof w);
 	w.jump = (char *)"al@build:2222";
-	bin = fake_ssh(s, &old);
+	fake_ssh(s, &logpath, &old);
 	server_start(&srv, SSHD, s->home);
 	fds = open_fds();
 	if (session_open(&sp, &w, s->home, ALIAS, NULL, srv.port, 5000,
@@ -2197,10 +2178,13 @@ through_a_jump_the_session_goes_by_ssh_and_ssh_is_reaped(void **state)
 	    &errs);
 	assert_string_equal(out, "out:echo\nthrough\n");
 	assert_int_equal(status, 3);
+	/* ssh ends when its input does, not at jump_end()'s SIGTERM. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	session_free(sp);
+	if ((ms = ms_since(&t0)) >= 1500)
+		fail_msg("session_free() took %ld ms", ms);
 	assert_int_equal(open_fds(), fds);
 
-	xasprintf(&logpath, "%s/log", bin);
 	assert_non_null(log = file_load(logpath, NULL));
 	xasprintf(&want, " -W 127.0.0.1:%d ", srv.port);
 	if (strstr(log, want) == NULL || strstr(log, " -l al -p 2222 ") ==
@@ -2219,7 +2203,6 @@ through_a_jump_the_session_goes_by_ssh_and_ssh_is_reaped(void **state)
 	free(log);
 	free(logpath);
 	free(old);
-	free(bin);
 }
 
 /*
@@ -2233,12 +2216,12 @@ a_jump_that_fails_gives_ssh_s_words(void **state)
 	struct where	 w;
 	struct session	*sp = (struct session *)&sp;
 	struct error	 err;
-	char		*bin, *old;
+	char		*logpath, *old;
 	int		 fds;
 
 	memset(&w, 0, sizeof w);
 	w.jump = (char *)"nowhere";
-	bin = fake_ssh(s, &old);
+	fake_ssh(s, &logpath, &old);
 	fds = open_fds();
 	assert_int_equal(session_open(&sp, &w, s->home, ALIAS, NULL, 2222,
 	    5000, &err), -1);
@@ -2250,8 +2233,8 @@ a_jump_that_fails_gives_ssh_s_words(void **state)
 	    "Connection refused");
 	assert_int_equal(open_fds(), fds);
 	setenv("PATH", old, 1);
+	free(logpath);
 	free(old);
-	free(bin);
 }
 
 #define SCRATCH(f)	cmocka_unit_test_setup_teardown(f, scratch_new, \

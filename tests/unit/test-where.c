@@ -915,8 +915,18 @@ local_body(const char *dir)
 	/* Nothing answers: Docker's, for the error to name. */
 	if ((msg = local_pick(&env, "unix:///var/run/docker.sock")) != NULL)
 		return msg;
-	/* A socket nobody listens on any more is passed over. */
+	/*
+	 * Docker's socket is taken when it is there, answering or not:
+	 * no connection is made to it.
+	 */
 	if ((stale = listener("/run/docker.sock")) == -1)
+		return why("listen: %s", strerror(errno));
+	close(stale);
+	if ((msg = local_pick(&env, "unix:///var/run/docker.sock")) != NULL)
+		return msg;
+	unlink("/run/docker.sock");
+	/* A Podman socket nobody listens on any more is passed over. */
+	if ((stale = listener("/run/podman/podman.sock")) == -1)
 		return why("listen: %s", strerror(errno));
 	close(stale);
 	if ((fd = listener(rootless)) == -1)
@@ -926,6 +936,7 @@ local_body(const char *dir)
 		return msg;
 	free(want);
 	/* Rootful Podman before rootless. */
+	unlink("/run/podman/podman.sock");
 	if ((podman = listener("/run/podman/podman.sock")) == -1)
 		return why("listen: %s", strerror(errno));
 	if ((msg = local_pick(&env, "unix:///run/podman/podman.sock")) != NULL)

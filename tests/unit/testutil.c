@@ -362,8 +362,14 @@ fake_start(const char *arg, ...)
 	}
 	close(fd[1]);
 	fp = fdopen(fd[0], "r");
-	if (fgets(line, sizeof line, fp) == NULL ||
-	    strcmp(line, "ready\n") != 0)
+	if (fgets(line, sizeof line, fp) == NULL)
+		fail_msg("%s did not start", prog);
+	if (strncmp(line, "ready 127.0.0.1:", 16) == 0) {
+		/* --tcp: the address it listens on. */
+		line[strcspn(line, "\n")] = '\0';
+		free(f->host);
+		xasprintf(&f->host, "tcp://%s", line + 6);
+	} else if (strcmp(line, "ready\n") != 0)
 		fail_msg("%s did not start", prog);
 	fclose(fp);
 	free(prog);

@@ -23,7 +23,8 @@ const char	*tests_dir(void);
  * tests/fake-engine ($REDOCK_TESTS, else tests/) on a socket of its own
  * in a directory of its own, logging each request it sees: started
  * with extra arguments (NULL-terminated), asked how many requests whose
- * line contains s it saw, opened as an engine, stopped.
+ * line contains s it saw, opened as an engine, stopped. With "--tcp",
+ * "0" its host is the tcp:// address it listens on.
  */
 struct fake {
 	char	 dir[64];
