@@ -67,6 +67,8 @@ struct engine {
 	int		 ssh_status;	/* its exit status */
 	char		 ssh_why[JUMP_LINE_MAX];	/* its last words */
 	char		 version[16];	/* negotiated; "" before */
+	int		 podman;	/* Podman's service: the ping that
+					   settled the version said so */
 	long		 connect_ms;
 	long		 total_ms;
 	char		 curlerr[CURL_ERROR_SIZE];
@@ -104,6 +106,7 @@ struct request {
 	struct buf	 errbody;	/* with write: a failed call's answer */
 	CURL		*curl;
 	char		*apiversion;	/* filled from the Api-Version header */
+	int		 libpod;	/* a Libpod-Api-Version header came */
 	int		 answered;	/* a header came */
 	int		 late;		/* no answer in time to a stream */
 	double		 sent_at;	/* when the body was all sent, in s */
@@ -330,8 +333,12 @@ header_write(char *p, size_t size, size_t n, void *arg)
 	struct request	*rq = arg;
 	size_t		 len = size * n, i;
 	static const char name[] = "api-version:";
+	static const char libpod[] = "libpod-api-version:";
 
 	rq->answered = 1;
+	if (len > sizeof libpod - 1 &&
+	    strncasecmp(p, libpod, sizeof libpod - 1) == 0)
+		rq->libpod = 1;
 	if (len > sizeof name - 1 &&
 	    strncasecmp(p, name, sizeof name - 1) == 0) {
 		i = sizeof name - 1;
@@ -1200,6 +1207,7 @@ engine_ping(struct engine *e, struct error *err)
 		ret = 0;	/* settled already */
 		goto out;
 	}
+	e->podman = rq.libpod;
 	if (rq.apiversion == NULL ||
 	    engine_parse_version(rq.apiversion, &maj, &mnr) == -1) {
 		error_set(err, ERROR_VERSION, 0, "the engine at %s "
@@ -1882,11 +1890,22 @@ engine_image_commit(struct engine *e, const char *id,
     const struct engine_commit *cm, char **idp, struct error *err)
 {
 	json_t		*o;
-	char		*path = NULL, *s, *q[5];
-	size_t		 i;
+	char		*path = NULL, *s, *q[5], **changes = NULL;
+	size_t		 i, nc = 0;
 	int		 ret;
 
 	*idp = NULL;
+	/*
+	 * Podman (4.3) drops the body's Labels of a commit and takes only
+	 * LABEL changes, as they are (engine_label_changes_literal()).
+	 */
+	if (cm->labels != NULL && cm->labels->n > 0) {
+		if (e->version[0] == '\0' && engine_ping(e, err) == -1)
+			return -1;
+		if (e->podman && engine_label_changes_literal(cm->labels,
+		    &changes, &nc, err) == -1)
+			return -1;
+	}
 	q[0] = query_param(e, "container", id);
 	q[1] = query_param(e, "repo", cm->repository != NULL ?
 	    cm->repository : "");
@@ -1898,6 +1917,14 @@ engine_image_commit(struct engine *e, const char *id,
 	    q[4]);
 	for (i = 0; i < 5; i++)
 		free(q[i]);
+	for (i = 0; i < nc; i++) {
+		q[0] = query_param(e, "changes", changes[i]);
+		xasprintf(&s, "%s%s", path, q[0]);
+		free(q[0]);
+		free(path);
+		path = s;
+	}
+	engine_changes_free(changes, nc);
 
 	/* The engine keeps the container's configuration and adds these. */
 	o = json_object();
@@ -2123,7 +2150,11 @@ engine_image_import(struct engine *e, int fd, const struct engine_import *im,
 	int		 ret;
 
 	*idp = NULL;
-	if (engine_label_changes(im->labels, &labels, &nl, err) == -1)
+	/* Podman reads a LABEL change without escapes. */
+	if (e->version[0] == '\0' && engine_ping(e, err) == -1)
+		return -1;
+	if ((e->podman ? engine_label_changes_literal :
+	    engine_label_changes)(im->labels, &labels, &nl, err) == -1)
 		return -1;
 	path = xstrdup("/images/create?fromSrc=-");
 	query_add(e, &path, "repo", im->repository);

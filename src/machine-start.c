@@ -735,6 +735,7 @@ start_create(const struct machine_start_context *ctx,
 		 * reaps what its sessions leave and stops at SIGTERM.
 		 */
 		cr.init = 0;
+		ms->noinit = 1;
 		ret = engine_container_create(ms->e, &cr, &ms->id, err);
 	}
 	engine_labels_release(&labels);

@@ -836,6 +836,10 @@ struct machine_start {
 	/* What machine_start() did. */
 	int			 created;	/* a container */
 	int			 joined;	/* another start's container */
+	int			 noinit;	/* made without an init, the
+						   engine having none (Podman
+						   without catatonit): sshd is
+						   PID 1 */
 	enum machine_started	 started;	/* on success */
 	int			 port;		/* sshd's, on success */
 	char			*started_at;	/* on success: when the container

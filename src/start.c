@@ -303,6 +303,9 @@ job_say(const struct job *j)
 	}
 	/* Before any hook's output, which does not go through stdio. */
 	fflush(stdout);
+	if (j->s->rd.verbosity > 0 && ms->noinit)
+		warnx("'%s': the engine has no init (Podman without "
+		    "catatonit): sshd runs as PID 1", name);
 }
 
 /*
