@@ -61,7 +61,8 @@ struct engine_port {
 struct engine_container {
 	char			*id;
 	char			*name;		/* without the leading '/' */
-	char			*image;		/* as given at create */
+	char			*image;		/* as given at create, as
+						   Docker writes it (below) */
 	char			*image_id;
 	char			*hostname;	/* inspect only, else NULL */
 	char			*started_at;	/* inspect only: State.StartedAt
@@ -84,14 +85,17 @@ void	engine_containers_free(struct engine_container *, size_t);
 
 /*
  * The host port published for private_port/tcp on host_ip (NULL: any),
- * or 0 when there is none (for example, the container is stopped).
+ * or 0 when there is none. A container that is neither running nor
+ * paused has none, whatever the engine says it will take (Podman lists
+ * the port of a created or stopped one).
  */
 int	engine_container_port(const struct engine_container *, int,
 	    const char *);
 
 struct engine_image {
 	char			*id;
-	char			**tags;		/* "repository:tag" */
+	char			**tags;		/* "repository:tag", as
+						   Docker writes them */
 	size_t			 ntags;
 	time_t			 created;
 	long long		 size;
@@ -100,6 +104,11 @@ struct engine_image {
 	struct engine_labels	 labels;
 };
 
+/*
+ * Image names (a container's image, an image's tags, what a load
+ * loaded) are as Docker writes them: Podman's "docker.io/library/",
+ * "docker.io/" or "localhost/" in front is taken off.
+ */
 void	engine_image_release(struct engine_image *);
 void	engine_images_free(struct engine_image *, size_t);
 
@@ -143,7 +152,9 @@ void		 engine_set_timeouts(struct engine *, long, long);
 /*
  * GET /_ping. The first one settles the API version: the engine's own
  * (its Api-Version header) if redock knows it, else redock's newest if
- * the engine still accepts that (GET /version, MinAPIVersion).
+ * the engine still accepts that (GET /version, MinAPIVersion). It also
+ * tells Podman's service (a Libpod-Api-Version header), whose commit
+ * and import take labels their own way.
  */
 int		 engine_ping(struct engine *, struct error *);
 
@@ -191,7 +202,13 @@ struct engine_create {
 	size_t				 naliases;
 };
 
-/* Creates a container; *idp is its ID (the caller frees it). */
+/*
+ * Creates a container; *idp is its ID (the caller frees it). A name in
+ * use is 409 (ERROR_CONFLICT), Podman's 500 that says so too. An init
+ * asked of an engine that has none (Podman without catatonit, a 500) is
+ * 501 (ERROR_NOINIT), and nothing is made: create it again without.
+ * The engine's words stay in the message.
+ */
 int	engine_container_create(struct engine *, const struct engine_create *,
 	    char **, struct error *);
 int	engine_container_start(struct engine *, const char *,
@@ -210,7 +227,7 @@ int	engine_container_remove(struct engine *, const char *, int,
 	    struct error *);
 /*
  * Renames the container id to name; 409 when another container has
- * that name.
+ * that name (Podman's 500 that says so too).
  */
 int	engine_container_rename(struct engine *, const char *id,
 	    const char *name, struct error *);
@@ -294,7 +311,9 @@ void	engine_changes_free(char **changes, size_t n);
  * go in as LABEL instructions after the changes, quoted as
  * engine_container_changes() quotes (the last LABEL of a key is the
  * one that counts); a key or value no instruction can carry is
- * ERROR_INPUT, before anything is sent.
+ * ERROR_INPUT, before anything is sent. Podman takes a LABEL's words
+ * as they are (engine_label_changes_literal(), engine-json.h): there a
+ * name or value that starts or ends with '"' is ERROR_INPUT too.
  */
 struct engine_import {
 	const char			*repository;
@@ -364,7 +383,12 @@ struct engine_commit {
 	const struct engine_labels	*labels;
 };
 
-/* Saves a container as an image; *idp is the image's ID. */
+/*
+ * Saves a container as an image; *idp is the image's ID. Podman drops
+ * the labels of the body: they go to it as LABEL changes instead, with
+ * engine_import's rule for a value it cannot carry (ERROR_INPUT,
+ * nothing sent).
+ */
 int	engine_image_commit(struct engine *, const char *,
 	    const struct engine_commit *, char **, struct error *);
 

@@ -43,6 +43,14 @@ struct error {
 #define ERROR_CONFLICT(err) \
 	((err)->kind == ERROR_HTTP && (err)->status == 409)
 
+/*
+ * True when err is the engine refusing the init asked of it, which it
+ * has none of (engine_container_create()'s 501: Podman without
+ * catatonit).
+ */
+#define ERROR_NOINIT(err) \
+	((err)->kind == ERROR_HTTP && (err)->status == 501)
+
 /* Sets *err: kind, status, and the message, trailing white space cut. */
 void	error_set(struct error *err, enum error_kind kind, long status,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));

@@ -728,7 +728,7 @@ start_create(const struct machine_start_context *ctx,
 		    ms->settings.hostname, aliases);
 	}
 	ret = engine_container_create(ms->e, &cr, &ms->id, err);
-	if (ret == -1 && err->kind == ERROR_HTTP && err->status == 501) {
+	if (ret == -1 && ERROR_NOINIT(err)) {
 		/*
 		 * The engine has no init (Podman without catatonit), and
 		 * refused before making anything: sshd is PID 1, which

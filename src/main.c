@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "machine.h"
 #include "redock.h"
 #include "xmalloc.h"
 
@@ -173,6 +174,7 @@ main(int argc, char **argv)
 	}
 	rd.verbosity = quiet ? -1 : verbose;
 	env_read(&rd.env);
+	machine_owner_init(&rd.env);
 	argc -= optind;
 	argv += optind;
 

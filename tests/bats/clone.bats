@@ -48,7 +48,7 @@ containers_of_image() {
 
 	run -0 redock start --no-shell "${T}a"
 	run -0 ssh_to "${T}a-container" 'echo uncommitted >/root/file'
-	id=$(docker inspect -f '{{.Id}}' "${T}a-container")
+	id=$(docker inspect -f '{{.Id}}' "$(ename ${T}a-container)")
 
 	run --separate-stderr redock clone "${T}a" "${T}b"
 	[ "$status" -eq 0 ]
@@ -56,7 +56,7 @@ containers_of_image() {
 	[ -z "$stderr" ]
 
 	# NAME: the same container, running, its file there, no image made.
-	[ "$(docker inspect -f '{{.Id}} {{.State.Status}}' "${T}a-container")" = \
+	[ "$(docker inspect -f '{{.Id}} {{.State.Status}}' "$(ename ${T}a-container)")" = \
 	    "$id running" ]
 	run -0 ssh_to "${T}a-container" 'cat /root/file'
 	[ "$output" = uncommitted ]
@@ -68,8 +68,8 @@ containers_of_image() {
 	run -0 ssh_to "${T}b-container" 'cat /root/file; hostname'
 	[ "$output" = "uncommitted
 ${T}b" ]
-	[ "$(label_of io.redock.name "${T}b-container")" = "$USER:${T}b" ]
-	[ "$(label_of io.redock.alias "${T}b-container")" = "${T}b-container" ]
+	[ "$(label_of io.redock.name "$(ename ${T}b-container)")" = "$USER:${T}b" ]
+	[ "$(label_of io.redock.alias "$(ename ${T}b-container)")" = "${T}b-container" ]
 	[ "$(label_of io.redock.name "$USER:${T}b")" = "$USER:${T}b" ]
 	[ "$(label_of io.redock.alias "$USER:${T}b")" = "${T}b-container" ]
 	[ -n "$(pinned_key "${T}a-container")" ]
@@ -87,7 +87,7 @@ ${T}b" ]
 	    "${T}c"
 	run -0 ssh_to "${T}host-container" 'echo kept >/root/file'
 	run -0 redock stop "${T}c"
-	id=$(docker inspect -f '{{.Id}}' "${T}host-container")
+	id=$(docker inspect -f '{{.Id}}' "$(ename ${T}host-container)")
 
 	run -0 redock clone "${T}c" "${T}d"
 	[ "$output" = "cloned '$USER:${T}c' to '$USER:${T}d': ssh ${T}d-container" ]
@@ -95,7 +95,7 @@ ${T}b" ]
 	[ "$output" = "kept
 shared
 ${T}d" ]
-	settings=$(label_of io.redock.settings "${T}d-container")
+	settings=$(label_of io.redock.settings "$(ename ${T}d-container)")
 	[ "$(jq -r .hostname <<<"$settings")" = null ]
 	[ "$(jq -r '.mounts[0].source' <<<"$settings")" = "$(realpath "$DATA")" ]
 	[ "$(jq -r '.mounts[0].target' <<<"$settings")" = /data ]
@@ -103,10 +103,10 @@ ${T}d" ]
 	    "$USER:${T}d")")" = null ]
 
 	# NAME: still stopped, the same container, its host name kept.
-	[ "$(docker inspect -f '{{.Id}} {{.State.Status}}' "${T}host-container")" = \
+	[ "$(docker inspect -f '{{.Id}} {{.State.Status}}' "$(ename ${T}host-container)")" = \
 	    "$id exited" ]
 	[ "$(jq -r .hostname <<<"$(label_of io.redock.settings \
-	    "${T}host-container")")" = "${T}host" ]
+	    "$(ename ${T}host-container)")")" = "${T}host" ]
 }
 
 @test "a NAME with only an image is cloned from it, and nothing of the copy is left over" {
@@ -129,7 +129,7 @@ ${T}f" ]
 	# NAME: the same image, still no container; no container of the
 	# image is left from making the copy.
 	[ "$(docker image inspect -f '{{.Id}}' "$USER:${T}e")" = "$image" ]
-	run docker inspect "${T}e-container"
+	run docker inspect "$(ename ${T}e-container)"
 	[ "$status" -ne 0 ]
 	[ "$(containers_of_image "$image")" = 0 ]
 }
@@ -192,7 +192,7 @@ ${T}f" ]
 	    "'redock start $USER:${T}n' tries again" \
 	    "'redock delete $USER:${T}n' removes it"
 	run -0 docker image inspect "$USER:${T}n"
-	run docker inspect "${T}n-container"
+	run docker inspect "$(ename ${T}n-container)"
 	[ "$status" -ne 0 ]
 	run -0 redock delete "${T}n"
 	run docker image inspect "$USER:${T}n"

@@ -81,7 +81,7 @@ ssh_to2() {
 	[ "$(ssh_to2 "${T}d-container" hostname)" = "${T}d" ]
 
 	# ${T}d's container gone by hand: only its own engine's sync sees it.
-	docker -H "$E2" rm -f "${T}d-container" >/dev/null
+	docker -H "$E2" rm -f "$(ename "${T}d-container")" >/dev/null
 	run redock sync
 	[ "$status" -eq 0 ]
 	[ -f "$(fragment "${T}d-container")" ]

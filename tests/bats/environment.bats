@@ -63,7 +63,7 @@ teardown() {
 
 # The IDs of the containers of the environment's two NAMEs.
 ids() {
-	docker inspect -f '{{.Id}}' "${T}web-container" "${T}pg-container"
+	docker inspect -f '{{.Id}}' "$(ename ${T}web-container)" "$(ename ${T}pg-container)"
 }
 
 # The networks of container $1, one name a line.
@@ -87,11 +87,11 @@ has_network() {
 	    "$BATS_FILE_TMPDIR/up.out"
 	grep -qx "started '$USER:${T}db' from redock:base: ssh ${T}pg-container" \
 	    "$BATS_FILE_TMPDIR/up.out"
-	[ "$(networks_of "${T}web-container")" = "redock-${T}shop" ]
-	[ "$(networks_of "${T}pg-container")" = "redock-${T}shop" ]
+	[ "$(networks_of "$(ename ${T}web-container)")" = "$USER.redock-${T}shop" ]
+	[ "$(networks_of "$(ename ${T}pg-container)")" = "$USER.redock-${T}shop" ]
 	[ "$(docker network inspect -f \
 	    '{{index .Labels "io.redock.environment"}} {{index .Labels "io.redock.project"}}' \
-	    "redock-${T}shop")" = "${T}shop $(cd "$P" && pwd -P)" ]
+	    "$USER.redock-${T}shop")" = "${T}shop $(cd "$P" && pwd -P)" ]
 }
 
 @test "each container resolves the other by TAG and by host name, and reaches its port" {
@@ -151,10 +151,10 @@ EOF
 	stderr_has "cannot bring up the environment '${T}other'" \
 	    "'$USER:${T}web' in '${T}shop'" "'$USER:${T}db' in '${T}shop'" \
 	    "'redock down' them there, or give the sections other TAGs"
-	run ! has_network "redock-${T}other"
+	run ! has_network "$USER.redock-${T}other"
 	# The first is untouched.
 	[ "$(ids)" = "$before" ]
-	[ "$(networks_of "${T}web-container")" = "redock-${T}shop" ]
+	[ "$(networks_of "$(ename ${T}web-container)")" = "$USER.redock-${T}shop" ]
 	run redock exec "${T}web" getent hosts "${T}db"
 	[ "$status" -eq 0 ]
 	# Nor does its down take the first one's containers.
@@ -173,11 +173,11 @@ EOF
 	exits_one_line 1 redock up
 	stderr_has "cannot bring up the environment '${T}shop': it is the environment of the project file in '$(cd "$P" && pwd -P)'" \
 	    "set another 'environment ='"
-	run ! docker inspect "${T}x-container" >/dev/null 2>&1
+	run ! docker inspect "$(ename ${T}x-container)" >/dev/null 2>&1
 	exits_one_line 1 redock down
 	stderr_has "cannot take down the environment '${T}shop'"
 	[ "$(ids)" = "$before" ]
-	has_network "redock-${T}shop"
+	has_network "$USER.redock-${T}shop"
 }
 
 @test "up of a container that plain start made puts it on the network; down takes it alone" {
@@ -185,7 +185,7 @@ EOF
 
 	mkdir -p "$other"
 	(cd "$other" && redock start --no-shell "${T}solo") >/dev/null
-	[ "$(networks_of "${T}solo-container")" = bridge ]
+	[ "$(networks_of "$(ename ${T}solo-container)")" = bridge ]
 	# Another file of the same directory, of the same environment.
 	printf 'environment = %s\n[%s]\n' "${T}shop" "${T}solo" >"$P/solo.ini"
 	cd "$P"
@@ -201,9 +201,9 @@ EOF
 	run redock down -f solo.ini
 	[ "$status" -eq 0 ]
 	[ "$output" = "killed '$USER:${T}solo'" ]
-	run ! docker inspect "${T}solo-container" >/dev/null 2>&1
+	run ! docker inspect "$(ename ${T}solo-container)" >/dev/null 2>&1
 	# The others are still on it.
-	has_network "redock-${T}shop"
+	has_network "$USER.redock-${T}shop"
 }
 
 @test "up and down of a NAME without a section, or without a project file, are exit 2" {
@@ -227,7 +227,7 @@ EOF
 	cd "$dir"
 	exits_one_line 1 redock up
 	stderr_has "cannot bring up '$USER:${T}f': its image '${T}missing:image'"
-	run ! has_network "redock-${T}fail"
+	run ! has_network "$USER.redock-${T}fail"
 }
 
 @test "the environment is named after the directory when the file does not name it" {
@@ -238,22 +238,22 @@ EOF
 	cd "$dir"
 	run redock up
 	[ "$status" -eq 0 ]
-	[ "$(networks_of "${T}dir-container")" = "redock-dir-of-${T}" ]
+	[ "$(networks_of "$(ename ${T}dir-container)")" = "$USER.redock-dir-of-${T}" ]
 	run redock down
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "killed '$USER:${T}dir'" ]
-	[ "${lines[1]}" = "removed the network 'redock-dir-of-${T}'" ]
-	run ! has_network "redock-dir-of-${T}"
+	[ "${lines[1]}" = "removed the network '$USER.redock-dir-of-${T}'" ]
+	run ! has_network "$USER.redock-dir-of-${T}"
 }
 
 @test "reset keeps a container in its environment" {
 	local before
 
-	before=$(docker inspect -f '{{.Id}}' "${T}web-container")
+	before=$(docker inspect -f '{{.Id}}' "$(ename ${T}web-container)")
 	run redock reset "${T}web"
 	[ "$status" -eq 0 ]
-	[ "$(docker inspect -f '{{.Id}}' "${T}web-container")" != "$before" ]
-	[ "$(networks_of "${T}web-container")" = "redock-${T}shop" ]
+	[ "$(docker inspect -f '{{.Id}}' "$(ename ${T}web-container)")" != "$before" ]
+	[ "$(networks_of "$(ename ${T}web-container)")" = "$USER.redock-${T}shop" ]
 	run redock exec "${T}db" getent hosts "${T}web"
 	[ "$status" -eq 0 ]
 }
@@ -265,10 +265,10 @@ EOF
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "killed '$USER:${T}web'" ]
 	[ "${lines[1]}" = "killed '$USER:${T}db'" ]
-	[ "${lines[2]}" = "removed the network 'redock-${T}shop'" ]
-	run ! docker inspect "${T}web-container" >/dev/null 2>&1
-	run ! docker inspect "${T}pg-container" >/dev/null 2>&1
-	run ! has_network "redock-${T}shop"
+	[ "${lines[2]}" = "removed the network '$USER.redock-${T}shop'" ]
+	run ! docker inspect "$(ename ${T}web-container)" >/dev/null 2>&1
+	run ! docker inspect "$(ename ${T}pg-container)" >/dev/null 2>&1
+	run ! has_network "$USER.redock-${T}shop"
 	docker image inspect "$USER:${T}web" >/dev/null
 	[ ! -e "$(fragment "${T}web-container")" ]
 	# Nothing left to do: a second down is quiet.

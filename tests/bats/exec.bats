@@ -133,7 +133,7 @@ start() {
 	pid=$!
 	# Once the remote sleep runs, the session is up.
 	for i in $(seq 100); do
-		docker exec eterm-container pgrep -x sleep >/dev/null && break
+		docker exec "$(ename eterm-container)" pgrep -x sleep >/dev/null && break
 		sleep 0.1
 	done
 	kill -TERM "$pid"
@@ -166,7 +166,7 @@ start() {
 	[ "$(snapshot)" = "$ssh_before" ]
 
 	start estopped
-	docker stop -t 1 estopped-container >/dev/null
+	docker stop -t 1 "$(ename estopped-container)" >/dev/null
 	exits_one_line 1 redock exec estopped true
 	[[ $stderr == *"not running"* ]]
 }
@@ -184,14 +184,14 @@ start() {
 	[[ $stderr == *"is not the one pinned for 'ehostkey-container'"* ]]
 	[[ $stderr == *"SHA256:"* ]]
 	# Refused before the command could run.
-	run docker exec ehostkey-container test -e /tmp/ran
+	run docker exec "$(ename ehostkey-container)" test -e /tmp/ran
 	[ "$status" -eq 1 ]
 
 	# No pin at all: refused too, never trusted on first use.
 	sed -i '/^ehostkey-container /d' "$kh"
 	exits_one_line 1 redock exec ehostkey touch /tmp/ran
 	[[ $stderr == *"no host key is pinned for 'ehostkey-container'"* ]]
-	run docker exec ehostkey-container test -e /tmp/ran
+	run docker exec "$(ename ehostkey-container)" test -e /tmp/ran
 	[ "$status" -eq 1 ]
 
 	# The right pin back: in again.
@@ -217,7 +217,7 @@ start() {
 	start enosshd
 	# PID 1 is the engine's init; sshd is its child. Without sshd the
 	# engine's proxy still accepts, then drops the connection.
-	docker exec enosshd-container sh -c \
+	docker exec "$(ename enosshd-container)" sh -c \
 	    'kill -STOP $(pgrep -o -x sshd)' || true
 	exits_one_line 1 timeout 60 "$REDOCK" exec enosshd true
 	[[ $stderr == *"cannot reach '$USER:enosshd'"* ]]
@@ -249,7 +249,7 @@ exec_bg() {
 	PID=$!
 	set +m
 	for i in $(seq 100); do
-		docker exec "$tag-container" pgrep -f "$PAT" >/dev/null && return
+		docker exec "$(ename $tag-container)" pgrep -f "$PAT" >/dev/null && return
 		sleep 0.1
 	done
 	echo "the remote '$PAT' never ran: $(cat "$BATS_TEST_TMPDIR/err")" >&2
@@ -276,21 +276,21 @@ signal_ends() {
 	PAT='sleep 301'
 	exec_bg esigfwd sh -c 'sleep 301; echo not-reached'
 	signal_ends TERM 143
-	run docker exec esigfwd-container pgrep -f "$PAT"
+	run docker exec "$(ename esigfwd-container)" pgrep -f "$PAT"
 	[ "$status" -eq 1 ]
-	run docker exec esigfwd-container pgrep -f not-reached
+	run docker exec "$(ename esigfwd-container)" pgrep -f not-reached
 	[ "$status" -eq 1 ]
 
 	PAT='sleep 302'
 	exec_bg esigfwd sleep 302
 	signal_ends HUP 129
-	run docker exec esigfwd-container pgrep -f "$PAT"
+	run docker exec "$(ename esigfwd-container)" pgrep -f "$PAT"
 	[ "$status" -eq 1 ]
 
 	PAT='sleep 303'
 	exec_bg esigfwd sh -c 'sleep 303; echo not-reached'
 	signal_ends INT 130
-	run docker exec esigfwd-container pgrep -f "$PAT"
+	run docker exec "$(ename esigfwd-container)" pgrep -f "$PAT"
 	[ "$status" -eq 1 ]
 	[ ! -s "$BATS_TEST_TMPDIR/err" ]
 }
@@ -303,7 +303,7 @@ signal_ends() {
 	    >"$BATS_TEST_TMPDIR/out"
 	signal_ends TERM 3
 	[ "$(cat "$BATS_TEST_TMPDIR/out")" = caught ]
-	run docker exec esigtrap-container pgrep -f "$PAT"
+	run docker exec "$(ename esigtrap-container)" pgrep -f "$PAT"
 	[ "$status" -eq 1 ]
 }
 
@@ -316,7 +316,7 @@ signal_ends() {
 	# It waited for the command's end first.
 	[ "$((SECONDS - t0))" -ge 4 ]
 	# The command ignored it: it still runs.
-	docker exec esigign-container pkill -KILL -f "$PAT"
+	docker exec "$(ename esigign-container)" pkill -KILL -f "$PAT"
 
 	PAT='sleep 306'
 	exec_bg esigign sh -c 'trap "" TERM; sleep 306'
@@ -324,7 +324,7 @@ signal_ends() {
 	sleep 0.5
 	# The second ends redock at once.
 	signal_ends TERM 143 2
-	docker exec esigign-container pkill -KILL -f "$PAT"
+	docker exec "$(ename esigign-container)" pkill -KILL -f "$PAT"
 }
 
 # OpenSSH's sshd before 9.8 signals a session itself ("signal" request)
@@ -341,14 +341,14 @@ signal_ends() {
 		as_user "$REDOCK" exec esiguser sh -c 'sleep 307; echo x' &
 		pid=$!
 		for i in $(seq 100); do
-			docker exec esiguser-container pgrep -f 'sleep 307' \
+			docker exec "$(ename esiguser-container)" pgrep -f 'sleep 307' \
 			    >/dev/null && break
 			sleep 0.1
 		done
 		# redock itself, not runuser.
 		kill -TERM "$(pgrep -u "$HU" -x redock)"
 		wait "$pid" || status=$?
-		left=$(docker exec esiguser-container pgrep -f 'sleep 307' ||
+		left=$(docker exec "$(ename esiguser-container)" pgrep -f 'sleep 307' ||
 		    true)
 		as_user "$REDOCK" kill esiguser >/dev/null || true
 	fi

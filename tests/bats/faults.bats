@@ -98,11 +98,16 @@ assert_whole() {
 	fi
 }
 
-# This test's containers: "NAME STATE" lines.
+# This test's containers: "NAME STATE" lines, NAME the engine's name
+# without the owner (ALIAS, or a spare's).
 our_containers() {
 	docker ps -a --filter label=io.redock.name \
 	    --format '{{.Names}} {{.State}} {{.Label "io.redock.name"}}' |
-	    awk -v u="$USER:" 'index($3, u) == 1 { print $1, $2 }'
+	    awk -v u="$USER:" -v o="$USER." 'index($3, u) == 1 {
+		if (index($1, o) == 1)
+			$1 = substr($1, length(o) + 1)
+		print $1, $2
+	    }'
 }
 
 # The engine and ~/.ssh agree, as they must after a command that ran to
@@ -122,7 +127,7 @@ assert_consistent() {
 			echo "$name runs without an alias" >&2
 			return 1
 		fi
-		port=$(docker_port "$name")
+		port=$(docker_port "$(ename "$name")")
 		if [ "$(fragment_port "$name")" != "$port" ]; then
 			echo "the alias of $name does not have its port $port" >&2
 			return 1
@@ -135,7 +140,7 @@ assert_consistent() {
 	for f in "$HOME"/.ssh/config.d/10-redock-*; do
 		[ -e "$f" ] || continue
 		name=${f##*/10-redock-}
-		if ! docker inspect "$name" >/dev/null 2>&1; then
+		if ! docker inspect "$(ename "$name")" >/dev/null 2>&1; then
 			echo "the alias $name has no container" >&2
 			return 1
 		fi
@@ -153,7 +158,8 @@ assert_consistent() {
 where() {
 	local state
 
-	state=$(docker inspect -f '{{.State.Status}}' "$1" 2>/dev/null) ||
+	state=$(docker inspect -f '{{.State.Status}}' "$(ename "$1")" \
+	    2>/dev/null) ||
 	    state=none
 	if [ -e "$HOME/.ssh/config.d/10-redock-$1" ]; then
 		echo "$state+alias"
@@ -268,7 +274,7 @@ where() {
 @test "a container removed behind redock's back: one line for kill and exec, start makes it again" {
 	redock start --no-shell qr
 	pin=$(grep '^qr-container ' "$REDOCK_HOME/known_hosts")
-	docker rm -f qr-container >/dev/null
+	docker rm -f "$(ename qr-container)" >/dev/null
 	before=$(snapshot)
 
 	run --separate-stderr redock list
@@ -302,7 +308,7 @@ where() {
 	# start of a container being removed). Before the fix every one of
 	# thirty such starts failed.
 	for i in $(seq 10); do
-		docker rm -f qv-container >/dev/null 2>&1 &
+		docker rm -f "$(ename qv-container)" >/dev/null 2>&1 &
 		sleep "0.0$((RANDOM % 6))"
 		w="docker rm -f"
 		must start --no-shell qv

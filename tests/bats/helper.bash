@@ -279,7 +279,7 @@ wait_ssh_banner() {
 # a redock name label or a repository of $USER, which starts with it;
 # an image it finds by name with that name's ID), and every container
 # whose name matches the glob $1 (the test's aliases, "e*-container"
-# say), whoever made it. Equal before and after: a command left nothing
+# say), or is $USER and '.' and such a name (ename), whoever made it. Equal before and after: a command left nothing
 # of the test's behind. Whatever else the engine holds (another redock's
 # machines, the shared base image) does not count.
 engine_objects() {
@@ -295,7 +295,8 @@ engine_objects() {
 		[ -z "${1:-}" ] ||
 		    docker ps -a --no-trunc --format '{{.ID}} {{.Names}}' |
 		    while read -r id rest; do
-			[[ $rest != $1 ]] || echo "container $id"
+			[[ $rest != $1 && $rest != "$USER."$1 ]] ||
+			    echo "container $id"
 		done
 	} | LC_ALL=C sort -u
 }
@@ -326,6 +327,13 @@ fragment() {
 # The Port of alias $1's fragment.
 fragment_port() {
 	awk '$1 == "Port" { print $2 }' "$(fragment "$1")"
+}
+
+# The engine's name of this user's container with the alias $1: it is
+# named after its owner, the NAME's default repository ($USER), and its
+# alias (redock.1, ENGINES).
+ename() {
+	echo "$USER.$1"
 }
 
 # The host port of container $1's sshd, as the engine reports it.

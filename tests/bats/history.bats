@@ -85,7 +85,7 @@ numbers() {
 }
 
 container_id() {
-	docker inspect -f '{{.Id}}' "$1"
+	docker inspect -f '{{.Id}}' "$(ename "$1")"
 }
 
 # How many containers (any state) carry io.redock.name=$USER:$1.
@@ -121,11 +121,11 @@ state_of() {
 
 # Asserts that the alias $1 reaches NAME's one container: the port of
 # its fragment is the one the engine publishes, ssh with strict host
-# key checking answers, and no spare (ALIAS.new) is left.
+# key checking answers, and no spare (OWNER.ALIAS.new) is left.
 assert_alias() {
 	local port
 
-	port=$(docker_port "$1")
+	port=$(docker_port "$(ename "$1")")
 	[ -n "$port" ]
 	[ "$(fragment_port "$1")" = "$port" ] || {
 		echo "the fragment of $1 says port $(fragment_port "$1")," \
@@ -137,9 +137,9 @@ assert_alias() {
 		echo "ssh $1: status $status: $output" >&2
 		return 1
 	}
-	run docker inspect "$1.new"
+	run docker inspect "$(ename "$1").new"
 	[ "$status" -ne 0 ] || {
-		echo "the spare $1.new is left" >&2
+		echo "the spare $(ename "$1").new is left" >&2
 		return 1
 	}
 }
@@ -160,7 +160,7 @@ assert_alias() {
 	run -0 ssh_to "$a" 'echo third >/root/file; echo lost >/root/lost'
 
 	id0=$(container_id "$a")
-	port0=$(docker_port "$a")
+	port0=$(docker_port "$(ename "$a")")
 	pin=$(grep "^$a " "$REDOCK_HOME/known_hosts")
 	[ -n "$pin" ]
 	key=$(ssh_to "$a" cat /etc/ssh/ssh_host_ed25519_key.pub)
@@ -173,7 +173,7 @@ assert_alias() {
 	[ "$status" -ne 0 ]
 	[ "$(containers_of "${T}a")" -eq 1 ]
 	assert_alias "$a"
-	[ "$(docker_port "$a")" != "$port0" ] ||
+	[ "$(docker_port "$(ename "$a")")" != "$port0" ] ||
 	    echo "# (the engine gave the same port again)" >&3
 	prints first file_in "$a"
 	prints gone ssh_to "$a" 'test -e /root/lost || echo gone'
@@ -184,7 +184,7 @@ assert_alias() {
 	run -0 ssh -F "$HOME/.ssh/config" -o BatchMode=yes \
 	    -o StrictHostKeyChecking=yes "$a" true
 	# Made from the snapshot's image.
-	[ "$(docker inspect -f '{{.Image}}' "$a")" = \
+	[ "$(docker inspect -f '{{.Image}}' "$(ename "$a")")" = \
 	    "$(snapshot_image "${T}a" 1)" ]
 
 	prints "restored '$USER:${T}a' from snapshot 2: ssh $a" \
@@ -265,7 +265,7 @@ assert_alias() {
 	prints 2 redock snapshot "${T}b"
 	[ "$(docker image inspect -f '{{.Id}}' "$USER:${T}b")" = "$image" ]
 	[ "$(container_id "$b")" = "$cid" ]
-	[ "$(docker inspect -f '{{.State.Status}}' "$b")" = running ]
+	[ "$(docker inspect -f '{{.State.Status}}' "$(ename "$b")")" = running ]
 	# NAME's image is no snapshot.
 	[ "$(docker image inspect \
 	    -f '{{index .Config.Labels "io.redock.snapshot.of"}}' \
@@ -330,7 +330,7 @@ assert_alias() {
 	id1=$(container_id "$c")
 	prints "reset '$USER:${T}c' to $USER:${T}c: ssh $c" redock reset "${T}c"
 	[ "$(container_id "$c")" != "$id1" ]
-	[ "$(docker inspect -f '{{.Image}}' "$c")" = "$image" ]
+	[ "$(docker inspect -f '{{.Image}}' "$(ename "$c")")" = "$image" ]
 	[ "$(containers_of "${T}c")" -eq 1 ]
 	assert_alias "$c"
 	prints committed file_in "$c"
@@ -342,7 +342,7 @@ assert_alias() {
 	# A stopped container is made anew, running.
 	run -0 redock stop "${T}c"
 	prints "reset '$USER:${T}c' to $USER:${T}c: ssh $c" redock reset "${T}c"
-	[ "$(docker inspect -f '{{.State.Status}}' "$c")" = running ]
+	[ "$(docker inspect -f '{{.State.Status}}' "$(ename "$c")")" = running ]
 	assert_alias "$c"
 }
 
@@ -401,7 +401,7 @@ assert_alias() {
 	run -0 ssh_to "$g" 'echo while-running >/root/file'
 	run -0 redock stop "${T}g"
 	prints 3 redock snapshot -m stopped "${T}g"
-	[ "$(docker inspect -f '{{.State.Status}}' "$g")" = exited ]
+	[ "$(docker inspect -f '{{.State.Status}}' "$(ename "$g")")" = exited ]
 	prints "restored '$USER:${T}g' from snapshot 3: ssh $g" \
 	    redock restore "${T}g" 3
 	prints while-running file_in "$g"
@@ -424,7 +424,7 @@ assert_alias() {
 	prints mine file_in "$f"
 	[ "$(docker inspect \
 	    -f '{{range .Mounts}}{{.Source}}:{{.Destination}}:{{.RW}}{{end}}' \
-	    "$f")" = "$(realpath "$DATA"):/data:false" ]
+	    "$(ename "$f")")" = "$(realpath "$DATA"):/data:false" ]
 
 	prints "reset '$USER:${T}f' to redock:base: ssh $f" redock reset "${T}f"
 	[ "$(settings_of "${T}f")" = "$json" ]

@@ -28,10 +28,10 @@ interrupt_start() {
 	pid=$!
 	set +m
 	for i in $(seq 100); do
-		[ -n "$(docker ps -q --filter name=^zsleep-container$)" ] && break
+		[ -n "$(docker ps -q --filter name="^$(ename zsleep-container)$")" ] && break
 		sleep 0.1
 	done
-	[ -n "$(docker ps -q --filter name=^zsleep-container$)" ]
+	[ -n "$(docker ps -q --filter name="^$(ename zsleep-container)$")" ]
 	sleep 0.3
 	kill -"$sig" "$pid"
 	wait "$pid" || status=$?
@@ -39,7 +39,7 @@ interrupt_start() {
 	[ "$status" -eq "$((128 + $(kill -l "$sig")))" ]
 	grep -qx "redock: cannot start '$USER:zsleep': interrupted" \
 	    "$BATS_TEST_TMPDIR/err"
-	[ -z "$(docker ps -aq --filter name=^zsleep-container$)" ]
+	[ -z "$(docker ps -aq --filter name="^$(ename zsleep-container)$")" ]
 	[ ! -e "$HOME/.ssh/config.d/10-redock-zsleep-container" ]
 	[ -z "$(grep zsleep "$HOME/.ssh/config" 2>/dev/null)" ]
 }
@@ -69,5 +69,5 @@ interrupt_start() {
 	[ "$status" -eq 1 ]
 	grep -q "did not answer on 127.0.0.1:[0-9]* within 3 s" \
 	    "$BATS_TEST_TMPDIR/err"
-	[ -z "$(docker ps -aq --filter name=^zsleep-container$)" ]
+	[ -z "$(docker ps -aq --filter name="^$(ename zsleep-container)$")" ]
 }

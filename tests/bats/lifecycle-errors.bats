@@ -126,7 +126,7 @@ make_image() {
 	stderr_has "longer than 128"
 	# A bad NAME after a good one: the good one is not started either.
 	fails_with 2 start bgood "Bad:bx"
-	run docker container inspect bgood-container
+	run docker container inspect "$(ename bgood-container)"
 	[ "$status" -ne 0 ]
 	assert_engine_unchanged
 	assert_ssh_unchanged
@@ -193,7 +193,7 @@ make_image() {
 	frag=$CONF.d/10-redock-bweb-container
 	[ -f "$frag" ]
 	cp "$frag" "$BATS_TEST_TMPDIR/bweb-fragment"
-	first=$(container_id bweb-container)
+	first=$(container_id "$(ename bweb-container)")
 	record
 
 	fails_with 1 start "${USER}y:bweb"
@@ -202,34 +202,36 @@ make_image() {
 	assert_engine_unchanged
 	assert_ssh_unchanged
 	cmp "$frag" "$BATS_TEST_TMPDIR/bweb-fragment"
-	[ "$(container_id bweb-container)" = "$first" ]
+	[ "$(container_id "$(ename bweb-container)")" = "$first" ]
 
 	run --separate-stderr redock start --no-shell -n bother "${USER}y:bweb"
 	[ "$status" -eq 0 ]
 	[[ $output == *"bother-container"* ]]
 	run docker container inspect -f \
 	    '{{index .Config.Labels "io.redock.name"}} {{index .Config.Labels "io.redock.alias"}} {{.State.Running}}' \
-	    bother-container
+	    "$(ename bother-container)"
 	[ "$output" = "${USER}y:bweb bother-container true" ]
 	[ -f "$CONF.d/10-redock-bother-container" ]
 	cmp "$frag" "$BATS_TEST_TMPDIR/bweb-fragment"
-	[ "$(container_id bweb-container)" = "$first" ]
+	[ "$(container_id "$(ename bweb-container)")" = "$first" ]
 	grep -qx 'Host bother-container' "$CONF"
 	grep -qx 'Host bweb-container' "$CONF"
 }
 
 @test "a container called like the alias that redock did not make is left alone" {
 	prime
-	foreign=$(docker create --name bweb-container --label "$TEST_LABEL" redock:base)
+	foreign=$(docker create --name "$(ename bweb-container)" \
+	    --label "$TEST_LABEL" redock:base)
 	record
 
 	fails_with 1 start bweb
-	stderr_has "cannot start '$USER:bweb'" "'bweb-container'" "did not make"
+	stderr_has "cannot start '$USER:bweb'" "'$(ename bweb-container)'" \
+	    "did not make"
 	assert_engine_unchanged
 	assert_ssh_unchanged
 	run docker container inspect -f \
 	    '{{.Id}} {{.State.Status}} {{index .Config.Labels "io.redock.name"}}' \
-	    bweb-container
+	    "$(ename bweb-container)"
 	[ "$output" = "$foreign created " ] || [ "$output" = "$foreign created <no value>" ]
 	[ ! -e "$CONF.d/10-redock-bweb-container" ]
 	refute_grep 'bweb-container' "$CONF"
@@ -245,8 +247,8 @@ keys_state() {
 	prime
 	redock start --no-shell "${USER}x:btaken" >/dev/null
 	redock start --no-shell bstopped >/dev/null
-	docker stop -t 1 bstopped-container >/dev/null
-	docker create --name bforeign-container --label "$TEST_LABEL" \
+	docker stop -t 1 "$(ename bstopped-container)" >/dev/null
+	docker create --name "$(ename bforeign-container)" --label "$TEST_LABEL" \
 	    redock:base >/dev/null
 	make_image bexit '["sh","-c","exit 3"]'
 	before=$(keys_state)
@@ -302,7 +304,7 @@ keys_state() {
 	[ "$status" -eq 0 ]
 	run --separate-stderr redock commit bweb
 	[ "$status" -eq 0 ]
-	web=$(container_id bweb-container)
+	web=$(container_id "$(ename bweb-container)")
 	image=$(docker image inspect -f '{{.Id}}' "$USER:bweb")
 	echo '# hand' >>"$CONF"
 	cp "$CONF" "$BATS_TEST_TMPDIR/edited"
@@ -318,9 +320,9 @@ keys_state() {
 	done
 	assert_engine_unchanged
 	assert_ssh_unchanged
-	[ "$(container_id bweb-container)" = "$web" ]
+	[ "$(container_id "$(ename bweb-container)")" = "$web" ]
 	[ "$(docker image inspect -f '{{.Id}}' "$USER:bweb")" = "$image" ]
-	run docker container inspect bhand-container
+	run docker container inspect "$(ename bhand-container)"
 	[ "$status" -ne 0 ]
 	[ ! -e "$CONF.d/10-redock-bhand-container" ]
 
@@ -350,7 +352,7 @@ keys_state() {
 	[ $((t1 - t0)) -lt 10 ] || { echo "took $((t1 - t0)) s" >&2; return 1; }
 	assert_engine_unchanged
 	assert_ssh_unchanged
-	run docker container inspect bsleep-container
+	run docker container inspect "$(ename bsleep-container)"
 	[ "$status" -ne 0 ]
 	[ ! -e "$CONF.d/10-redock-bsleep-container" ]
 }
@@ -364,7 +366,7 @@ keys_state() {
 	stderr_has "cannot start '$USER:bexit'" "stopped" "boom"
 	assert_engine_unchanged
 	assert_ssh_unchanged
-	run docker container inspect bexit-container
+	run docker container inspect "$(ename bexit-container)"
 	[ "$status" -ne 0 ]
 	[ ! -e "$CONF.d/10-redock-bexit-container" ]
 }
@@ -383,11 +385,11 @@ keys_state() {
 	[ "$(docker image inspect -f '{{.Id}}' debian:bookworm-slim)" = "$debian" ]
 
 	# bprime has a container but no image.
-	prime_id=$(container_id bprime-container)
+	prime_id=$(container_id "$(ename bprime-container)")
 	fails_with 1 delete bprime
 	stderr_has "cannot delete '$USER:bprime'" "never committed"
-	[ "$(container_id bprime-container)" = "$prime_id" ]
-	[ "$(docker container inspect -f '{{.State.Running}}' bprime-container)" = true ]
+	[ "$(container_id "$(ename bprime-container)")" = "$prime_id" ]
+	[ "$(docker container inspect -f '{{.State.Running}}' "$(ename bprime-container)")" = true ]
 	assert_engine_unchanged
 	assert_ssh_unchanged
 	docker rmi "$USER:bforeign" >/dev/null
@@ -402,7 +404,7 @@ keys_state() {
 	done
 	assert_engine_unchanged
 	assert_ssh_unchanged
-	run docker container inspect btime-container
+	run docker container inspect "$(ename btime-container)"
 	[ "$status" -ne 0 ]
 }
 
@@ -427,17 +429,17 @@ keys_state() {
 	prime
 	run --separate-stderr redock start --no-shell bstop
 	[ "$status" -eq 0 ]
-	docker stop -t 0 bstop-container >/dev/null
-	stopped=$(container_id bstop-container)
+	docker stop -t 0 "$(ename bstop-container)" >/dev/null
+	stopped=$(container_id "$(ename bstop-container)")
 	record
 
 	fails_with 1 start -n bdifferent bstop
 	stderr_has "cannot start '$USER:bstop'" "'bstop-container'" "'bdifferent-container'"
 	assert_engine_unchanged
 	assert_ssh_unchanged
-	[ "$(container_id bstop-container)" = "$stopped" ]
-	[ "$(docker container inspect -f '{{.State.Running}}' bstop-container)" = false ]
-	run docker container inspect bdifferent-container
+	[ "$(container_id "$(ename bstop-container)")" = "$stopped" ]
+	[ "$(docker container inspect -f '{{.State.Running}}' "$(ename bstop-container)")" = false ]
+	run docker container inspect "$(ename bdifferent-container)"
 	[ "$status" -ne 0 ]
 	[ ! -e "$CONF.d/10-redock-bdifferent-container" ]
 }

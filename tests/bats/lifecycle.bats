@@ -61,23 +61,23 @@ assert_reachable() {
 
 	prints ok ssh_to aweb-container echo ok
 
-	# The engine's name is the alias, with redock's two labels.
-	[ "$(docker inspect -f '{{.Name}}' aweb-container)" = /aweb-container ]
+	# The engine names it after its owner and alias; redock's labels.
+	[ "$(docker inspect -f '{{.Name}}' "$(ename aweb-container)")" = "/$(ename aweb-container)" ]
 	[ "$(docker inspect -f '{{index .Config.Labels "io.redock.name"}}' \
-	    aweb-container)" = "$USER:aweb" ]
+	    "$(ename aweb-container)")" = "$USER:aweb" ]
 	[ "$(docker inspect -f '{{index .Config.Labels "io.redock.alias"}}' \
-	    aweb-container)" = aweb-container ]
+	    "$(ename aweb-container)")" = aweb-container ]
 
 	# sshd is published once, on 127.0.0.1 only, and nothing else is.
-	run docker port aweb-container
+	run docker port "$(ename aweb-container)"
 	[ "${#lines[@]}" -eq 1 ]
 	[[ ${lines[0]} =~ ^22/tcp\ -\>\ 127\.0\.0\.1:[0-9]+$ ]]
-	port=$(docker_port aweb-container)
+	port=$(docker_port "$(ename aweb-container)")
 	[ "$(fragment_port aweb-container)" = "$port" ]
-	run docker inspect -f '{{json .HostConfig.PortBindings}}' aweb-container
+	run docker inspect -f '{{json .HostConfig.PortBindings}}' "$(ename aweb-container)"
 	[ "$(jq -r '[.[][] | .HostIp] | unique | join(",")' <<<"$output")" = 127.0.0.1 ]
 	[ "$(jq -r 'keys | join(",")' <<<"$output")" = 22/tcp ]
-	run docker inspect -f '{{json .NetworkSettings.Ports}}' aweb-container
+	run docker inspect -f '{{json .NetworkSettings.Ports}}' "$(ename aweb-container)"
 	[ "$(jq -r '[.[][] | .HostIp] | unique | join(",")' <<<"$output")" = 127.0.0.1 ]
 	# ... so the host's other addresses do not take connections there.
 	for ip in $(hostname -I); do
@@ -93,14 +93,14 @@ assert_reachable() {
 
 @test "kill then start makes a new container with the same pinned host key and the alias back" {
 	redock start --no-shell aweb
-	id1=$(container_id aweb-container)
+	id1=$(container_id "$(ename aweb-container)")
 	pin1=$(pin_line aweb-container)
 	[ -n "$pin1" ]
 	assert_reachable aweb-container
 	[ "$(host_lines aweb-container)" = 1 ]
 
 	prints "killed '$USER:aweb'" redock kill aweb
-	run docker inspect aweb-container
+	run docker inspect "$(ename aweb-container)"
 	[ "$status" -ne 0 ]
 	[ "$(containers_named "$USER:aweb")" -eq 0 ]
 	[ ! -e "$(fragment aweb-container)" ]
@@ -110,14 +110,14 @@ assert_reachable() {
 
 	prints "started '$USER:aweb' from redock:base: ssh aweb-container" \
 	    redock start --no-shell aweb
-	id2=$(container_id aweb-container)
+	id2=$(container_id "$(ename aweb-container)")
 	[ "$id2" != "$id1" ]
 	[ "$(pin_line aweb-container)" = "$pin1" ]
 	run grep -c "^aweb-container " "$REDOCK_HOME/known_hosts"
 	[ "$output" = 1 ]
 	[ -f "$(fragment aweb-container)" ]
 	[ "$(host_lines aweb-container)" = 1 ]
-	[ "$(fragment_port aweb-container)" = "$(docker_port aweb-container)" ]
+	[ "$(fragment_port aweb-container)" = "$(docker_port "$(ename aweb-container)")" ]
 	# StrictHostKeyChecking yes: the new container serves the pinned key.
 	assert_reachable aweb-container
 }
@@ -213,33 +213,33 @@ assert_reachable() {
 
 @test "a stopped container is started again, not duplicated" {
 	redock start --no-shell aweb
-	id=$(container_id aweb-container)
+	id=$(container_id "$(ename aweb-container)")
 	ssh_to aweb-container 'echo mine >/root/mark'
-	docker stop aweb-container >/dev/null
-	[ "$(docker inspect -f '{{.State.Running}}' aweb-container)" = false ]
+	docker stop "$(ename aweb-container)" >/dev/null
+	[ "$(docker inspect -f '{{.State.Running}}' "$(ename aweb-container)")" = false ]
 
 	prints "started '$USER:aweb' again: ssh aweb-container" \
 	    redock start --no-shell aweb
-	[ "$(container_id aweb-container)" = "$id" ]
+	[ "$(container_id "$(ename aweb-container)")" = "$id" ]
 	[ "$(containers_named "$USER:aweb")" -eq 1 ]
-	[ "$(docker inspect -f '{{.State.Running}}' aweb-container)" = true ]
+	[ "$(docker inspect -f '{{.State.Running}}' "$(ename aweb-container)")" = true ]
 	# The port may have changed: the fragment follows the engine.
-	[ "$(fragment_port aweb-container)" = "$(docker_port aweb-container)" ]
+	[ "$(fragment_port aweb-container)" = "$(docker_port "$(ename aweb-container)")" ]
 	[ "$(host_lines aweb-container)" = 1 ]
 	prints mine ssh_to aweb-container 'cat /root/mark'
 }
 
 @test "starting a running container says it is running and changes nothing" {
 	redock start --no-shell aweb
-	id=$(container_id aweb-container)
-	port=$(docker_port aweb-container)
+	id=$(container_id "$(ename aweb-container)")
+	port=$(docker_port "$(ename aweb-container)")
 	frag=$(sha1sum <"$(fragment aweb-container)")
 
 	prints "'$USER:aweb' is running: ssh aweb-container" \
 	    redock start --no-shell aweb
-	[ "$(container_id aweb-container)" = "$id" ]
+	[ "$(container_id "$(ename aweb-container)")" = "$id" ]
 	[ "$(containers_named "$USER:aweb")" -eq 1 ]
-	[ "$(docker_port aweb-container)" = "$port" ]
+	[ "$(docker_port "$(ename aweb-container)")" = "$port" ]
 	[ "$(sha1sum <"$(fragment aweb-container)")" = "$frag" ]
 	[ "$(host_lines aweb-container)" = 1 ]
 	run bash -c 'ls "$1" | grep -c aweb' - "$HOME/.ssh/config.d"
@@ -277,7 +277,7 @@ in_parallel() {
 		    "started '$USER:a$i' from redock:base: ssh a$i-container" ]
 		[ -f "$(fragment a$i-container)" ]
 		[ "$(host_lines a$i-container)" = 1 ]
-		[ "$(fragment_port a$i-container)" = "$(docker_port a$i-container)" ]
+		[ "$(fragment_port a$i-container)" = "$(docker_port "$(ename a$i-container)")" ]
 	done
 	run grep -c -E -x 'Host a[1-6]-container' "$HOME/.ssh/config"
 	[ "$output" = 6 ]
@@ -304,7 +304,7 @@ in_parallel() {
 		[[ $'\n'$started$'\n' == *$'\n'"started '$USER:a$i' from redock:base: ssh a$i-container"$'\n'* ]]
 		[ "$(containers_named "$USER:a$i")" -eq 1 ]
 		[ "$(host_lines a$i-container)" = 1 ]
-		[ "$(fragment_port a$i-container)" = "$(docker_port a$i-container)" ]
+		[ "$(fragment_port a$i-container)" = "$(docker_port "$(ename a$i-container)")" ]
 		run ssh_to a$i-container hostname
 		[ "$status" -eq 0 ]
 		[ "$output" = a$i ]
@@ -331,7 +331,7 @@ in_parallel() {
 	run ssh -G -F "$HOME/.ssh/config" aweb-container
 	[ "$status" -eq 0 ]
 	[[ $'\n'$output$'\n' == *$'\n'"user root"$'\n'* ]]
-	[[ $'\n'$output$'\n' == *$'\n'"port $(docker_port aweb-container)"$'\n'* ]]
+	[[ $'\n'$output$'\n' == *$'\n'"port $(docker_port "$(ename aweb-container)")"$'\n'* ]]
 	[[ $'\n'$output$'\n' == *$'\n'"hostname 127.0.0.1"$'\n'* ]]
 	# ... and the user's settings still hold for every other host.
 	run ssh -G -F "$HOME/.ssh/config" elsewhere.example
@@ -342,11 +342,11 @@ in_parallel() {
 @test "-n HOSTNAME names the alias and the container's host name" {
 	prints "started '$USER:aweb' from redock:base: ssh other-box-container" \
 	    redock start --no-shell -n Other.Box aweb
-	[ "$(docker inspect -f '{{.Name}}' other-box-container)" = /other-box-container ]
+	[ "$(docker inspect -f '{{.Name}}' "$(ename other-box-container)")" = "/$(ename other-box-container)" ]
 	[ "$(docker inspect -f '{{index .Config.Labels "io.redock.alias"}}' \
-	    other-box-container)" = other-box-container ]
+	    "$(ename other-box-container)")" = other-box-container ]
 	[ "$(docker inspect -f '{{index .Config.Labels "io.redock.name"}}' \
-	    other-box-container)" = "$USER:aweb" ]
+	    "$(ename other-box-container)")" = "$USER:aweb" ]
 	[ -f "$(fragment other-box-container)" ]
 	[ ! -e "$(fragment aweb-container)" ]
 	[ "$(host_lines other-box-container)" = 1 ]
@@ -360,7 +360,7 @@ in_parallel() {
 	redock start --no-shell aweb adb
 	redock commit adb
 	redock kill adb
-	port=$(docker_port aweb-container)
+	port=$(docker_port "$(ename aweb-container)")
 	[ -n "$port" ]
 
 	run --separate-stderr redock list --json
@@ -408,7 +408,7 @@ in_parallel() {
 	[ -f "$(fragment adb-container)" ]
 
 	# (a) A container removed outside redock: its alias goes.
-	docker rm -f adb-container >/dev/null
+	docker rm -f "$(ename adb-container)" >/dev/null
 	run --separate-stderr redock sync
 	[ "$status" -eq 0 ]
 	[[ $'\n'$output$'\n' == *$'\n'"removed adb-container: no container has it"$'\n'* ]]
@@ -420,14 +420,14 @@ in_parallel() {
 
 	# (b) Restarted outside redock (docker restart, or stop and start):
 	# the engine gives sshd a new port, and sync follows it.
-	old=$(docker_port aweb-container)
-	docker restart aweb-container >/dev/null
-	new=$(docker_port aweb-container)
+	old=$(docker_port "$(ename aweb-container)")
+	docker restart "$(ename aweb-container)" >/dev/null
+	new=$(docker_port "$(ename aweb-container)")
 	for i in 1 2 3 4 5; do
 		[ "$new" = "$old" ] || break
-		docker stop aweb-container >/dev/null
-		docker start aweb-container >/dev/null
-		new=$(docker_port aweb-container)
+		docker stop "$(ename aweb-container)" >/dev/null
+		docker start "$(ename aweb-container)" >/dev/null
+		new=$(docker_port "$(ename aweb-container)")
 	done
 	[ -n "$new" ]
 	[ "$new" != "$old" ]
@@ -452,7 +452,7 @@ in_parallel() {
 
 @test "ssh-config prints the alias's Host block, enough on its own to reach the container" {
 	redock start --no-shell aweb
-	port=$(docker_port aweb-container)
+	port=$(docker_port "$(ename aweb-container)")
 
 	run --separate-stderr redock ssh-config aweb
 	[ "$status" -eq 0 ]
@@ -530,11 +530,11 @@ in_parallel() {
 	# Once redock has started it, its key is here and sync keeps it.
 	docker rm -f aother-container >/dev/null
 	redock start "${USER}z:aother"
-	docker restart aother-container >/dev/null
+	docker restart "$(ename aother-container)" >/dev/null
 	run redock sync
 	[ "$status" -eq 0 ]
 	[ -e "$(fragment aother-container)" ]
-	[ "$(fragment_port aother-container)" = "$(docker_port aother-container)" ]
+	[ "$(fragment_port aother-container)" = "$(docker_port "$(ename aother-container)")" ]
 }
 
 @test "three starts of the same NAME at once make one container, and each succeeds" {
@@ -553,7 +553,7 @@ in_parallel() {
 	done
 	[ "$(containers_named "$USER:asame")" -eq 1 ]
 	[ "$(host_lines asame-container)" = 1 ]
-	[ "$(fragment_port asame-container)" = "$(docker_port asame-container)" ]
+	[ "$(fragment_port asame-container)" = "$(docker_port "$(ename asame-container)")" ]
 	assert_reachable asame-container
 }
 
@@ -584,7 +584,7 @@ images_named() {
 	redock commit aweb >/dev/null
 	redock kill aweb >/dev/null
 	redock start --no-shell aweb
-	used=$(docker inspect -f '{{.Image}}' aweb-container)
+	used=$(docker inspect -f '{{.Image}}' "$(ename aweb-container)")
 	redock exec aweb touch /root/third
 	redock commit aweb >/dev/null
 	redock exec aweb touch /root/fourth

@@ -262,7 +262,7 @@ mounted() {
 	run --separate-stderr "$B/sh" -c 'echo ran'
 	[ "$status" -eq 0 ]
 	[ "$output" = ran ] && [ -z "$stderr" ]
-	[ "$(docker inspect -f '{{.State.Status}}' "${T}a-container")" = running ]
+	[ "$(docker inspect -f '{{.State.Status}}' "$(ename ${T}a-container)")" = running ]
 	[ -f "$(fragment "${T}a-container")" ]
 }
 
@@ -271,5 +271,5 @@ mounted() {
 	run --separate-stderr "$B/sh" -c 'echo ran'
 	[ "$status" -eq 0 ]
 	[ "$output" = ran ] && [ -z "$stderr" ]
-	[ "$(docker inspect -f '{{.State.Status}}' "${T}m-container")" = running ]
+	[ "$(docker inspect -f '{{.State.Status}}' "$(ename ${T}m-container)")" = running ]
 }

@@ -62,7 +62,7 @@ assert_aligned() {
 	redock start --no-shell zlimg
 	redock exec zlimg touch /root/changed
 	redock commit zlimg >/dev/null
-	old=$(docker inspect -f '{{.Image}}' zlimg-container)
+	old=$(docker inspect -f '{{.Image}}' "$(ename zlimg-container)")
 	[ "$old" != "$(docker image inspect -f '{{.Id}}' "$USER:zlimg")" ]
 
 	run --separate-stderr redock list
@@ -92,7 +92,7 @@ assert_aligned() {
 	[ "$(column_of "$long" ALIAS)" = zl-a-long-host-name-for-the-alias-container ]
 	[ "$(column_of "$USER:zlshort" STATE)" = running ]
 	[ "$(column_of "$USER:zlshort" ALIAS)" = zlshort-container ]
-	[ "$(column_of "$USER:zlshort" PORT)" = "$(docker_port zlshort-container)" ]
+	[ "$(column_of "$USER:zlshort" PORT)" = "$(docker_port "$(ename zlshort-container)")" ]
 	[ "$(column_of "$USER:zlshort" IMAGE)" = redock:base ]
 
 	# Podman's names for images, from the fake engine.
@@ -134,7 +134,7 @@ assert_aligned() {
 @test "CREATED is RFC 3339 in UTC through a pipe and in --json, relative on a terminal" {
 	require_engine
 	redock start --no-shell zlwhen
-	created=$(docker inspect -f '{{.Created}}' zlwhen-container)
+	created=$(docker inspect -f '{{.Created}}' "$(ename zlwhen-container)")
 	want=$(date -u -d "$created" +%Y-%m-%dT%H:%M:%SZ)
 
 	run --separate-stderr redock list

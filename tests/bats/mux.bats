@@ -144,10 +144,10 @@ sockets() {
 
 @test "a paused container: the run by NAME is called off, the engine says" {
 	run -0 redock exec "${T}a" rm -f /tmp/mx-paused
-	docker pause "${T}a-container" >/dev/null
+	docker pause "$(ename ${T}a-container)" >/dev/null
 	SECONDS=0
 	run --separate-stderr "$REDOCK" exec "${T}a" touch /tmp/mx-paused
-	docker unpause "${T}a-container" >/dev/null
+	docker unpause "$(ename ${T}a-container)" >/dev/null
 	[ "$status" -eq 1 ]
 	assert_one_line_stderr
 	stderr_has "its container is paused"

@@ -17,10 +17,10 @@ setup() {
 @test "a paused container: exec and shell say so and what to run, list shows it, start resumes it, kill removes it" {
 	redock start --no-shell zpause
 	ssh_to zpause-container 'echo mine >/root/mark'
-	id=$(docker inspect -f '{{.Id}}' zpause-container)
-	port=$(docker_port zpause-container)
-	docker pause zpause-container >/dev/null
-	[ "$(docker inspect -f '{{.State.Status}}' zpause-container)" = paused ]
+	id=$(docker inspect -f '{{.Id}}' "$(ename zpause-container)")
+	port=$(docker_port "$(ename zpause-container)")
+	docker pause "$(ename zpause-container)" >/dev/null
+	[ "$(docker inspect -f '{{.State.Status}}' "$(ename zpause-container)")" = paused ]
 
 	for cmd in "exec zpause true" "shell zpause" "exec -t zpause true"; do
 		run --separate-stderr redock $cmd </dev/null
@@ -42,10 +42,10 @@ setup() {
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
 	[ "$output" = "resumed '$USER:zpause': ssh zpause-container" ]
-	[ "$(docker inspect -f '{{.State.Status}}' zpause-container)" = running ]
+	[ "$(docker inspect -f '{{.State.Status}}' "$(ename zpause-container)")" = running ]
 	# The same container, as it was: resumed, not made anew.
-	[ "$(docker inspect -f '{{.Id}}' zpause-container)" = "$id" ]
-	[ "$(docker_port zpause-container)" = "$port" ]
+	[ "$(docker inspect -f '{{.Id}}' "$(ename zpause-container)")" = "$id" ]
+	[ "$(docker_port "$(ename zpause-container)")" = "$port" ]
 	[ "$(fragment_port zpause-container)" = "$port" ]
 	run ssh_to zpause-container 'cat /root/mark'
 	[ "$status" -eq 0 ]
@@ -55,11 +55,11 @@ setup() {
 	[ "$output" = ok ]
 
 	# Paused, it is killed like any other.
-	docker pause zpause-container >/dev/null
+	docker pause "$(ename zpause-container)" >/dev/null
 	run --separate-stderr redock kill zpause
 	[ "$status" -eq 0 ]
 	[ "$output" = "killed '$USER:zpause'" ]
-	run docker inspect zpause-container
+	run docker inspect "$(ename zpause-container)"
 	[ "$status" -ne 0 ]
 	[ ! -e "$(fragment zpause-container)" ]
 }

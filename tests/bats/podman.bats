@@ -3,8 +3,9 @@
 # Docker-compatible service (podman system service, which contrib/setup
 # starts on /run/podman/podman.sock) without catatonit, so without an
 # init to give: start, ssh with the real OpenSSH, exec, commit, kill, a
-# start from the committed image, stop, delete, list, sync and a name
-# conflict, with names as Docker writes them.
+# start from the committed image, stop, delete, list, sync, a name
+# conflict, snapshots, restore and clone, with names as Docker writes
+# them and labels that reach Podman's images (it drops a commit's own).
 #
 # redock:base comes from the Docker engine (docker save | podman load),
 # as no image can be pulled. TAGs are unique to the run (T). tests/objects
@@ -158,4 +159,64 @@ podman_name() {
 	    grep -c "io.redock.test:$REDOCK_TEST_RUN")" -eq 1 ]
 	[ -z "$(podman_name "$USER:${T}n")" ]
 	[ ! -e "$(fragment "${T}n-container")" ]
+}
+
+# The io.redock.snapshot.number of each image of snapshots of NAME $1.
+podman_snapshots() {
+	podman images -q --filter "label=io.redock.snapshot.of=$1" | sort -u |
+	    xargs -r podman image inspect \
+	    --format '{{index .Labels "io.redock.snapshot.number"}}' | sort -n |
+	    tr '\n' ' '
+}
+
+@test "snapshots, restore and a clone against Podman carry their labels" {
+	local a=${T}h-container msg='first: $HOME, a "quote" and \ back'
+
+	run --separate-stderr redock_p -v start --no-shell "${T}h"
+	[ "$status" -eq 0 ]
+	[ -e /usr/libexec/podman/catatonit ] ||
+	    grep -qx "redock: '$USER:${T}h': the engine has no init (Podman without catatonit): sshd runs as PID 1" <<<"$stderr"
+	run -0 ssh_to "$a" 'echo first >/root/file'
+	run --separate-stderr redock_p snapshot -m "$msg" "${T}h"
+	[ "$status" -eq 0 ]
+	[ "$output" = 1 ]
+	run -0 ssh_to "$a" 'echo second >/root/file; echo lost >/root/lost'
+	prints 2 redock_p snapshot "${T}h"
+	# Podman's images have the labels, the message as it was given.
+	[ "$(podman_snapshots "$USER:${T}h")" = "1 2 " ]
+	run --separate-stderr redock_p snapshots --json "${T}h"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '[.[].number] | join(" ")' <<<"$output")" = "1 2" ]
+	[ "$(jq -r '.[0].message' <<<"$output")" = "$msg" ]
+	# A message Podman would change is refused, and nothing made.
+	fails_with 1 -H "$P" snapshot -m '"quoted"' "${T}h"
+	stderr_has "Podman would drop"
+	[ "$(podman_snapshots "$USER:${T}h")" = "1 2 " ]
+
+	prints "restored '$USER:${T}h' from snapshot 1: ssh $a" \
+	    redock_p restore "${T}h" 1
+	prints first ssh_to "$a" cat /root/file
+	prints gone ssh_to "$a" 'test -e /root/lost || echo gone'
+	[ "$(podman_name "$USER:${T}h" | wc -l)" -eq 1 ]
+	prints "restored '$USER:${T}h' from snapshot 2: ssh $a" \
+	    redock_p restore "${T}h" 2
+	prints second ssh_to "$a" cat /root/file
+
+	# The clone's image is the clone's, not its source's: delete takes it.
+	prints "cloned '$USER:${T}h' to '$USER:${T}i': ssh ${T}i-container" \
+	    redock_p clone "${T}h" "${T}i"
+	prints "second
+${T}i" ssh_to "${T}i-container" 'cat /root/file; hostname'
+	[ -n "$(podman images -q --filter "label=io.redock.name=$USER:${T}i")" ]
+	run -0 redock_p delete "${T}i"
+	[ -z "$(podman_name "$USER:${T}i")" ]
+	[ -z "$(podman images -q --filter "label=io.redock.name=$USER:${T}i")" ]
+	[ ! -e "$(fragment "${T}i-container")" ]
+	prints second ssh_to "$a" cat /root/file
+
+	# delete takes the snapshots with it.
+	run -0 redock_p delete "${T}h"
+	[ -z "$(podman_name "$USER:${T}h")" ]
+	[ -z "$(podman_snapshots "$USER:${T}h")" ]
+	[ -z "$(podman images -q --filter "label=io.redock.name=$USER:${T}h")" ]
 }

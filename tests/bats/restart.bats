@@ -69,9 +69,9 @@ restart_engine() {
 
 @test "after an engine restart list is right, start and sync bring the aliases back, nothing twice" {
 	redock start --no-shell qx1 qx2
-	id1=$(docker inspect -f '{{.Id}}' qx1-container)
-	id2=$(docker inspect -f '{{.Id}}' qx2-container)
-	old2=$(docker_port qx2-container)
+	id1=$(docker inspect -f '{{.Id}}' "$(ename qx1-container)")
+	id2=$(docker inspect -f '{{.Id}}' "$(ename qx2-container)")
+	old2=$(docker_port "$(ename qx2-container)")
 
 	restart_engine
 
@@ -89,14 +89,14 @@ restart_engine() {
 	run --separate-stderr redock start --no-shell qx1
 	[ "$status" -eq 0 ]
 	[ "$output" = "started '$USER:qx1' again: ssh qx1-container" ]
-	[ "$(docker inspect -f '{{.Id}}' qx1-container)" = "$id1" ]
-	[ "$(fragment_port qx1-container)" = "$(docker_port qx1-container)" ]
+	[ "$(docker inspect -f '{{.Id}}' "$(ename qx1-container)")" = "$id1" ]
+	[ "$(fragment_port qx1-container)" = "$(docker_port "$(ename qx1-container)")" ]
 	run ssh_to qx1-container true
 	[ "$status" -eq 0 ]
 
 	# qx2 started behind redock's back on a new port: sync follows it.
-	docker start qx2-container >/dev/null
-	new2=$(docker_port qx2-container)
+	docker start "$(ename qx2-container)" >/dev/null
+	new2=$(docker_port "$(ename qx2-container)")
 	[ -n "$new2" ]
 	[ "$(fragment_port qx2-container)" = "$old2" ]
 	run --separate-stderr redock sync
@@ -112,7 +112,7 @@ restart_engine() {
 	# Nothing twice: one container each, one Host block each.
 	[ "$(docker ps -a -q --filter "label=io.redock.name=$USER:qx1" | wc -l)" = 1 ]
 	[ "$(docker ps -a -q --filter "label=io.redock.name=$USER:qx2" | wc -l)" = 1 ]
-	[ "$(docker inspect -f '{{.Id}}' qx2-container)" = "$id2" ]
+	[ "$(docker inspect -f '{{.Id}}' "$(ename qx2-container)")" = "$id2" ]
 	[ "$(grep -cx 'Host qx1-container' "$HOME/.ssh/config")" = 1 ]
 	[ "$(grep -cx 'Host qx2-container' "$HOME/.ssh/config")" = 1 ]
 	[ "$(list_state qx1)" = running ]

@@ -45,9 +45,9 @@ too_open() {
 	[ "$(stat -c %a "$HOME/.ssh/config")" = 600 ]
 	[ -z "$(too_open "$HOME/.ssh" any)" ]
 	# The container's copies too: sshd would refuse them otherwise.
-	[ "$(docker exec yu-container stat -c %a /etc/ssh/ssh_host_ed25519_key)" = 600 ]
-	[ "$(docker exec yu-container stat -c %a /root/.ssh)" = 700 ]
-	[ "$(docker exec yu-container stat -c %a /root/.ssh/authorized_keys)" = 600 ]
+	[ "$(docker exec "$(ename yu-container)" stat -c %a /etc/ssh/ssh_host_ed25519_key)" = 600 ]
+	[ "$(docker exec "$(ename yu-container)" stat -c %a /root/.ssh)" = 700 ]
+	[ "$(docker exec "$(ename yu-container)" stat -c %a /root/.ssh/authorized_keys)" = 600 ]
 }
 
 @test "a redock home others may read, or a key others may read, is refused in one line and left as it was" {
@@ -61,7 +61,7 @@ too_open() {
 	assert_one_line_stderr
 	[[ $stderr == *"bad permissions on redock's home '$REDOCK_HOME' (0750)"*"chmod 700 '$REDOCK_HOME'"* ]]
 	[ "$(stat -c %a "$REDOCK_HOME")" = 750 ]
-	run docker inspect yh-container
+	run docker inspect "$(ename yh-container)"
 	[ "$status" -ne 0 ]
 	[ "$(snapshot)" = "$before" ]
 
@@ -72,7 +72,7 @@ too_open() {
 	assert_one_line_stderr
 	[[ $stderr == *"bad permissions on '$REDOCK_HOME/id_ed25519' (0640)"* ]]
 	[ "$(stat -c %a "$REDOCK_HOME/id_ed25519")" = 640 ]
-	run docker inspect yh-container
+	run docker inspect "$(ename yh-container)"
 	[ "$status" -ne 0 ]
 	[ "$(snapshot)" = "$before" ]
 
@@ -182,7 +182,7 @@ too_open() {
 	[ "$status" -eq 1 ]
 	assert_one_line_stderr
 	[ "$(snapshot)" = "$before" ]
-	run docker inspect yn-container
+	run docker inspect "$(ename yn-container)"
 	[ "$status" -ne 0 ]
 
 	[ ! -e "$BATS_TEST_TMPDIR/pwned" ]

@@ -30,7 +30,7 @@ settings_of() {
 	[ "$(jq -r '.mounts[0].rw' <<<"$json")" = false ]
 	[ "$(jq -r .user <<<"$json")" = null ]
 	label=$(docker inspect -f '{{index .Config.Labels "io.redock.settings"}}' \
-	    zs-host-container)
+	    "$(ename zs-host-container)")
 	[ "$(jq -c . <<<"$label")" = "$json" ]
 	prints from-the-host redock exec zscarry cat /data/file
 	run redock exec zscarry touch /data/new
@@ -51,7 +51,7 @@ settings_of() {
 	prints zs-host redock exec zscarry hostname
 	prints from-the-host redock exec zscarry cat /data/file
 	[ "$(docker inspect -f '{{range .Mounts}}{{.Source}}:{{.Destination}}:{{.RW}}{{end}}' \
-	    zs-host-container)" = "$(realpath "$DATA"):/data:false" ]
+	    "$(ename zs-host-container)")" = "$(realpath "$DATA"):/data:false" ]
 	[ "$(ssh_to zs-host-container cat /data/file)" = from-the-host ]
 }
 
@@ -73,18 +73,18 @@ settings_of() {
 
 @test "start asking an existing container for other settings refuses and changes nothing" {
 	redock start --no-shell zsdiff
-	id=$(docker inspect -f '{{.Id}}' zsdiff-container)
+	id=$(docker inspect -f '{{.Id}}' "$(ename zsdiff-container)")
 	before=$(snapshot)
 
 	fails_with 1 start --no-shell --mount "$DATA:/data" zsdiff
 	stderr_has "'$USER:zsdiff'" "--mount" "redock kill $USER:zsdiff"
-	[ "$(docker inspect -f '{{.Id}} {{len .Mounts}}' zsdiff-container)" = "$id 0" ]
+	[ "$(docker inspect -f '{{.Id}} {{len .Mounts}}' "$(ename zsdiff-container)")" = "$id 0" ]
 	[ "$(snapshot)" = "$before" ]
 
 	# The same settings, or none, resume it as it is.
-	redock stop zsdiff >/dev/null 2>&1 || docker stop zsdiff-container >/dev/null
+	redock stop zsdiff >/dev/null 2>&1 || docker stop "$(ename zsdiff-container)" >/dev/null
 	redock start --no-shell zsdiff
-	[ "$(docker inspect -f '{{.Id}}' zsdiff-container)" = "$id" ]
+	[ "$(docker inspect -f '{{.Id}}' "$(ename zsdiff-container)")" = "$id" ]
 }
 
 @test "a mount whose source is gone since the commit is refused before anything is made" {

@@ -258,7 +258,7 @@ wait_remote_process() {
 	[ $# -eq 2 ] || want=1
 	while :; do
 		rc=0
-		docker exec "$1-container" pgrep -x "$2" >/dev/null || rc=$?
+		docker exec "$(ename $1-container)" pgrep -x "$2" >/dev/null || rc=$?
 		[ "$rc" -eq "$want" ] && return 0
 		[ "$SECONDS" -lt "$end" ] || break
 		sleep 0.1
@@ -416,7 +416,7 @@ signal_test() {
 }
 
 @test "start on a terminal opens the shell; start --no-shell does not" {
-	run docker container inspect sshell10-container
+	run docker container inspect "$(ename sshell10-container)"
 	[ "$status" -ne 0 ]
 	start_pane
 	type_line 'rd-run s10 start sshell10'
@@ -437,7 +437,7 @@ signal_test() {
 	# Back at the local prompt, not in sshell10b.
 	type_line 'echo "host-$(hostname)"'
 	wait_line "host-$(hostname)"
-	run docker container inspect -f '{{.State.Running}}' sshell10b-container
+	run docker container inspect -f '{{.State.Running}}' "$(ename sshell10b-container)"
 	[ "$status" -eq 0 ]
 	[ "$output" = true ]
 }
@@ -459,6 +459,6 @@ signal_test() {
 	fi
 	[ "$output" = "started '$USER:sshell12' from redock:base: ssh sshell12-container" ]
 	[ -z "$stderr" ]
-	run docker container inspect -f '{{.State.Running}}' sshell12-container
+	run docker container inspect -f '{{.State.Running}}' "$(ename sshell12-container)"
 	[ "$output" = true ]
 }

@@ -20,7 +20,7 @@ setup() {
 @test "stop keeps the container's changes; start resumes it, alias back" {
 	local id port
 	run -0 redock start --no-shell "${T}a"
-	id=$(docker inspect -f '{{.Id}}' "${T}a-container")
+	id=$(docker inspect -f '{{.Id}}' "$(ename ${T}a-container)")
 	run -0 ssh_to "${T}a-container" 'echo kept >/root/file'
 	[ -f "$(fragment "${T}a-container")" ]
 
@@ -44,8 +44,8 @@ setup() {
 	# start: the same container, a port of its own, the alias back.
 	run -0 redock start --no-shell "${T}a"
 	[ "$output" = "started '$USER:${T}a' again: ssh ${T}a-container" ]
-	[ "$(docker inspect -f '{{.Id}}' "${T}a-container")" = "$id" ]
-	port=$(docker_port "${T}a-container")
+	[ "$(docker inspect -f '{{.Id}}' "$(ename ${T}a-container)")" = "$id" ]
+	port=$(docker_port "$(ename ${T}a-container)")
 	[ "$(fragment_port "${T}a-container")" = "$port" ]
 	run -0 ssh_to "${T}a-container" 'cat /root/file'
 	[ "$output" = kept ]
@@ -54,7 +54,7 @@ setup() {
 @test "stop: a stopped one is said so, its stale alias goes" {
 	run -0 redock start --no-shell "${T}b"
 	# Stopped behind redock's back: the alias stays until stop.
-	docker stop -t 1 "${T}b-container" >/dev/null
+	docker stop -t 1 "$(ename ${T}b-container)" >/dev/null
 	[ -f "$(fragment "${T}b-container")" ]
 	run --separate-stderr redock stop "${T}b"
 	[ "$status" -eq 0 ]
@@ -78,5 +78,5 @@ setup() {
 	[ "$status" -eq 1 ]
 	assert_one_line_stderr
 	[ "$output" = "stopped '$USER:${T}c': 'redock start $USER:${T}c' resumes it" ]
-	[ "$(docker inspect -f '{{.State.Status}}' "${T}c-container")" = exited ]
+	[ "$(docker inspect -f '{{.State.Status}}' "$(ename ${T}c-container)")" = exited ]
 }

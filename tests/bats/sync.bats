@@ -48,7 +48,7 @@ containers() {
 	# container gone by hand.
 	rm "$(fragment "${T}d-container")"
 	"$REDOCK_BUILD/sshconf-merge" "$HOME/.ssh/config"
-	docker rm -f "${T}w-container" >/dev/null
+	docker rm -f "$(ename ${T}w-container)" >/dev/null
 	cp "$HOME/.ssh/config" "$BATS_TEST_TMPDIR/config"
 	before=$(snapshot)
 
@@ -178,7 +178,7 @@ containers() {
 	[ "$output" = "${T}w" ]
 
 	# --dry-run diffs that file.
-	docker rm -f "${T}w-container" >/dev/null
+	docker rm -f "$(ename ${T}w-container)" >/dev/null
 	run --separate-stderr redock sync --dry-run
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "--- $OWN" ]

@@ -127,7 +127,7 @@ made
 hello
 kept
 read-only" ]
-	run docker inspect -f '{{json .HostConfig.Mounts}}' umain-container
+	run docker inspect -f '{{json .HostConfig.Mounts}}' "$HU.umain-container"
 	[[ $output == *"\"Source\":\"$HU_HOME/out\""* ]]
 }
 
@@ -138,7 +138,7 @@ read-only" ]
 	[ "$output" = "root
 0" ]
 	run docker inspect -f '{{index .Config.Labels "io.redock.settings"}}' \
-	    uroot-container
+	    "$(ename uroot-container)"
 	[[ $output == *'"user":null'* ]]
 	redock -q kill uroot
 }

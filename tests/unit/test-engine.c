@@ -2304,6 +2304,152 @@ labels_go_to_podman_as_they_are(void **state)
 	engine_changes_free(v, n);
 }
 
+/*
+ * Podman's 500s for a name in use and for an init it has none of are
+ * Docker's 409 and a 501; another 500, or the init words when no init
+ * was asked, stay 500.
+ */
+static void
+podmans_refusals_map_to_the_statuses_callers_know(void **state)
+{
+	struct engine_create	 cr;
+	struct engine		*e;
+	struct error		 err;
+	struct fake		*f;
+	char			*id;
+
+	(void)state;
+	f = fake_start("--podman",
+	    "--fail", "POST create\\?name=taken=podmanconflict",
+	    "--fail", "POST create\\?name=noinit=podmannoinit",
+	    "--fail", "POST create\\?name=broken=boom",
+	    "--fail", "POST rename\\?name=taken=podmanconflict", NULL);
+	e = fake_open(f);
+	memset(&cr, 0, sizeof cr);
+	cr.image = "redock:base";
+	cr.init = 1;
+
+	cr.name = "taken";
+	assert_int_equal(engine_container_create(e, &cr, &id, &err), -1);
+	assert_null(id);
+	assert_true(ERROR_CONFLICT(&err));
+	assert_false(ERROR_NOINIT(&err));
+	assert_non_null(strstr(err.message, "the container name "
+	    "\"podmanconflict\" is already in use by 569b64e6acb9"));
+
+	cr.name = "noinit";
+	assert_int_equal(engine_container_create(e, &cr, &id, &err), -1);
+	assert_null(id);
+	assert_true(ERROR_NOINIT(&err));
+	assert_int_equal(err.status, 501);
+	assert_non_null(strstr(err.message, "catatonit"));
+	/* Not asked for an init: not the engine's missing one. */
+	cr.init = 0;
+	assert_int_equal(engine_container_create(e, &cr, &id, &err), -1);
+	assert_int_equal(err.kind, ERROR_HTTP);
+	assert_int_equal(err.status, 500);
+	cr.init = 1;
+
+	cr.name = "broken";
+	assert_int_equal(engine_container_create(e, &cr, &id, &err), -1);
+	assert_int_equal(err.status, 500);
+	assert_false(ERROR_CONFLICT(&err));
+	assert_string_equal(err.message,
+	    "something broke inside the fake engine");
+
+	assert_int_equal(engine_container_rename(e, "c1", "taken", &err), -1);
+	assert_true(ERROR_CONFLICT(&err));
+	assert_int_equal(fake_seen(f, "/containers/create?name="), 4);
+	engine_free(e);
+	fake_stop(f);
+}
+
+/*
+ * Podman drops a commit's body Labels: there they go as LABEL changes,
+ * as they are, and one it would read otherwise is refused unsent;
+ * Docker still has them in the body, and an import quoted its way.
+ */
+static void
+labels_reach_podmans_images_as_changes(void **state)
+{
+	static const char objects[] = "{\"containers\": [{\"name\": "
+	    "\"web-container\", \"labels\": {\"io.redock.name\": "
+	    "\"peter:web\"}}]}";
+	struct engine_labels	 l = { NULL, NULL, 0 };
+	struct engine_commit	 cm;
+	struct engine_image	 im;
+	struct engine		*e;
+	struct error		 err;
+	struct fake		*f;
+	char			*dir, *path, *id;
+	int			 podman, pfd[2];
+
+	(void)state;
+	dir = scratch_dir("test-engine-podman");
+	path = path_of(dir, "objects.json");
+	file_put(path, objects, 0600);
+	engine_labels_add(&l, "io.redock.snapshot.message",
+	    "say \"hi\" \\ $HOME");
+	engine_labels_add(&l, "io.redock.name", "peter:web-1");
+	memset(&cm, 0, sizeof cm);
+	cm.repository = "peter";
+	cm.tag = "snap";
+	cm.labels = &l;
+	for (podman = 0; podman < 2; podman++) {
+		f = podman ? fake_start("--podman", "--objects", path, NULL) :
+		    fake_start("--objects", path, NULL);
+		/* Not pinged yet: the commit asks first. */
+		assert_int_equal(engine_new_at(&e, f->host, &err), 0);
+		assert_int_equal(engine_image_commit(e, "web-container", &cm,
+		    &id, &err), 0);
+		free(id);
+		assert_int_equal(fake_seen(f, "GET /_ping"), 1);
+		assert_int_equal(fake_seen(f, "&changes=LABEL%20%22io.redock."
+		    "snapshot.message%22%3D%22say%20%22hi%22%20%5C%20%24HOME"
+		    "%22&changes=LABEL%20%22io.redock.name%22%3D%22peter%3A"
+		    "web-1%22"), podman);
+		assert_int_equal(engine_image_inspect(e, "peter:snap", &im,
+		    &err), 0);
+		assert_string_equal(engine_labels_get(&im.labels,
+		    "io.redock.snapshot.message"), "say \"hi\" \\ $HOME");
+		assert_string_equal(engine_labels_get(&im.labels,
+		    "io.redock.name"), "peter:web-1");
+		engine_image_release(&im);
+		engine_free(e);
+
+		/* An import's labels: Docker's quoting, or Podman's words. */
+		assert_int_equal(pipe(pfd), 0);
+		close(pfd[1]);
+		assert_int_equal(fake_import(f, pfd[0], "importok", &id, &err),
+		    0);
+		close(pfd[0]);
+		free(id);
+		assert_int_equal(fake_seen(f, "changes=LABEL%20%22k%22%3D%22"
+		    "%24v%26w%22"), podman);
+		assert_int_equal(fake_seen(f, "changes=LABEL%20%22k%22%3D%22"
+		    "%5C%24v%26w%22"), !podman);
+		fake_stop(f);
+	}
+
+	/* What Podman would change: refused, nothing sent. */
+	f = fake_start("--podman", "--objects", path, NULL);
+	e = fake_open(f);
+	engine_labels_release(&l);
+	engine_labels_add(&l, "io.redock.snapshot.message", "\"quoted\"");
+	assert_int_equal(engine_image_commit(e, "web-container", &cm, &id,
+	    &err), -1);
+	assert_null(id);
+	assert_int_equal(err.kind, ERROR_INPUT);
+	assert_non_null(strstr(err.message, "which Podman would drop"));
+	assert_int_equal(fake_seen(f, "/commit"), 0);
+	engine_free(e);
+	fake_stop(f);
+	engine_labels_release(&l);
+	tree_remove(dir);
+	free(dir);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -2376,6 +2522,9 @@ main(void)
 		cmocka_unit_test(a_paused_container_keeps_its_port),
 		cmocka_unit_test(podmans_refusals_are_told_by_their_words),
 		cmocka_unit_test(labels_go_to_podman_as_they_are),
+		cmocka_unit_test(
+		    podmans_refusals_map_to_the_statuses_callers_know),
+		cmocka_unit_test(labels_reach_podmans_images_as_changes),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
