@@ -120,7 +120,8 @@ machine_start_release(struct machine_start *ms)
 	free(ms->aside);
 	free(ms->started_at);
 	tar_free(ms->keys);
-	engine_free(ms->e);
+	if (!ms->lent)
+		engine_free(ms->e);
 	settings_release(&ms->asked);
 	settings_release(&ms->settings);
 	ms->id = ms->stale = ms->old = ms->aside = NULL;
@@ -426,6 +427,11 @@ machine_start_hold(const struct machine_start_context *ctx,
 	ms->keymade = !keys_host_exists(ctx->home, ms->alias);
 	if (keys_archive(ctx->home, ms->alias, &ms->keys, err) == -1)
 		return -1;
+	if (ctx->lend && ctx->me != NULL && ctx->me->e != NULL) {
+		ms->e = ctx->me->e;
+		ms->lent = 1;
+		return 0;
+	}
 	/* Here, before any thread: the first engine_new() sets up curl. */
 	return engine_new(&ms->e, ctx->where, err);
 }

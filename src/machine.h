@@ -755,6 +755,12 @@ struct machine_start_context {
 	const char		*home;		/* redock's home, for the keys */
 	const char		*config;	/* the SSH configuration */
 	struct machine_engine	*me;		/* the caller's engine */
+	/*
+	 * One NAME: it goes through the caller's engine (me->e), not one
+	 * of its own, the caller keeping off it until the NAME's thread is
+	 * done: over ssh:// every engine is a login to the engine's host.
+	 */
+	int			 lend;
 	int			 timeout;	/* s, to wait for sshd */
 	/*
 	 * up: the network of the environment (machine_env_network()) every
@@ -831,7 +837,9 @@ struct machine_start {
 	int			 hold;		/* keys_host_hold(), or -1 */
 	int			 keymade;	/* its host key, by this start */
 	struct tar		*keys;		/* to upload */
-	struct engine		*e;		/* its own connection */
+	struct engine		*e;		/* its own connection, or the
+						   caller's (lend) */
+	int			 lent;		/* e is the caller's */
 
 	/* What machine_start() did. */
 	int			 created;	/* a container */

@@ -590,6 +590,7 @@ start_names(const struct redock *rd, const struct start_request *req,
 {
 	struct start	 s;
 	char		*note;
+	size_t		 i;
 	int		 status;
 
 	if (first != NULL) {
@@ -615,6 +616,10 @@ start_names(const struct redock *rd, const struct start_request *req,
 	s.ctx.me = &s.me;
 	s.ctx.network = req->network;
 	s.ctx.interrupted = &interrupted;
+	for (i = 0; i < s.n; i++)
+		if (!s.jobs[i].skip)
+			s.ctx.lend++;
+	s.ctx.lend = s.ctx.lend == 1;
 	if ((status = start_prepare(&s)) != 0)
 		goto out;
 	start_hold(&s);
