@@ -124,14 +124,21 @@ machine_owner(const char **ownerp, struct error *err)
 	return 0;
 }
 
+/* The value of label key, NULL when it is not there or empty. */
+static const char *
+label_value(const struct engine_labels *l, const char *key)
+{
+	const char	*v;
+
+	v = engine_labels_get(l, key);
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
 const char *
 machine_owner_of(const struct engine_container *c)
 {
-	const char	*owner;
-
 	/* Empty: as good as none. */
-	owner = engine_labels_get(&c->labels, MACHINE_LABEL_OWNER);
-	return owner != NULL && *owner != '\0' ? owner : NULL;
+	return label_value(&c->labels, MACHINE_LABEL_OWNER);
 }
 
 int
@@ -284,11 +291,8 @@ machine_by_alias(struct engine_container *cs, size_t n, const char *alias)
 const char *
 machine_name(const struct engine_container *c)
 {
-	const char	*name;
-
 	/* Empty in a container made by hand from a snapshot: none. */
-	name = engine_labels_get(&c->labels, MACHINE_LABEL_NAME);
-	return name != NULL && *name != '\0' ? name : NULL;
+	return label_value(&c->labels, MACHINE_LABEL_NAME);
 }
 
 const char *
@@ -300,11 +304,8 @@ machine_alias(const struct engine_container *c)
 const char *
 machine_image_name(const struct engine_image *im)
 {
-	const char	*name;
-
 	/* A snapshot's is empty: it is no NAME's image. */
-	name = engine_labels_get(&im->labels, MACHINE_LABEL_NAME);
-	return name != NULL && *name != '\0' ? name : NULL;
+	return label_value(&im->labels, MACHINE_LABEL_NAME);
 }
 
 int
