@@ -592,6 +592,7 @@ static void
 tags_from_json(struct engine_image *im, json_t *tags)
 {
 	const char	*s;
+	char		*name;
 	json_t		*t;
 	size_t		 i;
 
@@ -599,9 +600,14 @@ tags_from_json(struct engine_image *im, json_t *tags)
 		return;
 	im->tags = xcalloc(json_array_size(tags), sizeof *im->tags);
 	json_array_foreach(tags, i, t) {
-		s = json_string_value(t);
-		if (s != NULL && strcmp(s, "<none>:<none>") != 0)
-			im->tags[im->ntags++] = image_name(s);
+		if ((s = json_string_value(t)) == NULL)
+			continue;
+		/* Podman's "docker.io/library/<none>:<none>" too. */
+		name = image_name(s);
+		if (strcmp(name, "<none>:<none>") == 0)
+			free(name);
+		else
+			im->tags[im->ntags++] = name;
 	}
 }
 

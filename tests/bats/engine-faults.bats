@@ -383,22 +383,20 @@ fault_table() {
 
 @test "start: a failing engine at any of its calls gives one line, exit 1, and removes what it made" {
 	baseline
-	# web runs: its start puts the keys in and asks for its port, on a
-	# connection of its own (the second ping). db is stopped: its start
+	# web runs: its start puts the keys in and asks for its port, on
+	# the command's own connection (one NAME: one ping). db is stopped: its start
 	# starts it. fresh has no container and no image: its start makes
 	# one from redock:base, and must remove it again when a later call
 	# fails.
 	fault_table <<-EOF
 	fail|start --no-shell web|GET ^/_ping|1|CONN
 	fail|start --no-shell web|GET ^/containers/json||BODY
-	fail|start --no-shell web|GET ^/_ping|2|CONN
 	fail|start --no-shell web|PUT ^/containers/$WEB_ID/archive||CONN
 	fail|start --no-shell web|GET ^/containers/$WEB_ID/json||BODY
 	fail|start --no-shell db|PUT /archive||CONN
 	fail|start --no-shell db|POST ^/containers/[0-9a-f]+/start||CONN
 	fail|start --no-shell fresh|GET ^/images/$USER%3Afresh/json||BODY
 	fail|start --no-shell fresh|GET ^/images/redock%3Abase/json||BODY
-	fail|start --no-shell fresh|GET ^/_ping|2|CONN
 	fail|start --no-shell fresh|POST ^/containers/create||BODY conflict
 	fail|start --no-shell fresh|PUT /archive||CONN
 	fail|start --no-shell fresh|POST ^/containers/[0-9a-f]+/start||CONN

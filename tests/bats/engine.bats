@@ -14,6 +14,7 @@ teardown() {
 	require_engine
 	name=$USER:web
 	docker run -d --name "$REDOCK_TEST_RUN-list" -l "$TEST_LABEL" \
+	    -l "io.redock.owner=$USER" \
 	    -l "io.redock.name=$name" -l io.redock.alias=web-container \
 	    -p 127.0.0.1::22 debian:bookworm-slim sleep 300 >/dev/null
 	port=$(docker port "$REDOCK_TEST_RUN-list" 22/tcp | sed 's/.*://')
@@ -35,6 +36,7 @@ teardown() {
 	require_engine
 	name=$USER:db
 	docker create --name "$REDOCK_TEST_RUN-json" -l "$TEST_LABEL" \
+	    -l "io.redock.owner=$USER" \
 	    -l "io.redock.name=$name" debian:bookworm-slim true >/dev/null
 	run --separate-stderr redock list --json
 	[ "$status" -eq 0 ]
@@ -54,6 +56,7 @@ print(r["state"], r["alias"], r["port"], r["image"], r["created"][:4])
 	require_engine
 	name=$USER:saved
 	docker create --name "$REDOCK_TEST_RUN-saved" -l "$TEST_LABEL" \
+	    -l "io.redock.owner=$USER" \
 	    -l "io.redock.name=$name" debian:bookworm-slim true >/dev/null
 	docker commit "$REDOCK_TEST_RUN-saved" "$name" >/dev/null
 	docker rm "$REDOCK_TEST_RUN-saved" >/dev/null

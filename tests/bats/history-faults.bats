@@ -83,16 +83,16 @@ kill_anywhere() {
 	hf_seen=$(containers_of "$NAME")
 	while read -r id name state; do
 		case $name in
-		"$ALIAS.old")	hf_where+=+aside-$state ;;
-		"$ALIAS")	;;
+		"$EN.old")	hf_where+=+aside-$state ;;
+		"$EN")	;;
 		*)		hf_where+=+spare-$state ;;
 		esac
-		[ "$name" = "$ALIAS" ] || continue
+		[ "$name" = "$EN" ] || continue
 		if [ "$id" = "$OLD" ]; then
 			hf_where+=+old
 		else
 			hf_where+=+new
-			port=$(docker_port "$ALIAS")
+			port=$(docker_port "$EN")
 			[ "$(fragment_port "$ALIAS" 2>/dev/null)" = "$port" ] ||
 			    hf_where+=+stale
 		fi
@@ -105,7 +105,7 @@ kill_anywhere() {
 # The engine finishes a create whose client it lost, and lists the
 # container only part of the way through (docker 20.10 reserves the name
 # first, lists it once its configuration is written, and can inspect or
-# remove it only at the end): the spare $ALIAS.new that the killed redock
+# remove it only at the end): the spare $EN.new that the killed redock
 # asked for may appear after sync has listed the containers, and no
 # client can settle what the engine does not show it. So before sync,
 # the spare's name is taken here by a container of the test's (a create
@@ -118,14 +118,14 @@ engine_caught_up() {
 
 	hf_probe=
 	while [ "$SECONDS" -lt "$end" ]; do
-		hf_probe=$(docker create --name "$ALIAS.new" \
+		hf_probe=$(docker create --name "$EN.new" \
 		    --label "$TEST_LABEL" redock:base 2>/dev/null) && return 0
 		hf_probe=
-		containers_of "$NAME" | grep -q " $ALIAS\.new " && return 0
+		containers_of "$NAME" | grep -q " $EN\.new " && return 0
 		sleep 0.1
 	done
 	echo "run $hf_run ($hf_where): the engine neither lists nor frees" \
-	    "the name $ALIAS.new" >&2
+	    "the name $EN.new" >&2
 	return 1
 }
 
@@ -137,14 +137,14 @@ assert_settled() {
 
 	out=$(containers_of "$NAME")
 	if [ "$(wc -l <<<"$out")" -ne 1 ] ||
-	    [ "$(cut -d' ' -f2- <<<"$out")" != "$ALIAS running" ]; then
+	    [ "$(cut -d' ' -f2- <<<"$out")" != "$EN running" ]; then
 		echo "run $hf_run ($hf_where): not one running container:" \
 		    "$out" >&2
 		dump_state
 		return 1
 	fi
 	ID=${out%% *}
-	if [ "$(fragment_port "$ALIAS")" != "$(docker_port "$ALIAS")" ] ||
+	if [ "$(fragment_port "$ALIAS")" != "$(docker_port "$EN")" ] ||
 	    [ "$(grep -cx "Host $ALIAS" "$HOME/.ssh/config")" -ne 1 ]; then
 		echo "run $hf_run ($hf_where): the alias does not reach it:" >&2
 		cat "$HOME/.ssh/config" >&2
@@ -170,12 +170,12 @@ killed_runs() {
 	local verb=$1 t0 t want mark
 	local -A seen=()
 
-	NAME=$USER:hf$2 ALIAS=hf$2-container
+	NAME=$USER:hf$2 ALIAS=hf$2-container EN=$USER.hf$2-container
 	t0=$(clock_ms)
 	redock "$verb" "hf$2" ${3:+"$3"} >/dev/null
 	t=$(($(clock_ms) - t0))
 	ssh_to "$ALIAS" "echo 1 >/mark"
-	ID=$(docker inspect -f '{{.Id}}' "$ALIAS")
+	ID=$(docker inspect -f '{{.Id}}' "$EN")
 	for hf_run in $(seq "$RUNS"); do
 		OLD=$ID
 		kill_anywhere $((t * 13 / 10)) "$verb" "hf$2" ${3:+"$3"}
@@ -218,12 +218,12 @@ killed_runs() {
 @test "an interrupted reset leaves the old container as it was, reached through its alias" {
 	local pid status=0 pin frag i
 
-	NAME=$USER:hfi ALIAS=hfi-container
+	NAME=$USER:hfi ALIAS=hfi-container EN=$USER.hfi-container
 	redock start --no-shell hfi >/dev/null
 	ssh_to "$ALIAS" 'echo kept >/mark'
-	OLD=$(docker inspect -f '{{.Id}}' "$ALIAS")
+	OLD=$(docker inspect -f '{{.Id}}' "$EN")
 	# NAME's image, whose sshd never comes: reset waits for it.
-	docker commit --change 'CMD ["sleep","infinity"]' "$ALIAS" "$NAME" \
+	docker commit --change 'CMD ["sleep","infinity"]' "$EN" "$NAME" \
 	    >/dev/null
 	pin=$(cat "$REDOCK_HOME/known_hosts")
 	frag=$(cat "$(fragment "$ALIAS")")
@@ -234,7 +234,7 @@ killed_runs() {
 	pid=$!
 	set +m
 	for i in $(seq 100); do
-		[ "$(docker inspect -f '{{.State.Status}}' "$ALIAS.new" \
+		[ "$(docker inspect -f '{{.State.Status}}' "$EN.new" \
 		    2>/dev/null)" = running ] && break
 		sleep 0.1
 	done
@@ -255,10 +255,10 @@ killed_runs() {
 @test "two resets of one NAME at once: one makes it anew, the other says so; one container, reached" {
 	local k a b pa pb f said
 
-	NAME=$USER:hfc ALIAS=hfc-container
+	NAME=$USER:hfc ALIAS=hfc-container EN=$USER.hfc-container
 	redock start --no-shell hfc >/dev/null
 	for k in 1 2 3; do
-		OLD=$(docker inspect -f '{{.Id}}' "$ALIAS")
+		OLD=$(docker inspect -f '{{.Id}}' "$EN")
 		a=0 b=0
 		"$REDOCK" reset hfc >"$BATS_TEST_TMPDIR/a" 2>&1 & pa=$!
 		"$REDOCK" reset hfc >"$BATS_TEST_TMPDIR/b" 2>&1 & pb=$!

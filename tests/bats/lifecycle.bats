@@ -514,7 +514,8 @@ in_parallel() {
 @test "sync gives no alias to a redock container whose host key is not in redock's home" {
 	# Another user's machine on a shared engine: the labels are
 	# redock's, the keys are not ours.
-	docker run -d --name aother-container -l "$TEST_LABEL" \
+	docker run -d --name "$(ename aother-container)" -l "$TEST_LABEL" \
+	    -l "io.redock.owner=$USER" \
 	    -l "io.redock.name=${USER}z:aother" \
 	    -l io.redock.alias=aother-container \
 	    -p 127.0.0.1::22 redock:base sleep infinity >/dev/null
@@ -528,7 +529,7 @@ in_parallel() {
 	[ "$status" -ne 0 ]
 
 	# Once redock has started it, its key is here and sync keeps it.
-	docker rm -f aother-container >/dev/null
+	docker rm -f "$(ename aother-container)" >/dev/null
 	redock start "${USER}z:aother"
 	docker restart "$(ename aother-container)" >/dev/null
 	run redock sync

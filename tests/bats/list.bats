@@ -111,7 +111,7 @@ assert_aligned() {
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 4 ]
 	assert_aligned
-	[ "$(column_of "localhost/$USER/w:w" IMAGE)" = docker.io/library/debian:bookworm-slim-with-a-long-tag ]
+	[ "$(column_of "localhost/$USER/w:w" IMAGE)" = debian:bookworm-slim-with-a-long-tag ]
 	[ "$(column_of x:x STATE)" = exited ]
 	[ "$(column_of x:x PORT)" = - ]
 	[ "$(column_of x:x ENVIRONMENT)" = - ]

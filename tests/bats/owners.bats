@@ -17,7 +17,7 @@
 # the run's id, which no other run uses.
 
 load helper
-FILE_LOCK=shared	# no fixed TAGs (helper.bash, file_lock)
+FILE_LOCK=alone	# its legacy container, without an owner, is every run's
 
 setup_file() {
 	file_lock

@@ -143,12 +143,12 @@ created" ]
 
 	# A container made from the commit has the marker: on-start alone.
 	run -0 redock -q commit "${T}a"
-	id=$(container_id "$a")
+	id=$(container_id "$(ename "$a")")
 	run -0 redock -q kill "${T}a"
 	run --separate-stderr redock start --no-shell "${T}a"
 	[ "$status" -eq 0 ]
 	[[ $output != *created* ]]
-	[ "$(container_id "$a")" != "$id" ]
+	[ "$(container_id "$(ename "$a")")" != "$id" ]
 	ran "$a" "1 3 0"
 
 	# A restored snapshot has it too.
@@ -209,7 +209,7 @@ EOF
 	stderr_has "on-create" "'$USER:${T}b'" "status 1" \
 	    "last words: no /var/tmp/ok"
 	[[ ${stderr_lines[0]} == "redock: "* ]]
-	[ "$(docker inspect -f '{{.State.Status}}' "$b")" = running ]
+	[ "$(docker inspect -f '{{.State.Status}}' "$(ename "$b")")" = running ]
 	# Left for a look: the alias reaches it.
 	ran "$b" "1 0 0"
 
@@ -324,7 +324,7 @@ $HU" ]
 	[ "$(cat "$HU_HOME/proj/tested")" = "test as $HU" ]
 	[ "$(stat -c %U "$HU_HOME/proj/tested")" = "$HU" ]
 	# As --user and --mount would have it.
-	run -0 docker inspect -f '{{index .Config.Labels "io.redock.settings"}}' "$u"
+	run -0 docker inspect -f '{{index .Config.Labels "io.redock.settings"}}' "$HU.$u"
 	[ "$(jq -r .user.name <<<"$output")" = "$HU" ]
 	[ "$(jq -c '.mounts' <<<"$output")" = \
 	    "[{\"source\":\"$HU_HOME/proj\",\"target\":\"/src\",\"rw\":true}]" ]

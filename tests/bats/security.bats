@@ -125,11 +125,11 @@ too_open() {
 	# for ~/.ssh/config, made behind redock's back; and one whose NAME
 	# label holds a newline and an escape sequence.
 	docker run -d --name yz-container -p 127.0.0.1::22 \
-	    --label "$TEST_LABEL" --label "io.redock.name=$USER:yz" \
+	    --label "$TEST_LABEL" --label "io.redock.owner=$USER" --label "io.redock.name=$USER:yz" \
 	    --label "io.redock.alias=yz-container"$'\n\tProxyCommand touch '"$pwned" \
 	    redock:base >/dev/null
 	docker run -d --name yw-container -p 127.0.0.1::22 \
-	    --label "$TEST_LABEL" \
+	    --label "$TEST_LABEL" --label "io.redock.owner=$USER" \
 	    --label "io.redock.name=$USER:yw"$'\nHost *\n\tProxyCommand touch '"$pwned"$'\e[2J' \
 	    --label "io.redock.alias=yw-container" redock:base >/dev/null
 	before=$(snapshot)

@@ -116,6 +116,7 @@ settings_of() {
 
 @test "a container whose settings label is not JSON is refused, and list shows null" {
 	docker run -d --name zsbad-container --label "$TEST_LABEL" \
+	    --label "io.redock.owner=$USER" \
 	    --label "io.redock.name=$USER:zsbad" \
 	    --label io.redock.alias=zsbad-container \
 	    --label 'io.redock.settings={"user":' redock:base sleep 600 >/dev/null

@@ -103,7 +103,8 @@ containers() {
 	redock start --no-shell "${T}w"
 	# What a start killed before it started its container leaves:
 	# never started, no start holding its alias.
-	docker create --name "old-$USER-container" \
+	docker create --name "$(ename "old-$USER-container")" \
+	    --label "io.redock.owner=$USER" \
 	    --label "io.redock.name=$USER:old" \
 	    --label "io.redock.alias=old-$USER-container" \
 	    --label "$TEST_LABEL" redock:base >/dev/null

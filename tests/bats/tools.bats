@@ -32,7 +32,7 @@ teardown_file() {
 
 setup() {
 	require_engine
-	docker inspect "$ALIAS" >/dev/null 2>&1 || {
+	docker inspect "$(ename "$ALIAS")" >/dev/null 2>&1 || {
 		echo "setup_file could not start $USER:tools" >&2
 		return 1
 	}
