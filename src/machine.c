@@ -56,8 +56,6 @@ static int	banner_once(int, long);
 static int	banner_jump(const struct where *, int, long,
 		    machine_alive_fn *, void *, struct error *);
 static int	forward_failed(const char *);
-static enum machine_wait wait_jump(const struct where *, int, int,
-		    machine_alive_fn *, void *, struct error *);
 
 /*
  * The current owner (machine_owner()), found once: from the user that
@@ -613,18 +611,22 @@ banner_jump(const struct where *w, int port, long deadline,
 	return ok;
 }
 
-/* machine_wait_banner() through w's jump. */
-static enum machine_wait
-wait_jump(const struct where *w, int port, int timeout_ms,
+enum machine_wait
+machine_wait_banner(const struct where *w, int port, int timeout_ms,
     machine_alive_fn *alive, void *arg, struct error *err)
 {
-	struct timespec	 pause = { 0, JUMP_RETRY_MS * 1000000L };
+	struct timespec	 pause = { 0, RETRY_MS * 1000000L };
 	long		 deadline, asked;
+	int		 jumping = w != NULL && w->jump != NULL;
 
+	/* Each try through a jump is an ssh of its own: fewer of them. */
+	if (jumping)
+		pause.tv_nsec = JUMP_RETRY_MS * 1000000L;
 	asked = now_ms();
 	deadline = asked + timeout_ms;
 	for (;;) {
-		switch (banner_jump(w, port, deadline, alive, arg, err)) {
+		switch (jumping ? banner_jump(w, port, deadline, alive, arg,
+		    err) : banner_once(port, deadline)) {
 		case 1:
 			return MACHINE_READY;
 		case -1:
@@ -632,31 +634,6 @@ wait_jump(const struct where *w, int port, int timeout_ms,
 		case -2:
 			return MACHINE_DEAD;
 		}
-		if (now_ms() >= deadline)
-			return MACHINE_TIMEDOUT;
-		if (alive != NULL && now_ms() - asked >= ALIVE_MS) {
-			if (!alive(arg))
-				return MACHINE_DEAD;
-			asked = now_ms();
-		}
-		nanosleep(&pause, NULL);
-	}
-}
-
-enum machine_wait
-machine_wait_banner(const struct where *w, int port, int timeout_ms,
-    machine_alive_fn *alive, void *arg, struct error *err)
-{
-	struct timespec	 pause = { 0, RETRY_MS * 1000000L };
-	long		 start, deadline, asked;
-
-	if (w != NULL && w->jump != NULL)
-		return wait_jump(w, port, timeout_ms, alive, arg, err);
-	start = asked = now_ms();
-	deadline = start + timeout_ms;
-	for (;;) {
-		if (banner_once(port, deadline))
-			return MACHINE_READY;
 		if (now_ms() >= deadline)
 			return MACHINE_TIMEDOUT;
 		if (alive != NULL && now_ms() - asked >= ALIVE_MS) {
