@@ -62,6 +62,12 @@ podman_name() {
 	podman ps -a --filter "label=io.redock.name=$1" --format '{{.Names}}'
 }
 
+# FIELD of ${T}a's entry in the list --json of $output.
+a_field() {
+	jq -r --arg n "$USER:${T}a" ".[] | select(.name == \$n) | .$1" \
+	    <<<"$output"
+}
+
 @test "the lifecycle runs against Podman, which has no init to give" {
 	[ -e /usr/libexec/podman/catatonit ] &&
 	    echo "# catatonit is installed: its absence is not tried" >&3
@@ -78,12 +84,15 @@ podman_name() {
 	run redock_p exec "${T}a" -- sh -c 'exit 7'
 	[ "$status" -eq 7 ]
 
-	# list: the port it runs on, the image as Docker names it.
+	# list: the port it runs on, the image as Docker names it. The
+	# other run's test may list its own beside it (images have no
+	# owner): only ${T}a's line is looked at.
 	run --separate-stderr redock_p list --json
 	[ "$status" -eq 0 ]
-	[ "$(jq -r '.[0].name' <<<"$output")" = "$USER:${T}a" ]
-	[ "$(jq -r '.[0].image' <<<"$output")" = redock:base ]
-	[ "$(jq -r '.[0].port' <<<"$output")" = "$(fragment_port "${T}a-container")" ]
+	[ "$(jq --arg n "$USER:${T}a" '[.[] | select(.name == $n)] | length' \
+	    <<<"$output")" -eq 1 ]
+	[ "$(a_field image)" = redock:base ]
+	[ "$(a_field port)" = "$(fragment_port "${T}a-container")" ]
 
 	run redock_p commit "${T}a"
 	[ "$status" -eq 0 ]
@@ -94,9 +103,9 @@ podman_name() {
 	[ ! -e "$(fragment "${T}a-container")" ]
 	# Saved: its image, named without "docker.io/library/".
 	run --separate-stderr redock_p list --json
-	[ "$(jq -r '.[0].state' <<<"$output")" = saved ]
-	[ "$(jq -r '.[0].image' <<<"$output")" = "$USER:${T}a" ]
-	[ "$(jq -r '.[0].port' <<<"$output")" = null ]
+	[ "$(a_field state)" = saved ]
+	[ "$(a_field image)" = "$USER:${T}a" ]
+	[ "$(a_field port)" = null ]
 
 	prints "started '$USER:${T}a' from $USER:${T}a: ssh ${T}a-container" \
 	    redock_p start --no-shell "${T}a"
@@ -106,8 +115,8 @@ podman_name() {
 	run redock_p stop "${T}a"
 	[ "$status" -eq 0 ]
 	run --separate-stderr redock_p list --json
-	[ "$(jq -r '.[0].state' <<<"$output")" = exited ]
-	[ "$(jq -r '.[0].port' <<<"$output")" = null ]
+	[ "$(a_field state)" = exited ]
+	[ "$(a_field port)" = null ]
 	prints "started '$USER:${T}a' again: ssh ${T}a-container" \
 	    redock_p start --no-shell "${T}a"
 	[ "$(ssh_to "${T}a-container" cat /root/made)" = made ]
