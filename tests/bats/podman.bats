@@ -125,7 +125,10 @@ a_field() {
 	[ "$status" -eq 0 ]
 	[ -z "$(podman_name "$USER:${T}a")" ]
 	[ -z "$(podman images -q --filter "label=io.redock.name=$USER:${T}a")" ]
-	prints "[]" redock_p list --json
+	# Gone from list (the other run's Podman images may be listed).
+	run --separate-stderr redock_p list --json
+	[ "$status" -eq 0 ]
+	[ -z "$(a_field name)" ]
 	# Docker's engine saw none of it.
 	[ -z "$("$TOP/tests/objects" "$REDOCK_TEST_RUN")" ]
 }
