@@ -8,6 +8,7 @@
 #   make fuzz         build the libFuzzer targets with clang and run each
 #                     for FUZZ_SECONDS (30) seconds
 #   make install      install into $(DESTDIR)$(PREFIX)
+#   make dlopen-sonames  print the libraries redock dlopen()s, one a line
 #   make clean        remove what the build made
 
 VERSION =	0.1.0
@@ -20,7 +21,11 @@ ZSHCOMPDIR ?=	$(PREFIX)/share/zsh/site-functions
 INSTALL ?=	install
 
 PKG_CONFIG ?=	pkg-config
-PKGS =		libcurl jansson libssh libbsd-overlay libmd inih libarchive zlib
+# libcurl, libssh and libarchive are loaded at first use (src/lazy.h):
+# redock links only the others; the tests, tools, bench tools and fuzzers,
+# which call more of the three than redock does, link them too.
+LAZY_PKGS =	libcurl libssh libarchive
+PKGS =		jansson libbsd-overlay libmd inih zlib $(LAZY_PKGS)
 TEST_PKGS =	cmocka
 
 # B is the directory for objects, BIN the program; make sanitize uses its
@@ -48,7 +53,24 @@ ALL_CPPFLAGS =	-D_GNU_SOURCE -DREDOCK_VERSION='"$(VERSION)"' -Isrc -Isshconf \
 		$(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CPPFLAGS)
 ALL_CFLAGS =	-std=c17 -pthread $(WARNINGS) $(EXTRA_FLAGS) $(CFLAGS)
 ALL_LDFLAGS =	-Wl,--as-needed $(LDFLAGS)
-LIBS =		$(shell $(PKG_CONFIG) --libs $(PKGS)) -pthread
+LIBS =		$(shell $(PKG_CONFIG) --libs $(filter-out $(LAZY_PKGS),$(PKGS))) \
+		-pthread
+LAZY_LIBS =	$(shell $(PKG_CONFIG) --libs $(LAZY_PKGS))
+
+# The SONAMEs of the LAZY_PKGS the build compiles against, which
+# src/lazy-*.c dlopen(): -DLAZY_CURL_SONAME='"libcurl.so.4"'... `make
+# dlopen-sonames` prints them, one a line.
+lazy_soname =	$(shell objdump -p $(shell $(PKG_CONFIG) --variable=libdir \
+		    $(1))/$(1).so 2>/dev/null | sed -n 's/ *SONAME *//p')
+LAZY_SONAMES :=	$(foreach p,$(LAZY_PKGS),$(call lazy_soname,$(p)))
+LAZY_DEFS :=	-DLAZY_CURL_SONAME='"$(word 1,$(LAZY_SONAMES))"' \
+		-DLAZY_SSH_SONAME='"$(word 2,$(LAZY_SONAMES))"' \
+		-DLAZY_ARCHIVE_SONAME='"$(word 3,$(LAZY_SONAMES))"'
+ifneq ($(filter-out $(NO_BUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
+ifneq ($(words $(LAZY_SONAMES)),$(words $(LAZY_PKGS)))
+$(error cannot read the SONAMEs of $(LAZY_PKGS) with objdump -p (binutils))
+endif
+endif
 
 SRCS =		$(wildcard src/*.c)
 # base-image/ compiled in: $(B)/base-files.c holds base_files[] (base.h).
@@ -92,6 +114,10 @@ UNIT_SRCS =	$(wildcard tests/unit/test-*.c tests/live/test-*.c)
 UNIT_TESTS =	$(UNIT_SRCS:%.c=$(B)/%)
 # What they share: tests/unit/testutil.c.
 TEST_UTIL =	$(B)/tests/unit/testutil.o
+
+$(B)/src/lazy-%.o $(FZ)/src/lazy-%.o $(B)/tests/unit/test-lazy.o: \
+    ALL_CPPFLAGS += $(LAZY_DEFS)
+$(UNIT_TESTS) $(TOOLS) $(BENCH_TOOLS) $(FUZZERS): LIBS += $(LAZY_LIBS)
 
 .PHONY: all unit check sanitize test bench fuzz fuzz-half1 fuzz-half2 install \
 	uninstall clean
@@ -165,6 +191,12 @@ $(BENCH_TOOLS): $(B)/contrib/bench/%: $(B)/contrib/bench/%.o \
 bench: $(BIN) $(BENCH_TOOLS)
 	contrib/bench/run $(B) $(BIN)
 
+# What a package that ships redock depends on beyond what it links:
+# the libraries it dlopen()s (src/lazy.h), one SONAME a line.
+.PHONY: dlopen-sonames
+dlopen-sonames:
+	@printf '%s\n' $(LAZY_SONAMES)
+
 $(FUZZ_OBJS): $(FZ)/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(ALL_CPPFLAGS) $(FUZZ_CFLAGS) \
@@ -193,7 +225,9 @@ fuzz-half2: $(FUZZERS)
 	tests/fuzz/run $(FZ) $(FUZZ_SECONDS) \
 	    $(filter-out $(FUZZ_HALF1),$(FUZZERS))
 
-install: $(BIN) $(SSHCONF_MERGE)
+# sshconf-merge is a tool of the tests and the benchmark: not installed,
+# so not built for it either.
+install: $(BIN)
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(COMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	$(INSTALL) -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/redock

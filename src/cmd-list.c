@@ -16,10 +16,12 @@
 
 #include <jansson.h>
 
+#include "alias.h"
 #include "engine.h"
 #include "machine.h"
 #include "redock.h"
 #include "settings.h"
+#include "sshconf.h"
 #include "xmalloc.h"
 
 #define SHORT_ID	12	/* hex digits of an image ID shown */
@@ -85,6 +87,7 @@ static int	row_image(struct listing *, const struct engine_container *,
 		    struct row *);
 static int	rows_containers(struct listing *);
 static void	rows_images(struct listing *);
+static int	fragment_cmp(const void *, const void *);
 static void	rows_foreign(const struct redock *, struct listing *);
 
 static int
@@ -369,27 +372,63 @@ rows_images(struct listing *l)
 	}
 }
 
-/* An alias that another engine's fragment holds is not this one's. */
+/* Orders fragments by name, for bsearch(). */
+static int
+fragment_cmp(const void *a, const void *b)
+{
+	const struct sshconf_fragment	*fa = a, *fb = b;
+
+	return strcmp(fa->name, fb->name);
+}
+
+/*
+ * An alias that another engine's fragment holds is not this one's.
+ * config.d/ is read in one pass, not with one open for each row: a long
+ * list is mostly of containers without a fragment (a stopped one's
+ * alias is dropped), and a thousand failed opens cost more than the
+ * directory. Should it not be read, each row's fragment is looked for
+ * alone, as machine_fragment_other() does.
+ */
 static void
 rows_foreign(const struct redock *rd, struct listing *l)
 {
 	struct machine_engine	 me;
+	struct sshconf_fragment	*v = NULL, *f, key;
 	struct error		 err;
-	char			*config = NULL, *url;
-	size_t			 i;
+	char			*config = NULL, *url, *name;
+	size_t			 i, nv = 0;
+	int			 whole, other;
 
 	if (l->nc == 0 || machine_ssh_config(&rd->env, 0, &config,
 	    &err) == -1)
 		return;
+	whole = machine_fragments(config, &v, &nv, &err) == 0;
+	if (nv > 1)
+		qsort(v, nv, sizeof *v, fragment_cmp);
 	machine_engine_init(&me, l->e);
 	for (i = 0; i < l->n; i++) {
-		if (l->rows[i].alias != NULL && machine_fragment_other(config,
-		    l->rows[i].alias, &me, &url)) {
+		if (l->rows[i].alias == NULL)
+			continue;
+		if (!whole)
+			other = machine_fragment_other(config,
+			    l->rows[i].alias, &me, &url);
+		else if (nv == 0 || alias_fragment_name(l->rows[i].alias,
+		    &name, &err) == -1)
+			other = 0;	/* none, or an alias names none */
+		else {
+			key.name = name;
+			f = bsearch(&key, v, nv, sizeof *v, fragment_cmp);
+			free(name);
+			other = f != NULL && machine_text_other(f->text, &me,
+			    &url);
+		}
+		if (other) {
 			l->rows[i].alias = NULL;
 			free(url);
 		}
 	}
 	machine_engine_release(&me);
+	sshconf_fragments_free(v, nv);
 	free(config);
 }
 

@@ -33,6 +33,9 @@ static void	 networks_from_json(struct engine_container *, json_t *);
 static int	 network_from_json(struct engine_network *, json_t *, int,
 		    struct error *);
 static json_t	*json_strings(const char *const *, size_t);
+static int	 argv_set(json_t *, const char *, char *const *);
+static char	**strings_from_json(json_t *);
+static void	 strings_free(char **);
 static int	 network_config(json_t *, json_t *,
 		    const struct engine_create *);
 
@@ -137,6 +140,8 @@ engine_image_release(struct engine_image *im)
 		free(im->tags[i]);
 	free(im->tags);
 	engine_labels_release(&im->labels);
+	strings_free(im->entrypoint);
+	strings_free(im->cmd);
 	memset(im, 0, sizeof *im);
 }
 
@@ -552,6 +557,7 @@ engine_parse_container_inspect(const char *s, size_t len,
 	    (c->created = engine_parse_time(t)) == -1)
 		c->created = 0;
 	labels_from_json(&c->labels, json_path(o, "Config", "Labels"));
+	c->open_stdin = json_is_true(json_path(o, "Config", "OpenStdin"));
 	/* As in a list: no ports but those of a running or paused one. */
 	if (c->running || json_is_true(json_object_get(state, "Paused")))
 		ports_from_inspect(c, json_path(o, "NetworkSettings",
@@ -632,6 +638,9 @@ image_from_json(struct engine_image *im, json_t *o, int inspect,
 		labels_from_json(&im->labels, json_path(o, "Config", "Labels"));
 		im->layers = (int)json_array_size(json_path(o, "RootFS",
 		    "Layers"));
+		im->entrypoint = strings_from_json(json_path(o, "Config",
+		    "Entrypoint"));
+		im->cmd = strings_from_json(json_path(o, "Config", "Cmd"));
 	} else {
 		im->created = (time_t)json_integer_value(
 		    json_object_get(o, "Created"));
@@ -1379,6 +1388,60 @@ json_strings(const char *const *v, size_t n)
 	return a;
 }
 
+/* Sets key of o to the array of argv's strings: -1 if one is not UTF-8. */
+static int
+argv_set(json_t *o, const char *key, char *const *argv)
+{
+	json_t	*a;
+	size_t	 i;
+
+	a = json_array();
+	for (i = 0; argv[i] != NULL; i++) {
+		if (json_array_append_new(a, json_string(argv[i])) == -1) {
+			json_decref(a);
+			return -1;
+		}
+	}
+	return json_object_set_new(o, key, a);
+}
+
+/*
+ * An array of strings as a NULL-terminated allocated array; NULL when
+ * it is not an array, or has no string (a null Entrypoint, an empty
+ * Cmd). Members that are not strings are left out.
+ */
+static char **
+strings_from_json(json_t *a)
+{
+	const char	*t;
+	char		**v;
+	size_t		 i, n = 0;
+
+	if (!json_is_array(a) || json_array_size(a) == 0)
+		return NULL;
+	v = xreallocarray(NULL, json_array_size(a) + 1, sizeof *v);
+	for (i = 0; i < json_array_size(a); i++) {
+		if ((t = json_string_value(json_array_get(a, i))) != NULL)
+			v[n++] = xstrdup(t);
+	}
+	v[n] = NULL;
+	if (n == 0) {
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
+static void
+strings_free(char **v)
+{
+	size_t	i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
 /*
  * The network of a container at create, instead of the default bridge,
  * and its aliases there: -1 when one is not UTF-8.
@@ -1419,14 +1482,19 @@ engine_json_create(const struct engine_create *cr)
 		json_object_set_new(o, "Hostname", json_string(cr->hostname));
 	if (cr->labels != NULL)
 		json_object_set_new(o, "Labels", engine_json_labels(cr->labels));
-	if (cr->cmd != NULL) {
-		a = json_array();
-		for (i = 0; cr->cmd[i] != NULL; i++)
-			json_array_append_new(a, json_string(cr->cmd[i]));
-		json_object_set_new(o, "Cmd", a);
-	}
+	if ((cr->entrypoint != NULL && argv_set(o, "Entrypoint",
+	    cr->entrypoint) == -1) ||
+	    (cr->cmd != NULL && argv_set(o, "Cmd", cr->cmd) == -1))
+		goto out;
 	if (cr->init)
 		json_object_set_new(host, "Init", json_true());
+	if (cr->open_stdin) {
+		json_object_set_new(o, "OpenStdin", json_true());
+		json_object_set_new(o, "StdinOnce", json_false());
+	}
+	if (cr->tmpfs != NULL && json_object_set_new(host, "Tmpfs",
+	    json_pack("{s:s}", cr->tmpfs, "mode=0700")) == -1)
+		goto out;
 	if (cr->nmounts > 0) {
 		a = json_array();
 		json_object_set_new(host, "Mounts", a);

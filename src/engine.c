@@ -14,6 +14,7 @@
 #include <ctype.h>
 #include <err.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -44,6 +45,7 @@
 #define LINE_MAX_LEN	(1UL << 20)	/* one line of a build's output */
 #define EXEC_POLL_MS	20L		/* asking for an exec's exit code */
 #define EXEC_POLLS	250		/* 5 s of that */
+#define ANSWER_MAX	(16UL << 10)	/* an attach's answer, headers */
 
 struct engine {
 	CURL		*curl;
@@ -72,6 +74,17 @@ struct engine {
 	long		 connect_ms;
 	long		 total_ms;
 	char		 curlerr[CURL_ERROR_SIZE];
+};
+
+/*
+ * An attach's stream (engine_container_attach_stdin()): a connection
+ * of its own, curl's CONNECT_ONLY, or else (curl NULL) the raw socket
+ * of the connection e->curl keeps.
+ */
+struct hijack {
+	CURL	*curl;
+	int	 fd;
+	double	 deadline;	/* in now_s()'s seconds; 0: none */
 };
 
 /* A connection of curl's to an ssh:// engine: its socket, its ssh. */
@@ -117,6 +130,14 @@ struct request {
 
 static int	request_do(struct engine *, struct request *, struct buf *,
 		    long *, struct error *);
+static int	hijack_open(struct engine *, struct hijack *, struct error *);
+static void	hijack_close(struct hijack *);
+static ssize_t	hijack_io(struct hijack *, int, void *, size_t);
+static void	hijack_error(struct engine *, const char *, ssize_t,
+		    struct error *);
+static const char *hijack_header(const char *, const char *, const char *);
+static int	hijack_answer(struct engine *, struct hijack *, const char *,
+		    const char *, struct error *);
 static int	call(struct engine *, const char *, const char *,
 		    const char *, const void *, size_t, long, struct buf *,
 		    struct error *);
@@ -603,8 +624,8 @@ error_curl(struct engine *e, struct request *rq, CURLcode rc,
 	snprintf(shown, sizeof shown, "%.*s", (int)strcspn(rq->path, "?"),
 	    rq->path);
 
-	curl_easy_getinfo(e->curl, CURLINFO_OS_ERRNO, &oserr);
-	curl_easy_getinfo(e->curl, CURLINFO_REQUEST_SIZE, &sent);
+	curl_easy_getinfo(rq->curl, CURLINFO_OS_ERRNO, &oserr);
+	curl_easy_getinfo(rq->curl, CURLINFO_REQUEST_SIZE, &sent);
 	if (rq->readerr != 0) {
 		errno = rq->readerr;
 		error_errno(err, "cannot read what to send with %s %s to the "
@@ -677,10 +698,10 @@ error_curl(struct engine *e, struct request *rq, CURLcode rc,
 
 /*
  * What every request of e shares: the way to the engine, its TLS, and
- * the time to connect.
+ * the time to connect; on h, e->curl or an attach's own.
  */
 static void
-request_connection(struct engine *e)
+request_connection(struct engine *e, CURL *h)
 {
 	static const struct {
 		CURLoption	 option;
@@ -694,7 +715,7 @@ request_connection(struct engine *e)
 	size_t	 i;
 
 	e->curlerr[0] = '\0';
-	curl_easy_setopt(e->curl, CURLOPT_ERRORBUFFER, e->curlerr);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, e->curlerr);
 	/*
 	 * No signals: start runs one thread per NAME, each with an engine
 	 * of its own, and curl's ways with signals are process-wide (it
@@ -704,19 +725,19 @@ request_connection(struct engine *e)
 	 * 7.87 OpenSSL writes through curl's own BIO), and it resolves
 	 * names in a thread of its own (AsynchDNS), with no alarm().
 	 */
-	curl_easy_setopt(e->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e->curl, CURLOPT_USERAGENT, "redock/" REDOCK_VERSION);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "redock/" REDOCK_VERSION);
 	if (e->socket != NULL)
-		curl_easy_setopt(e->curl, CURLOPT_UNIX_SOCKET_PATH, e->socket);
+		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, e->socket);
 #ifdef HAVE_SSH
 	if (e->ssh.host != NULL) {
-		curl_easy_setopt(e->curl, CURLOPT_OPENSOCKETFUNCTION, ssh_open);
-		curl_easy_setopt(e->curl, CURLOPT_OPENSOCKETDATA, e);
-		curl_easy_setopt(e->curl, CURLOPT_PREREQFUNCTION, ssh_ready);
-		curl_easy_setopt(e->curl, CURLOPT_PREREQDATA, e);
-		curl_easy_setopt(e->curl, CURLOPT_CLOSESOCKETFUNCTION,
+		curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, ssh_open);
+		curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, e);
+		curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, ssh_ready);
+		curl_easy_setopt(h, CURLOPT_PREREQDATA, e);
+		curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION,
 		    ssh_close);
-		curl_easy_setopt(e->curl, CURLOPT_CLOSESOCKETDATA, e);
+		curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, e);
 	}
 #endif
 	/*
@@ -728,17 +749,17 @@ request_connection(struct engine *e)
 	    i < sizeof tls / sizeof tls[0]; i++) {
 		xasprintf(&path, "%s/%s", e->certdir, tls[i].file);
 		if (e->tls == WHERE_TLS_VERIFY || access(path, R_OK) == 0)
-			curl_easy_setopt(e->curl, tls[i].option, path);
+			curl_easy_setopt(h, tls[i].option, path);
 		free(path);
 	}
 	if (e->tls == WHERE_TLS_VERIFY) {
-		curl_easy_setopt(e->curl, CURLOPT_SSL_VERIFYPEER, 1L);
-		curl_easy_setopt(e->curl, CURLOPT_SSL_VERIFYHOST, 2L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
 	} else if (e->tls == WHERE_TLS_ON) {
-		curl_easy_setopt(e->curl, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(e->curl, CURLOPT_SSL_VERIFYHOST, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
-	curl_easy_setopt(e->curl, CURLOPT_CONNECTTIMEOUT_MS, e->connect_ms);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, e->connect_ms);
 }
 
 /* The time limit of rq: for the whole call, or to start answering. */
@@ -860,7 +881,7 @@ request_do(struct engine *e, struct request *rq, struct buf *body,
 	error_clear(&e->ssh_err);
 	e->ssh_ended = 0;
 	curl_easy_reset(e->curl);
-	request_connection(e);
+	request_connection(e, e->curl);
 	request_limit(e, rq);
 	headers = request_message(e, rq, body);
 	rc = curl_easy_perform(e->curl);
@@ -1325,8 +1346,8 @@ engine_container_create(struct engine *e, const struct engine_create *cr,
 	error_clear(err);
 	if ((s = engine_json_create(cr)) == NULL) {
 		error_set(err, ERROR_INPUT, 0, "cannot create a container: a "
-		    "mount's path, its network or an alias is not UTF-8, which "
-		    "the engine cannot take");
+		    "mount's path, its command, its network or an alias is not "
+		    "UTF-8, which the engine cannot take");
 		return -1;
 	}
 	q = cr->name != NULL ? query_param(e, "name", cr->name) : xstrdup("");
@@ -1366,6 +1387,277 @@ engine_container_start(struct engine *e, const char *id,
     struct error *err)
 {
 	return container_action(e, "POST", id, "/start", "", 0, err);
+}
+
+/*
+ * The attach. curl has no way to hand over a connection that an
+ * answer upgraded (it reads a 101 as a final answer, and waits for the
+ * body to end), so the request is written by hand on a connection
+ * curl made. Without TLS that is the one e->curl keeps open from the
+ * last call, idle (nothing to read on it): over ssh:// a new one would
+ * cost an ssh login. Once used, it is shut down both ways, so that
+ * curl finds it closed and drops it at the next call. With TLS, or
+ * with none open, a handle of its own connects (CURLOPT_CONNECT_ONLY)
+ * and speaks through curl_easy_send() and curl_easy_recv().
+ */
+static int
+hijack_open(struct engine *e, struct hijack *h, struct error *err)
+{
+	struct request	 rq;
+	struct pollfd	 pfd;
+	curl_socket_t	 fd = CURL_SOCKET_BAD;
+	CURLcode	 rc;
+
+	h->curl = NULL;
+	h->fd = -1;
+	h->deadline = e->total_ms > 0 ? now_s() + e->total_ms / 1000.0 : 0;
+	if (e->tls == WHERE_TLS_OFF && curl_easy_getinfo(e->curl,
+	    CURLINFO_ACTIVESOCKET, &fd) == CURLE_OK && fd != CURL_SOCKET_BAD) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 0) == 0) {
+			h->fd = fd;
+			return 0;
+		}
+	}
+	if ((h->curl = curl_easy_init()) == NULL)
+		errx(1, "out of memory");
+	error_clear(&e->ssh_err);
+	e->ssh_ended = 0;
+	request_connection(e, h->curl);
+	curl_easy_setopt(h->curl, CURLOPT_URL, e->base);
+	curl_easy_setopt(h->curl, CURLOPT_CONNECT_ONLY, 1L);
+	if ((rc = curl_easy_perform(h->curl)) != CURLE_OK) {
+		memset(&rq, 0, sizeof rq);
+		rq.method = "POST";
+		rq.path = "/containers/ID/attach";
+		rq.curl = h->curl;
+		error_curl(e, &rq, rc, NULL, err);
+		hijack_close(h);
+		return -1;
+	}
+	if (curl_easy_getinfo(h->curl, CURLINFO_ACTIVESOCKET, &fd) !=
+	    CURLE_OK || fd == CURL_SOCKET_BAD) {
+		error_set(err, ERROR_PROTOCOL, 0, "talking to the engine at %s "
+		    "failed: no socket for an attach", e->host);
+		hijack_close(h);
+		return -1;
+	}
+	h->fd = fd;
+	return 0;
+}
+
+/* Ends the stream: the engine reads its end, and e->curl drops it. */
+static void
+hijack_close(struct hijack *h)
+{
+	if (h->curl != NULL)
+		curl_easy_cleanup(h->curl);
+	else if (h->fd != -1)
+		(void)shutdown(h->fd, SHUT_RDWR);
+	h->curl = NULL;
+	h->fd = -1;
+}
+
+/*
+ * Sends (out) or receives at most n bytes, waiting as long as the
+ * deadline lets it: the count (receiving, 0 when the engine closed),
+ * or -1 with errno set (ETIMEDOUT at the deadline).
+ */
+static ssize_t
+hijack_io(struct hijack *h, int out, void *p, size_t n)
+{
+	struct pollfd	 pfd;
+	CURLcode	 rc;
+	size_t		 done;
+	ssize_t		 r;
+	int		 ms;
+
+	for (;;) {
+		if (h->curl != NULL) {
+			rc = out ? curl_easy_send(h->curl, p, n, &done) :
+			    curl_easy_recv(h->curl, p, n, &done);
+			if (rc == CURLE_OK)
+				return (ssize_t)done;
+			if (rc != CURLE_AGAIN) {
+				errno = EPIPE;
+				return -1;
+			}
+		} else {
+			r = out ? send(h->fd, p, n, MSG_NOSIGNAL) :
+			    recv(h->fd, p, n, 0);
+			if (r >= 0)
+				return r;
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				return -1;
+		}
+		pfd.fd = h->fd;
+		pfd.events = out ? POLLOUT : POLLIN;
+		pfd.revents = 0;
+		ms = -1;
+		if (h->deadline > 0 &&
+		    (ms = (int)((h->deadline - now_s()) * 1000)) < 0)
+			ms = 0;
+		while ((r = poll(&pfd, 1, ms)) == -1 && errno == EINTR)
+			;
+		if (r == 0)
+			errno = ETIMEDOUT;
+		if (r <= 0)
+			return -1;
+	}
+}
+
+/*
+ * A failed send or receive of the attach to path, in a sentence; r is
+ * what hijack_io() returned (0: the engine closed).
+ */
+static void
+hijack_error(struct engine *e, const char *path, ssize_t r,
+    struct error *err)
+{
+	if (r == -1 && errno == ETIMEDOUT)
+		error_set(err, ERROR_TIMEOUT, 0, "the engine at %s did not "
+		    "answer POST %s in time", e->host, path);
+	else
+		error_set(err, ERROR_PROTOCOL, 0, "the engine at %s closed "
+		    "the connection during POST %s", e->host, path);
+}
+
+/* The value of the header name (lower case, with its ':') in head. */
+static const char *
+hijack_header(const char *head, const char *end, const char *name)
+{
+	const char	*p;
+	size_t		 n = strlen(name);
+
+	for (p = head; (p = strchr(p, '\n')) != NULL && p < end; p++) {
+		if (strncasecmp(p + 1, name, n) == 0) {
+			p += 1 + n;
+			return p + strspn(p, " \t");
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Sends the attach request for path (the versioned one, query and all)
+ * and reads the answer's head: 0 when the stream is upgraded (101, or
+ * from an older engine 200 and a raw stream), else -1 with the
+ * engine's words. shown is the path an error names.
+ */
+static int
+hijack_answer(struct engine *e, struct hijack *h, const char *path,
+    const char *shown, struct error *err)
+{
+	static const char	 raw[] = "application/vnd.docker.";
+	struct buf		 body;
+	const char		*host, *end = NULL, *t;
+	char			*req, *head = NULL;
+	size_t			 len, off, want;
+	ssize_t			 r;
+	long			 status;
+	int			 ret = -1;
+
+	host = strstr(e->base, "://") + 3;
+	len = (size_t)xasprintf(&req, "POST %s HTTP/1.1\r\nHost: %s\r\n"
+	    "User-Agent: redock/" REDOCK_VERSION "\r\n"
+	    "Content-Type: text/plain\r\nContent-Length: 0\r\n"
+	    "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n", path, host);
+	for (off = 0; off < len; off += (size_t)r) {
+		if ((r = hijack_io(h, 1, req + off, len - off)) <= 0) {
+			hijack_error(e, shown, r, err);
+			goto out;
+		}
+	}
+	/* The head, and what of a refusal's body came with it. */
+	head = xmalloc(ANSWER_MAX + 1);
+	head[0] = '\0';
+	for (len = 0; end == NULL && len < ANSWER_MAX &&
+	    strncmp(head, "HTTP/1.", len < 7 ? len : 7) == 0;
+	    len += (size_t)r) {
+		if ((r = hijack_io(h, 0, head + len, ANSWER_MAX - len)) <= 0) {
+			hijack_error(e, shown, r, err);
+			goto out;
+		}
+		head[len + (size_t)r] = '\0';
+		end = strstr(head, "\r\n\r\n");
+	}
+	if (end == NULL || strncmp(head, "HTTP/1.", 7) != 0 ||
+	    head[8] != ' ' || strspn(head + 9, "0123456789") < 3) {
+		error_set(err, ERROR_PROTOCOL, 0, "the engine at %s answered "
+		    "POST %s with something that is not HTTP", e->host, shown);
+		goto out;
+	}
+	status = strtol(head + 9, NULL, 10);
+	t = hijack_header(head, end, "content-type:");
+	if (status == 101 || (status == 200 && t != NULL &&
+	    strncasecmp(t, raw, sizeof raw - 1) == 0)) {
+		ret = 0;
+		goto out;
+	}
+	/* Refused: its words, as far as its length says they go. */
+	end += 4;
+	off = len - (size_t)(end - head);
+	want = off;
+	if ((t = hijack_header(head, end, "content-length:")) != NULL)
+		want = strtoul(t, NULL, 10);
+	buf_init(&body, ANSWER_MAX);
+	buf_add(&body, end, off);
+	r = 1;
+	while (body.len < want && !body.overflow &&
+	    (r = hijack_io(h, 0, head, ANSWER_MAX)) > 0)
+		buf_add(&body, head, (size_t)r);
+	if (body.len < want && !body.overflow)
+		hijack_error(e, shown, r, err);
+	else if (status == 200)
+		error_set(err, ERROR_PROTOCOL, 0, "unexpected answer from the "
+		    "engine at %s to POST %s: no stream", e->host, shown);
+	else
+		error_http(e, "POST", shown, status, &body, err);
+	buf_release(&body);
+out:
+	free(head);
+	free(req);
+	return ret;
+}
+
+int
+engine_container_attach_stdin(struct engine *e, const char *id,
+    const void *data, size_t len, struct error *err)
+{
+	struct hijack	 h;
+	char		*path, *eid, shown[256];
+	size_t		 off;
+	ssize_t		 r;
+	int		 ret = -1;
+
+	error_clear(err);
+	if (e->version[0] == '\0' && engine_ping(e, err) == -1)
+		return -1;
+	eid = url_escape(e, id);
+	xasprintf(&path, "/v%s/containers/%s/attach?stream=1&stdin=1",
+	    e->version, eid);
+	snprintf(shown, sizeof shown, "/containers/%s/attach", eid);
+	free(eid);
+	if (hijack_open(e, &h, err) == -1)
+		goto out;
+	if (hijack_answer(e, &h, path, shown, err) == -1)
+		goto out;
+	for (off = 0; off < len; off += (size_t)r) {
+		if ((r = hijack_io(&h, 1, (char *)(uintptr_t)data + off,
+		    len - off)) <= 0) {
+			hijack_error(e, shown, r, err);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	hijack_close(&h);
+	free(path);
+	return ret;
 }
 
 int

@@ -78,6 +78,9 @@ struct engine_container {
 						   it is on (list and inspect:
 						   NetworkSettings.Networks) */
 	size_t			 nnetworks;
+	int			 open_stdin;	/* inspect only:
+						   Config.OpenStdin, its
+						   stdin takes an attach */
 };
 
 void	engine_container_release(struct engine_container *);
@@ -102,6 +105,10 @@ struct engine_image {
 	int			 layers;	/* inspect only: RootFS.Layers;
 						   else 0 */
 	struct engine_labels	 labels;
+	char			**entrypoint;	/* inspect only: Config's
+						   Entrypoint and Cmd, each */
+	char			**cmd;		/* NULL-terminated, or NULL
+						   when it has none */
 };
 
 /*
@@ -187,8 +194,19 @@ struct engine_create {
 	const char			*image;
 	const char			*hostname;
 	const struct engine_labels	*labels;
-	char *const			*cmd;		/* NULL-terminated */
+	char *const			*entrypoint;	/* NULL-terminated; */
+	char *const			*cmd;		/* given, an entrypoint
+							   clears the image's
+							   Cmd */
 	int				 init;		/* the engine's init as PID 1 */
+	/*
+	 * Its stdin open for one engine_container_attach_stdin() at a
+	 * time (Config.OpenStdin; StdinOnce stays false: the engine would
+	 * hold every attach until the container stops).
+	 */
+	int				 open_stdin;
+	const char			*tmpfs;		/* a tmpfs mounted here,
+							   mode 0700 */
 	int				 publish;	/* this tcp port on 127.0.0.1 */
 	const struct engine_mount	*mounts;
 	size_t				 nmounts;
@@ -213,6 +231,24 @@ int	engine_container_create(struct engine *, const struct engine_create *,
 	    char **, struct error *);
 int	engine_container_start(struct engine *, const char *,
 	    struct error *);
+
+/*
+ * Writes the len bytes at data to the stdin of the container id, which
+ * was created with open_stdin, and ends that stdin's stream (POST
+ * /containers/ID/attach?stream=1&stdin=1, the connection upgraded:
+ * Docker answers 101, an older engine 200, then the stream is raw).
+ * Returns once the bytes are handed to the engine's connection: what
+ * the container does with them, and when, is its own. A container not
+ * running takes them when it starts. Nothing is read of its output.
+ *
+ * The call goes over the connection that the last call left open,
+ * which it uses up (the next call opens another): over ssh:// that
+ * spares an ssh login of its own. With TLS, or when none is open, it
+ * connects anew. The bytes go in no request body and in no log of
+ * the engine's: a private key may go this way.
+ */
+int	engine_container_attach_stdin(struct engine *, const char *id,
+	    const void *data, size_t len, struct error *);
 /* Freezes a running container's processes ("docker pause"). */
 int	engine_container_pause(struct engine *, const char *,
 	    struct error *);

@@ -739,8 +739,8 @@ out:
  * set the modes of those directories in the container.
  */
 int
-keys_archive(const char *home, const char *alias, struct tar **tarp,
-    struct error *err)
+keys_archive(const char *home, const char *alias, enum keys_form form,
+    struct tar **tarp, struct error *err)
 {
 	struct pair	 client = { NULL, 0, NULL, NULL };
 	struct pair	 host = { NULL, 0, NULL, NULL };
@@ -758,9 +758,23 @@ keys_archive(const char *home, const char *alias, struct tar **tarp,
 		goto out;
 
 	t = tar_new(time(NULL));
-	if (tar_add_file(t, "etc/ssh/" KEYS_HOST_KEY, 0600, host.priv,
-	    host.privlen, err) == -1)
-		goto out;
+	switch (form) {
+	case KEYS_DISK:
+		if (tar_add_file(t, "etc/ssh/" KEYS_HOST_KEY, 0600, host.priv,
+		    host.privlen, err) == -1)
+			goto out;
+		break;
+	case KEYS_BOOT:
+		if (tar_add_file(t, &KEYS_BOOT_KEY[1], 0600, host.priv,
+		    host.privlen, err) == -1)
+			goto out;
+		/* FALLTHROUGH */
+	case KEYS_PUBLIC:
+		if (tar_add_symlink(t, "etc/ssh/" KEYS_HOST_KEY, KEYS_BOOT_KEY,
+		    err) == -1)
+			goto out;
+		break;
+	}
 	xasprintf(&line, "%s\n", host.pub);
 	if (tar_add_file(t, "etc/ssh/" KEYS_HOST_KEY ".pub", 0644, line,
 	    strlen(line), err) == -1)

@@ -106,14 +106,35 @@ int	keys_host_remove(const char *home, const char *alias,
 	    struct error *err);
 
 /*
+ * Where a container's private host key lives when it boots through
+ * stdin: a tmpfs the engine mounts at KEYS_BOOT_DIR (mode 0700), never
+ * its disk, so that no commit, export or image history holds it.
+ * etc/ssh/KEYS_HOST_KEY is a symbolic link to it, where every image's
+ * sshd_config looks.
+ */
+#define KEYS_BOOT_DIR		"/run/redock"
+#define KEYS_BOOT_KEY		KEYS_BOOT_DIR "/" KEYS_HOST_KEY
+
+/* What keys_archive() makes, for which container. */
+enum keys_form {
+	KEYS_BOOT,	/* unpacked by its boot step, from its stdin: the
+			   private key at KEYS_BOOT_KEY (0600) */
+	KEYS_DISK,	/* for one made by redock before the boot step,
+			   uploaded: the private key in etc/ssh (0600) */
+	KEYS_PUBLIC,	/* for one running already, uploaded: no private
+			   key at all */
+};
+
+/*
  * What a container of alias (struct alias grammar) needs: an archive to
- * unpack at "/", holding etc/ssh/ssh_host_ed25519_key (0600),
- * etc/ssh/ssh_host_ed25519_key.pub (0644), root/.ssh/ (0700),
- * root/.ssh/authorized_keys (0600, the client's public key), and for
- * any other user (--user) KEYS_AUTHORIZED (0644, the same key) and
- * KEYS_SSHD_CONF (0644), which makes sshd read it: "AuthorizedKeysFile
- * .ssh/authorized_keys /KEYS_AUTHORIZED". All are owned by root. The
- * caller tar_free()s *tarp, which wipes it.
+ * unpack at "/", holding the private host key as form says (above),
+ * etc/ssh/ssh_host_ed25519_key as that key or (KEYS_BOOT, KEYS_PUBLIC)
+ * a symbolic link to KEYS_BOOT_KEY, etc/ssh/ssh_host_ed25519_key.pub
+ * (0644), root/.ssh/ (0700), root/.ssh/authorized_keys (0600, the
+ * client's public key), and for any other user (--user) KEYS_AUTHORIZED
+ * (0644, the same key) and KEYS_SSHD_CONF (0644), which makes sshd read
+ * it: "AuthorizedKeysFile .ssh/authorized_keys /KEYS_AUTHORIZED". All
+ * are owned by root. The caller tar_free()s *tarp, which wipes it.
  *
  * The keys are home's, made as needed. The client key pair,
  * KEYS_CLIENT: made (with home and its missing parents, 0700) when the
@@ -124,8 +145,8 @@ int	keys_host_remove(const char *home, const char *alias,
  * and pinned: afterwards known_hosts holds exactly one line for alias,
  * holding that key; other lines are kept as they were.
  */
-int	keys_archive(const char *home, const char *alias, struct tar **tarp,
-	    struct error *err);
+int	keys_archive(const char *home, const char *alias, enum keys_form form,
+	    struct tar **tarp, struct error *err);
 
 /*
  * What a session to alias needs, made by nothing: the client's private

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,12 +21,38 @@
 #include "sshconf.h"
 #include "xmalloc.h"
 
+/* A change waiting to be merged (merge_together()). */
+#define MERGE_MAX	64
+struct merge {
+	const struct env	*env;
+	const char		*config;
+	struct sshconf_change	 change;
+	int			 done;
+	int			 ret;
+	struct error		 err;
+	struct merge		*next;
+};
+
+/*
+ * The changes waiting, and whether a thread merges: merge_lock holds
+ * them; merge_cond tells the waiting that a merge ended.
+ */
+static pthread_mutex_t	 merge_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	 merge_cond = PTHREAD_COND_INITIALIZER;
+static struct merge	*merge_queue;
+static int		 merging;
+
 static int	config_writable(const char *, int, struct error *);
 static int	parents_make(const char *, struct error *);
 static int	own_config(const char *, const char *, int, char **,
 		    struct error *);
 static int	ssh_error(const char *, const struct sshconf_error *,
 		    struct error *);
+static int	merge_together(const struct env *, const char *,
+		    const struct sshconf_change *, struct error *);
+static int	engine_id_ask(struct engine *, const char *, char **,
+		    struct error *);
+static void	*engine_ask_run(void *);
 
 /*
  * Can sshconf write config? It writes a temporary file next to the
@@ -257,44 +284,163 @@ machine_include_note(const char *config)
 	return note;
 }
 
+/*
+ * A question machine_engine_ask() put to the engine: its thread writes
+ * id, or failed and err, once, before it ends; others read them only
+ * after pthread_join(), which joined (under lock) says was done.
+ */
+struct machine_engine_ask {
+	pthread_mutex_t	 lock;
+	pthread_t	 thread;
+	int		 joined;
+	struct engine	*e;		/* the thread's own connection */
+	const char	*url;		/* me's */
+	char		*id;
+	int		 failed;
+	struct error	 err;
+};
+
 void
 machine_engine_init(struct machine_engine *me, struct engine *e)
 {
 	me->id = NULL;
 	me->url = xstrdup(engine_host(e));
 	me->e = e;
+	me->ask = NULL;
 }
 
 /*
- * Fills the cache without a lock: safe only because every command asks
- * before it starts a thread that shares me (machine.h).
+ * The id GET /info on e gives, allocated into *idp: url for an engine
+ * without /info. Returns 0, or -1.
  */
-int
-machine_engine_id(struct machine_engine *me, struct error *err)
+static int
+engine_id_ask(struct engine *e, const char *url, char **idp,
+    struct error *err)
 {
 	struct engine_info	 info;
 	const char		*who;
 
-	if (me->id != NULL)
-		return 0;
-	if (me->e == NULL || engine_info(me->e, &info, err) == -1) {
-		if (me->e == NULL || !ERROR_NOTFOUND(err))
+	*idp = NULL;
+	if (engine_info(e, &info, err) == -1) {
+		if (!ERROR_NOTFOUND(err))
 			return -1;
 		memset(&info, 0, sizeof info);
 	}
 	who = info.podman ? info.name : info.id;
 	if (who != NULL && *who != '\0')
-		xasprintf(&me->id, "%s@%s", who,
+		xasprintf(idp, "%s@%s", who,
 		    info.root != NULL ? info.root : "");
 	else
-		me->id = xstrdup(me->url);
+		*idp = xstrdup(url);
 	engine_info_release(&info);
 	return 0;
+}
+
+static void *
+engine_ask_run(void *arg)
+{
+	struct machine_engine_ask	*a = arg;
+
+	if (engine_id_ask(a->e, a->url, &a->id, &a->err) == -1)
+		a->failed = 1;
+	/* Its connection goes now: nothing else is asked on it. */
+	engine_free(a->e);
+	a->e = NULL;
+	return NULL;
+}
+
+int
+machine_engine_ask(struct machine_engine *me, const struct where *w)
+{
+	struct machine_engine_ask	*a;
+	struct error			 err;
+
+	if (me->id != NULL || me->ask != NULL || me->e == NULL ||
+	    strncmp(me->url, "ssh://", 6) == 0)
+		return 0;
+	a = xcalloc(1, sizeof *a);
+	a->url = me->url;
+	if (engine_new(&a->e, w, &err) == -1) {
+		free(a);
+		return 0;
+	}
+	/* Like every connection of redock's to this engine. */
+	if (strcmp(engine_host(a->e), me->url) != 0 ||
+	    pthread_mutex_init(&a->lock, NULL) != 0) {
+		engine_free(a->e);
+		free(a);
+		return 0;
+	}
+	if (pthread_create(&a->thread, NULL, engine_ask_run, a) != 0) {
+		pthread_mutex_destroy(&a->lock);
+		engine_free(a->e);
+		free(a);
+		return 0;
+	}
+	me->ask = a;
+	return 1;
+}
+
+int
+machine_engine_wait(const struct machine_engine *me, const char **idp,
+    struct error *err)
+{
+	struct machine_engine_ask	*a = me->ask;
+
+	*idp = me->id;
+	if (me->id != NULL || a == NULL)
+		return 0;
+	pthread_mutex_lock(&a->lock);
+	if (!a->joined) {
+		pthread_join(a->thread, NULL);
+		a->joined = 1;
+	}
+	pthread_mutex_unlock(&a->lock);
+	if (a->failed) {
+		*err = a->err;
+		return -1;
+	}
+	*idp = a->id;
+	return 0;
+}
+
+/*
+ * Fills the cache without a lock: safe only where no other thread uses
+ * me (machine.h).
+ */
+int
+machine_engine_id(struct machine_engine *me, struct error *err)
+{
+	const char	*id;
+
+	if (me->id != NULL)
+		return 0;
+	if (me->ask != NULL) {
+		if (machine_engine_wait(me, &id, err) == -1)
+			return -1;
+		me->id = xstrdup(id);
+		return 0;
+	}
+	if (me->e == NULL) {
+		error_set(err, ERROR_SYSTEM, 0, "no engine to ask which it is");
+		return -1;
+	}
+	return engine_id_ask(me->e, me->url, &me->id, err);
 }
 
 void
 machine_engine_release(struct machine_engine *me)
 {
+	struct machine_engine_ask	*a = me->ask;
+	const char			*id;
+	struct error			 ignored;
+
+	if (a != NULL) {
+		(void)machine_engine_wait(me, &id, &ignored);
+		pthread_mutex_destroy(&a->lock);
+		free(a->id);
+		free(a);
+	}
 	free(me->id);
 	free(me->url);
 	memset(me, 0, sizeof *me);
@@ -382,7 +528,10 @@ machine_fragment(const struct env *env, const char *home,
 	a.control_dir = control_dir;
 	a.user = settings_login(settings);
 	a.forward_agent = settings != NULL && settings->forward_agent;
-	a.engine_id = owner != NULL ? owner->id : NULL;
+	a.engine_id = NULL;
+	if (owner != NULL && machine_engine_wait(owner, &a.engine_id,
+	    err) == -1)
+		goto out;
 	a.engine_url = owner != NULL ? owner->url : NULL;
 	a.jump = jump;
 	if (alias_fragment(&a, textp, err) == -1)
@@ -462,6 +611,73 @@ machine_ssh_preview(const struct env *env, const char *config,
 	return 0;
 }
 
+/*
+ * A change merged with those of other threads that wait for the same
+ * config at the time (start's NAMEs, each writing its alias once its
+ * sshd answered): a merge takes FILE.d/'s lock and writes the config
+ * whole, its fsyncs some ms, so ten NAMEs ready at once would take it
+ * in turn. A thread that finds no merge under way makes one of every
+ * change waiting, its own among them, and each gets that merge's
+ * result; the others wait for it. Alone, it is one merge as before.
+ */
+static int
+merge_together(const struct env *env, const char *config,
+    const struct sshconf_change *change, struct error *err)
+{
+	struct merge		 m, **pp, *batch[MERGE_MAX];
+	struct sshconf_change	 changes[MERGE_MAX];
+	struct error		 why;
+	size_t			 n, i;
+	int			 ret;
+
+	memset(&m, 0, sizeof m);
+	m.env = env;
+	m.config = config;
+	m.change = *change;
+	pthread_mutex_lock(&merge_lock);
+	for (pp = &merge_queue; *pp != NULL; pp = &(*pp)->next)
+		continue;
+	*pp = &m;
+	while (!m.done) {
+		if (merging) {
+			pthread_cond_wait(&merge_cond, &merge_lock);
+			continue;
+		}
+		merging = 1;
+		/* Those of this config, a fragment once: the rest wait. */
+		for (n = 0, pp = &merge_queue; *pp != NULL && n < MERGE_MAX;) {
+			for (i = 0; i < n; i++) {
+				if (strcmp(batch[i]->change.name,
+				    (*pp)->change.name) == 0)
+					break;
+			}
+			if (i < n || (*pp)->env != env ||
+			    strcmp((*pp)->config, config) != 0) {
+				pp = &(*pp)->next;
+				continue;
+			}
+			batch[n] = *pp;
+			changes[n++] = (*pp)->change;
+			*pp = (*pp)->next;
+		}
+		pthread_mutex_unlock(&merge_lock);
+		ret = machine_ssh_update(env, config, changes, n, 0, &why);
+		pthread_mutex_lock(&merge_lock);
+		for (i = 0; i < n; i++) {
+			batch[i]->ret = ret;
+			if (ret == -1)
+				batch[i]->err = why;
+			batch[i]->done = 1;
+		}
+		merging = 0;
+		pthread_cond_broadcast(&merge_cond);
+	}
+	pthread_mutex_unlock(&merge_lock);
+	if (m.ret == -1)
+		*err = m.err;
+	return m.ret;
+}
+
 int
 machine_alias_write(const struct env *env, const char *home,
     const char *config, const char *alias, int port, const char *jump,
@@ -477,7 +693,7 @@ machine_alias_write(const struct env *env, const char *home,
 		goto out;
 	change.name = name;
 	change.text = text;
-	ret = machine_ssh_update(env, config, &change, 1, 0, err);
+	ret = merge_together(env, config, &change, err);
 out:
 	free(name);
 	free(text);

@@ -24,6 +24,24 @@
 #include "xmalloc.h"
 
 #define LOG_LINES	3	/* of the container's log in an error */
+
+/*
+ * The boot step, the entrypoint of every container redock makes: it
+ * unpacks the keys that start_boot() writes to its stdin, one tar
+ * record (KEYS_BOOT), then runs the image's command. head takes the
+ * record alone: GNU tar reads a pipe to its end, and the engine keeps
+ * the container's stdin open (no StdinOnce, engine.h). The private
+ * host key goes to the tmpfs at KEYS_BOOT_DIR: the engine mounts it,
+ * and no commit, export or history sees it. Its $0, BOOT_NAME, marks
+ * it in an image committed from such a container, whose command is
+ * what follows it (start_command()).
+ */
+#define BOOT_NAME	"redock-boot"
+#define BOOT_SCRIPT	"umask 077 && head -c 10240 | tar -x -f - -C / && " \
+			    "exec \"$@\""
+_Static_assert(TAR_RECORD == 10240, "the boot step's record");
+/* What an image with no command of its own runs: sshd. */
+#define BOOT_DEFAULT	{ "/usr/sbin/sshd", "-D", "-e", NULL }
 #define OWNER_TRIES	40	/* 50 ms apart: a container being made */
 
 /* The longest engine name of a container: OWNER.ALIAS.old */
@@ -64,6 +82,12 @@ static int	start_make(const struct machine_start_context *,
 		    struct machine_start *, struct error *);
 static int	start_create(const struct machine_start_context *,
 		    struct machine_start *, const char *, struct error *);
+static int	start_command(const struct machine_start *, char ***,
+		    struct error *);
+static void	start_command_free(char **);
+static int	start_booting(struct machine_start *, int *, struct error *);
+static int	start_keys_upload(const struct machine_start_context *,
+		    struct machine_start *, enum keys_form, struct error *);
 static int	start_elsewhere(const struct machine_start_context *,
 		    const struct engine_container *, struct error *);
 static int	start_network(const struct machine_start_context *,
@@ -425,7 +449,7 @@ machine_start_hold(const struct machine_start_context *ctx,
 	if ((ms->hold = keys_host_hold(ctx->home, ms->alias, err)) == -1)
 		return -1;
 	ms->keymade = !keys_host_exists(ctx->home, ms->alias);
-	if (keys_archive(ctx->home, ms->alias, &ms->keys, err) == -1)
+	if (keys_archive(ctx->home, ms->alias, KEYS_BOOT, &ms->keys, err) == -1)
 		return -1;
 	if (ctx->lend && ctx->me != NULL && ctx->me->e != NULL) {
 		ms->e = ctx->me->e;
@@ -694,15 +718,19 @@ static int
 start_create(const struct machine_start_context *ctx,
     struct machine_start *ms, const char *name, struct error *err)
 {
+	static char *const	 boot[] = { (char *)"/bin/sh", (char *)"-c",
+				    (char *)BOOT_SCRIPT, (char *)BOOT_NAME,
+				    NULL };
 	struct engine_create	 cr;
 	struct engine_labels	 labels = { NULL, NULL, 0 };
 	struct engine_mount	*mounts = NULL;
 	const char		*aliases[2], *owner;
-	char			*json, *network;
+	char			*json, *network, **cmd;
 	size_t			 i;
 	int			 ret;
 
-	if (machine_owner(&owner, err) == -1)
+	if (machine_owner(&owner, err) == -1 ||
+	    start_command(ms, &cmd, err) == -1)
 		return -1;
 	engine_labels_add(&labels, MACHINE_LABEL_NAME, ms->name);
 	engine_labels_add(&labels, MACHINE_LABEL_ALIAS, ms->alias);
@@ -723,6 +751,10 @@ start_create(const struct machine_start_context *ctx,
 	cr.hostname = ms->settings.hostname != NULL ? ms->settings.hostname :
 	    ms->tag;
 	cr.labels = &labels;
+	cr.entrypoint = boot;
+	cr.cmd = cmd;
+	cr.open_stdin = 1;
+	cr.tmpfs = KEYS_BOOT_DIR;
 	cr.init = 1;
 	cr.publish = MACHINE_SSH_PORT;
 	cr.mounts = mounts;
@@ -745,9 +777,69 @@ start_create(const struct machine_start_context *ctx,
 		ret = engine_container_create(ms->e, &cr, &ms->id, err);
 	}
 	engine_labels_release(&labels);
+	start_command_free(cmd);
 	free(network);
 	free(mounts);
 	return ret;
+}
+
+/*
+ * What the container runs after its boot step, as the engine would
+ * have run the image (an entrypoint clears its Cmd): the image's
+ * Entrypoint then its Cmd, its own boot step left out where it was
+ * committed from a container of redock's (BOOT_NAME at argv[3], the
+ * script what it may be); BOOT_DEFAULT when there is neither. redock's
+ * own BASE_IMAGE runs BOOT_DEFAULT, and is not asked. *argvp is
+ * allocated and NULL-terminated, for start_command_free().
+ */
+static int
+start_command(const struct machine_start *ms, char ***argvp,
+    struct error *err)
+{
+	static const char *const sshd[] = BOOT_DEFAULT;
+	struct engine_image	 im;
+	char			**ep, **v;
+	size_t			 n, i;
+
+	*argvp = NULL;
+	memset(&im, 0, sizeof im);
+	if (strcmp(ms->image, BASE_IMAGE) != 0 &&
+	    engine_image_inspect(ms->e, ms->image, &im, err) == -1)
+		return -1;
+	ep = im.entrypoint;
+	for (n = 0; ep != NULL && ep[n] != NULL && n < 4; n++)
+		/* nothing */;
+	if (n == 4 && strcmp(ep[3], BOOT_NAME) == 0)
+		ep += 4;
+	for (n = 0; ep != NULL && ep[n] != NULL; n++)
+		/* nothing */;
+	for (i = 0; im.cmd != NULL && im.cmd[i] != NULL; i++)
+		/* nothing */;
+	v = xreallocarray(NULL, n + i + sizeof sshd / sizeof sshd[0],
+	    sizeof *v);
+	n = 0;
+	for (i = 0; ep != NULL && ep[i] != NULL; i++)
+		v[n++] = xstrdup(ep[i]);
+	for (i = 0; im.cmd != NULL && im.cmd[i] != NULL; i++)
+		v[n++] = xstrdup(im.cmd[i]);
+	if (n == 0) {
+		for (i = 0; sshd[i] != NULL; i++)
+			v[n++] = xstrdup(sshd[i]);
+	}
+	v[n] = NULL;
+	engine_image_release(&im);
+	*argvp = v;
+	return 0;
+}
+
+static void
+start_command_free(char **v)
+{
+	size_t	i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
 }
 
 /*
@@ -862,7 +954,55 @@ start_vanished(const struct machine_start *ms)
 	return going;
 }
 
-/* Keys in, the container started, and *portp its sshd's port. */
+/*
+ * Whether the keys go in through the container's boot step (*bootp):
+ * one made here has it; another says so by its open stdin (engine.h),
+ * which one made by an earlier redock has not.
+ */
+static int
+start_booting(struct machine_start *ms, int *bootp, struct error *err)
+{
+	struct engine_container	c;
+
+	*bootp = 1;
+	if (ms->created)
+		return 0;
+	if (engine_container_inspect(ms->e, ms->id, &c, err) == -1)
+		return -1;
+	*bootp = c.open_stdin;
+	engine_container_release(&c);
+	return 0;
+}
+
+/* Unpacks the keys, in form, into the container's file system. */
+static int
+start_keys_upload(const struct machine_start_context *ctx,
+    struct machine_start *ms, enum keys_form form, struct error *err)
+{
+	struct tar	*t;
+	const void	*data;
+	size_t		 len;
+	int		 ret;
+
+	if (keys_archive(ctx->home, ms->alias, form, &t, err) == -1)
+		return -1;
+	data = tar_data(t, &len);
+	ret = engine_container_upload(ms->e, ms->id, "/", data, len, err);
+	tar_free(t);
+	return ret;
+}
+
+/*
+ * Keys in, the container started, and *portp its sshd's port.
+ *
+ * The keys go in at every start, so that a client key made anew since
+ * is let in, and a container made outside redock gets them. A
+ * container of redock's boots through its boot step (BOOT_SCRIPT),
+ * which waits for them on its stdin: its private key goes to a tmpfs,
+ * never to its disk, and the engine unpacks no archive, which costs it
+ * a process of its own. One made by an earlier redock has no such step:
+ * its keys are uploaded before it starts, as they always were.
+ */
 static int
 start_boot(const struct machine_start_context *ctx,
     struct machine_start *ms, int *portp, struct error *err)
@@ -871,27 +1011,36 @@ start_boot(const struct machine_start_context *ctx,
 	const void		*data;
 	char			*log = NULL;
 	size_t			 len;
+	int			 boot, up;
 
-	/*
-	 * The keys go in before every start, so a client key made anew
-	 * since is let in, and a container made outside redock gets them.
-	 */
 	if (start_interrupted(ctx, err) == -1)
 		return -1;
 	/* Resumed first: the engine changes no files of a paused one. */
 	if (ms->paused && engine_container_unpause(ms->e, ms->id, err) == -1 &&
 	    !ERROR_CONFLICT(err))
 		return -1;
-	if (start_network(ctx, ms, err) == -1)
+	if (start_network(ctx, ms, err) == -1 ||
+	    start_booting(ms, &boot, err) == -1)
 		return -1;
-	data = tar_data(ms->keys, &len);
-	if (engine_container_upload(ms->e, ms->id, "/", data, len, err) == -1)
+	up = ms->running || ms->paused;
+	if (!boot && start_keys_upload(ctx, ms, KEYS_DISK, err) == -1)
 		return -1;
-	if (!ms->running && !ms->paused &&
-	    engine_container_start(ms->e, ms->id, err) == -1)
+	/*
+	 * Running already, its boot step is over (sshd reads no stdin,
+	 * and what goes there is lost) or, started by hand, waits for the
+	 * keys: they go on its stdin all the same, and the public ones
+	 * into its file system for a client key made anew. Its private
+	 * key is in its tmpfs, or will be: never on its disk.
+	 */
+	if (boot && up && start_keys_upload(ctx, ms, KEYS_PUBLIC, err) == -1)
 		return -1;
-	/* The user before sshd lets anyone in as it; again after a stop. */
-	if (ms->settings.user != NULL && !ms->running && !ms->paused &&
+	if (!up && engine_container_start(ms->e, ms->id, err) == -1)
+		return -1;
+	/*
+	 * The user before sshd lets anyone in as it (the boot step waits
+	 * meanwhile for its keys); again after a stop.
+	 */
+	if (ms->settings.user != NULL && !up &&
 	    machine_user_apply(ms->e, ms->id, ms->settings.user, err) == -1)
 		return -1;
 	if (engine_container_inspect(ms->e, ms->id, &c, err) == -1)
@@ -910,7 +1059,18 @@ start_boot(const struct machine_start_context *ctx,
 	}
 	engine_container_release(&c);
 	free(log);
-	return *portp == 0 ? -1 : 0;
+	if (*portp == 0)
+		return -1;
+	if (!boot)
+		return 0;
+	/* The last call: over ssh:// it uses up the engine's connection. */
+	data = tar_data_record(ms->keys, TAR_RECORD, &len);
+	if (len != TAR_RECORD) {
+		error_set(err, ERROR_SYSTEM, 0, "its keys do not fit the boot "
+		    "step's %d bytes", TAR_RECORD);
+		return -1;
+	}
+	return engine_container_attach_stdin(ms->e, ms->id, data, len, err);
 }
 
 /* Asked while waiting for sshd: is the container still running? */

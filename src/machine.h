@@ -644,21 +644,53 @@ int	machine_ssh_preview(const struct env *env, const char *config,
  * fragment made through the same URL is this engine's, and the engine
  * is asked for its id (about 5 ms for Docker) only when one is needed.
  *
- * The id is a cache that machine_engine_id() fills without a lock:
- * threads may share a struct machine_engine only once its id is filled,
- * before they start (start asks for it first).
+ * The id is a cache. machine_engine_id() fills it without a lock:
+ * call it only where no other thread uses me. machine_engine_ask()
+ * asks for it ahead, in a thread of its own on a connection of its own,
+ * while the caller goes on; machine_engine_wait() then takes the answer
+ * and may be called from any thread, as may machine_fragment() and
+ * machine_alias_write() with me as the owner. A copy of a struct
+ * machine_engine (sync's, with another id) must not be asking.
  */
+struct machine_engine_ask;
+struct where;
 struct machine_engine {
-	char		*id;		/* NULL until machine_engine_id() */
-	char		*url;
-	struct engine	*e;		/* what to ask */
+	char				*id;	/* NULL until known */
+	char				*url;
+	struct engine			*e;	/* what to ask */
+	struct machine_engine_ask	*ask;	/* under way, or NULL */
 };
 
 /* Fills *me for the engine e, asking it nothing yet. */
 void	machine_engine_init(struct machine_engine *me, struct engine *e);
 
-/* Sets me->id, from the engine the first time. Returns 0, or -1. */
+/*
+ * Starts asking the engine for me's id (GET /info) in a thread of its
+ * own, through a connection of its own to where, which must be the
+ * engine of me->e. Not over ssh://, where a connection is a login that
+ * costs more than the question: then nothing starts and
+ * machine_engine_id() asks me->e when called. Returns 1 when the
+ * question is under way, else 0.
+ */
+int	machine_engine_ask(struct machine_engine *me, const struct where *);
+
+/*
+ * The id, *idp (me's own, not to be freed), once machine_engine_ask()'s
+ * question has its answer (waiting for it if need be), or the error
+ * that answer was, the same for every caller. Safe from several
+ * threads at once. Returns 0, or -1; 0 and *idp NULL when nothing was
+ * asked and me->id is not known yet.
+ */
+int	machine_engine_wait(const struct machine_engine *me,
+	    const char **idp, struct error *);
+
+/*
+ * Sets me->id: machine_engine_ask()'s answer if it asked, else from the
+ * engine the first time. Returns 0, or -1.
+ */
 int	machine_engine_id(struct machine_engine *me, struct error *);
+
+/* Waits for machine_engine_ask()'s thread, if any, and frees me's. */
 void	machine_engine_release(struct machine_engine *);
 
 /* The largest fragment redock reads: its own are a few hundred bytes. */
@@ -697,7 +729,9 @@ int	machine_text_other(const char *text, struct machine_engine *me,
  * keys in redock's home: its allocated name (*namep) and text (*textp),
  * from alias_fragment(), with connection sharing as env's sharing
  * (ALIAS_SHARING_ENV) says, the line that records the engine owner
- * (NULL: none; else its id must be known), a ProxyJump to jump, the
+ * (NULL: none; else its id known, or asked ahead by
+ * machine_engine_ask(), whose answer it waits for and whose error is
+ * then its own), a ProxyJump to jump, the
  * way to the engine's host (where.h; NULL: the engine is here), and the
  * login user and agent forwarding of settings (NULL: root, none), as
  * start and sync write it.
@@ -744,8 +778,8 @@ int	machine_alias_drop(const struct env *env, const char *config,
 /*
  * What machine_start() needs around the NAMEs of one command. Its
  * threads share it and only read it: all of it is filled before the
- * first one starts, me's id included (machine_engine_id()), since that
- * cache has no lock.
+ * first one starts, me's id included (machine_engine_id()), or asked
+ * ahead (machine_engine_ask()), which the fragment's writing waits for.
  */
 struct machine_start_context {
 	const struct env	*env;

@@ -269,7 +269,9 @@ detach(int ready)
 		fcntl(3, F_SETFD, FD_CLOEXEC);
 	}
 	closefrom(4);
-	(void)chdir("/");
+	/* Any directory serves; "/" keeps none busy. A failure leaves it. */
+	if (chdir("/") == -1)
+		errno = 0;
 	memset(&sa, 0, sizeof sa);
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = SIG_DFL;
@@ -425,7 +427,9 @@ ready_write(int fd, const struct error *err)
 		len += strlen(err->message);
 		memcpy(buf + 1, err->message, len - 1);
 	}
-	(void)write(fd, buf, len);
+	/* A client gone meanwhile learns nothing either way. */
+	if (write(fd, buf, len) == -1)
+		errno = 0;
 }
 
 /* A message to the client: small, and it only waits for them. */

@@ -50,6 +50,9 @@ struct job {
 	struct job_line		 lines[2];	/* of stdout, of stderr */
 	int			 skip;		/* a NAME given twice */
 	int			 failed;
+	int			 unknown;	/* failed as the engine did not
+						   say which it is: start_names()
+						   says it, once for all */
 	int			 started;	/* its thread runs */
 	pthread_t		 thread;
 };
@@ -76,6 +79,8 @@ struct start {
 	char				*home;
 	char				*config;
 	int				 fresh;	/* config is a new file */
+	int				 asking; /* the engine's id is asked
+						   ahead (machine_engine_ask()) */
 	int				 caught;	/* old holds the handlers */
 	struct sigaction		 old[START_NSIGNALS];
 };
@@ -107,6 +112,9 @@ static int	start_jobs(struct start *, const struct start_request *);
 static int	start_setup(struct start *);
 static int	start_prepare(struct start *);
 static void	start_hold(struct start *);
+static int	start_ahead(const struct start *);
+static int	start_engine_known(struct start *);
+static int	start_unknown(const struct start *, const struct error *);
 static void	start_catch(struct start *);
 static int	start_run(struct start *);
 static void	start_unmake(struct start *);
@@ -320,7 +328,10 @@ job_run(void *arg)
 	struct error		 err;
 
 	if (machine_start(&j->s->ctx, ms, &err) == -1) {
-		job_fail(j, &err);
+		if (start_unknown(j->s, &err))
+			j->failed = j->unknown = 1;
+		else
+			job_fail(j, &err);
 		if (ms->cleanup.kind != ERROR_OK)
 			cmd_error("cannot remove the container it left",
 			    &ms->cleanup);
@@ -405,23 +416,21 @@ start_setup(struct start *s)
 	if ((s->e = cmd_engine_open(&s->rd, &status)) == NULL)
 		goto out;
 	status = 1;
+	/*
+	 * Which engine this is (for the fragments) is asked now, on a
+	 * connection of its own, while the rest goes on: dockerd runs runc
+	 * and docker-init to answer GET /info, some 7 ms. Over ssh:// it
+	 * is asked here, on this connection, as another would be a login.
+	 */
+	machine_engine_init(&s->me, s->e);
+	s->asking = machine_engine_ask(&s->me, &s->rd.where);
 	if (machine_list(s->e, &s->cs, &s->nc, &err) == -1) {
 		cmd_error("cannot list containers", &err);
 		goto out;
 	}
 	cmd_settle(&s->rd, s->e, s->cs, &s->nc);
-	/*
-	 * Asked here, before any thread: the threads read me's id when
-	 * they write a fragment, and machine_engine_id() fills that cache
-	 * without a lock.
-	 */
-	machine_engine_init(&s->me, s->e);
-	if (machine_engine_id(&s->me, &err) == -1) {
-		strlcat(s->what, ": cannot tell which engine it is",
-		    sizeof s->what);
-		cmd_error(s->what, &err);
+	if (!s->asking && start_engine_known(s) == -1)
 		goto out;
-	}
 	status = 0;
 out:
 	free(fragment);
@@ -491,6 +500,63 @@ start_hold(struct start *s)
 		    machine_start_hold(&s->ctx, &j->ms, &err) == -1)
 			job_fail(j, &err);
 	}
+}
+
+/*
+ * Whether the NAMEs' threads may start before the engine said which it
+ * is, the fragments' writing waiting for the answer: only when a
+ * failed answer leaves nothing changed, since then each NAME's start
+ * undoes what it did (machine_start()). A new container is removed
+ * again, and a running one was not changed; one that was stopped or
+ * paused would stay running, and one made anew or put on up's network
+ * would stay so. Otherwise the answer is waited for before any thread.
+ */
+static int
+start_ahead(const struct start *s)
+{
+	const struct job	*j;
+	size_t			 i;
+
+	if (!s->asking || s->req->anew || s->req->network != NULL)
+		return 0;
+	for (i = 0; i < s->n; i++) {
+		j = &s->jobs[i];
+		if (j->skip || j->failed)
+			continue;
+		if (j->ms.id != NULL && (!j->ms.running || j->ms.paused))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The engine's id known, asked or waited for now; else the line that
+ * says why not. Returns 0, or -1.
+ */
+static int
+start_engine_known(struct start *s)
+{
+	struct error	err;
+
+	if (machine_engine_id(&s->me, &err) == 0)
+		return 0;
+	strlcat(s->what, ": cannot tell which engine it is", sizeof s->what);
+	cmd_error(s->what, &err);
+	return -1;
+}
+
+/*
+ * Did a NAME's start fail with err because the engine did not say
+ * which it is (machine_engine_ask())? Asked from the NAME's thread.
+ */
+static int
+start_unknown(const struct start *s, const struct error *err)
+{
+	struct error	 why;
+	const char	*id;
+
+	return s->asking && machine_engine_wait(&s->me, &id, &why) == -1 &&
+	    why.kind == err->kind && strcmp(why.message, err->message) == 0;
 }
 
 /*
@@ -623,8 +689,21 @@ start_names(const struct redock *rd, const struct start_request *req,
 	if ((status = start_prepare(&s)) != 0)
 		goto out;
 	start_hold(&s);
+	if (!start_ahead(&s) && start_engine_known(&s) == -1) {
+		/* Nothing made yet: every NAME let go (start_release()). */
+		for (i = 0; i < s.n; i++)
+			s.jobs[i].failed = 1;
+		status = 1;
+		goto out;
+	}
 	start_catch(&s);
 	status = start_run(&s);
+	for (i = 0; i < s.n; i++) {
+		if (s.jobs[i].unknown) {
+			(void)start_engine_known(&s);
+			break;
+		}
+	}
 
 	/* The REDOCK_SSH_CONFIG file this start made: say how to use it. */
 	if (s.fresh && !machine_ssh_config_new(&s.rd.env, s.config)) {

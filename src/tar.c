@@ -63,7 +63,7 @@ static int	path_split(const char *, int, size_t *, size_t *,
 		    struct error *);
 static void	grow(struct tar *, size_t);
 static int	entry_add(struct tar *, const char *, int, mode_t,
-		    const void *, size_t, struct error *);
+		    const void *, size_t, const char *, struct error *);
 
 /* Writes v as size - 1 zero-padded octal digits and a NUL. */
 static void
@@ -296,16 +296,26 @@ grow(struct tar *t, size_t want)
 	t->size = size;
 }
 
+/* A directory (dir), a symbolic link to target (not NULL), or a file. */
 static int
 entry_add(struct tar *t, const char *path, int dir, mode_t mode,
-    const void *data, size_t len, struct error *err)
+    const void *data, size_t len, const char *target, struct error *err)
 {
 	struct ustar	 h;
 	char		*shown;
-	size_t		 plen, split, n, padded;
+	size_t		 plen, split, n, padded, tlen = 0;
 
 	if (path_split(path, dir, &plen, &split, err) == -1)
 		return -1;
+	if (target != NULL &&
+	    ((tlen = strlen(target)) == 0 || tlen > sizeof h.linkname)) {
+		shown = xvis(path);
+		error_set(err, ERROR_INPUT, 0, "the target of link '%s' is %s",
+		    shown, tlen == 0 ? "empty" : "longer than ustar holds "
+		    "(100 bytes)");
+		free(shown);
+		return -1;
+	}
 
 	padded = (len + TAR_BLOCK - 1) / TAR_BLOCK * TAR_BLOCK;
 	if ((unsigned long long)len > TAR_SIZE_MAX || padded < len ||
@@ -333,7 +343,9 @@ entry_add(struct tar *t, const char *path, int dir, mode_t mode,
 	octal(h.gid, sizeof h.gid, 0);
 	octal(h.size, sizeof h.size, len);
 	octal(h.mtime, sizeof h.mtime, (unsigned long long)t->mtime);
-	h.typeflag = dir ? '5' : '0';
+	h.typeflag = dir ? '5' : target != NULL ? '2' : '0';
+	if (target != NULL)
+		memcpy(h.linkname, target, tlen);	/* NUL only if room */
 	memcpy(h.magic, "ustar", sizeof h.magic);	/* with its NUL */
 	memcpy(h.version, "00", sizeof h.version);	/* without */
 	memcpy(h.uname, "root", 4);
@@ -382,20 +394,39 @@ tar_free(struct tar *t)
 int
 tar_add_dir(struct tar *t, const char *path, mode_t mode, struct error *err)
 {
-	return entry_add(t, path, 1, mode, NULL, 0, err);
+	return entry_add(t, path, 1, mode, NULL, 0, NULL, err);
 }
 
 int
 tar_add_file(struct tar *t, const char *path, mode_t mode, const void *data,
     size_t len, struct error *err)
 {
-	return entry_add(t, path, 0, mode, data, len, err);
+	return entry_add(t, path, 0, mode, data, len, NULL, err);
+}
+
+int
+tar_add_symlink(struct tar *t, const char *path, const char *target,
+    struct error *err)
+{
+	return entry_add(t, path, 0, 0777, NULL, 0, target, err);
 }
 
 const void *
 tar_data(struct tar *t, size_t *lenp)
 {
 	*lenp = t->len + TAR_END;
+	return t->buf;
+}
+
+const void *
+tar_data_record(struct tar *t, size_t record, size_t *lenp)
+{
+	size_t	len = t->len + TAR_END;
+
+	if (record > 0 && len % record != 0)
+		len += record - len % record;
+	grow(t, len);		/* zero past the entries */
+	*lenp = len;
 	return t->buf;
 }
 

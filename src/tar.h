@@ -62,6 +62,14 @@ int		 tar_add_file(struct tar *, const char *path, mode_t mode,
 		    const void *data, size_t len, struct error *err);
 
 /*
+ * Adds a symbolic link (typeflag '2', mode 0777) to target, which is
+ * stored as it is: not empty, at most 100 bytes (the linkname field);
+ * a longer one is ERROR_INPUT. path follows a file's rules.
+ */
+int		 tar_add_symlink(struct tar *, const char *path,
+		    const char *target, struct error *err);
+
+/*
  * Returns the archive, the entries so far followed by the two zero
  * blocks that end it, and stores its length in *lenp. The pointer stays
  * valid until the next tar_add_* or tar_free. Calling it again returns
@@ -69,6 +77,14 @@ int		 tar_add_file(struct tar *, const char *path, mode_t mode,
  * follow the new entry.
  */
 const void	*tar_data(struct tar *, size_t *lenp);
+
+/*
+ * The same, padded with zero blocks to a multiple of record bytes (0:
+ * none), as GNU tar writes whole records (TAR_RECORD): what reads it
+ * then finds its end within the record it reads.
+ */
+#define TAR_RECORD	(20 * TAR_BLOCK)
+const void	*tar_data_record(struct tar *, size_t record, size_t *lenp);
 
 /*
  * Reading, for what the engine's archive endpoint sends for one file:

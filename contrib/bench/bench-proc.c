@@ -2,10 +2,11 @@
  * What a command costs as a process: its wall time, from fork to the end
  * of wait, and its peak resident set (the kernel's ru_maxrss), over RUNS
  * runs after one to warm up, its output thrown away. Prints the median,
- * min and max of both; with -r MIB, whether the largest peak stays under
- * MIB MiB.
+ * min and max of both; with -t MS, whether the median wall time stays
+ * under MS milliseconds; with -r MIB, whether the largest peak stays
+ * under MIB MiB.
  *
- * usage: bench-proc [-r MIB] RUNS LABEL COMMAND [ARG...]
+ * usage: bench-proc [-t MS] [-r MIB] RUNS LABEL COMMAND [ARG...]
  */
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -21,8 +22,8 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: bench-proc [-r MIB] RUNS LABEL COMMAND "
-	    "[ARG...]\n");
+	fprintf(stderr, "usage: bench-proc [-t MS] [-r MIB] RUNS LABEL "
+	    "COMMAND [ARG...]\n");
 	exit(2);
 }
 
@@ -60,15 +61,20 @@ int
 main(int argc, char **argv)
 {
 	const char	*label, *e;
-	double		*t, *rss, limit = 0, rss_max, m;
+	double		*t, *rss, limit = 0, tlimit = 0, rss_max, m;
 	int		 runs, i, ch;
 	char		 what[128];
 
-	while ((ch = getopt(argc, argv, "+r:")) != -1) {
+	while ((ch = getopt(argc, argv, "+r:t:")) != -1) {
 		switch (ch) {
 		case 'r':
 			limit = strtod(optarg, (char **)&e);
 			if (*e != '\0' || limit <= 0)
+				usage();
+			break;
+		case 't':
+			tlimit = strtod(optarg, (char **)&e);
+			if (*e != '\0' || tlimit <= 0)
 				usage();
 			break;
 		default:
@@ -91,7 +97,9 @@ main(int argc, char **argv)
 		run(argv, &t[i], &rss[i]);
 
 	snprintf(what, sizeof what, "%s, wall time", label);
-	bench_report(what, t, runs);
+	m = bench_report(what, t, runs);
+	if (tlimit > 0)
+		bench_check(what, m, "<", tlimit, "ms");
 	snprintf(what, sizeof what, "%s, peak RSS", label);
 	m = bench_median(rss, runs);
 	rss_max = rss[runs - 1];

@@ -24,6 +24,23 @@ setup() {
 	[[ $output =~ ^"true, peak RSS".*"target < 1000: holds"$ ]]
 }
 
+@test "bench-proc: -t checks the median wall time" {
+	run -0 "$PROC" -t 1000 3 "true" /bin/true
+	[ "${#lines[@]}" -eq 3 ]
+	[[ ${lines[0]} =~ ^"true, wall time "\ +median ]]
+	[[ ${lines[1]} =~ ^"true, wall time "\ +[0-9.]+\ ms\ +"target < 1000: holds"$ ]]
+	[[ ${lines[2]} =~ ^"true, peak RSS " ]]
+	# No process starts in a microsecond.
+	run -0 "$PROC" -t 0.001 -r 1000 3 "true" /bin/true
+	[ "${#lines[@]}" -eq 4 ]
+	[[ ${lines[1]} =~ "target < 0.001: MISSED"$ ]]
+	[[ ${lines[3]} =~ "target < 1000: holds"$ ]]
+	run -0 cat "$BENCH_TARGETS"
+	[ "${#lines[@]}" -eq 3 ]
+	run -2 "$PROC" -t 0 2 "true" /bin/true
+	[[ $output =~ ^usage: ]]
+}
+
 @test "bench-proc: a peak over the limit is MISSED; a failing command fails" {
 	# 64 MiB held by the child: its peak RSS is above 32 MiB.
 	run -0 "$PROC" -r 32 1 "big" \

@@ -385,9 +385,11 @@ fault_table() {
 	baseline
 	# web runs: its start puts the keys in and asks for its port, on
 	# the command's own connection (one NAME: one ping). db is stopped: its start
-	# starts it. fresh has no container and no image: its start makes
-	# one from redock:base, and must remove it again when a later call
-	# fails.
+	# starts it. Both were made by an earlier redock (no open stdin):
+	# their keys are uploaded. fresh has no container and no image: its
+	# start makes one from redock:base, whose boot step takes the keys
+	# through an attach (refused too), and must remove it again when a
+	# later call fails.
 	fault_table <<-EOF
 	fail|start --no-shell web|GET ^/_ping|1|CONN
 	fail|start --no-shell web|GET ^/containers/json||BODY
@@ -398,7 +400,7 @@ fault_table() {
 	fail|start --no-shell fresh|GET ^/images/$USER%3Afresh/json||BODY
 	fail|start --no-shell fresh|GET ^/images/redock%3Abase/json||BODY
 	fail|start --no-shell fresh|POST ^/containers/create||BODY conflict
-	fail|start --no-shell fresh|PUT /archive||CONN
+	fail|start --no-shell fresh|POST ^/containers/[0-9a-f]+/attach||CONN
 	fail|start --no-shell fresh|POST ^/containers/[0-9a-f]+/start||CONN
 	fail|start --no-shell fresh|GET ^/containers/[0-9a-f]+/json||BODY
 	EOF

@@ -154,3 +154,39 @@ assert_aligned() {
 	[[ $when =~ ^(just\ now|[0-9]+\ seconds?\ ago|1\ minute\ ago)$ ]]
 	assert_aligned
 }
+
+@test "an alias whose fragment another engine wrote is not shown; its own engine's and a missing one's are" {
+	cat >"$BATS_TEST_TMPDIR/objects" <<-EOF
+	{"containers": [
+	  {"name": "zla-container", "image": "x:x", "state": "exited",
+	   "labels": {"io.redock.name": "$USER:zla", "io.redock.alias": "zla-container"}},
+	  {"name": "zlb-container", "image": "x:x", "state": "exited",
+	   "labels": {"io.redock.name": "$USER:zlb", "io.redock.alias": "zlb-container"}},
+	  {"name": "zlc-container", "image": "x:x", "state": "exited",
+	   "labels": {"io.redock.name": "$USER:zlc", "io.redock.alias": "zlc-container"}},
+	  {"name": "zld-container", "image": "x:x", "state": "exited",
+	   "labels": {"io.redock.name": "$USER:zld", "io.redock.alias": "zld-container"}}]}
+	EOF
+	fake_engine --objects "$BATS_TEST_TMPDIR/objects"
+	mkdir -p -m 0700 "$HOME/.ssh/config.d"
+	printf '# redock: engine someone@/var/lib/docker via tcp://elsewhere:2375\nHost zla-container\n' \
+	    >"$(fragment zla-container)"
+	printf '# redock: engine someone@/var/lib/docker via %s\nHost zlb-container\n' \
+	    "$FAKE" >"$(fragment zlb-container)"
+	# redock 0.1's, without an engine line: the current engine's.
+	printf 'Host zld-container\n' >"$(fragment zld-container)"
+	# Not redock's: never read as a fragment of an alias.
+	printf '# redock: engine x@/ via tcp://elsewhere:2375\n' \
+	    >"$HOME/.ssh/config.d/local"
+
+	run --separate-stderr redock -H "$FAKE" list
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$(column_of "$USER:zla" ALIAS)" = - ]
+	[ "$(column_of "$USER:zlb" ALIAS)" = zlb-container ]
+	[ "$(column_of "$USER:zlc" ALIAS)" = zlc-container ]
+	[ "$(column_of "$USER:zld" ALIAS)" = zld-container ]
+	run --separate-stderr redock -H "$FAKE" list --json
+	[ "$(jq -c '[.[] | .alias]' <<<"$output")" = \
+	    '[null,"zlb-container","zlc-container","zld-container"]' ]
+}

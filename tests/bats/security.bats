@@ -44,8 +44,9 @@ too_open() {
 	[ "$(stat -c %a "$HOME/.ssh")" = 700 ]
 	[ "$(stat -c %a "$HOME/.ssh/config")" = 600 ]
 	[ -z "$(too_open "$HOME/.ssh" any)" ]
-	# The container's copies too: sshd would refuse them otherwise.
-	[ "$(docker exec "$(ename yu-container)" stat -c %a /etc/ssh/ssh_host_ed25519_key)" = 600 ]
+	# The container's copies too: sshd would refuse them otherwise. The
+	# host key is a link to the tmpfs where the boot step put it.
+	[ "$(docker exec "$(ename yu-container)" stat -L -c %a /etc/ssh/ssh_host_ed25519_key)" = 600 ]
 	[ "$(docker exec "$(ename yu-container)" stat -c %a /root/.ssh)" = 700 ]
 	[ "$(docker exec "$(ename yu-container)" stat -c %a /root/.ssh/authorized_keys)" = 600 ]
 }

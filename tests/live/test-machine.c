@@ -481,7 +481,7 @@ sshd_up(struct live *L, struct error *err)
 	else if (!ERROR_NOTFOUND(err) ||
 	    base_build(L->e, IMAGE, 0, NULL, NULL, NULL, err) == -1)
 		return -1;
-	if (keys_archive(L->home, L->alias, &keys, err) == -1)
+	if (keys_archive(L->home, L->alias, KEYS_DISK, &keys, err) == -1)
 		return -1;
 	data = tar_data(keys, &len);
 	memset(&c, 0, sizeof c);

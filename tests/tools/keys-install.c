@@ -48,7 +48,7 @@ main(int argc, char **argv)
 	env.redock_home = getenv("REDOCK_HOME");
 	env.xdg_data_home = getenv("XDG_DATA_HOME");
 	if (keys_home(&env, &home, &e) == -1 ||
-	    keys_archive(home, argv[2], &t, &e) == -1)
+	    keys_archive(home, argv[2], KEYS_DISK, &t, &e) == -1)
 		errx(1, "%s", e.message);
 	env.docker_tls = getenv("DOCKER_TLS");
 	env.docker_context = getenv("DOCKER_CONTEXT");

@@ -348,6 +348,73 @@ an_execs_exit_code_and_bodies_map_as_the_engine_has_them(void **state)
 	assert_null(engine_json_create(&cr));
 }
 
+/*
+ * A container that boots through its stdin: the entrypoint and the
+ * command given, its stdin open (never StdinOnce), a tmpfs of root's
+ * alone; and what inspect tells of an image's command and of an open
+ * stdin.
+ */
+static void
+a_boot_step_create_and_the_commands_it_needs_map(void **state)
+{
+	struct engine_create	 cr;
+	struct engine_image	 im;
+	struct engine_container	 c;
+	struct error		 err;
+	char			*ep[] = { (char *)"/bin/sh", (char *)"-c",
+				    (char *)"exec \"$@\"", (char *)"boot", NULL };
+	char			*cmd[] = { (char *)"/usr/sbin/sshd", NULL };
+	char			*s, bad[] = "\xff";
+
+	(void)state;
+	memset(&cr, 0, sizeof cr);
+	cr.image = "redock:base";
+	cr.entrypoint = ep;
+	cr.cmd = cmd;
+	cr.open_stdin = 1;
+	cr.tmpfs = "/run/redock";
+	s = engine_json_create(&cr);
+	assert_non_null(strstr(s, "\"Entrypoint\":[\"/bin/sh\",\"-c\","
+	    "\"exec \\\"$@\\\"\",\"boot\"]"));
+	assert_non_null(strstr(s, "\"Cmd\":[\"/usr/sbin/sshd\"]"));
+	assert_non_null(strstr(s, "\"OpenStdin\":true"));
+	assert_non_null(strstr(s, "\"StdinOnce\":false"));
+	assert_non_null(strstr(s, "\"Tmpfs\":{\"/run/redock\":\"mode=0700\"}"));
+	free(s);
+	cmd[0] = bad;
+	assert_null(engine_json_create(&cr));
+
+	s = (char *)"{\"Id\":\"sha256:ab\",\"Config\":{\"Entrypoint\":null,"
+	    "\"Cmd\":[\"/usr/sbin/sshd\",\"-D\",\"-e\"]}}";
+	assert_int_equal(engine_parse_image_inspect(s, strlen(s), &im, &err),
+	    0);
+	assert_null(im.entrypoint);
+	assert_non_null(im.cmd);
+	assert_string_equal(im.cmd[0], "/usr/sbin/sshd");
+	assert_string_equal(im.cmd[2], "-e");
+	assert_null(im.cmd[3]);
+	engine_image_release(&im);
+	s = (char *)"{\"Id\":\"sha256:ab\",\"Config\":{\"Entrypoint\":"
+	    "[\"/bin/sh\",\"-c\"],\"Cmd\":[]}}";
+	assert_int_equal(engine_parse_image_inspect(s, strlen(s), &im, &err),
+	    0);
+	assert_string_equal(im.entrypoint[1], "-c");
+	assert_null(im.entrypoint[2]);
+	assert_null(im.cmd);
+	engine_image_release(&im);
+
+	s = (char *)"{\"Id\":\"ab\",\"Config\":{\"OpenStdin\":true}}";
+	assert_int_equal(engine_parse_container_inspect(s, strlen(s), &c,
+	    &err), 0);
+	assert_int_equal(c.open_stdin, 1);
+	engine_container_release(&c);
+	s = (char *)"{\"Id\":\"ab\",\"Config\":{}}";
+	assert_int_equal(engine_parse_container_inspect(s, strlen(s), &c,
+	    &err), 0);
+	assert_int_equal(c.open_stdin, 0);
+	engine_container_release(&c);
+}
+
 static void
 malformed_answers_are_errors_not_crashes(void **state)
 {
@@ -2465,6 +2532,8 @@ main(void)
 		cmocka_unit_test(an_execs_output_keeps_its_last_bytes),
 		cmocka_unit_test(
 		    an_execs_exit_code_and_bodies_map_as_the_engine_has_them),
+		cmocka_unit_test(
+		    a_boot_step_create_and_the_commands_it_needs_map),
 		cmocka_unit_test(malformed_answers_are_errors_not_crashes),
 		cmocka_unit_test(
 		    image_ids_carry_their_digest_name_as_docker_writes_them),

@@ -55,6 +55,7 @@ struct entry {
 	unsigned int		 mode;
 	size_t			 size;
 	char			 type;
+	char			 link[101];
 	const unsigned char	*data;
 };
 
@@ -337,6 +338,8 @@ tar_parse(const unsigned char *data, size_t len, struct entry *v, size_t max)
 		field[12] = '\0';
 		v[n].size = strtoull(field, NULL, 8);
 		v[n].type = (char)h[156];
+		snprintf(v[n].link, sizeof v[n].link, "%.100s",
+		    (const char *)h + 157);
 		v[n].data = h + TAR_BLOCK;
 		off += TAR_BLOCK + (v[n].size + TAR_BLOCK - 1) / TAR_BLOCK *
 		    TAR_BLOCK;
@@ -1024,7 +1027,7 @@ a_bad_alias_is_refused_with_nothing_made(void **state)
 		assert_refused(keys_host_remove(s->home, bad[i], &err),
 		    &err, "alias");
 		t = NULL;
-		assert_refused(keys_archive(s->home, bad[i], &t, &err),
+		assert_refused(keys_archive(s->home, bad[i], KEYS_BOOT, &t, &err),
 		    &err, "alias");
 		assert_null(t);
 	}
@@ -1131,7 +1134,7 @@ the_archive_holds_exactly_the_six_entries(void **state)
 	char		*client, *host, *path, *text, *line;
 	size_t		 len, n;
 
-	assert_int_equal(keys_archive(s->home, ALIAS, &t, &err), 0);
+	assert_int_equal(keys_archive(s->home, ALIAS, KEYS_DISK, &t, &err), 0);
 	assert_ok(&err);
 	assert_non_null(t);
 	/* It made what it needed, and the same keys come back. */
@@ -1198,6 +1201,66 @@ the_archive_holds_exactly_the_six_entries(void **state)
 	free(client);
 }
 
+/*
+ * Booting through stdin, the private key goes to the tmpfs and
+ * etc/ssh's name of it is a link there; for a running container the
+ * archive holds no private key at all. The rest is the disk form's.
+ */
+static void
+the_boot_archive_keeps_the_private_key_off_the_disk(void **state)
+{
+	struct scratch	*s = *state;
+	struct entry	 v[10];
+	struct tar	*t = NULL;
+	const void	*data;
+	struct error	 err;
+	char		*path, *text, *body;
+	size_t		 len, n;
+
+	assert_int_equal(keys_archive(s->home, ALIAS, KEYS_BOOT, &t, &err), 0);
+	data = tar_data(t, &len);
+	n = tar_parse(data, len, v, 10);
+	assert_int_equal(n, 7);
+	assert_string_equal(v[0].name, "run/redock/ssh_host_ed25519_key");
+	assert_int_equal(v[0].type, '0');
+	assert_int_equal(v[0].mode, 0600);
+	path = path_of(s->home, "hosts/" ALIAS "/" KEYS_HOST_KEY);
+	text = file_load(path, NULL);
+	assert_int_equal(v[0].size, strlen(text));
+	assert_memory_equal(v[0].data, text, v[0].size);
+	assert_string_equal(v[1].name, "etc/ssh/ssh_host_ed25519_key");
+	assert_int_equal(v[1].type, '2');
+	assert_int_equal(v[1].size, 0);
+	assert_string_equal(v[1].link, "/run/redock/ssh_host_ed25519_key");
+	assert_string_equal(v[2].name, "etc/ssh/ssh_host_ed25519_key.pub");
+	assert_string_equal(v[3].name, "root/.ssh/");
+	assert_string_equal(v[4].name, "root/.ssh/authorized_keys");
+	assert_string_equal(v[5].name, "etc/ssh/redock_authorized_keys");
+	assert_string_equal(v[6].name,
+	    "etc/ssh/sshd_config.d/redock-keys.conf");
+	tar_free(t);
+
+	/* The second line of the key, in none of the public form's bytes. */
+	body = strchr(text, '\n') + 1;
+	body[strcspn(body, "\n")] = '\0';
+	assert_true(strlen(body) >= 60);
+	assert_int_equal(keys_archive(s->home, ALIAS, KEYS_PUBLIC, &t, &err),
+	    0);
+	data = tar_data(t, &len);
+	assert_null(memmem(data, len, body, strlen(body)));
+	n = tar_parse(data, len, v, 10);
+	assert_int_equal(n, 6);
+	assert_string_equal(v[0].name, "etc/ssh/ssh_host_ed25519_key");
+	assert_int_equal(v[0].type, '2');
+	assert_string_equal(v[0].link, "/run/redock/ssh_host_ed25519_key");
+	assert_string_equal(v[1].name, "etc/ssh/ssh_host_ed25519_key.pub");
+	assert_string_equal(v[5].name,
+	    "etc/ssh/sshd_config.d/redock-keys.conf");
+	tar_free(t);
+	free(text);
+	free(path);
+}
+
 static void
 the_archive_refuses_what_keys_refuse(void **state)
 {
@@ -1209,7 +1272,7 @@ the_archive_refuses_what_keys_refuse(void **state)
 	free(client_ok(s->home));
 	path = path_of(s->home, KEYS_CLIENT);
 	assert_int_equal(chmod(path, 0644), 0);
-	assert_refused(keys_archive(s->home, ALIAS, &t, &err), &err,
+	assert_refused(keys_archive(s->home, ALIAS, KEYS_BOOT, &t, &err), &err,
 	    "bad permissions on");
 	assert_null(t);
 	free(path);
@@ -1451,6 +1514,7 @@ main(void)
 		SCRATCH(removing_a_host_forgets_only_that_alias),
 		SCRATCH(removing_an_unknown_alias_is_not_an_error),
 		SCRATCH(the_archive_holds_exactly_the_six_entries),
+		SCRATCH(the_boot_archive_keeps_the_private_key_off_the_disk),
 		SCRATCH(the_archive_refuses_what_keys_refuse),
 		SCRATCH(processes_racing_on_a_fresh_home_agree_on_one_key),
 		SCRATCH(a_full_disk_leaves_no_key_and_no_temporary),

@@ -41,7 +41,7 @@
 
 /* The engine at hand, as a fragment made on it records it. */
 #define ENGINE_HERE { (char *)"ID1@/var/lib/docker", \
-	(char *)"unix:///var/run/docker.sock", NULL }
+	(char *)"unix:///var/run/docker.sock", NULL, NULL }
 
 /* A server in a child process on a port of 127.0.0.1. */
 struct server {
@@ -572,10 +572,10 @@ a_fragment_records_its_engine(void **state)
 {
 	struct machine_engine	 me = ENGINE_HERE;
 	struct machine_engine	 other = { (char *)"ID2@/srv/d 2",
-				    (char *)"unix:///tmp/x y.sock", NULL };
+				    (char *)"unix:///tmp/x y.sock", NULL, NULL };
 	/* Reached as other is, not asked who it is, and none to ask. */
 	struct machine_engine	 unasked = { NULL,
-				    (char *)"unix:///tmp/x y.sock", NULL };
+				    (char *)"unix:///tmp/x y.sock", NULL, NULL };
 	struct env		 env;
 	struct error		 err;
 	char			*name, *text, *url, *dir, *config;
@@ -676,7 +676,7 @@ an_alias_is_written_and_dropped_but_never_another_engines(void **state)
 {
 	struct machine_engine	 me = ENGINE_HERE;
 	struct machine_engine	 other = { (char *)"ID2@/srv/d",
-				    (char *)"tcp://10.0.0.2:2376", NULL };
+				    (char *)"tcp://10.0.0.2:2376", NULL, NULL };
 	struct sshconf_fragment	*v;
 	struct env		 env;
 	struct error		 err;

@@ -54,6 +54,7 @@ static int	first_file(const void *, size_t, size_t *, size_t *,
 static void	assert_first_file(const void *, size_t, const char *, size_t);
 static void	assert_no_file(const void *, size_t, const char *);
 static void	header_sum(unsigned char *);
+static void	refused_link(struct tar *, const char *, const char *);
 static void	header_put(unsigned char *, const char *, char,
 		    unsigned long long);
 
@@ -1048,6 +1049,110 @@ an_archive_without_a_regular_file_is_an_error(void **state)
 	assert_no_file(garbage, sizeof garbage, "bad header checksum");
 }
 
+/*
+ * A symbolic link is extracted as one, pointing where it was told, even
+ * out of the tree; its target is checked like a path's length.
+ */
+static void
+a_symlink_is_extracted_as_a_link_to_its_target(void **state)
+{
+	static const char *const list[] = { "-tv", "--full-time", "-f", NULL };
+	struct scratch	*s = *state;
+	struct tar	*t;
+	struct error	 err;
+	const char	*args[4];
+	char		 target[128], *out, *path;
+	ssize_t		 n;
+
+	t = tar_new(MTIME);
+	assert_int_equal(tar_add_dir(t, "etc/", 0755, &err), 0);
+	assert_int_equal(tar_add_symlink(t, "etc/key", "/run/redock/key",
+	    &err), 0);
+	out = tar_run(s, t, list);
+	assert_line(out, "lrwxrwxrwx root/root 0 " MTIME_SHOWN
+	    " etc/key -> /run/redock/key");
+	free(out);
+	args[0] = "-C";
+	args[1] = s->x;
+	args[2] = "-xf";
+	args[3] = NULL;
+	free(tar_run(s, t, args));
+	xasprintf(&path, "%s/etc/key", s->x);
+	n = readlink(path, target, sizeof target - 1);
+	assert_int_equal(n, (ssize_t)strlen("/run/redock/key"));
+	target[n] = '\0';
+	assert_string_equal(target, "/run/redock/key");
+	free(path);
+
+	memset(target, 'x', 101);
+	target[101] = '\0';
+	refused_link(t, target, "longer than ustar holds");
+	refused_link(t, "", "empty");
+	target[100] = '\0';
+	assert_int_equal(tar_add_symlink(t, "a", target, &err), 0);
+	tar_free(t);
+}
+
+/* Refused, the archive as it was. */
+static void
+refused_link(struct tar *t, const char *target, const char *why)
+{
+	struct error	 err;
+	const void	*data;
+	unsigned char	*before;
+	size_t		 len, blen;
+
+	data = tar_data(t, &blen);
+	before = xmalloc(blen);
+	memcpy(before, data, blen);
+	assert_int_equal(tar_add_symlink(t, "l", target, &err), -1);
+	assert_int_equal(err.kind, ERROR_INPUT);
+	assert_non_null(strstr(err.message, why));
+	data = tar_data(t, &len);
+	assert_int_equal(len, blen);
+	assert_memory_equal(data, before, len);
+	free(before);
+}
+
+/*
+ * Padded to whole records: zero blocks after the end, the same entries
+ * and bytes before, and entries may still follow.
+ */
+static void
+a_padded_archive_ends_on_a_record_and_reads_the_same(void **state)
+{
+	static const char *const list[] = { "-tf", NULL };
+	struct scratch	*s = *state;
+	struct tar	*t;
+	struct error	 err;
+	const unsigned char *data;
+	unsigned char	*plain;
+	char		*out;
+	size_t		 len, plen, i;
+
+	t = tar_new(MTIME);
+	assert_int_equal(tar_add_file(t, "a", 0644, "hello\n", 6, &err), 0);
+	data = tar_data(t, &plen);
+	plain = xmalloc(plen);
+	memcpy(plain, data, plen);
+	data = tar_data_record(t, TAR_RECORD, &len);
+	assert_int_equal(len, TAR_RECORD);
+	assert_memory_equal(data, plain, plen);
+	for (i = plen; i < len; i++)
+		assert_int_equal(data[i], 0);
+	data = tar_data_record(t, 0, &len);
+	assert_int_equal(len, plen);
+	assert_int_equal(tar_add_file(t, "b", 0644, "x", 1, &err), 0);
+	out = tar_run(s, t, list);
+	assert_line(out, "a");
+	assert_line(out, "b");
+	free(out);
+	data = tar_data_record(t, TAR_BLOCK * 3, &len);
+	assert_int_equal(len % (TAR_BLOCK * 3), 0);
+	free(plain);
+	tar_free(t);
+}
+
 int
 main(void)
 {
@@ -1085,6 +1190,12 @@ main(void)
 		cmocka_unit_test(pax_headers_are_skipped_and_their_size_taken),
 		cmocka_unit_test_setup_teardown(
 		    gnu_tars_pax_archive_gives_its_first_file,
+		    scratch_new, scratch_free),
+		cmocka_unit_test_setup_teardown(
+		    a_symlink_is_extracted_as_a_link_to_its_target,
+		    scratch_new, scratch_free),
+		cmocka_unit_test_setup_teardown(
+		    a_padded_archive_ends_on_a_record_and_reads_the_same,
 		    scratch_new, scratch_free),
 		cmocka_unit_test(a_truncated_archive_is_an_error),
 		cmocka_unit_test(a_bad_checksum_or_number_is_an_error),

@@ -295,7 +295,7 @@ archive_keys(const char *home, const char *alias, char **clientp,
 		*clientp = NULL;
 	if (hostp != NULL)
 		*hostp = NULL;
-	if (keys_archive(home, alias, &t, err) == -1)
+	if (keys_archive(home, alias, KEYS_DISK, &t, err) == -1)
 		return -1;
 	tar_free(t);
 	if (clientp != NULL &&
