@@ -233,13 +233,13 @@ int	engine_container_start(struct engine *, const char *,
 	    struct error *);
 
 /*
- * Writes the len bytes at data to the stdin of the container id, which
- * was created with open_stdin, and ends that stdin's stream (POST
+ * Writes the len bytes at data to the stdin of the running container
+ * id, created with open_stdin, and ends the stream (POST
  * /containers/ID/attach?stream=1&stdin=1, the connection upgraded:
- * Docker answers 101, an older engine 200, then the stream is raw).
- * Returns once the bytes are handed to the engine's connection: what
- * the container does with them, and when, is its own. A container not
- * running takes them when it starts. Nothing is read of its output.
+ * Docker and Podman answer 101, an older engine 200 and a raw stream);
+ * the container's stdin stays open. Returns once the bytes are handed
+ * to the engine's connection: what the container does with them, and
+ * when, is its own. Nothing is read of its output.
  *
  * The call goes over the connection that the last call left open,
  * which it uses up (the next call opens another): over ssh:// that

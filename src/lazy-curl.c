@@ -40,12 +40,14 @@ LAZY_LIBRARY(LAZY_CURL_SONAME, CURL_FUNCTIONS)
 
 typedef CURLcode	(*setopt_fn)(CURL *, CURLoption, ...);
 typedef CURLcode	(*getinfo_fn)(CURL *, CURLINFO, ...);
-/* A function pointer of no type in particular, for the callbacks. */
 typedef void		(*callback_fn)(void);
 
 /*
  * The type of an option's value is told by the range its number lies in
- * (CURLOPTTYPE_*): read it as that type and pass it on as that type.
+ * (CURLOPTTYPE_*): read it as that type and pass it on as that type. A
+ * callback goes through as a function pointer of no type in particular,
+ * which libcurl reads back as its option's callback type, as it does
+ * with the caller's own.
  */
 CURLcode
 curl_easy_setopt(CURL *h, CURLoption option, ...)

@@ -14,7 +14,9 @@
  * SONAME (LAZY_CURL_SONAME, LAZY_SSH_SONAME, LAZY_ARCHIVE_SONAME: the
  * Makefile reads them from the libraries the build compiles against;
  * `make dlopen-sonames` prints them) and resolves every function of the
- * list at once, once per process, whichever thread comes first.
+ * list at once, once per process, whichever thread comes first. A
+ * function that redock starts calling goes into the list of its library:
+ * until then the link fails with an undefined reference.
  *
  * A library that cannot be loaded, or lacks one of the functions, ends the
  * process: "redock: cannot load libcurl.so.4: <dlerror>", exit 1. Like

@@ -6,7 +6,10 @@
  * own with its own engine connection, since most of a start is waiting:
  * for the engine, then for sshd, then for its hooks. The steps are the
  * lifecycle module's (machine_start() and machine_hooks(), machine.h);
- * this file holds the order, the signals and what is printed.
+ * this file holds the order, the signals and what is printed. Which
+ * engine it is, which every fragment records, is asked meanwhile on a
+ * connection of its own (machine_engine_ask()); start_ahead() says
+ * whether the threads may start before it answers.
  */
 #include <err.h>
 #include <errno.h>
