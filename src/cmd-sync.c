@@ -15,6 +15,12 @@
  * update, so that a sync refused by a hand edit changes nothing.
  * One update of ~/.ssh/config does it all, and each change is printed.
  *
+ * A running container of redock's boot step (machine.h,
+ * machine_boot_waiting()) that was started other than by redock waits
+ * for its keys, and its sshd with it: sync gives them, says so, and
+ * waits for its sshd before the update that gives its alias the new
+ * port. One whose sshd answers is not asked anything more.
+ *
  * First, what a reset or restore cut short is settled (machine_settle()):
  * the new container it left is removed while the old one is there, else
  * renamed to its alias, which it then gets with its port. A new container
@@ -90,6 +96,14 @@ struct orphan {
 	int	 hold;
 };
 
+/* A running container whose boot step waits for its keys. */
+struct feed {
+	char	*id;
+	char	*alias;
+	char	*line;		/* "ALIAS ('NAME')" */
+	int	 port;
+};
+
 /* One change, and the line that tells it. */
 struct change {
 	struct sshconf_change	 c;
@@ -114,6 +128,8 @@ struct sync {
 	size_t			 nch;
 	struct orphan		*orphans;
 	size_t			 no;
+	struct feed		*feeds;
+	size_t			 nfeed;
 	int			 failed;	/* a spare was not settled */
 };
 
@@ -126,6 +142,9 @@ static int	container_skipped(struct sync *,
 		    const struct engine_container *, const char *);
 static struct have *container_have(struct sync *, const char *);
 static int	container_sync(struct sync *, const struct engine_container *);
+static int	container_waiting(struct sync *,
+		    const struct engine_container *, const char *, int);
+static int	sync_feed(struct sync *);
 static void	changes_removed(struct sync *);
 static struct sshconf_change *changes(const struct sync *);
 static int	sync_dry(struct sync *);
@@ -177,6 +196,7 @@ sync_open(struct sync *s)
 	}
 	s->ch = xcalloc(s->nc + s->nf + 1, sizeof *s->ch);
 	s->orphans = xcalloc(s->nc + 1, sizeof *s->orphans);
+	s->feeds = xcalloc(s->nc + 1, sizeof *s->feeds);
 	return 0;
 }
 
@@ -338,6 +358,8 @@ container_sync(struct sync *s, const struct engine_container *c)
 		}
 		return 0;
 	}
+	if (container_waiting(s, c, alias, port) == -1)
+		return -1;
 	/*
 	 * This engine's fragment says which it is as it was made (through
 	 * another URL, too: no change for that); a new one, or redock
@@ -378,6 +400,107 @@ container_sync(struct sync *s, const struct engine_container *c)
 	    (s->dry ? "would add" : "added"), alias, shown, port);
 	free(shown);
 	return 0;
+}
+
+/*
+ * Is the boot step of the running container c waiting for its keys (a
+ * start outside redock)? If so, it goes on the list of those to feed.
+ * Its host key must be in redock's home: sync makes none. Returns 0,
+ * or -1 after one line on stderr when sync cannot go on.
+ */
+static int
+container_waiting(struct sync *s, const struct engine_container *c,
+    const char *alias, int port)
+{
+	struct engine_container	 ci;
+	struct error		 err;
+	struct feed		*f;
+	char			*what, *shown;
+	int			 waiting = 0, ret = 0;
+
+	if (!keys_host_exists(s->home, alias))
+		return 0;
+	/* Whether it has a boot step, only its inspect says. */
+	if (engine_container_inspect(s->e, c->id, &ci, &err) == -1) {
+		if (ERROR_NOTFOUND(&err))
+			return 0;	/* gone meanwhile */
+		ret = -1;
+	} else {
+		if (ci.open_stdin && ci.running)
+			ret = machine_boot_waiting(s->e, &s->rd->where, c->id,
+			    port, &waiting, &err);
+		engine_container_release(&ci);
+	}
+	if (ret == -1) {
+		xasprintf(&what, "cannot sync '%s'", alias);
+		cmd_error(what, &err);
+		free(what);
+		return -1;
+	}
+	if (!waiting)
+		return 0;
+	f = &s->feeds[s->nfeed++];
+	f->id = xstrdup(c->id);
+	f->alias = xstrdup(alias);
+	shown = xvis(machine_name(c));
+	xasprintf(&f->line, "%s ('%s')", alias, shown);
+	free(shown);
+	f->port = port;
+	return 0;
+}
+
+/*
+ * Gives each waiting boot step its keys, then waits for its sshd, so
+ * that the alias written next reaches it. A failure is said, and the
+ * rest goes on. Returns 0, or 1 when one failed.
+ */
+static int
+sync_feed(struct sync *s)
+{
+	struct error	 err;
+	size_t		 i;
+	int		 timeout, status = 0;
+	char		*what;
+
+	if (s->nfeed == 0)
+		return 0;
+	if (machine_timeout(&s->rd->env, &timeout, &err) == -1) {
+		cmd_error("cannot sync", &err);
+		return 1;
+	}
+	for (i = 0; i < s->nfeed; i++) {
+		if (machine_boot_keys(s->e, s->home, s->feeds[i].alias,
+		    s->feeds[i].id, &err) == -1) {
+			xasprintf(&what, "cannot give keys to %s",
+			    s->feeds[i].line);
+			cmd_error(what, &err);
+			free(what);
+			status = 1;
+			s->feeds[i].port = 0;
+		} else if (s->rd->verbosity >= 0)
+			printf("gave keys to %s\n", s->feeds[i].line);
+	}
+	fflush(stdout);
+	for (i = 0; i < s->nfeed; i++) {
+		if (s->feeds[i].port == 0)
+			continue;
+		switch (machine_wait_banner(&s->rd->where, s->feeds[i].port,
+		    timeout * 1000, NULL, NULL, &err)) {
+		case MACHINE_READY:
+			break;
+		case MACHINE_NOWAY:
+			warnx("gave keys to %s, but cannot tell whether its "
+			    "sshd answers: %s", s->feeds[i].line, err.message);
+			status = 1;
+			break;
+		default:
+			warnx("gave keys to %s, but its sshd did not answer "
+			    "within %d s", s->feeds[i].line, timeout);
+			status = 1;
+			break;
+		}
+	}
+	return status;
 }
 
 /* A fragment whose alias no container has any more goes. */
@@ -435,6 +558,9 @@ sync_dry(struct sync *s)
 	    DIFF_CONTEXT, &diff, &difflen);
 	fwrite(diff, 1, difflen, stdout);
 	if (s->rd->verbosity >= 0) {
+		for (i = 0; i < s->nfeed; i++)
+			fprintf(stderr, "would give keys to %s\n",
+			    s->feeds[i].line);
 		for (i = 0; i < s->nch; i++)
 			fprintf(stderr, "%s\n", s->ch[i].line);
 		for (i = 0; i < s->no; i++)
@@ -509,6 +635,12 @@ sync_release(struct sync *s)
 		close(s->orphans[i].hold);
 	}
 	free(s->orphans);
+	for (i = 0; i < s->nfeed; i++) {
+		free(s->feeds[i].id);
+		free(s->feeds[i].alias);
+		free(s->feeds[i].line);
+	}
+	free(s->feeds);
 	for (i = 0; i < s->nch; i++) {
 		free((char *)s->ch[i].c.name);
 		free((char *)s->ch[i].c.text);
@@ -534,7 +666,7 @@ cmd_sync_exec(const struct redock *rd, const struct args *args)
 {
 	struct sync	s;
 	size_t		i;
-	int		status;
+	int		status, fed;
 
 	memset(&s, 0, sizeof s);
 	s.rd = rd;
@@ -548,8 +680,9 @@ cmd_sync_exec(const struct redock *rd, const struct args *args)
 			goto out;
 	}
 	changes_removed(&s);
+	fed = s.dry ? 0 : sync_feed(&s);
 	status = s.dry ? sync_dry(&s) : sync_write(&s);
-	if (s.failed)
+	if (s.failed || fed != 0)
 		status = 1;
 out:
 	sync_release(&s);

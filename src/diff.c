@@ -43,14 +43,23 @@ static void		 out_add(struct out *, const void *, size_t);
 static void		 out_line(struct out *, char, const struct line *);
 static void		 out_range(struct out *, char, size_t, size_t);
 
+/*
+ * The lines of s, never NULL: a + 0 of a NULL a (an empty side) is
+ * undefined, and s may be NULL when len is 0.
+ */
 static struct line *
 lines_split(const char *s, size_t len, size_t *np)
 {
-	struct line	*v = NULL;
-	const char	*p = s, *end = s + len, *nl;
+	struct line	*v;
+	const char	*p = s, *end, *nl;
 	size_t		 n = 0, i;
 	uint32_t	 h;
 
+	v = xreallocarray(NULL, 1, sizeof *v);
+	*np = 0;
+	if (len == 0)
+		return v;
+	end = s + len;
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		v = xreallocarray(v, n + 1, sizeof *v);

@@ -6,7 +6,8 @@
  * calls, so a command that makes five calls connects once. An engine
  * belongs to one thread at a time (start gives each NAME's thread an
  * engine of its own); nothing here is shared between engines but
- * libcurl's setup (curl_start()).
+ * libcurl's setup (curl_start()) and the API versions settled so far
+ * (settled_find()).
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -71,6 +72,7 @@ struct engine {
 	char		 version[16];	/* negotiated; "" before */
 	int		 podman;	/* Podman's service: the ping that
 					   settled the version said so */
+	char		*key;		/* the address, whole (settled_key()) */
 	long		 connect_ms;
 	long		 total_ms;
 	char		 curlerr[CURL_ERROR_SIZE];
@@ -1093,6 +1095,79 @@ curl_start(void)
 	curl_ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
 }
 
+/*
+ * The API versions this process has settled, by address: a new engine
+ * to an address one has pinged takes its version (and whether it is
+ * Podman's) from here, and its first call does not ping again (start
+ * makes a connection per NAME: ten NAMEs were twelve pings). An engine
+ * that changed since is caught by that first call, which fails as any
+ * call to it would. Kept until the process ends, like libcurl's setup.
+ */
+struct settled {
+	char		*key;
+	char		 version[16];
+	int		 podman;
+	struct settled	*next;
+};
+
+static pthread_mutex_t	 settled_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct settled	*settled_list;
+
+/*
+ * All of w that decides which engine it reaches: its address, the host
+ * it goes through, ssh's config and the TLS it shows.
+ */
+static char *
+settled_key(const char *host, const struct where *w)
+{
+	char	*key;
+
+	xasprintf(&key, "%s\n%s\n%s\n%d\n%s", host,
+	    w->jump != NULL ? w->jump : "",
+	    w->ssh_config != NULL ? w->ssh_config : "", (int)w->tls,
+	    w->certdir != NULL ? w->certdir : "");
+	return key;
+}
+
+/* Fills e's version from an engine to its address settled before. */
+static void
+settled_find(struct engine *e)
+{
+	struct settled	*s;
+
+	pthread_mutex_lock(&settled_lock);
+	for (s = settled_list; s != NULL; s = s->next) {
+		if (strcmp(s->key, e->key) == 0) {
+			strlcpy(e->version, s->version, sizeof e->version);
+			e->podman = s->podman;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&settled_lock);
+}
+
+/* Records the version e has just settled, for the engines to come. */
+static void
+settled_add(const struct engine *e)
+{
+	struct settled	*s;
+
+	pthread_mutex_lock(&settled_lock);
+	for (s = settled_list; s != NULL; s = s->next) {
+		if (strcmp(s->key, e->key) == 0)
+			break;
+	}
+	if (s == NULL) {
+		s = xcalloc(1, sizeof *s);
+		s->key = xstrdup(e->key);
+		s->next = settled_list;
+		settled_list = s;
+	}
+	strlcpy(s->version, e->version, sizeof s->version);
+	s->podman = e->podman;
+	pthread_mutex_unlock(&settled_lock);
+}
+
 int
 engine_new(struct engine **ep, const struct where *w, struct error *err)
 {
@@ -1111,6 +1186,8 @@ engine_new(struct engine **ep, const struct where *w, struct error *err)
 	e->total_ms = TOTAL_MS;
 	if (address_parse(e, w, err) == -1)
 		goto fail;
+	e->key = settled_key(host, w);
+	settled_find(e);
 	pthread_once(&curl_once, curl_start);
 	if (!curl_ok || (e->curl = curl_easy_init()) == NULL) {
 		error_set(err, ERROR_CONNECT, 0, "cannot reach the "
@@ -1145,6 +1222,7 @@ engine_free(struct engine *e)
 	free(e->socket);
 	free(e->base);
 	free(e->certdir);
+	free(e->key);
 	free(e);
 }
 
@@ -1244,6 +1322,7 @@ engine_ping(struct engine *e, struct error *err)
 	}
 	if (engine_version_cmp(rq.apiversion, ENGINE_API_MAX) <= 0) {
 		snprintf(e->version, sizeof e->version, "%ld.%ld", maj, mnr);
+		settled_add(e);
 		ret = 0;
 		goto out;
 	}
@@ -1257,6 +1336,7 @@ engine_ping(struct engine *e, struct error *err)
 		goto out;
 	}
 	strlcpy(e->version, ENGINE_API_MAX, sizeof e->version);
+	settled_add(e);
 	ret = 0;
 out:
 	free(rq.apiversion);

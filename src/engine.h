@@ -137,9 +137,12 @@ struct where;
 int		 engine_open(struct engine **, const struct where *,
 		    struct error *);
 /*
- * Sets up the transport only; the first call will ping. Each thread
- * uses an engine of its own; the first engine_new() of a process must
- * come before it starts any thread (it sets libcurl up).
+ * Sets up the transport only; the first call will ping, unless an
+ * engine of this process to the same address (all of w) has settled
+ * the API version already: then it takes that version and pings not at
+ * all (an engine that changed since fails that first call instead).
+ * Each thread uses an engine of its own; the first engine_new() of a
+ * process must come before it starts any thread (it sets libcurl up).
  */
 int		 engine_new(struct engine **, const struct where *,
 		    struct error *);

@@ -39,6 +39,13 @@
 #define BOOT_NAME	"redock-boot"
 #define BOOT_SCRIPT	"umask 077 && head -c 10240 | tar -x -f - -C / && " \
 			    "exec \"$@\""
+/*
+ * Did the boot step get its keys since the container started? The
+ * tmpfs is new at every start, and its key is there from then on.
+ */
+#define BOOT_TEST	"test -e " KEYS_BOOT_KEY
+/* How long a banner may take here to spare the engine's exec. */
+#define BOOT_PROBE_MS	50
 _Static_assert(TAR_RECORD == 10240, "the boot step's record");
 /* What an image with no command of its own runs: sshd. */
 #define BOOT_DEFAULT	{ "/usr/sbin/sshd", "-D", "-e", NULL }
@@ -86,6 +93,10 @@ static int	start_command(const struct machine_start *, char ***,
 		    struct error *);
 static void	start_command_free(char **);
 static int	start_booting(struct machine_start *, int *, struct error *);
+static int	start_feed(struct engine *, const char *, struct tar *,
+		    struct error *);
+static int	start_running(const struct machine_start_context *,
+		    struct machine_start *, int, int *, struct error *);
 static int	start_keys_upload(const struct machine_start_context *,
 		    struct machine_start *, enum keys_form, struct error *);
 static int	start_elsewhere(const struct machine_start_context *,
@@ -993,6 +1004,103 @@ start_keys_upload(const struct machine_start_context *ctx,
 }
 
 /*
+ * Gives the keys t (KEYS_BOOT) to the waiting boot step of the running
+ * container id, on its stdin, in the one record it reads.
+ */
+static int
+start_feed(struct engine *e, const char *id, struct tar *t,
+    struct error *err)
+{
+	const void	*data;
+	size_t		 len;
+
+	data = tar_data_record(t, TAR_RECORD, &len);
+	if (len != TAR_RECORD) {
+		error_set(err, ERROR_SYSTEM, 0, "its keys do not fit the boot "
+		    "step's %d bytes", TAR_RECORD);
+		return -1;
+	}
+	return engine_container_attach_stdin(e, id, data, len, err);
+}
+
+int
+machine_boot_waiting(struct engine *e, const struct where *w,
+    const char *id, int port, int *waitingp, struct error *err)
+{
+	static char *const	 test[] = { (char *)"/bin/sh", (char *)"-c",
+				    (char *)BOOT_TEST, NULL };
+	struct error		 ignored;
+	char			*out = NULL, *shown;
+	int			 status;
+
+	*waitingp = 0;
+	/*
+	 * sshd answers only once the boot step is over. Here its banner
+	 * costs a connection (a few ms), the engine's exec about 50 ms
+	 * (Docker) or 90 (Podman); through a jump a banner would cost an
+	 * ssh login. No banner (nothing listens, or not yet) is no
+	 * answer: the engine is asked.
+	 */
+	if ((w == NULL || w->jump == NULL) && port > 0 &&
+	    machine_wait_banner(w, port, BOOT_PROBE_MS, NULL, NULL,
+	    &ignored) == MACHINE_READY)
+		return 0;
+	if (engine_container_exec(e, id, "0", test, &status, &out,
+	    err) == -1)
+		return -1;
+	if (status != 0 && status != 1) {
+		shown = xvis_message(out != NULL ? out : "");
+		error_set(err, ERROR_SYSTEM, 0, "cannot tell whether its boot "
+		    "step waits for its keys: '%s' exited with status %d%s%s",
+		    BOOT_TEST, status, *shown != '\0' ? ": " : "", shown);
+		free(shown);
+		free(out);
+		return -1;
+	}
+	free(out);
+	*waitingp = status == 1;
+	return 0;
+}
+
+int
+machine_boot_keys(struct engine *e, const char *home, const char *alias,
+    const char *id, struct error *err)
+{
+	struct tar	*t;
+	int		 ret;
+
+	if (keys_archive(home, alias, KEYS_BOOT, &t, err) == -1)
+		return -1;
+	ret = start_feed(e, id, t, err);
+	tar_free(t);
+	return ret;
+}
+
+/*
+ * The boot step of a container that was running, or paused, when this
+ * start came (*feedp): one started other than by redock waits for its
+ * keys, and gets them (start_boot()) with its user first, as a stopped
+ * one would; one whose step is over gets the public ones in its file
+ * system, for a client key made anew since. Nothing is written to a
+ * stdin that nobody reads any more: the engine would hold what does
+ * not fit its pipe, for as long as the container runs.
+ */
+static int
+start_running(const struct machine_start_context *ctx,
+    struct machine_start *ms, int port, int *feedp, struct error *err)
+{
+	if (machine_boot_waiting(ms->e, ctx->where, ms->id, port, feedp,
+	    err) == -1)
+		return -1;
+	if (!*feedp)
+		return start_keys_upload(ctx, ms, KEYS_PUBLIC, err);
+	if (ms->settings.user != NULL &&
+	    machine_user_apply(ms->e, ms->id, ms->settings.user, err) == -1)
+		return -1;
+	return 0;
+}
+
+/*
  * Keys in, the container started, and *portp its sshd's port.
  *
  * The keys go in at every start, so that a client key made anew since
@@ -1008,10 +1116,8 @@ start_boot(const struct machine_start_context *ctx,
     struct machine_start *ms, int *portp, struct error *err)
 {
 	struct engine_container	 c;
-	const void		*data;
 	char			*log = NULL;
-	size_t			 len;
-	int			 boot, up;
+	int			 boot, up, feed;
 
 	if (start_interrupted(ctx, err) == -1)
 		return -1;
@@ -1024,15 +1130,6 @@ start_boot(const struct machine_start_context *ctx,
 		return -1;
 	up = ms->running || ms->paused;
 	if (!boot && start_keys_upload(ctx, ms, KEYS_DISK, err) == -1)
-		return -1;
-	/*
-	 * Running already, its boot step is over (sshd reads no stdin,
-	 * and what goes there is lost) or, started by hand, waits for the
-	 * keys: they go on its stdin all the same, and the public ones
-	 * into its file system for a client key made anew. Its private
-	 * key is in its tmpfs, or will be: never on its disk.
-	 */
-	if (boot && up && start_keys_upload(ctx, ms, KEYS_PUBLIC, err) == -1)
 		return -1;
 	if (!up && engine_container_start(ms->e, ms->id, err) == -1)
 		return -1;
@@ -1063,14 +1160,13 @@ start_boot(const struct machine_start_context *ctx,
 		return -1;
 	if (!boot)
 		return 0;
-	/* The last call: over ssh:// it uses up the engine's connection. */
-	data = tar_data_record(ms->keys, TAR_RECORD, &len);
-	if (len != TAR_RECORD) {
-		error_set(err, ERROR_SYSTEM, 0, "its keys do not fit the boot "
-		    "step's %d bytes", TAR_RECORD);
+	feed = !up;
+	if (up && start_running(ctx, ms, *portp, &feed, err) == -1)
 		return -1;
-	}
-	return engine_container_attach_stdin(ms->e, ms->id, data, len, err);
+	if (!feed)
+		return 0;
+	/* The last call: over ssh:// it uses up the engine's connection. */
+	return start_feed(ms->e, ms->id, ms->keys, err);
 }
 
 /* Asked while waiting for sshd: is the container still running? */

@@ -870,7 +870,7 @@ struct machine_start {
 	/* What machine_start_hold() took. */
 	int			 hold;		/* keys_host_hold(), or -1 */
 	int			 keymade;	/* its host key, by this start */
-	struct tar		*keys;		/* to upload */
+	struct tar		*keys;		/* for the boot step's stdin */
 	struct engine		*e;		/* its own connection, or the
 						   caller's (lend) */
 	int			 lent;		/* e is the caller's */
@@ -932,8 +932,11 @@ int	machine_start_hold(const struct machine_start_context *ctx,
  * its container (labels, named after its owner and alias, the engine's
  * init, sshd published), or joins another redock's creation of the same
  * NAME;
- * resumes a paused one; uploads the keys (before every start, so that a
- * client key made since is let in); starts it; waits for sshd's banner;
+ * resumes a paused one; gives the keys (on the boot step's stdin at a
+ * start, or when a running one's boot step waits; else the public ones
+ * into its file system, so that a client key made since is let in; a
+ * container without the boot step gets them uploaded before every
+ * start); starts it; waits for sshd's banner;
  * then writes the alias's fragment. Stops at its next step once
  * ctx->interrupted is set. On failure the container this call made is
  * removed again (else ms->cleanup says why not) and a host key it made
@@ -961,6 +964,32 @@ int	machine_start(const struct machine_start_context *ctx,
 void	machine_start_abandon(const struct machine_start_context *ctx,
 	    struct machine_start *ms);
 void	machine_start_release(struct machine_start *ms);
+
+/*
+ * A container started other than by redock (docker start, docker
+ * restart, an engine that restarts it) has an empty tmpfs, and its
+ * boot step waits for its keys on its stdin: its sshd runs only once
+ * they are given.
+ *
+ * machine_boot_waiting() tells whether the boot step of the running
+ * container id, one of the new kind (engine_container's open_stdin),
+ * waits (*waitingp 1) or is over (0). Here (w NULL or without a jump)
+ * an SSH banner on port, its published one, says it is over at the
+ * cost of a connection; otherwise, and through a jump (where that
+ * would cost an ssh login), the engine runs "test -e" on KEYS_BOOT_KEY
+ * in it as root: the tmpfs is new at every start. Returns 0, or -1
+ * with *err.
+ *
+ * machine_boot_keys() gives the container id the keys of alias from
+ * redock's home (KEYS_BOOT) on its stdin; the engine's connection is
+ * used up (engine_container_attach_stdin()). Only for a boot step that
+ * waits: nobody reads what goes there after it. Returns 0, or -1 with
+ * *err.
+ */
+int	machine_boot_waiting(struct engine *, const struct where *w,
+	    const char *id, int port, int *waitingp, struct error *err);
+int	machine_boot_keys(struct engine *, const char *home,
+	    const char *alias, const char *id, struct error *err);
 
 /*
  * Hooks (machine-hooks.c): the on-create, on-upgrade and on-start of a

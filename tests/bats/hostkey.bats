@@ -118,3 +118,58 @@ keyless() {
 	run ssh_to ho-container true
 	[ "$status" -eq 0 ]
 }
+
+# The bytes waiting on the stdin of container $1's PID 1 (the stdin its
+# boot step read, and its sshd inherits), taken out of the pipe.
+stdin_waiting() {
+	docker exec "$1" sh -c \
+	    'dd if=/proc/1/fd/0 iflag=nonblock bs=64k count=1 2>/dev/null | wc -c'
+}
+
+@test "restarted by hand, a container waits for its keys until sync gives them; a start of a running one feeds nothing" {
+	redock start --no-shell hr >/dev/null
+	c=$(ename hr-container)
+	old=$(docker_port "$c")
+	docker restart "$c" >/dev/null
+	new=$(docker_port "$c")
+	[ -n "$new" ]
+	# The boot step waits: nothing answers on the new port, and ssh
+	# does not get in there.
+	sleep 0.5
+	run timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$new && head -c 4 <&3"
+	[[ $output != SSH-* ]]
+	run ssh_to -p "$new" -o HostKeyAlias=hr-container hr-container true
+	[ "$status" -ne 0 ]
+	run --separate-stderr redock sync
+	[ "$status" -eq 0 ]
+	[[ $'\n'$output$'\n' == *$'\n'"gave keys to hr-container ('$USER:hr')"$'\n'* ]]
+	if [ "$new" != "$old" ]; then
+		[[ $output == *"updated hr-container ('$USER:hr', port $new)"* ]]
+	fi
+	# sync waited for sshd: the pinned key answers at once.
+	run ssh_to hr-container true
+	[ "$status" -eq 0 ]
+	# Nothing left to give: sync says nothing.
+	run --separate-stderr redock sync
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
+
+	# Five starts of the running container: it stays reachable, and
+	# nothing is written to a stdin that nobody reads any more.
+	for i in 1 2 3 4 5; do
+		run redock start --no-shell hr
+		[ "$status" -eq 0 ]
+		[[ $output == *"is running"* ]]
+	done
+	[ "$(stdin_waiting "$c")" -eq 0 ]
+	run ssh_to hr-container true
+	[ "$status" -eq 0 ]
+
+	# Restarted by hand again, a start gives the keys, once.
+	docker restart "$c" >/dev/null
+	redock start --no-shell hr >/dev/null
+	run ssh_to hr-container true
+	[ "$status" -eq 0 ]
+	[ "$(stdin_waiting "$c")" -eq 0 ]
+}

@@ -156,9 +156,11 @@ $UB" ]
 	run ls "$UA_HOME/.ssh/config.d"
 	[ "$output" = "10-redock-$T-container" ]
 
+	# Restarted outside redock, B's container waits for its keys (its
+	# boot step): B's sync gives them, says so, then follows the port.
 	run as_b "$REDOCK" sync
 	[ "$status" -eq 0 ]
-	[ "$output" = "updated $T-container ('$UB:$T', port $(docker_port "$UB.$T-container"))" ]
+	[ "$output" = "gave keys to $T-container ('$UB:$T')"$'\n'"updated $T-container ('$UB:$T', port $(docker_port "$UB.$T-container"))" ]
 	[ "$(alias_port a "$T-container")" = "$(docker_port "$UA.$T-container")" ]
 	run ssh_as b "$T-container" 'cat /tmp/owner'
 	[ "$output" = "$UB" ]

@@ -99,10 +99,15 @@ restart_engine() {
 	new2=$(docker_port "$(ename qx2-container)")
 	[ -n "$new2" ]
 	[ "$(fragment_port qx2-container)" = "$old2" ]
+	# Started outside redock, its boot step waits for its keys: sync
+	# gives them, says so, and waits for its sshd.
 	run --separate-stderr redock sync
 	[ "$status" -eq 0 ]
+	gave="gave keys to qx2-container ('$USER:qx2')"
 	if [ "$new2" != "$old2" ]; then
-		[ "$output" = "updated qx2-container ('$USER:qx2', port $new2)" ]
+		[ "$output" = "$gave"$'\n'"updated qx2-container ('$USER:qx2', port $new2)" ]
+	else
+		[ "$output" = "$gave" ]
 	fi
 	[ "$(fragment_port qx2-container)" = "$new2" ]
 	wait_ssh_banner "$new2"

@@ -992,6 +992,54 @@ an_engine_that_never_answers_times_out(void **state)
 	fake_stop(f);
 }
 
+/*
+ * start opens a connection per NAME: only the first to an address
+ * settles the API version; the others take it and do not ping.
+ */
+static void
+only_the_first_engine_to_an_address_pings(void **state)
+{
+	struct fake		*f, *g;
+	struct engine		*e, *e2, *e3;
+	struct engine_container	 c;
+	struct error		 err;
+
+	(void)state;
+	f = fake_start("--api-version", "1.40", NULL);
+	g = fake_start("--api-version", "1.39", NULL);
+	assert_int_equal(engine_new_at(&e, f->host, &err), 0);
+	assert_string_equal(engine_api_version(e), "");
+	assert_int_equal(engine_container_inspect(e, "web", &c, &err), -1);
+	assert_int_equal(fake_seen(f, "/_ping"), 1);
+	assert_string_equal(engine_api_version(e), "1.40");
+
+	/* Another engine to it, even while the first is open. */
+	assert_int_equal(engine_new_at(&e2, f->host, &err), 0);
+	assert_string_equal(engine_api_version(e2), "1.40");
+	assert_int_equal(engine_container_inspect(e2, "web", &c, &err), -1);
+	assert_int_equal(err.status, 404);
+	assert_int_equal(fake_seen(f, "/_ping"), 1);
+	assert_int_equal(fake_seen(f, "/v1.40/containers/web/json"), 2);
+	engine_free(e2);
+
+	/* Another address settles its own. */
+	assert_int_equal(engine_new_at(&e3, g->host, &err), 0);
+	assert_string_equal(engine_api_version(e3), "");
+	assert_int_equal(engine_container_inspect(e3, "web", &c, &err), -1);
+	assert_int_equal(fake_seen(g, "/_ping"), 1);
+	assert_string_equal(engine_api_version(e3), "1.39");
+	engine_free(e3);
+
+	/* Gone since: the first call fails as any call would. */
+	fake_stop(f);
+	assert_int_equal(engine_new_at(&e2, engine_host(e), &err), 0);
+	assert_int_equal(engine_container_inspect(e2, "web", &c, &err), -1);
+	assert_int_equal(err.kind, ERROR_CONNECT);
+	engine_free(e2);
+	engine_free(e);
+	fake_stop(g);
+}
+
 struct progress {
 	char	text[4096];
 	int	calls;
@@ -2524,6 +2572,7 @@ main(void)
 		cmocka_unit_test(
 		    a_running_container_maps_to_its_state_port_and_labels),
 		cmocka_unit_test(a_stopped_container_has_no_published_port),
+		cmocka_unit_test(only_the_first_engine_to_an_address_pings),
 		cmocka_unit_test(
 		    an_image_maps_the_same_from_inspect_and_from_list),
 		cmocka_unit_test(logs_are_taken_out_of_their_frames),
