@@ -76,7 +76,7 @@ static int	start_free(const struct machine_start_context *,
 static int	start_image_pick(const struct machine_start_context *,
 		    struct machine_start *, struct settings *, struct error *);
 static int	start_base(const struct machine_start_context *,
-		    const struct machine_start *, struct error *);
+		    struct machine_start *, struct error *);
 static int	start_image(const struct machine_start_context *,
 		    struct machine_start *, struct error *);
 static int	start_mounts(const struct machine_start_context *,
@@ -89,8 +89,8 @@ static int	start_make(const struct machine_start_context *,
 		    struct machine_start *, struct error *);
 static int	start_create(const struct machine_start_context *,
 		    struct machine_start *, const char *, struct error *);
-static int	start_command(const struct machine_start *, char ***,
-		    struct error *);
+static char	**start_command_of(const struct engine_image *);
+static int	start_command(struct machine_start *, struct error *);
 static void	start_command_free(char **);
 static int	start_booting(struct machine_start *, int *, struct error *);
 static int	start_feed(struct engine *, const char *, struct tar *,
@@ -154,6 +154,8 @@ machine_start_release(struct machine_start *ms)
 	free(ms->old);
 	free(ms->aside);
 	free(ms->started_at);
+	start_command_free(ms->command);
+	ms->command = NULL;
 	tar_free(ms->keys);
 	if (!ms->lent)
 		engine_free(ms->e);
@@ -349,6 +351,8 @@ start_image_pick(const struct machine_start_context *ctx,
 	if (engine_image_inspect(ctx->me->e, want, &im, err) == 0) {
 		if (s != NULL)
 			ret = machine_image_settings(&im, s, err);
+		start_command_free(ms->command);
+		ms->command = start_command_of(&im);
 		engine_image_release(&im);
 		ms->image = want;
 		return ret;
@@ -365,7 +369,7 @@ start_image_pick(const struct machine_start_context *ctx,
  */
 static int
 start_base(const struct machine_start_context *ctx,
-    const struct machine_start *ms, struct error *err)
+    struct machine_start *ms, struct error *err)
 {
 	struct engine_image	 im;
 	char			*shown;
@@ -373,6 +377,8 @@ start_base(const struct machine_start_context *ctx,
 	if (strcmp(ms->image, BASE_IMAGE) == 0)
 		return 0;
 	if (engine_image_inspect(ctx->me->e, ms->image, &im, err) == 0) {
+		start_command_free(ms->command);
+		ms->command = start_command_of(&im);
 		engine_image_release(&im);
 		return 0;
 	}
@@ -736,12 +742,12 @@ start_create(const struct machine_start_context *ctx,
 	struct engine_labels	 labels = { NULL, NULL, 0 };
 	struct engine_mount	*mounts = NULL;
 	const char		*aliases[2], *owner;
-	char			*json, *network, **cmd;
+	char			*json, *network;
 	size_t			 i;
 	int			 ret;
 
 	if (machine_owner(&owner, err) == -1 ||
-	    start_command(ms, &cmd, err) == -1)
+	    start_command(ms, err) == -1)
 		return -1;
 	engine_labels_add(&labels, MACHINE_LABEL_NAME, ms->name);
 	engine_labels_add(&labels, MACHINE_LABEL_ALIAS, ms->alias);
@@ -763,7 +769,7 @@ start_create(const struct machine_start_context *ctx,
 	    ms->tag;
 	cr.labels = &labels;
 	cr.entrypoint = boot;
-	cr.cmd = cmd;
+	cr.cmd = ms->command;
 	cr.open_stdin = 1;
 	cr.tmpfs = KEYS_BOOT_DIR;
 	cr.init = 1;
@@ -788,58 +794,67 @@ start_create(const struct machine_start_context *ctx,
 		ret = engine_container_create(ms->e, &cr, &ms->id, err);
 	}
 	engine_labels_release(&labels);
-	start_command_free(cmd);
 	free(network);
 	free(mounts);
 	return ret;
 }
 
 /*
- * What the container runs after its boot step, as the engine would
- * have run the image (an entrypoint clears its Cmd): the image's
- * Entrypoint then its Cmd, its own boot step left out where it was
- * committed from a container of redock's (BOOT_NAME at argv[3], the
- * script what it may be); BOOT_DEFAULT when there is neither. redock's
- * own BASE_IMAGE runs BOOT_DEFAULT, and is not asked. *argvp is
- * allocated and NULL-terminated, for start_command_free().
+ * What a container of im runs after its boot step, as the engine would
+ * have run the image (an entrypoint clears its Cmd): its Entrypoint
+ * then its Cmd, its own boot step left out where it was committed from
+ * a container of redock's (BOOT_NAME at argv[3], the script what it
+ * may be); BOOT_DEFAULT when there is neither. Allocated and
+ * NULL-terminated, for start_command_free().
  */
-static int
-start_command(const struct machine_start *ms, char ***argvp,
-    struct error *err)
+static char **
+start_command_of(const struct engine_image *im)
 {
 	static const char *const sshd[] = BOOT_DEFAULT;
-	struct engine_image	 im;
-	char			**ep, **v;
-	size_t			 n, i;
+	char		**ep, **v;
+	size_t		  n, i;
 
-	*argvp = NULL;
-	memset(&im, 0, sizeof im);
-	if (strcmp(ms->image, BASE_IMAGE) != 0 &&
-	    engine_image_inspect(ms->e, ms->image, &im, err) == -1)
-		return -1;
-	ep = im.entrypoint;
+	ep = im->entrypoint;
 	for (n = 0; ep != NULL && ep[n] != NULL && n < 4; n++)
 		/* nothing */;
 	if (n == 4 && strcmp(ep[3], BOOT_NAME) == 0)
 		ep += 4;
 	for (n = 0; ep != NULL && ep[n] != NULL; n++)
 		/* nothing */;
-	for (i = 0; im.cmd != NULL && im.cmd[i] != NULL; i++)
+	for (i = 0; im->cmd != NULL && im->cmd[i] != NULL; i++)
 		/* nothing */;
 	v = xreallocarray(NULL, n + i + sizeof sshd / sizeof sshd[0],
 	    sizeof *v);
 	n = 0;
 	for (i = 0; ep != NULL && ep[i] != NULL; i++)
 		v[n++] = xstrdup(ep[i]);
-	for (i = 0; im.cmd != NULL && im.cmd[i] != NULL; i++)
-		v[n++] = xstrdup(im.cmd[i]);
+	for (i = 0; im->cmd != NULL && im->cmd[i] != NULL; i++)
+		v[n++] = xstrdup(im->cmd[i]);
 	if (n == 0) {
 		for (i = 0; sshd[i] != NULL; i++)
 			v[n++] = xstrdup(sshd[i]);
 	}
 	v[n] = NULL;
+	return v;
+}
+
+/*
+ * ms->command, from the inspect of ms->image unless that told it
+ * already. redock's own BASE_IMAGE runs BOOT_DEFAULT, and is not asked.
+ */
+static int
+start_command(struct machine_start *ms, struct error *err)
+{
+	struct engine_image	 im;
+
+	if (ms->command != NULL)
+		return 0;
+	memset(&im, 0, sizeof im);
+	if (strcmp(ms->image, BASE_IMAGE) != 0 &&
+	    engine_image_inspect(ms->e, ms->image, &im, err) == -1)
+		return -1;
+	ms->command = start_command_of(&im);
 	engine_image_release(&im);
-	*argvp = v;
 	return 0;
 }
 

@@ -866,6 +866,9 @@ struct machine_start {
 	int			 running;
 	int			 paused;
 	const char		*image;		/* to make one from, or NULL */
+	char			**command;	/* what image runs after the
+						   boot step, when its inspect
+						   told; NULL: not asked yet */
 
 	/* What machine_start_hold() took. */
 	int			 hold;		/* keys_host_hold(), or -1 */
