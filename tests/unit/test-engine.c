@@ -1005,21 +1005,21 @@ only_the_first_engine_to_an_address_pings(void **state)
 	struct error		 err;
 
 	(void)state;
-	f = fake_start("--api-version", "1.40", NULL);
-	g = fake_start("--api-version", "1.39", NULL);
+	f = fake_start("--api-version", "1.43", NULL);
+	g = fake_start("--api-version", "1.42", NULL);
 	assert_int_equal(engine_new_at(&e, f->host, &err), 0);
 	assert_string_equal(engine_api_version(e), "");
 	assert_int_equal(engine_container_inspect(e, "web", &c, &err), -1);
 	assert_int_equal(fake_seen(f, "/_ping"), 1);
-	assert_string_equal(engine_api_version(e), "1.40");
+	assert_string_equal(engine_api_version(e), "1.43");
 
 	/* Another engine to it, even while the first is open. */
 	assert_int_equal(engine_new_at(&e2, f->host, &err), 0);
-	assert_string_equal(engine_api_version(e2), "1.40");
+	assert_string_equal(engine_api_version(e2), "1.43");
 	assert_int_equal(engine_container_inspect(e2, "web", &c, &err), -1);
 	assert_int_equal(err.status, 404);
 	assert_int_equal(fake_seen(f, "/_ping"), 1);
-	assert_int_equal(fake_seen(f, "/v1.40/containers/web/json"), 2);
+	assert_int_equal(fake_seen(f, "/v1.43/containers/web/json"), 2);
 	engine_free(e2);
 
 	/* Another address settles its own. */
@@ -1027,7 +1027,7 @@ only_the_first_engine_to_an_address_pings(void **state)
 	assert_string_equal(engine_api_version(e3), "");
 	assert_int_equal(engine_container_inspect(e3, "web", &c, &err), -1);
 	assert_int_equal(fake_seen(g, "/_ping"), 1);
-	assert_string_equal(engine_api_version(e3), "1.39");
+	assert_string_equal(engine_api_version(e3), "1.42");
 	engine_free(e3);
 
 	/* Gone since: the first call fails as any call would. */
