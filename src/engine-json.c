@@ -35,7 +35,6 @@ static int	 network_from_json(struct engine_network *, json_t *, int,
 static json_t	*json_strings(const char *const *, size_t);
 static int	 argv_set(json_t *, const char *, char *const *);
 static char	**strings_from_json(json_t *);
-static void	 strings_free(char **);
 static int	 network_config(json_t *, json_t *,
 		    const struct engine_create *);
 
@@ -140,8 +139,8 @@ engine_image_release(struct engine_image *im)
 		free(im->tags[i]);
 	free(im->tags);
 	engine_labels_release(&im->labels);
-	strings_free(im->entrypoint);
-	strings_free(im->cmd);
+	xfreev(im->entrypoint);
+	xfreev(im->cmd);
 	memset(im, 0, sizeof *im);
 }
 
@@ -1430,16 +1429,6 @@ strings_from_json(json_t *a)
 		return NULL;
 	}
 	return v;
-}
-
-static void
-strings_free(char **v)
-{
-	size_t	i;
-
-	for (i = 0; v != NULL && v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
 }
 
 /*

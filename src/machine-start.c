@@ -91,7 +91,6 @@ static int	start_create(const struct machine_start_context *,
 		    struct machine_start *, const char *, struct error *);
 static char	**start_command_of(const struct engine_image *);
 static int	start_command(struct machine_start *, struct error *);
-static void	start_command_free(char **);
 static int	start_booting(struct machine_start *, int *, struct error *);
 static int	start_feed(struct engine *, const char *, struct tar *,
 		    struct error *);
@@ -154,7 +153,7 @@ machine_start_release(struct machine_start *ms)
 	free(ms->old);
 	free(ms->aside);
 	free(ms->started_at);
-	start_command_free(ms->command);
+	xfreev(ms->command);
 	ms->command = NULL;
 	tar_free(ms->keys);
 	if (!ms->lent)
@@ -351,7 +350,7 @@ start_image_pick(const struct machine_start_context *ctx,
 	if (engine_image_inspect(ctx->me->e, want, &im, err) == 0) {
 		if (s != NULL)
 			ret = machine_image_settings(&im, s, err);
-		start_command_free(ms->command);
+		xfreev(ms->command);
 		ms->command = start_command_of(&im);
 		engine_image_release(&im);
 		ms->image = want;
@@ -377,7 +376,7 @@ start_base(const struct machine_start_context *ctx,
 	if (strcmp(ms->image, BASE_IMAGE) == 0)
 		return 0;
 	if (engine_image_inspect(ctx->me->e, ms->image, &im, err) == 0) {
-		start_command_free(ms->command);
+		xfreev(ms->command);
 		ms->command = start_command_of(&im);
 		engine_image_release(&im);
 		return 0;
@@ -805,7 +804,7 @@ start_create(const struct machine_start_context *ctx,
  * then its Cmd, its own boot step left out where it was committed from
  * a container of redock's (BOOT_NAME at argv[3], the script what it
  * may be); BOOT_DEFAULT when there is neither. Allocated and
- * NULL-terminated, for start_command_free().
+ * NULL-terminated, for xfreev().
  */
 static char **
 start_command_of(const struct engine_image *im)
@@ -856,16 +855,6 @@ start_command(struct machine_start *ms, struct error *err)
 	ms->command = start_command_of(&im);
 	engine_image_release(&im);
 	return 0;
-}
-
-static void
-start_command_free(char **v)
-{
-	size_t	i;
-
-	for (i = 0; v != NULL && v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
 }
 
 /*

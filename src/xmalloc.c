@@ -56,6 +56,16 @@ xstrdup(const char *s)
 	return p;
 }
 
+void
+xfreev(char **v)
+{
+	size_t	i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
 int
 xasprintf(char **ret, const char *fmt, ...)
 {
