@@ -530,13 +530,43 @@ ssh_close(void *arg, curl_socket_t fd)
 		if (e->conns[i].fd != fd)
 			continue;
 		close(fd);		/* ssh's input ends */
-		e->ssh_status = jump_end(&e->conns[i].p, e->ssh_why,
-		    sizeof e->ssh_why);
-		e->ssh_ended = 1;
+		if (e->conns[i].p.pid != -1) {	/* not ssh_reap()'s */
+			e->ssh_status = jump_end(&e->conns[i].p, e->ssh_why,
+			    sizeof e->ssh_why);
+			e->ssh_ended = 1;
+		}
 		e->conns[i] = e->conns[--e->nconns];
 		return 0;
 	}
 	return close(fd);
+}
+
+/*
+ * The ssh of the connection a call of h failed on, when curl has not
+ * closed that connection yet (a failed send leaves it open until later):
+ * waits for it to end and keeps how, as ssh_close() does. curl's
+ * socket stays curl's, to close; ssh_close() then finds its ssh ended.
+ */
+static void
+ssh_reap(struct engine *e, CURL *h)
+{
+	curl_socket_t	 fd = CURL_SOCKET_BAD;
+	size_t		 i;
+
+	if (curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK ||
+	    fd == CURL_SOCKET_BAD) {
+		if (e->nconns != 1)
+			return;
+		fd = e->conns[0].fd;
+	}
+	for (i = 0; i < e->nconns; i++) {
+		if (e->conns[i].fd != fd || e->conns[i].p.pid == -1)
+			continue;
+		e->ssh_status = jump_end(&e->conns[i].p, e->ssh_why,
+		    sizeof e->ssh_why);
+		e->ssh_ended = 1;
+		return;
+	}
 }
 #endif /* HAVE_SSH */
 
@@ -547,7 +577,7 @@ ssh_close(void *arg, curl_socket_t fd)
  * words. Returns 0 when it was not ssh's failure.
  */
 static int
-error_ssh(struct engine *e, CURLcode rc, struct error *err)
+error_ssh(struct engine *e, CURL *h, CURLcode rc, struct error *err)
 {
 	const char	*why = e->ssh_why;
 	char		 shown[sizeof e->ssh_why];
@@ -570,6 +600,12 @@ error_ssh(struct engine *e, CURLcode rc, struct error *err)
 	default:
 		return 0;
 	}
+#ifdef HAVE_SSH
+	if (!e->ssh_ended)
+		ssh_reap(e, h);
+#else
+	(void)h;
+#endif
 	if (!e->ssh_ended || e->ssh_status == 0)
 		return 0;
 	/*
@@ -634,7 +670,7 @@ error_curl(struct engine *e, struct request *rq, CURLcode rc,
 		    "engine at %s", rq->method, shown, e->host);
 		return -1;
 	}
-	if (error_ssh(e, rc, err))
+	if (error_ssh(e, rq->curl, rc, err))
 		return -1;
 	switch (rc) {
 	case CURLE_COULDNT_CONNECT:
