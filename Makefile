@@ -118,6 +118,14 @@ TEST_UTIL =	$(B)/tests/unit/testutil.o
 $(B)/src/lazy-%.o $(FZ)/src/lazy-%.o $(B)/tests/unit/test-lazy.o: \
     ALL_CPPFLAGS += $(LAZY_DEFS)
 $(UNIT_TESTS) $(TOOLS) $(BENCH_TOOLS) $(FUZZERS): LIBS += $(LAZY_LIBS)
+# The sanitized redock links them too, so their thread-local storage is
+# static: LeakSanitizer (clang 14) scanning the dynamic TLS that threads
+# of dlopen()ed libraries hold at exit can crash ("Tracer caught signal
+# 11", exit 86). Its forwarders still dlopen() them, already loaded.
+# (--no-as-needed: redock's own forwarders define what it calls of them.)
+ifdef SANITIZE
+$(BIN): LIBS += -Wl,--no-as-needed $(LAZY_LIBS) -Wl,--as-needed
+endif
 
 .PHONY: all unit check sanitize test bench fuzz fuzz-half1 fuzz-half2 install \
 	uninstall clean
