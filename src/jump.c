@@ -15,12 +15,15 @@
  * MSG_NOSIGNAL, as libcurl sends.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -28,6 +31,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sha2.h>
 
 #include "jump.h"
 #include "where.h"
@@ -46,18 +51,187 @@ extern char	**environ;
 #define JUMP_GRACE_MS	2000L	/* for ssh to end once its input ends */
 #define JUMP_TERM_MS	1000L	/* then after SIGTERM, before SIGKILL */
 #define JUMP_POLL_MS	5	/* asking whether it ended */
-#define JUMP_ARGV_MAX	20
+#define JUMP_ARGV_MAX	32
+/*
+ * A shared login's master ends this long after its last channel when
+ * redock cannot end it (killed): OpenSSH's ControlPersist, in seconds.
+ * ssh counts whole seconds, so 1 could end a master at once between two
+ * channels (a banner's tries) as a second turns: 2 gives it 1 s at least.
+ */
+#define SHARE_PERSIST	"ControlPersist=2"
+#define SHARE_HOSTS	8	/* hosts one run shares a login with */
+/*
+ * How long an ssh waits for the socket of a master that another is
+ * making before it makes one itself: ConnectTimeout, and the login.
+ */
+#define SHARE_WAIT_MS	15000L
+#define SHARE_POLL_MS	2
+/* "jump-PID-HASH" and the 18 characters ssh adds for its temporary. */
+#define SHARE_NAME_LEN	(5 + 10 + 1 + 16 + 18)
+
+/*
+ * The run's shared logins (jump.h): the control directory, the process
+ * that set it, and the sockets its ssh were told of.
+ */
+static struct {
+	pthread_mutex_t	 lock;
+	char		 dir[sizeof ((struct sockaddr_un *)NULL)->sun_path];
+	pid_t		 pid;
+	char		*path[SHARE_HOSTS];
+	long		 making[SHARE_HOSTS];	/* until when (now_ms()) an
+						   ssh makes its master, or 0 */
+	size_t		 n;
+} share = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static void	proc_clear(struct jump_proc *);
 static int	dial(const struct where *, int, struct jump_proc *,
 		    struct error *);
 static int	jump_run(const struct where *, const char *, int, int,
 		    struct jump_proc *, const char *, struct error *);
+static char	*share_option(const struct where *, const char *, int *);
+static void	share_made(struct jump_proc *);
+static long	now_ms(void);
 static int	spawn_ssh(char *const *, int, struct jump_proc *);
 static int	fd_above_stdio(int *);
 static int	drain(struct jump_proc *);
 static void	line_end(struct jump_proc *);
 static long	ms_since(const struct timespec *);
+
+void
+jump_share(const char *dir)
+{
+	pthread_mutex_lock(&share.lock);
+	share.dir[0] = '\0';
+	if (dir != NULL && strpbrk(dir, "%\"\\") == NULL &&
+	    strlen(dir) + 1 + SHARE_NAME_LEN < sizeof share.dir) {
+		strlcpy(share.dir, dir, sizeof share.dir);
+		share.pid = getpid();
+	}
+	pthread_mutex_unlock(&share.lock);
+}
+
+void
+jump_share_end(void)
+{
+	struct jump_proc	 p;
+	struct stat		 sb;
+	const char		*argv[10];
+	char			*opt;
+	size_t			 i;
+
+	pthread_mutex_lock(&share.lock);
+	if (share.pid != getpid()) {
+		pthread_mutex_unlock(&share.lock);
+		return;
+	}
+	for (i = 0; i < share.n; i++) {
+		/* No socket: ssh never made that master, or it has ended. */
+		if (lstat(share.path[i], &sb) == 0 && S_ISSOCK(sb.st_mode)) {
+			xasprintf(&opt, "ControlPath=\"%s\"", share.path[i]);
+			argv[0] = "ssh";
+			argv[1] = "-F";
+			argv[2] = "/dev/null";
+			argv[3] = "-o";
+			argv[4] = opt;
+			argv[5] = "-O";
+			argv[6] = "exit";
+			argv[7] = "--";
+			argv[8] = "redock";
+			argv[9] = NULL;
+			proc_clear(&p);
+			if (spawn_ssh((char *const *)argv, -1, &p) == 0)
+				(void)jump_end(&p, NULL, 0);
+			free(opt);
+		}
+		free(share.path[i]);
+		share.path[i] = NULL;
+	}
+	share.n = 0;
+	share.dir[0] = '\0';
+	share.pid = 0;
+	pthread_mutex_unlock(&share.lock);
+}
+
+/*
+ * The option that puts an ssh to spec on this process's shared login
+ * ("ControlPath=\"DIR/jump-PID-HASH\"", HASH of spec and w's ssh
+ * config), allocated; NULL when it logs in on its own. When another ssh
+ * is making that login's master, waits for its socket; when none is and
+ * there is no socket, this ssh is to make it: *making is set (as
+ * jump_proc's), for share_made().
+ */
+static char *
+share_option(const struct where *w, const char *spec, int *making)
+{
+	struct timespec	 pause = { 0, SHARE_POLL_MS * 1000000L };
+	struct stat	 sb;
+	char		 hex[SHA256_DIGEST_STRING_LENGTH], *key, *path;
+	char		*opt = NULL;
+	size_t		 i;
+	long		 now;
+
+	pthread_mutex_lock(&share.lock);
+	if (share.dir[0] == '\0' || share.pid != getpid())
+		goto out;
+	xasprintf(&key, "%s\n%s", spec,
+	    w->ssh_config != NULL ? w->ssh_config : "");
+	SHA256Data((const uint8_t *)key, strlen(key), hex);
+	free(key);
+	xasprintf(&path, "%s/jump-%ld-%.16s", share.dir, (long)share.pid,
+	    hex);
+	for (i = 0; i < share.n; i++) {
+		if (strcmp(share.path[i], path) == 0)
+			break;
+	}
+	if (i == share.n && share.n == SHARE_HOSTS) {
+		free(path);
+		goto out;
+	}
+	if (i == share.n) {
+		share.making[share.n] = 0;
+		share.path[share.n++] = path;
+	} else
+		free(path);
+	for (;;) {
+		/*
+		 * Made: no longer waited for. A master that ended (killed)
+		 * has no socket, and the next ssh makes one again.
+		 */
+		if (lstat(share.path[i], &sb) == 0 && S_ISSOCK(sb.st_mode)) {
+			share.making[i] = 0;
+			break;
+		}
+		now = now_ms();
+		if (share.making[i] == 0 || now >= share.making[i]) {
+			share.making[i] = now + SHARE_WAIT_MS;
+			*making = (int)i + 1;
+			break;
+		}
+		pthread_mutex_unlock(&share.lock);
+		nanosleep(&pause, NULL);
+		pthread_mutex_lock(&share.lock);
+		/* jump_share_end() came between: a thread that outlived it. */
+		if (share.n <= i)
+			goto out;
+	}
+	xasprintf(&opt, "ControlPath=\"%s\"", share.path[i]);
+out:
+	pthread_mutex_unlock(&share.lock);
+	return opt;
+}
+
+/* p's ssh, which was to make a shared login's master, has ended. */
+static void
+share_made(struct jump_proc *p)
+{
+	if (p->making == 0)
+		return;
+	pthread_mutex_lock(&share.lock);
+	if ((size_t)p->making <= share.n)
+		share.making[p->making - 1] = 0;
+	pthread_mutex_unlock(&share.lock);
+	p->making = 0;
+}
 
 int
 jump_dial_stdio(const struct where *w, struct jump_proc *p,
@@ -138,6 +312,7 @@ jump_run(const struct where *w, const char *spec, int port, int sock,
 {
 	const char	*argv[JUMP_ARGV_MAX];
 	char		*user = NULL, *host = NULL, *target = NULL;
+	char		*shared = NULL;
 	char		 portarg[16];
 	size_t		 n = 0, len;
 	int		 sshport, ret = -1;
@@ -168,6 +343,14 @@ jump_run(const struct where *w, const char *spec, int port, int sock,
 	argv[n++] = JUMP_CONNECT;
 	argv[n++] = "-o";
 	argv[n++] = JUMP_BATCH;
+	if ((shared = share_option(w, spec, &p->making)) != NULL) {
+		argv[n++] = "-o";
+		argv[n++] = "ControlMaster=auto";
+		argv[n++] = "-o";
+		argv[n++] = shared;
+		argv[n++] = "-o";
+		argv[n++] = SHARE_PERSIST;
+	}
 	if (w->ssh_config != NULL) {
 		argv[n++] = "-F";
 		argv[n++] = w->ssh_config;
@@ -193,6 +376,7 @@ jump_run(const struct where *w, const char *spec, int port, int sock,
 	if (spawn_ssh((char *const *)argv, sock, p) == -1) {
 		error_set(err, ERROR_CONNECT, 0, "%s: cannot run ssh: %s",
 		    what, strerror(errno));
+		share_made(p);
 		sock = -1;		/* closed */
 		goto out;
 	}
@@ -204,6 +388,7 @@ out:
 	free(user);
 	free(host);
 	free(target);
+	free(shared);
 	return ret;
 }
 
@@ -359,6 +544,7 @@ jump_end(struct jump_proc *p, char *why, size_t size)
 	}
 	line_end(p);
 	jump_why(p, why, size);
+	share_made(p);
 	proc_clear(p);
 	return ret;
 }
@@ -430,6 +616,15 @@ line_end(struct jump_proc *p)
 		p->last[p->linelen] = '\0';
 	}
 	p->linelen = 0;
+}
+
+static long
+now_ms(void)
+{
+	struct timespec	now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec * 1000L + now.tv_nsec / 1000000L;
 }
 
 static long

@@ -15,6 +15,19 @@
  *		127.0.0.1, reached through that host as OpenSSH's
  *		ProxyJump does
  *
+ * Within one run, every ssh to one host shares one login (jump_share()):
+ * the first becomes OpenSSH's master (ControlMaster auto, the socket in
+ * redock's control directory, named by the process and the host), the
+ * others are its clients, each its own channel (an ssh that starts
+ * while the first logs in waits for its socket). A banner tried every
+ * few milliseconds is then a channel, not a login, and a start of ten
+ * NAMEs over ssh:// logs in once. The master ends at jump_share_end(),
+ * or by itself 1 to 2 s after its last channel (ControlPersist), so
+ * that a redock killed leaves none for longer; when it has ended, the
+ * next ssh makes another. A process forked from
+ * the run (exec's shared connection, mux.c) logs in on its own: it
+ * outlives the run.
+ *
  * ssh's standard input and output are one end of a socket pair, the
  * other end is the caller's; its standard error goes to a pipe, so
  * that a failure can be told in ssh's own words. ssh runs in a process
@@ -44,7 +57,25 @@ struct jump_proc {
 	size_t	 linelen;
 	char	 last[JUMP_LINE_MAX];	/* the last whole line that is
 					   not empty */
+	int	 making;		/* 1 + the index of the shared
+					   login this ssh makes, or 0 */
 };
+
+/*
+ * From now on, the ssh this process starts to one host share one login,
+ * with its socket in dir, the control directory (alias_control_dir(),
+ * private to the user); NULL: each ssh logs in on its own, as it does
+ * when dir holds '%', '"' or '\\', or is too long for a socket. To be
+ * called before any thread.
+ */
+void	jump_share(const char *dir);
+
+/*
+ * Asks the masters that this process's ssh made to end (ssh -O exit),
+ * waiting for the answer, and shares no more. Every jump_proc must have
+ * ended. Nothing in a process that did not call jump_share().
+ */
+void	jump_share_end(void);
 
 /*
  * Starts ssh for the API of w's ssh:// engine. -1 with *err

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alias.h"
+#include "jump.h"
 #include "machine.h"
 #include "redock.h"
 #include "xmalloc.h"
@@ -33,6 +35,7 @@ static const struct option longopts[] = {
 
 static void	usage(FILE *);
 static int	finish(int);
+static void	share_begin(const struct redock *);
 static void	env_read(struct env *);
 
 static void
@@ -106,6 +109,26 @@ finish(int status)
 			status = 1;
 	}
 	return status;
+}
+
+/*
+ * An engine on another host: the run's ssh to that host share one login
+ * (jump.h), its socket in the control directory. Without one (sharing
+ * off, or a directory that is not safe, which the commands that share
+ * the aliases' connections report) each ssh logs in on its own.
+ */
+static void
+share_begin(const struct redock *rd)
+{
+	struct error	 err;
+	char		*dir = NULL;
+
+	if (rd->where.host == NULL || (rd->where.jump == NULL &&
+	    strncmp(rd->where.host, "ssh://", 6) != 0))
+		return;
+	if (alias_control_dir(&rd->env, &dir, &err) == 0 && dir != NULL)
+		jump_share(dir);
+	free(dir);
 }
 
 int
@@ -194,7 +217,10 @@ main(int argc, char **argv)
 	 * link and the like work all the same.
 	 */
 	(void)where_resolve(&rd.where, rd.context, rd.host, &rd.env, &err);
-	status = finish(cmd_exec(entry, &rd, argc, argv));
+	share_begin(&rd);
+	status = cmd_exec(entry, &rd, argc, argv);
+	jump_share_end();
+	status = finish(status);
 	where_release(&rd.where);
 	return status;
 }

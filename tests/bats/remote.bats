@@ -264,6 +264,96 @@ beside_local() {
 	[ -z "$(remote_ids "$USER:${T}x")" ]
 }
 
+# Logins to the engine host's sshd so far.
+logins() {
+	grep -c "Accepted publickey" "$EH_DIR/sshd.log" || :
+}
+
+# The ssh processes of this test's shared logins, by the ControlPath in
+# their command line (jump.h): in the test's XDG_RUNTIME_DIR.
+shared_procs() {
+	local d
+
+	for d in /proc/[0-9]*; do
+		[ "$(cat "$d/comm" 2>/dev/null)" = ssh ] || continue
+		grep -q '^State:.*Z' "$d/status" 2>/dev/null && continue
+		{ tr '\0' ' ' <"$d/cmdline"; } 2>/dev/null |
+		    grep -qF -- "$XDG_RUNTIME_DIR/redock/jump-" || continue
+		echo "${d#/proc/}"
+	done
+}
+
+# After a run: its master was told to end, not left to end by itself
+# (ControlPersist, 1 to 2 s), and its socket is gone.
+no_shared_left() {
+	local _
+
+	for _ in 1 2 3 4 5; do
+		[ -n "$(shared_procs)" ] || break
+		sleep 0.1
+	done
+	[ -z "$(shared_procs)" ] || {
+		echo "ssh left: $(shared_procs)" >&2
+		return 1
+	}
+	[ -z "$(ls -A "$XDG_RUNTIME_DIR/redock")" ]
+}
+
+# With sharing on, as users have it: one run of three NAMEs, then a
+# list and a kill, each one login to the engine host, whatever it opens
+# there (the API over ssh://, each banner's tries, the keys); none leaves
+# an ssh behind.
+one_login_a_run() {
+	local n
+
+	export REDOCK_SSH_SHARING=yes XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/run
+	mkdir -m 0700 "$XDG_RUNTIME_DIR"
+	n=$(logins)
+	run --separate-stderr rdr start --no-shell "$1a" "$1b" "$1c"
+	[ "$status" -eq 0 ]
+	[ "$(logins)" -eq $((n + 1)) ]
+	no_shared_left
+	[ "$(remote_ids "$USER:$1a" | wc -l)" -eq 1 ]
+	[ "$(remote_ids "$USER:$1c" | wc -l)" -eq 1 ]
+
+	n=$(logins)
+	run --separate-stderr rdr list
+	[ "$status" -eq 0 ]
+	[[ $output == *"$1b-container"* ]]
+	run --separate-stderr rdr kill "$1a" "$1b" "$1c"
+	[ "$status" -eq 0 ]
+	# Over tcp:// the engine is not reached through ssh at all.
+	case $VIA in
+	tls)	[ "$(logins)" -eq "$n" ] ;;
+	ssh)	[ "$(logins)" -eq $((n + 2)) ] ;;
+	esac
+	no_shared_left
+	[ -z "$(remote_ids "$USER:$1b")" ]
+}
+
+@test "over ssh://, a run logs in to the engine host once (sharing on) and leaves no ssh" {
+	VIA=ssh
+	one_login_a_run "${T}ls"
+}
+
+@test "over tcp:// with TLS, a start's banners take one login to the engine host (sharing on)" {
+	VIA=tls
+	one_login_a_run "${T}lt"
+}
+
+@test "with sharing on, a login the engine host refuses still fails in one line and leaves nothing" {
+	VIA=ssh
+	export REDOCK_SSH_SHARING=yes XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/run
+	mkdir -m 0700 "$XDG_RUNTIME_DIR"
+	ssh-keygen -q -t ed25519 -N '' -f "$HOME/other"
+	sed -i "s|IdentityFile .*|IdentityFile $HOME/other|" "$HOME/.ssh/config"
+	exits_one_line 1 rdr start --no-shell "${T}xs"
+	stderr_has "$EH_SSH" "Permission denied"
+	[ ! -e "$(fragment "${T}xs-container")" ]
+	[ -z "$(remote_ids "$USER:${T}xs")" ]
+	no_shared_left
+}
+
 @test "REDOCK_JUMP names the jump for a tcp:// engine; -v says which engine and which way" {
 	VIA=tls
 	run --separate-stderr rdr -v list
