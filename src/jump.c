@@ -81,7 +81,10 @@ static struct {
 	long		 making[SHARE_HOSTS];	/* until when (now_ms()) an
 						   ssh makes its master, or 0 */
 	size_t		 n;
-} share = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct jump_proc warm;		/* jump_warm()'s ssh, or pid -1 */
+	size_t		 warm_i;	/* the login it makes */
+} share = { .lock = PTHREAD_MUTEX_INITIALIZER, .warm = { .pid = -1,
+    .fd = -1, .errfd = -1 } };
 
 static void	proc_clear(struct jump_proc *);
 static int	dial(const struct where *, int, struct jump_proc *,
@@ -90,6 +93,7 @@ static int	jump_run(const struct where *, const char *, int, int,
 		    struct jump_proc *, const char *, struct error *);
 static char	*share_option(const struct where *, const char *, int *);
 static void	share_made(struct jump_proc *);
+static void	warm_reap(int);
 static long	now_ms(void);
 static int	spawn_ssh(char *const *, int, struct jump_proc *);
 static int	fd_above_stdio(int *);
@@ -124,6 +128,7 @@ jump_share_end(void)
 		pthread_mutex_unlock(&share.lock);
 		return;
 	}
+	warm_reap(1);
 	for (i = 0; i < share.n; i++) {
 		/* No socket: ssh never made that master, or it has ended. */
 		if (lstat(share.path[i], &sb) == 0 && S_ISSOCK(sb.st_mode)) {
@@ -193,6 +198,7 @@ share_option(const struct where *w, const char *spec, int *making)
 	} else
 		free(path);
 	for (;;) {
+		warm_reap(0);
 		/*
 		 * Made: no longer waited for. A master that ended (killed)
 		 * has no socket, and the next ssh makes one again.
@@ -218,6 +224,59 @@ share_option(const struct where *w, const char *spec, int *making)
 out:
 	pthread_mutex_unlock(&share.lock);
 	return opt;
+}
+
+void
+jump_warm(const struct where *w)
+{
+	struct jump_proc	 p;
+	struct error		 err;
+	int			 on;
+
+	if (w->jump == NULL)
+		return;
+	pthread_mutex_lock(&share.lock);
+	on = share.dir[0] != '\0' && share.pid == getpid() &&
+	    share.warm.pid == -1;
+	pthread_mutex_unlock(&share.lock);
+	if (!on)
+		return;
+	proc_clear(&p);
+	/* pid -1: the master is there, or another ssh is making it. */
+	if (jump_run(w, w->jump, -1, -1, &p, "warm", &err) == -1 ||
+	    p.pid == -1)
+		return;
+	pthread_mutex_lock(&share.lock);
+	share.warm = p;
+	share.warm_i = (size_t)p.making - 1;
+	pthread_mutex_unlock(&share.lock);
+}
+
+/*
+ * jump_warm()'s ssh, when it has ended (made the master, which went on
+ * in the background, or failed), or at once with end (SIGTERM to a login
+ * under way): reaped, and its login no longer being made. Called with
+ * share.lock held.
+ */
+static void
+warm_reap(int end)
+{
+	struct jump_proc	*p = &share.warm;
+	size_t			 i = share.warm_i;
+
+	if (p->pid == -1)
+		return;
+	if (waitpid(p->pid, NULL, WNOHANG) == 0) {
+		if (!end)
+			return;
+		kill(-p->pid, SIGTERM);
+		kill(-p->pid, SIGCONT);
+	} else
+		p->pid = -1;		/* reaped */
+	p->making = 0;			/* share_made() would lock */
+	(void)jump_end(p, NULL, 0);
+	if (i < share.n)
+		share.making[i] = 0;
 }
 
 /* p's ssh, which was to make a shared login's master, has ended. */
@@ -302,9 +361,11 @@ jump_forward(const struct where *w, int port, struct jump_proc *p,
 }
 
 /*
- * ssh to the [USER@]HOST[:PORT] of spec: -W 127.0.0.1:port, or (port
- * 0) the engine's dial-stdio; on sock, or a socket pair (-1). what
- * starts the message of a failure.
+ * ssh to the [USER@]HOST[:PORT] of spec: -W 127.0.0.1:port, (port 0)
+ * the engine's dial-stdio, or (port -1) -N, a login alone, to make the
+ * shared login's master: not started (p->pid -1) when this ssh is not
+ * the one to make it. On sock, or a socket pair (-1). what starts the
+ * message of a failure.
  */
 static int
 jump_run(const struct where *w, const char *spec, int port, int sock,
@@ -334,7 +395,9 @@ jump_run(const struct where *w, const char *spec, int port, int sock,
 
 	argv[n++] = "ssh";
 	argv[n++] = "-T";
-	if (port != 0) {
+	if (port < 0)
+		argv[n++] = "-N";
+	else if (port != 0) {
 		xasprintf(&target, "127.0.0.1:%d", port);
 		argv[n++] = "-W";
 		argv[n++] = target;
@@ -343,7 +406,12 @@ jump_run(const struct where *w, const char *spec, int port, int sock,
 	argv[n++] = JUMP_CONNECT;
 	argv[n++] = "-o";
 	argv[n++] = JUMP_BATCH;
-	if ((shared = share_option(w, spec, &p->making)) != NULL) {
+	shared = share_option(w, spec, &p->making);
+	if (port < 0 && p->making == 0) {
+		ret = 0;		/* a warm-up, and nothing to warm */
+		goto out;
+	}
+	if (shared != NULL) {
 		argv[n++] = "-o";
 		argv[n++] = "ControlMaster=auto";
 		argv[n++] = "-o";

@@ -71,6 +71,15 @@ struct jump_proc {
 void	jump_share(const char *dir);
 
 /*
+ * Starts making the shared login to w's jump host, when there is one,
+ * sharing is on and no master is there or being made: an ssh -N that
+ * logs in while the caller goes on (start, while the engine makes and
+ * starts the containers), whose master the first forward then finds.
+ * A failure is the next ssh's to tell, in its own words.
+ */
+void	jump_warm(const struct where *w);
+
+/*
  * Asks the masters that this process's ssh made to end (ssh -O exit),
  * waiting for the answer, and shares no more. Every jump_proc must have
  * ended. Nothing in a process that did not call jump_share().

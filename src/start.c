@@ -22,6 +22,7 @@
 
 #include "base.h"
 #include "engine.h"
+#include "jump.h"
 #include "keys.h"
 #include "machine.h"
 #include "name.h"
@@ -419,6 +420,8 @@ start_setup(struct start *s)
 	if ((s->e = cmd_engine_open(&s->rd, &status)) == NULL)
 		goto out;
 	status = 1;
+	/* The login to the engine's host, while its containers start. */
+	jump_warm(&s->rd.where);
 	/*
 	 * Which engine this is (for the fragments) is asked now, on a
 	 * connection of its own, while the rest goes on: dockerd runs runc

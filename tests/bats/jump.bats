@@ -243,6 +243,54 @@ jump_procs() {
 	[ -z "$(jump_procs "$port")" ]
 }
 
+# Logins to the jump's sshd so far.
+logins() {
+	grep -ac "Accepted publickey" "$JD/sshd.log" || true
+}
+
+# Alive ssh processes of a shared login of this test's (jump.h): their
+# ControlPath is in its XDG_RUNTIME_DIR.
+shared_procs() {
+	local d
+
+	for d in /proc/[0-9]*; do
+		[ "$(cat "$d/comm" 2>/dev/null)" = ssh ] || continue
+		grep -q '^State:.*Z' "$d/status" 2>/dev/null && continue
+		{ tr '\0' ' ' <"$d/cmdline"; } 2>/dev/null |
+		    grep -qF -- "$RUN/redock/jump-" || continue
+		echo "${d#/proc/}"
+	done
+}
+
+@test "with sharing on, a start's waits, its hooks and a shell afterwards go through one login to the jump host" {
+	RUN=$(mktemp -d /tmp/rdkjr.XXXXXX)
+	export REDOCK_SSH_SHARING=yes XDG_RUNTIME_DIR=$RUN
+	mkdir "$BATS_TEST_TMPDIR/p"
+	printf '[%s]\non-create = echo "made $(hostname)"\n[%s]\n' \
+	    "${T}s1" "${T}s2" >"$BATS_TEST_TMPDIR/p/redock.ini"
+	n=$(logins)
+	cd "$BATS_TEST_TMPDIR/p"
+	run redock start --no-shell "${T}s1" "${T}s2"
+	cd - >/dev/null
+	[ "$status" -eq 0 ]
+	[[ $output == *"made ${T}s1"* ]]
+	[ "$(logins)" -eq $((n + 1)) ]
+	# Each forward is still its own: a banner, then the hook's session.
+	[ "$(forwards "$(alias_port "${T}s1-container")")" -ge 2 ]
+	[ "$(forwards "$(alias_port "${T}s2-container")")" -ge 1 ]
+
+	n=$(logins)
+	[ "$(echo hostname | redock shell "${T}s2")" = "${T}s2" ]
+	[ "$(logins)" -eq $((n + 1)) ]
+
+	# Each run told its master to end: none is left to end by itself,
+	# nor its socket. (The shell's own shared connection, redock-mux,
+	# is another matter: test 3's.)
+	sleep 0.3
+	[ -z "$(shared_procs)" ]
+	! ls "$RUN/redock" | grep -q '^jump-'
+}
+
 @test "a jump host that cannot be reached stops start at once, in ssh's words, and leaves nothing" {
 	before=$(engine_objects "${T}x-container")
 	SECONDS=0

@@ -200,6 +200,22 @@ runs(struct jt *t)
 	return n;
 }
 
+/* Waits until the stub has run once since the last runs(). */
+static void
+await_run(struct jt *t)
+{
+	char	*path, *s;
+
+	path = path_of(t->dir, "runs");
+	while ((s = file_load(path, NULL)) == NULL || strstr(s, "run\n") ==
+	    NULL) {
+		free(s);
+		usleep(1000);
+	}
+	free(s);
+	free(path);
+}
+
 /*
  * The processes that are zombie children of this one (pgrp 0), or
  * that are alive in the process group pgrp.
@@ -552,6 +568,200 @@ threads_each_run_their_own_ssh(void **state)
 	assert_int_equal(zombies(), 0);
 }
 
+/* The value of "-o ControlPath=..." in argv (one a line), allocated. */
+static char *
+control_path_in(const char *argv)
+{
+	const char	*at, *end;
+	char		*r;
+
+	if ((at = strstr(argv, "ControlPath=\"")) == NULL)
+		return NULL;
+	at += strlen("ControlPath=\"");
+	assert_non_null(end = strchr(at, '"'));
+	xasprintf(&r, "%.*s", (int)(end - at), at);
+	return r;
+}
+
+struct binder {
+	const char	*path;
+	int		 fd;
+};
+
+/* A socket at b->path, 150 ms on: as an ssh master makes it. */
+static void *
+bind_later(void *arg)
+{
+	struct binder		*b = arg;
+	struct sockaddr_un	 sun;
+	struct timespec		 pause = { 0, 150 * 1000000L };
+
+	nanosleep(&pause, NULL);
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	strlcpy(sun.sun_path, b->path, sizeof sun.sun_path);
+	b->fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (b->fd == -1 || bind(b->fd, (struct sockaddr *)&sun,
+	    sizeof sun) == -1)
+		b->fd = -1;
+	return NULL;
+}
+
+static long
+ms_now(void)
+{
+	struct timespec	now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec * 1000L + now.tv_nsec / 1000000L;
+}
+
+static void
+with_sharing_one_ssh_makes_the_master_and_the_others_use_it(void **state)
+{
+	struct jt		*t = *state;
+	struct where		 w;
+	struct jump_proc	 maker, p;
+	struct error		 err;
+	struct binder		 b;
+	pthread_t		 th;
+	char			*ctl, *got, *path, *prefix, *other;
+	long			 t0;
+	pid_t			 pid;
+	int			 status;
+
+	ctl = path_of(t->dir, "ctl");
+	assert_int_equal(mkdir(ctl, 0700), 0);
+	jump_share(ctl);
+	where_of(&w, "tcp://10.0.0.1:2376", t->config);
+	w.jump = (char *)"me@build:2200";
+
+	/* The first is to make the master: auto, its socket, persist. */
+	setenv("JUMP_TEST_MODE", "stubborn", 1);
+	runs(t);
+	assert_int_equal(jump_forward(&w, 2022, &maker, &err), 0);
+	assert_int_not_equal(maker.making, 0);
+	await_run(t);
+	runs(t);
+	got = argv_of(t);
+	assert_non_null(strstr(got, "-o\nControlMaster=auto\n-o\n"
+	    "ControlPath=\""));
+	assert_non_null(strstr(got, "\n-o\nControlPersist=2\n"));
+	assert_non_null(path = control_path_in(got));
+	xasprintf(&prefix, "%s/jump-%ld-", ctl, (long)getpid());
+	assert_true(strncmp(path, prefix, strlen(prefix)) == 0);
+	free(got);
+
+	/* Another host: a master of its own, made at once. */
+	w.jump = (char *)"other";
+	setenv("JUMP_TEST_MODE", "denied", 1);
+	assert_int_equal(jump_forward(&w, 2022, &p, &err), 0);
+	assert_int_not_equal(p.making, 0);
+	assert_int_equal(jump_end(&p, NULL, 0), 255);
+	got = argv_of(t);
+	assert_non_null(other = control_path_in(got));
+	assert_string_not_equal(other, path);
+	free(got);
+	free(other);
+
+	/* The same host waits for the maker's socket, then is its client. */
+	w.jump = (char *)"me@build:2200";
+	b.path = path;
+	b.fd = -1;
+	assert_int_equal(pthread_create(&th, NULL, bind_later, &b), 0);
+	t0 = ms_now();
+	assert_int_equal(jump_forward(&w, 2023, &p, &err), 0);
+	assert_true(ms_now() - t0 >= 140);
+	assert_int_equal(p.making, 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_not_equal(b.fd, -1);
+	assert_int_equal(jump_end(&p, NULL, 0), 255);
+	other = argv_of(t);
+	got = control_path_in(other);
+	assert_string_equal(got, path);
+	free(got);
+	free(other);
+	assert_int_equal(jump_end(&maker, NULL, 0), 128 + SIGKILL);
+
+	/* A process forked from the run logs in on its own. */
+	runs(t);
+	if ((pid = fork()) == 0) {
+		if (jump_forward(&w, 2024, &p, &err) == -1)
+			_exit(2);
+		(void)jump_end(&p, NULL, 0);
+		got = argv_of(t);
+		_exit(strstr(got, "Control") == NULL ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(runs(t), 1);
+
+	/* The end: ssh -O exit to the master whose socket is there alone. */
+	jump_share_end();
+	assert_int_equal(runs(t), 1);
+	got = argv_of(t);
+	xasprintf(&other, "-F\n/dev/null\n-o\nControlPath=\"%s\"\n-O\nexit\n"
+	    "--\nredock\n", path);
+	assert_string_equal(got, other);
+	free(got);
+	free(other);
+	/* Shared no more. */
+	assert_int_equal(jump_forward(&w, 2025, &p, &err), 0);
+	(void)jump_end(&p, NULL, 0);
+	got = argv_of(t);
+	assert_null(strstr(got, "Control"));
+	free(got);
+
+	close(b.fd);
+	unlink(path);
+	free(path);
+	free(prefix);
+	rmdir(ctl);
+	free(ctl);
+	setenv("JUMP_TEST_MODE", "relay", 1);
+	assert_int_equal(zombies(), 0);
+}
+
+static void
+a_warm_up_logs_in_alone_and_one_that_failed_is_made_again(void **state)
+{
+	struct jt		*t = *state;
+	struct where		 w;
+	struct jump_proc	 p;
+	struct error		 err;
+	char			*ctl, *got;
+
+	ctl = path_of(t->dir, "ctlw");
+	assert_int_equal(mkdir(ctl, 0700), 0);
+	where_of(&w, "tcp://10.0.0.1:2376", NULL);
+	w.jump = (char *)"build";
+	/* Sharing off: nothing to warm. */
+	runs(t);
+	jump_warm(&w);
+	assert_int_equal(runs(t), 0);
+
+	jump_share(ctl);
+	setenv("JUMP_TEST_MODE", "denied", 1);
+	jump_warm(&w);
+	await_run(t);
+	runs(t);
+	got = argv_of(t);
+	assert_true(strncmp(got, "-T\n-N\n-o\n", 9) == 0);
+	assert_non_null(strstr(got, "ControlMaster=auto"));
+	free(got);
+	/* Its login failed: the next one makes the master itself. */
+	assert_int_equal(jump_forward(&w, 2022, &p, &err), 0);
+	assert_int_not_equal(p.making, 0);
+	assert_int_equal(jump_end(&p, NULL, 0), 255);
+	jump_share_end();
+	assert_int_equal(runs(t), 1);		/* no socket: no -O exit */
+	rmdir(ctl);
+	free(ctl);
+	setenv("JUMP_TEST_MODE", "relay", 1);
+	assert_int_equal(zombies(), 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -565,6 +775,10 @@ main(int argc, char **argv)
 		    an_ssh_that_will_not_end_is_killed_with_its_group),
 		cmocka_unit_test(an_ssh_that_died_is_followed_by_another),
 		cmocka_unit_test(threads_each_run_their_own_ssh),
+		cmocka_unit_test(
+		    with_sharing_one_ssh_makes_the_master_and_the_others_use_it),
+		cmocka_unit_test(
+		    a_warm_up_logs_in_alone_and_one_that_failed_is_made_again),
 	};
 
 	if (argc == 3 && strcmp(argv[1], "--relay") == 0)
