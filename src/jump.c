@@ -99,7 +99,6 @@ static int	spawn_ssh(char *const *, int, struct jump_proc *);
 static int	fd_above_stdio(int *);
 static int	drain(struct jump_proc *);
 static void	line_end(struct jump_proc *);
-static long	ms_since(const struct timespec *);
 
 void
 jump_share(const char *dir)
@@ -556,10 +555,10 @@ fd_above_stdio(int *fdp)
 int
 jump_end(struct jump_proc *p, char *why, size_t size)
 {
-	struct timespec	 t0, pause = { 0, JUMP_POLL_MS * 1000000L };
+	struct timespec	 pause = { 0, JUMP_POLL_MS * 1000000L };
 	struct pollfd	 pfd;
 	pid_t		 r;
-	long		 ms;
+	long		 t0, ms;
 	int		 status = 0, ret = 0, sent = 0;
 
 	if (p->fd != -1) {
@@ -567,7 +566,7 @@ jump_end(struct jump_proc *p, char *why, size_t size)
 		p->fd = -1;
 	}
 	if (p->pid != -1) {
-		clock_gettime(CLOCK_MONOTONIC, &t0);
+		t0 = now_ms();
 		for (;;) {
 			r = waitpid(p->pid, &status, sent == 2 ? 0 : WNOHANG);
 			if (r == p->pid)
@@ -576,7 +575,7 @@ jump_end(struct jump_proc *p, char *why, size_t size)
 				status = 0;	/* reaped by someone else */
 				break;
 			}
-			ms = ms_since(&t0);
+			ms = now_ms() - t0;
 			if (sent == 0 && ms >= JUMP_GRACE_MS) {
 				/* A stopped ssh (a prompt) takes it too. */
 				kill(-p->pid, SIGTERM);
@@ -693,14 +692,4 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return now.tv_sec * 1000L + now.tv_nsec / 1000000L;
-}
-
-static long
-ms_since(const struct timespec *t0)
-{
-	struct timespec	now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - t0->tv_sec) * 1000L +
-	    (now.tv_nsec - t0->tv_nsec) / 1000000L;
 }

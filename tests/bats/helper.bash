@@ -314,6 +314,20 @@ stderr_has() {
 }
 
 # ssh through redock's alias, host key checked strictly, no prompt.
+# The pids of the live processes (not zombies) named $1 whose command
+# line, its arguments joined by spaces with one after the last, holds $2.
+procs_with() {
+	local d
+
+	for d in /proc/[0-9]*; do
+		[ "$(cat "$d/comm" 2>/dev/null)" = "$1" ] || continue
+		grep -q '^State:.*Z' "$d/status" 2>/dev/null && continue
+		{ tr '\0' ' ' <"$d/cmdline"; } 2>/dev/null |
+		    grep -qF -- "$2" || continue
+		echo "${d#/proc/}"
+	done
+}
+
 ssh_to() {
 	ssh -F "$HOME/.ssh/config" -o BatchMode=yes \
 	    -o StrictHostKeyChecking=yes -o ConnectTimeout=10 "$@"

@@ -163,15 +163,7 @@ masters_end() {
 
 # The ssh -W processes to 127.0.0.1:$1 that are alive (not zombies).
 jump_procs() {
-	local d
-
-	for d in /proc/[0-9]*; do
-		[ "$(cat "$d/comm" 2>/dev/null)" = ssh ] || continue
-		grep -q '^State:.*Z' "$d/status" 2>/dev/null && continue
-		{ tr '\0' ' ' <"$d/cmdline"; } 2>/dev/null |
-		    grep -qF -- "-W 127.0.0.1:$1 " || continue
-		echo "${d#/proc/}"
-	done
+	procs_with ssh "-W 127.0.0.1:$1 "
 }
 
 @test "through a jump, start's wait, the hooks, ssh, exec and shell all go by the engine host's sshd" {
@@ -251,15 +243,7 @@ logins() {
 # Alive ssh processes of a shared login of this test's (jump.h): their
 # ControlPath is in its XDG_RUNTIME_DIR.
 shared_procs() {
-	local d
-
-	for d in /proc/[0-9]*; do
-		[ "$(cat "$d/comm" 2>/dev/null)" = ssh ] || continue
-		grep -q '^State:.*Z' "$d/status" 2>/dev/null && continue
-		{ tr '\0' ' ' <"$d/cmdline"; } 2>/dev/null |
-		    grep -qF -- "$RUN/redock/jump-" || continue
-		echo "${d#/proc/}"
-	done
+	procs_with ssh "$RUN/redock/jump-"
 }
 
 @test "with sharing on, a start's waits, its hooks and a shell afterwards go through one login to the jump host" {

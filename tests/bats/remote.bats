@@ -272,15 +272,7 @@ logins() {
 # The ssh processes of this test's shared logins, by the ControlPath in
 # their command line (jump.h): in the test's XDG_RUNTIME_DIR.
 shared_procs() {
-	local d
-
-	for d in /proc/[0-9]*; do
-		[ "$(cat "$d/comm" 2>/dev/null)" = ssh ] || continue
-		grep -q '^State:.*Z' "$d/status" 2>/dev/null && continue
-		{ tr '\0' ' ' <"$d/cmdline"; } 2>/dev/null |
-		    grep -qF -- "$XDG_RUNTIME_DIR/redock/jump-" || continue
-		echo "${d#/proc/}"
-	done
+	procs_with ssh "$XDG_RUNTIME_DIR/redock/jump-"
 }
 
 # After a run: its master was told to end, not left to end by itself
