@@ -225,6 +225,18 @@ out:
 	return opt;
 }
 
+int
+jump_shared(const struct where *w)
+{
+	int	on;
+
+	pthread_mutex_lock(&share.lock);
+	on = w->jump != NULL && share.dir[0] != '\0' &&
+	    share.pid == getpid();
+	pthread_mutex_unlock(&share.lock);
+	return on;
+}
+
 void
 jump_warm(const struct where *w)
 {
@@ -232,11 +244,10 @@ jump_warm(const struct where *w)
 	struct error		 err;
 	int			 on;
 
-	if (w->jump == NULL)
+	if (!jump_shared(w))
 		return;
 	pthread_mutex_lock(&share.lock);
-	on = share.dir[0] != '\0' && share.pid == getpid() &&
-	    share.warm.pid == -1;
+	on = share.warm.pid == -1;
 	pthread_mutex_unlock(&share.lock);
 	if (!on)
 		return;

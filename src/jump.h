@@ -70,6 +70,9 @@ struct jump_proc {
  */
 void	jump_share(const char *dir);
 
+/* Whether the ssh this process starts to w's jump host share a login. */
+int	jump_shared(const struct where *w);
+
 /*
  * Starts making the shared login to w's jump host, when there is one,
  * sharing is on and no master is there or being made: an ssh -N that

@@ -34,6 +34,9 @@
 #define ALIVE_MS	250	/* between two questions to alive() */
 #define JUMP_RETRY_MS	50	/* between two tries through a jump: each
 				   is an ssh -W, a login on its host */
+#define SHARED_RETRY_MS	5	/* the same on the run's one login there
+				   (jump_shared()): a channel, an ssh
+				   process of a few ms */
 
 /* rank(): how a container stands among those of its NAME. */
 #define RANK_OLD	0
@@ -623,7 +626,8 @@ machine_wait_banner(const struct where *w, int port, int timeout_ms,
 
 	/* Each try through a jump is an ssh of its own: fewer of them. */
 	if (jumping)
-		pause.tv_nsec = JUMP_RETRY_MS * 1000000L;
+		pause.tv_nsec = (jump_shared(w) ? SHARED_RETRY_MS :
+		    JUMP_RETRY_MS) * 1000000L;
 	asked = now_ms();
 	deadline = asked + timeout_ms;
 	for (;;) {
