@@ -558,7 +558,6 @@ machine_start(const struct machine_start_context *ctx,
 
 	error_clear(&ms->cleanup);
 	if ((ret = start_up(ctx, ms, &port, err)) == 0 &&
-	    (ret = start_answer(ctx, ms, port, err)) == 0 &&
 	    (ret = start_replace(ms, err)) == 0)
 		ret = start_reach(ctx, ms, port, err);
 	start_retire(ms);
@@ -913,11 +912,12 @@ start_owner_wait(const struct machine_start_context *ctx,
 }
 
 /*
- * The container made or found, booted, and *portp its sshd's port. A
- * kill cut short by a signal leaves the engine removing a container
- * that it still lists as it was, so prepare took it for the NAME's and
- * booting it failed: then one is made as though it had been gone,
- * under the same alias (its host key is the one held).
+ * The container made or found, booted, and its sshd answering on
+ * *portp. A kill cut short by a signal, or a docker rm -f as start
+ * begins, leaves the engine removing a container that it still lists
+ * as it was, so prepare took it for the NAME's, and booting it or
+ * waiting for its sshd failed: then one is made as though it had been
+ * gone, under the same alias (its host key is the one held).
  */
 static int
 start_up(const struct machine_start_context *ctx, struct machine_start *ms,
@@ -927,9 +927,10 @@ start_up(const struct machine_start_context *ctx, struct machine_start *ms,
 
 	if (start_make(ctx, ms, err) == -1)
 		return -1;
-	if (start_boot(ctx, ms, portp, err) == 0)
+	if (start_boot(ctx, ms, portp, err) == 0 &&
+	    start_answer(ctx, ms, *portp, err) == 0)
 		return 0;
-	if (!start_vanished(ms))
+	if (*ctx->interrupted || !start_vanished(ms))
 		return -1;
 	strlcpy(alias, ms->alias, sizeof alias);
 	free(ms->stale);
@@ -944,14 +945,15 @@ start_up(const struct machine_start_context *ctx, struct machine_start *ms,
 		    "'%s', not '%s': start it again", ms->alias, alias);
 		return -1;
 	}
-	if (start_make(ctx, ms, err) == -1)
+	if (start_make(ctx, ms, err) == -1 ||
+	    start_boot(ctx, ms, portp, err) == -1)
 		return -1;
-	return start_boot(ctx, ms, portp, err);
+	return start_answer(ctx, ms, *portp, err);
 }
 
 /*
  * Whether the container that ms found, and did not make, is gone or
- * being removed: asked after booting it failed.
+ * being removed: asked after booting it, or waiting for its sshd, failed.
  */
 static int
 start_vanished(const struct machine_start *ms)
