@@ -348,6 +348,40 @@ removal_settled() {
 	done
 }
 
+@test "a container removed while start waits for its sshd: start makes it again, its key pinned as before" {
+	# An image whose sshd comes up 2 s after its container starts: a
+	# wait long enough to remove the container in.
+	c=$(docker create --label "io.redock.owner=$USER" \
+	    --name "$(ename qw-tmp)" redock:base)
+	docker commit --change \
+	    'CMD ["/bin/sh", "-c", "sleep 2; exec /usr/sbin/sshd -D -e"]' \
+	    "$c" "$USER:qw" >/dev/null
+	docker rm "$c" >/dev/null
+	redock start --no-shell qw
+	pin=$(grep '^qw-container ' "$REDOCK_HOME/known_hosts")
+	old=$(docker inspect -f '{{.Id}}' "$(ename qw-container)")
+	docker stop -t 1 "$(ename qw-container)" >/dev/null
+
+	# start finds it stopped and starts it; a second on, as it waits
+	# for sshd, the container goes.
+	"$REDOCK" start --no-shell qw >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	pid=$!
+	sleep 1
+	docker rm -f "$(ename qw-container)" >/dev/null
+	status=0
+	wait "$pid" || status=$?
+	cat "$BATS_TEST_TMPDIR/out"
+	[ "$status" -eq 0 ]
+	[ "$(docker inspect -f '{{.Id}}' "$(ename qw-container)")" != "$old" ]
+	[ "$(grep '^qw-container ' "$REDOCK_HOME/known_hosts")" = "$pin" ]
+	run ssh_to qw-container true
+	[ "$status" -eq 0 ]
+	assert_consistent
+	assert_whole
+	redock kill qw >/dev/null
+	docker rmi "$USER:qw" >/dev/null
+}
+
 @test "a committed image deleted behind redock's back: start goes back to the base, delete says so" {
 	redock start --no-shell qi
 	ssh_to qi-container 'echo kept >/kept'
