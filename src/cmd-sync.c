@@ -144,6 +144,7 @@ static struct have *container_have(struct sync *, const char *);
 static int	container_sync(struct sync *, const struct engine_container *);
 static int	container_waiting(struct sync *,
 		    const struct engine_container *, const char *, int);
+static int	alias_failed(const char *, const struct error *);
 static int	sync_feed(struct sync *);
 static void	changes_removed(struct sync *);
 static struct sshconf_change *changes(const struct sync *);
@@ -380,12 +381,8 @@ container_sync(struct sync *s, const struct engine_container *c)
 		    &err);
 		settings_release(&settings);
 	}
-	if (ret == -1) {
-		xasprintf(&shown, "cannot sync '%s'", alias);
-		cmd_error(shown, &err);
-		free(shown);
-		return -1;
-	}
+	if (ret == -1)
+		return alias_failed(alias, &err);
 	if (h != NULL && h->f->text != NULL && strcmp(h->f->text, text) == 0) {
 		free(fname);
 		free(text);
@@ -402,6 +399,18 @@ container_sync(struct sync *s, const struct engine_container *c)
 	return 0;
 }
 
+/* "cannot sync 'ALIAS'" and why, one line on stderr. Returns -1. */
+static int
+alias_failed(const char *alias, const struct error *err)
+{
+	char	*what;
+
+	xasprintf(&what, "cannot sync '%s'", alias);
+	cmd_error(what, err);
+	free(what);
+	return -1;
+}
+
 /*
  * Is the boot step of the running container c waiting for its keys (a
  * start outside redock)? If so, it goes on the list of those to feed.
@@ -415,7 +424,7 @@ container_waiting(struct sync *s, const struct engine_container *c,
 	struct engine_container	 ci;
 	struct error		 err;
 	struct feed		*f;
-	char			*what, *shown;
+	char			*shown;
 	int			 waiting = 0, ret = 0;
 
 	if (!keys_host_exists(s->home, alias))
@@ -431,12 +440,8 @@ container_waiting(struct sync *s, const struct engine_container *c,
 			    port, &waiting, &err);
 		engine_container_release(&ci);
 	}
-	if (ret == -1) {
-		xasprintf(&what, "cannot sync '%s'", alias);
-		cmd_error(what, &err);
-		free(what);
-		return -1;
-	}
+	if (ret == -1)
+		return alias_failed(alias, &err);
 	if (!waiting)
 		return 0;
 	f = &s->feeds[s->nfeed++];
